@@ -1,0 +1,122 @@
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#
+# Out-of-tree build into $(BUILD): bpf/*.bpf.c -> *.bpf.o -> *.skel.h -> agent.
+#   make            the BPF object, its skeleton and the iotfence binary
+#   make test       build and run every test (as root): unit, datapath, integration
+#   make demo       the lab demo (scripts/demo.sh)
+#   make bench      the benchmarks (scripts/bench.sh), table in $(BUILD)/bench.md
+#   make install    PREFIX=/usr/local DESTDIR=
+# BUILD=dir builds elsewhere, so that several trees of objects can coexist.
+
+BUILD ?= build
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+CC ?= cc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+
+# Tools the build cannot do without are named up front, not left to fail
+# inside a recipe with a compiler error.
+NEED_TOOLS := $(CLANG) $(BPFTOOL) pkg-config
+
+ARCH_INCLUDE := /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 $(WARN) -Iinclude -Ibpf \
+	-idirafter $(ARCH_INCLUDE)
+CFLAGS ?= -O2 -g
+AGENT_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iagent -I$(BUILD)
+AGENT_LIBS := -lbpf -lelf -lz -lpcap
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
+SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+BPF_HDRS := $(wildcard bpf/lib/*.h) include/iotfence.h
+
+AGENT_SRCS := $(wildcard agent/*.c)
+AGENT_HDRS := $(wildcard agent/*.h) include/iotfence.h
+# Everything but main.c is a library that the tests link as well.
+LIB_SRCS := $(filter-out agent/main.c,$(AGENT_SRCS))
+LIB_OBJS := $(patsubst agent/%.c,$(BUILD)/agent/%.o,$(LIB_SRCS))
+SAN_OBJS := $(patsubst agent/%.c,$(BUILD)/san/%.o,$(LIB_SRCS))
+
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+BPFT_SRCS := $(wildcard tests/bpf/*.c)
+TEST_BINS := $(BUILD)/tests/unit_tests $(BUILD)/tests/bpf_tests
+
+.PHONY: all test test-unit test-bpf test-integration demo bench install clean \
+	check-format check-tools tools
+all: $(BUILD)/iotfence $(BUILD)/iotfence.bpf.o
+
+.SECONDARY: $(BPF_OBJS) $(SKELS)
+
+check-tools:
+	@for t in $(NEED_TOOLS); do command -v $$t >/dev/null 2>&1 || { \
+	  echo "error: '$$t' not found: run scripts/deps.sh (apt-get install clang bpftool pkg-config)" >&2; \
+	  exit 1; }; done
+	@for h in bpf/libbpf.h libelf.h zlib.h pcap/pcap.h check.h; do \
+	  echo "#include <$$h>" | $(CC) -E -x c - >/dev/null 2>&1 || { \
+	  echo "error: header <$$h> not found: run scripts/deps.sh" >&2; exit 1; }; done
+
+$(BUILD) $(BUILD)/agent $(BUILD)/san $(BUILD)/tests:
+	@mkdir -p $@
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | check-tools $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $(notdir $*) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/agent/%.o: agent/%.c $(AGENT_HDRS) $(SKELS) | $(BUILD)/agent
+	$(CC) $(AGENT_CFLAGS) -c $< -o $@
+
+$(BUILD)/san/%.o: agent/%.c $(AGENT_HDRS) $(SKELS) | $(BUILD)/san
+	$(CC) $(AGENT_CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+$(BUILD)/iotfence: $(BUILD)/agent/main.o $(LIB_OBJS)
+	$(CC) $(CFLAGS) -o $@ $^ $(AGENT_LIBS)
+
+# Agent tests run under ASan/UBSan.
+$(BUILD)/tests/unit_tests: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(SAN_OBJS) | $(BUILD)/tests
+	$(CC) $(AGENT_CFLAGS) $(SAN_FLAGS) -Itests -o $@ $(UNIT_SRCS) $(SAN_OBJS) \
+		$(AGENT_LIBS) $(CHECK_LIBS)
+
+$(BUILD)/tests/bpf_tests: $(BPFT_SRCS) $(wildcard tests/bpf/*.h) $(SAN_OBJS) $(BUILD)/iotfence.bpf.o | $(BUILD)/tests
+	$(CC) $(AGENT_CFLAGS) $(SAN_FLAGS) -Itests -o $@ $(BPFT_SRCS) $(SAN_OBJS) \
+		$(AGENT_LIBS) $(CHECK_LIBS)
+
+tools: $(TEST_BINS)
+
+test: all $(TEST_BINS)
+	scripts/run-tests.sh $(BUILD)
+
+test-unit: $(BUILD)/tests/unit_tests
+	$(BUILD)/tests/unit_tests
+
+test-bpf: $(BUILD)/tests/bpf_tests
+	$(BUILD)/tests/bpf_tests
+
+test-integration: all
+	scripts/run-tests.sh $(BUILD) integration
+
+demo:
+	scripts/demo.sh
+
+bench: all
+	scripts/bench.sh $(BUILD)
+
+install: all
+	install -D -m 0755 $(BUILD)/iotfence $(DESTDIR)$(PREFIX)/sbin/iotfence
+	install -D -m 0644 agent/iotfence.8 $(DESTDIR)$(PREFIX)/share/man/man8/iotfence.8
+	install -D -m 0644 scripts/iotfence.service \
+		$(DESTDIR)$(PREFIX)/lib/systemd/system/iotfence.service
+
+check-format:
+	clang-format --dry-run --Werror $(BPF_SRCS) $(BPF_HDRS) $(AGENT_SRCS) \
+		$(AGENT_HDRS) $(UNIT_SRCS) $(BPFT_SRCS)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,721 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "cli.h"
+#include "errors.h"
+#include "format.h"
+#include "lifecycle.h"
+#include "loader.h"
+#include "output.h"
+#include "parse.h"
+#include "state.h"
+
+#define IFN_LEARN_DEFAULT_NS (24ULL * 3600 * 1000000000ULL)
+
+static void pin_path(char *buf, size_t len, const char *a, const char *b)
+{
+	if (b)
+		snprintf(buf, len, "%s/%s/%s", ifn_pin_dir(), a, b);
+	else
+		snprintf(buf, len, "%s/%s", ifn_pin_dir(), a);
+}
+
+int ifn_state_up(struct ifn_maps *m, const struct ifn_attach_opts *o, bool *fresh)
+{
+	struct ifn_load_opts lo = {
+		.pin_dir = ifn_pin_dir(),
+		.max_devices = o ? o->max_devices : 0,
+		.max_flows = o ? o->max_flows : 0,
+		.max_rules = o ? o->max_rules : 0,
+	};
+	struct ifn_config cfg;
+	struct iotfence *skel;
+	char path[PATH_MAX];
+	int err, fd;
+
+	*fresh = false;
+	pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		close(fd);
+		err = ifn_maps_try_open_pinned(m);
+		if (err == -EPROTO)
+			return ifn_maps_open_pinned(m); /* prints the version message */
+		if (!err)
+			return 0;
+		/* A program without its maps: reload below, reusing what is there. */
+		unlink(path);
+	}
+
+	ifn_config_defaults(&cfg);
+	err = ifn_load(&lo, &cfg, &skel, fresh);
+	if (err) {
+		if (err != -EEXIST)
+			ifn_err("cannot load the XDP program: %s%s", ifn_strerror(err),
+				getenv("IOTFENCE_DEBUG") ? "" :
+							   " (IOTFENCE_DEBUG=1 shows the verifier log)");
+		return err;
+	}
+	err = bpf_obj_pin(ifn_skel_prog_fd(skel), path) ? -errno : 0;
+	ifn_unload(skel); /* the pins keep program and maps alive */
+	if (err) {
+		ifn_err("cannot pin the program at %s: %s", path, ifn_strerror(err));
+		return err;
+	}
+	err = ifn_maps_open_pinned(m);
+	if (err)
+		unlink(path);
+	return err;
+}
+
+/* The attach mode the kernel reports for an interface (XDP_ATTACHED_*). */
+static int xdp_attached_mode(int ifindex, __u32 *prog_id)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	if (bpf_xdp_query(ifindex, 0, &q))
+		return -errno;
+	if (prog_id)
+		*prog_id = q.prog_id;
+	return q.attach_mode;
+}
+
+static int link_pin_ifindex(const char *path, __u32 *prog_id)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_obj_get(path), err;
+
+	if (fd < 0)
+		return -errno;
+	err = bpf_obj_get_info_by_fd(fd, &info, &len) ? -errno : 0;
+	close(fd);
+	if (err)
+		return err;
+	if (prog_id)
+		*prog_id = info.prog_id;
+	return info.xdp.ifindex;
+}
+
+int ifn_attach_iface(const struct ifn_maps *m, const struct ifn_attach_opts *o)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, lo);
+	struct ifn_iface ifc = {}, old;
+	char path[PATH_MAX], links[PATH_MAX], learn[32];
+	bool had_entry;
+	int ifindex, prog_fd, link_fd, err, cur;
+	__u32 prog_id = 0;
+
+	ifindex = if_nametoindex(o->ifname);
+	if (!ifindex) {
+		ifn_err("no such interface '%s'", o->ifname);
+		return -ENODEV;
+	}
+	pin_path(links, sizeof(links), IFN_PIN_LINKS, NULL);
+	if (mkdir(links, 0700) && errno != EEXIST) {
+		err = -errno;
+		ifn_err("cannot create %s: %s", links, ifn_strerror(err));
+		return err;
+	}
+	pin_path(path, sizeof(path), IFN_PIN_LINKS, o->ifname);
+
+	ifc.default_mode = o->new_devices;
+	ifc.learn_ns = o->learn_ns;
+	snprintf(ifc.name, sizeof(ifc.name), "%s", o->ifname);
+	had_entry = !bpf_map_lookup_elem(m->ifaces, &ifindex, &old);
+
+	cur = link_pin_ifindex(path, NULL);
+	if (cur == ifindex) {
+		/* Attached already: only the settings change. */
+		if (o->mode != IFN_ATTACH_AUTO && had_entry && old.attach_mode != o->mode) {
+			ifn_err("%s is attached in %s mode; detach it first to change the mode",
+				o->ifname, old.attach_mode == IFN_ATTACH_GENERIC ? "generic" : "native");
+			return -EBUSY;
+		}
+		ifc.attach_mode = had_entry ? old.attach_mode : IFN_ATTACH_NATIVE;
+		if (bpf_map_update_elem(m->ifaces, &ifindex, &ifc, BPF_ANY)) {
+			err = -errno;
+			ifn_err("cannot update the settings of %s: %s", o->ifname, ifn_strerror(err));
+			return err;
+		}
+		printf("%s: already attached; new devices: %s%s%s\n", o->ifname,
+		       ifn_mode_name(o->new_devices),
+		       o->new_devices == IFN_MODE_LEARN ? " for " : "",
+		       o->new_devices == IFN_MODE_LEARN ?
+			       (o->learn_ns ? ifn_fmt_duration(o->learn_ns, learn, sizeof(learn)) :
+					      "ever") :
+			       "");
+		return 0;
+	}
+	if (cur >= 0 || cur == -EACCES) /* stale pin of a vanished interface */
+		unlink(path);
+
+	/* Settings first, so that the very first frame finds them. */
+	ifc.attach_mode = o->mode == IFN_ATTACH_GENERIC ? IFN_ATTACH_GENERIC : IFN_ATTACH_NATIVE;
+	if (bpf_map_update_elem(m->ifaces, &ifindex, &ifc, BPF_ANY)) {
+		err = -errno;
+		ifn_err("cannot record %s: %s", o->ifname,
+			err == -E2BIG ? "too many interfaces (64 at most)" : ifn_strerror(err));
+		return err;
+	}
+
+	pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
+	prog_fd = bpf_obj_get(path);
+	if (prog_fd < 0) {
+		err = -errno;
+		ifn_err("cannot open the program at %s: %s", path, ifn_strerror(err));
+		goto undo;
+	}
+	lo.flags = o->mode == IFN_ATTACH_GENERIC ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+	link_fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &lo);
+	if (link_fd < 0 && o->mode == IFN_ATTACH_AUTO &&
+	    (errno == EOPNOTSUPP || errno == EINVAL)) {
+		ifn_warn("%s: no native XDP support in its driver; attaching in generic mode "
+			 "(slower)",
+			 o->ifname);
+		lo.flags = XDP_FLAGS_SKB_MODE;
+		ifc.attach_mode = IFN_ATTACH_GENERIC;
+		bpf_map_update_elem(m->ifaces, &ifindex, &ifc, BPF_ANY);
+		link_fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &lo);
+	}
+	if (link_fd < 0) {
+		err = -errno;
+		if (err == -EBUSY || err == -EEXIST) {
+			xdp_attached_mode(ifindex, &prog_id);
+			ifn_err("%s already has an XDP program (id %u): remove it first "
+				"('ip link set dev %s xdp off')",
+				o->ifname, prog_id, o->ifname);
+		} else if (err == -EOPNOTSUPP || err == -EINVAL) {
+			ifn_err("%s: native XDP is not supported by its driver (try --mode generic)",
+				o->ifname);
+		} else {
+			ifn_err("cannot attach to %s: %s", o->ifname, ifn_strerror(err));
+		}
+		close(prog_fd);
+		goto undo;
+	}
+	close(prog_fd);
+	pin_path(path, sizeof(path), IFN_PIN_LINKS, o->ifname);
+	if (bpf_obj_pin(link_fd, path)) {
+		err = -errno;
+		ifn_err("cannot pin the link at %s: %s", path, ifn_strerror(err));
+		close(link_fd); /* the last reference: detaches */
+		goto undo;
+	}
+	close(link_fd);
+	xdp_attached_mode(ifindex, &prog_id);
+	printf("attached to %s (%s, program id %u); new devices: %s%s%s\n", o->ifname,
+	       ifc.attach_mode == IFN_ATTACH_GENERIC ? "generic" : "native", prog_id,
+	       ifn_mode_name(o->new_devices), o->new_devices == IFN_MODE_LEARN ? " for " : "",
+	       o->new_devices == IFN_MODE_LEARN ?
+		       (o->learn_ns ? ifn_fmt_duration(o->learn_ns, learn, sizeof(learn)) : "ever") :
+		       "");
+	return 0;
+undo:
+	if (had_entry)
+		bpf_map_update_elem(m->ifaces, &ifindex, &old, BPF_ANY);
+	else
+		bpf_map_delete_elem(m->ifaces, &ifindex);
+	return err;
+}
+
+int ifn_attached_list(char (**names)[16], int *n)
+{
+	char dir[PATH_MAX];
+	struct dirent *de;
+	char (*v)[16] = NULL;
+	int cnt = 0;
+	DIR *d;
+
+	*names = NULL;
+	*n = 0;
+	pin_path(dir, sizeof(dir), IFN_PIN_LINKS, NULL);
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		void *nv;
+
+		if (de->d_name[0] == '.' || strlen(de->d_name) >= 16)
+			continue;
+		nv = realloc(v, (cnt + 1) * sizeof(*v));
+		if (!nv) {
+			closedir(d);
+			free(v);
+			return -ENOMEM;
+		}
+		v = nv;
+		memcpy(v[cnt++], de->d_name, strlen(de->d_name) + 1);
+	}
+	closedir(d);
+	*names = v;
+	*n = cnt;
+	return 0;
+}
+
+void ifn_prog_unpin_if_unused(void)
+{
+	char (*names)[16];
+	char path[PATH_MAX];
+	int n;
+
+	if (ifn_attached_list(&names, &n))
+		return;
+	free(names);
+	if (n)
+		return;
+	pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
+	unlink(path);
+}
+
+int ifn_detach_iface(const struct ifn_maps *m, const char *ifname)
+{
+	char path[PATH_MAX];
+	int ifindex;
+
+	pin_path(path, sizeof(path), IFN_PIN_LINKS, ifname);
+	ifindex = link_pin_ifindex(path, NULL);
+	if (ifindex == -ENOENT)
+		return -ENOENT;
+	if (unlink(path))
+		return -errno;
+	if (ifindex <= 0)
+		ifindex = if_nametoindex(ifname);
+	if (m && ifindex > 0)
+		bpf_map_delete_elem(m->ifaces, &ifindex);
+	return 0;
+}
+
+const char *ifn_ifname(int ifaces_fd, __u32 ifindex, char buf[16])
+{
+	struct ifn_iface ifc;
+
+	if (ifaces_fd >= 0 && !bpf_map_lookup_elem(ifaces_fd, &ifindex, &ifc)) {
+		snprintf(buf, 16, "%s", ifc.name);
+		return buf;
+	}
+	if (if_indextoname(ifindex, buf))
+		return buf;
+	snprintf(buf, 16, "if%u", ifindex);
+	return buf;
+}
+
+int ifn_cmd_attach(const struct ifn_cmd *c, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "mode", required_argument, NULL, 'm' },
+		{ "new-devices", required_argument, NULL, 'n' },
+		{ "learn-for", required_argument, NULL, 'l' },
+		{ "max-devices", required_argument, NULL, 'D' },
+		{ "max-flows", required_argument, NULL, 'F' },
+		{ "max-rules", required_argument, NULL, 'R' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ifn_attach_opts o = {
+		.mode = IFN_ATTACH_AUTO,
+		.new_devices = IFN_MODE_LEARN,
+		.learn_ns = IFN_LEARN_DEFAULT_NS,
+	};
+	struct ifn_maps m;
+	bool fresh;
+	__u64 v;
+	int opt, lock, err, mode;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'm':
+			if (!strcmp(optarg, "native"))
+				o.mode = IFN_ATTACH_NATIVE;
+			else if (!strcmp(optarg, "generic") || !strcmp(optarg, "skb"))
+				o.mode = IFN_ATTACH_GENERIC;
+			else
+				return ifn_usage_error(c, "--mode must be native or generic");
+			break;
+		case 'n':
+			mode = ifn_parse_mode(optarg);
+			if (mode < 0)
+				return ifn_usage_error(c, "--new-devices '%s' is not a mode", optarg);
+			o.new_devices = mode;
+			break;
+		case 'l':
+			if (ifn_arg_duration(c, "--learn-for", optarg, &o.learn_ns))
+				return IFN_EXIT_USAGE;
+			break;
+		case 'D':
+		case 'F':
+		case 'R':
+			if (ifn_arg_count(c, "--max-*", optarg, &v))
+				return IFN_EXIT_USAGE;
+			if (v < 16 || v > 16777216)
+				return ifn_usage_error(c, "map sizes must be 16 to 16777216");
+			if (opt == 'D')
+				o.max_devices = v;
+			else if (opt == 'F')
+				o.max_flows = v;
+			else
+				o.max_rules = v;
+			break;
+		default:
+			return ifn_usage_error(c, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		return ifn_usage_error(c, optind >= argc ? "missing IFACE" : "too many arguments");
+	o.ifname = argv[optind];
+	if (strlen(o.ifname) >= IF_NAMESIZE || !if_nametoindex(o.ifname)) {
+		ifn_err("no such interface '%s'", o.ifname);
+		return IFN_EXIT_FAIL;
+	}
+	if (ifn_bpffs_ensure(true))
+		return IFN_EXIT_FAIL;
+	lock = ifn_lock(true);
+	if (lock < 0) {
+		ifn_err("cannot lock %s: %s", ifn_pin_dir(), ifn_strerror(lock));
+		return IFN_EXIT_FAIL;
+	}
+	err = ifn_state_up(&m, &o, &fresh);
+	if (!err) {
+		err = ifn_attach_iface(&m, &o);
+		ifn_maps_close(&m);
+		if (err)
+			ifn_prog_unpin_if_unused();
+	}
+	ifn_unlock(lock);
+	return err ? IFN_EXIT_FAIL : IFN_EXIT_OK;
+}
+
+static int purge_pins(void)
+{
+	char path[PATH_MAX];
+	char (*names)[16];
+	int n, i, err = 0;
+	size_t k;
+
+	if (ifn_attached_list(&names, &n) == 0) {
+		for (i = 0; i < n; i++) {
+			pin_path(path, sizeof(path), IFN_PIN_LINKS, names[i]);
+			unlink(path);
+		}
+		free(names);
+	}
+	pin_path(path, sizeof(path), IFN_PIN_LINKS, NULL);
+	rmdir(path);
+	pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
+	unlink(path);
+	for (k = 0; k < ifn_map_count; k++) {
+		pin_path(path, sizeof(path), ifn_map_descs[k].name, NULL);
+		if (unlink(path) && errno != ENOENT)
+			err = -errno;
+	}
+	if (rmdir(ifn_pin_dir()) && errno != ENOENT && !err)
+		err = -errno;
+	return err;
+}
+
+int ifn_cmd_detach(const struct ifn_cmd *c, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "purge", no_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool all = false, purge = false, have_maps;
+	char (*names)[16] = NULL;
+	struct ifn_maps m;
+	int opt, lock, err = 0, n = 0, i;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'a':
+			all = true;
+			break;
+		case 'p':
+			purge = true;
+			break;
+		default:
+			return ifn_usage_error(c, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (all == (optind < argc))
+		return ifn_usage_error(c, all ? "IFACE and --all exclude each other" :
+						"missing IFACE (or --all)");
+	if (optind < argc - 1)
+		return ifn_usage_error(c, "too many arguments");
+	if (purge && !all)
+		return ifn_usage_error(c, "--purge needs --all");
+	if (ifn_bpffs_ensure(false))
+		return IFN_EXIT_FAIL;
+
+	lock = ifn_lock(false);
+	if (lock < 0) {
+		if (lock == -ENOENT) {
+			if (all)
+				return IFN_EXIT_OK;
+			ifn_err("%s: not attached (nothing pinned at %s)", argv[optind],
+				ifn_pin_dir());
+			return IFN_EXIT_FAIL;
+		}
+		ifn_err("cannot lock %s: %s", ifn_pin_dir(), ifn_strerror(lock));
+		return IFN_EXIT_FAIL;
+	}
+	have_maps = !ifn_maps_try_open_pinned(&m);
+	if (all) {
+		err = ifn_attached_list(&names, &n);
+		for (i = 0; !err && i < n; i++) {
+			err = ifn_detach_iface(have_maps ? &m : NULL, names[i]);
+			if (!err)
+				printf("detached from %s\n", names[i]);
+		}
+		free(names);
+	} else {
+		err = ifn_detach_iface(have_maps ? &m : NULL, argv[optind]);
+		if (err == -ENOENT)
+			ifn_err("%s: not attached", argv[optind]);
+		else if (err)
+			ifn_err("cannot detach from %s: %s", argv[optind], ifn_strerror(err));
+		else
+			printf("detached from %s\n", argv[optind]);
+	}
+	if (have_maps)
+		ifn_maps_close(&m);
+	if (!err)
+		ifn_prog_unpin_if_unused();
+	if (!err && purge) {
+		err = purge_pins();
+		if (err)
+			ifn_err("cannot remove the pins under %s: %s", ifn_pin_dir(),
+				ifn_strerror(err));
+		else
+			printf("removed the state pinned at %s\n", ifn_pin_dir());
+	}
+	ifn_unlock(lock);
+	return err ? IFN_EXIT_FAIL : IFN_EXIT_OK;
+}
+
+struct fill {
+	const char *name;
+	long entries;
+	__u32 max;
+};
+
+static __u32 max_of(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.max_entries;
+}
+
+int ifn_cmd_status(const struct ifn_cmd *c, int argc, char **argv)
+{
+	static const char *const iface_hdr[] = { "INTERFACE", ">IFINDEX", "XDP", ">PROG",
+						 "NEW DEVICES" };
+	static const char *const fill_hdr[] = { "MAP", ">ENTRIES", ">MAX", ">FILL" };
+	struct ifn_global_stats gs;
+	struct ifn_config cfg;
+	struct ifn_maps m;
+	char (*names)[16] = NULL;
+	char path[PATH_MAX], buf[64];
+	struct fill fills[5];
+	__u64 malformed = 0;
+	int n = 0, i, err;
+	__u32 prog_id = 0;
+
+	if (argc > 1)
+		return ifn_usage_error(c, "unexpected '%s'", argv[1]);
+	if (ifn_bpffs_ensure(false) || ifn_maps_open_pinned(&m))
+		return IFN_EXIT_FAIL;
+	err = ifn_attached_list(&names, &n);
+	if (!err)
+		err = ifn_global_stats_read(&m, &gs);
+	if (!err)
+		err = ifn_config_read(&m, &cfg);
+	if (err) {
+		ifn_err("cannot read the state: %s", ifn_strerror(err));
+		ifn_maps_close(&m);
+		free(names);
+		return IFN_EXIT_FAIL;
+	}
+	fills[0] = (struct fill){ "devices",
+				  ifn_map_entries(m.devices, sizeof(struct ifn_mac_key),
+						  sizeof(struct ifn_device)),
+				  m.max_devices };
+	fills[1] = (struct fill){ "flows",
+				  ifn_map_entries(m.flows, sizeof(struct ifn_flow_key),
+						  sizeof(struct ifn_flow_val)),
+				  m.max_flows };
+	fills[2] = (struct fill){ "port_rules",
+				  ifn_map_entries(m.rules_port, sizeof(struct ifn_rule_port_key),
+						  sizeof(struct ifn_rule_val)),
+				  m.max_rules };
+	fills[3] = (struct fill){ "any_port_rules",
+				  ifn_map_entries(m.rules_any, sizeof(struct ifn_rule_any_key),
+						  sizeof(struct ifn_rule_val)),
+				  max_of(m.rules_any) };
+	fills[4] = (struct fill){ "ip_owners",
+				  ifn_map_entries(m.ip_owners, sizeof(struct ifn_ip_key),
+						  sizeof(struct ifn_ip_owner)),
+				  max_of(m.ip_owners) };
+	for (i = IFN_REASON_ETH_TRUNC; i < IFN_REASON_FIRST_POLICY; i++)
+		malformed += gs.reason[i];
+	pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
+	{
+		int fd = bpf_obj_get(path);
+
+		if (fd >= 0) {
+			struct bpf_prog_info pi = {};
+			__u32 len = sizeof(pi);
+
+			if (!bpf_obj_get_info_by_fd(fd, &pi, &len))
+				prog_id = pi.id;
+			close(fd);
+		}
+	}
+
+	if (ifn_json_output) {
+		struct ifn_json j;
+
+		ifn_json_init(&j, stdout);
+		ifn_json_obj_open(&j, NULL);
+		ifn_json_str(&j, "pin_dir", ifn_pin_dir());
+		ifn_json_u64(&j, "program_id", prog_id);
+		ifn_json_arr_open(&j, "interfaces");
+		for (i = 0; i < n; i++) {
+			struct ifn_iface ifc = {};
+			__u32 lprog = 0;
+			int ifindex;
+
+			pin_path(path, sizeof(path), IFN_PIN_LINKS, names[i]);
+			ifindex = link_pin_ifindex(path, &lprog);
+			ifn_json_obj_open(&j, NULL);
+			ifn_json_str(&j, "name", names[i]);
+			ifn_json_i64(&j, "ifindex", ifindex > 0 ? ifindex : 0);
+			if (ifindex > 0 && !bpf_map_lookup_elem(m.ifaces, &ifindex, &ifc)) {
+				ifn_json_str(&j, "attach_mode", ifc.attach_mode == IFN_ATTACH_GENERIC ?
+									"generic" :
+									"native");
+				ifn_json_str(&j, "new_devices", ifn_mode_name(ifc.default_mode));
+				ifn_json_str(&j, "learn_for",
+					     ifn_fmt_duration(ifc.learn_ns, buf, sizeof(buf)));
+			} else {
+				ifn_json_str(&j, "attach_mode", ifindex > 0 ? "unknown" : "defunct");
+			}
+			ifn_json_u64(&j, "program_id", lprog);
+			ifn_json_obj_close(&j);
+		}
+		ifn_json_arr_close(&j);
+		ifn_json_obj_open(&j, "maps");
+		for (i = 0; i < 5; i++) {
+			ifn_json_obj_open(&j, fills[i].name);
+			ifn_json_i64(&j, "entries", fills[i].entries);
+			ifn_json_u64(&j, "max", fills[i].max);
+			ifn_json_obj_close(&j);
+		}
+		ifn_json_obj_close(&j);
+		ifn_json_obj_open(&j, "counters");
+		ifn_json_u64(&j, "frames", gs.frames);
+		ifn_json_u64(&j, "bytes", gs.bytes);
+		ifn_json_u64(&j, "passed", gs.verdict[IFN_VERDICT_PASS]);
+		ifn_json_u64(&j, "dropped", gs.verdict[IFN_VERDICT_DROP]);
+		ifn_json_u64(&j, "alerts", gs.verdict[IFN_VERDICT_ALERT]);
+		ifn_json_u64(&j, "malformed", malformed);
+		ifn_json_u64(&j, "bad_source_mac", gs.reason[IFN_REASON_BAD_SRC_MAC]);
+		ifn_json_u64(&j, "new_devices", gs.new_devices);
+		ifn_json_u64(&j, "table_full", gs.table_full);
+		ifn_json_u64(&j, "flows_full", gs.flows_full);
+		ifn_json_u64(&j, "events_sent", gs.events_sent);
+		ifn_json_u64(&j, "events_lost", gs.events_lost);
+		ifn_json_obj_open(&j, "drop_reasons");
+		for (i = 1; i < IFN_REASON_MAX; i++)
+			if (gs.reason[i])
+				ifn_json_u64(&j, ifn_reason_name(i), gs.reason[i]);
+		ifn_json_obj_close(&j);
+		ifn_json_obj_close(&j);
+		ifn_json_obj_close(&j);
+	} else {
+		struct ifn_table t;
+
+		printf("program: id %u, pinned at %s\n\n", prog_id, ifn_pin_dir());
+		ifn_table_init(&t, 5, iface_hdr);
+		for (i = 0; i < n; i++) {
+			struct ifn_iface ifc = {};
+			char idx[16], pid[16], nd[48], dur[24];
+			const char *row[5];
+			__u32 lprog = 0;
+			int ifindex;
+
+			pin_path(path, sizeof(path), IFN_PIN_LINKS, names[i]);
+			ifindex = link_pin_ifindex(path, &lprog);
+			snprintf(idx, sizeof(idx), "%d", ifindex > 0 ? ifindex : 0);
+			snprintf(pid, sizeof(pid), "%u", lprog);
+			row[0] = names[i];
+			row[1] = idx;
+			row[3] = pid;
+			if (ifindex > 0 && !bpf_map_lookup_elem(m.ifaces, &ifindex, &ifc)) {
+				row[2] = ifc.attach_mode == IFN_ATTACH_GENERIC ? "generic" : "native";
+				if (ifc.default_mode == IFN_MODE_LEARN)
+					snprintf(nd, sizeof(nd), "learn for %s",
+						 ifc.learn_ns ? ifn_fmt_duration(ifc.learn_ns, dur,
+										 sizeof(dur)) :
+								"ever");
+				else
+					snprintf(nd, sizeof(nd), "%s", ifn_mode_name(ifc.default_mode));
+				row[4] = nd;
+			} else {
+				row[2] = ifindex > 0 ? "?" : "defunct";
+				row[4] = "-";
+			}
+			ifn_table_add(&t, row);
+		}
+		if (n)
+			ifn_table_print(&t, stdout);
+		else
+			printf("no interface attached\n");
+		ifn_table_free(&t);
+
+		printf("\n");
+		ifn_table_init(&t, 4, fill_hdr);
+		for (i = 0; i < 5; i++) {
+			char e[24], mx[24], pct[16];
+			const char *row[4] = { fills[i].name, e, mx, pct };
+
+			snprintf(e, sizeof(e), "%ld", fills[i].entries);
+			snprintf(mx, sizeof(mx), "%u", fills[i].max);
+			snprintf(pct, sizeof(pct), "%.1f%%",
+				 fills[i].max ? 100.0 * fills[i].entries / fills[i].max : 0.0);
+			ifn_table_add(&t, row);
+		}
+		ifn_table_print(&t, stdout);
+		ifn_table_free(&t);
+
+		printf("\nframes %llu (passed %llu, dropped %llu, alerts %llu)\n",
+		       (unsigned long long)gs.frames,
+		       (unsigned long long)gs.verdict[IFN_VERDICT_PASS],
+		       (unsigned long long)gs.verdict[IFN_VERDICT_DROP],
+		       (unsigned long long)gs.verdict[IFN_VERDICT_ALERT]);
+		printf("malformed %llu, bad source MAC %llu, table full %llu, events lost %llu\n",
+		       (unsigned long long)malformed,
+		       (unsigned long long)gs.reason[IFN_REASON_BAD_SRC_MAC],
+		       (unsigned long long)gs.table_full, (unsigned long long)gs.events_lost);
+	}
+	ifn_maps_close(&m);
+	free(names);
+	return IFN_EXIT_OK;
+}

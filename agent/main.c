@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * main.c - the command table and dispatch. The table is the one source of
+ * `iotfence help`, `iotfence CMD -h` and the COMMANDS section of iotfence.8
+ * (`iotfence help --man` prints it; a test keeps the page in step).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "errors.h"
+#include "format.h"
+#include "loader.h"
+#include "parse.h"
+#include "state.h"
+
+#ifndef IFN_VERSION
+#define IFN_VERSION "0.1.0"
+#endif
+
+bool ifn_json_output;
+
+static const struct ifn_opt_help attach_opts[] = {
+	{ "--mode native|generic",
+	  "XDP attach mode. Default: native, falling back to generic (with a warning) when "
+	  "the driver has no XDP support." },
+	{ "--new-devices MODE",
+	  "Mode of devices first seen on this interface: learn (default), monitor, enforce, "
+	  "quarantine or trust." },
+	{ "--learn-for DUR",
+	  "How long a new device learns before it enforces by itself. Default 24h; 0 learns "
+	  "until told otherwise." },
+	{ "--max-devices N", "Device table size, fixed when the state is first created (16384)." },
+	{ "--max-flows N", "Exact fingerprint entries, all devices together (1048576)." },
+	{ "--max-rules N", "Prefix and port-any rules, per kind (65536)." },
+	{ NULL, NULL },
+};
+
+static const struct ifn_opt_help detach_opts[] = {
+	{ "--all", "Detach from every interface." },
+	{ "--purge",
+	  "With --all: also remove the pinned state (devices, fingerprints, counters)." },
+	{ NULL, NULL },
+};
+
+static const struct ifn_opt_help json_opt[] = {
+	{ "--json", "Print JSON instead of a table." },
+	{ NULL, NULL },
+};
+
+static const struct ifn_opt_help mode_opts[] = {
+	{ "--for DUR",
+	  "Only for this long (90s, 10m, 24h), then back to the current mode (a learning "
+	  "device goes to enforce). For learn: the learning window (default: the "
+	  "interface's --learn-for)." },
+	{ NULL, NULL },
+};
+
+static const struct ifn_opt_help rate_opts[] = {
+	{ "--pps N", "Packets per second (k, M, G suffixes: powers of 1000); 0: no limit." },
+	{ "--bps N", "Bytes (not bits) per second; 0: no limit." },
+	{ "--burst-packets N", "Bucket depth in packets (default and maximum: one second's worth)." },
+	{ "--burst-bytes N", "Bucket depth in bytes (default and maximum: one second's worth)." },
+	{ NULL, NULL },
+};
+
+static const struct ifn_opt_help events_opts[] = {
+	{ "--follow", "Keep reading new events until interrupted." },
+	{ "--json", "One JSON object per line." },
+	{ NULL, NULL },
+};
+
+static const struct ifn_opt_help run_opts[] = {
+	{ "--config FILE", "Daemon configuration (default /etc/iotfence/iotfence.conf)." },
+	{ "--detach-on-exit", "Detach from the interfaces on SIGTERM (default: stay attached)." },
+	{ NULL, NULL },
+};
+
+static const struct ifn_opt_help replay_opts[] = {
+	{ "--learn-for DUR", "Learn on the first DUR of the captures, then enforce (default 10m)." },
+	{ "--learn CAPTURE", "Learn on this capture (repeatable), then enforce on the others." },
+	{ "--policy FILE", "Evaluate this policy instead of learning." },
+	{ "--gateway MAC", "The gateway's MAC; its frames are not a device's." },
+	{ "--json", "One JSON document." },
+	{ NULL, NULL },
+};
+
+const struct ifn_cmd ifn_cmds[] = {
+	{ "attach",
+	  "IFACE [--mode native|generic] [--new-devices MODE] [--learn-for DUR]",
+	  "Load iotfence (once) and attach it to a LAN interface.", attach_opts,
+	  "The program and its maps are pinned under /sys/fs/bpf/iotfence, so that every "
+	  "interface shares one state and enforcement does not depend on a running agent. "
+	  "Attaching again to an interface that is attached updates its settings. When "
+	  "nothing is pinned and a saved state exists, it is restored.",
+	  ifn_cmd_attach, IFN_CMD_PRIV },
+	{ "detach", "IFACE | --all [--purge]", "Detach iotfence from an interface.", detach_opts,
+	  "Other interfaces keep running. The state stays pinned unless --purge is given.",
+	  ifn_cmd_detach, IFN_CMD_PRIV },
+	{ "status", "[--json]",
+	  "Interfaces, program, map fill levels and global counters.", json_opt, NULL,
+	  ifn_cmd_status, IFN_CMD_PRIV | IFN_CMD_LISTS },
+	{ "devices", "[--json]",
+	  "The device inventory: MAC, vendor, mode, addresses, counters, first and last seen.",
+	  json_opt, NULL, ifn_cmd_devices, IFN_CMD_PRIV | IFN_CMD_LISTS },
+	{ "device", "MAC [--json]", "One device with its fingerprint.", json_opt, NULL,
+	  ifn_cmd_device, IFN_CMD_PRIV | IFN_CMD_LISTS },
+	{ "learn", "MAC|all [--for DUR]",
+	  "Learn: pass, and add every new flow to the fingerprint.", mode_opts,
+	  "Learning ends by itself at the deadline, and the device then enforces.",
+	  ifn_cmd_mode, IFN_CMD_PRIV },
+	{ "monitor", "MAC|all [--for DUR]",
+	  "Monitor: pass, and report what enforce would drop.", mode_opts, NULL, ifn_cmd_mode,
+	  IFN_CMD_PRIV },
+	{ "enforce", "MAC|all [--for DUR]", "Enforce: drop flows outside the fingerprint.",
+	  mode_opts, NULL, ifn_cmd_mode, IFN_CMD_PRIV },
+	{ "quarantine", "MAC|all [--for DUR]",
+	  "Quarantine: drop everything but ARP, DHCP, IPv6 neighbour discovery and EAPOL.",
+	  mode_opts, NULL, ifn_cmd_mode, IFN_CMD_PRIV },
+	{ "trust", "MAC|all [--for DUR]", "Trust: pass everything, count only.", mode_opts, NULL,
+	  ifn_cmd_mode, IFN_CMD_PRIV },
+	{ "allow", "MAC PROTO[/PORT] PEER[/PREFIX] [server]",
+	  "Add a rule to a device's fingerprint.", NULL,
+	  "PROTO is tcp, udp, icmp, icmpv6, another protocol name or number, or ether/TYPE. "
+	  "Without /PORT any port of PROTO matches; PEER is an address, a prefix or 'any'. "
+	  "'server' means the device serves PORT to PEER; the default is that it connects "
+	  "to PORT on PEER. For icmp the port is the message type (icmp/8: echo).",
+	  ifn_cmd_allow, IFN_CMD_PRIV },
+	{ "forget", "MAC [PROTO[/PORT] PEER[/PREFIX] [server]]",
+	  "Remove one rule, or the whole device (record, fingerprint, counters).", NULL, NULL,
+	  ifn_cmd_forget, IFN_CMD_PRIV },
+	{ "rate", "MAC --pps N --bps N", "Police a device with token buckets.", rate_opts, NULL,
+	  ifn_cmd_rate, IFN_CMD_PRIV },
+	{ "settings", "[KEY VALUE]... [--json]",
+	  "Show or change run-time settings (scan detection, learning cap, events).", json_opt,
+	  "Keys: scan-threshold N, scan-window DUR, auto-quarantine on|off, fingerprint-cap N, "
+	  "event-limit N, unknown-devices pass|drop (the verdict when the device table is "
+	  "full).",
+	  ifn_cmd_settings, IFN_CMD_PRIV | IFN_CMD_LISTS },
+	{ "policy", "check|load|save|show [FILE]", "Policy files: validate, apply, write, print.",
+	  NULL, "See iotfence.8, POLICY FILES.", ifn_cmd_policy, 0 },
+	{ "events", "[--follow] [--json]", "Anomalies as text lines or JSON lines.", events_opts,
+	  NULL, ifn_cmd_events, IFN_CMD_PRIV | IFN_CMD_LISTS },
+	{ "run", "[--config FILE] [--detach-on-exit]",
+	  "The daemon: attach, restore, report events and metrics, save state.", run_opts, NULL,
+	  ifn_cmd_run, IFN_CMD_PRIV },
+	{ "replay",
+	  "[--learn-for DUR | --learn CAPTURE...] [--policy FILE] [--gateway MAC] CAPTURE... [--json]",
+	  "Run captured frames through the real program, offline, with private maps.",
+	  replay_opts, NULL, ifn_cmd_replay, IFN_CMD_PRIV | IFN_CMD_LISTS },
+};
+const unsigned int ifn_ncmds = sizeof(ifn_cmds) / sizeof(ifn_cmds[0]);
+
+static void print_wrapped(FILE *f, const char *text, int indent, int width)
+{
+	int col = indent;
+	const char *p = text;
+
+	fprintf(f, "%*s", indent, "");
+	while (*p) {
+		size_t w = strcspn(p, " ");
+
+		if (col > indent && col + (int)w + 1 > width) {
+			fprintf(f, "\n%*s", indent, "");
+			col = indent;
+		} else if (col > indent) {
+			fputc(' ', f);
+			col++;
+		}
+		fwrite(p, 1, w, f);
+		col += w;
+		p += w;
+		while (*p == ' ')
+			p++;
+	}
+	fputc('\n', f);
+}
+
+void ifn_cmd_help(const struct ifn_cmd *c, FILE *f)
+{
+	const struct ifn_opt_help *o;
+
+	fprintf(f, "usage: %s %s %s\n\n", ifn_progname, c->name, c->args);
+	print_wrapped(f, c->summary, 2, 80);
+	if (c->details) {
+		fputc('\n', f);
+		print_wrapped(f, c->details, 2, 80);
+	}
+	if (c->opts && c->opts[0].opt) {
+		fprintf(f, "\noptions:\n");
+		for (o = c->opts; o->opt; o++) {
+			fprintf(f, "  %s\n", o->opt);
+			print_wrapped(f, o->desc, 6, 80);
+		}
+	}
+}
+
+int ifn_usage_error(const struct ifn_cmd *c, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ifn_err("%s: %s (see '%s %s -h')", c->name, msg, ifn_progname, c->name);
+	return IFN_EXIT_USAGE;
+}
+
+int ifn_arg_mac(const struct ifn_cmd *c, const char *s, __u8 mac[6])
+{
+	if (!s) {
+		ifn_usage_error(c, "missing MAC");
+		return -EINVAL;
+	}
+	if (ifn_parse_mac(s, mac)) {
+		ifn_usage_error(c, "'%s' is not a MAC address (like 00:11:22:aa:bb:cc)", s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int ifn_arg_duration(const struct ifn_cmd *c, const char *opt, const char *s, __u64 *ns)
+{
+	if (ifn_parse_duration(s, ns)) {
+		ifn_usage_error(c, "%s '%s' is not a duration (like 90s, 10m, 24h)", opt, s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int ifn_arg_count(const struct ifn_cmd *c, const char *opt, const char *s, __u64 *v)
+{
+	if (ifn_parse_count(s, v)) {
+		ifn_usage_error(c, "%s '%s' is not a number (like 100, 10k, 1M)", opt, s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void help_all(FILE *f)
+{
+	unsigned int i;
+
+	fprintf(f, "usage: %s COMMAND [ARGS] [--json] [-h]\n\n", ifn_progname);
+	fprintf(f, "Per-device fingerprinting and XDP enforcement for IoT gateways.\n\n");
+	fprintf(f, "commands:\n");
+	for (i = 0; i < ifn_ncmds; i++)
+		fprintf(f, "  %-11s %s\n", ifn_cmds[i].name, ifn_cmds[i].summary);
+	fprintf(f, "  %-11s %s\n", "help", "This list, or one command's help.");
+	fprintf(f, "  %-11s %s\n", "version", "Print the version.");
+	fprintf(f, "\nRun '%s COMMAND -h' for a command's arguments; 'man 8 iotfence' for "
+		   "more.\n",
+		ifn_progname);
+}
+
+/* roff needs backslashes and leading dots escaped. */
+static void roff(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\')
+			fputs("\\e", f);
+		else if (*s == '-')
+			fputs("\\-", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+static void help_man(FILE *f)
+{
+	const struct ifn_opt_help *o;
+	unsigned int i;
+
+	fprintf(f, ".\\\" BEGIN GENERATED COMMANDS (iotfence help --man)\n");
+	for (i = 0; i < ifn_ncmds; i++) {
+		const struct ifn_cmd *c = &ifn_cmds[i];
+
+		fprintf(f, ".TP\n.B iotfence %s\n", c->name);
+		roff(f, c->args);
+		fprintf(f, "\n.br\n");
+		roff(f, c->summary);
+		fputc('\n', f);
+		if (c->details) {
+			fprintf(f, ".IP\n");
+			roff(f, c->details);
+			fputc('\n', f);
+		}
+		if (c->opts) {
+			for (o = c->opts; o->opt; o++) {
+				fprintf(f, ".RS\n.TP\n.B ");
+				roff(f, o->opt);
+				fputc('\n', f);
+				roff(f, o->desc);
+				fprintf(f, "\n.RE\n");
+			}
+		}
+	}
+	fprintf(f, ".\\\" END GENERATED COMMANDS\n");
+}
+
+static const struct ifn_cmd *find_cmd(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < ifn_ncmds; i++)
+		if (!strcmp(ifn_cmds[i].name, name))
+			return &ifn_cmds[i];
+	return NULL;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	const struct ifn_cmd *c;
+
+	if (argc > 1 && !strcmp(argv[1], "--man")) {
+		help_man(stdout);
+		return IFN_EXIT_OK;
+	}
+	if (argc > 1) {
+		c = find_cmd(argv[1]);
+		if (!c) {
+			ifn_err("unknown command '%s' (see '%s help')", argv[1], ifn_progname);
+			return IFN_EXIT_USAGE;
+		}
+		ifn_cmd_help(c, stdout);
+		return IFN_EXIT_OK;
+	}
+	help_all(stdout);
+	return IFN_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	const struct ifn_cmd *c;
+	bool help = false;
+	int i, n;
+
+	if (argc < 2) {
+		help_all(stderr);
+		return IFN_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return cmd_help(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+		printf("iotfence %s (ABI %d)\n", IFN_VERSION, IFN_ABI_VERSION);
+		return IFN_EXIT_OK;
+	}
+	c = find_cmd(argv[1]);
+	if (!c) {
+		ifn_err("unknown command '%s' (see '%s help')", argv[1], ifn_progname);
+		return IFN_EXIT_USAGE;
+	}
+
+	/* --json and -h may come anywhere before "--"; take them out here. */
+	for (i = n = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			while (i < argc)
+				argv[n++] = argv[i++];
+			break;
+		}
+		if (!strcmp(argv[i], "--json") && (c->flags & IFN_CMD_LISTS))
+			ifn_json_output = true;
+		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			help = true;
+		else
+			argv[n++] = argv[i];
+	}
+	argv[n] = NULL;
+	if (help) {
+		ifn_cmd_help(c, stdout);
+		return IFN_EXIT_OK;
+	}
+	ifn_libbpf_logging(getenv("IOTFENCE_DEBUG") != NULL);
+	if ((c->flags & IFN_CMD_PRIV) && ifn_check_privileges())
+		return IFN_EXIT_FAIL;
+	return c->run(c, n - 1, argv + 1);
+}

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "format.h"
+#include "output.h"
+
+void ifn_json_init(struct ifn_json *j, FILE *f)
+{
+	memset(j, 0, sizeof(*j));
+	j->f = f;
+}
+
+static void put_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		switch (c) {
+		case '"':
+			fputs("\\\"", f);
+			break;
+		case '\\':
+			fputs("\\\\", f);
+			break;
+		case '\n':
+			fputs("\\n", f);
+			break;
+		case '\r':
+			fputs("\\r", f);
+			break;
+		case '\t':
+			fputs("\\t", f);
+			break;
+		default:
+			if (c < 0x20)
+				fprintf(f, "\\u%04x", c);
+			else
+				fputc(c, f);
+		}
+	}
+	fputc('"', f);
+}
+
+static void member(struct ifn_json *j, const char *key)
+{
+	if (j->depth > 0) {
+		if (j->comma[j->depth])
+			fputc(',', j->f);
+		j->comma[j->depth] = true;
+	}
+	if (key) {
+		put_string(j->f, key);
+		fputc(':', j->f);
+	}
+}
+
+static void json_open(struct ifn_json *j, const char *key, char c)
+{
+	member(j, key);
+	fputc(c, j->f);
+	if (j->depth < IFN_JSON_MAX_DEPTH - 1)
+		j->depth++;
+	j->comma[j->depth] = false;
+}
+
+static void json_close(struct ifn_json *j, char c)
+{
+	fputc(c, j->f);
+	if (j->depth > 0)
+		j->depth--;
+	if (j->depth == 0)
+		fputc('\n', j->f);
+}
+
+void ifn_json_obj_open(struct ifn_json *j, const char *key)
+{
+	json_open(j, key, '{');
+}
+
+void ifn_json_obj_close(struct ifn_json *j)
+{
+	json_close(j, '}');
+}
+
+void ifn_json_arr_open(struct ifn_json *j, const char *key)
+{
+	json_open(j, key, '[');
+}
+
+void ifn_json_arr_close(struct ifn_json *j)
+{
+	json_close(j, ']');
+}
+
+void ifn_json_str(struct ifn_json *j, const char *key, const char *val)
+{
+	member(j, key);
+	if (val)
+		put_string(j->f, val);
+	else
+		fputs("null", j->f);
+}
+
+void ifn_json_u64(struct ifn_json *j, const char *key, __u64 val)
+{
+	member(j, key);
+	fprintf(j->f, "%llu", (unsigned long long)val);
+}
+
+void ifn_json_i64(struct ifn_json *j, const char *key, long long val)
+{
+	member(j, key);
+	fprintf(j->f, "%lld", val);
+}
+
+void ifn_json_double(struct ifn_json *j, const char *key, double val)
+{
+	member(j, key);
+	fprintf(j->f, "%.6g", val);
+}
+
+void ifn_json_bool(struct ifn_json *j, const char *key, bool val)
+{
+	member(j, key);
+	fputs(val ? "true" : "false", j->f);
+}
+
+void ifn_json_null(struct ifn_json *j, const char *key)
+{
+	member(j, key);
+	fputs("null", j->f);
+}
+
+void ifn_json_time(struct ifn_json *j, const char *key, __u64 wall_ns)
+{
+	char buf[IFN_TIME_STRLEN];
+
+	if (!wall_ns) {
+		ifn_json_null(j, key);
+		return;
+	}
+	ifn_json_str(j, key, ifn_fmt_time(wall_ns, buf));
+}
+
+void ifn_table_init(struct ifn_table *t, size_t ncols, const char *const *headers)
+{
+	memset(t, 0, sizeof(*t));
+	t->ncols = ncols;
+	t->headers = headers;
+}
+
+int ifn_table_add(struct ifn_table *t, const char *const *row)
+{
+	size_t i;
+
+	if (t->nrows == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 16;
+		char **cells = realloc(t->cells, cap * t->ncols * sizeof(*cells));
+
+		if (!cells)
+			return -ENOMEM;
+		t->cells = cells;
+		t->cap = cap;
+	}
+	for (i = 0; i < t->ncols; i++) {
+		char *c = strdup(row[i] ? row[i] : "-");
+
+		if (!c) {
+			while (i--)
+				free(t->cells[t->nrows * t->ncols + i]);
+			return -ENOMEM;
+		}
+		t->cells[t->nrows * t->ncols + i] = c;
+	}
+	t->nrows++;
+	return 0;
+}
+
+void ifn_table_print(const struct ifn_table *t, FILE *f)
+{
+	size_t *width = calloc(t->ncols, sizeof(*width));
+	size_t r, c;
+
+	if (!width)
+		return;
+	for (c = 0; c < t->ncols; c++) {
+		const char *h = t->headers[c];
+
+		width[c] = strlen(h[0] == '>' ? h + 1 : h);
+		for (r = 0; r < t->nrows; r++) {
+			size_t l = strlen(t->cells[r * t->ncols + c]);
+
+			if (l > width[c])
+				width[c] = l;
+		}
+	}
+	for (r = 0; r <= t->nrows; r++) {
+		for (c = 0; c < t->ncols; c++) {
+			const char *h = t->headers[c];
+			bool right = h[0] == '>';
+			const char *s = r == 0 ? (right ? h + 1 : h) : t->cells[(r - 1) * t->ncols + c];
+			bool last = c + 1 == t->ncols;
+
+			if (right)
+				fprintf(f, "%*s", (int)width[c], s);
+			else if (last)
+				fputs(s, f);
+			else
+				fprintf(f, "%-*s", (int)width[c], s);
+			fputs(last ? "\n" : "  ", f);
+		}
+	}
+	free(width);
+}
+
+void ifn_table_free(struct ifn_table *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	memset(t, 0, sizeof(*t));
+}
+
+char *ifn_fmt_count(__u64 v, char *buf, size_t len)
+{
+	if (v < 10000)
+		snprintf(buf, len, "%llu", (unsigned long long)v);
+	else if (v < 10000000ULL)
+		snprintf(buf, len, "%.1fk", v / 1e3);
+	else if (v < 10000000000ULL)
+		snprintf(buf, len, "%.1fM", v / 1e6);
+	else
+		snprintf(buf, len, "%.1fG", v / 1e9);
+	return buf;
+}

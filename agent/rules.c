@@ -1,0 +1,461 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <bpf/bpf.h>
+
+#include "devices.h"
+#include "format.h"
+#include "parse.h"
+#include "rules.h"
+
+static void seterr(char *err, size_t errlen, const char *msg)
+{
+	if (err && errlen)
+		snprintf(err, errlen, "%s", msg);
+}
+
+int ifn_rule_parse_args(int argc, char *const *argv, struct ifn_rule *r, char *err,
+			size_t errlen)
+{
+	bool has_port, is_l2;
+	int i = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->origin = IFN_ORIGIN_MANUAL;
+	if (argc < 1) {
+		seterr(err, errlen, "missing PROTO[/PORT]");
+		return -EINVAL;
+	}
+	if (ifn_parse_proto_port(argv[i++], &r->proto, &r->port, &has_port, &is_l2, err, errlen))
+		return -EINVAL;
+	r->l2 = is_l2;
+	r->port_any = !has_port;
+
+	if (is_l2) {
+		/* Ethertype rules have no peer; "any" is accepted for symmetry. */
+		if (i < argc && !strcasecmp(argv[i], "any"))
+			i++;
+		r->plen = 0;
+	} else {
+		if (i >= argc) {
+			seterr(err, errlen, "missing PEER[/PREFIX] (an address, a prefix or 'any')");
+			return -EINVAL;
+		}
+		if (ifn_parse_cidr(argv[i++], r->peer, &r->plen, err, errlen))
+			return -EINVAL;
+	}
+	if (i < argc) {
+		if (!strcasecmp(argv[i], "server")) {
+			r->dir = IFN_DIR_SERVER;
+			i++;
+		} else if (!strcasecmp(argv[i], "client")) {
+			r->dir = IFN_DIR_CLIENT;
+			i++;
+		}
+	}
+	if (i < argc) {
+		if (err && errlen)
+			snprintf(err, errlen, "unexpected '%s' (expected 'server', 'client' or nothing)",
+				 argv[i]);
+		return -EINVAL;
+	}
+	if (is_l2 && r->dir == IFN_DIR_SERVER) {
+		seterr(err, errlen, "ether rules have no direction");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int ifn_rule_parse(const char *text, struct ifn_rule *r, char *err, size_t errlen)
+{
+	char buf[256], *words[8], *save = NULL, *w;
+	int n = 0;
+
+	if (strlen(text) >= sizeof(buf)) {
+		seterr(err, errlen, "rule too long");
+		return -EINVAL;
+	}
+	strcpy(buf, text);
+	for (w = strtok_r(buf, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		if (n == 8) {
+			seterr(err, errlen, "too many words in rule");
+			return -EINVAL;
+		}
+		words[n++] = w;
+	}
+	return ifn_rule_parse_args(n, words, r, err, errlen);
+}
+
+char *ifn_rule_format(const struct ifn_rule *r, char *buf, size_t len)
+{
+	char pb[8], peer[IFN_ADDR_STRLEN];
+	const char *proto = ifn_proto_name(r->proto, pb);
+
+	if (r->l2) {
+		snprintf(buf, len, "ether/0x%04x", r->port);
+		return buf;
+	}
+	ifn_fmt_cidr(r->peer, r->plen, peer);
+	if (r->port_any)
+		snprintf(buf, len, "%s %s%s", proto, peer, r->dir == IFN_DIR_SERVER ? " server" : "");
+	else
+		snprintf(buf, len, "%s/%u %s%s", proto, r->port, peer,
+			 r->dir == IFN_DIR_SERVER ? " server" : "");
+	return buf;
+}
+
+enum ifn_rule_kind ifn_rule_kind(const struct ifn_rule *r)
+{
+	if (r->l2)
+		return IFN_RULE_EXACT;
+	if (r->port_any)
+		return IFN_RULE_ANY_PORT;
+	return r->plen == 128 ? IFN_RULE_EXACT : IFN_RULE_PORT_PREFIX;
+}
+
+bool ifn_rule_same(const struct ifn_rule *a, const struct ifn_rule *b)
+{
+	return !memcmp(a->mac, b->mac, 6) && a->l2 == b->l2 && a->proto == b->proto &&
+	       a->port == b->port && a->port_any == b->port_any && a->dir == b->dir &&
+	       a->plen == b->plen && !memcmp(a->peer, b->peer, 16);
+}
+
+int ifn_rule_cmp(const void *pa, const void *pb)
+{
+	const struct ifn_rule *a = pa, *b = pb;
+	int c;
+
+	c = memcmp(a->mac, b->mac, 6);
+	if (c)
+		return c;
+	if (ifn_rule_kind(a) != ifn_rule_kind(b))
+		return (int)ifn_rule_kind(a) - (int)ifn_rule_kind(b);
+	if (a->l2 != b->l2)
+		return a->l2 - b->l2;
+	if (a->proto != b->proto)
+		return a->proto - b->proto;
+	if (a->port != b->port)
+		return a->port - b->port;
+	if (a->dir != b->dir)
+		return a->dir - b->dir;
+	c = memcmp(a->peer, b->peer, 16);
+	if (c)
+		return c;
+	return a->plen - b->plen;
+}
+
+void ifn_rule_from_flow(struct ifn_rule *r, const struct ifn_flow_key *k,
+			const struct ifn_flow_val *v)
+{
+	memset(r, 0, sizeof(*r));
+	memcpy(r->mac, k->mac, 6);
+	r->l2 = k->family == IFN_FAMILY_L2;
+	r->proto = k->proto;
+	r->port = k->port;
+	r->dir = k->dir;
+	memcpy(r->peer, k->peer, 16);
+	r->plen = r->l2 ? 0 : 128;
+	if (v) {
+		r->origin = v->origin;
+		r->added_ns = v->added_ns;
+	}
+}
+
+void ifn_rule_to_flow(const struct ifn_rule *r, struct ifn_flow_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->mac, r->mac, 6);
+	if (r->l2) {
+		k->family = IFN_FAMILY_L2;
+		k->port = r->port;
+		return;
+	}
+	k->family = ifn_addr_is_v4(r->peer) ? IFN_FAMILY_IPV4 : IFN_FAMILY_IPV6;
+	k->proto = r->proto;
+	k->port = r->port;
+	k->dir = r->dir;
+	memcpy(k->peer, r->peer, 16);
+}
+
+static void to_port_key(const struct ifn_rule *r, struct ifn_rule_port_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->prefixlen = IFN_RULE_PORT_FIXED_BITS + r->plen;
+	memcpy(k->mac, r->mac, 6);
+	k->dir = r->dir;
+	k->proto = r->proto;
+	k->port = r->port;
+	memcpy(k->peer, r->peer, 16);
+}
+
+static void to_any_key(const struct ifn_rule *r, struct ifn_rule_any_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->prefixlen = IFN_RULE_ANY_FIXED_BITS + r->plen;
+	memcpy(k->mac, r->mac, 6);
+	k->dir = r->dir;
+	k->proto = r->proto;
+	memcpy(k->peer, r->peer, 16);
+}
+
+static void from_port_key(struct ifn_rule *r, const struct ifn_rule_port_key *k,
+			  const struct ifn_rule_val *v)
+{
+	memset(r, 0, sizeof(*r));
+	memcpy(r->mac, k->mac, 6);
+	r->dir = k->dir;
+	r->proto = k->proto;
+	r->port = k->port;
+	memcpy(r->peer, k->peer, 16);
+	r->plen = k->prefixlen - IFN_RULE_PORT_FIXED_BITS;
+	r->origin = v->origin;
+	r->added_ns = v->added_ns;
+}
+
+static void from_any_key(struct ifn_rule *r, const struct ifn_rule_any_key *k,
+			 const struct ifn_rule_val *v)
+{
+	memset(r, 0, sizeof(*r));
+	memcpy(r->mac, k->mac, 6);
+	r->dir = k->dir;
+	r->proto = k->proto;
+	r->port_any = 1;
+	memcpy(r->peer, k->peer, 16);
+	r->plen = k->prefixlen - IFN_RULE_ANY_FIXED_BITS;
+	r->origin = v->origin;
+	r->added_ns = v->added_ns;
+}
+
+int ifn_rule_install(const struct ifn_maps *m, const struct ifn_rule *r)
+{
+	struct ifn_device dev;
+	__u64 now = r->added_ns ? r->added_ns : ifn_now_mono();
+	int err;
+
+	err = ifn_device_get(m, r->mac, &dev);
+	if (err)
+		return err;
+
+	switch (ifn_rule_kind(r)) {
+	case IFN_RULE_EXACT: {
+		struct ifn_flow_val v = { .added_ns = now, .origin = r->origin };
+		struct ifn_flow_key k;
+		bool existed;
+
+		ifn_rule_to_flow(r, &k);
+		existed = !bpf_map_lookup_elem(m->flows, &k, &v);
+		v.added_ns = existed ? v.added_ns : now;
+		v.origin = r->origin;
+		if (bpf_map_update_elem(m->flows, &k, &v, BPF_ANY))
+			return -errno;
+		if (existed)
+			return 0;
+		return ifn_device_update_fields(m, r->mac, IFN_DEV_FIELD_FLOWS_INC, 0);
+	}
+	case IFN_RULE_PORT_PREFIX: {
+		struct ifn_rule_val v = { .added_ns = now, .origin = r->origin };
+		struct ifn_rule_port_key k;
+
+		to_port_key(r, &k);
+		if (bpf_map_update_elem(m->rules_port, &k, &v, BPF_ANY))
+			return -errno;
+		if (dev.flags & IFN_DEV_F_PORT_RULES)
+			return 0;
+		return ifn_device_update_fields(m, r->mac, IFN_DEV_FIELD_FLAGS_SET,
+						IFN_DEV_F_PORT_RULES);
+	}
+	case IFN_RULE_ANY_PORT: {
+		struct ifn_rule_val v = { .added_ns = now, .origin = r->origin };
+		struct ifn_rule_any_key k;
+
+		to_any_key(r, &k);
+		if (bpf_map_update_elem(m->rules_any, &k, &v, BPF_ANY))
+			return -errno;
+		if (dev.flags & IFN_DEV_F_ANY_RULES)
+			return 0;
+		return ifn_device_update_fields(m, r->mac, IFN_DEV_FIELD_FLAGS_SET,
+						IFN_DEV_F_ANY_RULES);
+	}
+	}
+	return -EINVAL;
+}
+
+/* Does any key of trie @fd belong to @mac? Keys start with prefixlen, then mac. */
+static bool trie_has_mac(int fd, __u32 ksz, const __u8 mac[6])
+{
+	__u8 key[64], next[64];
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		if (!memcmp(next + 4, mac, 6))
+			return true;
+		memcpy(key, next, ksz);
+		prev = key;
+	}
+	return false;
+}
+
+/* Removing a rule of a device that is gone already is not an error. */
+static int gone_ok(int err)
+{
+	return err == -ENOENT ? 0 : err;
+}
+
+int ifn_rule_remove(const struct ifn_maps *m, const struct ifn_rule *r)
+{
+	switch (ifn_rule_kind(r)) {
+	case IFN_RULE_EXACT: {
+		struct ifn_flow_key k;
+
+		ifn_rule_to_flow(r, &k);
+		if (bpf_map_delete_elem(m->flows, &k))
+			return -errno;
+		return gone_ok(ifn_device_update_fields(m, r->mac, IFN_DEV_FIELD_FLOWS_DEC, 0));
+	}
+	case IFN_RULE_PORT_PREFIX: {
+		struct ifn_rule_port_key k;
+
+		to_port_key(r, &k);
+		if (bpf_map_delete_elem(m->rules_port, &k))
+			return -errno;
+		if (trie_has_mac(m->rules_port, sizeof(k), r->mac))
+			return 0;
+		return gone_ok(ifn_device_update_fields(m, r->mac, IFN_DEV_FIELD_FLAGS_CLEAR,
+							IFN_DEV_F_PORT_RULES));
+	}
+	case IFN_RULE_ANY_PORT: {
+		struct ifn_rule_any_key k;
+
+		to_any_key(r, &k);
+		if (bpf_map_delete_elem(m->rules_any, &k))
+			return -errno;
+		if (trie_has_mac(m->rules_any, sizeof(k), r->mac))
+			return 0;
+		return gone_ok(ifn_device_update_fields(m, r->mac, IFN_DEV_FIELD_FLAGS_CLEAR,
+							IFN_DEV_F_ANY_RULES));
+	}
+	}
+	return -EINVAL;
+}
+
+struct rule_vec {
+	struct ifn_rule *v;
+	size_t n, cap;
+};
+
+static int vec_push(struct rule_vec *rv, const struct ifn_rule *r)
+{
+	if (rv->n == rv->cap) {
+		size_t cap = rv->cap ? rv->cap * 2 : 64;
+		struct ifn_rule *v = realloc(rv->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		rv->v = v;
+		rv->cap = cap;
+	}
+	rv->v[rv->n++] = *r;
+	return 0;
+}
+
+int ifn_rules_read(const struct ifn_maps *m, const __u8 *mac, struct ifn_rule **out,
+		   size_t *n)
+{
+	struct rule_vec rv = {};
+	void *keys, *vals;
+	struct ifn_rule r;
+	long cnt, i;
+	int err = 0;
+
+	*out = NULL;
+	*n = 0;
+	cnt = ifn_map_dump(m->flows, sizeof(struct ifn_flow_key), sizeof(struct ifn_flow_val),
+			   &keys, &vals);
+	if (cnt < 0)
+		return cnt;
+	for (i = 0; i < cnt && !err; i++) {
+		const struct ifn_flow_key *k = (struct ifn_flow_key *)keys + i;
+
+		if (mac && memcmp(k->mac, mac, 6))
+			continue;
+		ifn_rule_from_flow(&r, k, (struct ifn_flow_val *)vals + i);
+		err = vec_push(&rv, &r);
+	}
+	free(keys);
+	free(vals);
+	if (err)
+		goto fail;
+
+	cnt = ifn_map_dump(m->rules_port, sizeof(struct ifn_rule_port_key),
+			   sizeof(struct ifn_rule_val), &keys, &vals);
+	if (cnt < 0) {
+		err = cnt;
+		goto fail;
+	}
+	for (i = 0; i < cnt && !err; i++) {
+		const struct ifn_rule_port_key *k = (struct ifn_rule_port_key *)keys + i;
+
+		if (mac && memcmp(k->mac, mac, 6))
+			continue;
+		from_port_key(&r, k, (struct ifn_rule_val *)vals + i);
+		err = vec_push(&rv, &r);
+	}
+	free(keys);
+	free(vals);
+	if (err)
+		goto fail;
+
+	cnt = ifn_map_dump(m->rules_any, sizeof(struct ifn_rule_any_key),
+			   sizeof(struct ifn_rule_val), &keys, &vals);
+	if (cnt < 0) {
+		err = cnt;
+		goto fail;
+	}
+	for (i = 0; i < cnt && !err; i++) {
+		const struct ifn_rule_any_key *k = (struct ifn_rule_any_key *)keys + i;
+
+		if (mac && memcmp(k->mac, mac, 6))
+			continue;
+		from_any_key(&r, k, (struct ifn_rule_val *)vals + i);
+		err = vec_push(&rv, &r);
+	}
+	free(keys);
+	free(vals);
+	if (err)
+		goto fail;
+
+	if (rv.n)
+		qsort(rv.v, rv.n, sizeof(*rv.v), ifn_rule_cmp);
+	*out = rv.v;
+	*n = rv.n;
+	return 0;
+fail:
+	free(rv.v);
+	return err;
+}
+
+long ifn_rules_remove_device(const struct ifn_maps *m, const __u8 mac[6])
+{
+	struct ifn_rule *rules;
+	size_t n, i;
+	long removed = 0;
+	int err;
+
+	err = ifn_rules_read(m, mac, &rules, &n);
+	if (err)
+		return err;
+	for (i = 0; i < n; i++) {
+		err = ifn_rule_remove(m, &rules[i]);
+		if (err && err != -ENOENT)
+			break;
+		if (!err)
+			removed++;
+		err = 0;
+	}
+	free(rules);
+	return err ? err : removed;
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * rules.h - fingerprint entries as one model, whatever map holds them.
+ *
+ * A rule is written "PROTO[/PORT] PEER[/PREFIX] [server]":
+ *   tcp/443 52.94.1.7        exact flow            -> ifn_flows
+ *   udp/123 any              a port, any peer      -> ifn_rules_port
+ *   tcp/8883 10.0.0.0/8      a port, a prefix      -> ifn_rules_port
+ *   tcp 10.0.0.0/8           any port of a proto   -> ifn_rules_any
+ *   icmp/8 192.168.1.1       ICMP: the "port" is the request type
+ *   ether/0x88cc             a non-IP ethertype    -> ifn_flows
+ *   tcp/554 any server       the device serves port 554 (default: client)
+ */
+#ifndef IFN_RULES_H
+#define IFN_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "iotfence.h"
+#include "state.h"
+
+enum ifn_rule_kind {
+	IFN_RULE_EXACT = 0,
+	IFN_RULE_PORT_PREFIX = 1,
+	IFN_RULE_ANY_PORT = 2,
+};
+
+struct ifn_rule {
+	__u8 mac[6];
+	__u8 l2; /* ethertype rule: port is the ethertype */
+	__u8 proto;
+	__u16 port;
+	__u8 port_any;
+	__u8 dir; /* enum ifn_dir */
+	__u8 peer[16]; /* IPv6 or IPv4-mapped */
+	__u8 plen; /* over the 128-bit mapped space: 128 is one host, 0 any */
+	__u8 origin; /* enum ifn_origin */
+	__u8 pad[6];
+	__u64 added_ns; /* datapath clock */
+};
+
+#define IFN_RULE_STRLEN 96
+
+/* Parse the words of a rule (after the MAC). */
+int ifn_rule_parse_args(int argc, char *const *argv, struct ifn_rule *r, char *err,
+			size_t errlen);
+/* Parse a rule from one string, words separated by blanks. */
+int ifn_rule_parse(const char *text, struct ifn_rule *r, char *err, size_t errlen);
+/* The rule's text, as ifn_rule_parse reads it (without the MAC). */
+char *ifn_rule_format(const struct ifn_rule *r, char *buf, size_t len);
+
+enum ifn_rule_kind ifn_rule_kind(const struct ifn_rule *r);
+/* Same device and same match (origin and time aside). */
+bool ifn_rule_same(const struct ifn_rule *a, const struct ifn_rule *b);
+/* Total order for sorting: device, kind, proto, port, peer. */
+int ifn_rule_cmp(const void *a, const void *b);
+
+void ifn_rule_from_flow(struct ifn_rule *r, const struct ifn_flow_key *k,
+			const struct ifn_flow_val *v);
+void ifn_rule_to_flow(const struct ifn_rule *r, struct ifn_flow_key *k);
+
+/*
+ * Install a rule for a device that exists (-ENOENT otherwise), setting the
+ * device's rule flags and flow count. Installing an existing rule updates
+ * its origin and is not an error.
+ */
+int ifn_rule_install(const struct ifn_maps *m, const struct ifn_rule *r);
+/* Remove one rule; -ENOENT if it is not there. */
+int ifn_rule_remove(const struct ifn_maps *m, const struct ifn_rule *r);
+
+/*
+ * Every rule of a device (@mac) or of all devices (@mac NULL), from all
+ * three maps, sorted. *out is malloc'd.
+ */
+int ifn_rules_read(const struct ifn_maps *m, const __u8 *mac, struct ifn_rule **out,
+		   size_t *n);
+
+/* Remove every rule of a device. Returns the number removed or -errno. */
+long ifn_rules_remove_device(const struct ifn_maps *m, const __u8 mac[6]);
+
+#endif /* IFN_RULES_H */

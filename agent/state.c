@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "errors.h"
+#include "state.h"
+
+#ifndef BPF_FS_MAGIC
+#define BPF_FS_MAGIC 0xcafe4a11
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+#ifndef ENOTSUPP
+#define ENOTSUPP 524 /* kernel-internal, returned by some map types */
+#endif
+
+#define MAP(n, f) { n, offsetof(struct ifn_maps, f) }
+const struct ifn_map_desc ifn_map_descs[] = {
+	MAP(IFN_MAP_DEVICES, devices),	     MAP(IFN_MAP_DEV_STATS, dev_stats),
+	MAP(IFN_MAP_FREE_SLOTS, free_slots), MAP(IFN_MAP_FLOWS, flows),
+	MAP(IFN_MAP_RULES_PORT, rules_port), MAP(IFN_MAP_RULES_ANY, rules_any),
+	MAP(IFN_MAP_FRAGS, frags),	     MAP(IFN_MAP_IP_OWNERS, ip_owners),
+	MAP(IFN_MAP_IFACES, ifaces),	     MAP(IFN_MAP_CONFIG, config),
+	MAP(IFN_MAP_STATS, stats),	     MAP(IFN_MAP_EVENTS, events),
+	MAP(IFN_MAP_SCRATCH, scratch),
+};
+#undef MAP
+const size_t ifn_map_count = sizeof(ifn_map_descs) / sizeof(ifn_map_descs[0]);
+
+const char *ifn_pin_dir(void)
+{
+	const char *d = getenv("IOTFENCE_PIN_DIR");
+
+	return d && *d ? d : IFN_PIN_ROOT_DEFAULT;
+}
+
+const char *ifn_state_dir(void)
+{
+	const char *d = getenv("IOTFENCE_STATE_DIR");
+
+	return d && *d ? d : "/var/lib/iotfence";
+}
+
+int ifn_check_privileges(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+	bool bpf, net, sys;
+
+	if (syscall(SYS_capget, &hdr, data)) {
+		ifn_err("cannot read capabilities: %s", strerror(errno));
+		return -EPERM;
+	}
+#define HAS(cap) (!!(data[(cap) / 32].effective & (1U << ((cap) % 32))))
+	bpf = HAS(CAP_BPF);
+	net = HAS(CAP_NET_ADMIN);
+	sys = HAS(CAP_SYS_ADMIN);
+#undef HAS
+	if ((bpf || sys) && net)
+		return 0;
+	if (!bpf && !sys && !net)
+		ifn_err("missing capabilities CAP_BPF and CAP_NET_ADMIN: run as root");
+	else if (!net)
+		ifn_err("missing capability CAP_NET_ADMIN: run as root");
+	else
+		ifn_err("missing capability CAP_BPF (or CAP_SYS_ADMIN): run as root");
+	return -EPERM;
+}
+
+static bool is_bpffs(const char *path)
+{
+	struct statfs st;
+
+	return !statfs(path, &st) && (unsigned long)st.f_type == BPF_FS_MAGIC;
+}
+
+int ifn_bpffs_ensure(bool mount_it)
+{
+	char parent[PATH_MAX];
+	const char *pin = ifn_pin_dir();
+	char *slash;
+
+	snprintf(parent, sizeof(parent), "%s", pin);
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent)
+		*slash = '\0';
+	if (is_bpffs(parent) || is_bpffs(pin))
+		return 0;
+	if (mount_it && !strcmp(parent, "/sys/fs/bpf")) {
+		if (!mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700") && is_bpffs(parent))
+			return 0;
+		ifn_err("bpffs is not mounted at /sys/fs/bpf and mounting it failed: %s",
+			strerror(errno));
+		return -ENODEV;
+	}
+	ifn_err("%s is not on a bpffs: mount one with 'mount -t bpf bpf %s'", pin, parent);
+	return -ENODEV;
+}
+
+void ifn_maps_close(struct ifn_maps *m)
+{
+	size_t i;
+
+	for (i = 0; i < ifn_map_count; i++) {
+		int *fd = ifn_map_fd(m, &ifn_map_descs[i]);
+
+		if (m->owned && *fd >= 0)
+			close(*fd);
+		*fd = -1;
+	}
+}
+
+int ifn_maps_fill_info(struct ifn_maps *m)
+{
+	struct bpf_map_info info;
+	__u32 len;
+	int fds[3] = { m->devices, m->flows, m->rules_port };
+	__u32 *dst[3] = { &m->max_devices, &m->max_flows, &m->max_rules };
+	int i, n;
+
+	for (i = 0; i < 3; i++) {
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (bpf_obj_get_info_by_fd(fds[i], &info, &len))
+			return -errno;
+		*dst[i] = info.max_entries;
+	}
+	n = libbpf_num_possible_cpus();
+	if (n < 0)
+		return n;
+	m->ncpus = n;
+	return 0;
+}
+
+int ifn_maps_try_open_pinned(struct ifn_maps *m)
+{
+	const char *dir = ifn_pin_dir();
+	struct ifn_config cfg;
+	char path[PATH_MAX];
+	size_t i;
+	int err;
+
+	memset(m, 0, sizeof(*m));
+	m->owned = true;
+	for (i = 0; i < ifn_map_count; i++)
+		*ifn_map_fd(m, &ifn_map_descs[i]) = -1;
+	for (i = 0; i < ifn_map_count; i++) {
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, ifn_map_descs[i].name);
+		fd = bpf_obj_get(path);
+		if (fd < 0) {
+			err = -errno;
+			ifn_maps_close(m);
+			return err;
+		}
+		*ifn_map_fd(m, &ifn_map_descs[i]) = fd;
+	}
+	err = ifn_maps_fill_info(m);
+	if (!err)
+		err = ifn_config_read(m, &cfg);
+	if (!err && cfg.abi_version != IFN_ABI_VERSION)
+		err = -EPROTO;
+	if (err)
+		ifn_maps_close(m);
+	return err;
+}
+
+int ifn_maps_open_pinned(struct ifn_maps *m)
+{
+	int err = ifn_maps_try_open_pinned(m);
+
+	if (err == -ENOENT) {
+		if (ifn_bpffs_ensure(false))
+			return err;
+		ifn_err("not attached: nothing pinned at %s (run 'iotfence attach IFACE')",
+			ifn_pin_dir());
+	} else if (err == -EPROTO) {
+		ifn_err("the state pinned at %s was made by another iotfence version (ABI %d "
+			"expected); 'iotfence detach --all --purge' clears it",
+			ifn_pin_dir(), IFN_ABI_VERSION);
+	} else if (err == -EPERM || err == -EACCES) {
+		if (!ifn_check_privileges())
+			ifn_err("cannot open %s: %s", ifn_pin_dir(), ifn_strerror(err));
+	} else if (err) {
+		ifn_err("cannot open the maps pinned at %s: %s", ifn_pin_dir(), ifn_strerror(err));
+	}
+	return err;
+}
+
+int ifn_lock(bool create)
+{
+	const char *dir = ifn_pin_dir();
+	int fd;
+
+	if (create && mkdir(dir, 0700) && errno != EEXIST)
+		return -errno;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+void ifn_unlock(int fd)
+{
+	if (fd >= 0) {
+		flock(fd, LOCK_UN);
+		close(fd);
+	}
+}
+
+static bool clock_virtual;
+
+void ifn_clock_set_virtual(bool on)
+{
+	clock_virtual = on;
+}
+
+bool ifn_clock_is_virtual(void)
+{
+	return clock_virtual;
+}
+
+static __u64 clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+__u64 ifn_now_mono(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
+__u64 ifn_now_wall(void)
+{
+	return clock_ns(CLOCK_REALTIME);
+}
+
+__u64 ifn_mono_to_wall(__u64 mono)
+{
+	if (clock_virtual || !mono)
+		return mono;
+	return mono + (ifn_now_wall() - ifn_now_mono());
+}
+
+__u64 ifn_wall_to_mono(__u64 wall)
+{
+	__u64 off;
+
+	if (clock_virtual || !wall)
+		return wall;
+	off = ifn_now_wall() - ifn_now_mono();
+	return wall > off ? wall - off : 1;
+}
+
+void ifn_config_defaults(struct ifn_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->abi_version = IFN_ABI_VERSION;
+	c->flags = IFN_CFG_F_AUTO_QUARANTINE;
+	c->scan_threshold = IFN_SCAN_THRESHOLD_DEFAULT;
+	c->fingerprint_cap = IFN_FINGERPRINT_CAP_DEFAULT;
+	c->scan_window_ns = IFN_SCAN_WINDOW_NS_DEFAULT;
+	c->event_limit = IFN_EVENT_LIMIT_DEFAULT;
+	c->unknown_verdict = IFN_VERDICT_DROP;
+	c->default_mode = IFN_MODE_LEARN;
+	c->learn_ns = 0;
+}
+
+int ifn_config_read(const struct ifn_maps *m, struct ifn_config *c)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(m->config, &zero, c) ? -errno : 0;
+}
+
+int ifn_config_write(const struct ifn_maps *m, const struct ifn_config *c)
+{
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(m->config, &zero, c, BPF_ANY) ? -errno : 0;
+}
+
+int ifn_global_stats_read(const struct ifn_maps *m, struct ifn_global_stats *sum)
+{
+	struct ifn_global_stats *v;
+	__u32 zero = 0;
+	int cpu, i;
+
+	memset(sum, 0, sizeof(*sum));
+	v = calloc(m->ncpus, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(m->stats, &zero, v)) {
+		int err = -errno;
+
+		free(v);
+		return err;
+	}
+	for (cpu = 0; cpu < m->ncpus; cpu++) {
+		const __u64 *src = (const __u64 *)&v[cpu];
+		__u64 *dst = (__u64 *)sum;
+
+		/* Every field is a counter except the last-event stamp. */
+		for (i = 0; i < (int)(sizeof(*sum) / sizeof(__u64)); i++)
+			dst[i] += src[i];
+		if (v[cpu].table_full_event_ns > sum->table_full_event_ns)
+			sum->table_full_event_ns = v[cpu].table_full_event_ns;
+	}
+	free(v);
+	return 0;
+}
+
+int ifn_state_init(const struct ifn_maps *m, const struct ifn_config *cfg)
+{
+	__u32 slot;
+	int err;
+
+	for (slot = 0; slot < m->max_devices; slot++) {
+		if (bpf_map_update_elem(m->free_slots, NULL, &slot, BPF_ANY))
+			return -errno;
+	}
+	err = ifn_config_write(m, cfg);
+	return err;
+}
+
+static __u32 map_max_entries(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return 0;
+	return info.max_entries;
+}
+
+/* Maps without batch operations (LPM tries): one key at a time. */
+static long dump_by_key(int fd, __u32 ksz, __u32 vsz, char *keys, char *values, __u32 cap)
+{
+	char *prev = NULL;
+	long n = 0;
+
+	while ((__u32)n < cap) {
+		char *k = keys + (size_t)n * ksz;
+
+		if (bpf_map_get_next_key(fd, prev, k))
+			break;
+		if (bpf_map_lookup_elem(fd, k, values + (size_t)n * vsz)) {
+			if (errno == ENOENT) /* deleted meanwhile */
+				continue;
+			return -errno;
+		}
+		prev = k;
+		n++;
+	}
+	return n;
+}
+
+long ifn_map_dump(int fd, __u32 ksz, __u32 vsz, void **keys_out, void **values_out)
+{
+	__u32 cap = map_max_entries(fd);
+	char *keys, *values;
+	__u64 batch[8];
+	long n = 0;
+	bool first = true;
+
+	*keys_out = NULL;
+	*values_out = NULL;
+	if (!cap)
+		return -EINVAL;
+	keys = malloc((size_t)cap * ksz);
+	values = malloc((size_t)cap * vsz);
+	if (!keys || !values) {
+		free(keys);
+		free(values);
+		return -ENOMEM;
+	}
+	while ((__u32)n < cap) {
+		LIBBPF_OPTS(bpf_map_batch_opts, opts);
+		__u32 count = cap - n;
+		int err;
+
+		err = bpf_map_lookup_batch(fd, first ? NULL : batch, batch, keys + (size_t)n * ksz,
+					   values + (size_t)n * vsz, &count, &opts);
+		if (err && errno != ENOENT) {
+			err = -errno;
+			if (first && (err == -EINVAL || err == -ENOTSUPP || err == -EOPNOTSUPP)) {
+				n = dump_by_key(fd, ksz, vsz, keys, values, cap);
+				break;
+			}
+			free(keys);
+			free(values);
+			return err;
+		}
+		n += count;
+		first = false;
+		if (err)
+			break; /* ENOENT: the end */
+	}
+	if (n < 0) {
+		free(keys);
+		free(values);
+		return n;
+	}
+	*keys_out = keys;
+	*values_out = values;
+	return n;
+}
+
+long ifn_map_entries(int fd, __u32 ksz, __u32 vsz)
+{
+	void *k, *v;
+	long n = ifn_map_dump(fd, ksz, vsz, &k, &v);
+
+	free(k);
+	free(v);
+	return n;
+}

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * state.h - access to iotfence's maps, whether pinned (a live gateway: the
+ * source of truth, shared by every command) or private to one process
+ * (replay, tests). Also the environment around them: privileges, bpffs,
+ * the command lock and the clocks.
+ */
+#ifndef IFN_STATE_H
+#define IFN_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "iotfence.h"
+
+struct ifn_maps {
+	int devices;
+	int dev_stats;
+	int free_slots;
+	int flows;
+	int rules_port;
+	int rules_any;
+	int frags;
+	int ip_owners;
+	int ifaces;
+	int config;
+	int stats;
+	int events;
+	int scratch;
+	__u32 max_devices;
+	__u32 max_flows;
+	__u32 max_rules;
+	int ncpus; /* possible CPUs: the width of per-CPU values */
+	bool owned; /* the fds are ours to close */
+};
+
+/* One row per map: its name and where its fd lives in struct ifn_maps. */
+struct ifn_map_desc {
+	const char *name;
+	size_t fd_off;
+};
+extern const struct ifn_map_desc ifn_map_descs[];
+extern const size_t ifn_map_count;
+
+static inline int *ifn_map_fd(struct ifn_maps *m, const struct ifn_map_desc *d)
+{
+	return (int *)((char *)m + d->fd_off);
+}
+
+/* $IOTFENCE_PIN_DIR, or /sys/fs/bpf/iotfence. */
+const char *ifn_pin_dir(void);
+/* $IOTFENCE_STATE_DIR, or /var/lib/iotfence. */
+const char *ifn_state_dir(void);
+
+/*
+ * Checks CAP_BPF and CAP_NET_ADMIN (or CAP_SYS_ADMIN); prints one line
+ * naming what is missing and returns -EPERM.
+ */
+int ifn_check_privileges(void);
+
+/*
+ * Make sure the bpffs that holds the pin directory is mounted. With
+ * @mount_it, mount it at /sys/fs/bpf when it is not; otherwise say how.
+ */
+int ifn_bpffs_ensure(bool mount_it);
+
+/*
+ * Open the pinned maps. When nothing is pinned, prints that iotfence is not
+ * attached and returns -ENOENT. Checks that the pins were made by an agent
+ * of this ABI version.
+ */
+int ifn_maps_open_pinned(struct ifn_maps *m);
+/* Same, silent, for callers that handle -ENOENT themselves. */
+int ifn_maps_try_open_pinned(struct ifn_maps *m);
+void ifn_maps_close(struct ifn_maps *m);
+/* Fill max_* and ncpus from the kernel's view of the maps. */
+int ifn_maps_fill_info(struct ifn_maps *m);
+
+/*
+ * Serialise commands that change state. Returns an fd to keep open for the
+ * duration, or -errno. @create makes the pin directory first.
+ */
+int ifn_lock(bool create);
+void ifn_unlock(int fd);
+
+/* CLOCK_MONOTONIC in ns: the clock of the datapath's timestamps. */
+__u64 ifn_now_mono(void);
+/* CLOCK_REALTIME in ns. */
+__u64 ifn_now_wall(void);
+/* Datapath time to wall time and back; identity under a virtual clock. */
+__u64 ifn_mono_to_wall(__u64 mono);
+__u64 ifn_wall_to_mono(__u64 wall);
+/* Replay: datapath times are capture (wall) times. */
+void ifn_clock_set_virtual(bool on);
+bool ifn_clock_is_virtual(void);
+
+void ifn_config_defaults(struct ifn_config *c);
+int ifn_config_read(const struct ifn_maps *m, struct ifn_config *c);
+int ifn_config_write(const struct ifn_maps *m, const struct ifn_config *c);
+
+/* Sum the per-CPU global counters. */
+int ifn_global_stats_read(const struct ifn_maps *m, struct ifn_global_stats *sum);
+
+/*
+ * New maps: give every stats slot to the free queue and write the default
+ * settings. Called once, right after the maps are created.
+ */
+int ifn_state_init(const struct ifn_maps *m, const struct ifn_config *cfg);
+
+/*
+ * Read a whole map with batch operations. Allocates *keys and *values
+ * (value_size per entry, times ncpus for per-CPU maps); returns the number
+ * of entries or -errno.
+ */
+long ifn_map_dump(int fd, __u32 key_size, __u32 value_size, void **keys, void **values);
+
+/* Count a map's entries (batch). */
+long ifn_map_entries(int fd, __u32 key_size, __u32 value_size);
+
+#endif /* IFN_STATE_H */

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * iotfence.bpf.c - the XDP entry point: parse -> device -> verdict ->
+ * account -> event. The stages live in bpf/lib/; this file only orders them.
+ *
+ * Cost model: a known device costs one pass over the headers, one hash
+ * lookup for the device, inlined array lookups for its per-CPU counters and
+ * the settings, and one or two hash lookups for its flow. The flood paths
+ * (quarantine, out-of-fingerprint) add nothing but a limited event check.
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "iotfence.h"
+#include "lib/parse.bpf.h"
+#include "lib/maps.bpf.h"
+#include "lib/ctx.bpf.h"
+#include "lib/events.bpf.h"
+#include "lib/device.bpf.h"
+#include "lib/policy.bpf.h"
+#include "lib/police.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+static __always_inline int ifn_finish(struct ifn_ctx *x, __u32 verdict, __u32 reason)
+{
+	struct ifn_global_stats *gs = x->gs;
+	struct ifn_dev_stats *ds = x->ds;
+
+	if (verdict >= IFN_VERDICT_MAX)
+		verdict = IFN_VERDICT_DROP;
+	if (reason >= IFN_REASON_MAX)
+		reason = IFN_REASON_NONE;
+
+	gs->frames++;
+	gs->bytes += x->pkt.len;
+	gs->verdict[verdict]++;
+	if (reason)
+		gs->reason[reason]++;
+	if (ds) {
+		ds->packets++;
+		ds->bytes += x->pkt.len;
+		ds->verdict[verdict]++;
+		if (reason)
+			ds->reason[reason]++;
+		if (!ds->first_seen_ns)
+			ds->first_seen_ns = x->now;
+		ds->last_seen_ns = x->now;
+	}
+	return verdict == IFN_VERDICT_DROP ? XDP_DROP : XDP_PASS;
+}
+
+/* A frame outside the fingerprint: report it, count it towards a scan. */
+static __always_inline __u32 ifn_violation(struct ifn_ctx *x, __u8 mode,
+					   const struct ifn_flow_key *k, int later_frag)
+{
+	struct ifn_device *dev = x->dev;
+
+	ifn_ev_flow(x, IFN_EV_VIOLATION, k, 0);
+	if (!later_frag && ifn_scan_note(x, k)) {
+		ifn_ev_flow(x, IFN_EV_SCAN, k, dev->scan_count);
+		if (mode == IFN_MODE_ENFORCE && (x->cfg->flags & IFN_CFG_F_AUTO_QUARANTINE)) {
+			/* On this very frame: the next one meets quarantine. */
+			dev->mode = IFN_MODE_QUARANTINE;
+			dev->mode_until_ns = 0;
+			ifn_ev_flow(x, IFN_EV_AUTO_QUARANTINE, k, dev->scan_count);
+		}
+	}
+	return mode == IFN_MODE_MONITOR ? IFN_VERDICT_ALERT : IFN_VERDICT_DROP;
+}
+
+static __always_inline __u32 ifn_decide(struct ifn_ctx *x, __u32 parse_reason, __u32 *reason)
+{
+	struct ifn_device *dev = x->dev;
+	const struct ifn_pkt *p = &x->pkt;
+	int later = p->frag == IFN_FRAG_LATER;
+	struct ifn_flow_key k;
+	int allowed;
+	__u8 mode;
+
+	mode = ifn_mode_now(x);
+	if (mode == IFN_MODE_TRUST)
+		return IFN_VERDICT_PASS;
+	/* Malformed frames never pass a policing mode, whatever the mode. */
+	if (parse_reason) {
+		*reason = parse_reason;
+		return IFN_VERDICT_DROP;
+	}
+	ifn_track_addr(x);
+	if (ifn_is_baseline(p))
+		return IFN_VERDICT_PASS;
+	if (mode == IFN_MODE_QUARANTINE) {
+		*reason = IFN_REASON_QUARANTINE;
+		return IFN_VERDICT_DROP;
+	}
+
+	if (later) {
+		__builtin_memset(&k, 0, sizeof(k));
+		__builtin_memcpy(k.mac, p->src_mac, 6);
+		k.family = p->family;
+		k.proto = p->proto;
+		__builtin_memcpy(k.peer, p->dst, 16);
+		/* Learning passes it but never learns from it: no ports. */
+		allowed = mode == IFN_MODE_LEARN || ifn_frag_allowed(p);
+	} else {
+		allowed = ifn_fp_allows(dev, p, &k);
+		if (!allowed && mode == IFN_MODE_LEARN) {
+			allowed = ifn_learn(x, &k);
+			mode = dev->mode;
+		}
+	}
+
+	if (!allowed) {
+		*reason = later ? IFN_REASON_FRAGMENT : IFN_REASON_NOT_IN_FINGERPRINT;
+		return ifn_violation(x, mode, &k, later);
+	}
+	if (p->frag == IFN_FRAG_FIRST)
+		ifn_frag_note_first(p);
+	if ((dev->flags & IFN_DEV_F_RATE_LIMIT) && !ifn_police(dev, x->now, p->len)) {
+		*reason = IFN_REASON_RATE_LIMIT;
+		ifn_ev_flow(x, IFN_EV_RATE_EXCEEDED, &k, 0);
+		return mode == IFN_MODE_MONITOR ? IFN_VERDICT_ALERT : IFN_VERDICT_DROP;
+	}
+	return IFN_VERDICT_PASS;
+}
+
+SEC("xdp")
+int iotfence_xdp(struct xdp_md *ctx)
+{
+	__u32 zero = 0, reason = IFN_REASON_NONE, verdict;
+	struct ifn_ctx x;
+	int parse_reason;
+
+	x.gs = bpf_map_lookup_elem(&ifn_stats, &zero);
+	x.cfg = bpf_map_lookup_elem(&ifn_config, &zero);
+	if (!x.gs || !x.cfg)
+		return XDP_ABORTED;
+	__builtin_memset(&x.pkt, 0, sizeof(x.pkt));
+	x.dev = NULL;
+	x.ds = NULL;
+	x.now = ifn_now();
+	x.ifindex = ctx->ingress_ifindex;
+	x.pad = 0;
+
+	parse_reason = ifn_parse(ctx, &x.pkt);
+	if (parse_reason == IFN_REASON_ETH_TRUNC)
+		return ifn_finish(&x, IFN_VERDICT_DROP, parse_reason);
+	if (ifn_mac_is_bad_source(x.pkt.src_mac))
+		return ifn_finish(&x, IFN_VERDICT_DROP, IFN_REASON_BAD_SRC_MAC);
+
+	x.dev = bpf_map_lookup_elem(&ifn_devices, x.pkt.src_mac);
+	if (!x.dev) {
+		x.dev = ifn_device_new(&x);
+		if (!x.dev)
+			return ifn_finish(&x, x.cfg->unknown_verdict, IFN_REASON_TABLE_FULL);
+	}
+	x.ds = bpf_map_lookup_elem(&ifn_dev_stats, &x.dev->slot);
+
+	verdict = ifn_decide(&x, parse_reason, &reason);
+	return ifn_finish(&x, verdict, reason);
+}

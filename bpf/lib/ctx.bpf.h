@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * ctx.bpf.h - what the datapath carries from one stage of a frame to the next,
+ * and its clock.
+ */
+#ifndef IFN_CTX_BPF_H
+#define IFN_CTX_BPF_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "iotfence.h"
+#include "parse.bpf.h"
+
+#define IFN_NSEC_PER_SEC 1000000000ULL
+
+/*
+ * Load-time switch for offline replay: time comes from ifn_virtual_now_ns,
+ * which the replayer sets to each frame's capture timestamp. On a live
+ * gateway the verifier removes the branch, so the live path pays nothing.
+ */
+const volatile __u8 ifn_virtual_clock = 0;
+__u64 ifn_virtual_now_ns = 0;
+
+static __always_inline __u64 ifn_now(void)
+{
+	if (ifn_virtual_clock)
+		return ifn_virtual_now_ns;
+	/* Jiffy resolution is enough for windows and buckets, and cheaper. */
+	return bpf_ktime_get_coarse_ns();
+}
+
+struct ifn_ctx {
+	struct ifn_pkt pkt;
+	struct ifn_device *dev; /* NULL until the device is known */
+	struct ifn_dev_stats *ds; /* NULL for frames of no device */
+	struct ifn_global_stats *gs;
+	struct ifn_config *cfg;
+	__u64 now;
+	__u32 ifindex;
+	__u32 pad;
+};
+
+#endif /* IFN_CTX_BPF_H */

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * maps.bpf.h - every map of iotfence, declared once.
+ *
+ * All maps are pinned by name so that enforcement and counters outlive the
+ * agent and `bpftool map dump pinned /sys/fs/bpf/iotfence/<name>` prints
+ * fields by name (BTF). Sizes are defaults: the agent resizes before the
+ * first load.
+ */
+#ifndef IFN_MAPS_BPF_H
+#define IFN_MAPS_BPF_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "iotfence.h"
+
+/* Device table: MAC -> mode, fingerprint summary, buckets, sketch. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, IFN_MAX_DEVICES_DEFAULT);
+	__type(key, struct ifn_mac_key);
+	__type(value, struct ifn_device);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ifn_devices SEC(".maps");
+
+/* Per-CPU counters of each device, indexed by ifn_device.slot. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, IFN_MAX_DEVICES_DEFAULT);
+	__type(key, __u32);
+	__type(value, struct ifn_dev_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ifn_dev_stats SEC(".maps");
+
+/*
+ * Unused stats slots. The agent fills it at creation and returns a slot
+ * (zeroed) when it forgets a device; an empty queue is a full table, which
+ * is how a MAC flood is kept from evicting known devices.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, IFN_MAX_DEVICES_DEFAULT);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ifn_free_slots SEC(".maps");
+
+/* Fingerprints: exact flows. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, IFN_MAX_FLOWS_DEFAULT);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct ifn_flow_key);
+	__type(value, struct ifn_flow_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ifn_flows SEC(".maps");
+
+/* Fingerprints: peer-prefix rules on one port. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, IFN_MAX_RULES_DEFAULT);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct ifn_rule_port_key);
+	__type(value, struct ifn_rule_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ifn_rules_port SEC(".maps");
+
+/* Fingerprints: peer-prefix rules on any port of a protocol. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, IFN_MAX_RULES_DEFAULT);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct ifn_rule_any_key);
+	__type(value, struct ifn_rule_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ifn_rules_any SEC(".maps");
+
+/* First fragments that passed, so that their later fragments may follow. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, IFN_MAX_FRAGS);
+	__type(key, struct ifn_frag_key);
+	__type(value, struct ifn_frag_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ifn_frags SEC(".maps");
+
+/* Which device owns which source address. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, IFN_MAX_IP_OWNERS_DEFAULT);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct ifn_ip_key);
+	__type(value, struct ifn_ip_owner);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ifn_ip_owners SEC(".maps");
+
+/* Interfaces iotfence is attached to: ifindex -> defaults for new devices. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, IFN_MAX_IFACES);
+	__type(key, __u32);
+	__type(value, struct ifn_iface);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ifn_ifaces SEC(".maps");
+
+/* Run-time settings, one element. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ifn_config);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ifn_config SEC(".maps");
+
+/* Global per-CPU counters, one element. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ifn_global_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ifn_stats SEC(".maps");
+
+/*
+ * Per-CPU scratch space for a new device record: 256 bytes would not fit on
+ * the 512-byte BPF stack next to the frame's own state.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ifn_device);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ifn_scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, IFN_EVENTS_BYTES_DEFAULT);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ifn_events SEC(".maps");
+
+#endif /* IFN_MAPS_BPF_H */

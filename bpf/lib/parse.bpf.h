@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * parse.bpf.h - one pass over a frame's headers with a bounds-checked cursor.
+ *
+ * Contract (as in xdp-tutorial's parsing_helpers.h): every helper takes the
+ * cursor, checks that the whole header lies before data_end before reading
+ * it, and advances the cursor past it. A helper that fails returns a reason
+ * code (enum ifn_reason) and leaves the cursor where the bad header starts.
+ * Nothing here decides policy: the result is a struct ifn_pkt.
+ *
+ * Byte order of the result: addresses in network order (IPv4 mapped into
+ * ::ffff:0:0/96), ports, ethertypes and ICMP types in host order.
+ */
+#ifndef IFN_PARSE_BPF_H
+#define IFN_PARSE_BPF_H
+
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "iotfence.h"
+
+#ifndef ETH_P_8021AD
+#define ETH_P_8021AD 0x88A8
+#endif
+#define IFN_ETH_P_QINQ_OLD 0x9100
+#define IFN_ETH_P_EAPOL 0x888E
+
+/* Where a fragment stands. */
+enum ifn_frag_state {
+	IFN_FRAG_NONE = 0,
+	IFN_FRAG_FIRST = 1, /* offset 0, more fragments follow */
+	IFN_FRAG_LATER = 2, /* offset > 0: no L4 header */
+};
+
+struct ifn_cursor {
+	void *pos;
+	void *end;
+};
+
+struct ifn_vlan_hdr {
+	__be16 tci;
+	__be16 proto;
+};
+
+struct ifn_arp_hdr {
+	__be16 htype;
+	__be16 ptype;
+	__u8 hlen;
+	__u8 plen;
+	__be16 oper;
+	__u8 sha[6];
+	__u8 spa[4];
+	__u8 tha[6];
+	__u8 tpa[4];
+};
+
+struct ifn_ipv6_ext {
+	__u8 nexthdr;
+	__u8 hdrlen;
+};
+
+struct ifn_ipv6_frag {
+	__u8 nexthdr;
+	__u8 reserved;
+	__be16 frag_off; /* offset << 3 | M */
+	__be32 id;
+};
+
+/* What one pass over the headers found. */
+struct ifn_pkt {
+	__u8 src_mac[8]; /* 6 used; 8 so that it is also an ifn_mac_key */
+	__u16 l3_proto; /* ethertype after VLAN tags */
+	__u8 vlan_tags;
+	__u8 family; /* enum ifn_family */
+	__u8 proto; /* IP protocol after extension headers */
+	__u8 tcp_flags;
+	__u8 frag; /* enum ifn_frag_state */
+	__u8 has_l4; /* sport/dport (or ICMP type/code) are valid */
+	__u16 sport; /* ICMP: type */
+	__u16 dport; /* ICMP: code */
+	__u8 has_addr; /* src/dst hold IP addresses (IP, or ARP for IPv4) */
+	__u8 pad[3];
+	__u32 frag_id;
+	__u32 len;
+	__u8 src[16];
+	__u8 dst[16];
+};
+
+static __always_inline void ifn_map_v4(__u8 *dst16, const void *v4)
+{
+	__u32 *w = (__u32 *)dst16;
+
+	w[0] = 0;
+	w[1] = 0;
+	w[2] = bpf_htonl(0x0000ffff);
+	__builtin_memcpy(&w[3], v4, 4);
+}
+
+static __always_inline int ifn_parse_eth(struct ifn_cursor *c, struct ifn_pkt *p)
+{
+	struct ethhdr *eth = c->pos;
+	__u16 proto;
+	int i;
+
+	if ((void *)(eth + 1) > c->end)
+		return IFN_REASON_ETH_TRUNC;
+	__builtin_memcpy(p->src_mac, eth->h_source, ETH_ALEN);
+	c->pos = eth + 1;
+	proto = bpf_ntohs(eth->h_proto);
+
+#pragma unroll
+	for (i = 0; i < IFN_MAX_VLAN_TAGS + 1; i++) {
+		struct ifn_vlan_hdr *vh = c->pos;
+
+		if (proto != ETH_P_8021Q && proto != ETH_P_8021AD &&
+		    proto != IFN_ETH_P_QINQ_OLD)
+			break;
+		if (i == IFN_MAX_VLAN_TAGS) {
+			p->l3_proto = proto;
+			return IFN_REASON_VLAN_DEPTH;
+		}
+		if ((void *)(vh + 1) > c->end) {
+			p->l3_proto = proto;
+			return IFN_REASON_VLAN_TRUNC;
+		}
+		proto = bpf_ntohs(vh->proto);
+		c->pos = vh + 1;
+		p->vlan_tags++;
+	}
+	p->l3_proto = proto;
+	return IFN_REASON_NONE;
+}
+
+static __always_inline int ifn_parse_arp(struct ifn_cursor *c, struct ifn_pkt *p)
+{
+	struct ifn_arp_hdr *arp = c->pos;
+
+	/* The fixed part first: hardware and protocol types and sizes. */
+	if (c->pos + 8 > c->end)
+		return IFN_REASON_ARP_TRUNC;
+	p->family = IFN_FAMILY_L2;
+	if (arp->htype != bpf_htons(1) || arp->ptype != bpf_htons(ETH_P_IP) ||
+	    arp->hlen != 6 || arp->plen != 4)
+		return IFN_REASON_NONE;
+	if ((void *)(arp + 1) > c->end)
+		return IFN_REASON_ARP_TRUNC;
+	/* The sender address is what a device claims: spoofing checks use it. */
+	ifn_map_v4(p->src, arp->spa);
+	ifn_map_v4(p->dst, arp->tpa);
+	p->has_addr = 1;
+	return IFN_REASON_NONE;
+}
+
+static __always_inline int ifn_parse_l4(struct ifn_cursor *c, struct ifn_pkt *p)
+{
+	if (p->frag == IFN_FRAG_LATER)
+		return IFN_REASON_NONE;
+
+	switch (p->proto) {
+	case IPPROTO_TCP: {
+		struct tcphdr *th = c->pos;
+
+		if ((void *)(th + 1) > c->end)
+			return IFN_REASON_L4_TRUNC;
+		if (th->doff < 5)
+			return IFN_REASON_TCP_BAD_HDR;
+		p->sport = bpf_ntohs(th->source);
+		p->dport = bpf_ntohs(th->dest);
+		p->tcp_flags = ((__u8 *)th)[13];
+		break;
+	}
+	case IPPROTO_UDP: {
+		struct udphdr *uh = c->pos;
+
+		if ((void *)(uh + 1) > c->end)
+			return IFN_REASON_L4_TRUNC;
+		p->sport = bpf_ntohs(uh->source);
+		p->dport = bpf_ntohs(uh->dest);
+		break;
+	}
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6: {
+		__u8 *ic = c->pos;
+
+		/* type, code, checksum: the part every ICMP message has. */
+		if (c->pos + 4 > c->end)
+			return IFN_REASON_L4_TRUNC;
+		p->sport = ic[0];
+		p->dport = ic[1];
+		break;
+	}
+	default:
+		return IFN_REASON_NONE;
+	}
+	p->has_l4 = 1;
+	return IFN_REASON_NONE;
+}
+
+static __always_inline int ifn_parse_ipv4(struct ifn_cursor *c, struct ifn_pkt *p)
+{
+	struct iphdr *iph = c->pos;
+	__u32 hlen, tot_len, avail;
+	__u16 frag_off;
+
+	if ((void *)(iph + 1) > c->end)
+		return IFN_REASON_IPV4_TRUNC;
+	p->family = IFN_FAMILY_IPV4;
+	if (iph->version != 4 || iph->ihl < 5)
+		return IFN_REASON_IPV4_BAD_HDR;
+	hlen = iph->ihl * 4;
+	if (c->pos + hlen > c->end)
+		return IFN_REASON_IPV4_TRUNC;
+	tot_len = bpf_ntohs(iph->tot_len);
+	if (tot_len < hlen)
+		return IFN_REASON_IPV4_BAD_HDR;
+	/* Frames may carry Ethernet padding; they may not be shorter. */
+	avail = c->end - c->pos;
+	if (tot_len > avail)
+		return IFN_REASON_IPV4_TRUNC;
+
+	ifn_map_v4(p->src, &iph->saddr);
+	ifn_map_v4(p->dst, &iph->daddr);
+	p->has_addr = 1;
+	p->proto = iph->protocol;
+	frag_off = bpf_ntohs(iph->frag_off);
+	if (frag_off & 0x1fff)
+		p->frag = IFN_FRAG_LATER;
+	else if (frag_off & 0x2000)
+		p->frag = IFN_FRAG_FIRST;
+	p->frag_id = bpf_ntohs(iph->id);
+	c->pos += hlen;
+	return ifn_parse_l4(c, p);
+}
+
+static __always_inline int ifn_ipv6_is_ext(__u8 nh)
+{
+	return nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING ||
+	       nh == IPPROTO_FRAGMENT || nh == IPPROTO_DSTOPTS ||
+	       nh == IPPROTO_AH || nh == IPPROTO_MH;
+}
+
+static __always_inline int ifn_parse_ipv6(struct ifn_cursor *c, struct ifn_pkt *p)
+{
+	struct ipv6hdr *ip6 = c->pos;
+	__u8 nh;
+	int i;
+
+	if ((void *)(ip6 + 1) > c->end)
+		return IFN_REASON_IPV6_TRUNC;
+	p->family = IFN_FAMILY_IPV6;
+	if (ip6->version != 6)
+		return IFN_REASON_IPV6_BAD_HDR;
+	__builtin_memcpy(p->src, &ip6->saddr, 16);
+	__builtin_memcpy(p->dst, &ip6->daddr, 16);
+	p->has_addr = 1;
+	nh = ip6->nexthdr;
+	c->pos = ip6 + 1;
+
+#pragma unroll
+	for (i = 0; i < IFN_MAX_IPV6_EXT_HDRS; i++) {
+		struct ifn_ipv6_ext *ext = c->pos;
+		__u32 len;
+
+		if (!ifn_ipv6_is_ext(nh))
+			break;
+		if ((void *)(ext + 1) > c->end)
+			return IFN_REASON_IPV6_TRUNC;
+		if (nh == IPPROTO_FRAGMENT) {
+			struct ifn_ipv6_frag *fh = c->pos;
+			__u16 off;
+
+			if ((void *)(fh + 1) > c->end)
+				return IFN_REASON_IPV6_TRUNC;
+			off = bpf_ntohs(fh->frag_off);
+			p->frag_id = bpf_ntohl(fh->id);
+			nh = fh->nexthdr;
+			c->pos = fh + 1;
+			if (off & 0xfff8) {
+				/* Later fragment: what follows is payload. */
+				p->frag = IFN_FRAG_LATER;
+				p->proto = nh;
+				return IFN_REASON_NONE;
+			}
+			if (off & 1)
+				p->frag = IFN_FRAG_FIRST;
+			continue;
+		}
+		if (nh == IPPROTO_AH)
+			len = ((__u32)ext->hdrlen + 2) * 4;
+		else
+			len = ((__u32)ext->hdrlen + 1) * 8;
+		nh = ext->nexthdr;
+		if (c->pos + len > c->end)
+			return IFN_REASON_IPV6_TRUNC;
+		c->pos += len;
+	}
+	if (ifn_ipv6_is_ext(nh))
+		return IFN_REASON_IPV6_EXT_LIMIT;
+	p->proto = nh;
+	return ifn_parse_l4(c, p);
+}
+
+/*
+ * Parse a whole frame. Returns IFN_REASON_NONE or the reason the frame is
+ * malformed; p->src_mac is valid whenever the reason is not ETH_TRUNC.
+ */
+static __always_inline int ifn_parse(struct xdp_md *ctx, struct ifn_pkt *p)
+{
+	struct ifn_cursor c = {
+		.pos = (void *)(long)ctx->data,
+		.end = (void *)(long)ctx->data_end,
+	};
+	int reason;
+
+	p->len = c.end - c.pos;
+	reason = ifn_parse_eth(&c, p);
+	if (reason)
+		return reason;
+
+	switch (p->l3_proto) {
+	case ETH_P_IP:
+		return ifn_parse_ipv4(&c, p);
+	case ETH_P_IPV6:
+		return ifn_parse_ipv6(&c, p);
+	case ETH_P_ARP:
+		return ifn_parse_arp(&c, p);
+	default:
+		p->family = IFN_FAMILY_L2;
+		return IFN_REASON_NONE;
+	}
+}
+
+#endif /* IFN_PARSE_BPF_H */

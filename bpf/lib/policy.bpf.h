@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * policy.bpf.h - what a frame's flow is, and whether a device's fingerprint
+ * allows it. Every check is a constant number of map lookups: one or two
+ * exact keys, then the LPM tries only for devices that have such rules.
+ */
+#ifndef IFN_POLICY_BPF_H
+#define IFN_POLICY_BPF_H
+
+#include "ctx.bpf.h"
+#include "maps.bpf.h"
+#include "events.bpf.h"
+
+/*
+ * Baseline traffic that keeps a device on the network always passes, in
+ * every mode: ARP, EAPOL, DHCP and DHCPv6 client messages, and IPv6 router
+ * solicitation, neighbour solicitation/advertisement and MLD reports.
+ * Router advertisements and redirects are not baseline: a device that sends
+ * them acts as a router, and that has to be in its fingerprint.
+ */
+static __always_inline int ifn_is_baseline(const struct ifn_pkt *p)
+{
+	if (p->l3_proto == ETH_P_ARP || p->l3_proto == IFN_ETH_P_EAPOL)
+		return 1;
+	if (!p->has_l4)
+		return 0;
+	if (p->proto == IPPROTO_UDP) {
+		if (p->family == IFN_FAMILY_IPV4)
+			return p->sport == 68 && p->dport == 67;
+		if (p->family == IFN_FAMILY_IPV6)
+			return p->sport == 546 && p->dport == 547;
+		return 0;
+	}
+	if (p->proto == IPPROTO_ICMPV6 && p->family == IFN_FAMILY_IPV6) {
+		switch (p->sport) {
+		case 131: /* MLD report */
+		case 132: /* MLD done */
+		case 133: /* router solicitation */
+		case 135: /* neighbour solicitation */
+		case 136: /* neighbour advertisement */
+		case 143: /* MLDv2 report */
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * UDP has no flags, so the service side of a datagram is a guess. The
+ * heuristic, in order (documented in iotfence.8, checked on the captures):
+ *  1. equal ports (NTP 123, SSDP 1900, mDNS 5353): the device is a client;
+ *  2. one port below 1024, the other not: the low one is the service;
+ *  3. one port in 32768-65535 (Linux and IANA ephemeral ranges), the other
+ *     not: the other one is the service;
+ *  4. otherwise the lower port is the service.
+ * Returns 1 when the device is the client (the service port is dport).
+ */
+static __always_inline int ifn_udp_device_is_client(__u16 sport, __u16 dport)
+{
+	if (sport == dport)
+		return 1;
+	if ((dport < 1024) != (sport < 1024))
+		return dport < 1024;
+	if ((dport >= 32768) != (sport >= 32768))
+		return sport >= 32768;
+	return dport < sport;
+}
+
+#define IFN_TCP_SYN 0x02
+#define IFN_TCP_ACK 0x10
+
+/* The key (or keys) under which a frame's flow may be in a fingerprint. */
+struct ifn_cand {
+	__u16 port[2];
+	__u8 dir[2];
+	__u8 n; /* 1 or 2 */
+};
+
+static __always_inline void ifn_cand_pair(struct ifn_cand *c, const struct ifn_pkt *p,
+					  int client_first)
+{
+	c->n = 2;
+	if (client_first) {
+		c->port[0] = p->dport;
+		c->dir[0] = IFN_DIR_CLIENT;
+		c->port[1] = p->sport;
+		c->dir[1] = IFN_DIR_SERVER;
+	} else {
+		c->port[0] = p->sport;
+		c->dir[0] = IFN_DIR_SERVER;
+		c->port[1] = p->dport;
+		c->dir[1] = IFN_DIR_CLIENT;
+	}
+}
+
+static __always_inline void ifn_candidates(const struct ifn_pkt *p, struct ifn_cand *c)
+{
+	c->n = 1;
+	c->dir[0] = IFN_DIR_CLIENT;
+	c->port[0] = 0;
+
+	if (p->family == IFN_FAMILY_L2) {
+		c->port[0] = p->l3_proto;
+		return;
+	}
+	if (!p->has_l4)
+		return;
+
+	switch (p->proto) {
+	case IPPROTO_TCP:
+		/* The opening frame tells who is the client; later frames may
+		 * belong to either side, so both keys are tried.
+		 */
+		if ((p->tcp_flags & (IFN_TCP_SYN | IFN_TCP_ACK)) == IFN_TCP_SYN) {
+			c->port[0] = p->dport;
+		} else if ((p->tcp_flags & (IFN_TCP_SYN | IFN_TCP_ACK)) ==
+			   (IFN_TCP_SYN | IFN_TCP_ACK)) {
+			c->port[0] = p->sport;
+			c->dir[0] = IFN_DIR_SERVER;
+		} else {
+			ifn_cand_pair(c, p, ifn_udp_device_is_client(p->sport, p->dport));
+		}
+		return;
+	case IPPROTO_UDP:
+		if (p->sport == p->dport)
+			c->port[0] = p->dport;
+		else
+			ifn_cand_pair(c, p, ifn_udp_device_is_client(p->sport, p->dport));
+		return;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6: {
+		/* An echo reply is the server side of the echo service. */
+		__u16 req = p->proto == IPPROTO_ICMP ? 8 : 128;
+		__u16 rep = p->proto == IPPROTO_ICMP ? 0 : 129;
+
+		if (p->sport == rep) {
+			c->port[0] = req;
+			c->dir[0] = IFN_DIR_SERVER;
+		} else {
+			c->port[0] = p->sport;
+		}
+		return;
+	}
+	}
+}
+
+static __always_inline void ifn_key_fill(struct ifn_flow_key *k, const struct ifn_pkt *p,
+					 const struct ifn_cand *c)
+{
+	__builtin_memcpy(k->mac, p->src_mac, 6);
+	k->family = p->family;
+	k->proto = p->family == IFN_FAMILY_L2 ? 0 : p->proto;
+	k->port = c->port[0];
+	k->dir = c->dir[0];
+	k->pad = 0;
+	if (p->family == IFN_FAMILY_L2)
+		__builtin_memset(k->peer, 0, 16);
+	else
+		__builtin_memcpy(k->peer, p->dst, 16);
+}
+
+static __always_inline int ifn_rules_match(const struct ifn_device *dev,
+					   const struct ifn_flow_key *k)
+{
+	if (k->family == IFN_FAMILY_L2)
+		return 0;
+	if (dev->flags & IFN_DEV_F_PORT_RULES) {
+		struct ifn_rule_port_key rk = {
+			.prefixlen = IFN_RULE_PORT_BITS,
+			.dir = k->dir,
+			.proto = k->proto,
+			.port = k->port,
+		};
+
+		__builtin_memcpy(rk.mac, k->mac, 6);
+		__builtin_memcpy(rk.peer, k->peer, 16);
+		if (bpf_map_lookup_elem(&ifn_rules_port, &rk))
+			return 1;
+	}
+	if (dev->flags & IFN_DEV_F_ANY_RULES) {
+		struct ifn_rule_any_key ak = {
+			.prefixlen = IFN_RULE_ANY_BITS,
+			.dir = k->dir,
+			.proto = k->proto,
+		};
+
+		__builtin_memcpy(ak.mac, k->mac, 6);
+		__builtin_memcpy(ak.peer, k->peer, 16);
+		if (bpf_map_lookup_elem(&ifn_rules_any, &ak))
+			return 1;
+	}
+	return 0;
+}
+
+static __always_inline int ifn_key_allowed(const struct ifn_device *dev,
+					   const struct ifn_flow_key *k)
+{
+	if (bpf_map_lookup_elem(&ifn_flows, k))
+		return 1;
+	return ifn_rules_match(dev, k);
+}
+
+/*
+ * Is the flow of this frame in the device's fingerprint? Fills @k with the
+ * preferred key (the one learning inserts and events report) either way.
+ */
+static __always_inline int ifn_fp_allows(const struct ifn_device *dev,
+					 const struct ifn_pkt *p, struct ifn_flow_key *k)
+{
+	struct ifn_cand c;
+
+	ifn_candidates(p, &c);
+	ifn_key_fill(k, p, &c);
+	if (ifn_key_allowed(dev, k))
+		return 1;
+	if (c.n == 2) {
+		int ok;
+
+		k->port = c.port[1];
+		k->dir = c.dir[1];
+		ok = ifn_key_allowed(dev, k);
+		k->port = c.port[0];
+		k->dir = c.dir[0];
+		return ok;
+	}
+	return 0;
+}
+
+static __always_inline void ifn_frag_key_fill(struct ifn_frag_key *fk, const struct ifn_pkt *p)
+{
+	__builtin_memcpy(fk->src, p->src, 16);
+	__builtin_memcpy(fk->dst, p->dst, 16);
+	fk->id = p->frag_id;
+	fk->proto = p->proto;
+	fk->family = p->family;
+	fk->pad[0] = 0;
+	fk->pad[1] = 0;
+}
+
+/* A later fragment passes only behind a first fragment that passed. */
+static __always_inline int ifn_frag_allowed(const struct ifn_pkt *p)
+{
+	struct ifn_frag_key fk;
+
+	ifn_frag_key_fill(&fk, p);
+	return bpf_map_lookup_elem(&ifn_frags, &fk) != NULL;
+}
+
+static __always_inline void ifn_frag_note_first(const struct ifn_pkt *p)
+{
+	struct ifn_frag_key fk;
+	struct ifn_frag_val fv = {};
+
+	ifn_frag_key_fill(&fk, p);
+	__builtin_memcpy(fv.mac, p->src_mac, 6);
+	bpf_map_update_elem(&ifn_frags, &fk, &fv, BPF_ANY);
+}
+
+/*
+ * Learn a flow. Returns 1 if the frame may pass as learned, 0 if the device
+ * has reached its fingerprint cap: learning then stops and the device
+ * enforces what it has, so a device that scans while learning does not
+ * learn its scan.
+ */
+static __always_inline int ifn_learn(struct ifn_ctx *x, const struct ifn_flow_key *k)
+{
+	struct ifn_device *dev = x->dev;
+	struct ifn_flow_val val = {
+		.added_ns = x->now,
+		.origin = IFN_ORIGIN_LEARNED,
+	};
+	long err;
+
+	if (dev->flow_count >= x->cfg->fingerprint_cap) {
+		dev->flags |= IFN_DEV_F_LEARN_CAPPED;
+		dev->mode = IFN_MODE_ENFORCE;
+		dev->mode_until_ns = 0;
+		ifn_ev_flow(x, IFN_EV_FINGERPRINT_CAP, k, dev->flow_count);
+		return 0;
+	}
+	err = bpf_map_update_elem(&ifn_flows, k, &val, BPF_NOEXIST);
+	if (!err)
+		__sync_fetch_and_add(&dev->flow_count, 1);
+	else if (err != -17 /* EEXIST: another CPU learned it first */)
+		x->gs->flows_full++;
+	return 1;
+}
+
+/* Hash of a flow's (peer, protocol, port, direction) for the scan sketch. */
+static __always_inline __u32 ifn_flow_hash(const struct ifn_flow_key *k)
+{
+	const __u32 *w = (const __u32 *)k->peer;
+	__u32 h = ((__u32)k->port << 16) ^ ((__u32)k->proto << 8) ^ k->dir;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < 4; i++) {
+		__u32 v;
+
+		__builtin_memcpy(&v, &w[i], 4);
+		h ^= v;
+		h *= 0x9e3779b1;
+		h ^= h >> 15;
+	}
+	return h;
+}
+
+/*
+ * Count a distinct out-of-fingerprint flow in the device's window with a
+ * 512-bit linear-counting sketch: one bit per flow hash, so counting
+ * distinct flows needs no map and no loop. Returns 1 exactly on the frame
+ * whose flow takes the count above the threshold.
+ */
+static __always_inline int ifn_scan_note(struct ifn_ctx *x, const struct ifn_flow_key *k)
+{
+	struct ifn_device *dev = x->dev;
+	__u32 h = ifn_flow_hash(k) & 511;
+	__u64 bit = 1ULL << (h & 63);
+	__u32 idx = h >> 6;
+	__u64 old;
+	__u32 cnt;
+
+	if (x->now - dev->scan_window_ns >= x->cfg->scan_window_ns) {
+		__builtin_memset(dev->scan_sketch, 0, sizeof(dev->scan_sketch));
+		dev->scan_count = 0;
+		dev->scan_window_ns = x->now;
+	}
+	if (idx > 7)
+		return 0;
+	/* A flood repeats its flow: test before the locked operation. */
+	if (dev->scan_sketch[idx] & bit)
+		return 0;
+	old = __sync_fetch_and_or(&dev->scan_sketch[idx], bit);
+	if (old & bit)
+		return 0;
+	cnt = __sync_add_and_fetch(&dev->scan_count, 1);
+	return cnt == x->cfg->scan_threshold + 1;
+}
+
+#endif /* IFN_POLICY_BPF_H */

@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * iotfence.h - the one header that the XDP program and the agent share.
+ *
+ * Everything that crosses the user/kernel boundary is defined here: map
+ * names, key and value layouts, enums and limits. Only <linux/types.h>
+ * types are used so that the same bytes mean the same thing on both sides;
+ * every struct has explicit padding and a size assertion, because a silent
+ * layout change would make an old agent misread a newer program's maps.
+ *
+ * Byte order: IP addresses are kept in network order, as they appear on the
+ * wire (IPv4 addresses as IPv4-mapped IPv6, ::ffff:a.b.c.d, in every key, so
+ * one trie serves both families). Ports, ethertypes and every counter are in
+ * host order, so that `bpftool map dump` prints them as the numbers a human
+ * expects.
+ */
+#ifndef IOTFENCE_H
+#define IOTFENCE_H
+
+#include <linux/types.h>
+
+#define IFN_ABI_VERSION 1
+
+/* Pin layout under the bpffs root (default /sys/fs/bpf/iotfence). */
+#define IFN_PIN_ROOT_DEFAULT "/sys/fs/bpf/iotfence"
+#define IFN_PIN_PROG "prog"
+#define IFN_PIN_LINKS "links"
+
+/* Map names: also the pin file names. At most 15 characters (BPF_OBJ_NAME_LEN). */
+#define IFN_MAP_DEVICES "ifn_devices"
+#define IFN_MAP_DEV_STATS "ifn_dev_stats"
+#define IFN_MAP_FREE_SLOTS "ifn_free_slots"
+#define IFN_MAP_FLOWS "ifn_flows"
+#define IFN_MAP_RULES_PORT "ifn_rules_port"
+#define IFN_MAP_RULES_ANY "ifn_rules_any"
+#define IFN_MAP_FRAGS "ifn_frags"
+#define IFN_MAP_IP_OWNERS "ifn_ip_owners"
+#define IFN_MAP_IFACES "ifn_ifaces"
+#define IFN_MAP_CONFIG "ifn_config"
+#define IFN_MAP_STATS "ifn_stats"
+#define IFN_MAP_EVENTS "ifn_events"
+#define IFN_MAP_SCRATCH "ifn_scratch"
+
+/* Default capacities; the agent may resize maps before the first load. */
+#define IFN_MAX_DEVICES_DEFAULT 16384
+#define IFN_MAX_FLOWS_DEFAULT 1048576
+#define IFN_MAX_RULES_DEFAULT 65536
+#define IFN_MAX_FRAGS 8192
+#define IFN_MAX_IP_OWNERS_DEFAULT 65536
+#define IFN_MAX_IFACES 64
+#define IFN_EVENTS_BYTES_DEFAULT (256 * 1024)
+
+/* Parser limits: frames beyond them are dropped with a reason, never skipped. */
+#define IFN_MAX_VLAN_TAGS 2
+#define IFN_MAX_IPV6_EXT_HDRS 8
+
+/* Device modes (DESIGN.md, Datapath 4). */
+enum ifn_mode {
+	IFN_MODE_LEARN = 0,
+	IFN_MODE_MONITOR = 1,
+	IFN_MODE_ENFORCE = 2,
+	IFN_MODE_QUARANTINE = 3,
+	IFN_MODE_TRUST = 4,
+	IFN_MODE_MAX,
+};
+
+/*
+ * What the program decided for one frame. ALERT is a frame that enforce
+ * would have dropped but that passed because the device is in monitor mode.
+ */
+enum ifn_verdict {
+	IFN_VERDICT_PASS = 0,
+	IFN_VERDICT_DROP = 1,
+	IFN_VERDICT_ALERT = 2,
+	IFN_VERDICT_MAX,
+};
+
+/*
+ * Why a frame was (or, in monitor mode, would have been) dropped. Codes are
+ * stable: they index counter arrays that the agent reads and that snapshots
+ * carry, so new reasons are only ever appended.
+ */
+enum ifn_reason {
+	IFN_REASON_NONE = 0,
+	IFN_REASON_ETH_TRUNC = 1, /* shorter than an Ethernet header */
+	IFN_REASON_BAD_SRC_MAC = 2, /* broadcast, multicast or zero source */
+	IFN_REASON_VLAN_TRUNC = 3,
+	IFN_REASON_VLAN_DEPTH = 4, /* more than IFN_MAX_VLAN_TAGS tags */
+	IFN_REASON_ARP_TRUNC = 5,
+	IFN_REASON_IPV4_TRUNC = 6,
+	IFN_REASON_IPV4_BAD_HDR = 7, /* version, IHL or total length wrong */
+	IFN_REASON_IPV6_TRUNC = 8,
+	IFN_REASON_IPV6_BAD_HDR = 9, /* version wrong */
+	IFN_REASON_IPV6_EXT_LIMIT = 10, /* extension chain too long */
+	IFN_REASON_L4_TRUNC = 11, /* TCP/UDP/ICMP header cut short */
+	IFN_REASON_TCP_BAD_HDR = 12, /* data offset below 5 */
+	IFN_REASON_TABLE_FULL = 13, /* unknown device, device table full */
+	IFN_REASON_NOT_IN_FINGERPRINT = 14,
+	IFN_REASON_QUARANTINE = 15,
+	IFN_REASON_RATE_LIMIT = 16,
+	IFN_REASON_FRAGMENT = 17, /* later fragment of no allowed packet */
+	IFN_REASON_MAX = 20,
+};
+
+/* Reasons below this one mean the frame itself is malformed. */
+#define IFN_REASON_FIRST_POLICY IFN_REASON_TABLE_FULL
+
+enum ifn_event_type {
+	IFN_EV_NEW_DEVICE = 0,
+	IFN_EV_LEARNING_DONE = 1,
+	IFN_EV_VIOLATION = 2,
+	IFN_EV_SCAN = 3,
+	IFN_EV_AUTO_QUARANTINE = 4,
+	IFN_EV_RATE_EXCEEDED = 5,
+	IFN_EV_FINGERPRINT_CAP = 6,
+	IFN_EV_IP_CHANGE = 7,
+	IFN_EV_IP_CONFLICT = 8,
+	IFN_EV_TABLE_FULL = 9,
+	IFN_EV_EVENTS_LOST = 10, /* made by the agent from the lost counter */
+	IFN_EV_MAX = 12,
+};
+
+/* Address family of a flow. L2 flows are non-IP ethertypes. */
+enum ifn_family {
+	IFN_FAMILY_L2 = 1,
+	IFN_FAMILY_IPV4 = 4,
+	IFN_FAMILY_IPV6 = 6,
+};
+
+/*
+ * Direction of a flow, seen from the device. CLIENT: the device talks to
+ * PORT on the peer. SERVER: the device answers the peer from its own PORT.
+ */
+enum ifn_dir {
+	IFN_DIR_CLIENT = 0,
+	IFN_DIR_SERVER = 1,
+};
+
+/* Where a fingerprint entry came from (ifn_flow_val.origin). */
+enum ifn_origin {
+	IFN_ORIGIN_LEARNED = 0,
+	IFN_ORIGIN_MANUAL = 1,
+	IFN_ORIGIN_POLICY = 2,
+	IFN_ORIGIN_GENERALISED = 3,
+};
+
+/* ifn_device.flags */
+#define IFN_DEV_F_PORT_RULES (1U << 0) /* has entries in ifn_rules_port */
+#define IFN_DEV_F_ANY_RULES (1U << 1) /* has entries in ifn_rules_any */
+#define IFN_DEV_F_RATE_LIMIT (1U << 2) /* police with the token buckets */
+#define IFN_DEV_F_LEARN_CAPPED (1U << 3) /* learning stopped at the flow cap */
+
+/* ifn_config.flags */
+#define IFN_CFG_F_AUTO_QUARANTINE (1U << 0)
+
+/* Keys are MAC addresses padded to 8 bytes. */
+struct ifn_mac_key {
+	__u8 mac[6];
+	__u8 pad[2];
+};
+
+/*
+ * One device. Shared by all CPUs (a plain hash): the mode must be the same
+ * everywhere. Hot counters live per CPU in ifn_dev_stats[slot].
+ */
+struct ifn_device {
+	__u32 slot; /* index into ifn_dev_stats */
+	__u32 ifindex; /* interface the device was first seen on */
+	__u8 mode; /* enum ifn_mode */
+	__u8 mode_after; /* mode to take when mode_until passes */
+	__u8 flags; /* IFN_DEV_F_* */
+	__u8 pad0;
+	__u32 flow_count; /* exact flows in the fingerprint */
+	__u64 mode_until_ns; /* 0: the mode does not expire */
+	__u64 created_ns;
+	__u8 ipv4[4]; /* last source IPv4, network order */
+	__u32 pad1;
+	__u8 ipv6_ll[16]; /* last link-local source IPv6 */
+	__u8 ipv6[16]; /* last global/ULA source IPv6 */
+	/* Policing: tokens in units of 1e-9 packet or byte. */
+	__u64 rate_pps;
+	__u64 rate_bps; /* bytes per second */
+	__u64 burst_pkts;
+	__u64 burst_bytes;
+	__u64 tokens_pkts;
+	__u64 tokens_bytes;
+	__u64 tokens_ns;
+	/* Scan detection: distinct out-of-fingerprint flows in a window. */
+	__u64 scan_window_ns;
+	__u32 scan_count;
+	__u32 pad2;
+	__u64 scan_sketch[8]; /* 512-bit linear-counting sketch */
+	/*
+	 * Event limiting, one word per type: (period << 8) | sent, where a
+	 * period is 2^30 ns (~1.07 s). One word so that a reset is one store.
+	 */
+	__u32 ev_limit[IFN_EV_MAX];
+};
+
+/* Per-CPU counters of one device. */
+struct ifn_dev_stats {
+	__u64 packets;
+	__u64 bytes;
+	__u64 verdict[4]; /* by enum ifn_verdict; [3] unused */
+	__u64 reason[IFN_REASON_MAX]; /* by enum ifn_reason */
+	__u64 first_seen_ns;
+	__u64 last_seen_ns;
+	__u64 events_suppressed;
+	__u64 pad;
+};
+
+/*
+ * A fingerprint entry (exact) in ifn_flows. For L2 flows `port` holds the
+ * ethertype and `peer` is zero. For ICMP, `port` holds the request type
+ * (an echo reply is the server side of type 8, or 128 for ICMPv6).
+ */
+struct ifn_flow_key {
+	__u8 mac[6];
+	__u8 family; /* enum ifn_family */
+	__u8 proto; /* IP protocol, 0 for L2 */
+	__u16 port; /* service port, host order */
+	__u8 dir; /* enum ifn_dir */
+	__u8 pad;
+	__u8 peer[16]; /* IPv6 or IPv4-mapped, network order */
+};
+
+struct ifn_flow_val {
+	__u64 added_ns;
+	__u8 origin; /* enum ifn_origin */
+	__u8 pad[7];
+};
+
+/*
+ * Prefix rules with a port (ifn_rules_port). prefixlen counts bits from mac
+ * on; a full match is IFN_RULE_PORT_BITS. A peer prefix /n adds n bits.
+ */
+struct ifn_rule_port_key {
+	__u32 prefixlen;
+	__u8 mac[6];
+	__u8 dir;
+	__u8 proto;
+	__u16 port;
+	__u8 peer[16];
+	__u8 pad[2];
+};
+#define IFN_RULE_PORT_FIXED_BITS ((6 + 1 + 1 + 2) * 8)
+#define IFN_RULE_PORT_BITS (IFN_RULE_PORT_FIXED_BITS + 128)
+
+/* Port-any rules (ifn_rules_any): any port of PROTO on a peer prefix. */
+struct ifn_rule_any_key {
+	__u32 prefixlen;
+	__u8 mac[6];
+	__u8 dir;
+	__u8 proto;
+	__u8 peer[16];
+};
+#define IFN_RULE_ANY_FIXED_BITS ((6 + 1 + 1) * 8)
+#define IFN_RULE_ANY_BITS (IFN_RULE_ANY_FIXED_BITS + 128)
+
+struct ifn_rule_val {
+	__u64 added_ns;
+	__u8 origin;
+	__u8 pad[7];
+};
+
+/* Non-first fragments pass only if the first fragment of the packet did. */
+struct ifn_frag_key {
+	__u8 src[16];
+	__u8 dst[16];
+	__u32 id; /* IPv4 id (16 bits) or IPv6 fragment id */
+	__u8 proto;
+	__u8 family;
+	__u8 pad[2];
+};
+
+struct ifn_frag_val {
+	__u8 mac[6];
+	__u8 pad[2];
+};
+
+/* Which device owns an IP address (spoofing detection). */
+struct ifn_ip_key {
+	__u8 addr[16]; /* IPv6 or IPv4-mapped */
+};
+
+struct ifn_ip_owner {
+	__u8 mac[6];
+	__u8 pad[2];
+	__u64 since_ns;
+};
+
+/* Per-interface settings, keyed by ifindex. */
+struct ifn_iface {
+	__u8 default_mode; /* mode of a new device */
+	__u8 attach_mode; /* 1 native, 2 generic (XDP_ATTACHED_*) */
+	__u8 pad[6];
+	__u64 learn_ns; /* learning window of a new device */
+	char name[16];
+};
+
+/* Run-time settings: element 0 of ifn_config. */
+struct ifn_config {
+	__u32 abi_version;
+	__u32 flags; /* IFN_CFG_F_* */
+	__u32 scan_threshold; /* distinct violating flows per window */
+	__u32 fingerprint_cap; /* flows a device may learn */
+	__u64 scan_window_ns;
+	__u32 event_limit; /* events per device, type and second */
+	__u8 unknown_verdict; /* IFN_VERDICT_PASS or _DROP when table full */
+	__u8 default_mode; /* for an interface missing from ifn_ifaces */
+	__u8 pad[2];
+	__u64 learn_ns; /* likewise, its learning window (0: no deadline) */
+};
+
+/* Global per-CPU counters: element 0 of ifn_stats. */
+struct ifn_global_stats {
+	__u64 frames;
+	__u64 bytes;
+	__u64 verdict[4];
+	__u64 reason[IFN_REASON_MAX];
+	__u64 new_devices;
+	__u64 table_full;
+	__u64 events_sent;
+	__u64 events_lost;
+	__u64 table_full_event_ns; /* last TABLE_FULL event from this CPU */
+	__u64 flows_full; /* a learned flow found ifn_flows full */
+};
+
+/* A ring buffer record. */
+struct ifn_event {
+	__u64 time_ns;
+	__u8 mac[6];
+	__u8 type; /* enum ifn_event_type */
+	__u8 mode; /* device mode after the event */
+	__u32 ifindex;
+	__u32 value; /* type-specific: scan count, flow count, ... */
+	struct ifn_flow_key flow; /* VIOLATION, SCAN, FINGERPRINT_CAP, RATE */
+	__u8 addr[16]; /* IP_CHANGE, IP_CONFLICT: the address */
+	__u8 old_addr[16]; /* IP_CHANGE: the address it replaces */
+	__u8 other_mac[6]; /* IP_CONFLICT: the device that holds it */
+	__u8 pad[6];
+};
+
+/* Defaults of ifn_config (justified in agent/iotfence.8). */
+#define IFN_SCAN_WINDOW_NS_DEFAULT (10ULL * 1000000000ULL)
+#define IFN_SCAN_THRESHOLD_DEFAULT 16
+#define IFN_FINGERPRINT_CAP_DEFAULT 512
+#define IFN_EVENT_LIMIT_DEFAULT 8
+
+_Static_assert(sizeof(struct ifn_mac_key) == 8, "ifn_mac_key layout");
+_Static_assert(sizeof(struct ifn_device) == 256, "ifn_device layout");
+_Static_assert(sizeof(struct ifn_dev_stats) == 240, "ifn_dev_stats layout");
+_Static_assert(sizeof(struct ifn_flow_key) == 28, "ifn_flow_key layout");
+_Static_assert(sizeof(struct ifn_flow_val) == 16, "ifn_flow_val layout");
+_Static_assert(sizeof(struct ifn_rule_port_key) == 32, "ifn_rule_port_key layout");
+_Static_assert(sizeof(struct ifn_rule_any_key) == 28, "ifn_rule_any_key layout");
+_Static_assert(sizeof(struct ifn_rule_val) == 16, "ifn_rule_val layout");
+_Static_assert(sizeof(struct ifn_frag_key) == 40, "ifn_frag_key layout");
+_Static_assert(sizeof(struct ifn_frag_val) == 8, "ifn_frag_val layout");
+_Static_assert(sizeof(struct ifn_ip_key) == 16, "ifn_ip_key layout");
+_Static_assert(sizeof(struct ifn_ip_owner) == 16, "ifn_ip_owner layout");
+_Static_assert(sizeof(struct ifn_iface) == 32, "ifn_iface layout");
+_Static_assert(sizeof(struct ifn_config) == 40, "ifn_config layout");
+_Static_assert(sizeof(struct ifn_global_stats) == 256, "ifn_global_stats layout");
+_Static_assert(sizeof(struct ifn_event) == 96, "ifn_event layout");
+
+#endif /* IOTFENCE_H */
