@@ -48,7 +48,7 @@ BPFT_SRCS := $(wildcard tests/bpf/*.c)
 TEST_BINS := $(BUILD)/tests/unit_tests $(BUILD)/tests/bpf_tests
 
 .PHONY: all test test-unit test-bpf test-integration demo bench install clean \
-	check-format check-tools tools
+	check-format check-tools tools man
 all: $(BUILD)/iotfence $(BUILD)/iotfence.bpf.o
 
 .SECONDARY: $(BPF_OBJS) $(SKELS)
@@ -90,7 +90,11 @@ $(BUILD)/tests/bpf_tests: $(BPFT_SRCS) $(wildcard tests/bpf/*.h) $(SAN_OBJS) $(B
 
 tools: $(TEST_BINS)
 
-test: all $(TEST_BINS)
+# On a fresh machine `make test` installs what it needs first (idempotent),
+# then builds in a second make so that the tools it just installed are found.
+test:
+	scripts/deps.sh
+	$(MAKE) --no-print-directory all tools
 	scripts/run-tests.sh $(BUILD)
 
 test-unit: $(BUILD)/tests/unit_tests
@@ -101,6 +105,9 @@ test-bpf: $(BUILD)/tests/bpf_tests
 
 test-integration: all
 	scripts/run-tests.sh $(BUILD) integration
+
+man: all
+	scripts/gen-man.sh $(BUILD)/iotfence agent/iotfence.8
 
 demo:
 	scripts/demo.sh

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* cli.c - what every command shares: help output and argument checks. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "errors.h"
+#include "parse.h"
+
+bool ifn_json_output;
+
+static void print_wrapped(FILE *f, const char *text, int indent, int width)
+{
+	int col = indent;
+	const char *p = text;
+
+	fprintf(f, "%*s", indent, "");
+	while (*p) {
+		size_t w = strcspn(p, " ");
+
+		if (col > indent && col + (int)w + 1 > width) {
+			fprintf(f, "\n%*s", indent, "");
+			col = indent;
+		} else if (col > indent) {
+			fputc(' ', f);
+			col++;
+		}
+		fwrite(p, 1, w, f);
+		col += w;
+		p += w;
+		while (*p == ' ')
+			p++;
+	}
+	fputc('\n', f);
+}
+
+void ifn_cmd_help(const struct ifn_cmd *c, FILE *f)
+{
+	const struct ifn_opt_help *o;
+
+	fprintf(f, "usage: %s %s %s\n\n", ifn_progname, c->name, c->args);
+	print_wrapped(f, c->summary, 2, 80);
+	if (c->details) {
+		fputc('\n', f);
+		print_wrapped(f, c->details, 2, 80);
+	}
+	if (c->opts && c->opts[0].opt) {
+		fprintf(f, "\noptions:\n");
+		for (o = c->opts; o->opt; o++) {
+			fprintf(f, "  %s\n", o->opt);
+			print_wrapped(f, o->desc, 6, 80);
+		}
+	}
+}
+
+int ifn_usage_error(const struct ifn_cmd *c, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ifn_err("%s: %s (see '%s %s -h')", c->name, msg, ifn_progname, c->name);
+	return IFN_EXIT_USAGE;
+}
+
+int ifn_arg_mac(const struct ifn_cmd *c, const char *s, __u8 mac[6])
+{
+	if (!s) {
+		ifn_usage_error(c, "missing MAC");
+		return -EINVAL;
+	}
+	if (ifn_parse_mac(s, mac)) {
+		ifn_usage_error(c, "'%s' is not a MAC address (like 00:11:22:aa:bb:cc)", s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int ifn_arg_duration(const struct ifn_cmd *c, const char *opt, const char *s, __u64 *ns)
+{
+	if (ifn_parse_duration(s, ns)) {
+		ifn_usage_error(c, "%s '%s' is not a duration (like 90s, 10m, 24h)", opt, s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int ifn_arg_count(const struct ifn_cmd *c, const char *opt, const char *s, __u64 *v)
+{
+	if (ifn_parse_count(s, v)) {
+		ifn_usage_error(c, "%s '%s' is not a number (like 100, 10k, 1M)", opt, s);
+		return -EINVAL;
+	}
+	return 0;
+}
+

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# Run the test suites: unit (Check, ASan/UBSan), datapath (Check +
+# BPF_PROG_TEST_RUN) and integration (network namespaces). Needs root.
+#   scripts/run-tests.sh [BUILD] [unit|bpf|integration|all]
+set -uo pipefail
+
+BUILD=${1:-build}
+WHICH=${2:-all}
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "run-tests.sh: the tests load BPF programs and make network namespaces: run as root" >&2
+	exit 1
+fi
+if [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" != "bpf_fs" ]; then
+	mount -t bpf bpf /sys/fs/bpf
+fi
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export IFN_BIN="$PWD/$BUILD/iotfence"
+export IFN_BUILD="$PWD/$BUILD"
+
+failed=()
+summary=()
+
+run() { # name command...
+	local name=$1 start rc
+	shift
+	echo "=== $name"
+	start=$(date +%s)
+	"$@"
+	rc=$?
+	summary+=("$(printf '%-28s %s (%ss)' "$name" "$([ $rc -eq 0 ] && echo passed || echo FAILED)" $(($(date +%s) - start)))")
+	[ $rc -eq 0 ] || failed+=("$name")
+}
+
+if [ "$WHICH" = all ] || [ "$WHICH" = unit ]; then
+	run unit "$BUILD/tests/unit_tests"
+fi
+if [ "$WHICH" = all ] || [ "$WHICH" = bpf ]; then
+	run datapath "$BUILD/tests/bpf_tests"
+fi
+if [ "$WHICH" = all ] || [ "$WHICH" = integration ]; then
+	for t in tests/integration/test_*.sh; do
+		[ -e "$t" ] || continue
+		run "integration/$(basename "$t" .sh)" bash "$t"
+	done
+fi
+
+echo
+echo "=== summary"
+printf '%s\n' "${summary[@]}"
+if [ "${#failed[@]}" -gt 0 ]; then
+	echo "FAILED: ${failed[*]}"
+	exit 1
+fi
+echo "all test suites passed"

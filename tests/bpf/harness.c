@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "devices.h"
+#include "harness.h"
+#include "loader.h"
+#include "rules.h"
+
+#define TH_MAX_SUITES 64
+
+static th_suite_fn suites[TH_MAX_SUITES];
+static int nsuites;
+
+void th_register(th_suite_fn fn)
+{
+	if (nsuites < TH_MAX_SUITES)
+		suites[nsuites++] = fn;
+}
+
+/* Loaded once per process (and per clock), before Check forks each test. */
+static struct iotfence *loaded[2];
+
+static int load_skel(bool real_clock, __u32 max_devices, __u32 max_flows, struct iotfence **out)
+{
+	struct ifn_load_opts o = {
+		.pin_dir = NULL,
+		.virtual_clock = !real_clock,
+		.max_devices = max_devices,
+		.max_flows = max_flows,
+		.quiet = true,
+	};
+	struct ifn_config cfg;
+	struct iotfence *skel;
+	bool fresh;
+	int err;
+
+	if (!max_devices && !max_flows && loaded[real_clock]) {
+		*out = loaded[real_clock];
+		return 0;
+	}
+	ifn_config_defaults(&cfg);
+	err = ifn_load(&o, &cfg, &skel, &fresh);
+	if (err)
+		return err;
+	if (!max_devices && !max_flows)
+		loaded[real_clock] = skel;
+	*out = skel;
+	return 0;
+}
+
+static struct iotfence *get_skel(bool real_clock, __u32 max_devices, __u32 max_flows)
+{
+	struct iotfence *skel = NULL;
+	int err = load_skel(real_clock, max_devices, max_flows, &skel);
+
+	ck_assert_msg(!err, "cannot load the program: %s (run as root)", strerror(-err));
+	return skel;
+}
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct th *t = ctx;
+
+	if (len < sizeof(struct ifn_event))
+		return 0;
+	if (t->nev < TH_MAX_EVENTS)
+		memcpy(&t->ev[t->nev++], data, sizeof(struct ifn_event));
+	else
+		t->ev_overflow++;
+	return 0;
+}
+
+static void clear_map(int fd, __u32 ksz)
+{
+	__u8 key[64];
+
+	while (!bpf_map_get_next_key(fd, NULL, key))
+		if (bpf_map_delete_elem(fd, key))
+			break;
+	(void)ksz;
+}
+
+static void reset(struct th *t)
+{
+	struct ifn_config cfg;
+	size_t stride = (sizeof(struct ifn_dev_stats) + 7) & ~7UL;
+	void *zero = calloc(t->m.ncpus, stride > sizeof(struct ifn_global_stats) ?
+						stride :
+						sizeof(struct ifn_global_stats));
+	__u32 slot, z = 0;
+
+	ck_assert_ptr_nonnull(zero);
+	clear_map(t->m.devices, sizeof(struct ifn_mac_key));
+	clear_map(t->m.flows, sizeof(struct ifn_flow_key));
+	clear_map(t->m.rules_port, sizeof(struct ifn_rule_port_key));
+	clear_map(t->m.rules_any, sizeof(struct ifn_rule_any_key));
+	clear_map(t->m.frags, sizeof(struct ifn_frag_key));
+	clear_map(t->m.ip_owners, sizeof(struct ifn_ip_key));
+	clear_map(t->m.ifaces, sizeof(__u32));
+	while (!bpf_map_lookup_and_delete_elem(t->m.free_slots, NULL, &slot))
+		;
+	for (slot = 0; slot < t->m.max_devices; slot++) {
+		bpf_map_update_elem(t->m.dev_stats, &slot, zero, BPF_ANY);
+		bpf_map_update_elem(t->m.free_slots, NULL, &slot, BPF_ANY);
+	}
+	bpf_map_update_elem(t->m.stats, &z, zero, BPF_ANY);
+	free(zero);
+	ifn_config_defaults(&cfg);
+	ifn_config_write(&t->m, &cfg);
+	/* Anything left in the ring belongs to an earlier test. */
+	ring_buffer__consume(t->rb);
+	t->nev = 0;
+	t->ev_overflow = 0;
+}
+
+void th_setup(struct th *t, const struct th_opts *o)
+{
+	struct th_opts def = { 0 };
+
+	if (!o)
+		o = &def;
+	memset(t, 0, sizeof(*t));
+	t->skel = get_skel(o->real_clock, o->max_devices ? o->max_devices : 0,
+			   o->max_flows ? o->max_flows : 0);
+	ck_assert_int_eq(ifn_maps_from_skel(&t->m, t->skel), 0);
+	t->prog_fd = ifn_skel_prog_fd(t->skel);
+	t->now = ifn_skel_virtual_now(t->skel);
+	*t->now = 1000000000000ULL; /* 1000 s: far from zero, so windows start clean */
+	t->rb = ring_buffer__new(t->m.events, on_event, t, NULL);
+	ck_assert_ptr_nonnull(t->rb);
+	reset(t);
+	th_iface(t, IFN_MODE_LEARN, 0);
+}
+
+void th_teardown(struct th *t)
+{
+	if (t->rb)
+		ring_buffer__free(t->rb);
+	t->rb = NULL;
+	if (t->skel != loaded[0] && t->skel != loaded[1])
+		ifn_unload(t->skel);
+	t->skel = NULL;
+}
+
+void th_iface(struct th *t, __u8 default_mode, __u64 learn_ns)
+{
+	struct ifn_iface ifc = { .default_mode = default_mode, .learn_ns = learn_ns };
+	__u32 lo = 1;
+
+	snprintf(ifc.name, sizeof(ifc.name), "lo");
+	ck_assert_int_eq(bpf_map_update_elem(t->m.ifaces, &lo, &ifc, BPF_ANY), 0);
+}
+
+struct ifn_config th_config(struct th *t)
+{
+	struct ifn_config c;
+
+	ck_assert_int_eq(ifn_config_read(&t->m, &c), 0);
+	return c;
+}
+
+void th_set_config(struct th *t, const struct ifn_config *c)
+{
+	ck_assert_int_eq(ifn_config_write(&t->m, c), 0);
+}
+
+int th_run_repeat(struct th *t, const void *data, size_t len, __u32 repeat)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = data, .data_size_in = len,
+		    .repeat = repeat);
+	int err = bpf_prog_test_run_opts(t->prog_fd, &o);
+
+	ck_assert_msg(!err, "BPF_PROG_TEST_RUN failed: %s", strerror(errno));
+	return o.retval;
+}
+
+int th_run(struct th *t, const void *data, size_t len)
+{
+	return th_run_repeat(t, data, len, 1);
+}
+
+int th_send(struct th *t, const struct frame_spec *s)
+{
+	__u8 buf[FR_MAX];
+	size_t len = frame_build(s, buf, sizeof(buf));
+
+	ck_assert_msg(len >= 14, "frame spec builds no frame");
+	return th_run(t, buf, len);
+}
+
+void th_events(struct th *t)
+{
+	ring_buffer__consume(t->rb);
+}
+
+unsigned int th_count_events(struct th *t, __u32 type, const char *mac)
+{
+	unsigned int i, n = 0;
+	__u8 m[6];
+
+	th_events(t);
+	if (mac)
+		frame_mac(mac, m);
+	for (i = 0; i < t->nev; i++)
+		if (t->ev[i].type == type && (!mac || !memcmp(t->ev[i].mac, m, 6)))
+			n++;
+	return n;
+}
+
+bool th_device(struct th *t, const char *mac, struct ifn_device *d, struct ifn_dev_stats *st)
+{
+	struct ifn_dev_view v;
+	__u8 m[6];
+
+	frame_mac(mac, m);
+	if (ifn_device_read(&t->m, m, &v))
+		return false;
+	if (d) {
+		/* The raw record, not the agent's view of the effective mode. */
+		ck_assert_int_eq(ifn_device_get(&t->m, m, d), 0);
+	}
+	if (st)
+		*st = v.st;
+	return true;
+}
+
+void th_set_mode(struct th *t, const char *mac, __u8 mode)
+{
+	struct ifn_device d;
+	__u8 m[6];
+
+	frame_mac(mac, m);
+	ck_assert_int_eq(ifn_device_get(&t->m, m, &d), 0);
+	ifn_device_apply_mode(&d, mode, 0, 0, *t->now);
+	ck_assert_int_eq(ifn_device_put(&t->m, m, &d), 0);
+}
+
+void th_global(struct th *t, struct ifn_global_stats *gs)
+{
+	ck_assert_int_eq(ifn_global_stats_read(&t->m, gs), 0);
+}
+
+void th_allow(struct th *t, const char *mac, const char *rule)
+{
+	char err[160];
+	struct ifn_rule r;
+
+	ck_assert_msg(!ifn_rule_parse(rule, &r, err, sizeof(err)), "bad rule '%s': %s", rule, err);
+	frame_mac(mac, r.mac);
+	r.added_ns = *t->now;
+	ck_assert_int_eq(ifn_rule_install(&t->m, &r), 0);
+}
+
+unsigned int th_flow_count(struct th *t, const char *mac)
+{
+	struct ifn_rule *rules;
+	unsigned int n = 0;
+	size_t cnt, i;
+	__u8 m[6];
+
+	frame_mac(mac, m);
+	ck_assert_int_eq(ifn_rules_read(&t->m, m, &rules, &cnt), 0);
+	for (i = 0; i < cnt; i++)
+		n += ifn_rule_kind(&rules[i]) == IFN_RULE_EXACT;
+	free(rules);
+	return n;
+}
+
+bool th_has_flow(struct th *t, const char *mac, const char *rule)
+{
+	struct ifn_rule want, *rules;
+	char err[160];
+	bool found = false;
+	size_t cnt, i;
+
+	ck_assert_msg(!ifn_rule_parse(rule, &want, err, sizeof(err)), "bad rule '%s': %s", rule,
+		      err);
+	frame_mac(mac, want.mac);
+	ck_assert_int_eq(ifn_rules_read(&t->m, want.mac, &rules, &cnt), 0);
+	for (i = 0; i < cnt && !found; i++)
+		found = ifn_rule_same(&rules[i], &want);
+	free(rules);
+	return found;
+}
+
+int main(void)
+{
+	SRunner *sr;
+	int i, failed;
+
+	ifn_libbpf_logging(false);
+	if (!nsuites) {
+		fprintf(stderr, "no test suites registered\n");
+		return 1;
+	}
+	/* Load in the parent so that every forked test reuses the program. */
+	{
+		struct iotfence *skel;
+		int err = load_skel(false, 0, 0, &skel);
+
+		if (err) {
+			fprintf(stderr, "cannot load the XDP program: %s (these tests need root)\n",
+				strerror(-err));
+			return 1;
+		}
+	}
+	sr = srunner_create(suites[0]());
+	for (i = 1; i < nsuites; i++)
+		srunner_add_suite(sr, suites[i]());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# lib.sh - a small frame for integration tests in network namespaces.
+#
+# Each test gets unique namespace names, its own pin directory and state
+# directory (so tests never touch a real gateway's state, and may run side by
+# side), bounded traffic, and a teardown that runs on every exit.
+#
+#   . "$(dirname "$0")/lib.sh"
+#   it_init attach                      # name of the test
+#   it_ns gw; it_ns dev1                # namespaces ifn-<id>-gw ...
+#   it_link gw eth0 10.99.0.1/24 dev1 eth0 10.99.0.2/24
+#   gw_ifn attach eth0                  # iotfence inside the gw namespace
+#   check "ping passes" in_ns dev1 ping -c1 -W1 10.99.0.1
+#   it_done                             # prints the summary, sets the exit code
+
+set -uo pipefail
+
+IFN=${IFN_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/iotfence}
+IT_NAME=""
+IT_ID=""
+IT_NS=()
+IT_CHECKS=0
+IT_FAILS=0
+IT_PIDS=()
+
+it_init() {
+	IT_NAME=$1
+	IT_ID="$(printf '%x' $$)$(printf '%02x' $((RANDOM % 256)))"
+	export IOTFENCE_PIN_DIR="/sys/fs/bpf/ifn-it-$IT_ID"
+	export IOTFENCE_STATE_DIR="/tmp/ifn-it-state-$IT_ID"
+	mkdir -p "$IOTFENCE_STATE_DIR"
+	trap it_teardown EXIT
+	trap 'exit 130' INT TERM
+	[ -x "$IFN" ] || { echo "missing $IFN: build first" >&2; exit 1; }
+}
+
+ns_name() { echo "ifn-$IT_ID-$1"; }
+
+it_ns() {
+	local n
+	n=$(ns_name "$1")
+	ip netns add "$n" || { echo "cannot create netns $n" >&2; exit 1; }
+	IT_NS+=("$n")
+	ip -n "$n" link set lo up
+}
+
+# it_link NS_A IF_A ADDR_A NS_B IF_B ADDR_B: a veth pair, addresses, up.
+it_link() {
+	local a b
+	a=$(ns_name "$1")
+	b=$(ns_name "$4")
+	ip link add "$2" netns "$a" type veth peer name "$5" netns "$b"
+	[ -n "$3" ] && ip -n "$a" addr add "$3" dev "$2"
+	[ -n "$6" ] && ip -n "$b" addr add "$6" dev "$5"
+	ip -n "$a" link set "$2" up
+	ip -n "$b" link set "$5" up
+}
+
+# Run a command in a namespace (traffic generators, servers).
+in_ns() {
+	local n
+	n=$(ns_name "$1")
+	shift
+	ip netns exec "$n" "$@"
+}
+
+# Run iotfence in a namespace's network stack but the host's mount
+# namespace, so that its pins land in the host bpffs and outlive the call
+# (ip netns exec would give it a private /sys).
+ns_ifn() {
+	local n
+	n=$(ns_name "$1")
+	shift
+	nsenter --net="/run/netns/$n" "$IFN" "$@"
+}
+
+ifn() { "$IFN" "$@"; }
+
+# Start a background process in a namespace; killed at teardown.
+bg_ns() {
+	local n
+	n=$(ns_name "$1")
+	shift
+	ip netns exec "$n" "$@" &
+	IT_PIDS+=($!)
+}
+
+mac_of() { # NS IF
+	ip -n "$(ns_name "$1")" link show "$2" | awk '/link\/ether/ {print $2}'
+}
+
+check() { # description command...
+	local desc=$1
+	shift
+	IT_CHECKS=$((IT_CHECKS + 1))
+	if "$@" >/tmp/ifn-it-out.$$ 2>&1; then
+		echo "  ok   $desc"
+	else
+		IT_FAILS=$((IT_FAILS + 1))
+		echo "  FAIL $desc"
+		sed 's/^/       | /' /tmp/ifn-it-out.$$ | tail -20
+	fi
+	rm -f /tmp/ifn-it-out.$$
+}
+
+check_fails() { # description command... (must exit non-zero)
+	local desc=$1
+	shift
+	IT_CHECKS=$((IT_CHECKS + 1))
+	if "$@" >/tmp/ifn-it-out.$$ 2>&1; then
+		IT_FAILS=$((IT_FAILS + 1))
+		echo "  FAIL $desc (succeeded, expected a failure)"
+		sed 's/^/       | /' /tmp/ifn-it-out.$$ | tail -20
+	else
+		echo "  ok   $desc"
+	fi
+	rm -f /tmp/ifn-it-out.$$
+}
+
+# Compare two values with a description.
+check_eq() { # description expected actual
+	IT_CHECKS=$((IT_CHECKS + 1))
+	if [ "$2" = "$3" ]; then
+		echo "  ok   $1"
+	else
+		IT_FAILS=$((IT_FAILS + 1))
+		echo "  FAIL $1: expected '$2', got '$3'"
+	fi
+}
+
+it_teardown() {
+	local p n
+	for p in "${IT_PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	if [ -n "$IT_ID" ] && [ -d "$IOTFENCE_PIN_DIR" ]; then
+		"$IFN" detach --all --purge >/dev/null 2>&1 || rm -rf "$IOTFENCE_PIN_DIR"
+	fi
+	for n in "${IT_NS[@]}"; do
+		ip netns del "$n" 2>/dev/null
+	done
+	[ -n "$IT_ID" ] && rm -rf "$IOTFENCE_STATE_DIR"
+}
+
+it_done() {
+	local pct=100
+	[ "$IT_CHECKS" -gt 0 ] && pct=$(((IT_CHECKS - IT_FAILS) * 100 / IT_CHECKS))
+	echo "${pct}%: Checks: $IT_CHECKS, Failures: $IT_FAILS ($IT_NAME)"
+	[ "$IT_FAILS" -eq 0 ] && [ "$IT_CHECKS" -gt 0 ]
+	exit $?
+}
