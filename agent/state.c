@@ -178,6 +178,8 @@ int ifn_maps_try_open_pinned(struct ifn_maps *m)
 		err = ifn_config_read(m, &cfg);
 	if (!err && cfg.abi_version != IFN_ABI_VERSION)
 		err = -EPROTO;
+	if (!err)
+		ifn_clock_set_offset(cfg.clock_offset_ns);
 	if (err)
 		ifn_maps_close(m);
 	return err;
@@ -233,10 +235,17 @@ void ifn_unlock(int fd)
 }
 
 static bool clock_virtual;
+/* How far the datapath's clock runs ahead of CLOCK_MONOTONIC (ifn_config). */
+static __s64 clock_offset;
 
 void ifn_clock_set_virtual(bool on)
 {
 	clock_virtual = on;
+}
+
+void ifn_clock_set_offset(__s64 offset)
+{
+	clock_offset = offset;
 }
 
 bool ifn_clock_is_virtual(void)
@@ -254,7 +263,7 @@ static __u64 clock_ns(clockid_t id)
 
 __u64 ifn_now_mono(void)
 {
-	return clock_ns(CLOCK_MONOTONIC);
+	return clock_ns(CLOCK_MONOTONIC) + clock_offset;
 }
 
 __u64 ifn_now_wall(void)
@@ -271,12 +280,12 @@ __u64 ifn_mono_to_wall(__u64 mono)
 
 __u64 ifn_wall_to_mono(__u64 wall)
 {
-	__u64 off;
+	__s64 off;
 
 	if (clock_virtual || !wall)
 		return wall;
-	off = ifn_now_wall() - ifn_now_mono();
-	return wall > off ? wall - off : 1;
+	off = (__s64)ifn_now_wall() - (__s64)ifn_now_mono();
+	return (__s64)wall > off ? (__u64)((__s64)wall - off) : 1;
 }
 
 void ifn_config_defaults(struct ifn_config *c)

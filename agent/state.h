@@ -84,8 +84,14 @@ int ifn_maps_fill_info(struct ifn_maps *m);
 int ifn_lock(bool create);
 void ifn_unlock(int fd);
 
-/* CLOCK_MONOTONIC in ns: the clock of the datapath's timestamps. */
+/*
+ * Now on the datapath's clock: CLOCK_MONOTONIC plus the offset measured
+ * when the program was loaded (ifn_config.clock_offset_ns). Every
+ * timestamp in the maps (created_ns, mode_until_ns, ...) is on this clock.
+ */
 __u64 ifn_now_mono(void);
+/* Set by the loader and when pinned maps are opened. */
+void ifn_clock_set_offset(__s64 offset);
 /* CLOCK_REALTIME in ns. */
 __u64 ifn_now_wall(void);
 /* Datapath time to wall time and back; identity under a virtual clock. */

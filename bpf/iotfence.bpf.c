@@ -124,6 +124,23 @@ static __always_inline __u32 ifn_decide(struct ifn_ctx *x, __u32 parse_reason, _
 	return IFN_VERDICT_PASS;
 }
 
+/*
+ * Run by the loader (BPF_PROG_TEST_RUN) to relate jiffies to
+ * CLOCK_MONOTONIC for this boot; never attached. An XDP program, since
+ * those may read both clocks.
+ */
+__u64 ifn_probe_jiffies = 0;
+__u64 ifn_probe_coarse_ns = 0;
+
+SEC("xdp")
+int ifn_clock_probe(struct xdp_md *ctx)
+{
+	(void)ctx;
+	ifn_probe_jiffies = bpf_jiffies64();
+	ifn_probe_coarse_ns = bpf_ktime_get_coarse_ns();
+	return XDP_PASS;
+}
+
 SEC("xdp")
 int iotfence_xdp(struct xdp_md *ctx)
 {
@@ -138,7 +155,7 @@ int iotfence_xdp(struct xdp_md *ctx)
 	__builtin_memset(&x.pkt, 0, sizeof(x.pkt));
 	x.dev = NULL;
 	x.ds = NULL;
-	x.now = ifn_now();
+	x.now = ifn_now(x.cfg);
 	x.ifindex = ctx->ingress_ifindex;
 	x.pad = 0;
 

@@ -310,6 +310,13 @@ struct ifn_config {
 	__u8 default_mode; /* for an interface missing from ifn_ifaces */
 	__u8 pad[2];
 	__u64 learn_ns; /* likewise, its learning window (0: no deadline) */
+	/*
+	 * The datapath's clock is jiffies * jiffy_ns (a helper call that
+	 * costs a tenth of the coarse clock's); it runs clock_offset_ns
+	 * ahead of CLOCK_MONOTONIC. Measured by the loader for this boot.
+	 */
+	__u64 jiffy_ns;
+	__s64 clock_offset_ns;
 };
 
 /* Global per-CPU counters: element 0 of ifn_stats. */
@@ -360,7 +367,7 @@ _Static_assert(sizeof(struct ifn_frag_val) == 8, "ifn_frag_val layout");
 _Static_assert(sizeof(struct ifn_ip_key) == 16, "ifn_ip_key layout");
 _Static_assert(sizeof(struct ifn_ip_owner) == 16, "ifn_ip_owner layout");
 _Static_assert(sizeof(struct ifn_iface) == 32, "ifn_iface layout");
-_Static_assert(sizeof(struct ifn_config) == 40, "ifn_config layout");
+_Static_assert(sizeof(struct ifn_config) == 56, "ifn_config layout");
 _Static_assert(sizeof(struct ifn_global_stats) == 256, "ifn_global_stats layout");
 _Static_assert(sizeof(struct ifn_event) == 96, "ifn_event layout");
 

@@ -22,11 +22,18 @@
 const volatile __u8 ifn_virtual_clock = 0;
 __u64 ifn_virtual_now_ns = 0;
 
-static __always_inline __u64 ifn_now(void)
+/*
+ * Jiffy resolution is enough for deadlines, windows and buckets, and
+ * bpf_jiffies64() costs about a nanosecond where bpf_ktime_get_coarse_ns()
+ * costs more than ten. The loader measures the length of a jiffy before
+ * anything is attached; without it the coarse clock is used.
+ */
+static __always_inline __u64 ifn_now(const struct ifn_config *cfg)
 {
 	if (ifn_virtual_clock)
 		return ifn_virtual_now_ns;
-	/* Jiffy resolution is enough for windows and buckets, and cheaper. */
+	if (cfg->jiffy_ns)
+		return bpf_jiffies64() * cfg->jiffy_ns;
 	return bpf_ktime_get_coarse_ns();
 }
 
