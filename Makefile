@@ -46,6 +46,9 @@ SAN_OBJS := $(patsubst agent/%.c,$(BUILD)/san/%.o,$(LIB_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 BPFT_SRCS := $(wildcard tests/bpf/*.c)
 TEST_BINS := $(BUILD)/tests/unit_tests $(BUILD)/tests/bpf_tests
+# Helpers that integration tests run (tests/tools/NAME.c -> $(BUILD)/tests/NAME).
+TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(wildcard tests/tools/*.c))
+TEST_BINS += $(TOOL_BINS)
 
 .PHONY: all test test-unit test-bpf test-integration demo bench install clean \
 	check-format check-tools tools man
@@ -87,6 +90,9 @@ $(BUILD)/tests/unit_tests: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(SAN_OBJS) |
 $(BUILD)/tests/bpf_tests: $(BPFT_SRCS) $(wildcard tests/bpf/*.h) $(SAN_OBJS) $(BUILD)/iotfence.bpf.o | $(BUILD)/tests
 	$(CC) $(AGENT_CFLAGS) $(SAN_FLAGS) -Itests -o $@ $(BPFT_SRCS) $(SAN_OBJS) \
 		$(AGENT_LIBS) $(CHECK_LIBS)
+
+$(TOOL_BINS): $(BUILD)/tests/%: tests/tools/%.c $(LIB_OBJS) | $(BUILD)/tests
+	$(CC) $(AGENT_CFLAGS) -o $@ $< $(LIB_OBJS) $(AGENT_LIBS)
 
 tools: $(TEST_BINS)
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* cli.c - what every command shares: help output and argument checks. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -80,21 +81,56 @@ int ifn_arg_mac(const struct ifn_cmd *c, const char *s, __u8 mac[6])
 	return 0;
 }
 
+/*
+ * Deadlines are kept as CLOCK_MONOTONIC + duration in a __u64: ten years
+ * is far beyond any sensible window and far from overflowing.
+ */
+#define IFN_DURATION_MAX_NS (3650ULL * 86400 * 1000000000ULL)
+
 int ifn_arg_duration(const struct ifn_cmd *c, const char *opt, const char *s, __u64 *ns)
 {
-	if (ifn_parse_duration(s, ns)) {
-		ifn_usage_error(c, "%s '%s' is not a duration (like 90s, 10m, 24h)", opt, s);
+	__u64 v;
+	int err = ifn_parse_duration(s, &v);
+
+	if (err == -ERANGE || (!err && v > IFN_DURATION_MAX_NS)) {
+		ifn_usage_error(c, "%s '%s' is too long (at most 3650d)", opt, s);
+		return -ERANGE;
+	}
+	if (err) {
+		ifn_usage_error(c, "%s '%s' is not a duration (like 90s, 10m, 24h, 1h30m)", opt, s);
 		return -EINVAL;
 	}
+	*ns = v;
 	return 0;
+}
+
+int ifn_opt_error(const struct ifn_cmd *c, char **argv)
+{
+	const char *arg = argv[optind - 1];
+	const char *eq = strchr(arg, '=');
+
+	/*
+	 * getopt_long sets optopt to a known long option's value when its use
+	 * is wrong (missing value, or a value it does not take), 0 otherwise.
+	 */
+	if (optopt && !strncmp(arg, "--", 2) && eq)
+		return ifn_usage_error(c, "option '%.*s' takes no value", (int)(eq - arg), arg);
+	if (optopt && !strncmp(arg, "--", 2))
+		return ifn_usage_error(c, "option '%s' needs a value", arg);
+	return ifn_usage_error(c, "unknown option '%s'", arg);
 }
 
 int ifn_arg_count(const struct ifn_cmd *c, const char *opt, const char *s, __u64 *v)
 {
-	if (ifn_parse_count(s, v)) {
-		ifn_usage_error(c, "%s '%s' is not a number (like 100, 10k, 1M)", opt, s);
+	int err = ifn_parse_count(s, v);
+
+	if (err == -ERANGE) {
+		ifn_usage_error(c, "%s '%s' is too large", opt, s);
+		return err;
+	}
+	if (err) {
+		ifn_usage_error(c, "%s '%s' is not a number (like 100, 10k, 1.5M)", opt, s);
 		return -EINVAL;
 	}
 	return 0;
 }
-

@@ -48,6 +48,12 @@ void ifn_cmd_help(const struct ifn_cmd *c, FILE *f);
 int ifn_usage_error(const struct ifn_cmd *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * After getopt_long returned '?' (with opterr = 0): "option '--x' needs a
+ * value" or "unknown option '--x'". Returns IFN_EXIT_USAGE.
+ */
+int ifn_opt_error(const struct ifn_cmd *c, char **argv);
+
 /* Parse a MAC argument; prints the error and returns -EINVAL. */
 int ifn_arg_mac(const struct ifn_cmd *c, const char *s, __u8 mac[6]);
 /* Parse a duration argument (for --for, --learn-for). */

@@ -86,7 +86,7 @@ int ifn_cmd_mode(const struct ifn_cmd *c, int argc, char **argv)
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (opt != 'f')
-			return ifn_usage_error(c, "unknown option '%s'", argv[optind - 1]);
+			return ifn_opt_error(c, argv);
 		if (ifn_arg_duration(c, "--for", optarg, &for_ns))
 			return IFN_EXIT_USAGE;
 		if (!for_ns)
@@ -288,7 +288,7 @@ int ifn_cmd_rate(const struct ifn_cmd *c, int argc, char **argv)
 				return IFN_EXIT_USAGE;
 			break;
 		default:
-			return ifn_usage_error(c, "unknown option '%s'", argv[optind - 1]);
+			return ifn_opt_error(c, argv);
 		}
 	}
 	if (optind != argc - 1)

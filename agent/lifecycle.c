@@ -33,6 +33,26 @@ static void pin_path(char *buf, size_t len, const char *a, const char *b)
 		snprintf(buf, len, "%s/%s", ifn_pin_dir(), a);
 }
 
+/* Sizes asked for must be the pinned ones: maps cannot grow while pinned. */
+static int sizes_match(struct ifn_maps *m, const struct ifn_attach_opts *o)
+{
+	static const char *const names[] = { "--max-devices", "--max-flows", "--max-rules" };
+	__u32 want[3] = { o ? o->max_devices : 0, o ? o->max_flows : 0, o ? o->max_rules : 0 };
+	__u32 have[3] = { m->max_devices, m->max_flows, m->max_rules };
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		if (want[i] && want[i] != have[i]) {
+			ifn_err("%s %u: the state pinned at %s was made with %u, and sizes cannot "
+				"change while it is pinned ('iotfence detach --all --purge' clears it)",
+				names[i], want[i], ifn_pin_dir(), have[i]);
+			ifn_maps_close(m);
+			return -EEXIST;
+		}
+	}
+	return 0;
+}
+
 int ifn_state_up(struct ifn_maps *m, const struct ifn_attach_opts *o, bool *fresh)
 {
 	struct ifn_load_opts lo = {
@@ -55,7 +75,7 @@ int ifn_state_up(struct ifn_maps *m, const struct ifn_attach_opts *o, bool *fres
 		if (err == -EPROTO)
 			return ifn_maps_open_pinned(m); /* prints the version message */
 		if (!err)
-			return 0;
+			return sizes_match(m, o);
 		/* A program without its maps: reload below, reusing what is there. */
 		unlink(path);
 	}
@@ -65,8 +85,9 @@ int ifn_state_up(struct ifn_maps *m, const struct ifn_attach_opts *o, bool *fres
 	if (err) {
 		if (err != -EEXIST)
 			ifn_err("cannot load the XDP program: %s%s", ifn_strerror(err),
-				getenv("IOTFENCE_DEBUG") ? "" :
-							   " (IOTFENCE_DEBUG=1 shows the verifier log)");
+				getenv("IOTFENCE_DEBUG") ?
+					"" :
+					" (IOTFENCE_DEBUG=1 shows the verifier log)");
 		return err;
 	}
 	err = bpf_obj_pin(ifn_skel_prog_fd(skel), path) ? -errno : 0;
@@ -142,13 +163,15 @@ int ifn_attach_iface(const struct ifn_maps *m, const struct ifn_attach_opts *o)
 		/* Attached already: only the settings change. */
 		if (o->mode != IFN_ATTACH_AUTO && had_entry && old.attach_mode != o->mode) {
 			ifn_err("%s is attached in %s mode; detach it first to change the mode",
-				o->ifname, old.attach_mode == IFN_ATTACH_GENERIC ? "generic" : "native");
+				o->ifname,
+				old.attach_mode == IFN_ATTACH_GENERIC ? "generic" : "native");
 			return -EBUSY;
 		}
 		ifc.attach_mode = had_entry ? old.attach_mode : IFN_ATTACH_NATIVE;
 		if (bpf_map_update_elem(m->ifaces, &ifindex, &ifc, BPF_ANY)) {
 			err = -errno;
-			ifn_err("cannot update the settings of %s: %s", o->ifname, ifn_strerror(err));
+			ifn_err("cannot update the settings of %s: %s", o->ifname,
+				ifn_strerror(err));
 			return err;
 		}
 		printf("%s: already attached; new devices: %s%s%s\n", o->ifname,
@@ -160,7 +183,22 @@ int ifn_attach_iface(const struct ifn_maps *m, const struct ifn_attach_opts *o)
 			       "");
 		return 0;
 	}
-	if (cur >= 0 || cur == -EACCES) /* stale pin of a vanished interface */
+	if (cur > 0) {
+		char other[IF_NAMESIZE];
+
+		/*
+		 * The pin holds a live attachment of another interface of this
+		 * name (renamed since, or in another network namespace):
+		 * replacing the pin would silently detach it.
+		 */
+		ifn_err("%s: %s holds the attachment of another interface (ifindex %d%s%s); "
+			"run 'iotfence detach %s' first",
+			o->ifname, path, cur, if_indextoname(cur, other) ? ", now " : "",
+			if_indextoname(cur, other) ? other : ", in another network namespace",
+			o->ifname);
+		return -EBUSY;
+	}
+	if (cur == 0 || cur == -EACCES) /* stale pin of a vanished interface */
 		unlink(path);
 
 	/* Settings first, so that the very first frame finds them. */
@@ -181,8 +219,7 @@ int ifn_attach_iface(const struct ifn_maps *m, const struct ifn_attach_opts *o)
 	}
 	lo.flags = o->mode == IFN_ATTACH_GENERIC ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
 	link_fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &lo);
-	if (link_fd < 0 && o->mode == IFN_ATTACH_AUTO &&
-	    (errno == EOPNOTSUPP || errno == EINVAL)) {
+	if (link_fd < 0 && o->mode == IFN_ATTACH_AUTO && (errno == EOPNOTSUPP || errno == EINVAL)) {
 		ifn_warn("%s: no native XDP support in its driver; attaching in generic mode "
 			 "(slower)",
 			 o->ifname);
@@ -221,7 +258,8 @@ int ifn_attach_iface(const struct ifn_maps *m, const struct ifn_attach_opts *o)
 	       ifc.attach_mode == IFN_ATTACH_GENERIC ? "generic" : "native", prog_id,
 	       ifn_mode_name(o->new_devices), o->new_devices == IFN_MODE_LEARN ? " for " : "",
 	       o->new_devices == IFN_MODE_LEARN ?
-		       (o->learn_ns ? ifn_fmt_duration(o->learn_ns, learn, sizeof(learn)) : "ever") :
+		       (o->learn_ns ? ifn_fmt_duration(o->learn_ns, learn, sizeof(learn)) :
+				      "ever") :
 		       "");
 	return 0;
 undo:
@@ -232,11 +270,16 @@ undo:
 	return err;
 }
 
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
 int ifn_attached_list(char (**names)[16], int *n)
 {
 	char dir[PATH_MAX];
 	struct dirent *de;
-	char (*v)[16] = NULL;
+	char(*v)[16] = NULL;
 	int cnt = 0;
 	DIR *d;
 
@@ -261,6 +304,8 @@ int ifn_attached_list(char (**names)[16], int *n)
 		memcpy(v[cnt++], de->d_name, strlen(de->d_name) + 1);
 	}
 	closedir(d);
+	if (cnt > 1)
+		qsort(v, cnt, sizeof(*v), name_cmp);
 	*names = v;
 	*n = cnt;
 	return 0;
@@ -268,7 +313,7 @@ int ifn_attached_list(char (**names)[16], int *n)
 
 void ifn_prog_unpin_if_unused(void)
 {
-	char (*names)[16];
+	char(*names)[16];
 	char path[PATH_MAX];
 	int n;
 
@@ -279,6 +324,46 @@ void ifn_prog_unpin_if_unused(void)
 		return;
 	pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
 	unlink(path);
+}
+
+/* Is @ifindex the interface of a live link pinned under links/? */
+static bool ifindex_linked(__u32 ifindex)
+{
+	char(*names)[16];
+	char path[PATH_MAX];
+	bool found = false;
+	int n, i;
+
+	if (ifn_attached_list(&names, &n))
+		return true; /* unsure: keep the entry */
+	for (i = 0; i < n && !found; i++) {
+		pin_path(path, sizeof(path), IFN_PIN_LINKS, names[i]);
+		found = link_pin_ifindex(path, NULL) == (int)ifindex;
+	}
+	free(names);
+	return found;
+}
+
+/*
+ * The settings of an interface that vanished (its namespace was deleted)
+ * are keyed by an ifindex that no longer means anything: find them by name.
+ */
+static void forget_iface_by_name(const struct ifn_maps *m, const char *ifname)
+{
+	__u32 key, next, *prev = NULL;
+	__u32 stale[IFN_MAX_IFACES];
+	struct ifn_iface ifc;
+	int n = 0, i;
+
+	while (n < IFN_MAX_IFACES && !bpf_map_get_next_key(m->ifaces, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (!bpf_map_lookup_elem(m->ifaces, &key, &ifc) &&
+		    !strncmp(ifc.name, ifname, sizeof(ifc.name)) && !ifindex_linked(key))
+			stale[n++] = key;
+	}
+	for (i = 0; i < n; i++)
+		bpf_map_delete_elem(m->ifaces, &stale[i]);
 }
 
 int ifn_detach_iface(const struct ifn_maps *m, const char *ifname)
@@ -292,10 +377,12 @@ int ifn_detach_iface(const struct ifn_maps *m, const char *ifname)
 		return -ENOENT;
 	if (unlink(path))
 		return -errno;
-	if (ifindex <= 0)
-		ifindex = if_nametoindex(ifname);
-	if (m && ifindex > 0)
+	if (!m)
+		return 0;
+	if (ifindex > 0)
 		bpf_map_delete_elem(m->ifaces, &ifindex);
+	else
+		forget_iface_by_name(m, ifname);
 	return 0;
 }
 
@@ -311,6 +398,29 @@ const char *ifn_ifname(int ifaces_fd, __u32 ifindex, char buf[16])
 		return buf;
 	snprintf(buf, 16, "if%u", ifindex);
 	return buf;
+}
+
+static int purge_pins(void);
+
+/*
+ * Attaching again (a boot script, a second operator) must not reset what
+ * was set before: options that were not given keep their values.
+ */
+static void keep_settings(const struct ifn_maps *m, struct ifn_attach_opts *o, bool have_nd,
+			  bool have_learn)
+{
+	char path[PATH_MAX];
+	struct ifn_iface old;
+	int ifindex = if_nametoindex(o->ifname);
+
+	pin_path(path, sizeof(path), IFN_PIN_LINKS, o->ifname);
+	if (ifindex <= 0 || link_pin_ifindex(path, NULL) != ifindex ||
+	    bpf_map_lookup_elem(m->ifaces, &ifindex, &old))
+		return;
+	if (!have_nd)
+		o->new_devices = old.default_mode;
+	if (!have_learn)
+		o->learn_ns = old.learn_ns;
 }
 
 int ifn_cmd_attach(const struct ifn_cmd *c, int argc, char **argv)
@@ -329,8 +439,9 @@ int ifn_cmd_attach(const struct ifn_cmd *c, int argc, char **argv)
 		.new_devices = IFN_MODE_LEARN,
 		.learn_ns = IFN_LEARN_DEFAULT_NS,
 	};
+	static const char *const max_names[] = { "--max-devices", "--max-flows", "--max-rules" };
+	bool fresh, have_nd = false, have_learn = false;
 	struct ifn_maps m;
-	bool fresh;
 	__u64 v;
 	int opt, lock, err, mode;
 
@@ -349,20 +460,25 @@ int ifn_cmd_attach(const struct ifn_cmd *c, int argc, char **argv)
 		case 'n':
 			mode = ifn_parse_mode(optarg);
 			if (mode < 0)
-				return ifn_usage_error(c, "--new-devices '%s' is not a mode", optarg);
+				return ifn_usage_error(c, "--new-devices '%s' is not a mode",
+						       optarg);
 			o.new_devices = mode;
+			have_nd = true;
 			break;
 		case 'l':
 			if (ifn_arg_duration(c, "--learn-for", optarg, &o.learn_ns))
 				return IFN_EXIT_USAGE;
+			have_learn = true;
 			break;
 		case 'D':
 		case 'F':
-		case 'R':
-			if (ifn_arg_count(c, "--max-*", optarg, &v))
+		case 'R': {
+			const char *name = max_names[opt == 'D' ? 0 : opt == 'F' ? 1 : 2];
+
+			if (ifn_arg_count(c, name, optarg, &v))
 				return IFN_EXIT_USAGE;
 			if (v < 16 || v > 16777216)
-				return ifn_usage_error(c, "map sizes must be 16 to 16777216");
+				return ifn_usage_error(c, "%s must be 16 to 16777216", name);
 			if (opt == 'D')
 				o.max_devices = v;
 			else if (opt == 'F')
@@ -370,8 +486,9 @@ int ifn_cmd_attach(const struct ifn_cmd *c, int argc, char **argv)
 			else
 				o.max_rules = v;
 			break;
+		}
 		default:
-			return ifn_usage_error(c, "unknown option '%s'", argv[optind - 1]);
+			return ifn_opt_error(c, argv);
 		}
 	}
 	if (optind != argc - 1)
@@ -390,9 +507,14 @@ int ifn_cmd_attach(const struct ifn_cmd *c, int argc, char **argv)
 	}
 	err = ifn_state_up(&m, &o, &fresh);
 	if (!err) {
+		if (!fresh)
+			keep_settings(&m, &o, have_nd, have_learn);
 		err = ifn_attach_iface(&m, &o);
 		ifn_maps_close(&m);
-		if (err)
+		/* A failed first attach leaves nothing pinned behind. */
+		if (err && fresh)
+			purge_pins();
+		else if (err)
 			ifn_prog_unpin_if_unused();
 	}
 	ifn_unlock(lock);
@@ -402,7 +524,7 @@ int ifn_cmd_attach(const struct ifn_cmd *c, int argc, char **argv)
 static int purge_pins(void)
 {
 	char path[PATH_MAX];
-	char (*names)[16];
+	char(*names)[16];
 	int n, i, err = 0;
 	size_t k;
 
@@ -435,7 +557,7 @@ int ifn_cmd_detach(const struct ifn_cmd *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	bool all = false, purge = false, have_maps;
-	char (*names)[16] = NULL;
+	char(*names)[16] = NULL;
 	struct ifn_maps m;
 	int opt, lock, err = 0, n = 0, i;
 
@@ -450,7 +572,7 @@ int ifn_cmd_detach(const struct ifn_cmd *c, int argc, char **argv)
 			purge = true;
 			break;
 		default:
-			return ifn_usage_error(c, "unknown option '%s'", argv[optind - 1]);
+			return ifn_opt_error(c, argv);
 		}
 	}
 	if (all == (optind < argc))
@@ -485,13 +607,21 @@ int ifn_cmd_detach(const struct ifn_cmd *c, int argc, char **argv)
 		}
 		free(names);
 	} else {
-		err = ifn_detach_iface(have_maps ? &m : NULL, argv[optind]);
+		const char *name = argv[optind];
+		char path[PATH_MAX];
+		bool gone;
+
+		pin_path(path, sizeof(path), IFN_PIN_LINKS, name);
+		gone = strlen(name) < IF_NAMESIZE && link_pin_ifindex(path, NULL) == 0;
+		err = strlen(name) < IF_NAMESIZE ? ifn_detach_iface(have_maps ? &m : NULL, name) :
+						   -ENOENT;
 		if (err == -ENOENT)
-			ifn_err("%s: not attached", argv[optind]);
+			ifn_err("%s: not attached (see 'iotfence status')", name);
 		else if (err)
-			ifn_err("cannot detach from %s: %s", argv[optind], ifn_strerror(err));
+			ifn_err("cannot detach from %s: %s", name, ifn_strerror(err));
 		else
-			printf("detached from %s\n", argv[optind]);
+			printf("detached from %s%s\n", name,
+			       gone ? " (the interface no longer exists)" : "");
 	}
 	if (have_maps)
 		ifn_maps_close(&m);
@@ -531,7 +661,7 @@ int ifn_cmd_status(const struct ifn_cmd *c, int argc, char **argv)
 	struct ifn_global_stats gs;
 	struct ifn_config cfg;
 	struct ifn_maps m;
-	char (*names)[16] = NULL;
+	char(*names)[16] = NULL;
 	char path[PATH_MAX], buf[64];
 	struct fill fills[5];
 	__u64 malformed = 0;
@@ -608,14 +738,15 @@ int ifn_cmd_status(const struct ifn_cmd *c, int argc, char **argv)
 			ifn_json_str(&j, "name", names[i]);
 			ifn_json_i64(&j, "ifindex", ifindex > 0 ? ifindex : 0);
 			if (ifindex > 0 && !bpf_map_lookup_elem(m.ifaces, &ifindex, &ifc)) {
-				ifn_json_str(&j, "attach_mode", ifc.attach_mode == IFN_ATTACH_GENERIC ?
-									"generic" :
-									"native");
+				ifn_json_str(&j, "attach_mode",
+					     ifc.attach_mode == IFN_ATTACH_GENERIC ? "generic" :
+										     "native");
 				ifn_json_str(&j, "new_devices", ifn_mode_name(ifc.default_mode));
 				ifn_json_str(&j, "learn_for",
 					     ifn_fmt_duration(ifc.learn_ns, buf, sizeof(buf)));
 			} else {
-				ifn_json_str(&j, "attach_mode", ifindex > 0 ? "unknown" : "defunct");
+				ifn_json_str(&j, "attach_mode",
+					     ifindex > 0 ? "unknown" : "defunct");
 			}
 			ifn_json_u64(&j, "program_id", lprog);
 			ifn_json_obj_close(&j);
@@ -652,7 +783,11 @@ int ifn_cmd_status(const struct ifn_cmd *c, int argc, char **argv)
 	} else {
 		struct ifn_table t;
 
-		printf("program: id %u, pinned at %s\n\n", prog_id, ifn_pin_dir());
+		if (prog_id)
+			printf("program: id %u, state pinned at %s\n\n", prog_id, ifn_pin_dir());
+		else
+			printf("program: not loaded (no interface attached), state pinned at %s\n\n",
+			       ifn_pin_dir());
 		ifn_table_init(&t, 5, iface_hdr);
 		for (i = 0; i < n; i++) {
 			struct ifn_iface ifc = {};
@@ -669,14 +804,16 @@ int ifn_cmd_status(const struct ifn_cmd *c, int argc, char **argv)
 			row[1] = idx;
 			row[3] = pid;
 			if (ifindex > 0 && !bpf_map_lookup_elem(m.ifaces, &ifindex, &ifc)) {
-				row[2] = ifc.attach_mode == IFN_ATTACH_GENERIC ? "generic" : "native";
+				row[2] = ifc.attach_mode == IFN_ATTACH_GENERIC ? "generic" :
+										 "native";
 				if (ifc.default_mode == IFN_MODE_LEARN)
 					snprintf(nd, sizeof(nd), "learn for %s",
 						 ifc.learn_ns ? ifn_fmt_duration(ifc.learn_ns, dur,
 										 sizeof(dur)) :
 								"ever");
 				else
-					snprintf(nd, sizeof(nd), "%s", ifn_mode_name(ifc.default_mode));
+					snprintf(nd, sizeof(nd), "%s",
+						 ifn_mode_name(ifc.default_mode));
 				row[4] = nd;
 			} else {
 				row[2] = ifindex > 0 ? "?" : "defunct";
@@ -710,10 +847,12 @@ int ifn_cmd_status(const struct ifn_cmd *c, int argc, char **argv)
 		       (unsigned long long)gs.verdict[IFN_VERDICT_PASS],
 		       (unsigned long long)gs.verdict[IFN_VERDICT_DROP],
 		       (unsigned long long)gs.verdict[IFN_VERDICT_ALERT]);
-		printf("malformed %llu, bad source MAC %llu, table full %llu, events lost %llu\n",
+		printf("malformed %llu, bad source MAC %llu, table full %llu, flows full %llu, "
+		       "events lost %llu\n",
 		       (unsigned long long)malformed,
 		       (unsigned long long)gs.reason[IFN_REASON_BAD_SRC_MAC],
-		       (unsigned long long)gs.table_full, (unsigned long long)gs.events_lost);
+		       (unsigned long long)gs.table_full, (unsigned long long)gs.flows_full,
+		       (unsigned long long)gs.events_lost);
 	}
 	ifn_maps_close(&m);
 	free(names);

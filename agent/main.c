@@ -60,7 +60,8 @@ static const struct ifn_opt_help mode_opts[] = {
 static const struct ifn_opt_help rate_opts[] = {
 	{ "--pps N", "Packets per second (k, M, G suffixes: powers of 1000); 0: no limit." },
 	{ "--bps N", "Bytes (not bits) per second; 0: no limit." },
-	{ "--burst-packets N", "Bucket depth in packets (default and maximum: one second's worth)." },
+	{ "--burst-packets N",
+	  "Bucket depth in packets (default and maximum: one second's worth)." },
 	{ "--burst-bytes N", "Bucket depth in bytes (default and maximum: one second's worth)." },
 	{ NULL, NULL },
 };
@@ -78,7 +79,8 @@ static const struct ifn_opt_help run_opts[] = {
 };
 
 static const struct ifn_opt_help replay_opts[] = {
-	{ "--learn-for DUR", "Learn on the first DUR of the captures, then enforce (default 10m)." },
+	{ "--learn-for DUR",
+	  "Learn on the first DUR of the captures, then enforce (default 10m)." },
 	{ "--learn CAPTURE", "Learn on this capture (repeatable), then enforce on the others." },
 	{ "--policy FILE", "Evaluate this policy instead of learning." },
 	{ "--gateway MAC", "The gateway's MAC; its frames are not a device's." },
@@ -87,8 +89,7 @@ static const struct ifn_opt_help replay_opts[] = {
 };
 
 const struct ifn_cmd ifn_cmds[] = {
-	{ "attach",
-	  "IFACE [--mode native|generic] [--new-devices MODE] [--learn-for DUR]",
+	{ "attach", "IFACE [--mode native|generic] [--new-devices MODE] [--learn-for DUR]",
 	  "Load iotfence (once) and attach it to a LAN interface.", attach_opts,
 	  "The program and its maps are pinned under /sys/fs/bpf/iotfence, so that every "
 	  "interface shares one state and enforcement does not depend on a running agent. "
@@ -98,21 +99,18 @@ const struct ifn_cmd ifn_cmds[] = {
 	{ "detach", "IFACE | --all [--purge]", "Detach iotfence from an interface.", detach_opts,
 	  "Other interfaces keep running. The state stays pinned unless --purge is given.",
 	  ifn_cmd_detach, IFN_CMD_PRIV },
-	{ "status", "[--json]",
-	  "Interfaces, program, map fill levels and global counters.", json_opt, NULL,
-	  ifn_cmd_status, IFN_CMD_PRIV | IFN_CMD_LISTS },
+	{ "status", "[--json]", "Interfaces, program, map fill levels and global counters.",
+	  json_opt, NULL, ifn_cmd_status, IFN_CMD_PRIV | IFN_CMD_LISTS },
 	{ "devices", "[--json]",
 	  "The device inventory: MAC, vendor, mode, addresses, counters, first and last seen.",
 	  json_opt, NULL, ifn_cmd_devices, IFN_CMD_PRIV | IFN_CMD_LISTS },
 	{ "device", "MAC [--json]", "One device with its fingerprint.", json_opt, NULL,
 	  ifn_cmd_device, IFN_CMD_PRIV | IFN_CMD_LISTS },
-	{ "learn", "MAC|all [--for DUR]",
-	  "Learn: pass, and add every new flow to the fingerprint.", mode_opts,
-	  "Learning ends by itself at the deadline, and the device then enforces.",
+	{ "learn", "MAC|all [--for DUR]", "Learn: pass, and add every new flow to the fingerprint.",
+	  mode_opts, "Learning ends by itself at the deadline, and the device then enforces.",
 	  ifn_cmd_mode, IFN_CMD_PRIV },
-	{ "monitor", "MAC|all [--for DUR]",
-	  "Monitor: pass, and report what enforce would drop.", mode_opts, NULL, ifn_cmd_mode,
-	  IFN_CMD_PRIV },
+	{ "monitor", "MAC|all [--for DUR]", "Monitor: pass, and report what enforce would drop.",
+	  mode_opts, NULL, ifn_cmd_mode, IFN_CMD_PRIV },
 	{ "enforce", "MAC|all [--for DUR]", "Enforce: drop flows outside the fingerprint.",
 	  mode_opts, NULL, ifn_cmd_mode, IFN_CMD_PRIV },
 	{ "quarantine", "MAC|all [--for DUR]",
@@ -147,8 +145,8 @@ const struct ifn_cmd ifn_cmds[] = {
 	  ifn_cmd_run, IFN_CMD_PRIV },
 	{ "replay",
 	  "[--learn-for DUR | --learn CAPTURE...] [--policy FILE] [--gateway MAC] CAPTURE... [--json]",
-	  "Run captured frames through the real program, offline, with private maps.",
-	  replay_opts, NULL, ifn_cmd_replay, IFN_CMD_PRIV | IFN_CMD_LISTS },
+	  "Run captured frames through the real program, offline, with private maps.", replay_opts,
+	  NULL, ifn_cmd_replay, IFN_CMD_PRIV | IFN_CMD_LISTS },
 };
 const unsigned int ifn_ncmds = sizeof(ifn_cmds) / sizeof(ifn_cmds[0]);
 
@@ -163,14 +161,20 @@ static void help_all(FILE *f)
 		fprintf(f, "  %-11s %s\n", ifn_cmds[i].name, ifn_cmds[i].summary);
 	fprintf(f, "  %-11s %s\n", "help", "This list, or one command's help.");
 	fprintf(f, "  %-11s %s\n", "version", "Print the version.");
-	fprintf(f, "\nRun '%s COMMAND -h' for a command's arguments; 'man 8 iotfence' for "
-		   "more.\n",
+	fprintf(f,
+		"\nRun '%s COMMAND -h' for a command's arguments; 'man 8 iotfence' for "
+		"more.\n",
 		ifn_progname);
 }
 
-/* roff needs backslashes and leading dots escaped. */
+/*
+ * roff needs backslashes and dashes escaped, and a control character (. or ')
+ * at the start of a line made harmless, or the text would be a request.
+ */
 static void roff(FILE *f, const char *s)
 {
+	if (*s == '.' || *s == '\'')
+		fputs("\\&", f);
 	for (; *s; s++) {
 		if (*s == '\\')
 			fputs("\\e", f);

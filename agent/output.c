@@ -12,11 +12,67 @@ void ifn_json_init(struct ifn_json *j, FILE *f)
 	j->f = f;
 }
 
+/*
+ * Length of the valid UTF-8 sequence at @s, or 0. Overlong forms, surrogates
+ * and code points above U+10FFFF are invalid: a JSON parser would reject
+ * the whole document for one bad byte in a vendor name or interface alias.
+ */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+	__u32 cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+size_t ifn_text_width(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t w = 0, n;
+
+	while (*p) {
+		n = utf8_len(p);
+		p += n ? n : 1;
+		w++;
+	}
+	return w;
+}
+
 static void put_string(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++) {
 		unsigned char c = *s;
+		size_t n;
+
+		if (c >= 0x80) {
+			n = utf8_len((const unsigned char *)s);
+			if (n) {
+				fwrite(s, 1, n, f);
+				s += n - 1;
+			} else {
+				fputs("\\ufffd", f);
+			}
+			continue;
+		}
 
 		switch (c) {
 		case '"':
@@ -191,7 +247,7 @@ void ifn_table_print(const struct ifn_table *t, FILE *f)
 
 		width[c] = strlen(h[0] == '>' ? h + 1 : h);
 		for (r = 0; r < t->nrows; r++) {
-			size_t l = strlen(t->cells[r * t->ncols + c]);
+			size_t l = ifn_text_width(t->cells[r * t->ncols + c]);
 
 			if (l > width[c])
 				width[c] = l;
@@ -201,15 +257,19 @@ void ifn_table_print(const struct ifn_table *t, FILE *f)
 		for (c = 0; c < t->ncols; c++) {
 			const char *h = t->headers[c];
 			bool right = h[0] == '>';
-			const char *s = r == 0 ? (right ? h + 1 : h) : t->cells[(r - 1) * t->ncols + c];
+			const char *s = r == 0 ? (right ? h + 1 : h) :
+						 t->cells[(r - 1) * t->ncols + c];
 			bool last = c + 1 == t->ncols;
 
+			/* Pad by characters, not bytes: vendor names are UTF-8. */
+			size_t pad = width[c] - ifn_text_width(s);
+
 			if (right)
-				fprintf(f, "%*s", (int)width[c], s);
+				fprintf(f, "%*s%s", (int)pad, "", s);
 			else if (last)
 				fputs(s, f);
 			else
-				fprintf(f, "%-*s", (int)width[c], s);
+				fprintf(f, "%s%*s", s, (int)pad, "");
 			fputs(last ? "\n" : "  ", f);
 		}
 	}
@@ -228,13 +288,19 @@ void ifn_table_free(struct ifn_table *t)
 
 char *ifn_fmt_count(__u64 v, char *buf, size_t len)
 {
+	/*
+	 * At most 6 characters: the thresholds sit where one decimal would
+	 * round up to 1000.0 of a unit, which then reads as the next unit.
+	 */
 	if (v < 10000)
 		snprintf(buf, len, "%llu", (unsigned long long)v);
-	else if (v < 10000000ULL)
+	else if (v < 999950ULL)
 		snprintf(buf, len, "%.1fk", v / 1e3);
-	else if (v < 10000000000ULL)
+	else if (v < 999950000ULL)
 		snprintf(buf, len, "%.1fM", v / 1e6);
-	else
+	else if (v < 999950000000ULL)
 		snprintf(buf, len, "%.1fG", v / 1e9);
+	else
+		snprintf(buf, len, "%.1fT", v / 1e12);
 	return buf;
 }

@@ -52,6 +52,9 @@ int ifn_table_add(struct ifn_table *t, const char *const *row);
 void ifn_table_print(const struct ifn_table *t, FILE *f);
 void ifn_table_free(struct ifn_table *t);
 
+/* Characters (UTF-8 code points) that @s takes in a table cell. */
+size_t ifn_text_width(const char *s);
+
 /* "1234567" -> "1.2M": for human tables only. */
 char *ifn_fmt_count(__u64 v, char *buf, size_t len);
 

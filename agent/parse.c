@@ -185,8 +185,8 @@ static const struct {
 	const char *name;
 	__u8 proto;
 } proto_names[] = {
-	{ "icmp", 1 }, { "igmp", 2 }, { "tcp", 6 }, { "udp", 17 }, { "gre", 47 },
-	{ "esp", 50 }, { "ah", 51 }, { "icmpv6", 58 }, { "ipv6-icmp", 58 }, { "sctp", 132 },
+	{ "icmp", 1 }, { "igmp", 2 }, { "tcp", 6 },	{ "udp", 17 },	     { "gre", 47 },
+	{ "esp", 50 }, { "ah", 51 },  { "icmpv6", 58 }, { "ipv6-icmp", 58 }, { "sctp", 132 },
 };
 
 int ifn_parse_proto(const char *s, __u8 *proto)
@@ -231,13 +231,26 @@ int ifn_parse_proto_port(const char *s, __u8 *proto, __u16 *port, bool *has_port
 		char *end;
 
 		if (!slash || !*slash) {
-			seterr(err, errlen, "'%s': ether needs an ethertype, as in ether/0x88cc", s);
+			seterr(err, errlen, "'%s': ether needs an ethertype, as in ether/0x88cc",
+			       s);
 			return -EINVAL;
 		}
 		errno = 0;
 		v = strtoul(slash, &end, 0);
-		if (*end || errno || v < 0x600 || v > 0xffff || *slash == '-') {
+		if (*end || errno || v < 0x600 || v > 0xffff || !isdigit((unsigned char)*slash)) {
 			seterr(err, errlen, "'%s': ethertype must be 0x0600-0xffff", s);
+			return -EINVAL;
+		}
+		/*
+		 * The datapath parses these itself (IP, VLAN) or always passes
+		 * them (ARP, EAPOL): a rule on them would never match.
+		 */
+		if (v == 0x0800 || v == 0x86dd || v == 0x0806 || v == 0x888e || v == 0x8100 ||
+		    v == 0x88a8 || v == 0x9100) {
+			seterr(err, errlen,
+			       "'%s': not a rule the datapath can use (IP, ARP, EAPOL and VLAN "
+			       "frames are not matched by ethertype; write tcp, udp or icmp rules)",
+			       s);
 			return -EINVAL;
 		}
 		*is_l2 = true;
@@ -252,18 +265,28 @@ int ifn_parse_proto_port(const char *s, __u8 *proto, __u16 *port, bool *has_port
 	}
 	if (!slash)
 		return 0;
+	if (!*slash) {
+		seterr(err, errlen, "'%s': missing port after '/'", s);
+		return -EINVAL;
+	}
 	if (*proto == 1 || *proto == 58) {
 		unsigned long long t;
 
 		/* For ICMP the "port" is the message type. */
 		if (parse_uint(slash, 255, &t)) {
-			seterr(err, errlen, "'%s': ICMP type must be 0-255", s);
+			seterr(err, errlen, "'%s': the ICMP type must be 0-255", s);
 			return -EINVAL;
 		}
 		*port = t;
 	} else if (*proto == 6 || *proto == 17 || *proto == 132) {
-		if (ifn_parse_port(slash, port)) {
+		int e = ifn_parse_port(slash, port);
+
+		if (e == -ERANGE) {
 			seterr(err, errlen, "'%s': port out of range (1-65535)", s);
+			return -EINVAL;
+		}
+		if (e) {
+			seterr(err, errlen, "'%s': the port must be a number from 1 to 65535", s);
 			return -EINVAL;
 		}
 	} else {
@@ -280,7 +303,7 @@ int ifn_parse_duration(const char *s, __u64 *ns)
 		const char *suffix;
 		__u64 ns;
 	} units[] = {
-		{ "ms", 1000000ULL },	  { "s", 1000000000ULL },	{ "m", 60000000000ULL },
+		{ "ms", 1000000ULL },	   { "s", 1000000000ULL },     { "m", 60000000000ULL },
 		{ "h", 3600000000000ULL }, { "d", 86400000000000ULL }, { "w", 604800000000000ULL },
 	};
 	const char *start = s;
@@ -333,8 +356,8 @@ int ifn_parse_duration(const char *s, __u64 *ns)
 
 int ifn_parse_count(const char *s, __u64 *v)
 {
-	unsigned long long n, mult = 1;
-	char buf[32];
+	unsigned long long n, frac = 0, mult = 1, fdiv = 1;
+	char buf[32], *dot;
 	size_t len;
 	int err;
 
@@ -355,20 +378,37 @@ int ifn_parse_count(const char *s, __u64 *v)
 	}
 	if (mult != 1)
 		buf[len - 1] = '\0';
+	/* "1.5M": a fraction only with a suffix, and only if the result is whole. */
+	dot = strchr(buf, '.');
+	if (dot) {
+		const char *f;
+
+		if (mult == 1 || !dot[1])
+			return -EINVAL;
+		*dot = '\0';
+		for (f = dot + 1; *f; f++) {
+			if (!isdigit((unsigned char)*f) || fdiv >= mult)
+				return -EINVAL;
+			frac = frac * 10 + (*f - '0');
+			fdiv *= 10;
+		}
+		if ((frac * mult) % fdiv)
+			return -EINVAL;
+	}
 	err = parse_uint(buf, ULLONG_MAX, &n);
 	if (err)
 		return err;
-	if (n > ULLONG_MAX / mult)
+	if (n > ULLONG_MAX / mult || n * mult > ULLONG_MAX - frac * mult / fdiv)
 		return -ERANGE;
-	*v = n * mult;
+	*v = n * mult + frac * mult / fdiv;
 	return 0;
 }
 
 int ifn_parse_mode(const char *s)
 {
 	static const char *const names[IFN_MODE_MAX] = {
-		[IFN_MODE_LEARN] = "learn",	      [IFN_MODE_MONITOR] = "monitor",
-		[IFN_MODE_ENFORCE] = "enforce",	      [IFN_MODE_QUARANTINE] = "quarantine",
+		[IFN_MODE_LEARN] = "learn",	[IFN_MODE_MONITOR] = "monitor",
+		[IFN_MODE_ENFORCE] = "enforce", [IFN_MODE_QUARANTINE] = "quarantine",
 		[IFN_MODE_TRUST] = "trust",
 	};
 	int i;

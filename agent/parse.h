@@ -51,7 +51,10 @@ int ifn_parse_proto_port(const char *s, __u8 *proto, __u16 *port, bool *has_port
  */
 int ifn_parse_duration(const char *s, __u64 *ns);
 
-/* Unsigned decimal with an optional k, M or G suffix (powers of 1000). */
+/*
+ * Unsigned decimal with an optional k, M or G suffix (powers of 1000). With
+ * a suffix, a fraction is allowed when the result is whole (1.5k, 2.25M).
+ */
 int ifn_parse_count(const char *s, __u64 *v);
 
 /* Device mode name to enum ifn_mode, or -EINVAL. */

@@ -110,7 +110,13 @@ int ifn_bpffs_ensure(bool mount_it)
 			strerror(errno));
 		return -ENODEV;
 	}
-	ifn_err("%s is not on a bpffs: mount one with 'mount -t bpf bpf %s'", pin, parent);
+	if (!strcmp(parent, "/sys/fs/bpf"))
+		ifn_err("no bpffs mounted at /sys/fs/bpf: mount it with 'mount -t bpf bpf "
+			"/sys/fs/bpf' (iotfence attach does that by itself)");
+	else
+		ifn_err("%s is not on a bpffs: mount one there ('mkdir -p %s && mount -t bpf bpf "
+			"%s') or unset IOTFENCE_PIN_DIR",
+			pin, pin, pin);
 	return -ENODEV;
 }
 
@@ -394,6 +400,13 @@ static long dump_by_key(int fd, __u32 ksz, __u32 vsz, char *keys, char *values, 
 long ifn_map_dump(int fd, __u32 ksz, __u32 vsz, void **keys_out, void **values_out)
 {
 	__u32 cap = map_max_entries(fd);
+	/*
+	 * A hash map's batch returns whole buckets and fails with ENOSPC when
+	 * the next bucket does not fit in what is left of the buffer, which
+	 * happens near the end of a full table: keep some room beyond the
+	 * map's size, and grow when that is not enough.
+	 */
+	size_t room = (size_t)cap + 64;
 	char *keys, *values;
 	__u64 batch[8];
 	long n = 0;
@@ -403,20 +416,32 @@ long ifn_map_dump(int fd, __u32 ksz, __u32 vsz, void **keys_out, void **values_o
 	*values_out = NULL;
 	if (!cap)
 		return -EINVAL;
-	keys = malloc((size_t)cap * ksz);
-	values = malloc((size_t)cap * vsz);
-	if (!keys || !values) {
-		free(keys);
-		free(values);
-		return -ENOMEM;
-	}
-	while ((__u32)n < cap) {
+	keys = malloc(room * ksz);
+	values = malloc(room * vsz);
+	if (!keys || !values)
+		goto nomem;
+	for (;;) {
 		LIBBPF_OPTS(bpf_map_batch_opts, opts);
-		__u32 count = cap - n;
+		__u32 count = room - n;
 		int err;
 
 		err = bpf_map_lookup_batch(fd, first ? NULL : batch, batch, keys + (size_t)n * ksz,
 					   values + (size_t)n * vsz, &count, &opts);
+		if (err && errno == ENOSPC && !count) {
+			char *k, *v;
+
+			room *= 2;
+			k = realloc(keys, room * ksz);
+			if (k)
+				keys = k;
+			v = realloc(values, room * vsz);
+			if (v)
+				values = v;
+			if (!k || !v)
+				goto nomem;
+			first = false;
+			continue;
+		}
 		if (err && errno != ENOENT) {
 			err = -errno;
 			if (first && (err == -EINVAL || err == -ENOTSUPP || err == -EOPNOTSUPP)) {
@@ -431,6 +456,8 @@ long ifn_map_dump(int fd, __u32 ksz, __u32 vsz, void **keys_out, void **values_o
 		first = false;
 		if (err)
 			break; /* ENOENT: the end */
+		if (!count || (size_t)n == room)
+			break; /* a map never holds more than its size */
 	}
 	if (n < 0) {
 		free(keys);
@@ -440,6 +467,10 @@ long ifn_map_dump(int fd, __u32 ksz, __u32 vsz, void **keys_out, void **values_o
 	*keys_out = keys;
 	*values_out = values;
 	return n;
+nomem:
+	free(keys);
+	free(values);
+	return -ENOMEM;
 }
 
 long ifn_map_entries(int fd, __u32 ksz, __u32 vsz)
