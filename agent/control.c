@@ -128,16 +128,28 @@ int ifn_cmd_mode(const struct ifn_cmd *c, int argc, char **argv)
 	} else {
 		struct ifn_mac_key *keys;
 		struct ifn_device *vals;
+		__u32 last_if = 0;
+		__u64 last_ns = 0;
 		long n, i;
 
 		n = ifn_map_dump(m.devices, sizeof(*keys), sizeof(*vals), (void **)&keys,
 				 (void **)&vals);
 		err = n < 0 ? n : 0;
-		for (i = 0; i < n; i++)
-			ifn_device_apply_mode(&vals[i], mode, for_ns, learn_window(&m, &vals[i]),
-					      now);
+		/* Devices come in runs from one interface: look its window up once. */
+		for (i = 0; i < n; i++) {
+			if (mode == IFN_MODE_LEARN && (!i || vals[i].ifindex != last_if)) {
+				last_if = vals[i].ifindex;
+				last_ns = learn_window(&m, &vals[i]);
+			}
+			ifn_device_apply_mode(&vals[i], mode, for_ns, last_ns, now);
+		}
 		if (n > 0) {
-			LIBBPF_OPTS(bpf_map_batch_opts, bo, .elem_flags = BPF_EXIST);
+			/*
+			 * Batch updates take no BPF_EXIST (only BPF_F_LOCK): the
+			 * lock keeps forget from removing a device meanwhile,
+			 * and the datapath never removes one.
+			 */
+			LIBBPF_OPTS(bpf_map_batch_opts, bo);
 			__u32 count = n;
 
 			if (bpf_map_update_batch(m.devices, keys, vals, &count, &bo))

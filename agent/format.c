@@ -88,25 +88,50 @@ char *ifn_fmt_duration(__u64 ns, char *buf, size_t len)
 	return buf;
 }
 
+static void put_digits(char *p, unsigned int v, int n)
+{
+	while (n--) {
+		p[n] = '0' + v % 10;
+		v /= 10;
+	}
+}
+
 char *ifn_fmt_time(__u64 wall_ns, char buf[IFN_TIME_STRLEN])
 {
 	time_t sec = wall_ns / 1000000000ULL;
 	unsigned int ms = (wall_ns / 1000000ULL) % 1000;
 	struct tm tm;
-	size_t n;
 
 	if (!gmtime_r(&sec, &tm)) {
 		snprintf(buf, IFN_TIME_STRLEN, "invalid");
 		return buf;
 	}
-	n = strftime(buf, IFN_TIME_STRLEN, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, IFN_TIME_STRLEN - n, ".%03uZ", ms);
+	/* By hand, not strftime: listings print two of these per device. */
+	if (tm.tm_year + 1900 > 9999) {
+		snprintf(buf, IFN_TIME_STRLEN, "invalid");
+		return buf;
+	}
+	put_digits(buf, tm.tm_year + 1900, 4);
+	buf[4] = '-';
+	put_digits(buf + 5, tm.tm_mon + 1, 2);
+	buf[7] = '-';
+	put_digits(buf + 8, tm.tm_mday, 2);
+	buf[10] = 'T';
+	put_digits(buf + 11, tm.tm_hour, 2);
+	buf[13] = ':';
+	put_digits(buf + 14, tm.tm_min, 2);
+	buf[16] = ':';
+	put_digits(buf + 17, tm.tm_sec, 2);
+	buf[19] = '.';
+	put_digits(buf + 20, ms, 3);
+	buf[23] = 'Z';
+	buf[24] = '\0';
 	return buf;
 }
 
 static const char *const mode_names[IFN_MODE_MAX] = {
-	[IFN_MODE_LEARN] = "learn",	      [IFN_MODE_MONITOR] = "monitor",
-	[IFN_MODE_ENFORCE] = "enforce",	      [IFN_MODE_QUARANTINE] = "quarantine",
+	[IFN_MODE_LEARN] = "learn",	[IFN_MODE_MONITOR] = "monitor",
+	[IFN_MODE_ENFORCE] = "enforce", [IFN_MODE_QUARANTINE] = "quarantine",
 	[IFN_MODE_TRUST] = "trust",
 };
 

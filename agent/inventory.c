@@ -18,6 +18,43 @@
 #include "rules.h"
 #include "state.h"
 
+/*
+ * A duration for a table: the largest unit and the next one, if any
+ * ("23h59m", "3d", "45s"). Tables are for reading at a glance; JSON has
+ * the exact times.
+ */
+static char *fmt_coarse(__u64 ns, char *buf, size_t len)
+{
+	static const struct {
+		const char *suffix;
+		__u64 ns;
+	} units[] = {
+		{ "d", 86400000000000ULL },
+		{ "h", 3600000000000ULL },
+		{ "m", 60000000000ULL },
+		{ "s", 1000000000ULL },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		__u64 v = ns / units[i].ns, w;
+
+		if (!v)
+			continue;
+		w = i + 1 < sizeof(units) / sizeof(units[0]) ?
+			    (ns % units[i].ns) / units[i + 1].ns :
+			    0;
+		if (w)
+			snprintf(buf, len, "%llu%s%llu%s", (unsigned long long)v, units[i].suffix,
+				 (unsigned long long)w, units[i + 1].suffix);
+		else
+			snprintf(buf, len, "%llu%s", (unsigned long long)v, units[i].suffix);
+		return buf;
+	}
+	snprintf(buf, len, "0s");
+	return buf;
+}
+
 static char *fmt_ago(__u64 mono, __u64 now, char *buf, size_t len)
 {
 	char d[32];
@@ -26,13 +63,11 @@ static char *fmt_ago(__u64 mono, __u64 now, char *buf, size_t len)
 		snprintf(buf, len, "never");
 		return buf;
 	}
-	if (mono >= now) {
-		snprintf(buf, len, "now");
+	if (mono + 1000000000ULL > now) {
+		snprintf(buf, len, "just now");
 		return buf;
 	}
-	/* Whole seconds read better in a table. */
-	ifn_fmt_duration((now - mono) / 1000000000ULL * 1000000000ULL, d, sizeof(d));
-	snprintf(buf, len, "%s ago", d);
+	snprintf(buf, len, "%s ago", fmt_coarse(now - mono, d, sizeof(d)));
 	return buf;
 }
 
@@ -40,21 +75,65 @@ static char *fmt_mode(const struct ifn_device *d, __u64 now, char *buf, size_t l
 {
 	char left[32];
 
-	if (d->mode_until_ns > now) {
-		ifn_fmt_duration((d->mode_until_ns - now) / 1000000000ULL * 1000000000ULL, left,
-				 sizeof(left));
-		snprintf(buf, len, "%s (%s left)", ifn_mode_name(d->mode), left);
-	} else {
+	if (d->mode_until_ns > now)
+		snprintf(buf, len, "%s (%s left)", ifn_mode_name(d->mode),
+			 fmt_coarse(d->mode_until_ns - now, left, sizeof(left)));
+	else
 		snprintf(buf, len, "%s", ifn_mode_name(d->mode));
-	}
 	return buf;
+}
+
+/* At most @chars characters of @s, never cutting a UTF-8 sequence. */
+static char *clip(const char *s, size_t chars, char *buf, size_t len)
+{
+	size_t i = 0, n = 0;
+
+	while (s[i] && i + 1 < len) {
+		size_t j = i + 1;
+
+		while (((unsigned char)s[j] & 0xc0) == 0x80)
+			j++;
+		if (n == chars || j >= len)
+			break;
+		n++;
+		i = j;
+	}
+	memcpy(buf, s, i);
+	buf[i] = '\0';
+	return buf;
+}
+
+/*
+ * Interface names by ifindex, looked up once per listing: a lookup costs
+ * a syscall or three, and 100,000 devices share a handful of interfaces.
+ */
+struct ifname_cache {
+	__u32 ifindex[IFN_MAX_IFACES];
+	char name[IFN_MAX_IFACES][16];
+	int n;
+};
+
+static const char *cached_ifname(struct ifname_cache *nc, int ifaces_fd, __u32 ifindex)
+{
+	static char overflow[16];
+	int i;
+
+	if (!ifindex)
+		return NULL; /* created by the agent, not seen on an interface yet */
+	for (i = 0; i < nc->n; i++)
+		if (nc->ifindex[i] == ifindex)
+			return nc->name[i];
+	if (nc->n == IFN_MAX_IFACES)
+		return ifn_ifname(ifaces_fd, ifindex, overflow);
+	nc->ifindex[nc->n] = ifindex;
+	return ifn_ifname(ifaces_fd, ifindex, nc->name[nc->n++]);
 }
 
 int ifn_cmd_devices(const struct ifn_cmd *c, int argc, char **argv)
 {
-	static const char *const hdr[] = { "MAC",     "VENDOR",	  "MODE",   "IPV4",
-					   ">PACKETS", ">BYTES",  ">DROPPED", ">FLOWS",
-					   "LAST SEEN" };
+	static const char *const hdr[] = { "MAC",    "IFACE",	   "VENDOR",   "MODE",
+					   "IPV4",   ">PACKETS",   ">BYTES",   ">DROPPED",
+					   ">FLOWS", "FIRST SEEN", "LAST SEEN" };
 	struct ifn_dev_view *v;
 	struct ifn_oui_db *oui;
 	struct ifn_maps m;
@@ -72,41 +151,48 @@ int ifn_cmd_devices(const struct ifn_cmd *c, int argc, char **argv)
 		return IFN_EXIT_FAIL;
 	}
 	oui = ifn_oui_load(NULL);
+	/* Fewer, larger writes for a large table; nothing is printed yet. */
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 
 	if (ifn_json_output) {
+		struct ifname_cache nc = { .n = 0 };
 		struct ifn_json j;
 
 		ifn_json_init(&j, stdout);
 		ifn_json_arr_open(&j, NULL);
-		for (i = 0; i < n; i++) {
-			char ifn[16];
-
+		for (i = 0; i < n; i++)
 			ifn_device_json(&j, &v[i], ifn_oui_vendor(oui, v[i].mac),
-					ifn_ifname(m.ifaces, v[i].dev.ifindex, ifn));
-		}
+					cached_ifname(&nc, m.ifaces, v[i].dev.ifindex));
 		ifn_json_arr_close(&j);
 	} else if (!n) {
 		printf("no devices seen yet\n");
 	} else {
+		struct ifname_cache nc = { .n = 0 };
 		__u64 now = ifn_now_mono();
 		struct ifn_table t;
 
-		ifn_table_init(&t, 9, hdr);
+		ifn_table_init(&t, 11, hdr);
 		for (i = 0; i < n; i++) {
-			char mac[IFN_MAC_STRLEN], vend[24], mode[48], v4[INET_ADDRSTRLEN], pk[16],
-				by[16], dr[16], fl[16], seen[40];
+			char mac[IFN_MAC_STRLEN], vend[96], mode[48], v4[INET_ADDRSTRLEN], pk[16],
+				by[16], dr[16], fl[16], first[40], seen[40];
 			const char *ip = ifn_device_ipv4(&v[i].dev, v4, sizeof(v4));
-			const char *row[9] = { mac, vend, mode, ip ? ip : "-", pk, by, dr, fl, seen };
+			const char *ifname = cached_ifname(&nc, m.ifaces, v[i].dev.ifindex);
+			const char *row[11] = { mac, ifname, vend, mode,  ip,  pk,
+						by,  dr,     fl,   first, seen };
 
 			ifn_fmt_mac(v[i].mac, mac);
-			snprintf(vend, sizeof(vend), "%.22s", ifn_oui_vendor(oui, v[i].mac));
+			clip(ifn_oui_vendor(oui, v[i].mac), 20, vend, sizeof(vend));
 			fmt_mode(&v[i].dev, now, mode, sizeof(mode));
 			ifn_fmt_count(v[i].st.packets, pk, sizeof(pk));
 			ifn_fmt_count(v[i].st.bytes, by, sizeof(by));
 			ifn_fmt_count(ifn_dev_dropped(&v[i].st), dr, sizeof(dr));
 			snprintf(fl, sizeof(fl), "%u", v[i].dev.flow_count);
+			fmt_ago(v[i].dev.created_ns, now, first, sizeof(first));
 			fmt_ago(v[i].st.last_seen_ns, now, seen, sizeof(seen));
-			ifn_table_add(&t, row);
+			if (ifn_table_add(&t, row)) {
+				ifn_err("out of memory");
+				break;
+			}
 		}
 		ifn_table_print(&t, stdout);
 		ifn_table_free(&t);
@@ -156,7 +242,9 @@ int ifn_cmd_device(const struct ifn_cmd *c, int argc, char **argv)
 	struct ifn_dev_view v;
 	struct ifn_rule *rules;
 	struct ifn_maps m;
-	char ifn[16], mac[IFN_MAC_STRLEN];
+	struct ifname_cache nc = { .n = 0 };
+	char mac[IFN_MAC_STRLEN];
+	const char *ifn;
 	size_t n, i;
 	__u8 addr[6];
 	int err;
@@ -183,7 +271,7 @@ int ifn_cmd_device(const struct ifn_cmd *c, int argc, char **argv)
 		return IFN_EXIT_FAIL;
 	}
 	oui = ifn_oui_load(NULL);
-	ifn_ifname(m.ifaces, v.dev.ifindex, ifn);
+	ifn = cached_ifname(&nc, m.ifaces, v.dev.ifindex);
 
 	if (ifn_json_output) {
 		struct ifn_json j;
@@ -199,22 +287,28 @@ int ifn_cmd_device(const struct ifn_cmd *c, int argc, char **argv)
 		ifn_json_obj_close(&j);
 	} else {
 		__u64 now = ifn_now_mono();
-		char v4[INET_ADDRSTRLEN], v6[2][48], mode[48], seen[40], t[IFN_TIME_STRLEN];
+		char v4[INET_ADDRSTRLEN], v6[2][48], mode[48], ago[40], t[IFN_TIME_STRLEN];
 		const char *ip = ifn_device_ipv4(&v.dev, v4, sizeof(v4));
 		struct ifn_table tab;
 		int n6 = ifn_device_ipv6(&v.dev, v6), k;
 
 		printf("device     %s\n", ifn_fmt_mac(v.mac, mac));
 		printf("vendor     %s\n", ifn_oui_vendor(oui, v.mac));
-		printf("interface  %s\n", ifn);
+		printf("interface  %s\n", ifn ? ifn : "-");
 		printf("mode       %s%s%s\n", fmt_mode(&v.dev, now, mode, sizeof(mode)),
 		       v.dev.mode_until_ns ? ", then " : "",
 		       v.dev.mode_until_ns ? ifn_mode_name(v.dev.mode_after) : "");
 		printf("ipv4       %s\n", ip ? ip : "-");
 		for (k = 0; k < n6; k++)
 			printf("ipv6       %s\n", v6[k]);
-		printf("first seen %s\n", ifn_fmt_time(ifn_mono_to_wall(v.dev.created_ns), t));
-		printf("last seen  %s\n", fmt_ago(v.st.last_seen_ns, now, seen, sizeof(seen)));
+		printf("first seen %s (%s)\n", ifn_fmt_time(ifn_mono_to_wall(v.dev.created_ns), t),
+		       fmt_ago(v.dev.created_ns, now, ago, sizeof(ago)));
+		if (v.st.last_seen_ns)
+			printf("last seen  %s (%s)\n",
+			       ifn_fmt_time(ifn_mono_to_wall(v.st.last_seen_ns), t),
+			       fmt_ago(v.st.last_seen_ns, now, ago, sizeof(ago)));
+		else
+			printf("last seen  never\n");
 		printf("packets    %llu (%llu bytes)\n", (unsigned long long)v.st.packets,
 		       (unsigned long long)v.st.bytes);
 		printf("verdicts   passed %llu, dropped %llu, alerts %llu\n",

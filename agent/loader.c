@@ -15,11 +15,15 @@
 
 static bool libbpf_verbose;
 
+/*
+ * libbpf's warnings come in many lines (a failed load prints the whole
+ * verifier log); every failure of ours already prints one line that says
+ * what went wrong and that IOTFENCE_DEBUG=1 shows the details.
+ */
 static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (level == LIBBPF_DEBUG && !libbpf_verbose)
-		return 0;
-	if (level == LIBBPF_INFO && !libbpf_verbose)
+	(void)level;
+	if (!libbpf_verbose)
 		return 0;
 	return vfprintf(stderr, fmt, ap);
 }
@@ -134,7 +138,8 @@ int ifn_load(const struct ifn_load_opts *o, const struct ifn_config *cfg,
 	if (!skel)
 		return -errno;
 
-	bpf_object__for_each_map(map, skel->obj) {
+	bpf_object__for_each_map(map, skel->obj)
+	{
 		const char *name = bpf_map__name(map);
 		__u32 want = wanted_size(o, name);
 		char path[PATH_MAX];

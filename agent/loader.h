@@ -43,7 +43,10 @@ __u64 *ifn_skel_virtual_now(struct iotfence *skel);
 
 void ifn_unload(struct iotfence *skel);
 
-/* Route libbpf's messages through our own format; quiet drops info/debug. */
+/*
+ * Route libbpf's messages: all of them with @verbose (IOTFENCE_DEBUG), none
+ * otherwise, since every failure prints its own one line.
+ */
 void ifn_libbpf_logging(bool verbose);
 
 #endif /* IFN_LOADER_H */

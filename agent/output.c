@@ -56,9 +56,13 @@ size_t ifn_text_width(const char *s)
 	return w;
 }
 
+/*
+ * The unlocked stdio calls: one thread writes a document, and the locked
+ * ones cost a third of the time of `devices --json` at 100,000 devices.
+ */
 static void put_string(FILE *f, const char *s)
 {
-	fputc('"', f);
+	putc_unlocked('"', f);
 	for (; *s; s++) {
 		unsigned char c = *s;
 		size_t n;
@@ -66,57 +70,57 @@ static void put_string(FILE *f, const char *s)
 		if (c >= 0x80) {
 			n = utf8_len((const unsigned char *)s);
 			if (n) {
-				fwrite(s, 1, n, f);
+				fwrite_unlocked(s, 1, n, f);
 				s += n - 1;
 			} else {
-				fputs("\\ufffd", f);
+				fputs_unlocked("\\ufffd", f);
 			}
 			continue;
 		}
 
 		switch (c) {
 		case '"':
-			fputs("\\\"", f);
+			fputs_unlocked("\\\"", f);
 			break;
 		case '\\':
-			fputs("\\\\", f);
+			fputs_unlocked("\\\\", f);
 			break;
 		case '\n':
-			fputs("\\n", f);
+			fputs_unlocked("\\n", f);
 			break;
 		case '\r':
-			fputs("\\r", f);
+			fputs_unlocked("\\r", f);
 			break;
 		case '\t':
-			fputs("\\t", f);
+			fputs_unlocked("\\t", f);
 			break;
 		default:
 			if (c < 0x20)
 				fprintf(f, "\\u%04x", c);
 			else
-				fputc(c, f);
+				putc_unlocked(c, f);
 		}
 	}
-	fputc('"', f);
+	putc_unlocked('"', f);
 }
 
 static void member(struct ifn_json *j, const char *key)
 {
 	if (j->depth > 0) {
 		if (j->comma[j->depth])
-			fputc(',', j->f);
+			putc_unlocked(',', j->f);
 		j->comma[j->depth] = true;
 	}
 	if (key) {
 		put_string(j->f, key);
-		fputc(':', j->f);
+		putc_unlocked(':', j->f);
 	}
 }
 
 static void json_open(struct ifn_json *j, const char *key, char c)
 {
 	member(j, key);
-	fputc(c, j->f);
+	putc_unlocked(c, j->f);
 	if (j->depth < IFN_JSON_MAX_DEPTH - 1)
 		j->depth++;
 	j->comma[j->depth] = false;
@@ -124,11 +128,11 @@ static void json_open(struct ifn_json *j, const char *key, char c)
 
 static void json_close(struct ifn_json *j, char c)
 {
-	fputc(c, j->f);
+	putc_unlocked(c, j->f);
 	if (j->depth > 0)
 		j->depth--;
 	if (j->depth == 0)
-		fputc('\n', j->f);
+		putc_unlocked('\n', j->f);
 }
 
 void ifn_json_obj_open(struct ifn_json *j, const char *key)
@@ -157,13 +161,20 @@ void ifn_json_str(struct ifn_json *j, const char *key, const char *val)
 	if (val)
 		put_string(j->f, val);
 	else
-		fputs("null", j->f);
+		fputs_unlocked("null", j->f);
 }
 
 void ifn_json_u64(struct ifn_json *j, const char *key, __u64 val)
 {
 	member(j, key);
-	fprintf(j->f, "%llu", (unsigned long long)val);
+	char buf[24], *p = buf + sizeof(buf);
+
+	/* By hand: printf's machinery is the largest cost of a big listing. */
+	do {
+		*--p = '0' + val % 10;
+		val /= 10;
+	} while (val);
+	fwrite_unlocked(p, 1, buf + sizeof(buf) - p, j->f);
 }
 
 void ifn_json_i64(struct ifn_json *j, const char *key, long long val)
@@ -181,13 +192,13 @@ void ifn_json_double(struct ifn_json *j, const char *key, double val)
 void ifn_json_bool(struct ifn_json *j, const char *key, bool val)
 {
 	member(j, key);
-	fputs(val ? "true" : "false", j->f);
+	fputs_unlocked(val ? "true" : "false", j->f);
 }
 
 void ifn_json_null(struct ifn_json *j, const char *key)
 {
 	member(j, key);
-	fputs("null", j->f);
+	fputs_unlocked("null", j->f);
 }
 
 void ifn_json_time(struct ifn_json *j, const char *key, __u64 wall_ns)

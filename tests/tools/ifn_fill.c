@@ -37,7 +37,7 @@ static double now_s(void)
 
 int main(int argc, char **argv)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, bo, .elem_flags = BPF_NOEXIST);
+	LIBBPF_OPTS(bpf_map_batch_opts, bo); /* batch updates take no BPF_NOEXIST */
 	struct ifn_mac_key *keys;
 	struct ifn_device *vals;
 	struct ifn_dev_stats *st;
@@ -77,7 +77,7 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < made; i++) {
 		__u32 n = first + i;
-		struct ifn_device *d = &vals[i];
+		struct ifn_device *d = &vals[i], old;
 
 		keys[i].mac[0] = 0x00;
 		keys[i].mac[1] = 0x17;
@@ -94,6 +94,12 @@ int main(int argc, char **argv)
 		d->ipv4[1] = 200 + (n >> 16 & 0x1f);
 		d->ipv4[2] = n >> 8;
 		d->ipv4[3] = n;
+		/* An existing record would be overwritten and its slot lost. */
+		if (!bpf_map_lookup_elem(m.devices, &keys[i], &old)) {
+			fprintf(stderr, "ifn_fill: device %u exists already: use another FIRST\n",
+				n);
+			return 1;
+		}
 	}
 	if (made) {
 		__u32 done = made;
