@@ -21,6 +21,7 @@
 #include "loader.h"
 #include "output.h"
 #include "parse.h"
+#include "snapshot.h"
 #include "state.h"
 
 #define IFN_LEARN_DEFAULT_NS (24ULL * 3600 * 1000000000ULL)
@@ -509,6 +510,8 @@ int ifn_cmd_attach(const struct ifn_cmd *c, int argc, char **argv)
 	if (!err) {
 		if (!fresh)
 			keep_settings(&m, &o, have_nd, have_learn);
+		else if (!ifn_snapshot_restore_report(&m))
+			ifn_snapshot_iface_opts(&m, &o, have_nd, have_learn);
 		err = ifn_attach_iface(&m, &o);
 		ifn_maps_close(&m);
 		/* A failed first attach leaves nothing pinned behind. */

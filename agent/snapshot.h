@@ -8,7 +8,9 @@
 #ifndef IFN_SNAPSHOT_H
 #define IFN_SNAPSHOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <linux/types.h>
 
 #include "state.h"
 
@@ -31,5 +33,50 @@ int ifn_snapshot_save(const struct ifn_maps *m, const char *path);
  * is no snapshot, or another -errno.
  */
 int ifn_snapshot_restore(const struct ifn_maps *m, const char *path, char *err, size_t errlen);
+
+/*
+ * What a restore did. On success err is empty, or says why the newest
+ * snapshot was refused when the previous one was used instead (fallback).
+ */
+struct ifn_snapshot_info {
+	char path[4096]; /* the file restored */
+	__u64 saved_ns; /* wall clock */
+	size_t devices, flows, rules, owners, ifaces;
+	bool fallback;
+};
+int ifn_snapshot_restore_info(const struct ifn_maps *m, const char *path,
+			      struct ifn_snapshot_info *info, char *err, size_t errlen);
+
+/*
+ * For `attach` and `run` on fresh state: restore the default snapshot and
+ * print one line saying what was restored (nothing when there is none).
+ * A refused snapshot is reported and the state stays empty. Returns 0,
+ * -ENOENT (no snapshot) or -errno.
+ */
+int ifn_snapshot_restore_report(const struct ifn_maps *m);
+
+/*
+ * After a restore: an interface's new-device defaults from the snapshot,
+ * unless the command line gave them (@have_mode, @have_learn).
+ */
+struct ifn_attach_opts;
+void ifn_snapshot_iface_opts(const struct ifn_maps *m, struct ifn_attach_opts *o, bool have_mode,
+			     bool have_learn);
+
+/* The steps, for tests and tools (struct ifn_snap: snapshot_fmt.h). */
+struct ifn_snap;
+/* The maps as a snapshot (sorted), wall-clock times. */
+int ifn_snapshot_capture(const struct ifn_maps *m, struct ifn_snap *s);
+/* Read and check a file; touches no map. err: the reason it was refused. */
+int ifn_snapshot_read(const char *path, struct ifn_snap *s, char *err, size_t errlen);
+/*
+ * Write a checked, sorted snapshot into maps with no devices: -EBUSY when
+ * there are devices, -E2BIG when it does not fit; all or nothing.
+ */
+int ifn_snapshot_apply(const struct ifn_maps *m, const struct ifn_snap *s, char *err,
+		       size_t errlen);
+
+/* The previous good snapshot kept next to @path ("state.prev.gz"). */
+char *ifn_snapshot_prev_path(const char *path, char *buf, size_t len);
 
 #endif /* IFN_SNAPSHOT_H */

@@ -1,0 +1,1084 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * snapshot_fmt.c - the snapshot's text and its gzip wrapping. One table per
+ * kind of line drives both the writer and the reader, so that what is
+ * written is exactly what is read back.
+ *
+ *   iotfence-snapshot 1
+ *   saved time=NS
+ *   config flags=1 scan-threshold=16 ...
+ *   device mac=02:00:00:00:00:01 iface=eth0 mode=enforce ...
+ *   flow mac=... family=4 proto=6 port=443 dir=client peer=::ffff:52.1.2.3 ...
+ *   end ifaces=1 devices=1 flows=1 rules=0 owners=1
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "format.h"
+#include "parse.h"
+#include "snapshot_fmt.h"
+
+#define SNAP_VERSION 1
+#define SNAP_LINE_MAX 4096
+#define RATE_MAX 18000000000ULL /* as ifn_device_apply_rate allows */
+
+enum ftype {
+	F_U8,
+	F_U16,
+	F_U32,
+	F_U64,
+	F_MODE,
+	F_DIR,
+	F_ORIGIN,
+	F_MAC,
+	F_IP4,
+	F_IP6,
+	F_IFNAME,
+	F_VERDICTS,
+	F_REASONS,
+	F_PLEN_PORT,
+	F_PLEN_ANY,
+};
+
+struct fdesc {
+	const char *key;
+	enum ftype t;
+	size_t off;
+	__u64 min, max; /* integers only; max 0: the type's maximum */
+};
+
+#define FD(k, t, s, f)                     \
+	{                                  \
+		k, t, offsetof(s, f), 0, 0 \
+	}
+#define FR(k, t, s, f, lo, hi)               \
+	{                                    \
+		k, t, offsetof(s, f), lo, hi \
+	}
+
+static const struct fdesc saved_f[] = {
+	FD("time", F_U64, struct ifn_snap, saved_ns),
+};
+
+static const struct fdesc config_f[] = {
+	FR("flags", F_U32, struct ifn_config, flags, 0, IFN_CFG_F_AUTO_QUARANTINE),
+	FR("scan-threshold", F_U32, struct ifn_config, scan_threshold, 1, 128),
+	FR("scan-window", F_U64, struct ifn_config, scan_window_ns, 1000000000ULL, 0),
+	FR("fingerprint-cap", F_U32, struct ifn_config, fingerprint_cap, 1, 1000000),
+	FR("event-limit", F_U32, struct ifn_config, event_limit, 0, 255),
+	FR("unknown-verdict", F_U8, struct ifn_config, unknown_verdict, 0, IFN_VERDICT_DROP),
+	FD("default-mode", F_MODE, struct ifn_config, default_mode),
+	FD("learn", F_U64, struct ifn_config, learn_ns),
+};
+
+static const struct fdesc global_f[] = {
+	FD("frames", F_U64, struct ifn_global_stats, frames),
+	FD("bytes", F_U64, struct ifn_global_stats, bytes),
+	FD("verdicts", F_VERDICTS, struct ifn_global_stats, verdict),
+	FD("reasons", F_REASONS, struct ifn_global_stats, reason),
+	FD("new-devices", F_U64, struct ifn_global_stats, new_devices),
+	FD("table-full", F_U64, struct ifn_global_stats, table_full),
+	FD("events-sent", F_U64, struct ifn_global_stats, events_sent),
+	FD("events-lost", F_U64, struct ifn_global_stats, events_lost),
+	FD("flows-full", F_U64, struct ifn_global_stats, flows_full),
+};
+
+static const struct fdesc iface_f[] = {
+	FD("name", F_IFNAME, struct ifn_snap_iface, name),
+	FR("ifindex", F_U32, struct ifn_snap_iface, ifindex, 1, 0),
+	FD("default-mode", F_MODE, struct ifn_snap_iface, ifc.default_mode),
+	FR("attach", F_U8, struct ifn_snap_iface, ifc.attach_mode, 0, 2),
+	FD("learn", F_U64, struct ifn_snap_iface, ifc.learn_ns),
+};
+
+static const struct fdesc device_f[] = {
+	FD("mac", F_MAC, struct ifn_snap_dev, mac),
+	FD("iface", F_IFNAME, struct ifn_snap_dev, ifname),
+	FD("ifindex", F_U32, struct ifn_snap_dev, dev.ifindex),
+	FD("mode", F_MODE, struct ifn_snap_dev, dev.mode),
+	FD("mode-after", F_MODE, struct ifn_snap_dev, dev.mode_after),
+	FD("until", F_U64, struct ifn_snap_dev, dev.mode_until_ns),
+	FR("flags", F_U8, struct ifn_snap_dev, dev.flags, 0, 15),
+	FD("created", F_U64, struct ifn_snap_dev, dev.created_ns),
+	FD("ipv4", F_IP4, struct ifn_snap_dev, dev.ipv4),
+	FD("ipv6", F_IP6, struct ifn_snap_dev, dev.ipv6),
+	FD("ipv6-ll", F_IP6, struct ifn_snap_dev, dev.ipv6_ll),
+	FR("pps", F_U64, struct ifn_snap_dev, dev.rate_pps, 0, RATE_MAX),
+	FR("bps", F_U64, struct ifn_snap_dev, dev.rate_bps, 0, RATE_MAX),
+	FR("burst-packets", F_U64, struct ifn_snap_dev, dev.burst_pkts, 0, RATE_MAX),
+	FR("burst-bytes", F_U64, struct ifn_snap_dev, dev.burst_bytes, 0, RATE_MAX),
+	FD("packets", F_U64, struct ifn_snap_dev, st.packets),
+	FD("bytes", F_U64, struct ifn_snap_dev, st.bytes),
+	FD("verdicts", F_VERDICTS, struct ifn_snap_dev, st.verdict),
+	FD("reasons", F_REASONS, struct ifn_snap_dev, st.reason),
+	FD("first", F_U64, struct ifn_snap_dev, st.first_seen_ns),
+	FD("last", F_U64, struct ifn_snap_dev, st.last_seen_ns),
+	FD("suppressed", F_U64, struct ifn_snap_dev, st.events_suppressed),
+};
+
+static const struct fdesc flow_f[] = {
+	FD("mac", F_MAC, struct ifn_snap_flow, k.mac),
+	FD("family", F_U8, struct ifn_snap_flow, k.family),
+	FD("proto", F_U8, struct ifn_snap_flow, k.proto),
+	FD("port", F_U16, struct ifn_snap_flow, k.port),
+	FD("dir", F_DIR, struct ifn_snap_flow, k.dir),
+	FD("peer", F_IP6, struct ifn_snap_flow, k.peer),
+	FD("origin", F_ORIGIN, struct ifn_snap_flow, v.origin),
+	FD("added", F_U64, struct ifn_snap_flow, v.added_ns),
+};
+
+static const struct fdesc rule_port_f[] = {
+	FD("mac", F_MAC, struct ifn_snap_rule, pk.mac),
+	FD("proto", F_U8, struct ifn_snap_rule, pk.proto),
+	FD("port", F_U16, struct ifn_snap_rule, pk.port),
+	FD("dir", F_DIR, struct ifn_snap_rule, pk.dir),
+	FD("peer", F_IP6, struct ifn_snap_rule, pk.peer),
+	FD("plen", F_PLEN_PORT, struct ifn_snap_rule, pk.prefixlen),
+	FD("origin", F_ORIGIN, struct ifn_snap_rule, v.origin),
+	FD("added", F_U64, struct ifn_snap_rule, v.added_ns),
+};
+
+static const struct fdesc rule_any_f[] = {
+	FD("mac", F_MAC, struct ifn_snap_rule, ak.mac),
+	FD("proto", F_U8, struct ifn_snap_rule, ak.proto),
+	FD("dir", F_DIR, struct ifn_snap_rule, ak.dir),
+	FD("peer", F_IP6, struct ifn_snap_rule, ak.peer),
+	FD("plen", F_PLEN_ANY, struct ifn_snap_rule, ak.prefixlen),
+	FD("origin", F_ORIGIN, struct ifn_snap_rule, v.origin),
+	FD("added", F_U64, struct ifn_snap_rule, v.added_ns),
+};
+
+static const struct fdesc owner_f[] = {
+	FD("addr", F_IP6, struct ifn_snap_owner, k.addr),
+	FD("mac", F_MAC, struct ifn_snap_owner, o.mac),
+	FD("since", F_U64, struct ifn_snap_owner, o.since_ns),
+};
+
+struct snap_counts {
+	__u64 ifaces, devices, flows, rules, owners;
+};
+
+static const struct fdesc end_f[] = {
+	FD("ifaces", F_U64, struct snap_counts, ifaces),
+	FD("devices", F_U64, struct snap_counts, devices),
+	FD("flows", F_U64, struct snap_counts, flows),
+	FD("rules", F_U64, struct snap_counts, rules),
+	FD("owners", F_U64, struct snap_counts, owners),
+};
+
+#define NF(a) (sizeof(a) / sizeof((a)[0]))
+
+void ifn_snap_free(struct ifn_snap *s)
+{
+	free(s->ifaces);
+	free(s->devs);
+	free(s->flows);
+	free(s->rules);
+	free(s->owners);
+	memset(s, 0, sizeof(*s));
+}
+
+/* ---- writing ---- */
+
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+static void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->oom)
+		return;
+	for (;;) {
+		size_t room = b->cap - b->len;
+
+		va_start(ap, fmt);
+		n = vsnprintf(b->p ? b->p + b->len : NULL, room, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->oom = true;
+			return;
+		}
+		if ((size_t)n < room) {
+			b->len += n;
+			return;
+		}
+		{
+			size_t cap = b->cap ? b->cap * 2 : 65536;
+			char *np;
+
+			while (cap - b->len <= (size_t)n)
+				cap *= 2;
+			np = realloc(b->p, cap);
+			if (!np) {
+				b->oom = true;
+				return;
+			}
+			b->p = np;
+			b->cap = cap;
+		}
+	}
+}
+
+static void sb_u64s(struct sbuf *b, const __u64 *v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		sb_printf(b, "%s%llu", i ? "," : "", (unsigned long long)v[i]);
+}
+
+static void write_field(struct sbuf *b, const struct fdesc *f, const void *base)
+{
+	const char *p = (const char *)base + f->off;
+	char buf[INET6_ADDRSTRLEN];
+
+	sb_printf(b, " %s=", f->key);
+	switch (f->t) {
+	case F_U8:
+		sb_printf(b, "%u", *(const __u8 *)p);
+		break;
+	case F_U16:
+		sb_printf(b, "%u", *(const __u16 *)p);
+		break;
+	case F_U32:
+		sb_printf(b, "%u", *(const __u32 *)p);
+		break;
+	case F_U64:
+		sb_printf(b, "%llu", (unsigned long long)*(const __u64 *)p);
+		break;
+	case F_MODE:
+		sb_printf(b, "%s", ifn_mode_name(*(const __u8 *)p));
+		break;
+	case F_DIR:
+		sb_printf(b, "%s", ifn_dir_name(*(const __u8 *)p));
+		break;
+	case F_ORIGIN:
+		sb_printf(b, "%s", ifn_origin_name(*(const __u8 *)p));
+		break;
+	case F_MAC: {
+		char m[IFN_MAC_STRLEN];
+
+		sb_printf(b, "%s", ifn_fmt_mac((const __u8 *)p, m));
+		break;
+	}
+	case F_IP4:
+		sb_printf(b, "%s", inet_ntop(AF_INET, p, buf, sizeof(buf)));
+		break;
+	case F_IP6:
+		sb_printf(b, "%s", inet_ntop(AF_INET6, p, buf, sizeof(buf)));
+		break;
+	case F_IFNAME:
+		sb_printf(b, "%.15s", *p ? p : "-");
+		break;
+	case F_VERDICTS:
+		sb_u64s(b, (const __u64 *)p, 4);
+		break;
+	case F_REASONS:
+		sb_u64s(b, (const __u64 *)p, IFN_REASON_MAX);
+		break;
+	case F_PLEN_PORT:
+		sb_printf(b, "%u", *(const __u32 *)p - IFN_RULE_PORT_FIXED_BITS);
+		break;
+	case F_PLEN_ANY:
+		sb_printf(b, "%u", *(const __u32 *)p - IFN_RULE_ANY_FIXED_BITS);
+		break;
+	}
+}
+
+static void write_line(struct sbuf *b, const char *kind, const struct fdesc *f, size_t nf,
+		       const void *base)
+{
+	size_t i;
+
+	sb_printf(b, "%s", kind);
+	for (i = 0; i < nf; i++)
+		write_field(b, &f[i], base);
+	sb_printf(b, "\n");
+}
+
+int ifn_snap_write_text(const struct ifn_snap *s, char **out, size_t *len)
+{
+	struct snap_counts c = { s->n_ifaces, s->n_devs, s->n_flows, s->n_rules, s->n_owners };
+	char tb[IFN_TIME_STRLEN];
+	struct sbuf b = {};
+	size_t i;
+
+	sb_printf(&b, "%s %d\n", IFN_SNAP_MAGIC, SNAP_VERSION);
+	sb_printf(&b, "# iotfence state saved %s; times are wall-clock nanoseconds\n",
+		  ifn_fmt_time(s->saved_ns, tb));
+	write_line(&b, "saved", saved_f, NF(saved_f), s);
+	write_line(&b, "config", config_f, NF(config_f), &s->cfg);
+	write_line(&b, "global", global_f, NF(global_f), &s->gs);
+	for (i = 0; i < s->n_ifaces; i++)
+		write_line(&b, "iface", iface_f, NF(iface_f), &s->ifaces[i]);
+	for (i = 0; i < s->n_devs; i++)
+		write_line(&b, "device", device_f, NF(device_f), &s->devs[i]);
+	for (i = 0; i < s->n_flows; i++)
+		write_line(&b, "flow", flow_f, NF(flow_f), &s->flows[i]);
+	for (i = 0; i < s->n_rules; i++) {
+		if (s->rules[i].any)
+			write_line(&b, "rule-any", rule_any_f, NF(rule_any_f), &s->rules[i]);
+		else
+			write_line(&b, "rule-port", rule_port_f, NF(rule_port_f), &s->rules[i]);
+	}
+	for (i = 0; i < s->n_owners; i++)
+		write_line(&b, "owner", owner_f, NF(owner_f), &s->owners[i]);
+	write_line(&b, "end", end_f, NF(end_f), &c);
+	if (b.oom) {
+		free(b.p);
+		return -ENOMEM;
+	}
+	*out = b.p;
+	*len = b.len;
+	return 0;
+}
+
+/* ---- reading ---- */
+
+struct perr {
+	char *buf;
+	size_t len;
+	unsigned long line;
+};
+
+static int fail(struct perr *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct perr *e, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (e->buf && e->len) {
+		if (e->line)
+			snprintf(e->buf, e->len, "line %lu: %s", e->line, msg);
+		else
+			snprintf(e->buf, e->len, "%s", msg);
+	}
+	return -EBADMSG;
+}
+
+/* Strict decimal: digits only, no sign, no overflow. */
+static int parse_u64(const char *s, __u64 *v)
+{
+	__u64 r = 0;
+
+	if (!*s)
+		return -EINVAL;
+	if (s[0] == '0' && s[1])
+		return -EINVAL; /* one spelling per number */
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		if (r > (~0ULL - (*s - '0')) / 10)
+			return -ERANGE;
+		r = r * 10 + (*s - '0');
+	}
+	*v = r;
+	return 0;
+}
+
+static int parse_u64s(const char *s, __u64 *v, int n)
+{
+	char tmp[32];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		size_t l = strcspn(s, ",");
+
+		if (l >= sizeof(tmp))
+			return -EINVAL;
+		memcpy(tmp, s, l);
+		tmp[l] = '\0';
+		if (parse_u64(tmp, &v[i]))
+			return -EINVAL;
+		s += l;
+		if (i < n - 1) {
+			if (*s != ',')
+				return -EINVAL;
+			s++;
+		}
+	}
+	return *s ? -EINVAL : 0;
+}
+
+static int name_index(const char *s, const char *(*name)(unsigned int), unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(s, name(i)))
+			return i;
+	return -EINVAL;
+}
+
+static const char *mode_name(unsigned int i)
+{
+	return ifn_mode_name(i);
+}
+
+static const char *dir_name(unsigned int i)
+{
+	return ifn_dir_name(i);
+}
+
+static const char *origin_name(unsigned int i)
+{
+	return ifn_origin_name(i);
+}
+
+static bool valid_ifname(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > 15)
+		return false;
+	for (; *s; s++)
+		if (!isgraph((unsigned char)*s) || *s == '/' || *s == ':')
+			return false;
+	return true;
+}
+
+static int read_field(const struct fdesc *f, const char *v, void *base)
+{
+	char *p = (char *)base + f->off;
+	__u64 x, max = f->max;
+	int i;
+
+	switch (f->t) {
+	case F_U8:
+	case F_U16:
+	case F_U32:
+	case F_U64:
+		if (!max)
+			max = f->t == F_U8  ? 0xff :
+			      f->t == F_U16 ? 0xffff :
+			      f->t == F_U32 ? 0xffffffffULL :
+					      ~0ULL;
+		if (parse_u64(v, &x) || x < f->min || x > max)
+			return -EINVAL;
+		if (f->t == F_U8)
+			*(__u8 *)p = x;
+		else if (f->t == F_U16)
+			*(__u16 *)p = x;
+		else if (f->t == F_U32)
+			*(__u32 *)p = x;
+		else
+			*(__u64 *)p = x;
+		return 0;
+	case F_MODE:
+		i = name_index(v, mode_name, IFN_MODE_MAX);
+		break;
+	case F_DIR:
+		i = name_index(v, dir_name, 2);
+		break;
+	case F_ORIGIN:
+		i = name_index(v, origin_name, IFN_ORIGIN_GENERALISED + 1);
+		break;
+	case F_MAC:
+		return ifn_parse_mac(v, (__u8 *)p);
+	case F_IP4:
+		return inet_pton(AF_INET, v, p) == 1 ? 0 : -EINVAL;
+	case F_IP6:
+		return inet_pton(AF_INET6, v, p) == 1 ? 0 : -EINVAL;
+	case F_IFNAME:
+		if (!strcmp(v, "-")) {
+			memset(p, 0, 16);
+			return 0;
+		}
+		if (!valid_ifname(v))
+			return -EINVAL;
+		memset(p, 0, 16);
+		memcpy(p, v, strlen(v));
+		return 0;
+	case F_VERDICTS:
+		return parse_u64s(v, (__u64 *)p, 4);
+	case F_REASONS:
+		return parse_u64s(v, (__u64 *)p, IFN_REASON_MAX);
+	case F_PLEN_PORT:
+	case F_PLEN_ANY:
+		if (parse_u64(v, &x) || x > 128)
+			return -EINVAL;
+		*(__u32 *)p = x + (f->t == F_PLEN_PORT ? IFN_RULE_PORT_FIXED_BITS :
+							 IFN_RULE_ANY_FIXED_BITS);
+		return 0;
+	}
+	if (i < 0)
+		return -EINVAL;
+	*(__u8 *)p = i;
+	return 0;
+}
+
+/* Fill @base from the "key=value" words of one line; every key exactly once. */
+static int read_fields(struct perr *e, const char *kind, char **words, int nw,
+		       const struct fdesc *f, size_t nf, void *base)
+{
+	bool seen[32] = {};
+	size_t i;
+	int w;
+
+	for (w = 0; w < nw; w++) {
+		char *eq = strchr(words[w], '=');
+
+		if (!eq)
+			return fail(e, "%s: '%.40s' is not key=value", kind, words[w]);
+		*eq = '\0';
+		for (i = 0; i < nf; i++)
+			if (!strcmp(words[w], f[i].key))
+				break;
+		if (i == nf)
+			return fail(e, "%s: unknown field '%.40s'", kind, words[w]);
+		if (seen[i])
+			return fail(e, "%s: field '%s' given twice", kind, f[i].key);
+		seen[i] = true;
+		if (read_field(&f[i], eq + 1, base))
+			return fail(e, "%s: bad value for '%s': '%.60s'", kind, f[i].key, eq + 1);
+	}
+	for (i = 0; i < nf; i++)
+		if (!seen[i])
+			return fail(e, "%s: missing field '%s'", kind, f[i].key);
+	return 0;
+}
+
+static void *grow(void *p, size_t n, size_t *cap, size_t size)
+{
+	void *np;
+
+	if (n < *cap)
+		return p;
+	*cap = *cap ? *cap * 2 : 16;
+	np = realloc(p, *cap * size);
+	if (!np)
+		free(p);
+	return np;
+}
+
+static bool addr_host_bits_zero(const __u8 a[16], unsigned int plen)
+{
+	unsigned int i;
+
+	for (i = plen; i < 128; i++)
+		if (a[i / 8] & (0x80 >> (i % 8)))
+			return false;
+	return true;
+}
+
+static bool mac_is_device(const __u8 mac[6])
+{
+	static const __u8 zero[6];
+
+	return !(mac[0] & 1) && memcmp(mac, zero, 6);
+}
+
+static int check_device(struct perr *e, const struct ifn_snap_dev *d)
+{
+	const struct ifn_device *v = &d->dev;
+
+	if (!mac_is_device(d->mac))
+		return fail(e, "device: %s is a multicast or zero MAC", "mac");
+	if ((v->rate_pps ? v->burst_pkts > v->rate_pps : v->burst_pkts != 0) ||
+	    (v->rate_bps ? v->burst_bytes > v->rate_bps : v->burst_bytes != 0))
+		return fail(e, "device: a burst is above its rate, or set without one");
+	return 0;
+}
+
+static int check_flow(struct perr *e, const struct ifn_snap_flow *f)
+{
+	const struct ifn_flow_key *k = &f->k;
+
+	switch (k->family) {
+	case IFN_FAMILY_L2:
+		if (k->proto || k->dir || !ifn_addr_is_zero(k->peer) || k->port < 0x600)
+			return fail(e,
+				    "flow: an ethertype flow with a protocol, direction or peer");
+		break;
+	case IFN_FAMILY_IPV4:
+		if (!ifn_addr_is_v4(k->peer))
+			return fail(e, "flow: an IPv4 flow to a peer that is not IPv4");
+		break;
+	case IFN_FAMILY_IPV6:
+		break;
+	default:
+		return fail(e, "flow: family must be 1 (ethertype), 4 or 6");
+	}
+	return 0;
+}
+
+static int check_rule(struct perr *e, const struct ifn_snap_rule *r)
+{
+	const __u8 *peer = r->any ? r->ak.peer : r->pk.peer;
+	unsigned int plen = r->any ? r->ak.prefixlen - IFN_RULE_ANY_FIXED_BITS :
+				     r->pk.prefixlen - IFN_RULE_PORT_FIXED_BITS;
+
+	if (!addr_host_bits_zero(peer, plen))
+		return fail(e, "%s: peer has bits set past its prefix",
+			    r->any ? "rule-any" : "rule-port");
+	return 0;
+}
+
+static int cmp_dev(const void *a, const void *b)
+{
+	return memcmp(((const struct ifn_snap_dev *)a)->mac, ((const struct ifn_snap_dev *)b)->mac,
+		      6);
+}
+
+static int cmp_flow(const void *a, const void *b)
+{
+	return memcmp(&((const struct ifn_snap_flow *)a)->k, &((const struct ifn_snap_flow *)b)->k,
+		      sizeof(struct ifn_flow_key));
+}
+
+static int cmp_rule(const void *pa, const void *pb)
+{
+	const struct ifn_snap_rule *a = pa, *b = pb;
+
+	if (a->any != b->any)
+		return a->any - b->any;
+	if (a->any)
+		return memcmp(&a->ak, &b->ak, sizeof(a->ak));
+	return memcmp(&a->pk, &b->pk, sizeof(a->pk));
+}
+
+static int cmp_owner(const void *a, const void *b)
+{
+	return memcmp(&((const struct ifn_snap_owner *)a)->k,
+		      &((const struct ifn_snap_owner *)b)->k, sizeof(struct ifn_ip_key));
+}
+
+static int cmp_iface(const void *a, const void *b)
+{
+	return strcmp(((const struct ifn_snap_iface *)a)->name,
+		      ((const struct ifn_snap_iface *)b)->name);
+}
+
+void ifn_snap_sort(struct ifn_snap *s)
+{
+	if (s->n_ifaces)
+		qsort(s->ifaces, s->n_ifaces, sizeof(*s->ifaces), cmp_iface);
+	if (s->n_devs)
+		qsort(s->devs, s->n_devs, sizeof(*s->devs), cmp_dev);
+	if (s->n_flows)
+		qsort(s->flows, s->n_flows, sizeof(*s->flows), cmp_flow);
+	if (s->n_rules)
+		qsort(s->rules, s->n_rules, sizeof(*s->rules), cmp_rule);
+	if (s->n_owners)
+		qsort(s->owners, s->n_owners, sizeof(*s->owners), cmp_owner);
+}
+
+const struct ifn_snap_dev *ifn_snap_find_dev(const struct ifn_snap *s, const __u8 mac[6])
+{
+	struct ifn_snap_dev key;
+
+	if (!s->n_devs)
+		return NULL;
+	memcpy(key.mac, mac, 6);
+	return bsearch(&key, s->devs, s->n_devs, sizeof(*s->devs), cmp_dev);
+}
+
+static const __u8 *rule_mac(const struct ifn_snap_rule *r)
+{
+	return r->any ? r->ak.mac : r->pk.mac;
+}
+
+/* What cannot be checked line by line: uniqueness, references, counts. */
+static int check_whole(struct perr *e, struct ifn_snap *s, const struct snap_counts *c)
+{
+	size_t i, j;
+
+	e->line = 0;
+	if (c->ifaces != s->n_ifaces || c->devices != s->n_devs || c->flows != s->n_flows ||
+	    c->rules != s->n_rules || c->owners != s->n_owners)
+		return fail(e, "the closing counts do not match the lines (lines are missing)");
+	ifn_snap_sort(s);
+	for (i = 1; i < s->n_ifaces; i++)
+		if (!strcmp(s->ifaces[i].name, s->ifaces[i - 1].name))
+			return fail(e, "interface %s listed twice", s->ifaces[i].name);
+	for (i = 0; i < s->n_ifaces; i++)
+		for (j = i + 1; j < s->n_ifaces; j++)
+			if (s->ifaces[i].ifindex == s->ifaces[j].ifindex)
+				return fail(e, "two interfaces with ifindex %u",
+					    s->ifaces[i].ifindex);
+	for (i = 1; i < s->n_devs; i++) {
+		if (!cmp_dev(&s->devs[i], &s->devs[i - 1])) {
+			char m[IFN_MAC_STRLEN];
+
+			return fail(e, "device %s listed twice", ifn_fmt_mac(s->devs[i].mac, m));
+		}
+	}
+	for (i = 0; i < s->n_flows; i++) {
+		if (i && !cmp_flow(&s->flows[i], &s->flows[i - 1]))
+			return fail(e, "a flow is listed twice");
+		if (!ifn_snap_find_dev(s, s->flows[i].k.mac))
+			return fail(e, "a flow of a device that is not listed");
+	}
+	for (i = 0; i < s->n_rules; i++) {
+		if (i && !cmp_rule(&s->rules[i], &s->rules[i - 1]))
+			return fail(e, "a rule is listed twice");
+		if (!ifn_snap_find_dev(s, rule_mac(&s->rules[i])))
+			return fail(e, "a rule of a device that is not listed");
+	}
+	for (i = 0; i < s->n_owners; i++) {
+		if (i && !cmp_owner(&s->owners[i], &s->owners[i - 1]))
+			return fail(e, "an address has two owners");
+		if (!ifn_snap_find_dev(s, s->owners[i].o.mac))
+			return fail(e, "an address owned by a device that is not listed");
+	}
+	return 0;
+}
+
+#define PUSH(arr, n, cap, item)                                   \
+	do {                                                      \
+		(arr) = grow((arr), (n), &(cap), sizeof(*(arr))); \
+		if (!(arr)) {                                     \
+			(n) = 0;                                  \
+			err = -ENOMEM;                            \
+			goto out;                                 \
+		}                                                 \
+		(arr)[(n)++] = (item);                            \
+	} while (0)
+
+int ifn_snap_parse_text(const char *buf, size_t len, struct ifn_snap *s, char *errbuf,
+			size_t errlen)
+{
+	struct perr e = { errbuf, errlen, 0 };
+	size_t cap_if = 0, cap_dev = 0, cap_fl = 0, cap_ru = 0, cap_ow = 0;
+	bool have_header = false, have_saved = false, have_config = false, have_global = false;
+	bool have_end = false;
+	struct snap_counts counts = {};
+	char line[SNAP_LINE_MAX];
+	size_t pos = 0;
+	int err = 0;
+
+	memset(s, 0, sizeof(*s));
+	if (errbuf && errlen)
+		errbuf[0] = '\0';
+	if (!len)
+		return fail(&e, "empty snapshot");
+	while (pos < len) {
+		const char *nl = memchr(buf + pos, '\n', len - pos);
+		size_t l = nl ? (size_t)(nl - (buf + pos)) : len - pos;
+		char *words[64], *save = NULL, *w;
+		int nw = 0;
+
+		e.line++;
+		if (!nl) {
+			err = fail(&e, "the last line is cut short (truncated)");
+			goto out;
+		}
+		if (l >= sizeof(line)) {
+			err = fail(&e, "line too long");
+			goto out;
+		}
+		memcpy(line, buf + pos, l);
+		line[l] = '\0';
+		pos += l + 1;
+		if (strlen(line) != l) {
+			err = fail(&e, "a NUL byte in the text");
+			goto out;
+		}
+		if (have_end) {
+			err = fail(&e, "text after the closing 'end' line");
+			goto out;
+		}
+		if (!have_header) {
+			__u64 ver;
+			char *sp = strchr(line, ' ');
+
+			if (!sp || (size_t)(sp - line) != strlen(IFN_SNAP_MAGIC) ||
+			    memcmp(line, IFN_SNAP_MAGIC, sp - line)) {
+				err = fail(&e, "not an iotfence snapshot (bad magic)");
+				goto out;
+			}
+			if (parse_u64(sp + 1, &ver) || !ver) {
+				err = fail(&e, "bad format version '%.20s'", sp + 1);
+				goto out;
+			}
+			if (ver > SNAP_VERSION) {
+				e.line = 0;
+				fail(&e,
+				     "written by a newer iotfence (snapshot format %llu; this one "
+				     "reads format %d)",
+				     (unsigned long long)ver, SNAP_VERSION);
+				err = -EPROTONOSUPPORT;
+				goto out;
+			}
+			s->version = ver;
+			have_header = true;
+			continue;
+		}
+		if (!line[0] || line[0] == '#')
+			continue;
+		for (w = strtok_r(line, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+			if (nw == 64) {
+				err = fail(&e, "too many fields");
+				goto out;
+			}
+			words[nw++] = w;
+		}
+		if (!nw)
+			continue;
+#define FIELDS(tab, base) read_fields(&e, words[0], words + 1, nw - 1, tab, NF(tab), base)
+		if (!strcmp(words[0], "saved")) {
+			if (have_saved) {
+				err = fail(&e, "'saved' given twice");
+				goto out;
+			}
+			have_saved = true;
+			err = FIELDS(saved_f, s);
+		} else if (!strcmp(words[0], "config")) {
+			if (have_config) {
+				err = fail(&e, "'config' given twice");
+				goto out;
+			}
+			have_config = true;
+			err = FIELDS(config_f, &s->cfg);
+		} else if (!strcmp(words[0], "global")) {
+			if (have_global) {
+				err = fail(&e, "'global' given twice");
+				goto out;
+			}
+			have_global = true;
+			err = FIELDS(global_f, &s->gs);
+		} else if (!strcmp(words[0], "iface")) {
+			struct ifn_snap_iface it = {};
+
+			if (s->n_ifaces >= IFN_MAX_IFACES) {
+				err = fail(&e, "more than %d interfaces", IFN_MAX_IFACES);
+				goto out;
+			}
+			err = FIELDS(iface_f, &it);
+			if (!err && !it.name[0])
+				err = fail(&e, "iface: a name is required");
+			if (!err)
+				PUSH(s->ifaces, s->n_ifaces, cap_if, it);
+		} else if (!strcmp(words[0], "device")) {
+			struct ifn_snap_dev d = {};
+
+			err = FIELDS(device_f, &d);
+			if (!err)
+				err = check_device(&e, &d);
+			if (!err)
+				PUSH(s->devs, s->n_devs, cap_dev, d);
+		} else if (!strcmp(words[0], "flow")) {
+			struct ifn_snap_flow f = {};
+
+			err = FIELDS(flow_f, &f);
+			if (!err)
+				err = check_flow(&e, &f);
+			if (!err)
+				PUSH(s->flows, s->n_flows, cap_fl, f);
+		} else if (!strcmp(words[0], "rule-port") || !strcmp(words[0], "rule-any")) {
+			struct ifn_snap_rule r = {};
+
+			r.any = words[0][5] == 'a';
+			if (r.any)
+				err = FIELDS(rule_any_f, &r);
+			else
+				err = FIELDS(rule_port_f, &r);
+			if (!err)
+				err = check_rule(&e, &r);
+			if (!err)
+				PUSH(s->rules, s->n_rules, cap_ru, r);
+		} else if (!strcmp(words[0], "owner")) {
+			struct ifn_snap_owner o = {};
+
+			err = FIELDS(owner_f, &o);
+			if (!err && !mac_is_device(o.o.mac))
+				err = fail(&e, "owner: a multicast or zero MAC");
+			if (!err)
+				PUSH(s->owners, s->n_owners, cap_ow, o);
+		} else if (!strcmp(words[0], "end")) {
+			have_end = true;
+			err = FIELDS(end_f, &counts);
+		} else {
+			err = fail(&e, "unknown line kind '%.40s'", words[0]);
+		}
+#undef FIELDS
+		if (err)
+			goto out;
+	}
+	e.line = 0;
+	if (!have_header)
+		err = fail(&e, "empty snapshot");
+	else if (!have_end)
+		err = fail(&e, "no closing 'end' line (truncated)");
+	else if (!have_saved || !have_config || !have_global)
+		err = fail(&e, "a 'saved', 'config' or 'global' line is missing");
+	else
+		err = check_whole(&e, s, &counts);
+out:
+	if (err == -ENOMEM)
+		fail(&e, "out of memory");
+	if (err)
+		ifn_snap_free(s);
+	else
+		s->cfg.abi_version = IFN_ABI_VERSION;
+	return err;
+}
+
+/* ---- gzip ---- */
+
+int ifn_snap_gzip(const void *in, size_t len, void **out, size_t *outlen)
+{
+	z_stream zs = {};
+	uLong bound;
+	void *buf;
+	int ret;
+
+	if (deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -ENOMEM;
+	bound = deflateBound(&zs, len) + 64;
+	buf = malloc(bound);
+	if (!buf) {
+		deflateEnd(&zs);
+		return -ENOMEM;
+	}
+	zs.next_in = (Bytef *)in;
+	zs.next_out = buf;
+	zs.avail_out = bound;
+	/* avail_in is 32 bits: feed in pieces. */
+	do {
+		size_t done = zs.total_in;
+		size_t chunk = len - done > 1U << 30 ? 1U << 30 : len - done;
+
+		zs.avail_in = chunk;
+		ret = deflate(&zs, done + chunk == len ? Z_FINISH : Z_NO_FLUSH);
+	} while (ret == Z_OK);
+	if (ret != Z_STREAM_END) {
+		deflateEnd(&zs);
+		free(buf);
+		return -EIO;
+	}
+	*outlen = zs.total_out;
+	*out = buf;
+	deflateEnd(&zs);
+	return 0;
+}
+
+int ifn_snap_gunzip(const void *in, size_t len, size_t max, char **out, size_t *outlen, char *err,
+		    size_t errlen)
+{
+	const unsigned char *p = in;
+	z_stream zs = {};
+	size_t cap = 0;
+	char *buf = NULL;
+	int ret, rc = 0;
+
+	*out = NULL;
+	*outlen = 0;
+	if (!len) {
+		snprintf(err, errlen, "empty file (0 bytes)");
+		return -EBADMSG;
+	}
+	if (len < 2 || p[0] != 0x1f || p[1] != 0x8b) {
+		snprintf(err, errlen, "not a gzip file (bad magic)");
+		return -EBADMSG;
+	}
+	if (len > 0xffffffffUL) {
+		snprintf(err, errlen, "file too large");
+		return -EFBIG;
+	}
+	if (inflateInit2(&zs, 15 + 16) != Z_OK) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	zs.next_in = (Bytef *)in;
+	zs.avail_in = len;
+	do {
+		if (zs.total_out + 1 >= cap) {
+			size_t ncap = cap ? cap * 2 : (len < 65536 ? 65536 : len * 4);
+			char *nb;
+
+			if (ncap > max + 1)
+				ncap = max + 1;
+			if (ncap <= cap) {
+				snprintf(err, errlen, "larger than %zu bytes once decompressed",
+					 max);
+				rc = -EFBIG;
+				break;
+			}
+			nb = realloc(buf, ncap);
+			if (!nb) {
+				snprintf(err, errlen, "out of memory");
+				rc = -ENOMEM;
+				break;
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		zs.next_out = (Bytef *)buf + zs.total_out;
+		zs.avail_out = cap - 1 - zs.total_out;
+		ret = inflate(&zs, Z_NO_FLUSH);
+		if (ret == Z_STREAM_END)
+			break;
+		if (ret == Z_DATA_ERROR) {
+			snprintf(err, errlen, "corrupt (%s)",
+				 zs.msg && !strcmp(zs.msg, "incorrect data check") ?
+					 "checksum mismatch" :
+				 zs.msg && !strcmp(zs.msg, "incorrect length check") ?
+					 "length mismatch" :
+				 zs.msg ? zs.msg :
+					  "bad compressed data");
+			rc = -EBADMSG;
+			break;
+		}
+		if (ret == Z_MEM_ERROR) {
+			snprintf(err, errlen, "out of memory");
+			rc = -ENOMEM;
+			break;
+		}
+		if (ret == Z_BUF_ERROR && !zs.avail_in && zs.avail_out) {
+			snprintf(err, errlen, "truncated (the compressed data ends early)");
+			rc = -EBADMSG;
+			break;
+		}
+		if (ret != Z_OK && ret != Z_BUF_ERROR) {
+			snprintf(err, errlen, "corrupt (zlib error %d)", ret);
+			rc = -EBADMSG;
+			break;
+		}
+	} while (1);
+	if (!rc && zs.avail_in) {
+		snprintf(err, errlen, "corrupt (%u bytes after the compressed data)", zs.avail_in);
+		rc = -EBADMSG;
+	}
+	if (rc) {
+		inflateEnd(&zs);
+		free(buf);
+		return rc;
+	}
+	buf[zs.total_out] = '\0';
+	*out = buf;
+	*outlen = zs.total_out;
+	inflateEnd(&zs);
+	return 0;
+}
+
+int ifn_snap_decode(const void *in, size_t len, size_t max, struct ifn_snap *s, char *err,
+		    size_t errlen)
+{
+	size_t tlen;
+	char *text;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	rc = ifn_snap_gunzip(in, len, max, &text, &tlen, err, errlen);
+	if (rc)
+		return rc;
+	rc = ifn_snap_parse_text(text, tlen, s, err, errlen);
+	free(text);
+	return rc;
+}

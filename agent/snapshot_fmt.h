@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * snapshot_fmt.h - the snapshot as data, and its file format: text lines
+ * (so that `zcat state.gz` is readable and two snapshots can be diffed)
+ * inside one gzip member. Pure code: no maps, no files, so that the reader
+ * can be fuzzed and unit-tested on its own (iotfence.8, STATE).
+ *
+ * Every time in a snapshot is wall-clock nanoseconds (CLOCK_REALTIME): the
+ * datapath's monotonic clock restarts at a reboot, the wall clock does not.
+ */
+#ifndef IFN_SNAPSHOT_FMT_H
+#define IFN_SNAPSHOT_FMT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "iotfence.h"
+
+#define IFN_SNAP_MAGIC "iotfence-snapshot"
+
+/* Decompressed size beyond which a snapshot is refused (a gzip bomb). */
+#define IFN_SNAP_MAX_TEXT (1024UL * 1024 * 1024)
+
+struct ifn_snap_iface {
+	__u32 ifindex; /* at save time: a restore goes by name */
+	char name[16];
+	struct ifn_iface ifc; /* learn_ns is a duration: no clock */
+};
+
+struct ifn_snap_dev {
+	__u8 mac[6];
+	char ifname[16]; /* "" if the interface was unknown */
+	/*
+	 * The record with wall times in mode_until_ns and created_ns. Only
+	 * what survives a restart is kept: mode and deadline, flags, addresses,
+	 * rate limits. Buckets, scan state and event limits start afresh.
+	 */
+	struct ifn_device dev;
+	struct ifn_dev_stats st; /* summed over CPUs, wall first/last seen */
+};
+
+struct ifn_snap_flow {
+	struct ifn_flow_key k;
+	struct ifn_flow_val v; /* added_ns: wall */
+};
+
+struct ifn_snap_rule {
+	bool any; /* ifn_rules_any, else ifn_rules_port */
+	struct ifn_rule_port_key pk; /* when !any */
+	struct ifn_rule_any_key ak; /* when any */
+	struct ifn_rule_val v; /* added_ns: wall */
+};
+
+struct ifn_snap_owner {
+	struct ifn_ip_key k;
+	struct ifn_ip_owner o; /* since_ns: wall */
+};
+
+struct ifn_snap {
+	unsigned int version;
+	__u64 saved_ns; /* wall */
+	struct ifn_config cfg;
+	struct ifn_global_stats gs; /* summed; table_full_event_ns 0 */
+	struct ifn_snap_iface *ifaces;
+	size_t n_ifaces;
+	struct ifn_snap_dev *devs;
+	size_t n_devs;
+	struct ifn_snap_flow *flows;
+	size_t n_flows;
+	struct ifn_snap_rule *rules;
+	size_t n_rules;
+	struct ifn_snap_owner *owners;
+	size_t n_owners;
+};
+
+void ifn_snap_free(struct ifn_snap *s);
+
+/* Sort every list (the order of the text, so that snapshots diff well). */
+void ifn_snap_sort(struct ifn_snap *s);
+/* A device of a sorted snapshot, or NULL. */
+const struct ifn_snap_dev *ifn_snap_find_dev(const struct ifn_snap *s, const __u8 mac[6]);
+
+/*
+ * The text of a snapshot (not compressed). *out is malloc'd. Returns 0 or
+ * -ENOMEM.
+ */
+int ifn_snap_write_text(const struct ifn_snap *s, char **out, size_t *len);
+
+/*
+ * Parse and validate the text of a snapshot: every line, every value's
+ * range, the references between lines (flows, rules and owners of listed
+ * devices), uniqueness, and the counts of the closing line. On error
+ * writes "line N: what" (or what is wrong with the whole) to err and
+ * returns -EBADMSG, or -EPROTONOSUPPORT for a newer format version;
+ * *s is then empty.
+ */
+int ifn_snap_parse_text(const char *buf, size_t len, struct ifn_snap *s, char *err, size_t errlen);
+
+/* One gzip member around @len bytes. *out is malloc'd. */
+int ifn_snap_gzip(const void *in, size_t len, void **out, size_t *outlen);
+
+/*
+ * The contents of a gzip file, checked: an empty file, another format, a
+ * truncated or corrupt stream (gzip's CRC-32 and length), trailing bytes,
+ * and text above @max are refused with a reason in err (-EBADMSG, -EFBIG).
+ * *out is malloc'd and NUL-terminated.
+ */
+int ifn_snap_gunzip(const void *in, size_t len, size_t max, char **out, size_t *outlen, char *err,
+		    size_t errlen);
+
+/* gunzip then parse: what a restore does with a file's bytes. */
+int ifn_snap_decode(const void *in, size_t len, size_t max, struct ifn_snap *s, char *err,
+		    size_t errlen);
+
+#endif /* IFN_SNAPSHOT_FMT_H */
