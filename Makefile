@@ -49,6 +49,9 @@ TEST_BINS := $(BUILD)/tests/unit_tests $(BUILD)/tests/bpf_tests
 # Helpers that integration tests run (tests/tools/NAME.c -> $(BUILD)/tests/NAME).
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(wildcard tests/tools/*.c))
 TEST_BINS += $(TOOL_BINS)
+# The differential run (tests/diff): the reference model against the program.
+DIFF_SRCS := tests/diff/driver.c tests/diff/model.c tests/diff/gen.c tests/diff/htab.c
+TEST_BINS += $(BUILD)/tests/diff_driver
 
 .PHONY: all test test-unit test-bpf test-integration demo bench install clean \
 	check-format check-tools tools man
@@ -93,6 +96,14 @@ $(BUILD)/tests/bpf_tests: $(BPFT_SRCS) $(wildcard tests/bpf/*.h) $(SAN_OBJS) $(B
 
 $(TOOL_BINS): $(BUILD)/tests/%: tests/tools/%.c $(LIB_OBJS) | $(BUILD)/tests
 	$(CC) $(AGENT_CFLAGS) -o $@ $< $(LIB_OBJS) $(AGENT_LIBS)
+
+$(BUILD)/tests/diff_driver: $(DIFF_SRCS) $(wildcard tests/diff/*.h) $(LIB_OBJS) | $(BUILD)/tests
+	$(CC) $(AGENT_CFLAGS) -Itests/diff -o $@ $(DIFF_SRCS) $(LIB_OBJS) $(AGENT_LIBS)
+
+# The long differential run; a short one is part of `make test`.
+.PHONY: diff-long
+diff-long: $(BUILD)/tests/diff_driver
+	$(BUILD)/tests/diff_driver --frames 1000000
 
 tools: $(TEST_BINS)
 

@@ -1,0 +1,1159 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * driver.c - differential run: frames through the real XDP program
+ * (BPF_PROG_TEST_RUN, private maps, virtual clock) and through the
+ * reference model (model.c), comparing after every frame the verdict, the
+ * events, the device's record and counters and the global counters, and
+ * at the end of every episode the whole device table, the fingerprints and
+ * the address owners. A mismatch prints the frame as hex and fails.
+ *
+ *   diff_driver [--frames N] [--seed S] [--episode E] [--pcaps DIR] [-v]
+ *
+ * Episodes start from empty maps with random settings, devices, peers and
+ * operator actions (mode changes, rules, rates, forget), so every mode is
+ * exercised; an episode replays exactly from (seed, episode).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+
+#include "devices.h"
+#include "loader.h"
+#include "rules.h"
+#include "state.h"
+
+#include "gen.h"
+#include "model.h"
+
+#define NS_PER_S 1000000000ULL
+#define MAX_EV 512
+#define LOG_LINES 12
+#define MAX_KINDS 64
+
+struct inst {
+	const char *name;
+	struct iotfence *skel;
+	struct ifn_maps m;
+	int prog_fd;
+	__u64 *now;
+	struct ring_buffer *rb;
+	struct mdl model;
+	__u32 max_devices, max_flows;
+	/* events of the current frame */
+	struct ifn_event ev[MAX_EV];
+	unsigned int nev, ev_overflow;
+	/* the program's record of the current frame's device */
+	bool have_rec;
+	struct ifn_device rec;
+	void *percpu; /* scratch for per-CPU reads */
+	size_t stride;
+};
+
+static struct {
+	__u64 frames, by_kind[GEN_KINDS], by_mode[IFN_MODE_MAX + 1], by_verdict[3];
+	__u64 by_reason[IFN_REASON_MAX], events, ops, episodes, short_frames;
+	unsigned int mismatches;
+	char kinds[MAX_KINDS][96];
+	unsigned int kind_count[MAX_KINDS], nkinds;
+} stats;
+
+static bool verbose;
+static char logbuf[LOG_LINES][160];
+static unsigned int logpos;
+
+static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void logf_(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(logbuf[logpos++ % LOG_LINES], sizeof(logbuf[0]), fmt, ap);
+	va_end(ap);
+}
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "diff: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+	exit(2);
+}
+
+static const char *fmt_mac(const __u8 *m, char *b)
+{
+	sprintf(b, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+	return b;
+}
+
+/* Program side */
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct inst *in = ctx;
+
+	if (len < sizeof(struct ifn_event))
+		return 0;
+	if (in->nev < MAX_EV)
+		memcpy(&in->ev[in->nev++], data, sizeof(struct ifn_event));
+	else
+		in->ev_overflow++;
+	return 0;
+}
+
+static void inst_load(struct inst *in, const char *name, __u32 max_devices, __u32 max_flows)
+{
+	struct ifn_load_opts o = {
+		.pin_dir = NULL,
+		.virtual_clock = true,
+		.max_devices = max_devices,
+		.max_flows = max_flows,
+		.quiet = true,
+	};
+	struct ifn_config cfg;
+	bool fresh;
+	int err;
+
+	memset(in, 0, sizeof(*in));
+	in->name = name;
+	ifn_config_defaults(&cfg);
+	err = ifn_load(&o, &cfg, &in->skel, &fresh);
+	if (err)
+		die("cannot load the XDP program: %s (run as root)", strerror(-err));
+	if (ifn_maps_from_skel(&in->m, in->skel))
+		die("cannot find the maps");
+	in->prog_fd = ifn_skel_prog_fd(in->skel);
+	in->now = ifn_skel_virtual_now(in->skel);
+	in->rb = ring_buffer__new(in->m.events, on_event, in, NULL);
+	if (!in->rb)
+		die("cannot open the ring buffer");
+	in->max_devices = in->m.max_devices;
+	in->max_flows = in->m.max_flows;
+	in->stride = sizeof(struct ifn_global_stats) > sizeof(struct ifn_dev_stats) ?
+			     sizeof(struct ifn_global_stats) :
+			     (sizeof(struct ifn_dev_stats) + 7) & ~7UL;
+	in->percpu = calloc(in->m.ncpus, in->stride);
+	if (!in->percpu)
+		die("out of memory");
+	mdl_init(&in->model, in->max_devices, in->max_flows);
+}
+
+static void inst_unload(struct inst *in)
+{
+	ring_buffer__free(in->rb);
+	ifn_unload(in->skel);
+	mdl_free(&in->model);
+	free(in->percpu);
+}
+
+static void clear_map(int fd)
+{
+	__u8 key[64];
+
+	while (!bpf_map_get_next_key(fd, NULL, key))
+		if (bpf_map_delete_elem(fd, key))
+			die("cannot empty a map: %s", strerror(errno));
+}
+
+/* Empty maps, as a fresh state: every slot free, default settings. */
+static void inst_reset(struct inst *in)
+{
+	struct ifn_config cfg;
+	__u32 slot, z = 0;
+
+	clear_map(in->m.devices);
+	clear_map(in->m.flows);
+	clear_map(in->m.rules_port);
+	clear_map(in->m.rules_any);
+	clear_map(in->m.frags);
+	clear_map(in->m.ip_owners);
+	clear_map(in->m.ifaces);
+	while (!bpf_map_lookup_and_delete_elem(in->m.free_slots, NULL, &slot))
+		;
+	memset(in->percpu, 0, in->m.ncpus * in->stride);
+	for (slot = 0; slot < in->max_devices; slot++) {
+		if (bpf_map_update_elem(in->m.dev_stats, &slot, in->percpu, BPF_ANY) ||
+		    bpf_map_update_elem(in->m.free_slots, NULL, &slot, BPF_ANY))
+			die("cannot reset the stats slots: %s", strerror(errno));
+	}
+	if (bpf_map_update_elem(in->m.stats, &z, in->percpu, BPF_ANY))
+		die("cannot reset the global counters");
+	ifn_config_defaults(&cfg);
+	if (ifn_config_write(&in->m, &cfg))
+		die("cannot write the settings");
+	ring_buffer__consume(in->rb);
+	in->nev = 0;
+	in->ev_overflow = 0;
+	mdl_reset(&in->model);
+}
+
+static void set_iface(struct inst *in)
+{
+	struct ifn_iface ifc = { 0 };
+	__u32 lo = 1;
+
+	if (!in->model.lo.present) {
+		bpf_map_delete_elem(in->m.ifaces, &lo);
+		return;
+	}
+	ifc.default_mode = in->model.lo.default_mode;
+	ifc.learn_ns = in->model.lo.learn_ns;
+	snprintf(ifc.name, sizeof(ifc.name), "lo");
+	if (bpf_map_update_elem(in->m.ifaces, &lo, &ifc, BPF_ANY))
+		die("cannot write the interface settings");
+}
+
+/*
+ * One frame. Frames shorter than an Ethernet header cannot be given to
+ * BPF_PROG_TEST_RUN as data, so they are given as XDP metadata in front of
+ * the frame: the program sees data..data_end of the short length.
+ */
+static int run_frame(struct inst *in, const __u8 *f, size_t len)
+{
+	__u8 buf[GEN_MAX_FRAME + 64];
+	struct xdp_md ctx = { 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, o);
+	size_t meta = 0;
+
+	if (len < 14) {
+		meta = (14 - len + 3) & ~3UL;
+		memset(buf, 0, meta);
+		stats.short_frames++;
+	}
+	memcpy(buf + meta, f, len);
+	o.data_in = buf;
+	o.data_size_in = (__u32)(meta + len);
+	if (meta) {
+		ctx.data = (__u32)meta;
+		ctx.data_end = (__u32)(meta + len);
+		o.ctx_in = &ctx;
+		o.ctx_size_in = sizeof(ctx);
+	}
+	in->nev = 0;
+	in->ev_overflow = 0;
+	if (bpf_prog_test_run_opts(in->prog_fd, &o))
+		die("BPF_PROG_TEST_RUN failed: %s (frame of %zu bytes)", strerror(errno), len);
+	ring_buffer__consume(in->rb);
+	return (int)o.retval;
+}
+
+static bool prog_device(struct inst *in, const __u8 mac[6], struct ifn_device *d)
+{
+	struct ifn_mac_key k = { 0 };
+
+	memcpy(k.mac, mac, 6);
+	return !bpf_map_lookup_elem(in->m.devices, &k, d);
+}
+
+static bool oracle(void *ctx, const __u8 mac[6], __u32 *count)
+{
+	struct inst *in = ctx;
+
+	(void)mac;
+	if (!in->have_rec)
+		return false;
+	*count = in->rec.scan_count;
+	return true;
+}
+
+static void prog_dev_stats(struct inst *in, __u32 slot, struct ifn_dev_stats *s)
+{
+	if (ifn_device_stats(&in->m, slot, s))
+		die("cannot read the counters of slot %u", slot);
+}
+
+static void prog_global(struct inst *in, struct ifn_global_stats *g)
+{
+	if (ifn_global_stats_read(&in->m, g))
+		die("cannot read the global counters");
+}
+
+/* Comparison */
+
+struct cmp {
+	char what[2048];
+	size_t n;
+	bool bad;
+};
+
+static void cmp_fail(struct cmp *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void cmp_fail(struct cmp *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!c->bad)
+		c->n = 0;
+	c->bad = true;
+	if (c->n >= sizeof(c->what) - 2)
+		return;
+	va_start(ap, fmt);
+	c->n += vsnprintf(c->what + c->n, sizeof(c->what) - c->n, fmt, ap);
+	va_end(ap);
+	if (c->n < sizeof(c->what) - 1)
+		c->what[c->n++] = '\n';
+	c->what[c->n < sizeof(c->what) ? c->n : sizeof(c->what) - 1] = '\0';
+}
+
+#define CMP_U(c, name, prog, model)                                                              \
+	do {                                                                                     \
+		unsigned long long p_ = (prog), m_ = (model);                                    \
+		if (p_ != m_)                                                                    \
+			cmp_fail(c, "%s: program %llu, model %llu", name, p_, m_);               \
+	} while (0)
+
+static void hex(char *out, const __u8 *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", p[i]);
+	out[2 * n] = '\0';
+}
+
+static void cmp_events(struct cmp *c, struct inst *in, const struct mdl_result *r, __u64 now)
+{
+	unsigned int i, n = in->nev < r->nev ? in->nev : r->nev;
+	char a[40], b[40];
+
+	if (in->nev != r->nev) {
+		char pl[256] = "", ml[256] = "";
+		size_t pn = 0, mn = 0;
+
+		for (i = 0; i < in->nev && pn < 200; i++)
+			pn += snprintf(pl + pn, sizeof(pl) - pn, " %s",
+				       mdl_event_name(in->ev[i].type));
+		for (i = 0; i < r->nev && mn < 200; i++)
+			mn += snprintf(ml + mn, sizeof(ml) - mn, " %s",
+				       mdl_event_name(r->ev[i].type));
+		cmp_fail(c, "events: program [%s ], model [%s ]", pl, ml);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const struct ifn_event *p = &in->ev[i], *m = &r->ev[i];
+		char name[64];
+
+		snprintf(name, sizeof(name), "event %u (%s)", i, mdl_event_name(m->type));
+		CMP_U(c, name, p->type, m->type);
+		if (p->type != m->type)
+			continue;
+		if (memcmp(p->mac, m->mac, 6))
+			cmp_fail(c, "%s mac: program %s, model %s", name, fmt_mac(p->mac, a),
+				 fmt_mac(m->mac, b));
+		CMP_U(c, "event time", p->time_ns, now);
+		CMP_U(c, "event ifindex", p->ifindex, m->ifindex);
+		if (m->type != IFN_EV_TABLE_FULL)
+			CMP_U(c, "event mode", p->mode, m->mode);
+		switch (m->type) {
+		case IFN_EV_VIOLATION:
+		case IFN_EV_SCAN:
+		case IFN_EV_AUTO_QUARANTINE:
+		case IFN_EV_RATE_EXCEEDED:
+		case IFN_EV_FINGERPRINT_CAP:
+			if (memcmp(&p->flow, &m->flow, sizeof(p->flow))) {
+				char hp[64], hm[64];
+
+				hex(hp, (const __u8 *)&p->flow, sizeof(p->flow));
+				hex(hm, (const __u8 *)&m->flow, sizeof(m->flow));
+				cmp_fail(c, "%s flow key: program %s, model %s", name, hp, hm);
+			}
+			if (m->type == IFN_EV_SCAN || m->type == IFN_EV_FINGERPRINT_CAP)
+				CMP_U(c, "event value", p->value, m->value);
+			break;
+		case IFN_EV_IP_CHANGE:
+		case IFN_EV_IP_CONFLICT:
+			if (memcmp(p->addr, m->addr, 16) ||
+			    (m->type == IFN_EV_IP_CHANGE && memcmp(p->old_addr, m->old_addr, 16)) ||
+			    (m->type == IFN_EV_IP_CONFLICT && memcmp(p->other_mac, m->other_mac, 6))) {
+				char hp[80], hm[80];
+
+				hex(hp, p->addr, 16);
+				hex(hm, m->addr, 16);
+				cmp_fail(c, "%s addresses differ: program addr %s, model addr %s", name,
+					 hp, hm);
+			}
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void cmp_device(struct cmp *c, struct inst *in, const struct mdl_device *md,
+		       const struct ifn_device *pd, const char *who)
+{
+	struct ifn_dev_stats ps;
+	char name[96];
+	unsigned int i;
+
+	snprintf(name, sizeof(name), "%s mode", who);
+	CMP_U(c, name, pd->mode, md->mode);
+	snprintf(name, sizeof(name), "%s mode_until_ns", who);
+	CMP_U(c, name, pd->mode_until_ns, md->mode_until_ns);
+	if (md->mode_until_ns) {
+		snprintf(name, sizeof(name), "%s mode_after", who);
+		CMP_U(c, name, pd->mode_after, md->mode_after);
+	}
+	snprintf(name, sizeof(name), "%s flags", who);
+	CMP_U(c, name, pd->flags, md->flags);
+	snprintf(name, sizeof(name), "%s flow_count", who);
+	CMP_U(c, name, pd->flow_count, md->flow_count);
+	snprintf(name, sizeof(name), "%s created_ns", who);
+	CMP_U(c, name, pd->created_ns, md->created_ns);
+	snprintf(name, sizeof(name), "%s ifindex", who);
+	CMP_U(c, name, pd->ifindex, md->ifindex);
+	if (memcmp(pd->ipv4, md->ipv4, 4) || memcmp(pd->ipv6, md->ipv6, 16) ||
+	    memcmp(pd->ipv6_ll, md->ipv6_ll, 16)) {
+		char h1[40], h2[40], h3[40], h4[40], h5[40], h6[40];
+
+		hex(h1, pd->ipv4, 4);
+		hex(h2, md->ipv4, 4);
+		hex(h3, pd->ipv6_ll, 16);
+		hex(h4, md->ipv6_ll, 16);
+		hex(h5, pd->ipv6, 16);
+		hex(h6, md->ipv6, 16);
+		cmp_fail(c,
+			 "%s addresses: program ipv4 %s ll %s ipv6 %s, model ipv4 %s ll %s ipv6 %s",
+			 who, h1, h3, h5, h2, h4, h6);
+	}
+	snprintf(name, sizeof(name), "%s scan_count", who);
+	CMP_U(c, name, pd->scan_count, md->scan_count);
+	snprintf(name, sizeof(name), "%s scan_window_ns", who);
+	CMP_U(c, name, pd->scan_window_ns, md->scan_window_ns);
+	if (md->flags & IFN_DEV_F_RATE_LIMIT) {
+		snprintf(name, sizeof(name), "%s tokens_pkts", who);
+		CMP_U(c, name, pd->tokens_pkts, md->tokens_pkts);
+		snprintf(name, sizeof(name), "%s tokens_bytes", who);
+		CMP_U(c, name, pd->tokens_bytes, md->tokens_bytes);
+	}
+	for (i = 0; i < IFN_EV_MAX; i++) {
+		snprintf(name, sizeof(name), "%s ev_limit[%s]", who, mdl_event_name(i));
+		CMP_U(c, name, pd->ev_limit[i], md->ev_limit[i]);
+	}
+
+	prog_dev_stats(in, pd->slot, &ps);
+	snprintf(name, sizeof(name), "%s packets", who);
+	CMP_U(c, name, ps.packets, md->st.packets);
+	snprintf(name, sizeof(name), "%s bytes", who);
+	CMP_U(c, name, ps.bytes, md->st.bytes);
+	for (i = 0; i < 4; i++) {
+		snprintf(name, sizeof(name), "%s verdict[%u]", who, i);
+		CMP_U(c, name, ps.verdict[i], md->st.verdict[i]);
+	}
+	for (i = 0; i < IFN_REASON_MAX; i++) {
+		snprintf(name, sizeof(name), "%s reason[%s]", who, mdl_reason_name(i));
+		CMP_U(c, name, ps.reason[i], md->st.reason[i]);
+	}
+	snprintf(name, sizeof(name), "%s events_suppressed", who);
+	CMP_U(c, name, ps.events_suppressed, md->st.events_suppressed);
+	snprintf(name, sizeof(name), "%s first_seen_ns", who);
+	CMP_U(c, name, ps.first_seen_ns, md->st.first_seen_ns);
+	snprintf(name, sizeof(name), "%s last_seen_ns", who);
+	CMP_U(c, name, ps.last_seen_ns, md->st.last_seen_ns);
+}
+
+static void cmp_global(struct cmp *c, struct inst *in)
+{
+	const struct mdl_global *m = &in->model.g;
+	struct ifn_global_stats g;
+	char name[64];
+	unsigned int i;
+
+	prog_global(in, &g);
+	CMP_U(c, "global frames", g.frames, m->frames);
+	CMP_U(c, "global bytes", g.bytes, m->bytes);
+	for (i = 0; i < 4; i++) {
+		snprintf(name, sizeof(name), "global verdict[%u]", i);
+		CMP_U(c, name, g.verdict[i], m->verdict[i]);
+	}
+	for (i = 0; i < IFN_REASON_MAX; i++) {
+		snprintf(name, sizeof(name), "global reason[%s]", mdl_reason_name(i));
+		CMP_U(c, name, g.reason[i], m->reason[i]);
+	}
+	CMP_U(c, "global new_devices", g.new_devices, m->new_devices);
+	CMP_U(c, "global table_full", g.table_full, m->table_full);
+	CMP_U(c, "global events_sent", g.events_sent, m->events_sent);
+	CMP_U(c, "global events_lost", g.events_lost, m->events_lost);
+	CMP_U(c, "global table_full_event_ns", g.table_full_event_ns, m->table_full_event_ns);
+	CMP_U(c, "global flows_full", g.flows_full, m->flows_full);
+}
+
+/* The whole state, at the end of an episode. */
+static void cmp_tables(struct cmp *c, struct inst *in)
+{
+	struct mdl *md = &in->model;
+	struct ifn_mac_key k, nk;
+	struct ifn_device d;
+	unsigned int ndev = 0, i;
+	const void *kp;
+	void *vp;
+	size_t it;
+	void *prev = NULL;
+	char a[40];
+
+	while (!bpf_map_get_next_key(in->m.devices, prev, &nk)) {
+		k = nk;
+		prev = &k;
+		ndev++;
+		if (bpf_map_lookup_elem(in->m.devices, &k, &d))
+			continue;
+		if (!mdl_device(md, k.mac)) {
+			cmp_fail(c, "device %s is in the program's table only", fmt_mac(k.mac, a));
+			continue;
+		}
+		cmp_device(c, in, mdl_device(md, k.mac), &d, fmt_mac(k.mac, a));
+	}
+	CMP_U(c, "devices in the table", ndev, md->ndev);
+
+	/* Fingerprints: every exact flow, learned or not, with its origin. */
+	{
+		struct ifn_flow_key fk, fnk;
+		struct ifn_flow_val fv;
+		size_t nflows = 0;
+
+		prev = NULL;
+		while (!bpf_map_get_next_key(in->m.flows, prev, &fnk)) {
+			const __u8 *origin;
+
+			fk = fnk;
+			prev = &fk;
+			nflows++;
+			origin = htab_get(&md->flows, &fk);
+			if (!origin) {
+				char h[64];
+
+				hex(h, (const __u8 *)&fk, sizeof(fk));
+				cmp_fail(c, "flow %s is in the program's fingerprint only", h);
+			} else if (!bpf_map_lookup_elem(in->m.flows, &fk, &fv) &&
+				   fv.origin != *origin) {
+				cmp_fail(c, "flow origin: program %u, model %u", fv.origin, *origin);
+			}
+		}
+		CMP_U(c, "exact flows", nflows, htab_count(&md->flows));
+	}
+
+	/* Address owners. */
+	{
+		struct ifn_ip_key ik, ink;
+		struct ifn_ip_owner o;
+		size_t n = 0;
+
+		prev = NULL;
+		while (!bpf_map_get_next_key(in->m.ip_owners, prev, &ink)) {
+			const __u8 *mm;
+
+			ik = ink;
+			prev = &ik;
+			n++;
+			mm = htab_get(&md->owners, ik.addr);
+			if (bpf_map_lookup_elem(in->m.ip_owners, &ik, &o))
+				continue;
+			if (!mm || memcmp(mm, o.mac, 6)) {
+				char h[40];
+
+				hex(h, ik.addr, 16);
+				cmp_fail(c, "address owner of %s: program %s, model %s", h,
+					 fmt_mac(o.mac, a), mm ? "another" : "none");
+			}
+		}
+		CMP_U(c, "address owners", n, htab_count(&md->owners));
+	}
+	(void)kp;
+	(void)vp;
+	(void)it;
+	(void)i;
+}
+
+/* Episode */
+
+struct episode {
+	struct inst *in;
+	struct rng rng;
+	struct gen_ctx g;
+	__u64 seed, index, now;
+	unsigned int frame_no;
+};
+
+static void record_kind(const char *what)
+{
+	char key[96];
+	unsigned int i;
+	const char *colon = strchr(what, ':');
+	size_t n = colon ? (size_t)(colon - what) : strlen(what);
+
+	if (n >= sizeof(key))
+		n = sizeof(key) - 1;
+	memcpy(key, what, n);
+	key[n] = '\0';
+	for (i = 0; i < stats.nkinds; i++) {
+		if (!strcmp(stats.kinds[i], key)) {
+			stats.kind_count[i]++;
+			return;
+		}
+	}
+	if (stats.nkinds < MAX_KINDS) {
+		snprintf(stats.kinds[stats.nkinds], sizeof(stats.kinds[0]), "%s", key);
+		stats.kind_count[stats.nkinds++] = 1;
+	}
+}
+
+static void report(struct episode *e, const struct cmp *c, const __u8 *f, size_t len,
+		   const char *kind, const struct mdl_result *r, int xdp)
+{
+	char h[2 * GEN_MAX_FRAME + 1];
+	unsigned int i;
+
+	stats.mismatches++;
+	record_kind(c->what);
+	if (stats.mismatches > 5)
+		return;
+	printf("MISMATCH in episode %llu (seed %llu, instance %s), frame %u (%s) at t=%llu ns:\n",
+	       (unsigned long long)e->index, (unsigned long long)e->seed, e->in->name,
+	       e->frame_no, kind, (unsigned long long)e->now);
+	printf("%s", c->what);
+	if (f) {
+		hex(h, f, len);
+		printf("  frame (%zu bytes): %s\n", len, h);
+		printf("  program: %s; model: %s, verdict %u, reason %s\n",
+		       xdp == XDP_DROP ? "XDP_DROP" : xdp == XDP_PASS ? "XDP_PASS" : "other",
+		       r->xdp == XDP_DROP ? "XDP_DROP" : "XDP_PASS", r->verdict,
+		       mdl_reason_name(r->reason));
+	}
+	printf("  recent steps, oldest first:\n");
+	for (i = 0; i < LOG_LINES; i++) {
+		const char *l = logbuf[(logpos + i) % LOG_LINES];
+
+		if (*l)
+			printf("    %s\n", l);
+	}
+	printf("  reproduce: diff_driver --seed %llu --episode %llu -v\n\n",
+	       (unsigned long long)e->seed, (unsigned long long)e->index);
+}
+
+static __u64 pick_dur(struct rng *r)
+{
+	switch (rng_below(r, 4)) {
+	case 0:
+		return (1 + rng_below(r, 5)) * NS_PER_S;
+	case 1:
+		return rng_below(r, 30 * NS_PER_S) + 1;
+	case 2:
+		return (1 + rng_below(r, 300)) * NS_PER_S / 10;
+	default:
+		return (10 + rng_below(r, 60)) * NS_PER_S;
+	}
+}
+
+static void random_settings(struct episode *e)
+{
+	struct mdl *m = &e->in->model;
+	struct rng *r = &e->rng;
+	struct ifn_config *c = &m->cfg;
+	static const __u32 caps[] = { 1, 2, 3, 5, 8, 20, 40, 512 };
+
+	if (rng_pct(r, 70)) {
+		c->scan_threshold = 1 + (__u32)rng_below(r, rng_pct(r, 50) ? 6 : 24);
+		c->scan_window_ns = (1 + rng_below(r, 20)) * NS_PER_S;
+		if (rng_pct(r, 30))
+			c->flags &= ~IFN_CFG_F_AUTO_QUARANTINE;
+		c->fingerprint_cap = caps[rng_below(r, sizeof(caps) / sizeof(caps[0]))];
+		c->event_limit = rng_pct(r, 80) ? 1 + (__u32)rng_below(r, 10) :
+						  (__u32)rng_below(r, 256);
+		c->unknown_verdict = rng_pct(r, 30) ? IFN_VERDICT_PASS : IFN_VERDICT_DROP;
+		c->default_mode = (__u8)rng_below(r, IFN_MODE_MAX);
+		c->learn_ns = rng_pct(r, 50) ? 0 : pick_dur(r);
+	}
+	if (ifn_config_write(&e->in->m, c))
+		die("cannot write the settings");
+}
+
+static void random_iface(struct episode *e)
+{
+	struct mdl *m = &e->in->model;
+	struct rng *r = &e->rng;
+
+	m->lo.present = rng_pct(r, 85);
+	m->lo.default_mode = rng_pct(r, 50) ? IFN_MODE_LEARN : (__u8)rng_below(r, IFN_MODE_MAX);
+	m->lo.learn_ns = rng_pct(r, 40) ? 0 : pick_dur(r);
+	set_iface(e->in);
+}
+
+/* A device the model knows, or NULL. */
+static struct mdl_device *pick_device(struct episode *e)
+{
+	struct mdl *m = &e->in->model;
+	unsigned int i, n = 0, want;
+
+	for (i = 0; i < m->max_devices; i++)
+		n += m->dev[i].used;
+	if (!n)
+		return NULL;
+	want = (unsigned int)rng_below(&e->rng, n);
+	for (i = 0; i < m->max_devices; i++)
+		if (m->dev[i].used && !want--)
+			return &m->dev[i];
+	return NULL;
+}
+
+static void random_rule(struct episode *e, const __u8 mac[6], struct mdl_rule *mr, bool *l2)
+{
+	struct rng *r = &e->rng;
+	struct gen_ctx *g = &e->g;
+	static const __u8 protos[] = { 6, 17, 1, 58, 6, 17, 47, 2 };
+	unsigned int kind = (unsigned int)rng_below(r, 100);
+
+	memset(mr, 0, sizeof(*mr));
+	memcpy(mr->mac, mac, 6);
+	*l2 = false;
+	if (kind < 6) {
+		static const __u16 types[] = { 0x88cc, 0x88e1, 0x8899, 0x0842, 0x893a };
+
+		*l2 = true;
+		mr->port = types[rng_below(r, 5)];
+		mr->plen = 0;
+		return;
+	}
+	mr->proto = protos[rng_below(r, sizeof(protos))];
+	mr->dir = rng_pct(r, 30) ? IFN_DIR_SERVER : IFN_DIR_CLIENT;
+	mr->port = g->ports[rng_below(r, g->nports)];
+	if (mr->proto == 1 || mr->proto == 58)
+		mr->port = mr->proto == 1 ? 8 : 128;
+	if (rng_pct(r, 60)) {
+		mr->peer[10] = 0xff;
+		mr->peer[11] = 0xff;
+		memcpy(mr->peer + 12, g->peer4[rng_below(r, g->npeer4)], 4);
+	} else {
+		memcpy(mr->peer, g->peer6[rng_below(r, g->npeer6)], 16);
+	}
+	if (kind < 55) {
+		mr->plen = 128;
+	} else {
+		static const __u8 v4p[] = { 0, 96, 104, 112, 120, 124, 128 };
+		static const __u8 v6p[] = { 0, 16, 48, 64, 120, 128 };
+		unsigned int bits, i;
+
+		mr->any_port = kind >= 80;
+		mr->plen = mr->peer[10] == 0xff ? v4p[rng_below(r, sizeof(v4p))] :
+						  v6p[rng_below(r, sizeof(v6p))];
+		if (mr->any_port && rng_pct(r, 30))
+			mr->plen = 0;
+		/* Host bits beyond the prefix are zero, as the CLI writes them. */
+		for (i = 0; i < 16; i++) {
+			bits = mr->plen > i * 8 ? mr->plen - i * 8 : 0;
+			if (bits < 8)
+				mr->peer[i] &= (__u8)(0xff00 >> bits);
+		}
+	}
+}
+
+static void to_agent_rule(const struct mdl_rule *mr, bool l2, __u64 now, struct ifn_rule *ar)
+{
+	memset(ar, 0, sizeof(*ar));
+	memcpy(ar->mac, mr->mac, 6);
+	ar->l2 = l2;
+	ar->proto = mr->proto;
+	ar->port = mr->port;
+	ar->port_any = mr->any_port;
+	ar->dir = mr->dir;
+	memcpy(ar->peer, mr->peer, 16);
+	ar->plen = mr->plen;
+	ar->origin = IFN_ORIGIN_MANUAL;
+	ar->added_ns = now;
+}
+
+static void operator_action(struct episode *e)
+{
+	struct inst *in = e->in;
+	struct mdl *m = &in->model;
+	struct rng *r = &e->rng;
+	struct mdl_device *md = pick_device(e);
+	unsigned int what = (unsigned int)rng_below(r, 100);
+	char a[40];
+
+	stats.ops++;
+	if (what >= 92) {
+		random_settings(e);
+		logf_("settings: threshold %u window %llus autoq %u cap %u evlimit %u unknown %u",
+		      m->cfg.scan_threshold, (unsigned long long)(m->cfg.scan_window_ns / NS_PER_S),
+		      m->cfg.flags & 1, m->cfg.fingerprint_cap, m->cfg.event_limit,
+		      m->cfg.unknown_verdict);
+		return;
+	}
+	if (what >= 88) {
+		random_iface(e);
+		logf_("iface lo: present %d mode %s learn %llums", m->lo.present,
+		      mdl_mode_name(m->lo.default_mode),
+		      (unsigned long long)(m->lo.learn_ns / 1000000));
+		return;
+	}
+	if (!md)
+		return;
+	fmt_mac(md->mac, a);
+	if (what < 40) {
+		__u8 mode = (__u8)rng_below(r, IFN_MODE_MAX);
+		__u64 for_ns = rng_pct(r, 40) ? pick_dur(r) : 0;
+		__u64 learn_ns = m->lo.present ? m->lo.learn_ns : m->cfg.learn_ns;
+		struct ifn_device d;
+
+		if (ifn_device_get(&in->m, md->mac, &d))
+			die("device %s missing in the program", a);
+		ifn_device_apply_mode(&d, mode, for_ns, learn_ns, e->now);
+		if (ifn_device_put(&in->m, md->mac, &d))
+			die("cannot write device %s", a);
+		mdl_op_mode(m, md->mac, mode, for_ns, e->now);
+		logf_("op: %s %s --for %llums", mdl_mode_name(mode), a,
+		      (unsigned long long)(for_ns / 1000000));
+	} else if (what < 52) {
+		static const __u64 rates[] = { 0, 1, 5, 20, 100, 1000 };
+		__u64 pps = rates[rng_below(r, 6)], bps = rng_pct(r, 50) ? 0 : 64 * rates[rng_below(r, 6)];
+		__u64 bp = pps && rng_pct(r, 30) ? 1 + rng_below(r, pps) : 0;
+		__u64 bb = bps && rng_pct(r, 30) ? 1 + rng_below(r, bps) : 0;
+		struct ifn_device d;
+
+		if (ifn_device_get(&in->m, md->mac, &d))
+			die("device %s missing in the program", a);
+		if (ifn_device_apply_rate(&d, pps, bps, bp, bb))
+			die("rate refused");
+		if (ifn_device_put(&in->m, md->mac, &d))
+			die("cannot write device %s", a);
+		mdl_op_rate(m, md->mac, pps, bps, bp, bb);
+		logf_("op: rate %s pps %llu bps %llu burst %llu/%llu", a, (unsigned long long)pps,
+		      (unsigned long long)bps, (unsigned long long)bp, (unsigned long long)bb);
+	} else if (what < 78) {
+		struct mdl_rule mr;
+		struct ifn_rule ar;
+		bool l2;
+		int err;
+
+		random_rule(e, md->mac, &mr, &l2);
+		to_agent_rule(&mr, l2, e->now, &ar);
+		err = ifn_rule_install(&in->m, &ar);
+		if (err)
+			die("cannot install a rule: %s", strerror(-err));
+		mdl_op_rule_add(m, &mr, l2);
+		{
+			char t[IFN_RULE_STRLEN];
+
+			logf_("op: allow %s %s", a, ifn_rule_format(&ar, t, sizeof(t)));
+		}
+	} else if (what < 84) {
+		/* Remove one of the rules the model holds for the device. */
+		unsigned int i;
+
+		for (i = 0; i < MDL_MAX_RULES; i++) {
+			struct mdl_rule *mr = &m->rules[i];
+			struct ifn_rule ar;
+
+			if (!mr->used || memcmp(mr->mac, md->mac, 6))
+				continue;
+			{
+				struct mdl_rule copy = *mr;
+
+				to_agent_rule(&copy, false, e->now, &ar);
+				if (ifn_rule_remove(&in->m, &ar))
+					die("cannot remove a rule");
+				mdl_op_rule_del(m, &copy, false);
+				logf_("op: forget rule of %s", a);
+			}
+			break;
+		}
+	} else {
+		int err = ifn_device_forget(&in->m, md->mac);
+
+		if (err)
+			die("cannot forget %s: %s", a, strerror(-err));
+		logf_("op: forget %s", a);
+		mdl_op_forget(m, md->mac);
+	}
+}
+
+static void advance(struct episode *e)
+{
+	struct rng *r = &e->rng;
+	unsigned int x = (unsigned int)rng_below(r, 1000);
+
+	if (x < 700)
+		e->now += rng_below(r, 5000000);
+	else if (x < 900)
+		e->now += rng_below(r, NS_PER_S);
+	else if (x < 975)
+		e->now += rng_below(r, 30 * NS_PER_S);
+	else {
+		/* Land on a deadline exactly, or one nanosecond either side. */
+		struct mdl_device *d = pick_device(e);
+		__u64 at = 0;
+
+		if (d && d->mode_until_ns)
+			at = d->mode_until_ns;
+		else if (d)
+			at = d->scan_window_ns + e->in->model.cfg.scan_window_ns;
+		if (at) {
+			at += rng_below(r, 3);
+			at = at ? at - 1 : at;
+		}
+		if (at > e->now)
+			e->now = at;
+		else
+			e->now += 1;
+	}
+}
+
+static const char *kind_name(enum gen_kind k)
+{
+	return k == GEN_CRAFTED ? "crafted" : k == GEN_MUTATED ? "mutated" : "random";
+}
+
+/* Returns false on a mismatch. */
+static bool step(struct episode *e, enum gen_kind kind)
+{
+	struct inst *in = e->in;
+	__u8 f[GEN_MAX_FRAME + 256];
+	struct mdl_result r;
+	struct mdl_device *md;
+	struct cmp c = { 0 };
+	size_t len = gen_frame(&e->g, kind, f);
+	__u8 mode_before = IFN_MODE_MAX;
+	int xdp;
+
+	if (len > GEN_MAX_FRAME)
+		len = GEN_MAX_FRAME;
+	if (len >= 12) {
+		md = mdl_device(&in->model, f + 6);
+		if (md)
+			mode_before = md->mode;
+	}
+	*in->now = e->now;
+	xdp = run_frame(in, f, len);
+	in->have_rec = len >= 12 && prog_device(in, f + 6, &in->rec);
+	mdl_step(&in->model, f, len, e->now, oracle, in, &r);
+
+	stats.frames++;
+	stats.by_kind[kind]++;
+	stats.by_mode[mode_before]++;
+	stats.by_verdict[r.verdict]++;
+	stats.by_reason[r.reason]++;
+	stats.events += in->nev;
+	if (verbose) {
+		char a[40] = "-";
+
+		if (len >= 12)
+			fmt_mac(f + 6, a);
+		logf_("frame %u %s %zuB from %s: model %s/%s, program %s", e->frame_no,
+		      kind_name(kind), len, a, r.xdp == XDP_DROP ? "drop" : "pass",
+		      mdl_reason_name(r.reason), xdp == XDP_DROP ? "drop" : "pass");
+	} else {
+		logf_("frame %u %s %zuB", e->frame_no, kind_name(kind), len);
+	}
+
+	CMP_U(&c, "XDP action", xdp, r.xdp);
+	if (r.oracle_error[0])
+		cmp_fail(&c, "scan sketch: %s", r.oracle_error);
+	cmp_events(&c, in, &r, e->now);
+	if (len >= 12) {
+		md = mdl_device(&in->model, f + 6);
+		if (!!md != in->have_rec)
+			cmp_fail(&c, "device record exists: program %d, model %d", in->have_rec,
+				 !!md);
+		else if (md)
+			cmp_device(&c, in, md, &in->rec, "device");
+	}
+	if (r.learned) {
+		struct ifn_flow_val v;
+
+		if (bpf_map_lookup_elem(in->m.flows, &r.learned_key, &v)) {
+			char h[64];
+
+			hex(h, (const __u8 *)&r.learned_key, sizeof(r.learned_key));
+			cmp_fail(&c, "learned flow %s missing in the program's fingerprint", h);
+		}
+	}
+	cmp_global(&c, in);
+	if (c.bad) {
+		report(e, &c, f, len, kind_name(kind), &r, xdp);
+		return false;
+	}
+	return true;
+}
+
+static bool episode(struct inst *in, __u64 seed, __u64 index, __u64 *budget,
+		    const struct captures *caps)
+{
+	struct episode e = { .in = in, .seed = seed, .index = index };
+	unsigned int nframes, i, ndev;
+	struct cmp c = { 0 };
+
+	memset(logbuf, 0, sizeof(logbuf));
+	rng_seed(&e.rng, seed * 1000003ULL + index);
+	inst_reset(in);
+	random_settings(&e);
+	random_iface(&e);
+	ndev = 1 + (unsigned int)rng_below(&e.rng, rng_pct(&e.rng, 80) ? 8 : GEN_MAX_DEVS);
+	gen_episode(&e.g, &e.rng, caps, ndev);
+	e.now = 1000 * NS_PER_S + rng_below(&e.rng, 1000 * NS_PER_S);
+	nframes = 200 + (unsigned int)rng_below(&e.rng, 2800);
+	if (nframes > *budget)
+		nframes = (unsigned int)*budget;
+	stats.episodes++;
+	for (i = 0; i < nframes; i++) {
+		unsigned int x = (unsigned int)rng_below(&e.rng, 100);
+		enum gen_kind kind = x < 50 ? GEN_CRAFTED : x < 85 ? GEN_MUTATED : GEN_RANDOM;
+
+		e.frame_no = i;
+		if (rng_pct(&e.rng, 2))
+			operator_action(&e);
+		advance(&e);
+		if (!step(&e, kind)) {
+			*budget -= i + 1;
+			return false;
+		}
+	}
+	*budget -= nframes;
+	cmp_tables(&c, in);
+	if (c.bad) {
+		e.frame_no = nframes;
+		report(&e, &c, NULL, 0, "end of episode", NULL, 0);
+		return false;
+	}
+	return true;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: diff_driver [--frames N] [--seed S] [--episode E] [--pcaps DIR] "
+			"[-v]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "frames", required_argument, NULL, 'n' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "episode", required_argument, NULL, 'e' },
+		{ "pcaps", required_argument, NULL, 'p' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	__u64 frames = 100000, seed = (__u64)time(NULL), only = ~0ULL, budget, ep;
+	const char *pcaps = getenv("IFN_PCAPS") ? getenv("IFN_PCAPS") : "../shared/pcaps";
+	struct captures caps;
+	struct inst inst[2];
+	struct timespec t0, t1;
+	cpu_set_t set;
+	unsigned int i;
+	double secs;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "n:s:e:p:v", lo, NULL)) != -1) {
+		switch (opt) {
+		case 'n':
+			frames = strtoull(optarg, NULL, 0);
+			break;
+		case 's':
+			seed = strtoull(optarg, NULL, 0);
+			break;
+		case 'e':
+			only = strtoull(optarg, NULL, 0);
+			break;
+		case 'p':
+			pcaps = optarg;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		default:
+			usage();
+		}
+	}
+	/*
+	 * Per-CPU state (the TABLE_FULL clock) must be one CPU's: run on one.
+	 */
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		die("cannot pin to CPU 0: %s", strerror(errno));
+	ifn_libbpf_logging(false);
+	if (captures_load(&caps, pcaps))
+		die("cannot read the captures in %s (set IFN_PCAPS)", pcaps);
+
+	/* A roomy instance, and a cramped one where tables fill up. */
+	inst_load(&inst[0], "roomy", 64, 8192);
+	inst_load(&inst[1], "cramped", 6, 48);
+
+	printf("differential run: seed %llu, %llu frames, %zu captured frames from %zu files\n",
+	       (unsigned long long)seed, (unsigned long long)frames, caps.n, caps.files);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	budget = frames;
+	if (only != ~0ULL) {
+		episode(&inst[only % 4 == 3], seed, only, &budget, &caps);
+	} else {
+		for (ep = 0; budget; ep++)
+			episode(&inst[ep % 4 == 3], seed, ep, &budget, &caps);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+
+	printf("frames: %llu (crafted %llu, mutated %llu, random %llu; %llu shorter than 14 B) "
+	       "in %llu episodes, %.1f s, %.0f frames/s\n",
+	       (unsigned long long)stats.frames, (unsigned long long)stats.by_kind[GEN_CRAFTED],
+	       (unsigned long long)stats.by_kind[GEN_MUTATED],
+	       (unsigned long long)stats.by_kind[GEN_RANDOM],
+	       (unsigned long long)stats.short_frames, (unsigned long long)stats.episodes, secs,
+	       secs > 0 ? (double)stats.frames / secs : 0.0);
+	printf("device mode at the frame: learn %llu, monitor %llu, enforce %llu, quarantine %llu, "
+	       "trust %llu, new %llu\n",
+	       (unsigned long long)stats.by_mode[0], (unsigned long long)stats.by_mode[1],
+	       (unsigned long long)stats.by_mode[2], (unsigned long long)stats.by_mode[3],
+	       (unsigned long long)stats.by_mode[4], (unsigned long long)stats.by_mode[5]);
+	printf("verdicts: pass %llu, drop %llu, alert %llu; events %llu; operator actions %llu\n",
+	       (unsigned long long)stats.by_verdict[0], (unsigned long long)stats.by_verdict[1],
+	       (unsigned long long)stats.by_verdict[2], (unsigned long long)stats.events,
+	       (unsigned long long)stats.ops);
+	printf("reasons:");
+	for (i = 1; i < IFN_REASON_MAX; i++)
+		if (stats.by_reason[i])
+			printf(" %s %llu", mdl_reason_name(i), (unsigned long long)stats.by_reason[i]);
+	printf("\n");
+	for (i = 0; i < 2; i++)
+		printf("scan sketch (%s): %llu new violating flows, %llu counted no bit "
+		       "(collisions; %.1f expected)\n",
+		       inst[i].name, (unsigned long long)inst[i].model.scan_new_flows,
+		       (unsigned long long)inst[i].model.scan_collisions,
+		       inst[i].model.scan_collisions_expected);
+	for (i = 0; i < 2; i++) {
+		/* Far more collisions than chance means a broken sketch. */
+		double exp = inst[i].model.scan_collisions_expected;
+
+		if ((double)inst[i].model.scan_collisions > 3 * exp + 10) {
+			printf("MISMATCH: scan sketch of %s collides far more than a 512-bit sketch "
+			       "should\n",
+			       inst[i].name);
+			stats.mismatches++;
+		}
+	}
+	if (stats.mismatches) {
+		printf("mismatches: %u\n", stats.mismatches);
+		for (i = 0; i < stats.nkinds; i++)
+			printf("  %5u  %s\n", stats.kind_count[i], stats.kinds[i]);
+		printf("differential run FAILED\n");
+	} else {
+		printf("differential run passed: no mismatch\n");
+	}
+	inst_unload(&inst[0]);
+	inst_unload(&inst[1]);
+	captures_free(&caps);
+	return stats.mismatches ? 1 : 0;
+}

@@ -1,0 +1,1109 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * model.c - the reference model (see model.h). Section names in comments
+ * refer to iotfence.8; "READING" marks a choice the page leaves open.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/bpf.h>
+
+#include "model.h"
+
+#define NS_PER_S 1000000000ULL
+
+/* DATAPATH 1: the ethertypes of a VLAN tag. */
+#define ETH_P_8021Q 0x8100
+#define ETH_P_8021AD 0x88a8
+#define ETH_P_QINQ 0x9100
+#define ETH_P_ARP 0x0806
+#define ETH_P_EAPOL 0x888e
+#define ETH_P_IPV4 0x0800
+#define ETH_P_IPV6 0x86dd
+
+static __u16 be16(const __u8 *p)
+{
+	return (__u16)(p[0] << 8 | p[1]);
+}
+
+static __u32 be32(const __u8 *p)
+{
+	return (__u32)p[0] << 24 | (__u32)p[1] << 16 | (__u32)p[2] << 8 | p[3];
+}
+
+static bool all_zero(const __u8 *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
+
+static void mapped(__u8 out[16], const __u8 v4[4])
+{
+	memset(out, 0, 10);
+	out[10] = 0xff;
+	out[11] = 0xff;
+	memcpy(out + 12, v4, 4);
+}
+
+/* Parsing (DATAPATH 1) */
+
+static bool ipv6_ext(__u8 nh)
+{
+	/* hop-by-hop, routing, fragment, destination options, AH, mobility */
+	return nh == 0 || nh == 43 || nh == 44 || nh == 60 || nh == 51 || nh == 135;
+}
+
+/*
+ * READING: the L4 header must fit inside the IP packet (its total or
+ * payload length), not merely inside the frame: bytes after the packet are
+ * Ethernet padding, which "is not an error" and so is not part of it.
+ * An ICMP header is its 4 fixed bytes (type, code, checksum).
+ */
+static void parse_l4(const __u8 *f, size_t cur, size_t end, struct mdl_pkt *p)
+{
+	switch (p->proto) {
+	case 6:
+		if (cur + 20 > end) {
+			p->reason = IFN_REASON_L4_TRUNC;
+			return;
+		}
+		if ((f[cur + 12] >> 4) < 5) {
+			p->reason = IFN_REASON_TCP_BAD_HDR;
+			return;
+		}
+		p->sport = be16(f + cur);
+		p->dport = be16(f + cur + 2);
+		p->tcp_flags = f[cur + 13];
+		p->have_l4 = true;
+		return;
+	case 17:
+		if (cur + 8 > end) {
+			p->reason = IFN_REASON_L4_TRUNC;
+			return;
+		}
+		p->sport = be16(f + cur);
+		p->dport = be16(f + cur + 2);
+		p->have_l4 = true;
+		return;
+	case 1:
+	case 58:
+		/* READING: ICMP is protocol 1 in IPv4 and 58 in IPv6 only. */
+		if ((p->proto == 1) != p->ipv4)
+			return;
+		if (cur + 4 > end) {
+			p->reason = IFN_REASON_L4_TRUNC;
+			return;
+		}
+		p->icmp_type = f[cur];
+		p->have_l4 = true;
+		return;
+	default:
+		return;
+	}
+}
+
+static void parse_ipv4(const __u8 *f, size_t len, size_t off, struct mdl_pkt *p)
+{
+	unsigned int ihl, tot, fo;
+
+	p->ipv4 = true;
+	if (off + 20 > len) {
+		p->reason = IFN_REASON_IPV4_TRUNC;
+		return;
+	}
+	ihl = (f[off] & 15) * 4;
+	tot = be16(f + off + 2);
+	if ((f[off] >> 4) != 4 || ihl < 20 || tot < ihl) {
+		p->reason = IFN_REASON_IPV4_BAD_HDR;
+		return;
+	}
+	/* A total length beyond the frame makes the frame truncated. */
+	if (off + ihl > len || off + tot > len) {
+		p->reason = IFN_REASON_IPV4_TRUNC;
+		return;
+	}
+	mapped(p->saddr, f + off + 12);
+	mapped(p->daddr, f + off + 16);
+	p->have_saddr = true;
+	p->proto = f[off + 9];
+	p->frag_id = be16(f + off + 4);
+	fo = be16(f + off + 6);
+	if (fo & 0x1fff) {
+		p->later_frag = true;
+		return;
+	}
+	p->first_frag = fo & 0x2000;
+	parse_l4(f, off + ihl, off + tot, p);
+}
+
+static void parse_ipv6(const __u8 *f, size_t len, size_t off, struct mdl_pkt *p)
+{
+	size_t cur, end;
+	unsigned int n = 0;
+	__u8 nh;
+
+	p->ipv6 = true;
+	if (off + 40 > len) {
+		p->reason = IFN_REASON_IPV6_TRUNC;
+		return;
+	}
+	if ((f[off] >> 4) != 6) {
+		p->reason = IFN_REASON_IPV6_BAD_HDR;
+		return;
+	}
+	end = off + 40 + be16(f + off + 4);
+	if (end > len) {
+		p->reason = IFN_REASON_IPV6_TRUNC;
+		return;
+	}
+	memcpy(p->saddr, f + off + 8, 16);
+	memcpy(p->daddr, f + off + 24, 16);
+	p->have_saddr = true;
+	nh = f[off + 6];
+	cur = off + 40;
+	while (ipv6_ext(nh)) {
+		if (++n > IFN_MAX_IPV6_EXT_HDRS) {
+			p->reason = IFN_REASON_IPV6_EXT_LIMIT;
+			return;
+		}
+		if (nh == 44) {
+			if (cur + 8 > end) {
+				p->reason = IFN_REASON_IPV6_TRUNC;
+				return;
+			}
+			p->frag_id = be32(f + cur + 4);
+			nh = f[cur];
+			if (be16(f + cur + 2) >> 3) {
+				p->proto = nh;
+				p->later_frag = true;
+				return;
+			}
+			p->first_frag = f[cur + 3] & 1;
+			cur += 8;
+			continue;
+		}
+		if (cur + 2 > end) {
+			p->reason = IFN_REASON_IPV6_TRUNC;
+			return;
+		}
+		{
+			size_t hl = nh == 51 ? ((size_t)f[cur + 1] + 2) * 4 :
+					       ((size_t)f[cur + 1] + 1) * 8;
+
+			if (cur + hl > end) {
+				p->reason = IFN_REASON_IPV6_TRUNC;
+				return;
+			}
+			nh = f[cur];
+			cur += hl;
+		}
+	}
+	p->proto = nh;
+	parse_l4(f, cur, end, p);
+}
+
+void mdl_parse(const __u8 *f, size_t len, struct mdl_pkt *p)
+{
+	size_t off = 14;
+	__u16 type;
+
+	memset(p, 0, sizeof(*p));
+	if (len < 14) {
+		p->reason = IFN_REASON_ETH_TRUNC;
+		return;
+	}
+	memcpy(p->src_mac, f + 6, 6);
+	p->have_mac = true;
+	/* DATAPATH 2: never a device, whatever follows. */
+	if ((f[6] & 1) || all_zero(f + 6, 6)) {
+		p->reason = IFN_REASON_BAD_SRC_MAC;
+		return;
+	}
+	type = be16(f + 12);
+	while (type == ETH_P_8021Q || type == ETH_P_8021AD || type == ETH_P_QINQ) {
+		if (p->vlans == IFN_MAX_VLAN_TAGS) {
+			p->reason = IFN_REASON_VLAN_DEPTH;
+			return;
+		}
+		if (off + 4 > len) {
+			p->reason = IFN_REASON_VLAN_TRUNC;
+			return;
+		}
+		type = be16(f + off + 2);
+		off += 4;
+		p->vlans++;
+	}
+	p->ethertype = type;
+	switch (type) {
+	case ETH_P_ARP:
+		p->arp = true;
+		/* READING: an ARP packet for IPv4 over Ethernet, 28 bytes. */
+		if (off + 28 > len) {
+			p->reason = IFN_REASON_ARP_TRUNC;
+			return;
+		}
+		mapped(p->saddr, f + off + 14);
+		p->have_saddr = true;
+		return;
+	case ETH_P_EAPOL:
+		p->eapol = true;
+		return;
+	case ETH_P_IPV4:
+		parse_ipv4(f, len, off, p);
+		return;
+	case ETH_P_IPV6:
+		parse_ipv6(f, len, off, p);
+		return;
+	default:
+		p->l2 = true;
+		return;
+	}
+}
+
+/* Names, for reports */
+
+const char *mdl_reason_name(unsigned int r)
+{
+	static const char *const n[] = {
+		"none",
+		"eth_truncated",
+		"bad_source_mac",
+		"vlan_truncated",
+		"vlan_too_deep",
+		"arp_truncated",
+		"ipv4_truncated",
+		"ipv4_bad_header",
+		"ipv6_truncated",
+		"ipv6_bad_header",
+		"ipv6_ext_chain_too_long",
+		"l4_truncated",
+		"tcp_bad_header",
+		"device_table_full",
+		"not_in_fingerprint",
+		"quarantine",
+		"rate_limit",
+		"fragment",
+	};
+	return r < sizeof(n) / sizeof(n[0]) ? n[r] : "?";
+}
+
+const char *mdl_event_name(unsigned int t)
+{
+	static const char *const n[] = {
+		"NEW_DEVICE",	  "LEARNING_DONE", "VIOLATION",	  "SCAN",
+		"AUTO_QUARANTINE", "RATE_EXCEEDED", "FINGERPRINT_CAP", "IP_CHANGE",
+		"IP_CONFLICT",	  "TABLE_FULL",	   "EVENTS_LOST",
+	};
+	return t < sizeof(n) / sizeof(n[0]) ? n[t] : "?";
+}
+
+const char *mdl_mode_name(unsigned int m)
+{
+	static const char *const n[] = { "learn", "monitor", "enforce", "quarantine", "trust" };
+
+	return m < sizeof(n) / sizeof(n[0]) ? n[m] : "?";
+}
+
+/* State */
+
+struct scan_key {
+	__u32 gen;
+	struct ifn_flow_key flow;
+};
+
+void mdl_init(struct mdl *m, __u32 max_devices, __u32 max_flows)
+{
+	memset(m, 0, sizeof(*m));
+	m->max_devices = max_devices;
+	m->max_flows = max_flows;
+	m->dev = calloc(max_devices, sizeof(*m->dev));
+	if (!m->dev) {
+		fprintf(stderr, "diff: out of memory\n");
+		exit(2);
+	}
+	htab_init(&m->dev_index, 6, sizeof(__u32));
+	htab_init(&m->flows, sizeof(struct ifn_flow_key), 1);
+	htab_init(&m->scan_seen, sizeof(struct scan_key), 1);
+	htab_init(&m->frags, sizeof(struct ifn_frag_key), 6);
+	htab_init(&m->owners, 16, 6);
+	mdl_reset(m);
+}
+
+void mdl_free(struct mdl *m)
+{
+	htab_free(&m->dev_index);
+	htab_free(&m->flows);
+	htab_free(&m->scan_seen);
+	htab_free(&m->frags);
+	htab_free(&m->owners);
+	free(m->dev);
+}
+
+void mdl_reset(struct mdl *m)
+{
+	memset(m->dev, 0, m->max_devices * sizeof(*m->dev));
+	m->ndev = 0;
+	htab_clear(&m->dev_index);
+	htab_clear(&m->flows);
+	htab_clear(&m->scan_seen);
+	htab_clear(&m->frags);
+	htab_clear(&m->owners);
+	memset(m->rules, 0, sizeof(m->rules));
+	memset(&m->g, 0, sizeof(m->g));
+	/* The settings of a new state (SETTINGS: the defaults). */
+	memset(&m->cfg, 0, sizeof(m->cfg));
+	m->cfg.abi_version = IFN_ABI_VERSION;
+	m->cfg.flags = IFN_CFG_F_AUTO_QUARANTINE;
+	m->cfg.scan_threshold = IFN_SCAN_THRESHOLD_DEFAULT;
+	m->cfg.scan_window_ns = IFN_SCAN_WINDOW_NS_DEFAULT;
+	m->cfg.fingerprint_cap = IFN_FINGERPRINT_CAP_DEFAULT;
+	m->cfg.event_limit = IFN_EVENT_LIMIT_DEFAULT;
+	m->cfg.unknown_verdict = IFN_VERDICT_DROP;
+	m->cfg.default_mode = IFN_MODE_LEARN;
+	m->lo.present = true;
+	m->lo.default_mode = IFN_MODE_LEARN;
+	m->lo.learn_ns = 0;
+}
+
+struct mdl_device *mdl_device(struct mdl *m, const __u8 mac[6])
+{
+	__u32 *i = htab_get(&m->dev_index, mac);
+
+	return i ? &m->dev[*i] : NULL;
+}
+
+static struct mdl_device *dev_create(struct mdl *m, const __u8 mac[6])
+{
+	__u32 i;
+
+	for (i = 0; i < m->max_devices; i++)
+		if (!m->dev[i].used)
+			break;
+	memset(&m->dev[i], 0, sizeof(m->dev[i]));
+	m->dev[i].used = true;
+	memcpy(m->dev[i].mac, mac, 6);
+	htab_put(&m->dev_index, mac, &i);
+	m->ndev++;
+	return &m->dev[i];
+}
+
+/* EVENTS: limited per device and type, event-limit a second. */
+static struct ifn_event *emit(struct mdl *m, struct mdl_device *d, const __u8 mac[6], __u8 type,
+			      __u64 now, struct mdl_result *r)
+{
+	struct ifn_event *e;
+
+	if (d) {
+		/* The header's representation: (period << 8) | sent, 2^30 ns. */
+		__u32 period = (__u32)(now >> 30) & 0xffffff;
+		__u32 w = d->ev_limit[type], sent = w & 0xff;
+
+		if ((w >> 8) != period)
+			sent = 0;
+		if (sent >= m->cfg.event_limit) {
+			d->st.events_suppressed++;
+			return NULL;
+		}
+		d->ev_limit[type] = period << 8 | (sent + 1);
+	}
+	/* The driver drains the ring after every frame: there is room. */
+	m->g.events_sent++;
+	if (r->nev >= MDL_MAX_EVENTS)
+		return NULL;
+	e = &r->ev[r->nev++];
+	memset(e, 0, sizeof(*e));
+	e->time_ns = now;
+	memcpy(e->mac, mac, 6);
+	e->type = type;
+	e->mode = d ? d->mode : 0;
+	e->ifindex = 1;
+	return e;
+}
+
+/* Counting (DATAPATH, last paragraph) */
+
+static void finish(struct mdl *m, struct mdl_device *d, const struct mdl_pkt *p, size_t len,
+		   __u64 now, __u8 verdict, __u8 reason, struct mdl_result *r)
+{
+	r->verdict = verdict;
+	r->reason = reason;
+	r->xdp = verdict == IFN_VERDICT_DROP ? XDP_DROP : XDP_PASS;
+	m->g.verdict[verdict]++;
+	m->g.reason[reason]++;
+	if (!d)
+		return;
+	r->has_dev = true;
+	memcpy(r->mac, p->src_mac, 6);
+	d->st.packets++;
+	d->st.bytes += len;
+	d->st.verdict[verdict]++;
+	d->st.reason[reason]++;
+	if (!d->st.first_seen_ns)
+		d->st.first_seen_ns = now;
+	d->st.last_seen_ns = now;
+}
+
+/* DATAPATH 6: addresses */
+
+static bool is_ll(const __u8 a[16])
+{
+	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
+}
+
+static bool is_v4(const __u8 a[16])
+{
+	static const __u8 pre[12] = { [10] = 0xff, [11] = 0xff };
+
+	return !memcmp(a, pre, 12);
+}
+
+static void release(struct mdl *m, const __u8 addr[16], const __u8 mac[6])
+{
+	__u8 *o = htab_get(&m->owners, addr);
+
+	if (o && !memcmp(o, mac, 6))
+		htab_del(&m->owners, addr);
+}
+
+static void check_addr(struct mdl *m, struct mdl_device *d, const struct mdl_pkt *p, __u64 now,
+		       struct mdl_result *r)
+{
+	__u8 old[16], *slot;
+	const __u8 *owner;
+	struct ifn_event *e;
+
+	if (!p->have_saddr || all_zero(p->saddr, 16) ||
+	    (is_v4(p->saddr) && all_zero(p->saddr + 12, 4)))
+		return;
+	if (is_v4(p->saddr)) {
+		mapped(old, d->ipv4);
+		if (all_zero(d->ipv4, 4))
+			memset(old, 0, 16);
+		slot = NULL;
+	} else {
+		slot = is_ll(p->saddr) ? d->ipv6_ll : d->ipv6;
+		memcpy(old, slot, 16);
+	}
+	if (!memcmp(old, p->saddr, 16))
+		return;
+	owner = htab_get(&m->owners, p->saddr);
+	if (owner && memcmp(owner, d->mac, 6)) {
+		e = emit(m, d, d->mac, IFN_EV_IP_CONFLICT, now, r);
+		if (e) {
+			memcpy(e->addr, p->saddr, 16);
+			memcpy(e->other_mac, owner, 6);
+		}
+		return;
+	}
+	if (slot)
+		memcpy(slot, p->saddr, 16);
+	else
+		memcpy(d->ipv4, p->saddr + 12, 4);
+	htab_put(&m->owners, p->saddr, d->mac);
+	if (all_zero(old, 16))
+		return;
+	/* READING: the replaced address is no longer held by the device. */
+	release(m, old, d->mac);
+	e = emit(m, d, d->mac, IFN_EV_IP_CHANGE, now, r);
+	if (e) {
+		memcpy(e->addr, p->saddr, 16);
+		memcpy(e->old_addr, old, 16);
+	}
+}
+
+/* DATAPATH 7 */
+static bool baseline(const struct mdl_pkt *p)
+{
+	if (p->arp || p->eapol)
+		return true;
+	if (!p->have_l4)
+		return false;
+	if (p->ipv4 && p->proto == 17 && p->sport == 68 && p->dport == 67)
+		return true;
+	if (p->ipv6 && p->proto == 17 && p->sport == 546 && p->dport == 547)
+		return true;
+	if (p->ipv6 && p->proto == 58)
+		switch (p->icmp_type) {
+		case 133: /* router solicitation */
+		case 135: /* neighbour solicitation */
+		case 136: /* neighbour advertisement */
+		case 131: /* MLDv1 report */
+		case 143: /* MLDv2 report */
+			return true;
+		}
+	return false;
+}
+
+/* FLOWS AND FINGERPRINTS: the keys of a frame */
+
+static void key_base(struct ifn_flow_key *k, const struct mdl_pkt *p)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->mac, p->src_mac, 6);
+	if (p->l2) {
+		k->family = IFN_FAMILY_L2;
+		k->port = p->ethertype;
+		return;
+	}
+	k->family = p->ipv4 ? IFN_FAMILY_IPV4 : IFN_FAMILY_IPV6;
+	k->proto = p->proto;
+	memcpy(k->peer, p->daddr, 16);
+}
+
+/* UDP: which port is the service, in the page's order. */
+static bool udp_client(__u16 sport, __u16 dport)
+{
+	bool seph = sport >= 32768, deph = dport >= 32768;
+
+	if (sport == dport)
+		return true;
+	if ((sport < 1024) != (dport < 1024))
+		return dport < 1024;
+	if (seph != deph)
+		return seph; /* the other one, dport, is the service */
+	return dport < sport;
+}
+
+/*
+ * The frame's primary key (what learning adds, what a VIOLATION names) and,
+ * for frames that may match either way, the other candidate. Returns
+ * whether there is an alternative.
+ */
+static bool frame_keys(const struct mdl_pkt *p, struct ifn_flow_key *k1, struct ifn_flow_key *k2)
+{
+	bool either = false;
+
+	key_base(k1, p);
+	*k2 = *k1;
+	if (p->l2 || !p->have_l4)
+		return false; /* other protocols: port 0, client */
+	switch (p->proto) {
+	case 6:
+	case 17:
+		if (p->proto == 6 && (p->tcp_flags & 0x02)) {
+			if (p->tcp_flags & 0x10) {
+				k1->port = p->sport;
+				k1->dir = IFN_DIR_SERVER;
+			} else {
+				k1->port = p->dport;
+			}
+			return false;
+		}
+		either = true;
+		if (udp_client(p->sport, p->dport)) {
+			k1->port = p->dport;
+			k2->port = p->sport;
+			k2->dir = IFN_DIR_SERVER;
+		} else {
+			k1->port = p->sport;
+			k1->dir = IFN_DIR_SERVER;
+			k2->port = p->dport;
+		}
+		return either;
+	default: {
+		/* ICMP: the type; an echo reply is the server side of the request. */
+		__u8 req = p->ipv4 ? 8 : 128, rep = p->ipv4 ? 0 : 129;
+
+		if (p->icmp_type == rep) {
+			k1->port = req;
+			k1->dir = IFN_DIR_SERVER;
+		} else {
+			k1->port = p->icmp_type;
+		}
+		return false;
+	}
+	}
+}
+
+static bool prefix_match(const __u8 *a, const __u8 *b, unsigned int bits)
+{
+	unsigned int full = bits / 8, rest = bits % 8;
+
+	if (memcmp(a, b, full))
+		return false;
+	if (!rest)
+		return true;
+	return !((a[full] ^ b[full]) & (0xff00 >> rest));
+}
+
+static bool rule_match(const struct mdl *m, const struct ifn_flow_key *k)
+{
+	unsigned int i;
+
+	/* READING: rules name IP protocols; an ethertype is only exact. */
+	if (k->family == IFN_FAMILY_L2)
+		return false;
+	for (i = 0; i < MDL_MAX_RULES; i++) {
+		const struct mdl_rule *r = &m->rules[i];
+
+		if (!r->used || memcmp(r->mac, k->mac, 6) || r->dir != k->dir ||
+		    r->proto != k->proto || (!r->any_port && r->port != k->port))
+			continue;
+		if (prefix_match(r->peer, k->peer, r->plen))
+			return true;
+	}
+	return false;
+}
+
+static bool in_fingerprint(const struct mdl *m, const struct ifn_flow_key *k)
+{
+	return htab_get(&m->flows, k) || rule_match(m, k);
+}
+
+/* MODES: scan detection */
+
+static void scan(struct mdl *m, struct mdl_device *d, const struct ifn_flow_key *k, __u64 now,
+		 mdl_scan_oracle oracle, void *octx, struct mdl_result *r)
+{
+	struct scan_key sk;
+	__u32 before, after = 0;
+	bool fresh, have;
+	struct ifn_event *e;
+
+	if (now - d->scan_window_ns >= m->cfg.scan_window_ns) {
+		d->scan_window_ns = now;
+		d->scan_count = 0;
+		d->scan_exact = 0;
+		d->scan_gen++;
+	}
+	memset(&sk, 0, sizeof(sk));
+	sk.gen = d->scan_gen;
+	sk.flow = *k;
+	fresh = !htab_get(&m->scan_seen, &sk);
+	if (fresh) {
+		htab_put(&m->scan_seen, &sk, NULL);
+		d->scan_exact++;
+	}
+	before = d->scan_count;
+	have = oracle && oracle(octx, d->mac, &after);
+	if (!have) {
+		/* No oracle: a sketch without collisions. */
+		after = before + fresh;
+	} else if (!fresh && after != before) {
+		snprintf(r->oracle_error, sizeof(r->oracle_error),
+			 "a flow seen in this window moved the scan count from %u to %u", before,
+			 after);
+		after = before;
+	} else if (fresh && after != before + 1 && !(after == before && before > 0)) {
+		snprintf(r->oracle_error, sizeof(r->oracle_error),
+			 "a new flow moved the scan count from %u to %u (expected %u, or %u on a "
+			 "sketch collision)",
+			 before, after, before + 1, before);
+		after = before + 1;
+	}
+	if (fresh) {
+		m->scan_new_flows++;
+		/* Chance that the new flow's bit was set already. */
+		m->scan_collisions_expected += before / 512.0;
+		if (after == before)
+			m->scan_collisions++;
+	}
+	d->scan_count = after;
+	/* SETTINGS: more than scan-threshold flows; SCAN once, on crossing. */
+	if (before <= m->cfg.scan_threshold && after > m->cfg.scan_threshold) {
+		e = emit(m, d, d->mac, IFN_EV_SCAN, now, r);
+		if (e) {
+			e->value = after;
+			e->flow = *k;
+		}
+		if (d->mode == IFN_MODE_ENFORCE && (m->cfg.flags & IFN_CFG_F_AUTO_QUARANTINE)) {
+			d->mode = IFN_MODE_QUARANTINE;
+			d->mode_until_ns = 0;
+			e = emit(m, d, d->mac, IFN_EV_AUTO_QUARANTINE, now, r);
+			if (e) {
+				e->value = after;
+				e->flow = *k;
+			}
+		}
+	}
+}
+
+/* RATE LIMITS */
+
+static __u64 refill(__u64 tokens, __u64 elapsed, __u64 rate, __u64 burst)
+{
+	unsigned __int128 t = (unsigned __int128)elapsed * rate + tokens;
+	unsigned __int128 cap = (unsigned __int128)burst * NS_PER_S;
+
+	return (__u64)(t > cap ? cap : t);
+}
+
+/* Returns true if the frame is over the rate. */
+static bool police(struct mdl_device *d, size_t len, __u64 now)
+{
+	__u64 elapsed = now > d->tokens_ns ? now - d->tokens_ns : 0;
+	__u64 need_b = (__u64)len * NS_PER_S;
+
+	if (!(d->flags & IFN_DEV_F_RATE_LIMIT))
+		return false;
+	if (d->rate_pps)
+		d->tokens_pkts = refill(d->tokens_pkts, elapsed, d->rate_pps, d->burst_pkts);
+	if (d->rate_bps)
+		d->tokens_bytes = refill(d->tokens_bytes, elapsed, d->rate_bps, d->burst_bytes);
+	d->tokens_ns = now;
+	if ((d->rate_pps && d->tokens_pkts < NS_PER_S) ||
+	    (d->rate_bps && d->tokens_bytes < need_b))
+		return true;
+	if (d->rate_pps)
+		d->tokens_pkts -= NS_PER_S;
+	if (d->rate_bps)
+		d->tokens_bytes -= need_b;
+	return false;
+}
+
+/* The whole datapath, DATAPATH 1-10 */
+
+static void frag_key(struct ifn_frag_key *fk, const struct mdl_pkt *p)
+{
+	memset(fk, 0, sizeof(*fk));
+	memcpy(fk->src, p->saddr, 16);
+	memcpy(fk->dst, p->daddr, 16);
+	fk->id = p->frag_id;
+	fk->proto = p->proto;
+	fk->family = p->ipv4 ? IFN_FAMILY_IPV4 : IFN_FAMILY_IPV6;
+}
+
+static void learn(struct mdl *m, struct mdl_device *d, const struct ifn_flow_key *k, __u64 now,
+		  struct mdl_result *r)
+{
+	__u8 origin = IFN_ORIGIN_LEARNED;
+	struct ifn_event *e;
+
+	if (htab_count(&m->flows) >= m->max_flows) {
+		m->g.flows_full++;
+		return;
+	}
+	htab_put(&m->flows, k, &origin);
+	d->flow_count++;
+	r->learned = true;
+	r->learned_key = *k;
+	/* MODES, learn: it ends early when the fingerprint reaches the cap. */
+	if (d->flow_count >= m->cfg.fingerprint_cap) {
+		d->mode = IFN_MODE_ENFORCE;
+		d->mode_until_ns = 0;
+		d->flags |= IFN_DEV_F_LEARN_CAPPED;
+		e = emit(m, d, d->mac, IFN_EV_FINGERPRINT_CAP, now, r);
+		if (e) {
+			e->value = d->flow_count;
+			e->flow = *k;
+		}
+	}
+}
+
+void mdl_step(struct mdl *m, const __u8 *f, size_t len, __u64 now, mdl_scan_oracle oracle,
+	      void *octx, struct mdl_result *r)
+{
+	struct ifn_flow_key k1, k2;
+	struct mdl_device *d;
+	struct ifn_event *e;
+	struct mdl_pkt p;
+	bool violation = false, alt;
+	__u8 reason = IFN_REASON_NOT_IN_FINGERPRINT;
+
+	memset(r, 0, sizeof(*r));
+	mdl_parse(f, len, &p);
+	m->g.frames++;
+	m->g.bytes += len;
+
+	if (p.reason == IFN_REASON_ETH_TRUNC || p.reason == IFN_REASON_BAD_SRC_MAC) {
+		finish(m, NULL, &p, len, now, IFN_VERDICT_DROP, p.reason, r);
+		return;
+	}
+
+	/* 3. The device. */
+	d = mdl_device(m, p.src_mac);
+	if (!d) {
+		const struct mdl_iface *ifc = &m->lo;
+		__u8 mode = ifc->present ? ifc->default_mode : m->cfg.default_mode;
+		__u64 learn_ns = ifc->present ? ifc->learn_ns : m->cfg.learn_ns;
+
+		if (m->ndev >= m->max_devices) {
+			m->g.table_full++;
+			/* One TABLE_FULL a second at most. */
+			if (!m->g.table_full_event_ns ||
+			    now - m->g.table_full_event_ns >= NS_PER_S) {
+				m->g.table_full_event_ns = now;
+				emit(m, NULL, p.src_mac, IFN_EV_TABLE_FULL, now, r);
+			}
+			finish(m, NULL, &p, len, now,
+			       m->cfg.unknown_verdict == IFN_VERDICT_PASS ? IFN_VERDICT_PASS :
+									    IFN_VERDICT_DROP,
+			       IFN_REASON_TABLE_FULL, r);
+			return;
+		}
+		d = dev_create(m, p.src_mac);
+		d->ifindex = 1;
+		d->mode = mode;
+		d->mode_after = IFN_MODE_ENFORCE;
+		if (mode == IFN_MODE_LEARN && learn_ns)
+			d->mode_until_ns = now + learn_ns;
+		d->created_ns = now;
+		d->scan_window_ns = now;
+		m->g.new_devices++;
+		emit(m, d, d->mac, IFN_EV_NEW_DEVICE, now, r);
+	}
+
+	/* 4. A deadline that has passed. */
+	if (d->mode_until_ns && now >= d->mode_until_ns) {
+		bool was_learning = d->mode == IFN_MODE_LEARN;
+
+		d->mode = d->mode_after;
+		d->mode_until_ns = 0;
+		if (was_learning) {
+			e = emit(m, d, d->mac, IFN_EV_LEARNING_DONE, now, r);
+			if (e)
+				e->value = d->flow_count;
+		}
+	}
+
+	/* 5. */
+	if (d->mode == IFN_MODE_TRUST) {
+		finish(m, d, &p, len, now, IFN_VERDICT_PASS, IFN_REASON_NONE, r);
+		return;
+	}
+	if (p.reason) {
+		finish(m, d, &p, len, now, IFN_VERDICT_DROP, p.reason, r);
+		return;
+	}
+
+	/* 6, 7, 8 */
+	check_addr(m, d, &p, now, r);
+	if (baseline(&p)) {
+		finish(m, d, &p, len, now, IFN_VERDICT_PASS, IFN_REASON_NONE, r);
+		return;
+	}
+	if (d->mode == IFN_MODE_QUARANTINE) {
+		finish(m, d, &p, len, now, IFN_VERDICT_DROP, IFN_REASON_QUARANTINE, r);
+		return;
+	}
+
+	/* 9. The fingerprint. */
+	alt = frame_keys(&p, &k1, &k2);
+	if (p.later_frag) {
+		struct ifn_frag_key fk;
+		const __u8 *owner;
+
+		frag_key(&fk, &p);
+		owner = htab_get(&m->frags, &fk);
+		/* READING: the first fragment passed for this device. */
+		if (!(owner && !memcmp(owner, d->mac, 6)) && d->mode != IFN_MODE_LEARN) {
+			violation = true;
+			reason = IFN_REASON_FRAGMENT;
+		}
+	} else if (!in_fingerprint(m, &k1) && !(alt && in_fingerprint(m, &k2))) {
+		if (d->mode == IFN_MODE_LEARN)
+			learn(m, d, &k1, now, r);
+		else
+			violation = true;
+	}
+	if (violation) {
+		__u8 mode = d->mode;
+
+		e = emit(m, d, d->mac, IFN_EV_VIOLATION, now, r);
+		if (e)
+			e->flow = k1;
+		scan(m, d, &k1, now, oracle, octx, r);
+		finish(m, d, &p, len, now,
+		       mode == IFN_MODE_MONITOR ? IFN_VERDICT_ALERT : IFN_VERDICT_DROP, reason, r);
+		return;
+	}
+	if (p.first_frag) {
+		struct ifn_frag_key fk;
+
+		frag_key(&fk, &p);
+		htab_put(&m->frags, &fk, d->mac);
+	}
+
+	/* 10. */
+	if (police(d, len, now)) {
+		e = emit(m, d, d->mac, IFN_EV_RATE_EXCEEDED, now, r);
+		if (e)
+			e->flow = k1;
+		finish(m, d, &p, len, now,
+		       d->mode == IFN_MODE_MONITOR ? IFN_VERDICT_ALERT : IFN_VERDICT_DROP,
+		       IFN_REASON_RATE_LIMIT, r);
+		return;
+	}
+	finish(m, d, &p, len, now, IFN_VERDICT_PASS, IFN_REASON_NONE, r);
+}
+
+/* Operator actions */
+
+void mdl_op_mode(struct mdl *m, const __u8 mac[6], __u8 mode, __u64 for_ns, __u64 now)
+{
+	struct mdl_device *d = mdl_device(m, mac);
+	__u8 cur;
+
+	if (!d)
+		return;
+	/* The mode the device is in now, deadline included. */
+	cur = d->mode_until_ns && now >= d->mode_until_ns ? d->mode_after : d->mode;
+	if (mode == IFN_MODE_LEARN) {
+		d->flags &= ~IFN_DEV_F_LEARN_CAPPED;
+		if (!for_ns)
+			for_ns = m->lo.present ? m->lo.learn_ns : m->cfg.learn_ns;
+		d->mode_after = IFN_MODE_ENFORCE;
+	} else if (for_ns) {
+		/* COMMANDS: back to the current mode; a learning device enforces. */
+		d->mode_after = cur == IFN_MODE_LEARN ? IFN_MODE_ENFORCE : cur;
+	}
+	d->mode = mode;
+	d->mode_until_ns = for_ns ? now + for_ns : 0;
+	/* devices.h: a released device starts afresh. */
+	d->scan_count = 0;
+	d->scan_exact = 0;
+	d->scan_gen++;
+	d->scan_window_ns = now;
+}
+
+void mdl_op_rate(struct mdl *m, const __u8 mac[6], __u64 pps, __u64 bps, __u64 burst_pkts,
+		 __u64 burst_bytes)
+{
+	struct mdl_device *d = mdl_device(m, mac);
+
+	if (!d)
+		return;
+	d->rate_pps = pps;
+	d->rate_bps = bps;
+	/* RATE LIMITS: the burst defaults to one second's worth; a new
+	 * bucket is full. */
+	d->burst_pkts = pps ? (burst_pkts ? burst_pkts : pps) : 0;
+	d->burst_bytes = bps ? (burst_bytes ? burst_bytes : bps) : 0;
+	d->tokens_pkts = d->burst_pkts * NS_PER_S;
+	d->tokens_bytes = d->burst_bytes * NS_PER_S;
+	d->tokens_ns = 0;
+	if (pps || bps)
+		d->flags |= IFN_DEV_F_RATE_LIMIT;
+	else
+		d->flags &= ~IFN_DEV_F_RATE_LIMIT;
+}
+
+void mdl_rule_flow_key(const struct mdl_rule *r, bool l2, struct ifn_flow_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->mac, r->mac, 6);
+	if (l2) {
+		k->family = IFN_FAMILY_L2;
+		k->port = r->port;
+		return;
+	}
+	k->family = is_v4(r->peer) ? IFN_FAMILY_IPV4 : IFN_FAMILY_IPV6;
+	k->proto = r->proto;
+	k->port = r->port;
+	k->dir = r->dir;
+	memcpy(k->peer, r->peer, 16);
+}
+
+static bool rule_same(const struct mdl_rule *a, const struct mdl_rule *b)
+{
+	return a->any_port == b->any_port && !memcmp(a->mac, b->mac, 6) && a->dir == b->dir &&
+	       a->proto == b->proto && (a->any_port || a->port == b->port) &&
+	       a->plen == b->plen && prefix_match(a->peer, b->peer, a->plen);
+}
+
+static void update_rule_flags(struct mdl *m, const __u8 mac[6])
+{
+	struct mdl_device *d = mdl_device(m, mac);
+	unsigned int i;
+	__u8 flags = 0;
+
+	if (!d)
+		return;
+	for (i = 0; i < MDL_MAX_RULES; i++)
+		if (m->rules[i].used && !memcmp(m->rules[i].mac, mac, 6))
+			flags |= m->rules[i].any_port ? IFN_DEV_F_ANY_RULES : IFN_DEV_F_PORT_RULES;
+	d->flags = (d->flags & ~(IFN_DEV_F_ANY_RULES | IFN_DEV_F_PORT_RULES)) | flags;
+}
+
+int mdl_op_rule_add(struct mdl *m, const struct mdl_rule *r, bool l2)
+{
+	struct mdl_device *d = mdl_device(m, r->mac);
+	unsigned int i, free_i = MDL_MAX_RULES;
+
+	if (!d)
+		return -1;
+	if (l2 || (!r->any_port && r->plen == 128)) {
+		struct ifn_flow_key k;
+		__u8 origin = IFN_ORIGIN_MANUAL;
+
+		mdl_rule_flow_key(r, l2, &k);
+		if (!htab_get(&m->flows, &k)) {
+			if (htab_count(&m->flows) >= m->max_flows)
+				return -1;
+			d->flow_count++;
+		}
+		htab_put(&m->flows, &k, &origin);
+		return 0;
+	}
+	for (i = 0; i < MDL_MAX_RULES; i++) {
+		if (m->rules[i].used && rule_same(&m->rules[i], r))
+			return 0;
+		if (!m->rules[i].used && free_i == MDL_MAX_RULES)
+			free_i = i;
+	}
+	if (free_i == MDL_MAX_RULES)
+		return -1;
+	m->rules[free_i] = *r;
+	m->rules[free_i].used = true;
+	update_rule_flags(m, r->mac);
+	return 0;
+}
+
+int mdl_op_rule_del(struct mdl *m, const struct mdl_rule *r, bool l2)
+{
+	unsigned int i;
+
+	if (l2 || (!r->any_port && r->plen == 128)) {
+		struct ifn_flow_key k;
+		struct mdl_device *d = mdl_device(m, r->mac);
+
+		mdl_rule_flow_key(r, l2, &k);
+		if (!htab_del(&m->flows, &k))
+			return -1;
+		if (d && d->flow_count)
+			d->flow_count--;
+		return 0;
+	}
+	for (i = 0; i < MDL_MAX_RULES; i++) {
+		if (m->rules[i].used && rule_same(&m->rules[i], r)) {
+			m->rules[i].used = false;
+			update_rule_flags(m, r->mac);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void mdl_op_forget(struct mdl *m, const __u8 mac[6])
+{
+	struct mdl_device *d = mdl_device(m, mac);
+	const void *k;
+	size_t it = 0;
+	unsigned int i;
+	__u8 v4[16];
+
+	if (!d)
+		return;
+	for (i = 0; i < MDL_MAX_RULES; i++)
+		if (m->rules[i].used && !memcmp(m->rules[i].mac, mac, 6))
+			m->rules[i].used = false;
+	while (htab_next(&m->flows, &it, &k, NULL)) {
+		if (!memcmp(((const struct ifn_flow_key *)k)->mac, mac, 6)) {
+			htab_del(&m->flows, k);
+			/* Deleting leaves a tombstone: the walk may go on. */
+		}
+	}
+	if (!all_zero(d->ipv4, 4)) {
+		mapped(v4, d->ipv4);
+		release(m, v4, mac);
+	}
+	if (!all_zero(d->ipv6, 16))
+		release(m, d->ipv6, mac);
+	if (!all_zero(d->ipv6_ll, 16))
+		release(m, d->ipv6_ll, mac);
+	htab_del(&m->dev_index, mac);
+	memset(d, 0, sizeof(*d));
+	m->ndev--;
+}
