@@ -302,6 +302,17 @@ static __always_inline __u32 ifn_flow_hash(const struct ifn_flow_key *k)
 		h *= 0x9e3779b1;
 		h ^= h >> 15;
 	}
+	/*
+	 * A multiply carries a bit only upwards, so without this final mix
+	 * the top byte of the last word (the last octet of an IPv4 peer)
+	 * never reached the low bits the sketch keeps, and a sweep of a /24
+	 * counted as one flow. murmur3's finaliser spreads every input bit.
+	 */
+	h ^= h >> 16;
+	h *= 0x85ebca6b;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35;
+	h ^= h >> 16;
 	return h;
 }
 
