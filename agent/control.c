@@ -170,12 +170,17 @@ int ifn_cmd_mode(const struct ifn_cmd *c, int argc, char **argv)
 
 static int rule_error(int err, const struct ifn_maps *m, const struct ifn_rule *r)
 {
-	if (err == -E2BIG || err == -ENOMEM) {
-		ifn_err("fingerprint table full (%s: %u entries); forget unused devices or raise "
-			"--max-%s",
-			ifn_rule_kind(r) == IFN_RULE_EXACT ? IFN_MAP_FLOWS : "rule tries",
-			ifn_rule_kind(r) == IFN_RULE_EXACT ? m->max_flows : m->max_rules,
-			ifn_rule_kind(r) == IFN_RULE_EXACT ? "flows" : "rules");
+	/* A full hash says E2BIG, a full trie ENOSPC. */
+	if (err == -E2BIG || err == -ENOMEM || err == -ENOSPC) {
+		enum ifn_rule_kind k = ifn_rule_kind(r);
+
+		ifn_err("fingerprint table full (%s holds %u entries): forget unused rules or "
+			"devices (the size is set by the first attach, --max-%s)",
+			k == IFN_RULE_EXACT	  ? IFN_MAP_FLOWS :
+			k == IFN_RULE_PORT_PREFIX ? IFN_MAP_RULES_PORT :
+						    IFN_MAP_RULES_ANY,
+			k == IFN_RULE_EXACT ? m->max_flows : m->max_rules,
+			k == IFN_RULE_EXACT ? "flows" : "rules");
 	} else {
 		ifn_err("cannot change the fingerprint: %s", ifn_strerror(err));
 	}

@@ -129,6 +129,95 @@ check_eq() { # description expected actual
 	fi
 }
 
+# check_error DESC REGEX COMMAND...: the command must fail with exactly one
+# line on stderr, matching REGEX (grep -E), the way every iotfence error is.
+check_error() {
+	local desc=$1 re=$2 rc lines
+	shift 2
+	IT_CHECKS=$((IT_CHECKS + 1))
+	"$@" >/tmp/ifn-it-out.$$ 2>/tmp/ifn-it-err.$$
+	rc=$?
+	lines=$(wc -l </tmp/ifn-it-err.$$)
+	if [ $rc -ne 0 ] && [ "$lines" -eq 1 ] && grep -Eq -- "$re" /tmp/ifn-it-err.$$; then
+		echo "  ok   $desc (exit $rc): $(cat /tmp/ifn-it-err.$$)"
+	else
+		IT_FAILS=$((IT_FAILS + 1))
+		echo "  FAIL $desc: exit $rc, $lines line(s) on stderr, expected one matching '$re'"
+		sed 's/^/       | /' /tmp/ifn-it-err.$$ /tmp/ifn-it-out.$$ | tail -20
+	fi
+	rm -f /tmp/ifn-it-out.$$ /tmp/ifn-it-err.$$
+}
+
+# it_wait SECONDS COMMAND...: poll (every 0.1 s) until the command succeeds.
+it_wait() {
+	local tries=$(($1 * 10))
+	shift
+	while [ $tries -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+	return 1
+}
+
+# it_ns_quiet NAME: a namespace whose interfaces send nothing by themselves
+# (no IPv6: no DAD, router solicitations or MLD reports), so that counters
+# and maps change only with the traffic a test makes. Call before it_link.
+it_ns_quiet() {
+	it_ns "$1"
+	in_ns "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+}
+
+# it_lab [NDEV]: a gateway namespace "gw" routing between NDEV (default 2)
+# device namespaces dev1..devN and a server namespace "srv", with no route
+# out of the lab and no IPv6 (quiet counters):
+#   devK eth0 10.91.K.2/24 -- gw lanK 10.91.K.1/24     (default route via gw)
+#   srv  eth0 10.91.9.2/24 -- gw wan  10.91.9.1/24     (10.91.0.0/16 via gw)
+# iotfence is not attached: tests do that on gw's lanK.
+IT_SRV=10.91.9.2
+it_lab() {
+	local n=${1:-2} k
+	it_ns_quiet gw
+	it_ns_quiet srv
+	it_link gw wan 10.91.9.1/24 srv eth0 $IT_SRV/24
+	in_ns srv ip route add 10.91.0.0/16 via 10.91.9.1
+	for k in $(seq 1 "$n"); do
+		it_ns_quiet "dev$k"
+		it_link gw "lan$k" "10.91.$k.1/24" "dev$k" eth0 "10.91.$k.2/24"
+		in_ns "dev$k" ip route add default via "10.91.$k.1"
+	done
+	in_ns gw sysctl -qw net.ipv4.ip_forward=1
+}
+
+# it_maps_dump FILE: every pinned map a command could change, as bpftool
+# prints it, to compare before and after a command that must change nothing.
+it_maps_dump() {
+	local m
+	for m in ifn_devices ifn_dev_stats ifn_flows ifn_rules_port ifn_rules_any \
+		ifn_ip_owners ifn_ifaces ifn_config ifn_stats; do
+		echo "== $m"
+		bpftool map dump pinned "$IOTFENCE_PIN_DIR/$m" 2>&1
+	done >"$1"
+	# The free slot queue cannot be dumped; its fill level is what matters.
+	echo "== links" >>"$1"
+	ls "$IOTFENCE_PIN_DIR" "$IOTFENCE_PIN_DIR/links" >>"$1" 2>&1
+}
+
+# check_maps_same DESC BEFORE: the pinned maps are as it_maps_dump saw them.
+check_maps_same() {
+	local now=/tmp/ifn-it-maps.$$
+	it_maps_dump "$now"
+	IT_CHECKS=$((IT_CHECKS + 1))
+	if cmp -s "$2" "$now"; then
+		echo "  ok   $1"
+	else
+		IT_FAILS=$((IT_FAILS + 1))
+		echo "  FAIL $1: the pinned maps changed"
+		diff "$2" "$now" | head -20 | sed 's/^/       | /'
+	fi
+	rm -f "$now"
+}
+
 it_teardown() {
 	local p n
 	for p in "${IT_PIDS[@]}"; do
