@@ -38,15 +38,16 @@
 #                "camera plug thermostat hub"
 #   LAB_TTL      seconds the traffic loops and servers live at most (1800)
 #   LAB_PERIOD   seconds between two cycles of a device's exchanges (2)
-#   LAB_PIN_DIR  iotfence pin directory (default /sys/fs/bpf/iotfence-lab-ID:
-#                the lab never touches a real gateway's state unless told)
+#   LAB_PIN_DIR  iotfence pin directory (default /sys/fs/bpf/iotfence-lab-ID).
+#                It must be empty or absent at `up`, and `down` removes it: the
+#                lab never touches a gateway's existing state.
 #   IFN_BIN      the iotfence binary (default: BUILD/iotfence, BUILD=build)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 LABDIR="$HERE/lab"
-# shellcheck source=scripts/lab/addrs.sh
+# shellcheck source=scripts/lab/addrs.sh disable=SC1091
 . "$LABDIR/addrs.sh"
 
 LAB_ID=${LAB_ID:-lab}
@@ -151,7 +152,6 @@ cmd_up() {
 	cat >"$RUN/env" <<-EOF
 		LAB_DEVICES_LIST="${names[*]}"
 		LAB_PIN_DIR="$pin"
-		LAB_PIN_OWN=$([ -z "${LAB_PIN_DIR:-}" ] && echo 1 || echo 0)
 		LAB_STATE_DIR="$RUN/state"
 		LAB_TTL_S=$ttl
 		LAB_PERIOD_S=$period
@@ -251,13 +251,10 @@ cmd_down() {
 	if load_env; then
 		had=1
 		# Detach iotfence before the gateway's ports disappear, so that no
-		# pinned link outlives its interface.
+		# pinned link outlives its interface. The pin directory is the
+		# lab's own (`up` refuses one that holds state): purge it.
 		if [ -d "$LAB_PIN_DIR" ] && [ -x "$IFN" ] && [ -e "/run/netns/$(ns gw)" ]; then
-			if [ "${LAB_PIN_OWN:-0}" = 1 ]; then
-				ifn_gw detach --all --purge >/dev/null 2>&1 || true
-			else
-				ifn_gw detach --all >/dev/null 2>&1 || true
-			fi
+			ifn_gw detach --all --purge >/dev/null 2>&1 || true
 		fi
 		for n in "$RUN"/counters/*; do
 			[ -e "$n" ] && touch "$n.stop"
@@ -283,8 +280,8 @@ cmd_down() {
 		had=1
 		ip netns del "$n" 2>/dev/null || true
 	done
-	if [ "$had" = 1 ] && [ "${LAB_PIN_OWN:-0}" = 1 ] && [ -d "${LAB_PIN_DIR:-}" ]; then
-		# Only the lab's own pin directory, and only if detach left it.
+	if [ "$had" = 1 ] && [ -d "${LAB_PIN_DIR:-}" ]; then
+		# What detach left (no binary, or it failed): the lab's pins only.
 		rm -rf "$LAB_PIN_DIR"
 	fi
 	wait 2>/dev/null || true
@@ -377,10 +374,10 @@ cmd_counters() {
 			f="$RUN/counters/$d"
 			[ -s "$f" ] || continue
 			awk -v dev="$d" '$1 == "cycles" {c = $2} $1 == "updated" {u = $2}
-				NF == 6 {printf "%s{\"service\":\"%s\",\"kind\":\"%s\",\"what\":\"%s\",\"peer\":\"%s\",\"ok\":%d,\"failed\":%d}",
-					(n++ ? "," : ""), $1, $2, $3, $4, $5, $6}
-				END {printf "\n{\"device\":\"%s\",\"cycles\":%d,\"updated\":%d}\n", dev, c, u}' "$f" |
-				jq -s '.[1] + {services: [.[0]] | flatten}' 2>/dev/null ||
+				NF == 6 {printf "{\"service\":\"%s\",\"kind\":\"%s\",\"proto\":\"%s\",\"peer\":\"%s\",\"ok\":%d,\"failed\":%d}\n",
+					$1, $2, $3, $4, $5, $6}
+				END {printf "{\"device\":\"%s\",\"cycles\":%d,\"updated\":%d}\n", dev, c, u}' "$f" |
+				jq -s '.[-1] + {services: .[:-1]}' ||
 				die "cannot read $f"
 		done | jq -s '.'
 		return
