@@ -10,4 +10,3 @@ static int pending(const struct ifn_cmd *c)
 }
 
 int ifn_cmd_policy(const struct ifn_cmd *c, int argc, char **argv) { (void)argc; (void)argv; return pending(c); }
-int ifn_cmd_replay(const struct ifn_cmd *c, int argc, char **argv) { (void)argc; (void)argv; return pending(c); }
