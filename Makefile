@@ -129,8 +129,27 @@ man: all
 demo:
 	scripts/demo.sh
 
-bench: all
+bench: all $(BUILD)/bench/ifn-bench
 	scripts/bench.sh $(BUILD)
+
+# The benchmark driver and its own BPF programs (bench/), in $(BUILD)/bench/.
+BENCH_BPF_SRCS := $(wildcard bench/*.bpf.c)
+BENCH_OBJS := $(patsubst bench/%.bpf.c,$(BUILD)/bench/%.bpf.o,$(BENCH_BPF_SRCS))
+BENCH_SKELS := $(patsubst bench/%.bpf.c,$(BUILD)/bench/%.skel.h,$(BENCH_BPF_SRCS))
+BENCH_SRCS := $(filter-out %.bpf.c,$(wildcard bench/*.c))
+.SECONDARY: $(BENCH_OBJS) $(BENCH_SKELS)
+
+$(BUILD)/bench:
+	@mkdir -p $@
+
+$(BUILD)/bench/%.bpf.o: bench/%.bpf.c $(wildcard bench/*.h) $(BPF_HDRS) | check-tools $(BUILD)/bench
+	$(CLANG) $(BPF_CFLAGS) -Ibench -c $< -o $@
+
+$(BUILD)/bench/%.skel.h: $(BUILD)/bench/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name bench_$(notdir $*) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/bench/ifn-bench: $(BENCH_SRCS) $(wildcard bench/*.h) $(BENCH_SKELS) $(LIB_OBJS) $(SKELS)
+	$(CC) $(AGENT_CFLAGS) -Ibench -I$(BUILD)/bench -o $@ $(BENCH_SRCS) $(LIB_OBJS) $(AGENT_LIBS)
 
 install: all
 	install -D -m 0755 $(BUILD)/iotfence $(DESTDIR)$(PREFIX)/sbin/iotfence
