@@ -32,8 +32,8 @@ int ifn_device_put(const struct ifn_maps *m, const __u8 mac[6], const struct ifn
 	return bpf_map_update_elem(m->devices, &k, dev, BPF_EXIST) ? -errno : 0;
 }
 
-int ifn_device_update_fields(const struct ifn_maps *m, const __u8 mac[6],
-			     enum ifn_dev_field_op op, __u32 arg)
+int ifn_device_update_fields(const struct ifn_maps *m, const __u8 mac[6], enum ifn_dev_field_op op,
+			     __u32 arg)
 {
 	struct ifn_device d;
 	int err = ifn_device_get(m, mac, &d);
@@ -80,7 +80,8 @@ static void stats_sum(const void *percpu, int ncpus, struct ifn_dev_stats *sum)
 		for (i = 0; i < IFN_REASON_MAX; i++)
 			sum->reason[i] += s->reason[i];
 		sum->events_suppressed += s->events_suppressed;
-		if (s->first_seen_ns && (!sum->first_seen_ns || s->first_seen_ns < sum->first_seen_ns))
+		if (s->first_seen_ns &&
+		    (!sum->first_seen_ns || s->first_seen_ns < sum->first_seen_ns))
 			sum->first_seen_ns = s->first_seen_ns;
 		if (s->last_seen_ns > sum->last_seen_ns)
 			sum->last_seen_ns = s->last_seen_ns;
@@ -114,10 +115,18 @@ static void effective_mode(struct ifn_device *d, __u64 now)
 	}
 }
 
-static int view_cmp(const void *a, const void *b)
+/* MAC order, sorted on a small key rather than on 500-byte views. */
+struct mac_order {
+	__u64 mac; /* big-endian value of the MAC: sorts like memcmp */
+	__u32 idx;
+	__u32 pad;
+};
+
+static int order_cmp(const void *a, const void *b)
 {
-	return memcmp(((const struct ifn_dev_view *)a)->mac, ((const struct ifn_dev_view *)b)->mac,
-		      6);
+	__u64 x = ((const struct mac_order *)a)->mac, y = ((const struct mac_order *)b)->mac;
+
+	return x < y ? -1 : x > y;
 }
 
 /* Stats of slots [0, nslots) in one batch call per chunk. */
@@ -155,6 +164,7 @@ fail:
 int ifn_devices_read(const struct ifn_maps *m, struct ifn_dev_view **out, size_t *n)
 {
 	struct ifn_dev_view *views;
+	struct mac_order *order;
 	void *keys, *vals;
 	__u64 now = ifn_now_mono();
 	char *stats;
@@ -168,20 +178,33 @@ int ifn_devices_read(const struct ifn_maps *m, struct ifn_dev_view **out, size_t
 	if (cnt < 0)
 		return cnt;
 	views = calloc(cnt ? cnt : 1, sizeof(*views));
-	if (!views) {
+	order = calloc(cnt ? cnt : 1, sizeof(*order));
+	if (!views || !order) {
+		free(views);
+		free(order);
 		free(keys);
 		free(vals);
 		return -ENOMEM;
 	}
 	for (i = 0; i < cnt; i++) {
-		const struct ifn_device *d = (struct ifn_device *)vals + i;
+		const __u8 *mac = ((struct ifn_mac_key *)keys)[i].mac;
+		int b;
 
-		memcpy(views[i].mac, ((struct ifn_mac_key *)keys)[i].mac, 6);
+		for (b = 0; b < 6; b++)
+			order[i].mac = order[i].mac << 8 | mac[b];
+		order[i].idx = i;
+	}
+	qsort(order, cnt, sizeof(*order), order_cmp);
+	for (i = 0; i < cnt; i++) {
+		const struct ifn_device *d = (struct ifn_device *)vals + order[i].idx;
+
+		memcpy(views[i].mac, ((struct ifn_mac_key *)keys)[order[i].idx].mac, 6);
 		views[i].dev = *d;
 		effective_mode(&views[i].dev, now);
 		if (d->slot >= maxslot)
 			maxslot = d->slot + 1;
 	}
+	free(order);
 	free(keys);
 	free(vals);
 
@@ -200,7 +223,6 @@ int ifn_devices_read(const struct ifn_maps *m, struct ifn_dev_view **out, size_t
 				  m->ncpus, &views[i].st);
 	}
 	free(stats);
-	qsort(views, cnt, sizeof(*views), view_cmp);
 	*out = views;
 	*n = cnt;
 	return 0;
@@ -293,8 +315,7 @@ int ifn_device_forget(const struct ifn_maps *m, const __u8 mac[6])
 	return err;
 }
 
-void ifn_device_apply_mode(struct ifn_device *d, __u8 mode, __u64 for_ns, __u64 learn_ns,
-			   __u64 now)
+void ifn_device_apply_mode(struct ifn_device *d, __u8 mode, __u64 for_ns, __u64 learn_ns, __u64 now)
 {
 	__u8 prev = d->mode;
 

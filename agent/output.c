@@ -63,21 +63,31 @@ size_t ifn_text_width(const char *s)
 static void put_string(FILE *f, const char *s)
 {
 	putc_unlocked('"', f);
-	for (; *s; s++) {
+	while (*s) {
 		unsigned char c = *s;
 		size_t n;
 
+		/* Most text needs no escape: write it in runs. */
+		for (n = 0; s[n] && (unsigned char)s[n] >= 0x20 && (unsigned char)s[n] < 0x80 &&
+			    s[n] != '"' && s[n] != '\\';
+		     n++)
+			;
+		if (n) {
+			fwrite_unlocked(s, 1, n, f);
+			s += n;
+			continue;
+		}
 		if (c >= 0x80) {
 			n = utf8_len((const unsigned char *)s);
 			if (n) {
 				fwrite_unlocked(s, 1, n, f);
-				s += n - 1;
+				s += n;
 			} else {
 				fputs_unlocked("\\ufffd", f);
+				s++;
 			}
 			continue;
 		}
-
 		switch (c) {
 		case '"':
 			fputs_unlocked("\\\"", f);
@@ -95,11 +105,9 @@ static void put_string(FILE *f, const char *s)
 			fputs_unlocked("\\t", f);
 			break;
 		default:
-			if (c < 0x20)
-				fprintf(f, "\\u%04x", c);
-			else
-				putc_unlocked(c, f);
+			fprintf(f, "\\u%04x", c);
 		}
+		s++;
 	}
 	putc_unlocked('"', f);
 }
