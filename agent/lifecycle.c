@@ -591,8 +591,10 @@ int ifn_cmd_detach(const struct ifn_cmd *c, int argc, char **argv)
 	lock = ifn_lock(false);
 	if (lock < 0) {
 		if (lock == -ENOENT) {
-			if (all)
+			if (all) {
+				printf("nothing attached (nothing pinned at %s)\n", ifn_pin_dir());
 				return IFN_EXIT_OK;
+			}
 			ifn_err("%s: not attached (nothing pinned at %s)", argv[optind],
 				ifn_pin_dir());
 			return IFN_EXIT_FAIL;
@@ -603,10 +605,16 @@ int ifn_cmd_detach(const struct ifn_cmd *c, int argc, char **argv)
 	have_maps = !ifn_maps_try_open_pinned(&m);
 	if (all) {
 		err = ifn_attached_list(&names, &n);
+		if (err)
+			ifn_err("cannot list the attached interfaces: %s", ifn_strerror(err));
+		else if (!n && !purge)
+			printf("nothing attached\n");
 		for (i = 0; !err && i < n; i++) {
 			err = ifn_detach_iface(have_maps ? &m : NULL, names[i]);
 			if (!err)
 				printf("detached from %s\n", names[i]);
+			else
+				ifn_err("cannot detach from %s: %s", names[i], ifn_strerror(err));
 		}
 		free(names);
 	} else {

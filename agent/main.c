@@ -93,17 +93,24 @@ const struct ifn_cmd ifn_cmds[] = {
 	  "Load iotfence (once) and attach it to a LAN interface.", attach_opts,
 	  "The program and its maps are pinned under /sys/fs/bpf/iotfence, so that every "
 	  "interface shares one state and enforcement does not depend on a running agent. "
-	  "Attaching again to an interface that is attached updates its settings. When "
-	  "nothing is pinned and a saved state exists, it is restored.",
+	  "Attaching again to an interface that is attached is harmless: it changes the "
+	  "settings given and keeps the others. When nothing is pinned and a saved state "
+	  "exists, it is restored.",
 	  ifn_cmd_attach, IFN_CMD_PRIV },
 	{ "detach", "IFACE | --all [--purge]", "Detach iotfence from an interface.", detach_opts,
-	  "Other interfaces keep running. The state stays pinned unless --purge is given.",
+	  "Other interfaces keep running. The state stays pinned unless --purge is given. An "
+	  "interface that no longer exists (its namespace was deleted) is detached by its "
+	  "name.",
 	  ifn_cmd_detach, IFN_CMD_PRIV },
 	{ "status", "[--json]", "Interfaces, program, map fill levels and global counters.",
 	  json_opt, NULL, ifn_cmd_status, IFN_CMD_PRIV | IFN_CMD_LISTS },
 	{ "devices", "[--json]",
 	  "The device inventory: MAC, vendor, mode, addresses, counters, first and last seen.",
-	  json_opt, NULL, ifn_cmd_devices, IFN_CMD_PRIV | IFN_CMD_LISTS },
+	  json_opt,
+	  "The table is sorted by MAC. With --json: an array of objects with mac, vendor, "
+	  "interface, mode, mode_until, mode_after, ipv4, ipv6, packets, bytes, dropped, "
+	  "alerts, first_seen, last_seen (RFC 3339 UTC), flows, rate and drop_reasons.",
+	  ifn_cmd_devices, IFN_CMD_PRIV | IFN_CMD_LISTS },
 	{ "device", "MAC [--json]", "One device with its fingerprint.", json_opt, NULL,
 	  ifn_cmd_device, IFN_CMD_PRIV | IFN_CMD_LISTS },
 	{ "learn", "MAC|all [--for DUR]", "Learn: pass, and add every new flow to the fingerprint.",
@@ -123,12 +130,18 @@ const struct ifn_cmd ifn_cmds[] = {
 	  "PROTO is tcp, udp, icmp, icmpv6, another protocol name or number, or ether/TYPE. "
 	  "Without /PORT any port of PROTO matches; PEER is an address, a prefix or 'any'. "
 	  "'server' means the device serves PORT to PEER; the default is that it connects "
-	  "to PORT on PEER. For icmp the port is the message type (icmp/8: echo).",
+	  "to PORT on PEER. For icmp the port is the message type (icmp/8: echo). Examples: "
+	  "'allow 00:17:88:01:02:03 tcp/443 52.94.1.7', '... udp/123 any', "
+	  "'... tcp/554 192.168.1.0/24 server'.",
 	  ifn_cmd_allow, IFN_CMD_PRIV },
 	{ "forget", "MAC [PROTO[/PORT] PEER[/PREFIX] [server]]",
-	  "Remove one rule, or the whole device (record, fingerprint, counters).", NULL, NULL,
+	  "Remove one rule, or the whole device (record, fingerprint, counters).", NULL,
+	  "A rule is written as 'iotfence device MAC' lists it. A forgotten device that is "
+	  "still on the network is seen again as a new one, in its interface's default mode.",
 	  ifn_cmd_forget, IFN_CMD_PRIV },
-	{ "rate", "MAC --pps N --bps N", "Police a device with token buckets.", rate_opts, NULL,
+	{ "rate", "MAC [--pps N] [--bps N]", "Police a device with token buckets.", rate_opts,
+	  "Give --pps, --bps or both; a limit not given stays as it is, and 0 removes one. "
+	  "Only frames the fingerprint allows take tokens.",
 	  ifn_cmd_rate, IFN_CMD_PRIV },
 	{ "settings", "[KEY VALUE]... [--json]",
 	  "Show or change run-time settings (scan detection, learning cap, events).", json_opt,
