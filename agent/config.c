@@ -265,7 +265,8 @@ int ifn_conf_load(const char *path, struct ifn_daemon_conf *c, char *err, size_t
 
 	if (!f) {
 		rc = -errno;
-		snprintf(err, errlen, "%s: %s", path, ifn_strerror(rc));
+		/* A file, not a map: the system's words. */
+		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
 		return rc;
 	}
 	rc = ifn_conf_parse(f, path, c, err, errlen);

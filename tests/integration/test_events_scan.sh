@@ -33,7 +33,7 @@ check "benign service works in enforce" service dev1
 check "scanner's service works in enforce, before the scan" service dev2
 
 EV=$IOTFENCE_STATE_DIR/events.json
-ifn events --json --follow >"$EV" 2>"$EV.err" &
+"$IFN" events --json --follow >"$EV" 2>"$EV.err" &
 IT_PIDS+=($!)
 EVPID=$!
 sleep 0.3
