@@ -10,8 +10,8 @@
 #include "settings.h"
 
 const char *const ifn_setting_names[] = {
-	"scan-threshold", "scan-window", "auto-quarantine", "fingerprint-cap",
-	"event-limit",	  "unknown-devices", NULL,
+	"scan-threshold",  "scan-window", "auto-quarantine", "fingerprint-cap", "event-limit",
+	"unknown-devices", NULL,
 };
 
 /* The sketch has 512 bits: counts far above a quarter of that saturate. */
@@ -31,7 +31,8 @@ int ifn_setting_apply(struct ifn_config *cfg, const char *key, const char *value
 
 	if (!strcmp(key, "scan-threshold")) {
 		if (ifn_parse_count(value, &v) || v < 1 || v > IFN_SCAN_THRESHOLD_MAX)
-			return bad(err, errlen, "%s: '%s' is not a count from 1 to 128", key, value);
+			return bad(err, errlen, "%s: '%s' is not a count from 1 to 128", key,
+				   value);
 		cfg->scan_threshold = v;
 	} else if (!strcmp(key, "scan-window")) {
 		if (ifn_parse_duration(value, &v) || v < 1000000000ULL)
@@ -53,7 +54,8 @@ int ifn_setting_apply(struct ifn_config *cfg, const char *key, const char *value
 		cfg->fingerprint_cap = v;
 	} else if (!strcmp(key, "event-limit")) {
 		if (ifn_parse_count(value, &v) || v > 255)
-			return bad(err, errlen, "%s: '%s' is not a count from 0 to 255", key, value);
+			return bad(err, errlen, "%s: '%s' is not a count from 0 to 255", key,
+				   value);
 		cfg->event_limit = v;
 	} else if (!strcmp(key, "unknown-devices")) {
 		if (!strcasecmp(value, "pass"))
@@ -83,7 +85,8 @@ int ifn_setting_format(const struct ifn_config *cfg, const char *key, char *buf,
 	else if (!strcmp(key, "event-limit"))
 		snprintf(buf, len, "%u", cfg->event_limit);
 	else if (!strcmp(key, "unknown-devices"))
-		snprintf(buf, len, "%s", cfg->unknown_verdict == IFN_VERDICT_PASS ? "pass" : "drop");
+		snprintf(buf, len, "%s",
+			 cfg->unknown_verdict == IFN_VERDICT_PASS ? "pass" : "drop");
 	else
 		return -EINVAL;
 	return 0;
