@@ -23,7 +23,7 @@ fi
 TTL=$1
 LOGS=$2
 
-# shellcheck source=scripts/lab/addrs.sh
+# shellcheck source=scripts/lab/addrs.sh disable=SC1091
 . "$(dirname "$0")/addrs.sh"
 
 PIDS=()

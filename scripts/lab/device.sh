@@ -52,7 +52,7 @@ TTL=$3
 PERIOD=$4
 
 # Lab addresses, shared with lab.sh (scripts/lab/addrs.sh).
-# shellcheck source=scripts/lab/addrs.sh
+# shellcheck source=scripts/lab/addrs.sh disable=SC1091
 . "$(dirname "$0")/addrs.sh"
 
 PAYLOAD="iotfence-lab"

@@ -40,7 +40,7 @@ esac
 [ "$TARGETS" -le 1024 ] || { echo "mirai.sh: at most 1024 scan targets" >&2; exit 2; }
 [ "$FLOOD" -le 1000000 ] || { echo "mirai.sh: at most 1000000 datagrams" >&2; exit 2; }
 
-# shellcheck source=scripts/lab/addrs.sh
+# shellcheck source=scripts/lab/addrs.sh disable=SC1091
 . "$(dirname "$0")/addrs.sh"
 
 VICTIM=$FLOOD_VICTIM
