@@ -62,14 +62,27 @@ struct inst {
 static struct {
 	__u64 frames, by_kind[GEN_KINDS], by_mode[IFN_MODE_MAX + 1], by_verdict[3];
 	__u64 by_reason[IFN_REASON_MAX], events, ops, episodes, short_frames;
+	__u64 by_event[IFN_EV_MAX], new_devices, table_full, flows_full, events_lost;
 	unsigned int mismatches;
 	char kinds[MAX_KINDS][96];
 	unsigned int kind_count[MAX_KINDS], nkinds;
 } stats;
 
 static bool verbose;
-static char logbuf[LOG_LINES][160];
+static char logbuf[LOG_LINES][240];
 static unsigned int logpos;
+static char oplog[LOG_LINES][240];
+static unsigned int oppos;
+
+static void oplogf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void oplogf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(oplog[oppos++ % LOG_LINES], sizeof(oplog[0]), fmt, ap);
+	va_end(ap);
+}
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void logf_(const char *fmt, ...)
@@ -218,31 +231,14 @@ static void set_iface(struct inst *in)
 }
 
 /*
- * One frame. Frames shorter than an Ethernet header cannot be given to
- * BPF_PROG_TEST_RUN as data, so they are given as XDP metadata in front of
- * the frame: the program sees data..data_end of the short length.
+ * One frame. BPF_PROG_TEST_RUN refuses frames shorter than an Ethernet
+ * header (even behind XDP metadata), so the generators' short frames are
+ * padded to 14 bytes by the caller: eth_truncated cannot be reached here.
  */
 static int run_frame(struct inst *in, const __u8 *f, size_t len)
 {
-	__u8 buf[GEN_MAX_FRAME + 64];
-	struct xdp_md ctx = { 0 };
-	LIBBPF_OPTS(bpf_test_run_opts, o);
-	size_t meta = 0;
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f, .data_size_in = (__u32)len);
 
-	if (len < 14) {
-		meta = (14 - len + 3) & ~3UL;
-		memset(buf, 0, meta);
-		stats.short_frames++;
-	}
-	memcpy(buf + meta, f, len);
-	o.data_in = buf;
-	o.data_size_in = (__u32)(meta + len);
-	if (meta) {
-		ctx.data = (__u32)meta;
-		ctx.data_end = (__u32)(meta + len);
-		o.ctx_in = &ctx;
-		o.ctx_size_in = sizeof(ctx);
-	}
 	in->nev = 0;
 	in->ev_overflow = 0;
 	if (bpf_prog_test_run_opts(in->prog_fd, &o))
@@ -308,11 +304,11 @@ static void cmp_fail(struct cmp *c, const char *fmt, ...)
 	c->what[c->n < sizeof(c->what) ? c->n : sizeof(c->what) - 1] = '\0';
 }
 
-#define CMP_U(c, name, prog, model)                                                              \
-	do {                                                                                     \
-		unsigned long long p_ = (prog), m_ = (model);                                    \
-		if (p_ != m_)                                                                    \
-			cmp_fail(c, "%s: program %llu, model %llu", name, p_, m_);               \
+#define CMP_U(c, name, prog, model)                                                \
+	do {                                                                       \
+		unsigned long long p_ = (prog), m_ = (model);                      \
+		if (p_ != m_)                                                      \
+			cmp_fail(c, "%s: program %llu, model %llu", name, p_, m_); \
 	} while (0)
 
 static void hex(char *out, const __u8 *p, size_t n)
@@ -377,13 +373,14 @@ static void cmp_events(struct cmp *c, struct inst *in, const struct mdl_result *
 		case IFN_EV_IP_CONFLICT:
 			if (memcmp(p->addr, m->addr, 16) ||
 			    (m->type == IFN_EV_IP_CHANGE && memcmp(p->old_addr, m->old_addr, 16)) ||
-			    (m->type == IFN_EV_IP_CONFLICT && memcmp(p->other_mac, m->other_mac, 6))) {
+			    (m->type == IFN_EV_IP_CONFLICT &&
+			     memcmp(p->other_mac, m->other_mac, 6))) {
 				char hp[80], hm[80];
 
 				hex(hp, p->addr, 16);
 				hex(hm, m->addr, 16);
-				cmp_fail(c, "%s addresses differ: program addr %s, model addr %s", name,
-					 hp, hm);
+				cmp_fail(c, "%s addresses differ: program addr %s, model addr %s",
+					 name, hp, hm);
 			}
 			break;
 		default:
@@ -539,7 +536,8 @@ static void cmp_tables(struct cmp *c, struct inst *in)
 				cmp_fail(c, "flow %s is in the program's fingerprint only", h);
 			} else if (!bpf_map_lookup_elem(in->m.flows, &fk, &fv) &&
 				   fv.origin != *origin) {
-				cmp_fail(c, "flow origin: program %u, model %u", fv.origin, *origin);
+				cmp_fail(c, "flow origin: program %u, model %u", fv.origin,
+					 *origin);
 			}
 		}
 		CMP_U(c, "exact flows", nflows, htab_count(&md->flows));
@@ -585,6 +583,7 @@ struct episode {
 	struct gen_ctx g;
 	__u64 seed, index, now;
 	unsigned int frame_no;
+	char before[400];
 };
 
 static void record_kind(const char *what)
@@ -621,18 +620,28 @@ static void report(struct episode *e, const struct cmp *c, const __u8 *f, size_t
 	if (stats.mismatches > 5)
 		return;
 	printf("MISMATCH in episode %llu (seed %llu, instance %s), frame %u (%s) at t=%llu ns:\n",
-	       (unsigned long long)e->index, (unsigned long long)e->seed, e->in->name,
-	       e->frame_no, kind, (unsigned long long)e->now);
+	       (unsigned long long)e->index, (unsigned long long)e->seed, e->in->name, e->frame_no,
+	       kind, (unsigned long long)e->now);
 	printf("%s", c->what);
 	if (f) {
 		hex(h, f, len);
 		printf("  frame (%zu bytes): %s\n", len, h);
+		printf("  device before the frame: %s\n", e->before);
 		printf("  program: %s; model: %s, verdict %u, reason %s\n",
-		       xdp == XDP_DROP ? "XDP_DROP" : xdp == XDP_PASS ? "XDP_PASS" : "other",
+		       xdp == XDP_DROP ? "XDP_DROP" :
+		       xdp == XDP_PASS ? "XDP_PASS" :
+					 "other",
 		       r->xdp == XDP_DROP ? "XDP_DROP" : "XDP_PASS", r->verdict,
 		       mdl_reason_name(r->reason));
 	}
-	printf("  recent steps, oldest first:\n");
+	printf("  recent operator actions, oldest first:\n");
+	for (i = 0; i < LOG_LINES; i++) {
+		const char *l = oplog[(oppos + i) % LOG_LINES];
+
+		if (*l)
+			printf("    %s\n", l);
+	}
+	printf("  recent frames, oldest first:\n");
 	for (i = 0; i < LOG_LINES; i++) {
 		const char *l = logbuf[(logpos + i) % LOG_LINES];
 
@@ -665,7 +674,7 @@ static void random_settings(struct episode *e)
 	static const __u32 caps[] = { 1, 2, 3, 5, 8, 20, 40, 512 };
 
 	if (rng_pct(r, 70)) {
-		c->scan_threshold = 1 + (__u32)rng_below(r, rng_pct(r, 50) ? 6 : 24);
+		c->scan_threshold = 1 + (__u32)rng_below(r, rng_pct(r, 30) ? 6 : 128);
 		c->scan_window_ns = (1 + rng_below(r, 20)) * NS_PER_S;
 		if (rng_pct(r, 30))
 			c->flags &= ~IFN_CFG_F_AUTO_QUARANTINE;
@@ -686,7 +695,9 @@ static void random_iface(struct episode *e)
 	struct rng *r = &e->rng;
 
 	m->lo.present = rng_pct(r, 85);
-	m->lo.default_mode = rng_pct(r, 50) ? IFN_MODE_LEARN : (__u8)rng_below(r, IFN_MODE_MAX);
+	m->lo.default_mode = rng_pct(r, 55) ? IFN_MODE_LEARN :
+			     rng_pct(r, 40) ? IFN_MODE_MONITOR :
+					      (__u8)rng_below(r, IFN_MODE_MAX);
 	m->lo.learn_ns = rng_pct(r, 40) ? 0 : pick_dur(r);
 	set_iface(e->in);
 }
@@ -786,17 +797,17 @@ static void operator_action(struct episode *e)
 	stats.ops++;
 	if (what >= 92) {
 		random_settings(e);
-		logf_("settings: threshold %u window %llus autoq %u cap %u evlimit %u unknown %u",
-		      m->cfg.scan_threshold, (unsigned long long)(m->cfg.scan_window_ns / NS_PER_S),
-		      m->cfg.flags & 1, m->cfg.fingerprint_cap, m->cfg.event_limit,
-		      m->cfg.unknown_verdict);
+		oplogf("settings: threshold %u window %llus autoq %u cap %u evlimit %u unknown %u",
+		       m->cfg.scan_threshold,
+		       (unsigned long long)(m->cfg.scan_window_ns / NS_PER_S), m->cfg.flags & 1,
+		       m->cfg.fingerprint_cap, m->cfg.event_limit, m->cfg.unknown_verdict);
 		return;
 	}
 	if (what >= 88) {
 		random_iface(e);
-		logf_("iface lo: present %d mode %s learn %llums", m->lo.present,
-		      mdl_mode_name(m->lo.default_mode),
-		      (unsigned long long)(m->lo.learn_ns / 1000000));
+		oplogf("iface lo: present %d mode %s learn %llums", m->lo.present,
+		       mdl_mode_name(m->lo.default_mode),
+		       (unsigned long long)(m->lo.learn_ns / 1000000));
 		return;
 	}
 	if (!md)
@@ -810,15 +821,20 @@ static void operator_action(struct episode *e)
 
 		if (ifn_device_get(&in->m, md->mac, &d))
 			die("device %s missing in the program", a);
+		oplogf("op: %s %s --for %llums (program %s until %llu then %s; model %s until %llu "
+		       "then %s)",
+		       mdl_mode_name(mode), a, (unsigned long long)(for_ns / 1000000),
+		       mdl_mode_name(d.mode), (unsigned long long)d.mode_until_ns,
+		       mdl_mode_name(d.mode_after), mdl_mode_name(md->mode),
+		       (unsigned long long)md->mode_until_ns, mdl_mode_name(md->mode_after));
 		ifn_device_apply_mode(&d, mode, for_ns, learn_ns, e->now);
 		if (ifn_device_put(&in->m, md->mac, &d))
 			die("cannot write device %s", a);
 		mdl_op_mode(m, md->mac, mode, for_ns, e->now);
-		logf_("op: %s %s --for %llums", mdl_mode_name(mode), a,
-		      (unsigned long long)(for_ns / 1000000));
 	} else if (what < 52) {
 		static const __u64 rates[] = { 0, 1, 5, 20, 100, 1000 };
-		__u64 pps = rates[rng_below(r, 6)], bps = rng_pct(r, 50) ? 0 : 64 * rates[rng_below(r, 6)];
+		__u64 pps = rates[rng_below(r, 6)],
+		      bps = rng_pct(r, 50) ? 0 : 64 * rates[rng_below(r, 6)];
 		__u64 bp = pps && rng_pct(r, 30) ? 1 + rng_below(r, pps) : 0;
 		__u64 bb = bps && rng_pct(r, 30) ? 1 + rng_below(r, bps) : 0;
 		struct ifn_device d;
@@ -830,8 +846,8 @@ static void operator_action(struct episode *e)
 		if (ifn_device_put(&in->m, md->mac, &d))
 			die("cannot write device %s", a);
 		mdl_op_rate(m, md->mac, pps, bps, bp, bb);
-		logf_("op: rate %s pps %llu bps %llu burst %llu/%llu", a, (unsigned long long)pps,
-		      (unsigned long long)bps, (unsigned long long)bp, (unsigned long long)bb);
+		oplogf("op: rate %s pps %llu bps %llu burst %llu/%llu", a, (unsigned long long)pps,
+		       (unsigned long long)bps, (unsigned long long)bp, (unsigned long long)bb);
 	} else if (what < 78) {
 		struct mdl_rule mr;
 		struct ifn_rule ar;
@@ -841,13 +857,13 @@ static void operator_action(struct episode *e)
 		random_rule(e, md->mac, &mr, &l2);
 		to_agent_rule(&mr, l2, e->now, &ar);
 		err = ifn_rule_install(&in->m, &ar);
-		if (err)
-			die("cannot install a rule: %s", strerror(-err));
-		mdl_op_rule_add(m, &mr, l2);
+		/* A full fingerprint table refuses a rule on both sides. */
+		if ((err != 0) != (mdl_op_rule_add(m, &mr, l2) != 0) || (err && err != -E2BIG))
+			die("installing a rule: program %s, model disagrees", strerror(-err));
 		{
 			char t[IFN_RULE_STRLEN];
 
-			logf_("op: allow %s %s", a, ifn_rule_format(&ar, t, sizeof(t)));
+			oplogf("op: allow %s %s", a, ifn_rule_format(&ar, t, sizeof(t)));
 		}
 	} else if (what < 84) {
 		/* Remove one of the rules the model holds for the device. */
@@ -866,7 +882,7 @@ static void operator_action(struct episode *e)
 				if (ifn_rule_remove(&in->m, &ar))
 					die("cannot remove a rule");
 				mdl_op_rule_del(m, &copy, false);
-				logf_("op: forget rule of %s", a);
+				oplogf("op: forget rule of %s", a);
 			}
 			break;
 		}
@@ -875,7 +891,7 @@ static void operator_action(struct episode *e)
 
 		if (err)
 			die("cannot forget %s: %s", a, strerror(-err));
-		logf_("op: forget %s", a);
+		oplogf("op: forget %s", a);
 		mdl_op_forget(m, md->mac);
 	}
 }
@@ -930,10 +946,34 @@ static bool step(struct episode *e, enum gen_kind kind)
 
 	if (len > GEN_MAX_FRAME)
 		len = GEN_MAX_FRAME;
+	if (len < 14) {
+		/* What the bytes would have been: the generator's own. */
+		stats.short_frames++;
+		len = 14;
+	}
 	if (len >= 12) {
 		md = mdl_device(&in->model, f + 6);
 		if (md)
 			mode_before = md->mode;
+	}
+	/* The state before the frame, for the report. */
+	{
+		struct ifn_device pb;
+		const struct mdl_device *mb = mdl_device(&in->model, f + 6);
+
+		snprintf(e->before, sizeof(e->before), "program %s, model %s",
+			 prog_device(in, f + 6, &pb) ? "" : "none", mb ? "" : "none");
+		if (mb && prog_device(in, f + 6, &pb))
+			snprintf(
+				e->before, sizeof(e->before),
+				"program %s until %llu then %s scan %u window %llu; model %s until "
+				"%llu then %s scan %u window %llu",
+				mdl_mode_name(pb.mode), (unsigned long long)pb.mode_until_ns,
+				mdl_mode_name(pb.mode_after), pb.scan_count,
+				(unsigned long long)pb.scan_window_ns, mdl_mode_name(mb->mode),
+				(unsigned long long)mb->mode_until_ns,
+				mdl_mode_name(mb->mode_after), mb->scan_count,
+				(unsigned long long)mb->scan_window_ns);
 	}
 	*in->now = e->now;
 	xdp = run_frame(in, f, len);
@@ -946,6 +986,13 @@ static bool step(struct episode *e, enum gen_kind kind)
 	stats.by_verdict[r.verdict]++;
 	stats.by_reason[r.reason]++;
 	stats.events += in->nev;
+	{
+		unsigned int k;
+
+		for (k = 0; k < in->nev; k++)
+			if (in->ev[k].type < IFN_EV_MAX)
+				stats.by_event[in->ev[k].type]++;
+	}
 	if (verbose) {
 		char a[40] = "-";
 
@@ -996,6 +1043,7 @@ static bool episode(struct inst *in, __u64 seed, __u64 index, __u64 *budget,
 	struct cmp c = { 0 };
 
 	memset(logbuf, 0, sizeof(logbuf));
+	memset(oplog, 0, sizeof(oplog));
 	rng_seed(&e.rng, seed * 1000003ULL + index);
 	inst_reset(in);
 	random_settings(&e);
@@ -1021,6 +1069,10 @@ static bool episode(struct inst *in, __u64 seed, __u64 index, __u64 *budget,
 		}
 	}
 	*budget -= nframes;
+	stats.new_devices += in->model.g.new_devices;
+	stats.table_full += in->model.g.table_full;
+	stats.flows_full += in->model.g.flows_full;
+	stats.events_lost += in->model.g.events_lost;
 	cmp_tables(&c, in);
 	if (c.bad) {
 		e.frame_no = nframes;
@@ -1028,6 +1080,141 @@ static bool episode(struct inst *in, __u64 seed, __u64 index, __u64 *budget,
 		return false;
 	}
 	return true;
+}
+
+/*
+ * Probe: run hex frames (one argument each, "+Nms" advances the clock,
+ * "mode=NAME" sets the device of the next frame) on a fresh state and print
+ * what program and model did with each. For narrowing a mismatch down to a
+ * minimal frame.
+ */
+static int unhex(const char *s, __u8 *out, size_t cap)
+{
+	size_t n = 0;
+
+	while (s[0] && s[1] && n < cap) {
+		unsigned int b;
+
+		if (sscanf(s, "%2x", &b) != 1)
+			return -1;
+		out[n++] = (__u8)b;
+		s += 2;
+	}
+	return (int)n;
+}
+
+static int probe(struct inst *in, int argc, char **argv, __u8 default_mode)
+{
+	struct episode e = { .in = in };
+	int i, bad = 0;
+
+	inst_reset(in);
+	in->model.lo.default_mode = default_mode;
+	set_iface(in);
+	e.now = 1000 * NS_PER_S;
+	for (i = 0; i < argc; i++) {
+		__u8 f[GEN_MAX_FRAME];
+		struct mdl_result r;
+		struct cmp c = { 0 };
+		unsigned int k;
+		int len, xdp;
+
+		if (argv[i][0] == '+') {
+			e.now += strtoull(argv[i] + 1, NULL, 0) * 1000000ULL;
+			continue;
+		}
+		if (!strncmp(argv[i], "cap=", 4) || !strncmp(argv[i], "thr=", 4) ||
+		    !strncmp(argv[i], "evl=", 4) || !strncmp(argv[i], "win=", 4)) {
+			struct ifn_config *cf = &in->model.cfg;
+			__u64 v = strtoull(argv[i] + 4, NULL, 0);
+
+			if (argv[i][0] == 'c')
+				cf->fingerprint_cap = (__u32)v;
+			else if (argv[i][0] == 't')
+				cf->scan_threshold = (__u32)v;
+			else if (argv[i][0] == 'e')
+				cf->event_limit = (__u32)v;
+			else
+				cf->scan_window_ns = v * NS_PER_S;
+			if (ifn_config_write(&in->m, cf))
+				die("cannot write the settings");
+			continue;
+		}
+		if (!strncmp(argv[i], "allow=", 6)) {
+			/* A rule for the device of the last frame (02:00:00:00:00:01 before). */
+			static const __u8 dflt[6] = { 2, 0, 0, 0, 0, 1 };
+			struct ifn_rule ar;
+			struct mdl_rule mr = { 0 };
+			char err[160];
+
+			if (ifn_rule_parse(argv[i] + 6, &ar, err, sizeof(err)))
+				die("bad rule: %s", err);
+			memcpy(ar.mac, dflt, 6);
+			ar.added_ns = e.now;
+			if (ifn_rule_install(&in->m, &ar))
+				die("cannot install the rule (is the device known?)");
+			memcpy(mr.mac, ar.mac, 6);
+			mr.any_port = ar.port_any;
+			mr.dir = ar.dir;
+			mr.proto = ar.proto;
+			mr.port = ar.port;
+			memcpy(mr.peer, ar.peer, 16);
+			mr.plen = ar.plen;
+			mdl_op_rule_add(&in->model, &mr, ar.l2);
+			continue;
+		}
+		if (!strncmp(argv[i], "mode=", 5)) {
+			__u8 mode;
+
+			for (mode = 0; mode < IFN_MODE_MAX; mode++)
+				if (!strcmp(argv[i] + 5, mdl_mode_name(mode)))
+					break;
+			in->model.lo.default_mode = mode;
+			set_iface(in);
+			continue;
+		}
+		len = unhex(argv[i], f, sizeof(f));
+		if (len < 14)
+			die("bad frame '%s'", argv[i]);
+		*in->now = e.now;
+		xdp = run_frame(in, f, (size_t)len);
+		in->have_rec = prog_device(in, f + 6, &in->rec);
+		mdl_step(&in->model, f, (size_t)len, e.now, oracle, in, &r);
+		printf("frame %d: program %s, model %s (%s)\n", i,
+		       xdp == XDP_DROP ? "XDP_DROP" : "XDP_PASS",
+		       r.xdp == XDP_DROP ? "XDP_DROP" : "XDP_PASS", mdl_reason_name(r.reason));
+		for (k = 0; k < in->nev; k++) {
+			char h[64];
+
+			hex(h, (const __u8 *)&in->ev[k].flow, sizeof(in->ev[k].flow));
+			printf("  program event %s value %u mode %u flow %s\n",
+			       mdl_event_name(in->ev[k].type), in->ev[k].value, in->ev[k].mode, h);
+		}
+		CMP_U(&c, "XDP action", xdp, r.xdp);
+		cmp_events(&c, in, &r, e.now);
+		if (mdl_device(&in->model, f + 6) && in->have_rec)
+			cmp_device(&c, in, mdl_device(&in->model, f + 6), &in->rec, "device");
+		cmp_global(&c, in);
+		if (c.bad) {
+			bad++;
+			printf("%s", c.what);
+		}
+	}
+	{
+		struct ifn_flow_key fk, fnk;
+		void *prev = NULL;
+
+		while (!bpf_map_get_next_key(in->m.flows, prev, &fnk)) {
+			char h[64];
+
+			fk = fnk;
+			prev = &fk;
+			hex(h, (const __u8 *)&fk, sizeof(fk));
+			printf("program flow %s%s\n", h,
+			       htab_get(&in->model.flows, &fk) ? "" : " (not in the model)");
+		}
+	}
+	return bad ? 1 : 0;
 }
 
 static void usage(void)
@@ -1045,6 +1232,8 @@ int main(int argc, char **argv)
 		{ "episode", required_argument, NULL, 'e' },
 		{ "pcaps", required_argument, NULL, 'p' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "probe", required_argument, NULL, 'P' },
+		{ "quirk", required_argument, NULL, 'Q' },
 		{ NULL, 0, NULL, 0 },
 	};
 	__u64 frames = 100000, seed = (__u64)time(NULL), only = ~0ULL, budget, ep;
@@ -1055,7 +1244,8 @@ int main(int argc, char **argv)
 	cpu_set_t set;
 	unsigned int i;
 	double secs;
-	int opt;
+	int opt, probe_mode = -1;
+	bool quirks[MDL_Q_MAX] = { false };
 
 	while ((opt = getopt_long(argc, argv, "n:s:e:p:v", lo, NULL)) != -1) {
 		switch (opt) {
@@ -1074,6 +1264,14 @@ int main(int argc, char **argv)
 		case 'v':
 			verbose = true;
 			break;
+		case 'P':
+			probe_mode = atoi(optarg);
+			break;
+		case 'Q':
+			for (i = 0; i < MDL_Q_MAX; i++)
+				if (!strcmp(optarg, mdl_quirk_names[i]) || !strcmp(optarg, "all"))
+					quirks[i] = true;
+			break;
 		default:
 			usage();
 		}
@@ -1086,12 +1284,27 @@ int main(int argc, char **argv)
 	if (sched_setaffinity(0, sizeof(set), &set))
 		die("cannot pin to CPU 0: %s", strerror(errno));
 	ifn_libbpf_logging(false);
+	if (probe_mode >= 0) {
+		int rc;
+
+		inst_load(&inst[0], "probe", 64, 8192);
+		memcpy(inst[0].model.quirk, quirks, sizeof(quirks));
+		rc = probe(&inst[0], argc - optind, argv + optind, (__u8)probe_mode);
+		inst_unload(&inst[0]);
+		return rc;
+	}
 	if (captures_load(&caps, pcaps))
 		die("cannot read the captures in %s (set IFN_PCAPS)", pcaps);
 
 	/* A roomy instance, and a cramped one where tables fill up. */
 	inst_load(&inst[0], "roomy", 64, 8192);
 	inst_load(&inst[1], "cramped", 6, 48);
+	for (i = 0; i < MDL_Q_MAX; i++) {
+		inst[0].model.quirk[i] = inst[1].model.quirk[i] = quirks[i];
+		if (quirks[i])
+			printf("emulating a reported difference of the program: %s\n",
+			       mdl_quirk_names[i]);
+	}
 
 	printf("differential run: seed %llu, %llu frames, %zu captured frames from %zu files\n",
 	       (unsigned long long)seed, (unsigned long long)frames, caps.n, caps.files);
@@ -1106,7 +1319,7 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 
-	printf("frames: %llu (crafted %llu, mutated %llu, random %llu; %llu shorter than 14 B) "
+	printf("frames: %llu (crafted %llu, mutated %llu, random %llu; %llu cut below 14 B were padded to 14) "
 	       "in %llu episodes, %.1f s, %.0f frames/s\n",
 	       (unsigned long long)stats.frames, (unsigned long long)stats.by_kind[GEN_CRAFTED],
 	       (unsigned long long)stats.by_kind[GEN_MUTATED],
@@ -1122,10 +1335,20 @@ int main(int argc, char **argv)
 	       (unsigned long long)stats.by_verdict[0], (unsigned long long)stats.by_verdict[1],
 	       (unsigned long long)stats.by_verdict[2], (unsigned long long)stats.events,
 	       (unsigned long long)stats.ops);
+	printf("events:");
+	for (i = 0; i < IFN_EV_MAX; i++)
+		if (stats.by_event[i])
+			printf(" %s %llu", mdl_event_name(i),
+			       (unsigned long long)stats.by_event[i]);
+	printf("; not sent (limited) %llu\n", (unsigned long long)stats.events_lost);
+	printf("new devices %llu, device table full %llu, fingerprint table full %llu\n",
+	       (unsigned long long)stats.new_devices, (unsigned long long)stats.table_full,
+	       (unsigned long long)stats.flows_full);
 	printf("reasons:");
 	for (i = 1; i < IFN_REASON_MAX; i++)
 		if (stats.by_reason[i])
-			printf(" %s %llu", mdl_reason_name(i), (unsigned long long)stats.by_reason[i]);
+			printf(" %s %llu", mdl_reason_name(i),
+			       (unsigned long long)stats.by_reason[i]);
 	printf("\n");
 	for (i = 0; i < 2; i++)
 		printf("scan sketch (%s): %llu new violating flows, %llu counted no bit "

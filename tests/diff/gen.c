@@ -113,9 +113,9 @@ void captures_free(struct captures *c)
 /* Episode */
 
 static const __u16 service_ports[] = {
-	0,    1,    7,	  22,	23,    53,    67,    68,    80,	   123,	  443,	 546,  547,
-	554,  1023, 1024, 1883, 1900,  2048,  2323,  3478,  4096,  5353,  8080,	 8883, 9999,
-	19704, 32100, 32767, 32768, 49152, 50000, 60000, 65535,
+	0,    1,    7,	   22,	  23,	 53,	67,    68,    80,    123,   443,  546,
+	547,  554,  1023,  1024,  1883,	 1900,	2048,  2323,  3478,  4096,  5353, 8080,
+	8883, 9999, 19704, 32100, 32767, 32768, 49152, 50000, 60000, 65535,
 };
 
 static void rand_bytes(struct rng *r, __u8 *p, size_t n)
@@ -130,8 +130,7 @@ static void rand_unicast_mac(struct rng *r, __u8 mac[6])
 	mac[0] = (__u8)((mac[0] & 0xfc) | 0x02); /* locally administered, unicast */
 }
 
-void gen_episode(struct gen_ctx *g, struct rng *rng, const struct captures *caps,
-		 unsigned int ndev)
+void gen_episode(struct gen_ctx *g, struct rng *rng, const struct captures *caps, unsigned int ndev)
 {
 	unsigned int i;
 
@@ -166,8 +165,9 @@ void gen_episode(struct gen_ctx *g, struct rng *rng, const struct captures *caps
 	g->npeer4 = 2 + (unsigned int)rng_below(rng, GEN_MAX_PEERS - 1);
 	for (i = 0; i < g->npeer4; i++) {
 		/* Peers share prefixes, so that prefix rules match some. */
-		static const __u8 nets[][3] = { { 52, 94, 1 }, { 52, 94, 2 }, { 10, 0, 0 },
-						{ 192, 168, 1 }, { 8, 8, 8 } };
+		static const __u8 nets[][3] = {
+			{ 52, 94, 1 }, { 52, 94, 2 }, { 10, 0, 0 }, { 192, 168, 1 }, { 8, 8, 8 }
+		};
 		const __u8 *n = nets[rng_below(rng, 5)];
 
 		memcpy(g->peer4[i], n, 3);
@@ -189,10 +189,11 @@ void gen_episode(struct gen_ctx *g, struct rng *rng, const struct captures *caps
 	}
 	g->nports = 2 + (unsigned int)rng_below(rng, 14);
 	for (i = 0; i < g->nports; i++)
-		g->ports[i] = rng_pct(rng, 85) ?
-				      service_ports[rng_below(rng, sizeof(service_ports) /
-									sizeof(service_ports[0]))] :
-				      (__u16)rng_next(rng);
+		g->ports[i] =
+			rng_pct(rng, 85) ?
+				service_ports[rng_below(rng, sizeof(service_ports) /
+								     sizeof(service_ports[0]))] :
+				(__u16)rng_next(rng);
 }
 
 /* Crafted frames */
@@ -231,8 +232,8 @@ static size_t put_l4(struct gen_ctx *g, __u8 proto, bool v6, __u8 *p, size_t roo
 
 	switch (proto) {
 	case 6: {
-		static const __u8 flags[] = { 0x02, 0x12, 0x10, 0x18, 0x11, 0x04, 0x14, 0x00,
-					      0x03, 0x06, 0x02, 0x12, 0x10, 0x01 };
+		static const __u8 flags[] = { 0x02, 0x12, 0x10, 0x18, 0x11, 0x04, 0x14,
+					      0x00, 0x03, 0x06, 0x02, 0x12, 0x10, 0x01 };
 		size_t opt = rng_pct(r, 20) ? 4 * rng_below(r, 4) : 0;
 
 		if (room < 20 + opt)
@@ -373,8 +374,7 @@ static void pick_dst_ip(struct gen_ctx *g, bool v6, __u8 *out)
 	}
 }
 
-static size_t craft_ipv4(struct gen_ctx *g, unsigned int di, __u8 *b, size_t off,
-			 struct craft *c)
+static size_t craft_ipv4(struct gen_ctx *g, unsigned int di, __u8 *b, size_t off, struct craft *c)
 {
 	struct rng *r = g->rng;
 	size_t opts = rng_pct(r, 10) ? 4 * (1 + rng_below(r, 10)) : 0;
@@ -413,8 +413,7 @@ static size_t craft_ipv4(struct gen_ctx *g, unsigned int di, __u8 *b, size_t off
 	return off + hl + l4 + pay;
 }
 
-static size_t craft_ipv6(struct gen_ctx *g, unsigned int di, __u8 *b, size_t off,
-			 struct craft *c)
+static size_t craft_ipv6(struct gen_ctx *g, unsigned int di, __u8 *b, size_t off, struct craft *c)
 {
 	static const __u8 exts[] = { 0, 43, 60, 51, 135, 44 };
 	struct rng *r = g->rng;
@@ -646,8 +645,8 @@ static size_t gen_crafted(struct gen_ctx *g, __u8 *b)
 
 static size_t gen_mutated(struct gen_ctx *g, __u8 *b)
 {
-	static const size_t fields[] = { 12, 13, 14, 16, 17, 20, 21, 23, 34, 35, 36, 37, 46, 47,
-					 18, 19, 15, 54, 40, 41 };
+	static const size_t fields[] = { 12, 13, 14, 16, 17, 20, 21, 23, 34, 35,
+					 36, 37, 46, 47, 18, 19, 15, 54, 40, 41 };
 	static const __u8 vals[] = { 0x00, 0xff, 0x81, 0x86, 0xdd, 0x08, 0x06, 0x45, 0x46,
 				     0x4f, 0x60, 0x2c, 0x3b, 0x11, 0x3a, 0x01, 0x20, 0x50 };
 	struct rng *r = g->rng;

@@ -21,6 +21,12 @@
 #define ETH_P_IPV4 0x0800
 #define ETH_P_IPV6 0x86dd
 
+const char *const mdl_quirk_names[MDL_Q_MAX] = {
+	[MDL_Q_IPV6_PLEN] = "ipv6-plen",   [MDL_Q_L4_PADDING] = "l4-padding",
+	[MDL_Q_MLD_DONE] = "mld-done",	   [MDL_Q_FRAG_NO_SCAN] = "frag-no-scan",
+	[MDL_Q_STALE_MODE] = "stale-mode", [MDL_Q_UDP_EQUAL_PORTS] = "udp-equal-ports",
+};
+
 static __u16 be16(const __u8 *p)
 {
 	return (__u16)(p[0] << 8 | p[1]);
@@ -61,8 +67,11 @@ static bool ipv6_ext(__u8 nh)
  * Ethernet padding, which "is not an error" and so is not part of it.
  * An ICMP header is its 4 fixed bytes (type, code, checksum).
  */
-static void parse_l4(const __u8 *f, size_t cur, size_t end, struct mdl_pkt *p)
+static void parse_l4(const struct mdl *m, const __u8 *f, size_t cur, size_t end, size_t len,
+		     struct mdl_pkt *p)
 {
+	if (m->quirk[MDL_Q_L4_PADDING])
+		end = len;
 	switch (p->proto) {
 	case 6:
 		if (cur + 20 > end) {
@@ -89,9 +98,7 @@ static void parse_l4(const __u8 *f, size_t cur, size_t end, struct mdl_pkt *p)
 		return;
 	case 1:
 	case 58:
-		/* READING: ICMP is protocol 1 in IPv4 and 58 in IPv6 only. */
-		if ((p->proto == 1) != p->ipv4)
-			return;
+		/* READING: the protocol number decides, whatever the IP version. */
 		if (cur + 4 > end) {
 			p->reason = IFN_REASON_L4_TRUNC;
 			return;
@@ -104,7 +111,8 @@ static void parse_l4(const __u8 *f, size_t cur, size_t end, struct mdl_pkt *p)
 	}
 }
 
-static void parse_ipv4(const __u8 *f, size_t len, size_t off, struct mdl_pkt *p)
+static void parse_ipv4(const struct mdl *m, const __u8 *f, size_t len, size_t off,
+		       struct mdl_pkt *p)
 {
 	unsigned int ihl, tot, fo;
 
@@ -115,12 +123,21 @@ static void parse_ipv4(const __u8 *f, size_t len, size_t off, struct mdl_pkt *p)
 	}
 	ihl = (f[off] & 15) * 4;
 	tot = be16(f + off + 2);
-	if ((f[off] >> 4) != 4 || ihl < 20 || tot < ihl) {
+	if ((f[off] >> 4) != 4 || ihl < 20) {
+		p->reason = IFN_REASON_IPV4_BAD_HDR;
+		return;
+	}
+	/* READING: a header cut short is truncated, whatever it says. */
+	if (off + ihl > len) {
+		p->reason = IFN_REASON_IPV4_TRUNC;
+		return;
+	}
+	if (tot < ihl) {
 		p->reason = IFN_REASON_IPV4_BAD_HDR;
 		return;
 	}
 	/* A total length beyond the frame makes the frame truncated. */
-	if (off + ihl > len || off + tot > len) {
+	if (off + tot > len) {
 		p->reason = IFN_REASON_IPV4_TRUNC;
 		return;
 	}
@@ -135,10 +152,11 @@ static void parse_ipv4(const __u8 *f, size_t len, size_t off, struct mdl_pkt *p)
 		return;
 	}
 	p->first_frag = fo & 0x2000;
-	parse_l4(f, off + ihl, off + tot, p);
+	parse_l4(m, f, off + ihl, off + tot, len, p);
 }
 
-static void parse_ipv6(const __u8 *f, size_t len, size_t off, struct mdl_pkt *p)
+static void parse_ipv6(const struct mdl *m, const __u8 *f, size_t len, size_t off,
+		       struct mdl_pkt *p)
 {
 	size_t cur, end;
 	unsigned int n = 0;
@@ -154,6 +172,8 @@ static void parse_ipv6(const __u8 *f, size_t len, size_t off, struct mdl_pkt *p)
 		return;
 	}
 	end = off + 40 + be16(f + off + 4);
+	if (m->quirk[MDL_Q_IPV6_PLEN])
+		end = len;
 	if (end > len) {
 		p->reason = IFN_REASON_IPV6_TRUNC;
 		return;
@@ -201,10 +221,10 @@ static void parse_ipv6(const __u8 *f, size_t len, size_t off, struct mdl_pkt *p)
 		}
 	}
 	p->proto = nh;
-	parse_l4(f, cur, end, p);
+	parse_l4(m, f, cur, end, len, p);
 }
 
-void mdl_parse(const __u8 *f, size_t len, struct mdl_pkt *p)
+void mdl_parse(const struct mdl *m, const __u8 *f, size_t len, struct mdl_pkt *p)
 {
 	size_t off = 14;
 	__u16 type;
@@ -239,22 +259,32 @@ void mdl_parse(const __u8 *f, size_t len, struct mdl_pkt *p)
 	switch (type) {
 	case ETH_P_ARP:
 		p->arp = true;
-		/* READING: an ARP packet for IPv4 over Ethernet, 28 bytes. */
-		if (off + 28 > len) {
+		/*
+		 * READING: an ARP header is its 8 fixed bytes; IPv4 over
+		 * Ethernet (the only kind that names an IPv4 sender) is 28.
+		 */
+		if (off + 8 > len) {
 			p->reason = IFN_REASON_ARP_TRUNC;
 			return;
 		}
-		mapped(p->saddr, f + off + 14);
-		p->have_saddr = true;
+		if (be16(f + off) == 1 && be16(f + off + 2) == ETH_P_IPV4 && f[off + 4] == 6 &&
+		    f[off + 5] == 4) {
+			if (off + 28 > len) {
+				p->reason = IFN_REASON_ARP_TRUNC;
+				return;
+			}
+			mapped(p->saddr, f + off + 14);
+			p->have_saddr = true;
+		}
 		return;
 	case ETH_P_EAPOL:
 		p->eapol = true;
 		return;
 	case ETH_P_IPV4:
-		parse_ipv4(f, len, off, p);
+		parse_ipv4(m, f, len, off, p);
 		return;
 	case ETH_P_IPV6:
-		parse_ipv6(f, len, off, p);
+		parse_ipv6(m, f, len, off, p);
 		return;
 	default:
 		p->l2 = true;
@@ -267,24 +297,11 @@ void mdl_parse(const __u8 *f, size_t len, struct mdl_pkt *p)
 const char *mdl_reason_name(unsigned int r)
 {
 	static const char *const n[] = {
-		"none",
-		"eth_truncated",
-		"bad_source_mac",
-		"vlan_truncated",
-		"vlan_too_deep",
-		"arp_truncated",
-		"ipv4_truncated",
-		"ipv4_bad_header",
-		"ipv6_truncated",
-		"ipv6_bad_header",
-		"ipv6_ext_chain_too_long",
-		"l4_truncated",
-		"tcp_bad_header",
-		"device_table_full",
-		"not_in_fingerprint",
-		"quarantine",
-		"rate_limit",
-		"fragment",
+		"none",		  "eth_truncated",     "bad_source_mac",	  "vlan_truncated",
+		"vlan_too_deep",  "arp_truncated",     "ipv4_truncated",	  "ipv4_bad_header",
+		"ipv6_truncated", "ipv6_bad_header",   "ipv6_ext_chain_too_long", "l4_truncated",
+		"tcp_bad_header", "device_table_full", "not_in_fingerprint",	  "quarantine",
+		"rate_limit",	  "fragment",
 	};
 	return r < sizeof(n) / sizeof(n[0]) ? n[r] : "?";
 }
@@ -292,9 +309,9 @@ const char *mdl_reason_name(unsigned int r)
 const char *mdl_event_name(unsigned int t)
 {
 	static const char *const n[] = {
-		"NEW_DEVICE",	  "LEARNING_DONE", "VIOLATION",	  "SCAN",
+		"NEW_DEVICE",	   "LEARNING_DONE", "VIOLATION",       "SCAN",
 		"AUTO_QUARANTINE", "RATE_EXCEEDED", "FINGERPRINT_CAP", "IP_CHANGE",
-		"IP_CONFLICT",	  "TABLE_FULL",	   "EVENTS_LOST",
+		"IP_CONFLICT",	   "TABLE_FULL",    "EVENTS_LOST",
 	};
 	return t < sizeof(n) / sizeof(n[0]) ? n[t] : "?";
 }
@@ -402,8 +419,10 @@ static struct ifn_event *emit(struct mdl *m, struct mdl_device *d, const __u8 ma
 
 		if ((w >> 8) != period)
 			sent = 0;
+		/* What is not sent is counted: per device, and as lost. */
 		if (sent >= m->cfg.event_limit) {
 			d->st.events_suppressed++;
+			m->g.events_lost++;
 			return NULL;
 		}
 		d->ev_limit[type] = period << 8 | (sent + 1);
@@ -430,8 +449,10 @@ static void finish(struct mdl *m, struct mdl_device *d, const struct mdl_pkt *p,
 	r->verdict = verdict;
 	r->reason = reason;
 	r->xdp = verdict == IFN_VERDICT_DROP ? XDP_DROP : XDP_PASS;
+	/* READING: reasons count what was (or would have been) dropped. */
 	m->g.verdict[verdict]++;
-	m->g.reason[reason]++;
+	if (reason)
+		m->g.reason[reason]++;
 	if (!d)
 		return;
 	r->has_dev = true;
@@ -439,7 +460,8 @@ static void finish(struct mdl *m, struct mdl_device *d, const struct mdl_pkt *p,
 	d->st.packets++;
 	d->st.bytes += len;
 	d->st.verdict[verdict]++;
-	d->st.reason[reason]++;
+	if (reason)
+		d->st.reason[reason]++;
 	if (!d->st.first_seen_ns)
 		d->st.first_seen_ns = now;
 	d->st.last_seen_ns = now;
@@ -474,10 +496,17 @@ static void check_addr(struct mdl *m, struct mdl_device *d, const struct mdl_pkt
 	const __u8 *owner;
 	struct ifn_event *e;
 
-	if (!p->have_saddr || all_zero(p->saddr, 16) ||
-	    (is_v4(p->saddr) && all_zero(p->saddr + 12, 4)))
+	/*
+	 * READING: only a unicast source names the device: not 0.0.0.0, ::,
+	 * multicast, or 224.0.0.0 and above (multicast, reserved, broadcast).
+	 */
+	if (!p->have_saddr || all_zero(p->saddr, 16))
 		return;
-	if (is_v4(p->saddr)) {
+	if (p->ipv6 ? p->saddr[0] == 0xff : (all_zero(p->saddr + 12, 4) || p->saddr[12] >= 224))
+		return;
+	/* The frame's family decides the slot (an IPv6 frame's mapped
+	 * address included). */
+	if (!p->ipv6) {
 		mapped(old, d->ipv4);
 		if (all_zero(d->ipv4, 4))
 			memset(old, 0, 16);
@@ -514,7 +543,7 @@ static void check_addr(struct mdl *m, struct mdl_device *d, const struct mdl_pkt
 }
 
 /* DATAPATH 7 */
-static bool baseline(const struct mdl_pkt *p)
+static bool baseline(const struct mdl *m, const struct mdl_pkt *p)
 {
 	if (p->arp || p->eapol)
 		return true;
@@ -532,6 +561,8 @@ static bool baseline(const struct mdl_pkt *p)
 		case 131: /* MLDv1 report */
 		case 143: /* MLDv2 report */
 			return true;
+		case 132: /* MLD done: not a report */
+			return m->quirk[MDL_Q_MLD_DONE];
 		}
 	return false;
 }
@@ -571,7 +602,8 @@ static bool udp_client(__u16 sport, __u16 dport)
  * for frames that may match either way, the other candidate. Returns
  * whether there is an alternative.
  */
-static bool frame_keys(const struct mdl_pkt *p, struct ifn_flow_key *k1, struct ifn_flow_key *k2)
+static bool frame_keys(const struct mdl *m, const struct mdl_pkt *p, struct ifn_flow_key *k1,
+		       struct ifn_flow_key *k2)
 {
 	bool either = false;
 
@@ -591,7 +623,8 @@ static bool frame_keys(const struct mdl_pkt *p, struct ifn_flow_key *k1, struct 
 			}
 			return false;
 		}
-		either = true;
+		either = !(m->quirk[MDL_Q_UDP_EQUAL_PORTS] && p->proto == 17 &&
+			   p->sport == p->dport);
 		if (udp_client(p->sport, p->dport)) {
 			k1->port = p->dport;
 			k2->port = p->sport;
@@ -604,7 +637,7 @@ static bool frame_keys(const struct mdl_pkt *p, struct ifn_flow_key *k1, struct 
 		return either;
 	default: {
 		/* ICMP: the type; an echo reply is the server side of the request. */
-		__u8 req = p->ipv4 ? 8 : 128, rep = p->ipv4 ? 0 : 129;
+		__u8 req = p->proto == 1 ? 8 : 128, rep = p->proto == 1 ? 0 : 129;
 
 		if (p->icmp_type == rep) {
 			k1->port = req;
@@ -666,7 +699,7 @@ static void scan(struct mdl *m, struct mdl_device *d, const struct ifn_flow_key 
 		d->scan_window_ns = now;
 		d->scan_count = 0;
 		d->scan_exact = 0;
-		d->scan_gen++;
+		d->scan_gen = ++m->scan_gens;
 	}
 	memset(&sk, 0, sizeof(sk));
 	sk.gen = d->scan_gen;
@@ -743,8 +776,7 @@ static bool police(struct mdl_device *d, size_t len, __u64 now)
 	if (d->rate_bps)
 		d->tokens_bytes = refill(d->tokens_bytes, elapsed, d->rate_bps, d->burst_bytes);
 	d->tokens_ns = now;
-	if ((d->rate_pps && d->tokens_pkts < NS_PER_S) ||
-	    (d->rate_bps && d->tokens_bytes < need_b))
+	if ((d->rate_pps && d->tokens_pkts < NS_PER_S) || (d->rate_bps && d->tokens_bytes < need_b))
 		return true;
 	if (d->rate_pps)
 		d->tokens_pkts -= NS_PER_S;
@@ -765,21 +797,18 @@ static void frag_key(struct ifn_frag_key *fk, const struct mdl_pkt *p)
 	fk->family = p->ipv4 ? IFN_FAMILY_IPV4 : IFN_FAMILY_IPV6;
 }
 
-static void learn(struct mdl *m, struct mdl_device *d, const struct ifn_flow_key *k, __u64 now,
+static bool learn(struct mdl *m, struct mdl_device *d, const struct ifn_flow_key *k, __u64 now,
 		  struct mdl_result *r)
 {
 	__u8 origin = IFN_ORIGIN_LEARNED;
 	struct ifn_event *e;
 
-	if (htab_count(&m->flows) >= m->max_flows) {
-		m->g.flows_full++;
-		return;
-	}
-	htab_put(&m->flows, k, &origin);
-	d->flow_count++;
-	r->learned = true;
-	r->learned_key = *k;
-	/* MODES, learn: it ends early when the fingerprint reaches the cap. */
+	/*
+	 * MODES, learn: learning ends early at the cap. READING: a device
+	 * learns fingerprint-cap flows; the next new flow ends learning and
+	 * meets enforce (so it is a violation), since a scan must not be
+	 * learned. Returns false then.
+	 */
 	if (d->flow_count >= m->cfg.fingerprint_cap) {
 		d->mode = IFN_MODE_ENFORCE;
 		d->mode_until_ns = 0;
@@ -789,7 +818,17 @@ static void learn(struct mdl *m, struct mdl_device *d, const struct ifn_flow_key
 			e->value = d->flow_count;
 			e->flow = *k;
 		}
+		return false;
 	}
+	if (htab_count(&m->flows) >= m->max_flows) {
+		m->g.flows_full++;
+		return true;
+	}
+	htab_put(&m->flows, k, &origin);
+	d->flow_count++;
+	r->learned = true;
+	r->learned_key = *k;
+	return true;
 }
 
 void mdl_step(struct mdl *m, const __u8 *f, size_t len, __u64 now, mdl_scan_oracle oracle,
@@ -803,7 +842,7 @@ void mdl_step(struct mdl *m, const __u8 *f, size_t len, __u64 now, mdl_scan_orac
 	__u8 reason = IFN_REASON_NOT_IN_FINGERPRINT;
 
 	memset(r, 0, sizeof(*r));
-	mdl_parse(f, len, &p);
+	mdl_parse(m, f, len, &p);
 	m->g.frames++;
 	m->g.bytes += len;
 
@@ -841,6 +880,7 @@ void mdl_step(struct mdl *m, const __u8 *f, size_t len, __u64 now, mdl_scan_orac
 			d->mode_until_ns = now + learn_ns;
 		d->created_ns = now;
 		d->scan_window_ns = now;
+		d->scan_gen = ++m->scan_gens;
 		m->g.new_devices++;
 		emit(m, d, d->mac, IFN_EV_NEW_DEVICE, now, r);
 	}
@@ -870,7 +910,7 @@ void mdl_step(struct mdl *m, const __u8 *f, size_t len, __u64 now, mdl_scan_orac
 
 	/* 6, 7, 8 */
 	check_addr(m, d, &p, now, r);
-	if (baseline(&p)) {
+	if (baseline(m, &p)) {
 		finish(m, d, &p, len, now, IFN_VERDICT_PASS, IFN_REASON_NONE, r);
 		return;
 	}
@@ -880,7 +920,7 @@ void mdl_step(struct mdl *m, const __u8 *f, size_t len, __u64 now, mdl_scan_orac
 	}
 
 	/* 9. The fingerprint. */
-	alt = frame_keys(&p, &k1, &k2);
+	alt = frame_keys(m, &p, &k1, &k2);
 	if (p.later_frag) {
 		struct ifn_frag_key fk;
 		const __u8 *owner;
@@ -893,9 +933,7 @@ void mdl_step(struct mdl *m, const __u8 *f, size_t len, __u64 now, mdl_scan_orac
 			reason = IFN_REASON_FRAGMENT;
 		}
 	} else if (!in_fingerprint(m, &k1) && !(alt && in_fingerprint(m, &k2))) {
-		if (d->mode == IFN_MODE_LEARN)
-			learn(m, d, &k1, now, r);
-		else
+		if (d->mode != IFN_MODE_LEARN || !learn(m, d, &k1, now, r))
 			violation = true;
 	}
 	if (violation) {
@@ -904,7 +942,8 @@ void mdl_step(struct mdl *m, const __u8 *f, size_t len, __u64 now, mdl_scan_orac
 		e = emit(m, d, d->mac, IFN_EV_VIOLATION, now, r);
 		if (e)
 			e->flow = k1;
-		scan(m, d, &k1, now, oracle, octx, r);
+		if (reason != IFN_REASON_FRAGMENT || !m->quirk[MDL_Q_FRAG_NO_SCAN])
+			scan(m, d, &k1, now, oracle, octx, r);
 		finish(m, d, &p, len, now,
 		       mode == IFN_MODE_MONITOR ? IFN_VERDICT_ALERT : IFN_VERDICT_DROP, reason, r);
 		return;
@@ -940,6 +979,8 @@ void mdl_op_mode(struct mdl *m, const __u8 mac[6], __u8 mode, __u64 for_ns, __u6
 		return;
 	/* The mode the device is in now, deadline included. */
 	cur = d->mode_until_ns && now >= d->mode_until_ns ? d->mode_after : d->mode;
+	if (m->quirk[MDL_Q_STALE_MODE])
+		cur = d->mode;
 	if (mode == IFN_MODE_LEARN) {
 		d->flags &= ~IFN_DEV_F_LEARN_CAPPED;
 		if (!for_ns)
@@ -954,7 +995,7 @@ void mdl_op_mode(struct mdl *m, const __u8 mac[6], __u8 mode, __u64 for_ns, __u6
 	/* devices.h: a released device starts afresh. */
 	d->scan_count = 0;
 	d->scan_exact = 0;
-	d->scan_gen++;
+	d->scan_gen = ++m->scan_gens;
 	d->scan_window_ns = now;
 }
 
@@ -999,8 +1040,8 @@ void mdl_rule_flow_key(const struct mdl_rule *r, bool l2, struct ifn_flow_key *k
 static bool rule_same(const struct mdl_rule *a, const struct mdl_rule *b)
 {
 	return a->any_port == b->any_port && !memcmp(a->mac, b->mac, 6) && a->dir == b->dir &&
-	       a->proto == b->proto && (a->any_port || a->port == b->port) &&
-	       a->plen == b->plen && prefix_match(a->peer, b->peer, a->plen);
+	       a->proto == b->proto && (a->any_port || a->port == b->port) && a->plen == b->plen &&
+	       prefix_match(a->peer, b->peer, a->plen);
 }
 
 static void update_rule_flags(struct mdl *m, const __u8 mac[6])

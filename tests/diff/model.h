@@ -124,7 +124,25 @@ struct mdl_result {
 	char oracle_error[160];
 };
 
+/*
+ * Where the program departs from the page. Each one is reported with a
+ * minimal frame; the model follows the page unless the driver is told to
+ * emulate the program (--quirk NAME), which is for digging past a known
+ * difference to the next one, never for a passing run.
+ */
+enum mdl_quirk {
+	MDL_Q_IPV6_PLEN, /* IPv6 payload length not checked against the frame */
+	MDL_Q_L4_PADDING, /* L4 header read past the IP packet, in the padding */
+	MDL_Q_MLD_DONE, /* MLD done (ICMPv6 132) passes as baseline */
+	MDL_Q_FRAG_NO_SCAN, /* violating later fragments do not count as scans */
+	MDL_Q_STALE_MODE, /* agent: --for returns to a mode whose deadline passed */
+	MDL_Q_UDP_EQUAL_PORTS, /* UDP with equal ports: the server key is not tried */
+	MDL_Q_MAX,
+};
+extern const char *const mdl_quirk_names[MDL_Q_MAX];
+
 struct mdl {
+	bool quirk[MDL_Q_MAX];
 	__u32 max_devices, max_flows;
 	struct ifn_config cfg;
 	struct mdl_iface lo; /* ifindex 1, where test frames arrive */
@@ -132,7 +150,8 @@ struct mdl {
 	struct mdl_device *dev; /* max_devices slots */
 	struct htab dev_index; /* mac[6] -> __u32 index into dev */
 	struct htab flows; /* ifn_flow_key -> __u8 origin */
-	struct htab scan_seen; /* mac, gen, flow key -> nothing */
+	struct htab scan_seen; /* gen, flow key -> nothing */
+	__u32 scan_gens; /* windows handed out: a window's id is never reused */
 	struct htab frags; /* ifn_frag_key -> mac[6] */
 	struct htab owners; /* addr[16] -> mac[6] */
 	struct mdl_rule rules[MDL_MAX_RULES];
@@ -147,8 +166,8 @@ void mdl_free(struct mdl *m);
 /* Empty every table, default settings, loopback in @mode for @learn_ns. */
 void mdl_reset(struct mdl *m);
 
-/* Parse a frame; pure. */
-void mdl_parse(const __u8 *f, size_t len, struct mdl_pkt *p);
+/* Parse a frame; pure but for the quirks. */
+void mdl_parse(const struct mdl *m, const __u8 *f, size_t len, struct mdl_pkt *p);
 
 /* Run one frame at time @now. */
 void mdl_step(struct mdl *m, const __u8 *f, size_t len, __u64 now, mdl_scan_oracle oracle,
