@@ -79,6 +79,8 @@ for i in 1 2 3; do udp_send dev1 5683 "learn-$i"; done
 check "UDP 5683 while learning" udp_arrives 5683 learn-3
 check_eq "one device so far" "$MAC1" "$(devs '.[].mac')"
 check_eq "its vendor, from ieee-data's oui.txt" "Philips Lighting BV" "$(dev $MAC1 .vendor)"
+check_eq "without the registry the vendor is unknown" unknown \
+	"$(IOTFENCE_OUI_FILE=/nonexistent/oui.txt "$IFN" device $MAC1 --json | jq -r .vendor)"
 check_eq "its interface" lan1 "$(dev $MAC1 .interface)"
 check_eq "its address" 10.91.1.2 "$(dev $MAC1 .ipv4)"
 check_eq "its mode" learn "$(dev $MAC1 .mode)"

@@ -23,20 +23,49 @@ static const struct {
 	{ "", NULL },
 	{ "00112233445", NULL },
 	{ "0011.22aa.bbc", NULL },
+	{ "00-11-22-AA-BB-CC", "00:11:22:aa:bb:cc" },
+	{ "0011.22AA.BBCC", "00:11:22:aa:bb:cc" },
+	{ "001122AABBCC", "00:11:22:aa:bb:cc" },
+	{ "ff:ff:ff:ff:ff:ff", "ff:ff:ff:ff:ff:ff" },
+	{ "00:11:22:aa:bb:cc ", NULL },
+	{ " 00:11:22:aa:bb:cc", NULL },
+	{ "00.11.22.aa.bb.cc", NULL },
+	{ "0011:22aa:bbcc", NULL },
+	{ "00:11:22:aa:bb:", NULL },
+	{ "00::11:22:aa:bb:c", NULL },
+	{ "00112233445g", NULL },
+	{ "0011-22aa-bbcc", NULL },
+	{ "00:11:22:aa:bb:cc\n", NULL },
+	{ "all", NULL },
 };
 
 START_TEST(mac_notations)
 {
+	static const __u8 untouched[6] = { 0xde, 0xad, 0xbe, 0xef, 0x00, 0x01 };
 	char buf[IFN_MAC_STRLEN];
 	__u8 mac[6];
-	int err = ifn_parse_mac(mac_cases[_i].in, mac);
+	int err;
 
+	memcpy(mac, untouched, 6);
+	err = ifn_parse_mac(mac_cases[_i].in, mac);
 	if (mac_cases[_i].out) {
 		ck_assert_msg(!err, "'%s' rejected", mac_cases[_i].in);
 		ck_assert_str_eq(ifn_fmt_mac(mac, buf), mac_cases[_i].out);
+		/* and the canonical form reads back the same */
+		ck_assert_int_eq(ifn_parse_mac(buf, mac), 0);
+		ck_assert_str_eq(ifn_fmt_mac(mac, buf), mac_cases[_i].out);
 	} else {
 		ck_assert_msg(err == -EINVAL, "'%s' accepted", mac_cases[_i].in);
+		ck_assert_mem_eq(mac, untouched, 6); /* nothing written on error */
 	}
+}
+END_TEST
+
+START_TEST(mac_null)
+{
+	__u8 mac[6];
+
+	ck_assert_int_eq(ifn_parse_mac(NULL, mac), -EINVAL);
 }
 END_TEST
 
@@ -47,6 +76,7 @@ static Suite *mac_suite(void)
 	TCase *tc = tcase_create("parse-format");
 
 	tcase_add_loop_test(tc, mac_notations, 0, sizeof(mac_cases) / sizeof(mac_cases[0]));
+	tcase_add_test(tc, mac_null);
 	suite_add_tcase(s, tc);
 	return s;
 }
