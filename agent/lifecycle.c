@@ -103,6 +103,20 @@ int ifn_state_up(struct ifn_maps *m, const struct ifn_attach_opts *o, bool *fres
 	return err;
 }
 
+/* "enforce", "learn for 1d", "learn (no deadline)". */
+static const char *new_devices(__u8 mode, __u64 learn_ns, char *buf, size_t len)
+{
+	char d[32];
+
+	if (mode != IFN_MODE_LEARN)
+		snprintf(buf, len, "%s", ifn_mode_name(mode));
+	else if (learn_ns)
+		snprintf(buf, len, "learn for %s", ifn_fmt_duration(learn_ns, d, sizeof(d)));
+	else
+		snprintf(buf, len, "learn (no deadline)");
+	return buf;
+}
+
 /* The attach mode the kernel reports for an interface (XDP_ATTACHED_*). */
 static int xdp_attached_mode(int ifindex, __u32 *prog_id)
 {
@@ -136,7 +150,7 @@ int ifn_attach_iface(const struct ifn_maps *m, const struct ifn_attach_opts *o)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, lo);
 	struct ifn_iface ifc = {}, old;
-	char path[PATH_MAX], links[PATH_MAX], learn[32];
+	char path[PATH_MAX], links[PATH_MAX], learn[48];
 	bool had_entry;
 	int ifindex, prog_fd, link_fd, err, cur;
 	__u32 prog_id = 0;
@@ -175,13 +189,8 @@ int ifn_attach_iface(const struct ifn_maps *m, const struct ifn_attach_opts *o)
 				ifn_strerror(err));
 			return err;
 		}
-		printf("%s: already attached; new devices: %s%s%s\n", o->ifname,
-		       ifn_mode_name(o->new_devices),
-		       o->new_devices == IFN_MODE_LEARN ? " for " : "",
-		       o->new_devices == IFN_MODE_LEARN ?
-			       (o->learn_ns ? ifn_fmt_duration(o->learn_ns, learn, sizeof(learn)) :
-					      "ever") :
-			       "");
+		printf("%s: already attached; new devices: %s\n", o->ifname,
+		       new_devices(o->new_devices, o->learn_ns, learn, sizeof(learn)));
 		return 0;
 	}
 	if (cur > 0) {
@@ -255,13 +264,9 @@ int ifn_attach_iface(const struct ifn_maps *m, const struct ifn_attach_opts *o)
 	}
 	close(link_fd);
 	xdp_attached_mode(ifindex, &prog_id);
-	printf("attached to %s (%s, program id %u); new devices: %s%s%s\n", o->ifname,
+	printf("attached to %s (%s, program id %u); new devices: %s\n", o->ifname,
 	       ifc.attach_mode == IFN_ATTACH_GENERIC ? "generic" : "native", prog_id,
-	       ifn_mode_name(o->new_devices), o->new_devices == IFN_MODE_LEARN ? " for " : "",
-	       o->new_devices == IFN_MODE_LEARN ?
-		       (o->learn_ns ? ifn_fmt_duration(o->learn_ns, learn, sizeof(learn)) :
-				      "ever") :
-		       "");
+	       new_devices(o->new_devices, o->learn_ns, learn, sizeof(learn)));
 	return 0;
 undo:
 	if (had_entry)
@@ -753,8 +758,11 @@ int ifn_cmd_status(const struct ifn_cmd *c, int argc, char **argv)
 					     ifc.attach_mode == IFN_ATTACH_GENERIC ? "generic" :
 										     "native");
 				ifn_json_str(&j, "new_devices", ifn_mode_name(ifc.default_mode));
+				/* null: new devices learn until told otherwise */
 				ifn_json_str(&j, "learn_for",
-					     ifn_fmt_duration(ifc.learn_ns, buf, sizeof(buf)));
+					     ifc.learn_ns ? ifn_fmt_duration(ifc.learn_ns, buf,
+									     sizeof(buf)) :
+							    NULL);
 			} else {
 				ifn_json_str(&j, "attach_mode",
 					     ifindex > 0 ? "unknown" : "defunct");
@@ -802,7 +810,7 @@ int ifn_cmd_status(const struct ifn_cmd *c, int argc, char **argv)
 		ifn_table_init(&t, 5, iface_hdr);
 		for (i = 0; i < n; i++) {
 			struct ifn_iface ifc = {};
-			char idx[16], pid[16], nd[48], dur[24];
+			char idx[16], pid[16], nd[48];
 			const char *row[5];
 			__u32 lprog = 0;
 			int ifindex;
@@ -817,15 +825,8 @@ int ifn_cmd_status(const struct ifn_cmd *c, int argc, char **argv)
 			if (ifindex > 0 && !bpf_map_lookup_elem(m.ifaces, &ifindex, &ifc)) {
 				row[2] = ifc.attach_mode == IFN_ATTACH_GENERIC ? "generic" :
 										 "native";
-				if (ifc.default_mode == IFN_MODE_LEARN)
-					snprintf(nd, sizeof(nd), "learn for %s",
-						 ifc.learn_ns ? ifn_fmt_duration(ifc.learn_ns, dur,
-										 sizeof(dur)) :
-								"ever");
-				else
-					snprintf(nd, sizeof(nd), "%s",
-						 ifn_mode_name(ifc.default_mode));
-				row[4] = nd;
+				row[4] =
+					new_devices(ifc.default_mode, ifc.learn_ns, nd, sizeof(nd));
 			} else {
 				row[2] = ifindex > 0 ? "?" : "defunct";
 				row[4] = "-";
