@@ -7,9 +7,12 @@
 #ifndef IFN_GENERALISE_H
 #define IFN_GENERALISE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <linux/types.h>
 
+#include "rules.h"
 #include "state.h"
 
 struct ifn_gen_opts {
@@ -28,5 +31,29 @@ void ifn_gen_defaults(struct ifn_gen_opts *o);
  */
 int ifn_generalise(const struct ifn_maps *m, const __u8 mac[6], const struct ifn_gen_opts *o,
 		   FILE *report);
+
+/* The same, changing nothing: what it would make. Returns that count. */
+int ifn_generalise_preview(const struct ifn_maps *m, const __u8 mac[6],
+			   const struct ifn_gen_opts *o, FILE *report);
+
+/*
+ * The thresholds as settings, by name (shared by the daemon's configuration,
+ * `policy generalise` and replay): generalise-peers N, generalise-ports N
+ * (0: never), generalise-prefix-v4 0-32, generalise-prefix-v6 0-128.
+ */
+extern const char *const ifn_gen_opt_names[];
+int ifn_gen_opt_apply(struct ifn_gen_opts *o, const char *key, const char *value, char *err,
+		      size_t errlen);
+int ifn_gen_opt_format(const struct ifn_gen_opts *o, const char *key, char *buf, size_t len);
+
+/*
+ * The planning, pure: from a device's rules (@in, any origin, one device),
+ * the rules to make (*out, malloc'd, origin generalised) and which of @in
+ * they cover (covered[i], for the learned exact flows only: those are the
+ * ones to remove). Rules that exist already are not made again. Returns
+ * the number made or -ENOMEM.
+ */
+int ifn_gen_plan(const struct ifn_rule *in, size_t n, const struct ifn_gen_opts *o,
+		 struct ifn_rule **out, bool *covered);
 
 #endif /* IFN_GENERALISE_H */

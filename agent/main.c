@@ -66,6 +66,17 @@ static const struct ifn_opt_help rate_opts[] = {
 	{ NULL, NULL },
 };
 
+static const struct ifn_opt_help policy_opts[] = {
+	{ "--dry-run", "load, generalise: print what would change, change nothing." },
+	{ "--peers N",
+	  "generalise: a port with N peers or more becomes prefix rules (default 3; 0: never)." },
+	{ "--ports N",
+	  "generalise: a peer with N ports or more becomes a port-any rule (default 4; 0: never)." },
+	{ "--prefix-v4 N", "generalise: widest IPv4 prefix (default 16; 0: all of IPv4)." },
+	{ "--prefix-v6 N", "generalise: widest IPv6 prefix (default 32; 0: any)." },
+	{ NULL, NULL },
+};
+
 static const struct ifn_opt_help events_opts[] = {
 	{ "--follow", "Keep reading new events until interrupted." },
 	{ "--json", "One JSON object per line." },
@@ -149,8 +160,16 @@ const struct ifn_cmd ifn_cmds[] = {
 	  "event-limit N, unknown-devices pass|drop (the verdict when the device table is "
 	  "full).",
 	  ifn_cmd_settings, IFN_CMD_PRIV | IFN_CMD_LISTS },
-	{ "policy", "check|load|save|show [FILE]", "Policy files: validate, apply, write, print.",
-	  NULL, "See iotfence.8, POLICY FILES.", ifn_cmd_policy, 0 },
+	{ "policy", "check FILE | load FILE [--dry-run] | save FILE | show | generalise MAC|all",
+	  "Policy files: validate, apply, write, print; generalise learned flows.", policy_opts,
+	  "check validates a file and changes nothing (no privileges needed); it lists every "
+	  "error as FILE:LINE: message. load applies a file all or nothing, new rules before "
+	  "old ones go, and prints what it added, removed and changed. save writes the running "
+	  "state as a policy file, show prints it; loading a saved file into empty state gives "
+	  "the same show. generalise turns a device's learned flows into prefix and port-any "
+	  "rules and shows them before and after. See iotfence.8, POLICY FILES and "
+	  "GENERALISATION.",
+	  ifn_cmd_policy, 0 },
 	{ "events", "[--follow] [--json]", "Anomalies as text lines or JSON lines.", events_opts,
 	  NULL, ifn_cmd_events, IFN_CMD_PRIV | IFN_CMD_LISTS },
 	{ "run", "[--config FILE] [--detach-on-exit]",

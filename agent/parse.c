@@ -289,8 +289,9 @@ int ifn_parse_proto_port(const char *s, __u8 *proto, __u16 *port, bool *has_port
 			seterr(err, errlen, "'%s': the port must be a number from 1 to 65535", s);
 			return -EINVAL;
 		}
-	} else {
-		seterr(err, errlen, "'%s': this protocol has no ports", s);
+	} else if (strcmp(slash, "0")) {
+		/* "gre/0": the one exact flow the datapath keys on port 0. */
+		seterr(err, errlen, "'%s': this protocol has no ports (only /0, its exact flow)", s);
 		return -EINVAL;
 	}
 	*has_port = true;

@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * generalise.c - when learning ends, a device's learned flows as fewer,
+ * wider rules (iotfence.8, GENERALISATION):
+ *
+ *  - many peers on one service port (a cloud behind rotating addresses, an
+ *    NTP pool): when a (protocol, port, direction) has peers_per_port
+ *    peers or more, each of its peers is widened to its /prefix_v4 (or
+ *    /prefix_v6) prefix, one rule per prefix; a prefix of 0 is the whole
+ *    address family;
+ *  - many ports on one peer: when a (peer, protocol, direction) has
+ *    ports_per_peer ports or more, one port-any rule for that peer.
+ *
+ * Only learned exact flows are generalised and only they are removed when
+ * a new rule covers them; what an operator or a policy wrote stays.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "format.h"
+#include "generalise.h"
+#include "parse.h"
+#include "rules.h"
+
+const char *const ifn_gen_opt_names[] = {
+	"generalise-peers",
+	"generalise-ports",
+	"generalise-prefix-v4",
+	"generalise-prefix-v6",
+	NULL,
+};
+
+void ifn_gen_defaults(struct ifn_gen_opts *o)
+{
+	/* Measured on the captures: iotfence.8, GENERALISATION. */
+	o->peers_per_port = 3;
+	o->prefix_v4 = 16;
+	o->prefix_v6 = 32;
+	o->ports_per_peer = 4;
+}
+
+int ifn_gen_opt_apply(struct ifn_gen_opts *o, const char *key, const char *value, char *err,
+		      size_t errlen)
+{
+	unsigned int *dst, max;
+	__u64 v;
+
+	if (!strcmp(key, "generalise-peers")) {
+		dst = &o->peers_per_port;
+		max = 1000000;
+	} else if (!strcmp(key, "generalise-ports")) {
+		dst = &o->ports_per_peer;
+		max = 65536;
+	} else if (!strcmp(key, "generalise-prefix-v4")) {
+		dst = &o->prefix_v4;
+		max = 32;
+	} else if (!strcmp(key, "generalise-prefix-v6")) {
+		dst = &o->prefix_v6;
+		max = 128;
+	} else {
+		if (err && errlen)
+			snprintf(err, errlen,
+				 "unknown setting '%s' (generalise-peers, generalise-ports, "
+				 "generalise-prefix-v4, generalise-prefix-v6)",
+				 key);
+		return -EINVAL;
+	}
+	if (ifn_parse_count(value, &v) || v > max || (dst == &o->peers_per_port && v == 1) ||
+	    (dst == &o->ports_per_peer && v == 1)) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s: '%s' is not %s", key, value,
+				 max <= 128 ? (max == 32 ? "a prefix length from 0 to 32" :
+							   "a prefix length from 0 to 128") :
+					      "0 (never) or a count of 2 or more");
+		return -EINVAL;
+	}
+	*dst = v;
+	return 0;
+}
+
+int ifn_gen_opt_format(const struct ifn_gen_opts *o, const char *key, char *buf, size_t len)
+{
+	if (!strcmp(key, "generalise-peers"))
+		snprintf(buf, len, "%u", o->peers_per_port);
+	else if (!strcmp(key, "generalise-ports"))
+		snprintf(buf, len, "%u", o->ports_per_peer);
+	else if (!strcmp(key, "generalise-prefix-v4"))
+		snprintf(buf, len, "%u", o->prefix_v4);
+	else if (!strcmp(key, "generalise-prefix-v6"))
+		snprintf(buf, len, "%u", o->prefix_v6);
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* ---- planning ---- */
+
+static bool has_ports(__u8 proto)
+{
+	return proto == 6 || proto == 17 || proto == 132;
+}
+
+/* ICMP types generalise over peers (echo to many hosts), not over ports. */
+static bool peers_proto(__u8 proto)
+{
+	return has_ports(proto) || proto == 1 || proto == 58;
+}
+
+static bool candidate(const struct ifn_rule *r)
+{
+	return !r->l2 && r->origin == IFN_ORIGIN_LEARNED && ifn_rule_kind(r) == IFN_RULE_EXACT;
+}
+
+static void mask(const __u8 in[16], unsigned int plen, __u8 out[16])
+{
+	unsigned int i;
+
+	for (i = 0; i < 16; i++) {
+		if (plen >= (i + 1) * 8)
+			out[i] = in[i];
+		else if (plen > i * 8)
+			out[i] = in[i] & (__u8)(0xff << (8 - (plen - i * 8)));
+		else
+			out[i] = 0;
+	}
+}
+
+static bool in_prefix(const __u8 addr[16], const __u8 pfx[16], unsigned int plen)
+{
+	__u8 m[16];
+
+	mask(addr, plen, m);
+	return !memcmp(m, pfx, 16);
+}
+
+static bool covers(const struct ifn_rule *g, const struct ifn_rule *f)
+{
+	return g->proto == f->proto && g->dir == f->dir && (g->port_any || g->port == f->port) &&
+	       in_prefix(f->peer, g->peer, g->plen);
+}
+
+struct vec {
+	struct ifn_rule *v;
+	size_t n, cap;
+};
+
+static int vec_add_unique(struct vec *vc, const struct ifn_rule *r)
+{
+	size_t i;
+
+	for (i = 0; i < vc->n; i++)
+		if (ifn_rule_same(&vc->v[i], r))
+			return 0;
+	if (vc->n == vc->cap) {
+		size_t cap = vc->cap ? vc->cap * 2 : 16;
+		struct ifn_rule *v = realloc(vc->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		vc->v = v;
+		vc->cap = cap;
+	}
+	vc->v[vc->n++] = *r;
+	return 0;
+}
+
+/* Sort keys: by service (family, proto, port, dir) or by peer (peer, proto, dir). */
+static int by_service(const void *pa, const void *pb)
+{
+	const struct ifn_rule *a = *(const struct ifn_rule *const *)pa;
+	const struct ifn_rule *b = *(const struct ifn_rule *const *)pb;
+	bool va = ifn_addr_is_v4(a->peer), vb = ifn_addr_is_v4(b->peer);
+
+	if (va != vb)
+		return va - vb;
+	if (a->proto != b->proto)
+		return a->proto - b->proto;
+	if (a->port != b->port)
+		return a->port - b->port;
+	if (a->dir != b->dir)
+		return a->dir - b->dir;
+	return memcmp(a->peer, b->peer, 16);
+}
+
+static int by_peer(const void *pa, const void *pb)
+{
+	const struct ifn_rule *a = *(const struct ifn_rule *const *)pa;
+	const struct ifn_rule *b = *(const struct ifn_rule *const *)pb;
+	int c = memcmp(a->peer, b->peer, 16);
+
+	if (c)
+		return c;
+	if (a->proto != b->proto)
+		return a->proto - b->proto;
+	if (a->dir != b->dir)
+		return a->dir - b->dir;
+	return a->port - b->port;
+}
+
+static bool same_service(const struct ifn_rule *a, const struct ifn_rule *b)
+{
+	return ifn_addr_is_v4(a->peer) == ifn_addr_is_v4(b->peer) && a->proto == b->proto &&
+	       a->port == b->port && a->dir == b->dir;
+}
+
+static bool same_peer(const struct ifn_rule *a, const struct ifn_rule *b)
+{
+	return !memcmp(a->peer, b->peer, 16) && a->proto == b->proto && a->dir == b->dir;
+}
+
+static int peers_per_port(const struct ifn_rule **c, size_t nc, const struct ifn_gen_opts *o,
+			  struct vec *want)
+{
+	size_t i = 0, j, k;
+
+	if (o->peers_per_port < 2)
+		return 0;
+	qsort(c, nc, sizeof(*c), by_service);
+	for (; i < nc; i = j) {
+		unsigned int w;
+
+		for (j = i + 1; j < nc && same_service(c[i], c[j]); j++)
+			;
+		if (!peers_proto(c[i]->proto) || j - i < o->peers_per_port)
+			continue;
+		/* Over the mapped space: IPv4 /n is 96 + n. */
+		w = ifn_addr_is_v4(c[i]->peer) ? 96 + o->prefix_v4 : o->prefix_v6;
+		if (w >= 128)
+			continue; /* nothing wider is allowed */
+		for (k = i; k < j; k++) {
+			struct ifn_rule r = *c[k];
+			int err;
+
+			mask(c[k]->peer, w, r.peer);
+			r.plen = w;
+			r.port_any = 0;
+			r.origin = IFN_ORIGIN_GENERALISED;
+			r.added_ns = 0;
+			err = vec_add_unique(want, &r);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+static int ports_per_peer(const struct ifn_rule **c, size_t nc, const struct ifn_gen_opts *o,
+			  struct vec *want)
+{
+	size_t i = 0, j;
+
+	if (o->ports_per_peer < 2)
+		return 0;
+	qsort(c, nc, sizeof(*c), by_peer);
+	for (; i < nc; i = j) {
+		struct ifn_rule r;
+		int err;
+
+		for (j = i + 1; j < nc && same_peer(c[i], c[j]); j++)
+			;
+		if (!has_ports(c[i]->proto) || j - i < o->ports_per_peer)
+			continue;
+		r = *c[i];
+		r.port = 0;
+		r.port_any = 1;
+		r.plen = 128;
+		r.origin = IFN_ORIGIN_GENERALISED;
+		r.added_ns = 0;
+		err = vec_add_unique(want, &r);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int ifn_gen_plan(const struct ifn_rule *in, size_t n, const struct ifn_gen_opts *o,
+		 struct ifn_rule **out, bool *covered)
+{
+	const struct ifn_rule **c = calloc(n ? n : 1, sizeof(*c));
+	struct vec want = {}, made = {};
+	size_t nc = 0, i, j;
+	int err;
+
+	*out = NULL;
+	if (!c)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		covered[i] = false;
+		if (candidate(&in[i]))
+			c[nc++] = &in[i];
+	}
+	err = peers_per_port(c, nc, o, &want);
+	if (!err)
+		err = ports_per_peer(c, nc, o, &want);
+	free(c);
+	/*
+	 * A flow is covered by what generalisation wants, whether it is made
+	 * now or was made before (learned again since).
+	 */
+	for (i = 0; !err && i < n; i++) {
+		if (!candidate(&in[i]))
+			continue;
+		for (j = 0; j < want.n && !covered[i]; j++)
+			covered[i] = covers(&want.v[j], &in[i]);
+	}
+	for (j = 0; !err && j < want.n; j++) {
+		bool exists = false;
+
+		for (i = 0; i < n && !exists; i++)
+			exists = ifn_rule_same(&want.v[j], &in[i]);
+		if (!exists)
+			err = vec_add_unique(&made, &want.v[j]);
+	}
+	free(want.v);
+	if (err) {
+		free(made.v);
+		return err;
+	}
+	*out = made.v;
+	return made.n;
+}
+
+/* ---- applying ---- */
+
+static void report_plan(FILE *f, const __u8 mac[6], const struct ifn_rule *in, size_t n,
+			const bool *covered, const struct ifn_rule *made, int nmade)
+{
+	char mb[IFN_MAC_STRLEN], rb[IFN_RULE_STRLEN];
+	size_t i, learned = 0, gone = 0;
+
+	if (!f)
+		return;
+	for (i = 0; i < n; i++) {
+		learned += in[i].origin == IFN_ORIGIN_LEARNED;
+		gone += covered[i];
+	}
+	ifn_fmt_mac(mac, mb);
+	if (!nmade && !gone) {
+		fprintf(f, "%s: nothing to generalise (%zu learned flow%s)\n", mb, learned,
+			learned == 1 ? "" : "s");
+		return;
+	}
+	fprintf(f, "%s: %zu of %zu learned flows -> %d rule%s; %zu learned flows stay\n", mb, gone,
+		learned, nmade, nmade == 1 ? "" : "s", learned - gone);
+	for (i = 0; i < n; i++)
+		if (covered[i])
+			fprintf(f, "  before: learned %s\n",
+				ifn_rule_format(&in[i], rb, sizeof(rb)));
+	for (i = 0; i < (size_t)nmade; i++)
+		fprintf(f, "  after:  learned %s\n", ifn_rule_format(&made[i], rb, sizeof(rb)));
+}
+
+static int generalise(const struct ifn_maps *m, const __u8 mac[6], const struct ifn_gen_opts *o,
+		      FILE *report, bool apply)
+{
+	struct ifn_rule *in = NULL, *made = NULL;
+	bool *covered = NULL;
+	size_t n, i;
+	int nmade, err, done = 0;
+
+	err = ifn_rules_read(m, mac, &in, &n);
+	if (err)
+		return err;
+	covered = calloc(n ? n : 1, sizeof(*covered));
+	if (!covered) {
+		free(in);
+		return -ENOMEM;
+	}
+	nmade = ifn_gen_plan(in, n, o, &made, covered);
+	if (nmade < 0) {
+		err = nmade;
+		goto out;
+	}
+	for (i = 0; i < (size_t)nmade; i++)
+		memcpy(made[i].mac, mac, 6);
+	if (apply) {
+		/* New rules in before the flows they cover go: nothing is dropped between. */
+		for (done = 0; done < nmade; done++) {
+			err = ifn_rule_install(m, &made[done]);
+			if (err)
+				break;
+		}
+		if (err) {
+			while (done-- > 0)
+				ifn_rule_remove(m, &made[done]);
+			goto out;
+		}
+		for (i = 0; i < n; i++) {
+			if (!covered[i])
+				continue;
+			err = ifn_rule_remove(m, &in[i]);
+			if (err && err != -ENOENT)
+				goto out; /* what is covered and still there is harmless */
+			err = 0;
+		}
+	}
+	report_plan(report, mac, in, n, covered, made, nmade);
+	err = nmade;
+out:
+	free(in);
+	free(made);
+	free(covered);
+	return err;
+}
+
+int ifn_generalise(const struct ifn_maps *m, const __u8 mac[6], const struct ifn_gen_opts *o,
+		   FILE *report)
+{
+	return generalise(m, mac, o, report, true);
+}
+
+int ifn_generalise_preview(const struct ifn_maps *m, const __u8 mac[6],
+			   const struct ifn_gen_opts *o, FILE *report)
+{
+	return generalise(m, mac, o, report, false);
+}
