@@ -87,9 +87,16 @@ static __always_inline __u32 ifn_decide(struct ifn_ctx *x, __u32 parse_reason, _
 		return IFN_VERDICT_DROP;
 	}
 	ifn_track_addr(x);
-	if (ifn_is_baseline(p))
+	if (ifn_is_baseline(p)) {
+		/* Its later fragments carry no ports: let them follow it. */
+		if (p->frag == IFN_FRAG_FIRST)
+			ifn_frag_note_first(p);
 		return IFN_VERDICT_PASS;
+	}
 	if (mode == IFN_MODE_QUARANTINE) {
+		/* Only a later fragment pays a lookup here: one of baseline passes. */
+		if (later && ifn_frag_allowed(p))
+			return IFN_VERDICT_PASS;
 		*reason = IFN_REASON_QUARANTINE;
 		return IFN_VERDICT_DROP;
 	}

@@ -44,6 +44,12 @@ enum ifn_frag_state {
 struct ifn_cursor {
 	void *pos;
 	void *end;
+	/*
+	 * End of the IP packet by its own length field (<= end): headers
+	 * beyond it lie in Ethernet padding or trailing bytes, and are
+	 * truncated even though the verifier would let us read them.
+	 */
+	void *lim;
 };
 
 struct ifn_vlan_hdr {
@@ -88,7 +94,13 @@ struct ifn_pkt {
 	__u16 sport; /* ICMP: type */
 	__u16 dport; /* ICMP: code */
 	__u8 has_addr; /* src/dst hold IP addresses (IP, or ARP for IPv4) */
-	__u8 pad[3];
+	/*
+	 * The protocol that identifies a fragmented packet: IPv4's protocol,
+	 * or the next header of the IPv6 fragment header, which every fragment
+	 * carries alike even when more extension headers follow it.
+	 */
+	__u8 frag_proto;
+	__u8 pad[2];
 	__u32 frag_id;
 	__u32 len;
 	__u8 src[16];
@@ -136,6 +148,9 @@ static __always_inline int ifn_parse_eth(struct ifn_cursor *c, struct ifn_pkt *p
 		c->pos = vh + 1;
 		p->vlan_tags++;
 	}
+	/* 802.3: a length, not an ethertype; every length is one protocol. */
+	if (proto < ETH_P_802_3_MIN)
+		proto = ETH_P_802_3;
 	p->l3_proto = proto;
 	return IFN_REASON_NONE;
 }
@@ -169,10 +184,13 @@ static __always_inline int ifn_parse_l4(struct ifn_cursor *c, struct ifn_pkt *p)
 	case IPPROTO_TCP: {
 		struct tcphdr *th = c->pos;
 
-		if ((void *)(th + 1) > c->end)
+		if ((void *)(th + 1) > c->end || (void *)(th + 1) > c->lim)
 			return IFN_REASON_L4_TRUNC;
 		if (th->doff < 5)
 			return IFN_REASON_TCP_BAD_HDR;
+		/* Options the data offset announces must be in the packet too. */
+		if (c->pos + th->doff * 4 > c->lim)
+			return IFN_REASON_L4_TRUNC;
 		p->sport = bpf_ntohs(th->source);
 		p->dport = bpf_ntohs(th->dest);
 		p->tcp_flags = ((__u8 *)th)[13];
@@ -181,7 +199,7 @@ static __always_inline int ifn_parse_l4(struct ifn_cursor *c, struct ifn_pkt *p)
 	case IPPROTO_UDP: {
 		struct udphdr *uh = c->pos;
 
-		if ((void *)(uh + 1) > c->end)
+		if ((void *)(uh + 1) > c->end || (void *)(uh + 1) > c->lim)
 			return IFN_REASON_L4_TRUNC;
 		p->sport = bpf_ntohs(uh->source);
 		p->dport = bpf_ntohs(uh->dest);
@@ -192,7 +210,7 @@ static __always_inline int ifn_parse_l4(struct ifn_cursor *c, struct ifn_pkt *p)
 		__u8 *ic = c->pos;
 
 		/* type, code, checksum: the part every ICMP message has. */
-		if (c->pos + 4 > c->end)
+		if (c->pos + 4 > c->end || c->pos + 4 > c->lim)
 			return IFN_REASON_L4_TRUNC;
 		p->sport = ic[0];
 		p->dport = ic[1];
@@ -237,6 +255,8 @@ static __always_inline int ifn_parse_ipv4(struct ifn_cursor *c, struct ifn_pkt *
 	else if (frag_off & 0x2000)
 		p->frag = IFN_FRAG_FIRST;
 	p->frag_id = bpf_ntohs(iph->id);
+	p->frag_proto = iph->protocol;
+	c->lim = c->pos + tot_len;
 	c->pos += hlen;
 	return ifn_parse_l4(c, p);
 }
@@ -251,6 +271,7 @@ static __always_inline int ifn_ipv6_is_ext(__u8 nh)
 static __always_inline int ifn_parse_ipv6(struct ifn_cursor *c, struct ifn_pkt *p)
 {
 	struct ipv6hdr *ip6 = c->pos;
+	__u32 plen;
 	__u8 nh;
 	int i;
 
@@ -259,6 +280,11 @@ static __always_inline int ifn_parse_ipv6(struct ifn_cursor *c, struct ifn_pkt *
 	p->family = IFN_FAMILY_IPV6;
 	if (ip6->version != 6)
 		return IFN_REASON_IPV6_BAD_HDR;
+	/* As IPv4's total length: padding may follow, truncation may not. */
+	plen = bpf_ntohs(ip6->payload_len);
+	if (plen > (__u32)(c->end - (void *)(ip6 + 1)))
+		return IFN_REASON_IPV6_TRUNC;
+	c->lim = (void *)(ip6 + 1) + plen;
 	__builtin_memcpy(p->src, &ip6->saddr, 16);
 	__builtin_memcpy(p->dst, &ip6->daddr, 16);
 	p->has_addr = 1;
@@ -272,16 +298,17 @@ static __always_inline int ifn_parse_ipv6(struct ifn_cursor *c, struct ifn_pkt *
 
 		if (!ifn_ipv6_is_ext(nh))
 			break;
-		if ((void *)(ext + 1) > c->end)
+		if ((void *)(ext + 1) > c->end || (void *)(ext + 1) > c->lim)
 			return IFN_REASON_IPV6_TRUNC;
 		if (nh == IPPROTO_FRAGMENT) {
 			struct ifn_ipv6_frag *fh = c->pos;
 			__u16 off;
 
-			if ((void *)(fh + 1) > c->end)
+			if ((void *)(fh + 1) > c->end || (void *)(fh + 1) > c->lim)
 				return IFN_REASON_IPV6_TRUNC;
 			off = bpf_ntohs(fh->frag_off);
 			p->frag_id = bpf_ntohl(fh->id);
+			p->frag_proto = fh->nexthdr;
 			nh = fh->nexthdr;
 			c->pos = fh + 1;
 			if (off & 0xfff8) {
@@ -299,7 +326,7 @@ static __always_inline int ifn_parse_ipv6(struct ifn_cursor *c, struct ifn_pkt *
 		else
 			len = ((__u32)ext->hdrlen + 1) * 8;
 		nh = ext->nexthdr;
-		if (c->pos + len > c->end)
+		if (c->pos + len > c->end || c->pos + len > c->lim)
 			return IFN_REASON_IPV6_TRUNC;
 		c->pos += len;
 	}
@@ -318,6 +345,7 @@ static __always_inline int ifn_parse(struct xdp_md *ctx, struct ifn_pkt *p)
 	struct ifn_cursor c = {
 		.pos = (void *)(long)ctx->data,
 		.end = (void *)(long)ctx->data_end,
+		.lim = (void *)(long)ctx->data_end,
 	};
 	int reason;
 

@@ -31,12 +31,11 @@ static __always_inline int ifn_police(struct ifn_device *dev, __u64 now, __u32 l
 		tp = cap_p;
 		tb = cap_b;
 	} else {
-		tp += elapsed * dev->rate_pps;
-		tb += elapsed * dev->rate_bps;
-		if (tp > cap_p)
-			tp = cap_p;
-		if (tb > cap_b)
-			tb = cap_b;
+		__u64 add_p = elapsed * dev->rate_pps, add_b = elapsed * dev->rate_bps;
+
+		/* Compared before added: near the largest rates the sum wraps. */
+		tp = tp >= cap_p || add_p >= cap_p - tp ? cap_p : tp + add_p;
+		tb = tb >= cap_b || add_b >= cap_b - tb ? cap_b : tb + add_b;
 	}
 	dev->tokens_ns = now;
 

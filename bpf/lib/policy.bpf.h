@@ -122,10 +122,8 @@ static __always_inline void ifn_candidates(const struct ifn_pkt *p, struct ifn_c
 		}
 		return;
 	case IPPROTO_UDP:
-		if (p->sport == p->dport)
-			c->port[0] = p->dport;
-		else
-			ifn_cand_pair(c, p, ifn_udp_device_is_client(p->sport, p->dport));
+		/* Equal ports too: client first, and the server key may match. */
+		ifn_cand_pair(c, p, ifn_udp_device_is_client(p->sport, p->dport));
 		return;
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6: {
@@ -231,7 +229,7 @@ static __always_inline void ifn_frag_key_fill(struct ifn_frag_key *fk, const str
 	__builtin_memcpy(fk->src, p->src, 16);
 	__builtin_memcpy(fk->dst, p->dst, 16);
 	fk->id = p->frag_id;
-	fk->proto = p->proto;
+	fk->proto = p->frag_proto;
 	fk->family = p->family;
 	fk->pad[0] = 0;
 	fk->pad[1] = 0;
