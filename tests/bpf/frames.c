@@ -40,7 +40,7 @@ static size_t build_l4(const struct frame_spec *s, __u8 *p)
 {
 	switch (s->proto) {
 	case 6: {
-		__u8 doff = s->tcp_doff ? s->tcp_doff : 5;
+		__u8 doff = s->tcp_doff ? s->tcp_doff : 5 + s->tcp_opts / 4;
 
 		memset(p, 0, 20);
 		put16(p, s->sport);
@@ -48,7 +48,8 @@ static size_t build_l4(const struct frame_spec *s, __u8 *p)
 		p[12] = doff << 4;
 		p[13] = s->tcp_flags;
 		put16(p + 14, 65535);
-		return 20;
+		memset(p + 20, 1, s->tcp_opts); /* NOP options */
+		return 20 + s->tcp_opts;
 	}
 	case 17:
 		memset(p, 0, 8);
@@ -65,6 +66,19 @@ static size_t build_l4(const struct frame_spec *s, __u8 *p)
 	default:
 		return 0;
 	}
+}
+
+/* An IPv6 extension header of @type at buf + off, chained from *nh; returns its length. */
+static size_t put_ext(__u8 *buf, size_t off, __u8 type, __u8 **nh)
+{
+	**nh = type;
+	*nh = buf + off;
+	if (type == 51) {
+		buf[off + 1] = 1; /* AH: (1 + 2) * 4 = 12 bytes */
+		return 12;
+	}
+	buf[off + 1] = 0; /* (0 + 1) * 8 = 8 bytes; a fragment header is 8 too */
+	return 8;
 }
 
 size_t frame_build(const struct frame_spec *s, __u8 *buf, size_t cap)
@@ -150,21 +164,8 @@ size_t frame_build(const struct frame_spec *s, __u8 *buf, size_t cap)
 		memcpy(buf + off + 8, a6s, 16);
 		memcpy(buf + off + 24, a6d, 16);
 		off += 40;
-		for (i = 0; i < s->ipv6_ext_n; i++) {
-			__u8 type = s->ipv6_ext[i];
-
-			*nh = type;
-			nh = buf + off;
-			if (type == 51) {
-				buf[off + 1] = 1; /* (1 + 2) * 4 = 12 bytes */
-				off += 12;
-			} else if (type == 44) {
-				off += 8;
-			} else {
-				buf[off + 1] = 0; /* 8 bytes */
-				off += 8;
-			}
-		}
+		for (i = 0; i < s->ipv6_ext_n; i++)
+			off += put_ext(buf, off, s->ipv6_ext[i], &nh);
 		if (s->ipv6_frag) {
 			*nh = 44;
 			nh = buf + off;
@@ -175,13 +176,24 @@ size_t frame_build(const struct frame_spec *s, __u8 *buf, size_t cap)
 			buf[off + 7] = s->frag_id;
 			off += 8;
 		}
-		*nh = s->proto;
-		if (!(s->ipv6_frag && s->frag_off))
+		if (s->ipv6_frag && s->frag_off) {
+			/* A later fragment: payload only, behind the same next header. */
+			*nh = s->ipv6_ext_post_n ? s->ipv6_ext_post[0] : s->proto;
+		} else {
+			for (i = 0; i < s->ipv6_ext_post_n; i++)
+				off += put_ext(buf, off, s->ipv6_ext_post[i], &nh);
+			*nh = s->proto;
 			off += build_l4(s, buf + off);
+		}
 		off += s->payload;
-		put16(buf + start + 4, off - start - 40);
+		put16(buf + start + 4, s->ipv6_plen ? s->ipv6_plen : off - start - 40);
 	} else {
 		off += s->payload;
+	}
+	if (s->pad_to > off) {
+		if (s->pad_to > cap)
+			return 0;
+		off = s->pad_to; /* buf was zeroed */
 	}
 	if (off > cap)
 		return 0;

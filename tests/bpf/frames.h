@@ -41,10 +41,20 @@ struct frame_spec {
 	__u8 ipv6_frag; /* put an IPv6 fragment header in */
 	__u8 ipv6_ext[16]; /* extension headers before L4 (0, 43, 60, 51, 135...) */
 	__u8 ipv6_ext_n;
+	/*
+	 * Extension headers after the fragment header: part of the fragmentable
+	 * part, so only a first fragment carries them, and every fragment's
+	 * fragment header names the first of them as its next header.
+	 */
+	__u8 ipv6_ext_post[4];
+	__u8 ipv6_ext_post_n;
+	__u16 ipv6_plen; /* 0: computed; else forced into the header */
+	__u8 tcp_opts; /* bytes of TCP options (NOPs, multiple of 4); doff follows */
 	/* ARP */
 	__u16 arp_op; /* with ethertype 0x0806 */
 	const char *arp_sender_ip;
 	size_t payload; /* bytes after the L4 header */
+	size_t pad_to; /* Ethernet padding: zeros up to this length, after the IP packet */
 	size_t truncate; /* 0: whole frame; else cut to this length */
 };
 

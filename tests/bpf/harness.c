@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,15 @@ void th_register(th_suite_fn fn)
 		suites[nsuites++] = fn;
 }
 
+/*
+ * Map sizes of the shared program. Small on purpose: every test empties
+ * the maps and refills the free slots, and walking a hash costs its bucket
+ * count, so the agent's defaults (16384 devices, 1M flows) would cost tens
+ * of milliseconds a test. No test needs more.
+ */
+#define TH_DEVICES_DEFAULT 256
+#define TH_FLOWS_DEFAULT 16384
+
 /* Loaded once per process (and per clock), before Check forks each test. */
 static struct iotfence *loaded[2];
 
@@ -31,16 +41,17 @@ static int load_skel(bool real_clock, __u32 max_devices, __u32 max_flows, struct
 	struct ifn_load_opts o = {
 		.pin_dir = NULL,
 		.virtual_clock = !real_clock,
-		.max_devices = max_devices,
-		.max_flows = max_flows,
+		.max_devices = max_devices ? max_devices : TH_DEVICES_DEFAULT,
+		.max_flows = max_flows ? max_flows : TH_FLOWS_DEFAULT,
 		.quiet = true,
 	};
+	bool shared = !max_devices && !max_flows;
 	struct ifn_config cfg;
 	struct iotfence *skel;
 	bool fresh;
 	int err;
 
-	if (!max_devices && !max_flows && loaded[real_clock]) {
+	if (shared && loaded[real_clock]) {
 		*out = loaded[real_clock];
 		return 0;
 	}
@@ -48,7 +59,7 @@ static int load_skel(bool real_clock, __u32 max_devices, __u32 max_flows, struct
 	err = ifn_load(&o, &cfg, &skel, &fresh);
 	if (err)
 		return err;
-	if (!max_devices && !max_flows)
+	if (shared)
 		loaded[real_clock] = skel;
 	*out = skel;
 	return 0;
@@ -172,8 +183,7 @@ void th_set_config(struct th *t, const struct ifn_config *c)
 
 int th_run_repeat(struct th *t, const void *data, size_t len, __u32 repeat)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = data, .data_size_in = len,
-		    .repeat = repeat);
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = data, .data_size_in = len, .repeat = repeat);
 	int err = bpf_prog_test_run_opts(t->prog_fd, &o);
 
 	ck_assert_msg(!err, "BPF_PROG_TEST_RUN failed: %s", strerror(errno));
@@ -289,12 +299,144 @@ bool th_has_flow(struct th *t, const char *mac, const char *rule)
 	return found;
 }
 
+int th_send_len(struct th *t, const struct frame_spec *s, size_t *len)
+{
+	__u8 buf[FR_MAX];
+
+	*len = frame_build(s, buf, sizeof(buf));
+	ck_assert_msg(*len >= 14, "frame spec builds no frame");
+	return th_run(t, buf, *len);
+}
+
+void th_add_device(struct th *t, const char *mac, __u8 mode)
+{
+	struct ifn_device d;
+	__u8 m[6];
+
+	frame_mac(mac, m);
+	ck_assert_int_eq(ifn_device_create(&t->m, m, mode, 1), 0);
+	ck_assert_int_eq(ifn_device_get(&t->m, m, &d), 0);
+	/* The agent stamps real time; these tests run on the virtual clock. */
+	d.created_ns = *t->now;
+	d.scan_window_ns = *t->now;
+	ck_assert_int_eq(ifn_device_put(&t->m, m, &d), 0);
+}
+
+void th_set_rate(struct th *t, const char *mac, __u64 pps, __u64 bps, __u64 burst_pkts,
+		 __u64 burst_bytes)
+{
+	struct ifn_device d;
+	__u8 m[6];
+
+	frame_mac(mac, m);
+	ck_assert_int_eq(ifn_device_get(&t->m, m, &d), 0);
+	ck_assert_int_eq(ifn_device_apply_rate(&d, pps, bps, burst_pkts, burst_bytes), 0);
+	ck_assert_int_eq(ifn_device_put(&t->m, m, &d), 0);
+}
+
+bool th_has_key(struct th *t, const struct ifn_flow_key *k)
+{
+	struct ifn_flow_val v;
+
+	return !bpf_map_lookup_elem(t->m.flows, k, &v);
+}
+
+void th_snap(struct th *t, const char *mac, struct th_snap *s)
+{
+	unsigned int i;
+
+	memset(s, 0, sizeof(*s));
+	th_global(t, &s->gs);
+	s->known = th_device(t, mac, NULL, &s->ds);
+	s->flows = s->known ? th_flow_count(t, mac) : 0;
+	th_events(t);
+	for (i = 0; i < t->nev; i++)
+		if (t->ev[i].type < IFN_EV_MAX)
+			s->ev[t->ev[i].type]++;
+}
+
+/* One counter: it moved by exactly @want. */
+#define TH_DELTA(field, want)                                                \
+	ck_assert_msg(after.field - before->field == (__u64)(want),          \
+		      "%s: %s changed by %lld, expected %lld", what, #field, \
+		      (long long)(after.field - before->field), (long long)(want))
+
+void th_expect_delta(struct th *t, const char *mac, const struct th_snap *before, size_t len,
+		     const struct th_expect *e, const char *what)
+{
+	struct th_snap after;
+	unsigned int i;
+
+	th_snap(t, mac, &after);
+	TH_DELTA(gs.frames, 1);
+	TH_DELTA(gs.bytes, len);
+	for (i = 0; i < 4; i++)
+		TH_DELTA(gs.verdict[i], i == e->verdict);
+	for (i = 0; i < IFN_REASON_MAX; i++)
+		TH_DELTA(gs.reason[i], e->reason && i == e->reason);
+	TH_DELTA(gs.new_devices, e->new_device);
+	TH_DELTA(gs.table_full, e->table_full);
+	TH_DELTA(gs.flows_full, 0);
+
+	if (e->no_device) {
+		ck_assert_msg(after.known == before->known, "%s: the device table changed", what);
+		if (after.known)
+			ck_assert_msg(!memcmp(&after.ds, &before->ds, sizeof(after.ds)),
+				      "%s: a device's counters moved for a frame of no device",
+				      what);
+	} else {
+		ck_assert_msg(after.known, "%s: no device record for %s", what, mac);
+		ck_assert_msg(before->known || e->new_device, "%s: device created unexpectedly",
+			      what);
+		TH_DELTA(ds.packets, 1);
+		TH_DELTA(ds.bytes, len);
+		for (i = 0; i < 4; i++)
+			TH_DELTA(ds.verdict[i], i == e->verdict);
+		for (i = 0; i < IFN_REASON_MAX; i++)
+			TH_DELTA(ds.reason[i], e->reason && i == e->reason);
+		ck_assert_msg(after.ds.last_seen_ns == *t->now, "%s: last_seen not now", what);
+	}
+	ck_assert_msg((int)after.flows - (int)before->flows == e->flows,
+		      "%s: flows changed by %d, expected %d", what,
+		      (int)after.flows - (int)before->flows, e->flows);
+	for (i = 0; i < IFN_EV_MAX; i++)
+		ck_assert_msg(after.ev[i] - before->ev[i] == !!(e->events & TH_EV(i)),
+			      "%s: %u events of type %u, expected %u", what,
+			      after.ev[i] - before->ev[i], i, !!(e->events & TH_EV(i)));
+}
+
+void th_step(struct th *t, const struct frame_spec *s, const struct th_expect *e, const char *what)
+{
+	const char *mac = s->src_mac ? s->src_mac : "02:00:00:00:00:01";
+	struct th_snap before;
+	size_t len;
+	int act;
+
+	th_snap(t, mac, &before);
+	act = th_send_len(t, s, &len);
+	ck_assert_msg(act == e->xdp, "%s: XDP action %d, expected %d", what, act, e->xdp);
+	th_expect_delta(t, mac, &before, len, e, what);
+}
+
 int main(void)
 {
 	SRunner *sr;
 	int i, failed;
 
 	ifn_libbpf_logging(false);
+	/*
+	 * One CPU for every run: per-CPU state that is not summed (the
+	 * TABLE_FULL event's once-a-second limit) must see one CPU's frames,
+	 * and BPF_PROG_TEST_RUN runs on the caller's CPU.
+	 */
+	{
+		cpu_set_t one;
+
+		CPU_ZERO(&one);
+		CPU_SET(sched_getcpu() >= 0 ? sched_getcpu() : 0, &one);
+		if (sched_setaffinity(0, sizeof(one), &one))
+			perror("sched_setaffinity");
+	}
 	if (!nsuites) {
 		fprintf(stderr, "no test suites registered\n");
 		return 1;

@@ -37,7 +37,7 @@ struct th {
 
 struct th_opts {
 	__u32 max_devices; /* 0: a small default (256) */
-	__u32 max_flows;
+	__u32 max_flows; /* 0: 16384 */
 	bool real_clock; /* bpf_ktime_get_coarse_ns instead of the virtual clock */
 };
 
@@ -81,14 +81,65 @@ void th_allow(struct th *t, const char *mac, const char *rule);
 unsigned int th_flow_count(struct th *t, const char *mac);
 bool th_has_flow(struct th *t, const char *mac, const char *rule);
 
+/* Run one frame built from @s; *len gets its length. */
+int th_send_len(struct th *t, const struct frame_spec *s, size_t *len);
+
+/*
+ * Make a device in @mode, as `iotfence MODE MAC` does after a first frame:
+ * no deadline, times at the virtual now, its own stats slot.
+ */
+void th_add_device(struct th *t, const char *mac, __u8 mode);
+/* Police a device as `iotfence rate` does (bursts 0: one second's worth). */
+void th_set_rate(struct th *t, const char *mac, __u64 pps, __u64 bps, __u64 burst_pkts,
+		 __u64 burst_bytes);
+/* Is there an exact flow with this raw key (for keys no rule text can name)? */
+bool th_has_key(struct th *t, const struct ifn_flow_key *k);
+
+/*
+ * Counters before a frame, so that a test can assert what changed and
+ * that nothing else did.
+ */
+struct th_snap {
+	struct ifn_global_stats gs;
+	struct ifn_dev_stats ds;
+	bool known; /* the device had a record */
+	unsigned int flows; /* its exact flows */
+	unsigned int ev[IFN_EV_MAX]; /* events of every MAC, by type */
+};
+void th_snap(struct th *t, const char *mac, struct th_snap *s);
+
+/* What one frame should change. */
+struct th_expect {
+	int xdp; /* XDP_PASS or XDP_DROP */
+	__u8 verdict; /* enum ifn_verdict */
+	__u8 reason; /* enum ifn_reason; 0: none */
+	bool no_device; /* counted for no device (bad source, table full) */
+	__u8 new_device; /* 1 when the frame creates the device */
+	__u8 table_full; /* 1 when the frame found the table full */
+	int flows; /* change in the device's exact flows */
+	__u32 events; /* TH_EV bits: exactly one event of each type, none of others */
+};
+#define TH_EV(type) (1U << (type))
+
+/*
+ * Assert the changes since @before for one frame of @len bytes from @mac:
+ * the global and the device's packets, bytes, verdicts and reasons (the
+ * expected ones by one, every other by zero), new devices, table_full,
+ * flows and events. @what names the case in failure messages.
+ */
+void th_expect_delta(struct th *t, const char *mac, const struct th_snap *before, size_t len,
+		     const struct th_expect *e, const char *what);
+/* Snapshot, send, assert: one step of a sequence. */
+void th_step(struct th *t, const struct frame_spec *s, const struct th_expect *e, const char *what);
+
 /* Suite registration. */
 typedef Suite *(*th_suite_fn)(void);
 void th_register(th_suite_fn fn);
-#define TH_SUITE(fn)                                                                             \
-	static Suite *fn(void);                                                                  \
-	__attribute__((constructor)) static void register_##fn(void)                             \
-	{                                                                                        \
-		th_register(fn);                                                                 \
+#define TH_SUITE(fn)                                                 \
+	static Suite *fn(void);                                      \
+	__attribute__((constructor)) static void register_##fn(void) \
+	{                                                            \
+		th_register(fn);                                     \
 	}
 
 #endif /* IFN_TEST_HARNESS_H */
