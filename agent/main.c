@@ -91,11 +91,21 @@ static const struct ifn_opt_help run_opts[] = {
 
 static const struct ifn_opt_help replay_opts[] = {
 	{ "--learn-for DUR",
-	  "Learn on the first DUR of the captures, then enforce (default 10m)." },
-	{ "--learn CAPTURE", "Learn on this capture (repeatable), then enforce on the others." },
+	  "Each device learns for DUR from its first frame, then enforces, as on a live gateway "
+	  "(default 10m; 0: it learns throughout). With --learn: the window of devices first "
+	  "seen in the replayed captures." },
+	{ "--learn CAPTURE",
+	  "Learn on this capture (repeatable), with no deadline; then every device enforces and "
+	  "the other captures are replayed." },
 	{ "--policy FILE", "Evaluate this policy instead of learning." },
-	{ "--gateway MAC", "The gateway's MAC; its frames are not a device's." },
-	{ "--json", "One JSON document." },
+	{ "--gateway MAC|none",
+	  "The gateway's MAC (repeatable): its frames are left out, as a live iotfence on the "
+	  "LAN interface never takes them for a device's. Default: a guess (iotfence.8, "
+	  "REPLAY); none: no gateway." },
+	{ "--workers N",
+	  "Threads that run frames (default: one per CPU, at most 8, from 200000 frames on; "
+	  "else 1). The results do not depend on it." },
+	{ "--json", "One JSON document (iotfence.8, REPLAY)." },
 	{ NULL, NULL },
 };
 
@@ -176,9 +186,14 @@ const struct ifn_cmd ifn_cmds[] = {
 	  "The daemon: attach, restore, report events and metrics, save state.", run_opts, NULL,
 	  ifn_cmd_run, IFN_CMD_PRIV },
 	{ "replay",
-	  "[--learn-for DUR | --learn CAPTURE...] [--policy FILE] [--gateway MAC] CAPTURE... [--json]",
+	  "[--learn-for DUR | --learn CAPTURE...] [--policy FILE] [--gateway MAC|none] "
+	  "[--workers N] CAPTURE... [--json]",
 	  "Run captured frames through the real program, offline, with private maps.", replay_opts,
-	  NULL, ifn_cmd_replay, IFN_CMD_PRIV | IFN_CMD_LISTS },
+	  "Captures (pcap or pcapng, any number, merged in time order) are read into memory, "
+	  "then each Ethernet frame runs through the XDP program with BPF_PROG_TEST_RUN, its "
+	  "clock set to the frame's capture time. Reports per device what learning made and what "
+	  "enforcement would have passed and dropped. Never touches a live gateway's state.",
+	  ifn_cmd_replay, IFN_CMD_PRIV | IFN_CMD_LISTS },
 };
 const unsigned int ifn_ncmds = sizeof(ifn_cmds) / sizeof(ifn_cmds[0]);
 

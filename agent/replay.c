@@ -45,6 +45,12 @@
 
 #define RP_LEARN_FOR_DEFAULT (10ULL * 60 * 1000000000ULL)
 #define RP_MAX_WORKERS 8
+/*
+ * Below this many frames, one worker: loading another copy of the program
+ * (the verifier, a tenth of a second or more) costs more than it saves at
+ * about a microsecond a frame.
+ */
+#define RP_PARALLEL_MIN_FRAMES 200000
 #define RP_MAX_GATEWAYS 16
 /* Human output lists this many events; --json lists them all. */
 #define RP_TEXT_EVENTS 40
@@ -1168,12 +1174,17 @@ static unsigned int worker_count(const struct rp_opts *o, const struct rp_run *R
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned int n = o->workers ? o->workers : cpus > 0 ? (unsigned int)cpus : 1, busy = 0;
+	__u64 frames = 0;
 	size_t i;
 
 	if (n > RP_MAX_WORKERS)
 		n = RP_MAX_WORKERS;
 	if (o->workers)
 		return n;
+	for (i = 0; i < R->in.nframes; i++)
+		frames += runnable(&R->in.frames[i]);
+	if (frames < RP_PARALLEL_MIN_FRAMES)
+		return 1;
 	/* More workers than devices would only wait. */
 	for (i = 0; i < R->scan.nmacs; i++)
 		busy += !R->scan.macs[i].gateway && R->scan.macs[i].frames;
