@@ -25,6 +25,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <net/if.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <bpf/bpf.h>
@@ -62,6 +65,11 @@ enum prog_id {
 	P_MUT_SRC,
 	P_XDPF_DENY,
 	P_XDPF_ALLOW,
+	P_ST1, /* stages.bpf.o: the datapath cut after each stage */
+	P_ST2,
+	P_ST3,
+	P_ST4,
+	P_ST5,
 	P_MAX,
 };
 
@@ -81,6 +89,12 @@ enum pcase {
 	C_XDPF_ALLOWED,
 	C_XDPF_DROP,
 	C_XDPFA_ALLOWED,
+	C_ST1,
+	C_ST2,
+	C_ST3,
+	C_ST4,
+	C_ST5,
+	C_ST5_VIOL,
 	C_MAX,
 };
 
@@ -128,6 +142,15 @@ static const struct pcase_def cases[C_MAX] = {
 			  true },
 	[C_XDPFA_ALLOWED] = { "xdp-filter, allowed frame (allow-list: MAC hit)", P_XDPF_ALLOW,
 			      F_ALLOWED4, XDP_PASS, true },
+	[C_ST1] = { "parse the headers", P_ST1, F_ALLOWED4, XDP_PASS, false },
+	[C_ST2] = { "+ settings and global counters lookups, clock", P_ST2, F_ALLOWED4, XDP_PASS,
+		    false },
+	[C_ST3] = { "+ device lookup (hash, 8-byte key)", P_ST3, F_ALLOWED4, XDP_PASS, false },
+	[C_ST4] = { "+ device counters lookup, all counter updates", P_ST4, F_ALLOWED4, XDP_PASS,
+		    false },
+	[C_ST5] = { "+ mode deadline, address tracking, baseline check", P_ST5, F_ALLOWED4,
+		    XDP_PASS, false },
+	[C_ST5_VIOL] = { "stage 5 on the scan frame", P_ST5, F_VIOLATION, XDP_PASS, false },
 };
 
 struct opts {
@@ -143,6 +166,7 @@ struct opts {
 	const char *xdpf_deny; /* NS/IF */
 	const char *xdpf_allow;
 	const char *md, *log;
+	const char *stages; /* path of stages.bpf.o, or NULL */
 	const char *profile; /* comma-separated case names */
 	const char *profile_dir;
 	double profile_secs;
@@ -154,6 +178,8 @@ struct bench {
 	struct iotfence *skel;
 	struct ifn_maps m;
 	struct bench_base *base;
+	struct bpf_object *stages;
+	bool stage_point; /* measure the stages at this point */
 	int fd[P_MAX];
 	__u8 frame[F_MAX][128];
 	__u32 flen[F_MAX];
@@ -324,16 +350,36 @@ static int xdp_prog_of(const char *spec)
 	return fd;
 }
 
+/*
+ * When profiling, perf samples only while a test run is under way: setup
+ * and cleanup (batch deletes of learned flows) stay out of the profile.
+ * perf's control FIFOs take "enable"/"disable" and answer "ack".
+ */
+static int perf_ctl = -1, perf_ack = -1;
+
+static void perf_switch(bool on)
+{
+	char ack[16];
+
+	if (perf_ctl < 0)
+		return;
+	if (write(perf_ctl, on ? "enable\n" : "disable\n", on ? 7 : 8) < 0 ||
+	    read(perf_ack, ack, sizeof(ack)) <= 0)
+		ifb_die("perf control: %s", strerror(errno));
+}
+
 static double run_once(struct bench *b, int fd, enum frame_id fr, __u32 repeat, __u32 *retval)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = b->frame[fr], .data_size_in = b->flen[fr],
 		    .repeat = repeat);
 	__u64 t0, t1;
 
+	perf_switch(true);
 	t0 = ifb_thread_cpu_ns();
 	if (bpf_prog_test_run_opts(fd, &o))
 		ifb_die("test run: %s", strerror(errno));
 	t1 = ifb_thread_cpu_ns();
+	perf_switch(false);
 	*retval = o.retval;
 	ifb_log(&b->out, "    run fd %d frame %d: %.2f ns (kernel %u ns)\n", fd, fr,
 		(double)(t1 - t0) / repeat, o.duration);
@@ -428,6 +474,8 @@ static void set_rule_flags(struct bench *b, bool on)
 
 static bool case_available(struct bench *b, enum pcase c)
 {
+	if (cases[c].prog >= P_ST1 && !b->stage_point)
+		return false;
 	return b->fd[cases[c].prog] >= 0;
 }
 
@@ -636,6 +684,51 @@ static void grow_flows(struct bench *b, __u64 total)
 	b->nfill = want;
 }
 
+/* The ablation object, on the maps of the iotfence instance just loaded. */
+static void load_stages(struct bench *b)
+{
+	static const char *const progs[] = { "st1_parse", "st2_globals", "st3_device",
+					     "st4_counters", "st5_decide" };
+	struct bpf_map *map;
+
+	for (int i = 0; i < 5; i++)
+		b->fd[P_ST1 + i] = -1;
+	b->stages = NULL;
+	if (!b->o.stages || access(b->o.stages, R_OK))
+		return;
+	b->stages = bpf_object__open_file(b->o.stages, NULL);
+	if (!b->stages) {
+		ifb_log(&b->out, "stages: cannot open %s\n", b->o.stages);
+		return;
+	}
+	bpf_object__for_each_map(map, b->stages) {
+		struct bpf_map *theirs;
+
+		if (strncmp(bpf_map__name(map), "ifn_", 4))
+			continue;
+		bpf_map__set_pin_path(map, NULL);
+		theirs = bpf_object__find_map_by_name(b->skel->obj, bpf_map__name(map));
+		if (!theirs || bpf_map__reuse_fd(map, bpf_map__fd(theirs)))
+			goto fail;
+	}
+	if (bpf_object__load(b->stages))
+		goto fail;
+	for (int i = 0; i < 5; i++) {
+		struct bpf_program *pr = bpf_object__find_program_by_name(b->stages, progs[i]);
+
+		if (!pr)
+			goto fail;
+		b->fd[P_ST1 + i] = bpf_program__fd(pr);
+	}
+	return;
+fail:
+	ifb_log(&b->out, "stages: cannot load %s: the ablation is left out\n", b->o.stages);
+	for (int i = 0; i < 5; i++)
+		b->fd[P_ST1 + i] = -1;
+	bpf_object__close(b->stages);
+	b->stages = NULL;
+}
+
 static void load_point_state(struct bench *b, __u32 ndev, __u32 max_flows)
 {
 	struct ifn_load_opts lo = {
@@ -673,6 +766,7 @@ static void load_point_state(struct bench *b, __u32 ndev, __u32 max_flows)
 	b->nfill = 0;
 	make_devices(b, ndev);
 	make_a_rules(b);
+	load_stages(b);
 }
 
 static void unload_point_state(struct bench *b)
@@ -682,6 +776,9 @@ static void unload_point_state(struct bench *b)
 	bpf_map_delete_elem(bpf_map__fd(b->base->maps.bench_next), &zero);
 	bench_base__destroy(b->base);
 	b->base = NULL;
+	if (b->stages)
+		bpf_object__close(b->stages);
+	b->stages = NULL;
 	ifn_unload(b->skel);
 	b->skel = NULL;
 }
@@ -868,6 +965,42 @@ static void report(struct bench *b, int ref, struct ifb_samples nd[4])
 			ifb_median(&nd[3]));
 	fprintf(md, "\n");
 
+	if (b->have[C_ST5]) {
+		static const enum pcase chain[] = { C_DROP, C_ST1, C_ST2, C_ST3, C_ST4, C_ST5,
+						    C_ALLOWED };
+		double prev = 0;
+
+		fprintf(md, "### Where the allowed path's time goes (ablation at %s devices / %s "
+			    "flows)\n\n",
+			fmt_count(b->pt_dev[ref], d1, sizeof(d1)),
+			fmt_count(b->pt_flow[ref], f1, sizeof(f1)));
+		fprintf(md, "The datapath cut short after each stage (bench/stages.bpf.c, the "
+			    "datapath's own functions on the same maps), same frame, same rounds; "
+			    "\"adds\" is the difference of medians, ±1 ns is noise.\n\n");
+		fprintf(md, "| stage | ns/pkt | adds |\n|---|---:|---:|\n");
+		for (size_t i = 0; i < sizeof(chain) / sizeof(chain[0]); i++) {
+			double v = ifb_median(&b->ns[ref][chain[i]]);
+			const char *name = chain[i] == C_DROP	 ? "test-run loop + XDP_DROP" :
+					   chain[i] == C_ALLOWED ? "+ fingerprint lookup (hash, "
+								   "28-byte key): the whole "
+								   "allowed path" :
+								   cases[chain[i]].name;
+
+			fprintf(md, "| %s | %.1f | %s%.1f |\n", name, v, i ? "+" : "",
+				i ? v - prev : 0.0);
+			prev = v;
+		}
+		if (b->have[C_ST5_VIOL])
+			fprintf(md, "| out-of-fingerprint drop: stage 5 on the scan frame → whole "
+				    "path (fingerprint miss, violation event limit, scan sketch) | "
+				    "%.1f → %.1f | +%.1f |\n",
+				ifb_median(&b->ns[ref][C_ST5_VIOL]),
+				ifb_median(&b->ns[ref][C_VIOLATION]),
+				ifb_median(&b->ns[ref][C_VIOLATION]) -
+					ifb_median(&b->ns[ref][C_ST5_VIOL]));
+		fprintf(md, "\n");
+	}
+
 	fprintf(md, "### Per packet at scale (ns/pkt, median)\n\n| path |");
 	for (int p = 0; p < b->npoints; p++)
 		fprintf(md, " %s dev / %s fl |", fmt_count(b->pt_dev[p], d1, sizeof(d1)),
@@ -1002,6 +1135,12 @@ static const char *const case_keys[C_MAX] = {
 	[C_XDPF_ALLOWED] = "xdpf-allowed",
 	[C_XDPF_DROP] = "xdpf-drop",
 	[C_XDPFA_ALLOWED] = "xdpf-allowlist-allowed",
+	[C_ST1] = "st1",
+	[C_ST2] = "st2",
+	[C_ST3] = "st3",
+	[C_ST4] = "st4",
+	[C_ST5] = "st5",
+	[C_ST5_VIOL] = "st5-violation",
 };
 
 /*
@@ -1015,7 +1154,7 @@ static void profile(struct bench *b)
 	char *list = strdup(b->o.profile), *tok, *save = NULL;
 
 	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char out[512], secs[32], cpu[16];
+		char out[512], ctl[512], ack[512], cpu[16], ctlarg[1100];
 		int c, pid, st;
 		__u64 end;
 
@@ -1027,23 +1166,36 @@ static void profile(struct bench *b)
 			continue;
 		}
 		snprintf(out, sizeof(out), "%s/%s.perf", b->o.profile_dir, tok);
-		snprintf(secs, sizeof(secs), "%.1f", b->o.profile_secs);
+		snprintf(ctl, sizeof(ctl), "%s/%s.ctl", b->o.profile_dir, tok);
+		snprintf(ack, sizeof(ack), "%s/%s.ack", b->o.profile_dir, tok);
+		snprintf(ctlarg, sizeof(ctlarg), "fifo:%s,%s", ctl, ack);
 		snprintf(cpu, sizeof(cpu), "%d", b->o.cpu);
+		if (mkfifo(ctl, 0600) || mkfifo(ack, 0600))
+			ifb_die("mkfifo: %s", strerror(errno));
 		fflush(NULL);
 		pid = fork();
 		if (pid == 0) {
-			execlp("perf", "perf", "record", "-q", "-e", "cpu-clock", "-F", "20000", "-C",
-			       cpu, "-o", out, "--", "sleep", secs, (char *)NULL);
+			/* Disabled until told; on this CPU only; no workload: until SIGINT. */
+			execlp("perf", "perf", "record", "-q", "-D", "-1", "--control", ctlarg, "-e",
+			       "cpu-clock", "-F", "20000", "-C", cpu, "-o", out, (char *)NULL);
 			_exit(127);
 		}
 		if (pid < 0)
 			ifb_die("fork: %s", strerror(errno));
-		/* Let perf start sampling before the loop does. */
-		usleep(300000);
+		perf_ctl = open(ctl, O_WRONLY | O_CLOEXEC);
+		perf_ack = open(ack, O_RDONLY | O_CLOEXEC);
+		if (perf_ctl < 0 || perf_ack < 0)
+			ifb_die("perf control fifos: %s", strerror(errno));
 		end = ifb_now_ns() + (__u64)(b->o.profile_secs * 1e9);
 		while (ifb_now_ns() < end)
 			measure(b, c, b->o.repeat);
+		close(perf_ctl);
+		close(perf_ack);
+		perf_ctl = perf_ack = -1;
+		kill(pid, SIGINT);
 		waitpid(pid, &st, 0);
+		unlink(ctl);
+		unlink(ack);
 		fprintf(stderr, "  profiled %s into %s\n", tok, out);
 	}
 	free(list);
@@ -1057,6 +1209,19 @@ static void parse_list(const char *s, __u32 *out, int *n)
 	for (tok = strtok_r(copy, ",", &save); tok && *n < 4; tok = strtok_r(NULL, ",", &save))
 		out[(*n)++] = (__u32)strtoul(tok, NULL, 0);
 	free(copy);
+}
+
+/* The reference point: 1,000 devices and 100,000 flows, else the first. */
+static bool is_ref(struct bench *b, int di, int fi)
+{
+	bool has = false;
+
+	for (int i = 0; i < b->o.ndevs; i++)
+		for (int j = 0; j < b->o.nflows; j++)
+			has |= b->o.devs[i] == 1000 && b->o.flows[j] == 100000;
+	if (!has)
+		return di == 0 && fi == 0;
+	return b->o.devs[di] == 1000 && b->o.flows[fi] == 100000;
 }
 
 int ifb_pkt_main(int argc, char **argv)
@@ -1074,6 +1239,7 @@ int ifb_pkt_main(int argc, char **argv)
 		{ "md", required_argument, NULL, 'm' },
 		{ "log", required_argument, NULL, 'l' },
 		{ "write-xdpf-rules", required_argument, NULL, 'w' },
+		{ "stages", required_argument, NULL, 's' },
 		{ "profile", required_argument, NULL, 'P' },
 		{ "profile-dir", required_argument, NULL, 'D' },
 		{ "profile-secs", required_argument, NULL, 'S' },
@@ -1131,6 +1297,9 @@ int ifb_pkt_main(int argc, char **argv)
 		case 'w':
 			write_xdpf_rules(optarg);
 			return 0;
+		case 's':
+			b->o.stages = optarg;
+			break;
 		case 'P':
 			b->o.profile = optarg;
 			break;
@@ -1200,6 +1369,8 @@ int ifb_pkt_main(int argc, char **argv)
 				(ifb_now_ns() - t0) / 1e9);
 			b->pt_dev[pt] = b->o.devs[di];
 			b->pt_flow[pt] = b->o.flows[fi];
+			/* The ablation at the reference point only: it is a profile. */
+			b->stage_point = is_ref(b, di, fi);
 			if (b->o.profile) {
 				profile(b);
 				continue;
@@ -1219,10 +1390,10 @@ int ifb_pkt_main(int argc, char **argv)
 	}
 	if (b->o.profile)
 		return 0;
-	/* The reference point for the summary: 1,000 devices if measured. */
-	for (int p = 0; p < b->npoints; p++)
-		if (b->pt_dev[p] == 1000 && b->pt_flow[p] == 100000)
-			ref = p;
+	for (int di = 0; di < b->o.ndevs; di++)
+		for (int fi = 0; fi < b->o.nflows; fi++)
+			if (is_ref(b, di, fi))
+				ref = di * b->o.nflows + fi;
 	report(b, ref, nd);
 	if (b->out.md != stdout)
 		fclose(b->out.md);

@@ -96,10 +96,10 @@ int ifb_state_main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!lo.pin_dir || !ndev)
+	if (!lo.pin_dir)
 		ifb_die("state: --pin-dir DIR --devices N are needed");
 	if (!lo.max_devices)
-		lo.max_devices = ndev + ndev / 4;
+		lo.max_devices = ndev + ndev / 4 + 16;
 	if (!lo.max_flows)
 		lo.max_flows = (__u32)((__u64)ndev * per + 1024);
 	ifn_libbpf_logging(false);
@@ -113,10 +113,10 @@ int ifb_state_main(int argc, char **argv)
 	ncpu = libbpf_num_possible_cpus();
 	ssz = sizeof(struct ifn_dev_stats) * ncpu;
 
-	keys = calloc(ndev, sizeof(*keys));
-	devs = calloc(ndev, sizeof(*devs));
-	slots = calloc(ndev, sizeof(*slots));
-	stats = calloc(ndev, ssz);
+	keys = calloc(ndev + 1, sizeof(*keys));
+	devs = calloc(ndev + 1, sizeof(*devs));
+	slots = calloc(ndev + 1, sizeof(*slots));
+	stats = calloc(ndev + 1, ssz);
 	if (!keys || !devs || !slots || !stats)
 		ifb_die("out of memory");
 	for (__u32 i = 0; i < ndev; i++) {
@@ -163,7 +163,7 @@ int ifb_state_main(int argc, char **argv)
 	free(slots);
 	free(devs);
 
-	if (per) {
+	if (per && ndev) {
 		__u64 n = (__u64)ndev * per, done = 0;
 		struct ifn_flow_key *fk = calloc(CHUNK, sizeof(*fk));
 		struct ifn_flow_val *fv = calloc(CHUNK, sizeof(*fv));

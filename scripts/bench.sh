@@ -1,0 +1,369 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# bench.sh [BUILD] - iotfence's benchmarks (`make bench`): per-packet cost at
+# scale, end-to-end packet rate against peers, and the agent at scale. Prints
+# a table and writes it to BUILD/bench.md; details go to BUILD/bench/*.log.
+#
+# Every figure is measured in this run and every comparison is a ratio of
+# figures taken side by side in it. Each figure is repeated and summarised by
+# its median with its spread, because a shared machine is noisy.
+#
+# Knobs (environment):
+#   BENCH_QUICK=1        small scales and short runs: a smoke test (~1 min)
+#   BENCH_ROUNDS=N       rounds of the per-packet cases (default 5)
+#   BENCH_E2E_ROUNDS=N   rounds of the end-to-end cases (default 3)
+#   BENCH_E2E_SECS=S     measuring window of one end-to-end case (default 2)
+#   BENCH_RT=1           generator and receiver threads SCHED_FIFO during the
+#                        end-to-end windows (rates less sensitive to other load;
+#                        starves other work on both CPUs for those seconds)
+#   BENCH_SKIP=LIST      any of pkt,e2e,agent,profile
+#   BENCH_PROFILE=0      no perf profile of the datapath's paths
+#
+# Network: two namespaces joined by a veth pair, and one more holding two
+# interfaces for xdp-filter; no address outside them is ever used, nothing is
+# routed out, and everything (namespaces, pins, files, processes) is removed
+# on every exit.
+set -uo pipefail
+
+BUILD=${1:-build}
+cd "$(dirname "$0")/.." || exit 1
+ROOT=$PWD
+IFN="$ROOT/$BUILD/iotfence"
+IFB="$ROOT/$BUILD/bench/ifn-bench"
+PEERS="$ROOT/bench/peers.sh"
+OUT="$ROOT/$BUILD/bench.md"
+LOGS="$ROOT/$BUILD/bench"
+
+QUICK=${BENCH_QUICK:-0}
+ROUNDS=${BENCH_ROUNDS:-5}
+E2E_ROUNDS=${BENCH_E2E_ROUNDS:-3}
+E2E_SECS=${BENCH_E2E_SECS:-2}
+SKIP=${BENCH_SKIP:-}
+PROFILE=${BENCH_PROFILE:-1}
+
+die() {
+	echo "bench.sh: $*" >&2
+	exit 1
+}
+skipped() { [[ ",$SKIP," == *",$1,"* ]]; }
+
+[ "$(id -u)" -eq 0 ] || die "run as root (BPF programs, network namespaces)"
+[ -x "$IFN" ] && [ -x "$IFB" ] || die "build first: make BUILD=$BUILD all $BUILD/bench/ifn-bench"
+if [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" != "bpf_fs" ]; then
+	mount -t bpf bpf /sys/fs/bpf || die "cannot mount bpffs"
+fi
+mkdir -p "$LOGS"
+
+# Unique names: several runs (or other people's tests) may share the machine.
+# Interface names stay at 9 characters or fewer so that the receiver's NAPI
+# thread ("napi/IFNAME-ID", 15 characters) can be found by name.
+ID=$(printf '%x' $$)
+NS_GEN=ifb-$ID-gen
+NS_RX=ifb-$ID-rx
+NS_XF=ifb-$ID-xf
+IF_GEN=bxg$ID
+IF_RX=bxr$ID
+IF_XA=bxa$ID # xdp-filter, deny-list configuration
+IF_XB=bxb$ID # xdp-filter, allow-list configuration
+IF_XC=bxc$ID # the daemon's interface
+IF_XD=bxd$ID
+PIN=/sys/fs/bpf/ifb-$ID
+WORK=$(mktemp -d /tmp/ifb-bench.XXXXXX) || die "mktemp"
+# Any iotfence command here works on this run's own pins and state, never
+# on a gateway's (/sys/fs/bpf/iotfence).
+export IOTFENCE_PIN_DIR="$PIN-none"
+export IOTFENCE_STATE_DIR="$WORK/state"
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+NAMESPACES=()
+PIDS=()
+
+teardown() {
+	local p n
+	for p in "${PIDS[@]}"; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	for n in "${NAMESPACES[@]}"; do
+		ip netns del "$n" 2>/dev/null
+	done
+	rm -rf "$PIN"-* "$WORK"
+}
+trap teardown EXIT
+trap 'exit 130' INT TERM
+
+START=$(date +%s)
+elapsed() { echo $(($(date +%s) - START)); }
+phase() { echo "== $* ($(elapsed) s)" >&2; }
+
+ns_add() {
+	ip netns add "$1" || die "cannot create netns $1"
+	NAMESPACES+=("$1")
+	ip -n "$1" link set lo up
+	# Quiet interfaces: no IPv6 DAD or router solicitations in the counters.
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1 net.ipv4.ip_forward=0
+}
+
+# --- the network -------------------------------------------------------------
+phase "namespaces"
+ns_add "$NS_GEN"
+ns_add "$NS_RX"
+ns_add "$NS_XF"
+ip link add "$IF_GEN" netns "$NS_GEN" type veth peer name "$IF_RX" netns "$NS_RX" ||
+	die "cannot create the veth pair"
+ip -n "$NS_GEN" link set "$IF_GEN" up
+# The receiver has an address (so that its IPv4 stack is on) and no route:
+# frames it passes die in the routing lookup, and forwarding is off.
+ip -n "$NS_RX" addr add 192.0.2.1/24 dev "$IF_RX"
+ip -n "$NS_RX" link set "$IF_RX" up
+ip -n "$NS_XF" link add "$IF_XA" type veth peer name "$IF_XB"
+ip -n "$NS_XF" link add "$IF_XC" type veth peer name "$IF_XD"
+for i in "$IF_XA" "$IF_XB" "$IF_XC" "$IF_XD"; do
+	ip -n "$NS_XF" link set "$i" up
+done
+
+# --- per packet -------------------------------------------------------------
+if [ "$QUICK" = 1 ]; then
+	PKT_ARGS=(--repeat 200000 --rounds 3 --devices 1,1000 --flows 10,100000
+		--new-device-repeat 200000 --new-device-rounds 1)
+else
+	PKT_ARGS=(--rounds "$ROUNDS")
+fi
+
+XDPF_ARGS=()
+if command -v xdp-filter >/dev/null; then
+	"$IFB" pkt --write-xdpf-rules "$WORK"
+	if "$PEERS" xdpf-load "$NS_XF" "$IF_XA" allow "$WORK/xdpf-deny.rules" >"$LOGS/xdp-filter.log" 2>&1 &&
+		"$PEERS" xdpf-load "$NS_XF" "$IF_XB" deny "$WORK/xdpf-allow.rules" >>"$LOGS/xdp-filter.log" 2>&1; then
+		XDPF_ARGS=(--xdpf-deny "$NS_XF/$IF_XA" --xdpf-allow "$NS_XF/$IF_XB")
+	else
+		echo "bench.sh: xdp-filter could not be loaded (see $LOGS/xdp-filter.log)" >&2
+	fi
+fi
+
+: >"$WORK/pkt.md"
+if ! skipped pkt; then
+	phase "per packet"
+	"$IFB" pkt "${PKT_ARGS[@]}" "${XDPF_ARGS[@]}" --md "$WORK/pkt.md" --log "$LOGS/pkt.log" ||
+		die "the per-packet benchmark failed (see $LOGS/pkt.log)"
+fi
+
+# --- end to end ---------------------------------------------------------------
+: >"$WORK/e2e.md"
+if ! skipped e2e; then
+	phase "end to end"
+	E2E_ARGS=(--rounds "$E2E_ROUNDS" --secs "$E2E_SECS")
+	[ "$QUICK" = 1 ] && E2E_ARGS=(--rounds 1 --secs 1)
+	[ "${BENCH_RT:-0}" = 1 ] && E2E_ARGS+=(--rt)
+	E2E_SKIP=()
+	command -v xdp-filter >/dev/null || E2E_SKIP+=(xdp-filter)
+	command -v nft >/dev/null || E2E_SKIP+=(nft)
+	if [ "${#E2E_SKIP[@]}" -gt 0 ]; then
+		E2E_ARGS+=(--skip "$(
+			IFS=,
+			echo "${E2E_SKIP[*]}"
+		)")
+	fi
+	"$IFB" e2e --gen "$NS_GEN/$IF_GEN" --rx "$NS_RX/$IF_RX" --peers "$PEERS" \
+		--workdir "$WORK" "${E2E_ARGS[@]}" --md "$WORK/e2e.md" --log "$LOGS/e2e.log" ||
+		die "the end-to-end benchmark failed (see $LOGS/e2e.log)"
+fi
+
+# --- the agent ----------------------------------------------------------------
+# time_runs N OUTVAR COMMAND...: run N times (output discarded), seconds of
+# each into OUTVAR; one more run first, into $WORK/out, to check the output.
+time_runs() {
+	local n=$1 var=$2 i t0 t1 out=()
+	shift 2
+	"$@" >"$WORK/out" 2>>"$LOGS/agent.log" || return 1
+	for ((i = 0; i < n; i++)); do
+		t0=$(date +%s%N)
+		"$@" >/dev/null 2>>"$LOGS/agent.log" || return 1
+		t1=$(date +%s%N)
+		out+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')")
+	done
+	printf -v "$var" '%s ' "${out[@]}"
+}
+# stats "x y z": median min max
+stats() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ v[NR] = $1 } END {
+	m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.3f %.3f %.3f", m, v[1], v[NR] }'; }
+
+implemented() { # command words...: not the development placeholder
+	! "$IFN" "$@" 2>&1 | grep -q "not implemented yet"
+}
+
+AGENT_MD="$WORK/agent.md"
+: >"$AGENT_MD"
+if ! skipped agent; then
+	phase "agent"
+	NDEV=100000
+	[ "$QUICK" = 1 ] && NDEV=20000
+	{
+		echo "### Agent"
+		echo
+		echo "| measurement | median | min | max | target | verdict |"
+		echo "|---|---:|---:|---:|---|---|"
+	} >>"$AGENT_MD"
+
+	# devices --json at 100,000 devices (4 flows each), as `attach` pins them.
+	"$IFB" state --pin-dir "$PIN-dev" --devices "$NDEV" --flows-per-device 4 \
+		--max-devices $((NDEV + NDEV / 4)) 2>>"$LOGS/agent.log" ||
+		die "cannot make the agent's state (see $LOGS/agent.log)"
+	if time_runs 5 T env IOTFENCE_PIN_DIR="$PIN-dev" "$IFN" devices --json; then
+		n=$(jq 'if type == "array" then length else (.devices | length) end' "$WORK/out" 2>/dev/null)
+		rm -f "$WORK/out"
+		read -r med lo hi <<<"$(stats "$T")"
+		verdict=$(awk -v m="$med" -v n="${n:-0}" -v want="$NDEV" 'BEGIN {
+			if (n != want) print "**invalid** (" n " devices in the output)";
+			else if (m < 0.5) print "met"; else print "**missed**" }')
+		printf '| `devices --json`, %d devices | %.2f s | %.2f s | %.2f s | < 0.5 s | %s |\n' \
+			"$NDEV" "$med" "$lo" "$hi" "$verdict" >>"$AGENT_MD"
+	else
+		echo "| \`devices --json\`, $NDEV devices | failed (see bench/agent.log) | | | < 0.5 s | **missed** |" >>"$AGENT_MD"
+	fi
+
+	# policy load of 100,000 and 1,000,000 rules: the file is what
+	# `policy save` writes for a state holding that many, loaded into a
+	# fresh state.
+	if implemented policy save "$WORK/probe.policy" && implemented policy load "$WORK/none.policy"; then
+		for rules in 100000 1000000; do
+			[ "$QUICK" = 1 ] && [ "$rules" = 1000000 ] && continue
+			ndev=$((rules / 100))
+			"$IFB" state --pin-dir "$PIN-pol$rules" --devices "$ndev" --flows-per-device 100 \
+				--max-flows $((rules + rules / 4)) 2>>"$LOGS/agent.log"
+			IOTFENCE_PIN_DIR="$PIN-pol$rules" "$IFN" policy save "$WORK/p$rules.policy" \
+				>>"$LOGS/agent.log" 2>&1 || { echo "policy save failed" >>"$LOGS/agent.log"; continue; }
+			rm -rf "$PIN-pol$rules"
+			T=""
+			for i in 1 2 3; do
+				# A fresh, empty state each time, as `attach` makes it.
+				"$IFB" state --pin-dir "$PIN-load" --devices 0 --max-devices $((ndev * 2)) \
+					--max-flows $((rules + rules / 4)) 2>>"$LOGS/agent.log"
+				t0=$(date +%s%N)
+				IOTFENCE_PIN_DIR="$PIN-load" "$IFN" policy load "$WORK/p$rules.policy" \
+					>>"$LOGS/agent.log" 2>&1 || { T="fail"; break; }
+				t1=$(date +%s%N)
+				T+="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f ", (b - a) / 1e9 }')"
+				rm -rf "$PIN-load"
+			done
+			rm -rf "$PIN-load"
+			if [ "$T" = fail ]; then
+				echo "| \`policy load\`, $rules rules | failed (see bench/agent.log) | | | | |" >>"$AGENT_MD"
+				continue
+			fi
+			read -r med lo hi <<<"$(stats "$T")"
+			target="" verdict=""
+			if [ "$rules" = 1000000 ]; then
+				target="< 3 s"
+				verdict=$(awk -v m="$med" 'BEGIN { print (m < 3) ? "met" : "**missed**" }')
+			fi
+			printf '| `policy load`, %d rules (%d devices) | %.2f s | %.2f s | %.2f s | %s | %s |\n' \
+				"$rules" "$ndev" "$med" "$lo" "$hi" "$target" "$verdict" >>"$AGENT_MD"
+		done
+	else
+		echo "| \`policy load\` | not measured: not implemented yet (agent/pending.c) | | | < 3 s (1M rules) | not measured |" >>"$AGENT_MD"
+	fi
+
+	# The daemon's resident memory, on the 100,000-device state.
+	if implemented run --config /nonexistent; then
+		cat >"$WORK/daemon.conf" <<-EOF
+			interface $IF_XC
+			syslog off
+			events-stdout off
+			metrics-interval 1s
+			snapshot-interval 0
+			detach-on-exit on
+		EOF
+		mkdir -p "$WORK/state"
+		nsenter --net="/run/netns/$NS_XF" env IOTFENCE_PIN_DIR="$PIN-dev" \
+			IOTFENCE_STATE_DIR="$WORK/state" "$IFN" run --config "$WORK/daemon.conf" \
+			>>"$LOGS/agent.log" 2>&1 &
+		DPID=$!
+		PIDS+=("$DPID")
+		# Up when it has attached; then let it go through a few metric rounds.
+		for ((i = 0; i < 100; i++)); do
+			ip -n "$NS_XF" link show "$IF_XC" | grep -q xdp && break
+			kill -0 "$DPID" 2>/dev/null || break
+			sleep 0.1
+		done
+		sleep 3
+		if kill -0 "$DPID" 2>/dev/null; then
+			rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$DPID/status")
+			hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$DPID/status")
+			printf '| `iotfence run` resident memory, %d devices (after 3 s) | %.1f MiB | | peak %.1f MiB | | |\n' \
+				"$NDEV" "$(awk -v k="$rss" 'BEGIN { print k / 1024 }')" \
+				"$(awk -v k="$hwm" 'BEGIN { print k / 1024 }')" >>"$AGENT_MD"
+			kill -TERM "$DPID"
+			wait "$DPID" 2>/dev/null
+		else
+			echo "| \`iotfence run\` resident memory | the daemon exited (see bench/agent.log) | | | | |" >>"$AGENT_MD"
+		fi
+	else
+		echo "| \`iotfence run\` resident memory | not measured: not implemented yet | | | | |" >>"$AGENT_MD"
+	fi
+	echo >>"$AGENT_MD"
+	rm -rf "$PIN-dev"
+fi
+
+# --- profile --------------------------------------------------------------------
+PROF_MD="$WORK/profile.md"
+: >"$PROF_MD"
+if [ "$PROFILE" = 1 ] && ! skipped profile && perf list sw 2>/dev/null | grep -q cpu-clock; then
+	phase "profile"
+	mkdir -p "$WORK/perf"
+	PCASES=allowed,violation,quarantine,learn
+	"$IFB" pkt --devices 1000 --flows 100000 --repeat 1000000 --rounds 1 \
+		--profile "$PCASES" --profile-dir "$WORK/perf" --profile-secs 2 \
+		--log "$LOGS/profile.log" 2>>"$LOGS/profile.log"
+	{
+		echo "### Where the time goes (perf, software cpu-clock, 1,000 devices / 100,000 flows)"
+		echo
+		echo "Share of the samples of the benchmark's CPU in ifn-bench, by symbol (≥ 2%)."
+		echo "\`bpf_prog_*_iotfence_xdp\` is the program's own code; the rest are the"
+		echo "kernel functions it calls (map lookups are calls into them; per-CPU array"
+		echo "lookups are inlined and count as the program's own)."
+		echo
+	} >>"$PROF_MD"
+	for c in ${PCASES//,/ }; do
+		f="$WORK/perf/$c.perf"
+		[ -s "$f" ] || continue
+		echo "**$c**" >>"$PROF_MD"
+		echo >>"$PROF_MD"
+		echo '```' >>"$PROF_MD"
+		perf report -i "$f" --stdio --comm ifn-bench --sort sym --percent-limit 2 2>/dev/null |
+			grep -v '^#' | grep -v '^$' | sed 's/^ *//' | head -14 >>"$PROF_MD"
+		echo '```' >>"$PROF_MD"
+		echo >>"$PROF_MD"
+	done
+fi
+
+# --- the report -------------------------------------------------------------------
+phase "report"
+{
+	echo "## iotfence benchmarks"
+	echo
+	echo "$(date -u +%Y-%m-%dT%H:%M:%SZ), $(git describe --always --dirty 2>/dev/null || echo unknown)."
+	echo "Machine: $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), $(nproc) CPUs online," \
+		"$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), kernel $(uname -r)," \
+		"$(clang --version | head -1 | sed 's/ (.*//'), libbpf $(pkg-config --modversion libbpf 2>/dev/null || echo '?')."
+	echo "Load average at the start: $LOAD0; at the end: $(cut -d' ' -f1-3 /proc/loadavg). Duration $(elapsed) s."
+	[ "$QUICK" = 1 ] && echo "QUICK run (BENCH_QUICK=1): small scales, short runs; not for comparison."
+	echo
+	cat "$WORK/pkt.md" "$WORK/e2e.md" "$AGENT_MD" "$PROF_MD"
+	cat <<-'EOF'
+		Notes. Per packet: BPF_PROG_TEST_RUN repeats one frame, so caches and branch
+		predictors are warm and the figures are the program's best case (no cache misses
+		on the frame, the device record or the map buckets); "net" takes the test-run loop
+		out. The learning and new-device rows give each repetition its own frame with a
+		mutator program that rewrites the peer (or the source MAC and address) and
+		tail-calls iotfence; the same mutator tail-calling XDP_DROP is measured in the same
+		round and its cost taken off. End to end: the receiver's rate is bounded by its
+		NAPI thread's CPU; "rx CPU ns/pkt" is that thread's CPU time per frame (receive,
+		filter and, for XDP_PASS, the kernel stack up to the routing lookup that drops the
+		frame), and capacity is 1000 / it. When "offered" is close to "Mpps" the generator,
+		not the receiver, set the rate. Frames are 64 bytes; the stack checks the IPv4
+		header checksum, which the generator keeps right.
+	EOF
+} >"$OUT.tmp"
+mv "$OUT.tmp" "$OUT"
+cat "$OUT"
+echo "bench.sh: written to $OUT ($(elapsed) s)" >&2
