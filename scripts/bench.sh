@@ -143,7 +143,11 @@ fi
 : >"$WORK/pkt.md"
 if ! skipped pkt; then
 	phase "per packet"
-	"$IFB" pkt "${PKT_ARGS[@]}" "${XDPF_ARGS[@]}" --md "$WORK/pkt.md" --log "$LOGS/pkt.log" ||
+	STAGES=()
+	# The ablation object is optional (`make bench` builds it if it can).
+	[ -r "$BUILD/bench/stages.bpf.o" ] && STAGES=(--stages "$BUILD/bench/stages.bpf.o")
+	"$IFB" pkt "${PKT_ARGS[@]}" "${XDPF_ARGS[@]}" "${STAGES[@]}" --md "$WORK/pkt.md" \
+		--log "$LOGS/pkt.log" ||
 		die "the per-packet benchmark failed (see $LOGS/pkt.log)"
 fi
 
@@ -317,10 +321,12 @@ if [ "$PROFILE" = 1 ] && ! skipped profile && perf list sw 2>/dev/null | grep -q
 	{
 		echo "### Where the time goes (perf, software cpu-clock, 1,000 devices / 100,000 flows)"
 		echo
-		echo "Share of the samples of the benchmark's CPU in ifn-bench, by symbol (≥ 2%)."
-		echo "\`bpf_prog_*_iotfence_xdp\` is the program's own code; the rest are the"
-		echo "kernel functions it calls (map lookups are calls into them; per-CPU array"
-		echo "lookups are inlined and count as the program's own)."
+		echo "Samples taken only while a test run is under way (perf's control FIFO), on"
+		echo "the benchmark's CPU, by symbol (≥ 2%). \`bpf_prog_*_iotfence_xdp\` is the"
+		echo "program's own code; a hash-map lookup is a call into \`__htab_map_lookup_elem\`,"
+		echo "\`htab_map_hash\` (jhash), \`lookup_nulls_elem_raw\` and \`memcmp\`; array"
+		echo "lookups are inlined and count as the program's own; \`bpf_test_run\` and"
+		echo "\`__local_bh_enable_ip\` are the test-run loop."
 		echo
 	} >>"$PROF_MD"
 	for c in ${PCASES//,/ }; do
@@ -329,7 +335,8 @@ if [ "$PROFILE" = 1 ] && ! skipped profile && perf list sw 2>/dev/null | grep -q
 		echo "**$c**" >>"$PROF_MD"
 		echo >>"$PROF_MD"
 		echo '```' >>"$PROF_MD"
-		perf report -i "$f" --stdio --comm ifn-bench --sort sym --percent-limit 2 2>/dev/null |
+		perf report -i "$f" --stdio --comm ifn-bench --sort sym --percentage relative \
+			--percent-limit 2 2>/dev/null |
 			grep -v '^#' | grep -v '^$' | sed 's/^ *//' | head -14 >>"$PROF_MD"
 		echo '```' >>"$PROF_MD"
 		echo >>"$PROF_MD"
