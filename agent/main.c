@@ -181,9 +181,16 @@ const struct ifn_cmd ifn_cmds[] = {
 	  "GENERALISATION.",
 	  ifn_cmd_policy, 0 },
 	{ "events", "[--follow] [--json]", "Anomalies as text lines or JSON lines.", events_opts,
-	  NULL, ifn_cmd_events, IFN_CMD_PRIV | IFN_CMD_LISTS },
+	  "Without --follow: the events in the ring now, then exit. Events the datapath could "
+	  "not send (limited per device and type, or the ring was full) are reported as "
+	  "EVENTS_LOST; the first report counts all since iotfence was loaded. The ring has one "
+	  "reader: while 'iotfence run' runs, read its output instead. See iotfence.8, EVENTS.",
+	  ifn_cmd_events, IFN_CMD_PRIV | IFN_CMD_LISTS },
 	{ "run", "[--config FILE] [--detach-on-exit]",
-	  "The daemon: attach, restore, report events and metrics, save state.", run_opts, NULL,
+	  "The daemon: attach, restore, report events and metrics, save state.", run_opts,
+	  "Runs in the foreground. Events go to stdout as JSON lines and to syslog; metrics to "
+	  "a file for node_exporter; the state to the state directory, periodically and on exit. "
+	  "SIGHUP re-reads FILE; SIGTERM leaves enforcement attached. See iotfence.8, DAEMON.",
 	  ifn_cmd_run, IFN_CMD_PRIV },
 	{ "replay",
 	  "[--learn-for DUR | --learn CAPTURE...] [--policy FILE] [--gateway MAC|none] "
