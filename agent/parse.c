@@ -237,8 +237,11 @@ int ifn_parse_proto_port(const char *s, __u8 *proto, __u16 *port, bool *has_port
 		}
 		errno = 0;
 		v = strtoul(slash, &end, 0);
-		if (*end || errno || v < 0x600 || v > 0xffff || !isdigit((unsigned char)*slash)) {
-			seterr(err, errlen, "'%s': ethertype must be 0x0600-0xffff", s);
+		/* 0x0001: the datapath's flow of 802.3 frames (iotfence.8, FLOWS). */
+		if (*end || errno || (v < 0x600 && v != 0x0001) || v > 0xffff ||
+		    !isdigit((unsigned char)*slash)) {
+			seterr(err, errlen,
+			       "'%s': ethertype must be 0x0600-0xffff (or 0x0001: 802.3 frames)", s);
 			return -EINVAL;
 		}
 		/*

@@ -601,7 +601,9 @@ static int check_flow(struct perr *e, const struct ifn_snap_flow *f)
 
 	switch (k->family) {
 	case IFN_FAMILY_L2:
-		if (k->proto || k->dir || !ifn_addr_is_zero(k->peer) || k->port < 0x600)
+		/* 0x0001: the datapath's flow of 802.3 frames (iotfence.8, FLOWS). */
+		if (k->proto || k->dir || !ifn_addr_is_zero(k->peer) ||
+		    (k->port < 0x600 && k->port != 0x0001))
 			return fail(e,
 				    "flow: an ethertype flow with a protocol, direction or peer");
 		break;
