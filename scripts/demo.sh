@@ -98,7 +98,8 @@ cleanup() {
 		wait "$EVENTS_PID" 2>/dev/null || true
 	fi
 	if [ "$KEEP" = 1 ] && [ -d "$RUN" ]; then
-		printf '\n%sThe lab is still running (DEMO_KEEP=1).%s\n' "$B" "$N"
+		printf '\n%sThe lab is still running (DEMO_KEEP=1); its traffic stops after %ss.%s\n' \
+			"$B" "$LAB_TTL" "$N"
 		say "LAB_ID=$LAB_ID IFN_BIN=$IFN scripts/lab.sh status" \
 			"LAB_ID=$LAB_ID IFN_BIN=$IFN scripts/lab.sh ifn devices" \
 			"LAB_ID=$LAB_ID IFN_BIN=$IFN scripts/lab.sh ifn events" \
@@ -225,18 +226,26 @@ render_events() { # jq filter on the events
 		\"  -> mode \(.mode // \"-\")\"" "$EVENTS"
 }
 step "Learning (${LEARN}s): each device's flows become its fingerprint"
-deadline=$((SECONDS + LEARN + 15))
+# The attach above started every device's window (a device's starts with its
+# first frame, a moment later).
+learn_end=$((SECONDS + LEARN))
+deadline=$((learn_end + 15))
+say "Learned flows per device, as the window runs (iotfence devices --json):"
 while :; do
 	ifn devices --json >"$DEMO_TMP/devices.json"
-	line=$(jq -r --argjson names "$(jq '[.devices[] | {key: .mac, value: .name}] | from_entries' "$DEMO_TMP/lab.json")" \
-		'[.[] | "\($names[.mac] // .mac) \(.flows) flows (\(.mode))"] | join(", ")' "$DEMO_TMP/devices.json")
+	line=$(jq -r --argjson order "$(jq '[.devices[] | {name, mac}]' "$DEMO_TMP/lab.json")" '
+		. as $devs | [$order[] | . as $o | $devs[] | select(.mac == $o.mac) |
+		"\($o.name) \(.flows)" + (if .mode == "learn" then "" else " (\(.mode))" end)] |
+		join(", ")' "$DEMO_TMP/devices.json")
 	nlearn=$(jq '[.[] | select(.mode == "learn")] | length' "$DEMO_TMP/devices.json")
 	ndev=$(jq 'length' "$DEMO_TMP/devices.json")
 	[ -n "$line" ] || line="waiting for the devices' first frames"
+	left=$((learn_end - SECONDS))
+	if [ "$left" -gt 0 ]; then left="${left}s left"; else left="window over"; fi
 	if [ "$TTY" = 1 ]; then
-		printf '\r\e[K      %s' "$line"
+		printf '\r\e[K      %-12s %s' "$left" "$line"
 	else
-		printf '      %3ds: %s\n' $((SECONDS - STARTED)) "$line"
+		printf '      %-12s %s\n' "$left" "$line"
 	fi
 	[ "$ndev" -ge "${#MAC_OF[@]}" ] && [ "$nlearn" -eq 0 ] && break
 	[ "$SECONDS" -lt "$deadline" ] || fail "learning did not end by itself within $((LEARN + 15))s"
@@ -339,7 +348,7 @@ say "" "Each VIOLATION is a frame outside the ${BOT}'s fingerprint, dropped by e
 say "" "The flood: the ${BOT}'s eth0 sent $sent frames during the flood; since the attack" \
 	"began iotfence dropped $((drop1 - drop0)) of its frames in XDP, before the gateway's" \
 	"stack saw them. The flood's victim (port 9, closed) got $((cloud_noport1 - cloud_noport0)) datagrams;" \
-	"the cloud's other UDP services answered $((cloud_in1 - cloud_in0 - cloud_noport1 + cloud_noport0)) datagrams of the other devices."
+	"meanwhile the cloud received $((cloud_in1 - cloud_in0 - cloud_noport1 + cloud_noport0)) UDP datagrams from the other devices (DNS, NTP)."
 
 step "The other devices kept working"
 for ((t = 8; t > 0; t--)); do
@@ -348,20 +357,26 @@ for ((t = 8; t > 0; t--)); do
 done
 [ "$TTY" = 1 ] && printf '\r\e[K'
 snapshot "$DEMO_TMP/c-after.json"
-say "Exchanges with the cloud from the start of the attack until now:"
-printf '      %-11s %-11s %-26s %9s %9s\n' DEVICE MODE "SERVICES ANSWERED" EXCHANGES FAILED
+say "Exchanges with the cloud from the start of the attack until now, and the frames" \
+	"iotfence dropped of each device since it was first seen:"
+printf '      %-11s %-11s %-20s %9s %7s %8s\n' DEVICE MODE "SERVICES ANSWERED" EXCHANGES FAILED DROPPED
 ifn devices --json >"$DEMO_TMP/devices.json"
 ok_all=1
+timeouts=0
 while IFS=$'\t' read -r d n nok ok f missing; do
 	mode=$(jq -r --arg m "${MAC_OF[$d]}" '.[] | select(.mac == $m) | .mode' "$DEMO_TMP/devices.json")
+	dropped=$(jq -r --arg m "${MAC_OF[$d]}" '.[] | select(.mac == $m) | .dropped' "$DEMO_TMP/devices.json")
 	color=$G
 	if [ "$d" = "$BOT" ]; then
 		color=$Y
-	elif [ "$nok" != "$n" ] || [ "$f" != 0 ] || [ "$mode" != enforce ]; then
+	elif [ "$nok" != "$n" ] || [ "$mode" != enforce ] || [ "$dropped" != 0 ]; then
 		color=$R
 		ok_all=0
+	elif [ "$f" != 0 ]; then
+		timeouts=$((timeouts + f))
 	fi
-	printf '      %s%-11s %-11s %-26s %9s %9s%s\n' "$color" "$d" "$mode" "$nok of $n" "$ok" "$f" "$N"
+	printf '      %s%-11s %-11s %-20s %9s %7s %8s%s\n' "$color" "$d" "$mode" "$nok of $n" "$ok" "$f" \
+		"$dropped" "$N"
 	[ -z "$missing" ] || [ "$d" = "$BOT" ] || say "  $d: no answer from $missing"
 done < <(delta_table "$DEMO_TMP/c-before.json" "$DEMO_TMP/c-after.json" | grep -v "^$BOT	"
 	delta_table "$DEMO_TMP/c-quarantined.json" "$DEMO_TMP/c-after.json" | grep "^$BOT	")
@@ -385,7 +400,9 @@ else
 	good=0
 fi
 if [ "$ok_all" = 1 ]; then
-	say "${G}${#BENIGN[@]} other devices (${BENIGN[*]}) kept every cloud service answering, with no failure.${N}"
+	say "${G}${#BENIGN[@]} other devices (${BENIGN[*]}) kept every cloud service answering; iotfence dropped none of their frames.${N}"
+	[ "$timeouts" = 0 ] ||
+		say "($timeouts exchanges timed out without any frame dropped by iotfence: a busy machine)"
 else
 	say "${R}Some benign device lost service (see above).${N}"
 	good=0

@@ -42,6 +42,9 @@
 #                It must be empty or absent at `up`, and `down` removes it: the
 #                lab never touches a gateway's existing state.
 #   IFN_BIN      the iotfence binary (default: BUILD/iotfence, BUILD=build)
+#   LAB_BOT_TARGETS, LAB_BOT_FLOOD
+#                `infect`: addresses the bot scans (96) and datagrams it
+#                floods (20000); see scripts/lab/mirai.sh
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
