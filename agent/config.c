@@ -26,6 +26,7 @@ void ifn_conf_defaults(struct ifn_daemon_conf *c)
 	c->snapshot_interval_ns = IFN_CONF_SNAPSHOT_INTERVAL_NS;
 	c->syslog = true;
 	c->events_stdout = true;
+	ifn_gen_defaults(&c->gen);
 }
 
 struct pctx {
@@ -186,6 +187,16 @@ static int parse_setting(struct pctx *p, struct ifn_daemon_conf *c, const char *
 	return 0;
 }
 
+static bool is_gen_opt(const char *key)
+{
+	int i;
+
+	for (i = 0; ifn_gen_opt_names[i]; i++)
+		if (!strcmp(ifn_gen_opt_names[i], key))
+			return true;
+	return false;
+}
+
 static int parse_line(struct pctx *p, struct ifn_daemon_conf *c, char *line)
 {
 	char *w[MAX_WORDS], *save = NULL, *tok;
@@ -208,6 +219,17 @@ static int parse_line(struct pctx *p, struct ifn_daemon_conf *c, char *line)
 		return bad(p, "%s: one value expected, got '%s ...'", k, w[2]);
 	if (is_setting(k))
 		return parse_setting(p, c, k, w[1]);
+	if (is_gen_opt(k)) {
+		char e[IFN_ERRLEN];
+
+		if (ifn_gen_opt_apply(&c->gen, k, w[1], e, sizeof(e)))
+			return bad(p, "%s", e);
+		return 0;
+	}
+	if (!strcmp(k, "generalise"))
+		return parse_bool(p, k, w[1], &c->generalise);
+	if (!strcmp(k, "policy"))
+		return parse_path(p, k, w[1], c->policy, sizeof(c->policy));
 	if (!strcmp(k, "metrics-file"))
 		return parse_path(p, k, w[1], c->metrics_file, sizeof(c->metrics_file));
 	if (!strcmp(k, "metrics-interval"))

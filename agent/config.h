@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <linux/types.h>
 
+#include "generalise.h"
 #include "iotfence.h"
 #include "lifecycle.h"
 
@@ -55,9 +56,15 @@ struct ifn_daemon_conf {
 	bool events_stdout; /* events as JSON lines on stdout */
 	bool detach_on_exit;
 	__u32 max_devices, max_flows, max_rules; /* 0: defaults */
+	char policy[PATH_MAX]; /* a policy file to load, "": none */
+	bool generalise; /* generalise a device whose learning ends */
+	struct ifn_gen_opts gen;
 };
 
-/* The defaults: no interface, metrics every 15s, a snapshot every 5m. */
+/*
+ * The defaults: no interface, no policy, no generalisation, metrics every
+ * 15s, a snapshot every 5m, events to stdout and syslog.
+ */
 void ifn_conf_defaults(struct ifn_daemon_conf *c);
 
 /*

@@ -31,14 +31,17 @@
 #include "cli.h"
 #include "config.h"
 #include "daemon.h"
+#include "devices.h"
 #include "errors.h"
 #include "events.h"
 #include "evstream.h"
 #include "format.h"
+#include "generalise.h"
 #include "lifecycle.h"
 #include "metrics.h"
 #include "oui.h"
 #include "parse.h"
+#include "policy.h"
 #include "settings.h"
 #include "snapshot.h"
 #include "state.h"
@@ -163,16 +166,32 @@ static void dinfo(struct daemon *d, const char *fmt, ...)
 		syslog(LOG_INFO, "%s", msg);
 }
 
-/* Every interface the configuration names must exist: FILE:LINE if not. */
-static int check_ifaces(const struct ifn_daemon_conf *c, char *err, size_t len)
+/*
+ * What can be checked before anything changes: every interface the
+ * configuration names exists (FILE:LINE if not), and the policy file it
+ * names parses (the parser prints each error as POLICY:LINE).
+ */
+static int check_conf(const struct ifn_daemon_conf *c, char *err, size_t len)
 {
 	unsigned int i;
+	int rc;
 
 	for (i = 0; i < c->n_ifaces; i++) {
 		if (!if_nametoindex(c->ifaces[i].name)) {
 			snprintf(err, len, "%s:%u: no such interface '%s'", c->path,
 				 c->ifaces[i].line, c->ifaces[i].name);
 			return -ENODEV;
+		}
+	}
+	if (c->policy[0]) {
+		rc = ifn_policy_load_file(NULL, c->policy, true, NULL);
+		if (rc) {
+			/* A path may be long: cut, the message says enough. */
+			if (snprintf(err, len, "%s: policy %s: %s", c->path, c->policy,
+				     rc == -EINVAL ? "not a valid policy (errors above)" :
+						     strerror(-rc)) >= (int)len)
+				err[len - 1] = '\0';
+			return rc;
 		}
 	}
 	return 0;
@@ -284,6 +303,19 @@ static int setup(struct daemon *d, const struct ifn_daemon_conf *c,
 		if (ifn_attach_iface(&m, &o))
 			failed++;
 	}
+	/*
+	 * The policy comes last: it may name the interfaces (they must be
+	 * attached), and what it states wins over the settings above. A load
+	 * is all or nothing, so a failed one leaves the previous policy.
+	 */
+	if (!failed && c->policy[0]) {
+		err = ifn_policy_load_file(&m, c->policy, false, stdout);
+		if (err) {
+			derr(d, "cannot load the policy %s: %s", c->policy,
+			     err == -EINVAL ? "errors above" : ifn_strerror(err));
+			failed++;
+		}
+	}
 	for (i = 0; old && i < old->n_ifaces; i++) {
 		const char *name = old->ifaces[i].name;
 
@@ -297,7 +329,7 @@ static int setup(struct daemon *d, const struct ifn_daemon_conf *c,
 	}
 	err = 0;
 	if (failed && (fresh || !old)) {
-		/* A first start that cannot attach what it was told to is an error. */
+		/* A first start that cannot do what it was told to is an error. */
 		err = -EINVAL;
 		goto fail;
 	}
@@ -347,6 +379,37 @@ static void write_out(struct daemon *d, const char *buf, size_t len)
 	}
 }
 
+/*
+ * A device's learning ended: turn its learned flows into prefix and
+ * port-any rules. Not a device whose learning stopped at the fingerprint
+ * cap: what it learnt may be a scan, and generalising would widen it.
+ */
+static void generalise_device(struct daemon *d, const __u8 mac[6])
+{
+	char mb[IFN_MAC_STRLEN];
+	struct ifn_device dev;
+	int lock, n;
+
+	lock = ifn_lock(false);
+	if (lock < 0) {
+		derr(d, "cannot lock %s to generalise: %s", ifn_pin_dir(), ifn_strerror(lock));
+		return;
+	}
+	n = ifn_device_get(&d->m, mac, &dev);
+	if (!n && (dev.flags & IFN_DEV_F_LEARN_CAPPED))
+		n = -ECANCELED;
+	else if (!n)
+		n = ifn_generalise(&d->m, mac, &d->conf.gen, NULL);
+	ifn_unlock(lock);
+	ifn_fmt_mac(mac, mb);
+	if (n >= 0)
+		dinfo(d, "generalised %s: %d rule%s", mb, n, n == 1 ? "" : "s");
+	else if (n == -ECANCELED)
+		dinfo(d, "not generalising %s: its learning stopped at the fingerprint cap", mb);
+	else if (n != -ENOENT)
+		derr(d, "cannot generalise %s: %s", mb, ifn_strerror(n));
+}
+
 static int on_event(void *ctx, const struct ifn_event *e)
 {
 	struct daemon *d = ctx;
@@ -362,6 +425,8 @@ static int on_event(void *ctx, const struct ifn_event *e)
 	write_out(d, d->line, n);
 	if (d->syslog_open)
 		syslog(ifn_event_priority(e->type), "%.*s", (int)n - 1, d->line);
+	if (e->type == IFN_EV_LEARNING_DONE && d->conf.generalise)
+		generalise_device(d, e->mac);
 	return 0;
 }
 
@@ -459,7 +524,7 @@ static void reload(struct daemon *d, const char *path)
 	}
 	rc = ifn_conf_load(path, nc, err, sizeof(err));
 	if (!rc)
-		rc = check_ifaces(nc, err, sizeof(err));
+		rc = check_conf(nc, err, sizeof(err));
 	if (rc) {
 		/* Nothing changes: the daemon goes on with what it had. */
 		d->st.reload_failures++;
@@ -567,7 +632,7 @@ int ifn_daemon_run(const struct ifn_daemon_opts *o)
 	d->sfd = d->epfd = -1;
 	rc = ifn_conf_load(o->config, &d->conf, err, sizeof(err));
 	if (!rc)
-		rc = check_ifaces(&d->conf, err, sizeof(err));
+		rc = check_conf(&d->conf, err, sizeof(err));
 	if (rc) {
 		ifn_err("%s", err);
 		free(d);

@@ -189,6 +189,55 @@ check "an unread stdout: memory does not grow (< 512 kB)" test $((RSS1 - RSS0)) 
 check "an unread stdout: SIGTERM still ends the daemon" stop TERM
 kill "$SLEEPER" 2>/dev/null
 
+# --- a policy file, and generalisation when learning ends ----------------------
+ifn detach --all --purge >/dev/null
+rm -f "$D"/state*.gz
+printf 'device %s\n  bogus\n' "$mac2" >"$D/bad.pol"
+printf 'interface lan2\npolicy %s\n' "$D/bad.pol" >"$CONF"
+nsenter --net="$GWNS" "$IFN" run --config "$CONF" >"$D/out" 2>"$D/err"
+check_eq "a bad policy: the start is refused" 1 $?
+check "a bad policy: its errors name POLICY:LINE" grep -q "^$D/bad.pol:2: " "$D/err"
+check "a bad policy: nothing was pinned" test ! -e "$IOTFENCE_PIN_DIR"
+
+printf 'device %s\n  mode enforce\n  allow icmp/8 %s\n' "$mac2" "$SRV" >"$D/policy.conf"
+cat >"$CONF" <<EOF
+interface lan1 new-devices learn learn-for 3s
+interface lan2 new-devices learn
+policy $D/policy.conf
+generalise on
+generalise-peers 3
+EOF
+check "the daemon starts with a policy" start
+check_eq "the policy's device exists, in its mode" enforce "$(ifn device "$mac2" --json | jq -r .mode)"
+check "the policy's rule passes" in_ns dev2 ping -c1 -W1 "$SRV"
+check_fails "what the policy does not allow is dropped" in_ns dev2 ping -c1 -W1 10.91.2.1
+printf '  allow icmp/8 10.91.2.1\n' >>"$D/policy.conf"
+kill -HUP "$DPID"
+check "SIGHUP reloads the policy" it_wait 5 in_ns dev2 ping -c1 -W1 10.91.2.1
+
+# A device that learns three peers on one port gets a prefix rule for them.
+in_ns dev1 bash -c 'for h in 2 3 4; do printf x >/dev/udp/10.91.9.$h/9; done' 2>/dev/null
+sleep 3.2
+in_ns dev1 bash -c "printf x >/dev/udp/$SRV/9" 2>/dev/null
+check "LEARNING_DONE reaches the daemon" it_wait 5 grep -q LEARNING_DONE "$D/out"
+check "the daemon generalises the device" it_wait 5 grep -q "generalised $mac1: [1-9]" "$D/err"
+check "its fingerprint has a generalised rule" \
+	test "$(ifn device "$mac1" --json | jq '[.fingerprint[] | select(.origin == "generalised")] | length')" -ge 1
+echo "  ..   $(ifn device "$mac1" --json | jq -c '[.fingerprint[] | .rule + " (" + .origin + ")"]')"
+# send DST PORT: one datagram, then how many of the device's frames were dropped
+send() {
+	local p0
+	p0=$(ifn device "$mac1" --json | jq .packets)
+	in_ns dev1 bash -c "printf x >/dev/udp/$1/$2" 2>/dev/null
+	it_wait 3 sh -c "[ \$('$IFN' device $mac1 --json | jq .packets) -gt $p0 ]"
+	ifn device "$mac1" --json | jq .dropped
+}
+DROP0=$(ifn device "$mac1" --json | jq .dropped)
+check_eq "a peer it never met, inside the generalised prefix, passes" "$DROP0" "$(send 10.91.9.77 9)"
+check_eq "another port to it is still dropped" $((DROP0 + 1)) "$(send 10.91.9.77 10)"
+check_eq "the device enforces" enforce "$(ifn device "$mac1" --json | jq -r .mode)"
+check "SIGTERM" stop TERM
+
 # --- --detach-on-exit -----------------------------------------------------------
 printf 'interface lan1\n' >"$CONF"
 check "the daemon starts with --detach-on-exit" start --detach-on-exit

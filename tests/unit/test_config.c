@@ -38,7 +38,11 @@ START_TEST(conf_full)
 				   "detach-on-exit yes\n"
 				   "max-devices 4096\n"
 				   "max-flows 1M\n"
-				   "max-rules 64k\n";
+				   "max-rules 64k\n"
+				   "policy /etc/iotfence/policy.conf\n"
+				   "generalise on\n"
+				   "generalise-peers 5\n"
+				   "generalise-prefix-v4 20\n";
 	struct ifn_daemon_conf c;
 	const struct ifn_conf_iface *f;
 	char err[256], buf[PATH_MAX];
@@ -82,6 +86,10 @@ START_TEST(conf_full)
 	ck_assert_uint_eq(c.max_flows, 1000000);
 	ck_assert_uint_eq(c.max_rules, 64000);
 	ck_assert_str_eq(c.path, "test.conf");
+	ck_assert_str_eq(c.policy, "/etc/iotfence/policy.conf");
+	ck_assert(c.generalise);
+	ck_assert_uint_eq(c.gen.peers_per_port, 5);
+	ck_assert_uint_eq(c.gen.prefix_v4, 20);
 }
 END_TEST
 
@@ -98,6 +106,14 @@ START_TEST(conf_defaults)
 	ck_assert_uint_eq(c.snapshot_interval_ns, IFN_CONF_SNAPSHOT_INTERVAL_NS);
 	ck_assert(c.syslog && c.events_stdout && !c.detach_on_exit);
 	ck_assert_uint_eq(c.max_devices + c.max_flows + c.max_rules, 0);
+	ck_assert_str_eq(c.policy, "");
+	ck_assert(!c.generalise);
+	{
+		struct ifn_gen_opts g;
+
+		ifn_gen_defaults(&g);
+		ck_assert(!memcmp(&g, &c.gen, sizeof(g)));
+	}
 	snprintf(want, sizeof(want), "/tmp/ifn-unit-state/%s", IFN_CONF_METRICS_FILE);
 	ck_assert_str_eq(ifn_conf_metrics_path(&c, buf, sizeof(buf)), want);
 	/* 0 turns periodic work off. */
@@ -149,6 +165,10 @@ static const struct {
 	{ "max-devices 8\n", "test.conf:1: max-devices: '8' is not a count from 16 to 16777216" },
 	{ "syslog on off\n", "test.conf:1: syslog: one value expected, got 'off ...'" },
 	{ "listen 0.0.0.0:9100\n", "test.conf:1: unknown key 'listen' (see iotfence.8, DAEMON)" },
+	{ "policy policy.conf\n", "test.conf:1: policy: 'policy.conf' is not an absolute path" },
+	{ "generalise sometimes\n", "test.conf:1: generalise: 'sometimes' is not on or off" },
+	{ "generalise-prefix-v4 33\n",
+	  "test.conf:1: generalise-prefix-v4: '33' is not a prefix length from 0 to 32" },
 	{ "interface lan0 # ok\nscan-window 10 s\n",
 	  "test.conf:2: scan-window: one value expected, got 's ...'" },
 };
