@@ -5,7 +5,8 @@
 # reached through the gateway. Learning, enforce, quarantine (ARP and DHCP
 # still pass), rules added and removed by hand, rate limits, a second
 # interface on the same pinned state, detach, an interface whose namespace
-# vanished, and SIGKILL of a running agent in the middle of traffic.
+# vanished, and SIGKILL of running agents (events --follow, the daemon) in
+# the middle of traffic.
 . "$(dirname "$0")/lib.sh"
 it_init cli-traffic
 D=$IOTFENCE_STATE_DIR
@@ -189,31 +190,54 @@ check "every listing takes --json" sh -c "$IFN devices --json | jq -e 'length ==
 	$IFN device $MAC2 --json | jq -e .fingerprint && $IFN status --json | jq -e .maps && \
 	$IFN settings --json | jq -e .scan_threshold"
 
-echo "# SIGKILL of a running agent in the middle of traffic"
-ifn events --follow --json >$D/events.json 2>$D/events.err &
+# kill_mid_traffic NAME PID OUTFILE: with a steady ping running and violating
+# datagrams sent, the agent must have reported them; then SIGKILL it and show
+# that enforcement and counting go on without it.
+kill_mid_traffic() {
+	local name=$1 pid=$2 out=$3 tag=${1%% *} p0 d0 i rc pingpid
+	in_ns dev1 ping -c 30 -i 0.1 -W 1 -q $IT_SRV >$D/ping-$tag.txt 2>&1 &
+	pingpid=$!
+	IT_PIDS+=($pingpid)
+	sleep 0.5
+	for i in 1 2 3; do udp_send dev1 5684 "$tag-before-$i"; done
+	check "$name reports the violations while traffic runs" \
+		it_wait 3 grep -q '"type":"VIOLATION"' "$out"
+	p0=$(dev $MAC1 .packets)
+	kill -9 "$pid"
+	wait "$pid" 2>/dev/null
+	rc=$?
+	check_eq "$name died of SIGKILL in the middle of traffic" 137 $rc
+	check "the $name process is gone" sh -c "! kill -0 $pid 2>/dev/null"
+	d0=$(dev $MAC1 .dropped)
+	sleep 1
+	check "counters keep counting" test "$(dev $MAC1 .packets)" -gt $((p0 + 5))
+	for i in 1 2 3; do udp_send dev1 5684 "$tag-after-$i"; done
+	check "enforcement goes on: UDP 5684 dropped" udp_lost 5684 "$tag-after-"
+	check_eq "and counted" $((d0 + 3)) "$(dev $MAC1 .dropped)"
+	check "learned TCP still passes" tcp_ok dev1 8080
+	check "unlearned TCP still dropped" tcp_blocked dev1 9090
+	wait $pingpid
+	check "not one ping lost across the kill" grep -q " 0% packet loss" $D/ping-$tag.txt
+	check "the pinned state is whole" ifn status
+}
+
+echo "# SIGKILL of a running agent in the middle of traffic: events --follow"
+# The binary itself, not the ifn shell function: $! must be the agent's pid.
+"$IFN" events --follow --json >$D/events.json 2>$D/events.err &
 EVPID=$!
 IT_PIDS+=($EVPID)
-in_ns dev1 ping -c 40 -i 0.1 -W 1 -q $IT_SRV >$D/ping.txt 2>&1 &
-PINGPID=$!
-IT_PIDS+=($PINGPID)
-sleep 1
-for i in 1 2 3; do udp_send dev1 5684 "kill-$i"; done
-check "the agent reports while traffic runs" it_wait 2 grep -q '"type":"VIOLATION"' $D/events.json
-p0=$(dev $MAC1 .packets)
-kill -9 $EVPID
-wait $EVPID 2>/dev/null
-check_eq "the agent died of SIGKILL" 137 $?
-d0=$(dev $MAC1 .dropped)
-sleep 1
-check "counters keep counting" test "$(dev $MAC1 .packets)" -gt $((p0 + 5))
-for i in 1 2 3; do udp_send dev1 5684 "after-$i"; done
-check "enforcement goes on: UDP 5684 dropped" udp_lost 5684 after-
-check_eq "and counted" $((d0 + 3)) "$(dev $MAC1 .dropped)"
-check "learned TCP still passes" tcp_ok dev1 8080
-check "unlearned TCP still dropped" tcp_blocked dev1 9090
-wait $PINGPID
-check "not one ping lost across the kill" grep -q " 0% packet loss" $D/ping.txt
-check "the pinned state is whole" ifn status
+kill_mid_traffic "events --follow" $EVPID $D/events.json
+
+echo "# SIGKILL of the daemon (iotfence run) in the middle of traffic"
+# The daemon attaches what its configuration names: lan1 as it is.
+printf 'interface lan1 new-devices learn learn-for 1d\n' >$D/run.conf
+nsenter --net=/run/netns/$(ns_name gw) "$IFN" run --config $D/run.conf >$D/run.out 2>$D/run.err &
+RUNPID=$!
+IT_PIDS+=($RUNPID)
+check "the daemon runs" it_wait 10 grep -q "running:" $D/run.err
+kill_mid_traffic "run" $RUNPID $D/run.out
+check "lan1 stays attached" has_xdp lan1
+check "lan2 stays attached" has_xdp lan2
 
 echo "# detach"
 check "detach lan1" ns_ifn gw detach lan1
