@@ -124,8 +124,9 @@ ${B}iotfence demo: an IoT gateway that learns its devices, and stops the one tha
 
 A lab home network is built from network namespaces: a gateway with a
 camera, a smart plug, a thermostat and a hub behind it, and a "cloud" that
-answers them. Each device talks like its real counterpart in the captures
-of ../shared/pcaps. iotfence's XDP program sits on the gateway's LAN ports.
+answers them. Each device talks like its real counterpart in public
+captures (IoT Sentinel, NKU, Mon(IoT)r). iotfence's XDP program sits on the
+gateway's LAN ports.
 It learns what each device does for ${LEARN}s, then lets only that through.
 Then the $BOT is infected by a Mirai-like bot: a telnet scan, then a flood.
 Nothing leaves this machine: the lab has no route out.
@@ -199,7 +200,7 @@ say "XDP runs on each bridge port (lan-*), where every frame of a device arrives
 	"New devices learn for ${LEARN}s, then enforce by themselves."
 "$LAB" attach --new-devices learn --learn-for "${LEARN}s" | indent
 EVENTS=$RUN/events.jsonl
-ifn events --follow --json >"$EVENTS" 2>"$DEMO_TMP/events.err" &
+"$LAB" ifn events --follow --json >"$EVENTS" 2>"$DEMO_TMP/events.err" &
 EVENTS_PID=$!
 sleep 0.3
 if ! kill -0 "$EVENTS_PID" 2>/dev/null; then

@@ -106,6 +106,13 @@ ifn_gw() {
 	IOTFENCE_PIN_DIR=$LAB_PIN_DIR IOTFENCE_STATE_DIR=$LAB_STATE_DIR \
 		nsenter --net="/run/netns/$(ns gw)" "$IFN" "$@"
 }
+# The same as the last thing lab.sh does: iotfence takes this process's pid,
+# so that whoever started `lab.sh ifn events --follow` can stop it by its pid.
+exec_ifn_gw() {
+	[ -x "$IFN" ] || die "no iotfence binary at $IFN: run make (or set IFN_BIN)"
+	IOTFENCE_PIN_DIR=$LAB_PIN_DIR IOTFENCE_STATE_DIR=$LAB_STATE_DIR \
+		exec nsenter --net="/run/netns/$(ns gw)" "$IFN" "$@"
+}
 
 # Start a bounded background process in a namespace; its pid is recorded.
 start_bg() { # NODE NAME CMD...
@@ -436,7 +443,7 @@ counters) cmd_counters "$@" ;;
 attach) cmd_attach "$@" ;;
 ifn)
 	require_up
-	ifn_gw "$@"
+	exec_ifn_gw "$@"
 	;;
 exec) cmd_exec "$@" ;;
 infect) cmd_infect "$@" ;;
