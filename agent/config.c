@@ -235,7 +235,7 @@ static int parse_line(struct pctx *p, struct ifn_daemon_conf *c, char *line)
 	if (!strcmp(k, "metrics-interval"))
 		return parse_dur(p, k, w[1], 1000000000ULL, &c->metrics_interval_ns);
 	if (!strcmp(k, "snapshot-interval"))
-		return parse_dur(p, k, w[1], 10000000000ULL, &c->snapshot_interval_ns);
+		return parse_dur(p, k, w[1], 1000000000ULL, &c->snapshot_interval_ns);
 	if (!strcmp(k, "syslog"))
 		return parse_bool(p, k, w[1], &c->syslog);
 	if (!strcmp(k, "events-stdout"))

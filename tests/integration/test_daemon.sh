@@ -69,6 +69,7 @@ cat >"$CONF" <<EOF
 # the lab gateway
 interface lan1 new-devices learn learn-for 0
 metrics-interval 1s
+snapshot-interval 1s
 scan-threshold 20
 EOF
 check "the daemon starts" start
@@ -98,6 +99,8 @@ check "metrics: every family has HELP and TYPE" \
 	test "$(grep -c '^# HELP' "$D/iotfence.prom")" -eq "$(grep -c '^# TYPE' "$D/iotfence.prom")"
 check "metrics: written by rename, no temporary left" \
 	sh -c "! ls '$D' | grep -q '\.tmp$'"
+check "the state is saved periodically, while running" it_wait 5 test -s "$D/state.gz"
+check "metrics: the last snapshot's time" it_wait 5 sh -c "[ \"\$(awk '/^iotfence_snapshot_last_success/ { print int(\$2) }' '$D/iotfence.prom')\" -gt 0 ]"
 
 # --- EVENTS_LOST while running ------------------------------------------------
 ifn enforce "$mac1" >/dev/null
@@ -137,10 +140,12 @@ check "SIGHUP: an interface no longer named is detached" \
 check "SIGHUP: the one still named stays attached" xdp_on lan1
 
 # --- SIGTERM leaves enforcement attached --------------------------------------
+# (the reload above went back to a snapshot every 5 minutes)
+M0=$(stat -c %y "$D/state.gz")
 check "SIGTERM: the daemon exits 0" stop TERM
 check "SIGTERM: lan1 stays attached" xdp_on lan1
 check "SIGTERM: the link stays pinned" test -e "$IOTFENCE_PIN_DIR/links/lan1"
-check "SIGTERM: the state is saved" test -s "$D/state.gz"
+check "SIGTERM: the state is saved on the way out" test "$(stat -c %y "$D/state.gz")" != "$M0"
 check "SIGTERM: enforcement goes on (the enforced device's new flow is dropped)" \
 	sh -c "! ip netns exec $(ns_name dev1) ping -c1 -W1 10.91.1.1 >/dev/null"
 check "SIGTERM: says enforcement stays" grep -q "enforcement stays attached" "$D/err"
