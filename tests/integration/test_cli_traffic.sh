@@ -25,21 +25,24 @@ for p in 67 5683 5684; do
 done
 it_wait 3 in_ns srv ss -ltn sport = :9090 | grep -q 9090
 
-# A TCP exchange through the gateway: the server echoes a token back.
-tcp_ok() { # NS PORT
+# A TCP exchange through the gateway: the server echoes a token back. One
+# that must pass is given time for a SYN retransmit (a frame can be lost
+# while XDP is attached or detached); one that must not gets $TO.
+tcp_try() { # NS PORT CONNECT-TIMEOUT
 	local tok="t$RANDOM$RANDOM" out
-	out=$(echo "$tok" | in_ns "$1" timeout 3 socat -T1 - \
-		"TCP:$IT_SRV:$2,connect-timeout=$TO" 2>/dev/null)
+	out=$(echo "$tok" | in_ns "$1" timeout 5 socat -T1 - \
+		"TCP:$IT_SRV:$2,connect-timeout=$3" 2>/dev/null)
 	[ "$out" = "$tok" ]
 }
-tcp_blocked() { ! tcp_ok "$@"; }
+tcp_ok() { tcp_try "$1" "$2" 2.5; }
+tcp_blocked() { ! tcp_try "$1" "$2" $TO; }
 # One UDP datagram, from SPORT if given; the server appends it to a file.
 udp_send() { # NS PORT TOKEN [SPORT]
 	echo "$3" | in_ns "$1" socat -u - "UDP:$IT_SRV:$2${4:+,sourceport=$4}"
 }
 udp_arrives() { it_wait 2 grep -q "$2" "$D/udp$1"; } # PORT TOKEN
 udp_lost() { sleep $TO; ! grep -q "$2" "$D/udp$1"; }
-ping_ok() { in_ns "$1" ping -c1 -W1 "$2"; } # NS DST
+ping_ok() { in_ns "$1" ping -c1 -W1 "$2" || in_ns "$1" ping -c1 -W1 "$2"; } # NS DST
 ping_fails() { ! in_ns "$1" ping -c1 -W$TO "$2"; }
 dev() { ifn device "$1" --json | jq -r "$2"; } # MAC JQ-FILTER
 devs() { ifn devices --json | jq -r "$1"; }
@@ -239,6 +242,28 @@ kill_mid_traffic "run" $RUNPID $D/run.out
 check "lan1 stays attached" has_xdp lan1
 check "lan2 stays attached" has_xdp lan2
 
+echo "# monitor, trust, and learning that ends by itself"
+check "monitor $MAC1" ns_ifn gw monitor $MAC1
+a0=$(dev $MAC1 .alerts)
+check "monitor passes an unlearned flow" tcp_ok dev1 9090
+check "...and counts it as alerts" test "$(dev $MAC1 .alerts)" -gt "$a0"
+check "trust $MAC1" ns_ifn gw trust $MAC1
+udp_send dev1 5684 trusted
+check "trust passes anything" udp_arrives 5684 trusted
+check "enforce $MAC1 again" ns_ifn gw enforce $MAC1
+check "enforce drops it again" tcp_blocked dev1 9090
+out=$(ns_ifn gw learn $MAC2 --for 2s)
+check_eq "learn $MAC2 --for 2s" "$MAC2: learn for 2s, then enforce" "$out"
+udp_send dev2 5683 learn2
+check "dev2 passes UDP 5683 while learning" udp_arrives 5683 learn2
+check "and learns it" sh -c "$IFN device $MAC2 --json | jq -e '[.fingerprint[].rule] | index(\"udp/5683 $IT_SRV\")'"
+sleep 2
+udp_send dev2 5683 learned2
+check "learning ended by itself: the learned flow passes" udp_arrives 5683 learned2
+check_eq "dev2 enforces" enforce "$(dev $MAC2 .mode)"
+udp_send dev2 5684 unlearned2
+check "and an unlearned one is dropped" udp_lost 5684 unlearned2
+
 echo "# detach"
 check "detach lan1" ns_ifn gw detach lan1
 check "lan1 runs no XDP program" sh -c "! ip -n $(ns_name gw) link show lan1 | grep -q xdp"
@@ -275,6 +300,9 @@ check "detach --all" ns_ifn gw detach --all
 check "dev2 plain forwarding" tcp_ok dev2 9090
 check "program unpinned, state kept" sh -c "$IFN status | grep -q '^program: not loaded'"
 check_eq "devices kept" 2 "$(devs length)"
+check "forget a whole device" ns_ifn gw forget $MAC2
+check_eq "one device left" "$MAC1" "$(devs '[.[].mac] | join(",")')"
+check_error "it is unknown now" "unknown device $MAC2" ifn device $MAC2
 check "detach --all --purge" ns_ifn gw detach --all --purge
 check "the pin directory is gone" test ! -e "$IOTFENCE_PIN_DIR"
 check_error "then nothing is attached" "not attached: nothing pinned at" ifn devices
