@@ -282,7 +282,6 @@ static int setup(struct daemon *d, const struct ifn_daemon_conf *c,
 		err = ifn_snapshot_restore_report(&m);
 		if (err && err != -ENOENT)
 			dinfo(d, "starting with an empty state");
-		err = 0;
 	}
 	err = apply_settings(&m, c);
 	if (err) {
