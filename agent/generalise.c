@@ -217,7 +217,7 @@ static int peers_per_port(const struct ifn_rule **c, size_t nc, const struct ifn
 
 	if (o->peers_per_port < 2)
 		return 0;
-	qsort(c, nc, sizeof(*c), by_service);
+	qsort(c, nc, sizeof(const struct ifn_rule *), by_service);
 	for (; i < nc; i = j) {
 		unsigned int w;
 
@@ -253,7 +253,7 @@ static int ports_per_peer(const struct ifn_rule **c, size_t nc, const struct ifn
 
 	if (o->ports_per_peer < 2)
 		return 0;
-	qsort(c, nc, sizeof(*c), by_peer);
+	qsort(c, nc, sizeof(const struct ifn_rule *), by_peer);
 	for (; i < nc; i = j) {
 		struct ifn_rule r;
 		int err;
@@ -278,7 +278,7 @@ static int ports_per_peer(const struct ifn_rule **c, size_t nc, const struct ifn
 int ifn_gen_plan(const struct ifn_rule *in, size_t n, const struct ifn_gen_opts *o,
 		 struct ifn_rule **out, bool *covered)
 {
-	const struct ifn_rule **c = calloc(n ? n : 1, sizeof(*c));
+	const struct ifn_rule **c = calloc(n ? n : 1, sizeof(const struct ifn_rule *));
 	struct vec want = {}, made = {};
 	size_t nc = 0, i, j;
 	int err;
@@ -373,7 +373,7 @@ static int generalise(const struct ifn_maps *m, const __u8 mac[6], const struct 
 		err = nmade;
 		goto out;
 	}
-	for (i = 0; i < (size_t)nmade; i++)
+	for (i = 0; made && i < (size_t)nmade; i++)
 		memcpy(made[i].mac, mac, 6);
 	if (apply) {
 		/* New rules in before the flows they cover go: nothing is dropped between. */
@@ -393,7 +393,6 @@ static int generalise(const struct ifn_maps *m, const __u8 mac[6], const struct 
 			err = ifn_rule_remove(m, &in[i]);
 			if (err && err != -ENOENT)
 				goto out; /* what is covered and still there is harmless */
-			err = 0;
 		}
 	}
 	report_plan(report, mac, in, n, covered, made, nmade);
