@@ -140,7 +140,7 @@ int ifn_parse_cidr(const char *s, __u8 addr[16], __u8 *plen, char *err, size_t e
 		seterr(err, errlen, "'%s' is not an address or prefix", s);
 		return -EINVAL;
 	}
-	strcpy(buf, s);
+	snprintf(buf, sizeof(buf), "%s", s);
 	slash = strchr(buf, '/');
 	if (slash)
 		*slash = '\0';
@@ -221,7 +221,7 @@ int ifn_parse_proto_port(const char *s, __u8 *proto, __u16 *port, bool *has_port
 		seterr(err, errlen, "'%s' is not PROTO[/PORT]", s ? s : "");
 		return -EINVAL;
 	}
-	strcpy(buf, s);
+	snprintf(buf, sizeof(buf), "%s", s);
 	slash = strchr(buf, '/');
 	if (slash)
 		*slash++ = '\0';
@@ -367,7 +367,7 @@ int ifn_parse_count(const char *s, __u64 *v)
 
 	if (!s || !*s || (len = strlen(s)) >= sizeof(buf))
 		return -EINVAL;
-	strcpy(buf, s);
+	snprintf(buf, sizeof(buf), "%s", s);
 	switch (buf[len - 1]) {
 	case 'k':
 	case 'K':
