@@ -79,7 +79,7 @@ int ifn_rule_parse(const char *text, struct ifn_rule *r, char *err, size_t errle
 		seterr(err, errlen, "rule too long");
 		return -EINVAL;
 	}
-	strcpy(buf, text);
+	snprintf(buf, sizeof(buf), "%s", text);
 	for (w = strtok_r(buf, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
 		if (n == 8) {
 			seterr(err, errlen, "too many words in rule");
