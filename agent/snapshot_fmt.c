@@ -502,7 +502,7 @@ static int read_field(const struct fdesc *f, const char *v, void *base)
 		if (!valid_ifname(v))
 			return -EINVAL;
 		memset(p, 0, 16);
-		memcpy(p, v, strlen(v));
+		memcpy(p, v, strlen(v) + 1); /* at most 15 + NUL: valid_ifname */
 		return 0;
 	case F_VERDICTS:
 		return parse_u64s(v, (__u64 *)p, 4);
@@ -682,7 +682,7 @@ void ifn_snap_sort(struct ifn_snap *s)
 
 const struct ifn_snap_dev *ifn_snap_find_dev(const struct ifn_snap *s, const __u8 mac[6])
 {
-	struct ifn_snap_dev key;
+	struct ifn_snap_dev key = { 0 };
 
 	if (!s->n_devs)
 		return NULL;
