@@ -158,7 +158,7 @@ int ifn_maps_fill_info(struct ifn_maps *m)
 int ifn_maps_try_open_pinned(struct ifn_maps *m)
 {
 	const char *dir = ifn_pin_dir();
-	struct ifn_config cfg;
+	struct ifn_config cfg = { 0 }; /* read from the map below */
 	char path[PATH_MAX];
 	size_t i;
 	int err;
