@@ -614,7 +614,7 @@ int ifn_cmd_detach(const struct ifn_cmd *c, int argc, char **argv)
 			ifn_err("cannot list the attached interfaces: %s", ifn_strerror(err));
 		else if (!n && !purge)
 			printf("nothing attached\n");
-		for (i = 0; !err && i < n; i++) {
+		for (i = 0; !err && names && i < n; i++) {
 			err = ifn_detach_iface(have_maps ? &m : NULL, names[i]);
 			if (!err)
 				printf("detached from %s\n", names[i]);
