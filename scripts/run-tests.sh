@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # Run the test suites: unit (Check, ASan/UBSan), datapath (Check +
 # BPF_PROG_TEST_RUN) and integration (network namespaces). Needs root.
-#   scripts/run-tests.sh [BUILD] [unit|bpf|integration|all]
+#   scripts/run-tests.sh [BUILD] [unit|bpf|fuzz|diff|lint|integration|all]
 set -uo pipefail
 
 BUILD=${1:-build}
@@ -41,6 +41,14 @@ if [ "$WHICH" = all ] || [ "$WHICH" = unit ]; then
 fi
 if [ "$WHICH" = all ] || [ "$WHICH" = bpf ]; then
 	run datapath "$BUILD/tests/bpf_tests"
+fi
+# The reference model against the real program (tests/diff; make diff-long
+# for a million frames), and clang-tidy + cppcheck.
+if [ "$WHICH" = all ] || [ "$WHICH" = diff ]; then
+	run diff "$BUILD/tests/diff_driver" --frames "${DIFF_FRAMES:-100000}" --seed "${DIFF_SEED:-1}"
+fi
+if [ "$WHICH" = all ] || [ "$WHICH" = lint ]; then
+	run lint scripts/lint.sh "$BUILD"
 fi
 if [ "$WHICH" = all ] || [ "$WHICH" = integration ]; then
 	for t in tests/integration/test_*.sh; do
