@@ -33,19 +33,48 @@
 struct capture {
 	const char *file;
 	const char *mac; /* the device whose fingerprint is compared */
+	/*
+	 * Flows whose direction is plain from the protocol (DNS and NTP as a
+	 * client, SSDP answers and a served port as a server): the heuristic
+	 * must get these right on real traffic, not only agree with itself.
+	 */
+	const char *sensible[6];
 };
 
 static const struct capture captures[] = {
-	/* TLS and HTTP client, multicast UDP 19704, SSDP, DNS */
-	{ "nku_xiaodu_plug_setup.pcap", "f4:21:ae:9e:8f:cb" },
+	/* TLS client (no SYN in the capture), multicast UDP 19704, SSDP, DNS */
+	{ "nku_xiaodu_plug_setup.pcap",
+	  "f4:21:ae:9e:8f:cb",
+	  { "tcp/443 112.34.112.167", "udp/53 192.168.1.1", "udp/1900 239.255.255.250",
+	    "udp/19704 239.255.0.100" } },
 	/* EAPOL, DHCP, mDNS and SSDP with equal ports, NTP, DNS, IGMP, an IP change */
-	{ "sentinel_D-LinkCam_Setup-C-3-STA.pcap", "b0:c5:54:25:5b:0e" },
-	/* UDP P2P to a phone and to P2P servers on 32100, a LAN broadcast */
-	{ "monitr_yi_camera_sample.pcap", "b0:d5:9d:b9:f0:b4" },
+	{ "sentinel_D-LinkCam_Setup-C-3-STA.pcap",
+	  "b0:c5:54:25:5b:0e",
+	  { "udp/53 10.10.10.1", "udp/123 54.86.11.193", "udp/5353 224.0.0.251",
+	    "udp/1900 239.255.255.250", "tcp/443 52.17.248.50" } },
+	/*
+	 * UDP P2P to a phone and to P2P servers on 32100, a LAN search on
+	 * 32108. No direction is asserted: both ports lie in 1024-32767, so
+	 * the heuristic's last rule takes the lower one, the camera's own
+	 * random port, and learns server flows (printed below).
+	 */
+	{ "monitr_yi_camera_sample.pcap", "b0:d5:9d:b9:f0:b4", { NULL } },
 	/* the infected victim: serves telnet, talks to its C2 on 23, HTTP flood SYNs */
-	{ "id2t_mirai_botnet.pcap", "02:42:ac:14:00:05" },
+	{ "id2t_mirai_botnet.pcap",
+	  "02:42:ac:14:00:05",
+	  { "tcp/23 172.20.0.1 server", "tcp/23 49.182.192.4 server", "tcp/23 42.123.199.32",
+	    "tcp/80 49.193.198.24" } },
 	/* HTTP server and client, SSDP answers from 1900, IPv6 mDNS and MLDv2, ICMP errors */
-	{ "sentinel_HueBridge_Setup-C-1-STA.pcap", "00:17:88:24:76:ff" },
+	{ "sentinel_HueBridge_Setup-C-1-STA.pcap",
+	  "00:17:88:24:76:ff",
+	  { "tcp/80 10.10.10.30 server", "udp/1900 10.10.10.30 server", "udp/123 45.127.112.2",
+	    "udp/53 10.10.10.1", "udp/5353 ff02::fb", "tcp/80 130.211.93.93" } },
+	/*
+	 * 30 idle minutes of a P2P camera: a new random source port in
+	 * 10000-32767 for each session to three servers' 32100, so each session
+	 * is learned as three server flows (see the count printed).
+	 */
+	{ "nku_xiaobai_Y2camera_idle_local.pcap", "78:df:72:24:69:4d", { NULL } },
 };
 #define NCAPTURES ((int)(sizeof(captures) / sizeof(captures[0])))
 
@@ -511,7 +540,7 @@ START_TEST(capture_learns_what_tshark_sees)
 	struct stat sb;
 	struct th t;
 	bool same;
-	size_t i;
+	size_t i, servers;
 
 	snprintf(path, sizeof(path), "%s/%s", pcap_dir(), c->file);
 	ck_assert_msg(!stat(path, &sb), "%s: %s (set IFN_PCAP_DIR to the captures)", path,
@@ -548,12 +577,21 @@ START_TEST(capture_learns_what_tshark_sees)
 	ck_assert_msg(same, "%s: learned %zu flows, tshark's view implies %zu (diff above)",
 		      c->file, got.n, want.n);
 
+	for (i = 0; i < 6 && c->sensible[i]; i++)
+		ck_assert_msg(th_has_flow(&t, c->mac, c->sensible[i]), "%s: '%s' not learned",
+			      c->file, c->sensible[i]);
+
 	/* The measured result, so the direction choices can be read in the log. */
+	for (i = 0, servers = 0; i < got.n; i++)
+		servers += got.k[i].proto == 17 && got.k[i].dir == IFN_DIR_SERVER;
 	printf("pcap %s %s: %lu frames (%lu passed), %lu of the device (%lu baseline, %lu later "
-	       "fragments), %zu flows learned = tshark's:",
-	       c->file, c->mac, rs.frames, rs.pass, ms.frames, ms.baseline, ms.later_frags, got.n);
-	for (i = 0; i < got.n; i++)
+	       "fragments), %zu flows learned = tshark's, %zu of them UDP server flows:",
+	       c->file, c->mac, rs.frames, rs.pass, ms.frames, ms.baseline, ms.later_frags, got.n,
+	       servers);
+	for (i = 0; i < got.n && i < 16; i++)
 		printf("%s%s", i ? ", " : " ", key_text(&got.k[i], buf, sizeof(buf)));
+	if (got.n > 16)
+		printf(", ... (%zu more)", got.n - 16);
 	printf("\n");
 	fflush(stdout);
 	free(got.k);
