@@ -276,7 +276,7 @@ int ifn_cmd_rate(const struct ifn_cmd *c, int argc, char **argv)
 	};
 	__u64 pps = 0, bps = 0, bp = 0, bb = 0;
 	bool have_pps = false, have_bps = false;
-	char mb[IFN_MAC_STRLEN];
+	char mb[IFN_MAC_STRLEN], rb[160];
 	struct ifn_device d;
 	struct ifn_maps m;
 	__u8 mac[6];
@@ -343,13 +343,8 @@ int ifn_cmd_rate(const struct ifn_cmd *c, int argc, char **argv)
 		ifn_err("cannot set the rate of %s: %s", argv[optind], ifn_strerror(err));
 		return IFN_EXIT_FAIL;
 	}
-	ifn_fmt_mac(mac, mb);
-	if (!pps && !bps)
-		printf("%s: no rate limit\n", mb);
-	else
-		printf("%s: at most %llu packets/s (burst %llu), %llu bytes/s (burst %llu)\n", mb,
-		       (unsigned long long)d.rate_pps, (unsigned long long)d.burst_pkts,
-		       (unsigned long long)d.rate_bps, (unsigned long long)d.burst_bytes);
+	printf("%s: %s\n", ifn_fmt_mac(mac, mb),
+	       ifn_fmt_rate(d.rate_pps, d.rate_bps, d.burst_pkts, d.burst_bytes, rb, sizeof(rb)));
 	return IFN_EXIT_OK;
 }
 

@@ -268,3 +268,25 @@ const char *ifn_proto_name(__u8 proto, char buf[8])
 	snprintf(buf, 8, "%u", proto);
 	return buf;
 }
+
+char *ifn_fmt_rate(__u64 pps, __u64 bps, __u64 burst_pkts, __u64 burst_bytes, char *buf, size_t len)
+{
+	char a[64], b[64];
+
+	if (!pps && !bps) {
+		snprintf(buf, len, "no rate limit");
+		return buf;
+	}
+	if (pps)
+		snprintf(a, sizeof(a), "at most %llu packets/s (burst %llu)",
+			 (unsigned long long)pps, (unsigned long long)burst_pkts);
+	else
+		snprintf(a, sizeof(a), "no packet limit");
+	if (bps)
+		snprintf(b, sizeof(b), "at most %llu bytes/s (burst %llu)", (unsigned long long)bps,
+			 (unsigned long long)burst_bytes);
+	else
+		snprintf(b, sizeof(b), "no byte limit");
+	snprintf(buf, len, "%s, %s", a, b);
+	return buf;
+}

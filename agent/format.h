@@ -33,6 +33,10 @@ char *ifn_fmt_duration(__u64 ns, char *buf, size_t len);
 /* RFC 3339 UTC with milliseconds: "2026-11-22T04:15:37.123Z". */
 char *ifn_fmt_time(__u64 wall_ns, char buf[IFN_TIME_STRLEN]);
 
+/* "at most 100 packets/s (burst 100), no byte limit", or "no rate limit". */
+char *ifn_fmt_rate(__u64 pps, __u64 bps, __u64 burst_pkts, __u64 burst_bytes, char *buf,
+		   size_t len);
+
 const char *ifn_mode_name(unsigned int mode);
 const char *ifn_verdict_name(unsigned int verdict);
 const char *ifn_reason_name(unsigned int reason);

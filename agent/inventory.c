@@ -287,7 +287,8 @@ int ifn_cmd_device(const struct ifn_cmd *c, int argc, char **argv)
 		ifn_json_obj_close(&j);
 	} else {
 		__u64 now = ifn_now_mono();
-		char v4[INET_ADDRSTRLEN], v6[2][48], mode[48], ago[40], t[IFN_TIME_STRLEN];
+		char v4[INET_ADDRSTRLEN], v6[2][48], mode[48], ago[40], t[IFN_TIME_STRLEN],
+			rate[160];
 		const char *ip = ifn_device_ipv4(&v.dev, v4, sizeof(v4));
 		struct ifn_table tab;
 		int n6 = ifn_device_ipv6(&v.dev, v6), k;
@@ -320,9 +321,9 @@ int ifn_cmd_device(const struct ifn_cmd *c, int argc, char **argv)
 				printf("  %-22s %llu\n", ifn_reason_name(k),
 				       (unsigned long long)v.st.reason[k]);
 		if (v.dev.flags & IFN_DEV_F_RATE_LIMIT)
-			printf("rate       %llu pps, %llu bytes/s\n",
-			       (unsigned long long)v.dev.rate_pps,
-			       (unsigned long long)v.dev.rate_bps);
+			printf("rate       %s\n",
+			       ifn_fmt_rate(v.dev.rate_pps, v.dev.rate_bps, v.dev.burst_pkts,
+					    v.dev.burst_bytes, rate, sizeof(rate)));
 		if (v.dev.flags & IFN_DEV_F_LEARN_CAPPED)
 			printf("note       learning stopped at the fingerprint cap\n");
 		printf("\nfingerprint: %zu rule%s\n", n, n == 1 ? "" : "s");

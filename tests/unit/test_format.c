@@ -109,6 +109,20 @@ START_TEST(names)
 }
 END_TEST
 
+START_TEST(rates)
+{
+	char buf[160];
+
+	ck_assert_str_eq(ifn_fmt_rate(0, 0, 0, 0, buf, sizeof(buf)), "no rate limit");
+	ck_assert_str_eq(ifn_fmt_rate(100, 0, 50, 0, buf, sizeof(buf)),
+			 "at most 100 packets/s (burst 50), no byte limit");
+	ck_assert_str_eq(ifn_fmt_rate(0, 1500000, 0, 1500000, buf, sizeof(buf)),
+			 "no packet limit, at most 1500000 bytes/s (burst 1500000)");
+	ck_assert_str_eq(ifn_fmt_rate(5, 1000, 5, 1000, buf, sizeof(buf)),
+			 "at most 5 packets/s (burst 5), at most 1000 bytes/s (burst 1000)");
+}
+END_TEST
+
 UNIT_SUITE(format_suite)
 static Suite *format_suite(void)
 {
@@ -118,6 +132,7 @@ static Suite *format_suite(void)
 	tcase_add_loop_test(tc, rfc3339, 0, N(time_cases));
 	tcase_add_test(tc, addresses);
 	tcase_add_test(tc, names);
+	tcase_add_test(tc, rates);
 	suite_add_tcase(s, tc);
 	return s;
 }
