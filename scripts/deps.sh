@@ -12,6 +12,8 @@ PKGS=(
 	check libclang-rt-14-dev valgrind cppcheck clang-tidy clang-format
 	# network tests, lab and demo
 	iproute2 iputils-ping netcat-openbsd socat tcpdump tshark jq procps util-linux
+	# CLI tests: capsh (dropping capabilities), man (rendering iotfence.8)
+	libcap2-bin man-db
 	# vendor names
 	ieee-data
 	# benchmark peers
