@@ -8,6 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 it_init cli-errors
 D=$IOTFENCE_STATE_DIR
+FILL=${IFN_BUILD:-$(dirname "$IFN")}/tests/ifn_fill
 
 it_lab 2
 MAC1=00:17:88:bb:00:01
@@ -141,7 +142,7 @@ check_error "runuser as nobody" "missing capabilities" runuser -u nobody -- "$IF
 check_maps_same "no map changed" $D/maps0
 
 echo "# a full device table"
-check "fill it from userspace (15 more devices)" "$IFN_BUILD/tests/ifn_fill" 15
+check "fill it from userspace (15 more devices)" "$FILL" 15
 check_eq "status: 16 of 16" "16 16" "$(ifn status --json | jq -r '"\(.maps.devices.entries) \(.maps.devices.max)"')"
 check "devices lists a full table" sh -c "$IFN devices --json | jq -e 'length == 16'"
 check "status shows 100%" sh -c "$IFN status | grep -Eq '^devices +16 +16 +100\.0%$'"
