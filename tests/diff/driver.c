@@ -1093,11 +1093,12 @@ static int unhex(const char *s, __u8 *out, size_t cap)
 	size_t n = 0;
 
 	while (s[0] && s[1] && n < cap) {
-		unsigned int b;
+		static const char digits[] = "0123456789abcdef";
+		const char *hi = strchr(digits, s[0] | 0x20), *lo = strchr(digits, s[1] | 0x20);
 
-		if (sscanf(s, "%2x", &b) != 1)
+		if (!hi || !lo)
 			return -1;
-		out[n++] = (__u8)b;
+		out[n++] = (__u8)((hi - digits) << 4 | (lo - digits));
 		s += 2;
 	}
 	return (int)n;
@@ -1164,12 +1165,12 @@ static int probe(struct inst *in, int argc, char **argv, __u8 default_mode)
 			continue;
 		}
 		if (!strncmp(argv[i], "mode=", 5)) {
-			__u8 mode;
+			unsigned int mode;
 
 			for (mode = 0; mode < IFN_MODE_MAX; mode++)
 				if (!strcmp(argv[i] + 5, mdl_mode_name(mode)))
 					break;
-			in->model.lo.default_mode = mode;
+			in->model.lo.default_mode = (__u8)mode;
 			set_iface(in);
 			continue;
 		}
@@ -1265,7 +1266,7 @@ int main(int argc, char **argv)
 			verbose = true;
 			break;
 		case 'P':
-			probe_mode = atoi(optarg);
+			probe_mode = (int)strtol(optarg, NULL, 0);
 			break;
 		case 'Q':
 			for (i = 0; i < MDL_Q_MAX; i++)

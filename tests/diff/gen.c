@@ -21,7 +21,6 @@ static int load_one(struct captures *c, const char *path, size_t *cap)
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	pcap_t *p = pcap_open_offline(path, errbuf);
-	int rc;
 
 	if (!p) {
 		fprintf(stderr, "diff: %s: %s\n", path, errbuf);
@@ -31,7 +30,7 @@ static int load_one(struct captures *c, const char *path, size_t *cap)
 		pcap_close(p);
 		return 0;
 	}
-	while ((rc = pcap_next_ex(p, &h, &data)) == 1) {
+	while (pcap_next_ex(p, &h, &data) == 1) {
 		if (h->caplen < 14 || h->caplen > GEN_MAX_FRAME)
 			continue;
 		if (c->n == *cap) {
@@ -85,7 +84,8 @@ int captures_load(struct captures *c, const char *dir)
 	}
 	closedir(d);
 	/* Sorted, so that a seed means the same frames on every machine. */
-	qsort(names, nn, sizeof(*names), name_cmp);
+	if (names)
+		qsort(names, nn, sizeof(*names), name_cmp);
 	for (i = 0; i < nn; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		if (load_one(c, path, &cap))

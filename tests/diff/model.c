@@ -22,9 +22,8 @@
 #define ETH_P_IPV6 0x86dd
 
 const char *const mdl_quirk_names[MDL_Q_MAX] = {
-	[MDL_Q_IPV6_PLEN] = "ipv6-plen",   [MDL_Q_L4_PADDING] = "l4-padding",
-	[MDL_Q_MLD_DONE] = "mld-done",	   [MDL_Q_FRAG_NO_SCAN] = "frag-no-scan",
-	[MDL_Q_STALE_MODE] = "stale-mode", [MDL_Q_UDP_EQUAL_PORTS] = "udp-equal-ports",
+	[MDL_Q_FRAG_NO_SCAN] = "frag-no-scan",
+	[MDL_Q_STALE_MODE] = "stale-mode",
 };
 
 static __u16 be16(const __u8 *p)
@@ -62,16 +61,13 @@ static bool ipv6_ext(__u8 nh)
 }
 
 /*
- * READING: the L4 header must fit inside the IP packet (its total or
- * payload length), not merely inside the frame: bytes after the packet are
- * Ethernet padding, which "is not an error" and so is not part of it.
- * An ICMP header is its 4 fixed bytes (type, code, checksum).
+ * DATAPATH 1: the L4 header must lie inside the IP packet (its total or
+ * payload length); one in the Ethernet padding beyond it is truncated, and
+ * so are TCP options beyond it. READING: an ICMP header is its 4 fixed
+ * bytes (type, code, checksum).
  */
-static void parse_l4(const struct mdl *m, const __u8 *f, size_t cur, size_t end, size_t len,
-		     struct mdl_pkt *p)
+static void parse_l4(const __u8 *f, size_t cur, size_t end, struct mdl_pkt *p)
 {
-	if (m->quirk[MDL_Q_L4_PADDING])
-		end = len;
 	switch (p->proto) {
 	case 6:
 		if (cur + 20 > end) {
@@ -80,6 +76,10 @@ static void parse_l4(const struct mdl *m, const __u8 *f, size_t cur, size_t end,
 		}
 		if ((f[cur + 12] >> 4) < 5) {
 			p->reason = IFN_REASON_TCP_BAD_HDR;
+			return;
+		}
+		if (cur + (size_t)(f[cur + 12] >> 4) * 4 > end) {
+			p->reason = IFN_REASON_L4_TRUNC;
 			return;
 		}
 		p->sport = be16(f + cur);
@@ -111,8 +111,7 @@ static void parse_l4(const struct mdl *m, const __u8 *f, size_t cur, size_t end,
 	}
 }
 
-static void parse_ipv4(const struct mdl *m, const __u8 *f, size_t len, size_t off,
-		       struct mdl_pkt *p)
+static void parse_ipv4(const __u8 *f, size_t len, size_t off, struct mdl_pkt *p)
 {
 	unsigned int ihl, tot, fo;
 
@@ -145,6 +144,7 @@ static void parse_ipv4(const struct mdl *m, const __u8 *f, size_t len, size_t of
 	mapped(p->daddr, f + off + 16);
 	p->have_saddr = true;
 	p->proto = f[off + 9];
+	p->frag_proto = p->proto;
 	p->frag_id = be16(f + off + 4);
 	fo = be16(f + off + 6);
 	if (fo & 0x1fff) {
@@ -152,11 +152,10 @@ static void parse_ipv4(const struct mdl *m, const __u8 *f, size_t len, size_t of
 		return;
 	}
 	p->first_frag = fo & 0x2000;
-	parse_l4(m, f, off + ihl, off + tot, len, p);
+	parse_l4(f, off + ihl, off + tot, p);
 }
 
-static void parse_ipv6(const struct mdl *m, const __u8 *f, size_t len, size_t off,
-		       struct mdl_pkt *p)
+static void parse_ipv6(const __u8 *f, size_t len, size_t off, struct mdl_pkt *p)
 {
 	size_t cur, end;
 	unsigned int n = 0;
@@ -171,9 +170,8 @@ static void parse_ipv6(const struct mdl *m, const __u8 *f, size_t len, size_t of
 		p->reason = IFN_REASON_IPV6_BAD_HDR;
 		return;
 	}
+	/* A payload length beyond the frame makes the frame truncated. */
 	end = off + 40 + be16(f + off + 4);
-	if (m->quirk[MDL_Q_IPV6_PLEN])
-		end = len;
 	if (end > len) {
 		p->reason = IFN_REASON_IPV6_TRUNC;
 		return;
@@ -195,6 +193,8 @@ static void parse_ipv6(const struct mdl *m, const __u8 *f, size_t len, size_t of
 			}
 			p->frag_id = be32(f + cur + 4);
 			nh = f[cur];
+			/* FLOWS, Fragments: the key's protocol is this next header. */
+			p->frag_proto = nh;
 			if (be16(f + cur + 2) >> 3) {
 				p->proto = nh;
 				p->later_frag = true;
@@ -221,10 +221,10 @@ static void parse_ipv6(const struct mdl *m, const __u8 *f, size_t len, size_t of
 		}
 	}
 	p->proto = nh;
-	parse_l4(m, f, cur, end, len, p);
+	parse_l4(f, cur, end, p);
 }
 
-void mdl_parse(const struct mdl *m, const __u8 *f, size_t len, struct mdl_pkt *p)
+void mdl_parse(const __u8 *f, size_t len, struct mdl_pkt *p)
 {
 	size_t off = 14;
 	__u16 type;
@@ -281,12 +281,15 @@ void mdl_parse(const struct mdl *m, const __u8 *f, size_t len, struct mdl_pkt *p
 		p->eapol = true;
 		return;
 	case ETH_P_IPV4:
-		parse_ipv4(m, f, len, off, p);
+		parse_ipv4(f, len, off, p);
 		return;
 	case ETH_P_IPV6:
-		parse_ipv6(m, f, len, off, p);
+		parse_ipv6(f, len, off, p);
 		return;
 	default:
+		/* FLOWS: an 802.3 length is one flow, ethertype 0x0001. */
+		if (type < 0x0600)
+			p->ethertype = 0x0001;
 		p->l2 = true;
 		return;
 	}
@@ -343,7 +346,7 @@ void mdl_init(struct mdl *m, __u32 max_devices, __u32 max_flows)
 	htab_init(&m->dev_index, 6, sizeof(__u32));
 	htab_init(&m->flows, sizeof(struct ifn_flow_key), 1);
 	htab_init(&m->scan_seen, sizeof(struct scan_key), 1);
-	htab_init(&m->frags, sizeof(struct ifn_frag_key), 6);
+	htab_init(&m->frags, sizeof(struct ifn_frag_key), sizeof(struct mdl_frag));
 	htab_init(&m->owners, 16, 6);
 	mdl_reset(m);
 }
@@ -395,6 +398,8 @@ static struct mdl_device *dev_create(struct mdl *m, const __u8 mac[6])
 {
 	__u32 i;
 
+	if (!m->dev)
+		abort(); /* mdl_init was not called */
 	for (i = 0; i < m->max_devices; i++)
 		if (!m->dev[i].used)
 			break;
@@ -543,7 +548,7 @@ static void check_addr(struct mdl *m, struct mdl_device *d, const struct mdl_pkt
 }
 
 /* DATAPATH 7 */
-static bool baseline(const struct mdl *m, const struct mdl_pkt *p)
+static bool baseline(const struct mdl_pkt *p)
 {
 	if (p->arp || p->eapol)
 		return true;
@@ -561,8 +566,8 @@ static bool baseline(const struct mdl *m, const struct mdl_pkt *p)
 		case 131: /* MLDv1 report */
 		case 143: /* MLDv2 report */
 			return true;
-		case 132: /* MLD done: not a report */
-			return m->quirk[MDL_Q_MLD_DONE];
+		case 132: /* MLD done */
+			return true;
 		}
 	return false;
 }
@@ -602,8 +607,7 @@ static bool udp_client(__u16 sport, __u16 dport)
  * for frames that may match either way, the other candidate. Returns
  * whether there is an alternative.
  */
-static bool frame_keys(const struct mdl *m, const struct mdl_pkt *p, struct ifn_flow_key *k1,
-		       struct ifn_flow_key *k2)
+static bool frame_keys(const struct mdl_pkt *p, struct ifn_flow_key *k1, struct ifn_flow_key *k2)
 {
 	bool either = false;
 
@@ -623,8 +627,7 @@ static bool frame_keys(const struct mdl *m, const struct mdl_pkt *p, struct ifn_
 			}
 			return false;
 		}
-		either = !(m->quirk[MDL_Q_UDP_EQUAL_PORTS] && p->proto == 17 &&
-			   p->sport == p->dport);
+		either = true;
 		if (udp_client(p->sport, p->dport)) {
 			k1->port = p->dport;
 			k2->port = p->sport;
@@ -793,8 +796,17 @@ static void frag_key(struct ifn_frag_key *fk, const struct mdl_pkt *p)
 	memcpy(fk->src, p->saddr, 16);
 	memcpy(fk->dst, p->daddr, 16);
 	fk->id = p->frag_id;
-	fk->proto = p->proto;
+	fk->proto = p->frag_proto;
 	fk->family = p->ipv4 ? IFN_FAMILY_IPV4 : IFN_FAMILY_IPV6;
+}
+
+static void remember_first(struct mdl *m, const struct ifn_frag_key *fk, const struct mdl_device *d,
+			   bool baseline_pkt)
+{
+	struct mdl_frag v = { .baseline = baseline_pkt };
+
+	memcpy(v.mac, d->mac, 6);
+	htab_put(&m->frags, fk, &v);
 }
 
 static bool learn(struct mdl *m, struct mdl_device *d, const struct ifn_flow_key *k, __u64 now,
@@ -835,6 +847,8 @@ void mdl_step(struct mdl *m, const __u8 *f, size_t len, __u64 now, mdl_scan_orac
 	      void *octx, struct mdl_result *r)
 {
 	struct ifn_flow_key k1, k2;
+	const struct mdl_frag *first;
+	struct ifn_frag_key fk;
 	struct mdl_device *d;
 	struct ifn_event *e;
 	struct mdl_pkt p;
@@ -842,7 +856,7 @@ void mdl_step(struct mdl *m, const __u8 *f, size_t len, __u64 now, mdl_scan_orac
 	__u8 reason = IFN_REASON_NOT_IN_FINGERPRINT;
 
 	memset(r, 0, sizeof(*r));
-	mdl_parse(m, f, len, &p);
+	mdl_parse(f, len, &p);
 	m->g.frames++;
 	m->g.bytes += len;
 
@@ -910,25 +924,29 @@ void mdl_step(struct mdl *m, const __u8 *f, size_t len, __u64 now, mdl_scan_orac
 
 	/* 6, 7, 8 */
 	check_addr(m, d, &p, now, r);
-	if (baseline(m, &p)) {
+	frag_key(&fk, &p);
+	/*
+	 * FLOWS, Fragments: the packet is (source, destination, id,
+	 * protocol), whichever device sent its first fragment.
+	 */
+	first = p.later_frag ? htab_get(&m->frags, &fk) : NULL;
+	if (baseline(&p) || (first && first->baseline)) {
+		/* The later fragments of a baseline packet are baseline too. */
+		if (p.first_frag)
+			remember_first(m, &fk, d, true);
 		finish(m, d, &p, len, now, IFN_VERDICT_PASS, IFN_REASON_NONE, r);
 		return;
 	}
-	if (d->mode == IFN_MODE_QUARANTINE) {
+	/* Quarantine drops, but the rest of a packet that passed goes on. */
+	if (d->mode == IFN_MODE_QUARANTINE && !first) {
 		finish(m, d, &p, len, now, IFN_VERDICT_DROP, IFN_REASON_QUARANTINE, r);
 		return;
 	}
 
 	/* 9. The fingerprint. */
-	alt = frame_keys(m, &p, &k1, &k2);
+	alt = frame_keys(&p, &k1, &k2);
 	if (p.later_frag) {
-		struct ifn_frag_key fk;
-		const __u8 *owner;
-
-		frag_key(&fk, &p);
-		owner = htab_get(&m->frags, &fk);
-		/* READING: the first fragment passed for this device. */
-		if (!(owner && !memcmp(owner, d->mac, 6)) && d->mode != IFN_MODE_LEARN) {
+		if (!first && d->mode != IFN_MODE_LEARN) {
 			violation = true;
 			reason = IFN_REASON_FRAGMENT;
 		}
@@ -948,13 +966,6 @@ void mdl_step(struct mdl *m, const __u8 *f, size_t len, __u64 now, mdl_scan_orac
 		       mode == IFN_MODE_MONITOR ? IFN_VERDICT_ALERT : IFN_VERDICT_DROP, reason, r);
 		return;
 	}
-	if (p.first_frag) {
-		struct ifn_frag_key fk;
-
-		frag_key(&fk, &p);
-		htab_put(&m->frags, &fk, d->mac);
-	}
-
 	/* 10. */
 	if (police(d, len, now)) {
 		e = emit(m, d, d->mac, IFN_EV_RATE_EXCEEDED, now, r);
@@ -965,6 +976,9 @@ void mdl_step(struct mdl *m, const __u8 *f, size_t len, __u64 now, mdl_scan_orac
 		       IFN_REASON_RATE_LIMIT, r);
 		return;
 	}
+	/* READING: a first fragment passed when its verdict is pass. */
+	if (p.first_frag)
+		remember_first(m, &fk, d, false);
 	finish(m, d, &p, len, now, IFN_VERDICT_PASS, IFN_REASON_NONE, r);
 }
 

@@ -48,10 +48,17 @@ struct mdl_pkt {
 	bool later_frag; /* a fragment other than the first */
 	bool first_frag; /* offset 0 with more fragments to come */
 	__u32 frag_id;
+	__u8 frag_proto; /* IPv4 protocol; IPv6: the fragment header's next */
 	bool have_l4;
 	__u16 sport, dport;
 	__u8 tcp_flags;
 	__u8 icmp_type;
+};
+
+/* What a first fragment that passed leaves for the later ones. */
+struct mdl_frag {
+	__u8 mac[6];
+	bool baseline; /* the packet is baseline traffic (DHCP) */
 };
 
 struct mdl_rule {
@@ -131,12 +138,8 @@ struct mdl_result {
  * difference to the next one, never for a passing run.
  */
 enum mdl_quirk {
-	MDL_Q_IPV6_PLEN, /* IPv6 payload length not checked against the frame */
-	MDL_Q_L4_PADDING, /* L4 header read past the IP packet, in the padding */
-	MDL_Q_MLD_DONE, /* MLD done (ICMPv6 132) passes as baseline */
 	MDL_Q_FRAG_NO_SCAN, /* violating later fragments do not count as scans */
 	MDL_Q_STALE_MODE, /* agent: --for returns to a mode whose deadline passed */
-	MDL_Q_UDP_EQUAL_PORTS, /* UDP with equal ports: the server key is not tried */
 	MDL_Q_MAX,
 };
 extern const char *const mdl_quirk_names[MDL_Q_MAX];
@@ -152,7 +155,7 @@ struct mdl {
 	struct htab flows; /* ifn_flow_key -> __u8 origin */
 	struct htab scan_seen; /* gen, flow key -> nothing */
 	__u32 scan_gens; /* windows handed out: a window's id is never reused */
-	struct htab frags; /* ifn_frag_key -> mac[6] */
+	struct htab frags; /* ifn_frag_key -> struct mdl_frag */
 	struct htab owners; /* addr[16] -> mac[6] */
 	struct mdl_rule rules[MDL_MAX_RULES];
 	struct mdl_global g;
@@ -166,8 +169,8 @@ void mdl_free(struct mdl *m);
 /* Empty every table, default settings, loopback in @mode for @learn_ns. */
 void mdl_reset(struct mdl *m);
 
-/* Parse a frame; pure but for the quirks. */
-void mdl_parse(const struct mdl *m, const __u8 *f, size_t len, struct mdl_pkt *p);
+/* Parse a frame; pure. */
+void mdl_parse(const __u8 *f, size_t len, struct mdl_pkt *p);
 
 /* Run one frame at time @now. */
 void mdl_step(struct mdl *m, const __u8 *f, size_t len, __u64 now, mdl_scan_oracle oracle,
