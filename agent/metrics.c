@@ -6,10 +6,12 @@
  * that a mode change does not start new counter series.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <bpf/bpf.h>
 
@@ -274,14 +276,27 @@ int ifn_metrics_write_file(const char *path, const struct ifn_metrics *mx)
 {
 	char tmp[4200];
 	FILE *f;
-	int err = 0;
+	int err = 0, fd;
 
 	/* node_exporter reads *.prom only: the temporary name is never read. */
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid()) >= sizeof(tmp))
 		return -ENAMETOOLONG;
-	f = fopen(tmp, "we");
-	if (!f)
+	/*
+	 * The mode is not the umask's: node_exporter's user reads the file,
+	 * nobody but root writes it. The textfile directory may belong to that
+	 * user, so no symlink left at the temporary name is followed.
+	 */
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
 		return -errno;
+	f = fchmod(fd, 0644) ? NULL : fdopen(fd, "w");
+	if (!f) {
+		err = -errno;
+		close(fd);
+		unlink(tmp);
+		return err;
+	}
 	ifn_metrics_format(f, mx);
 	if (fflush(f) || ferror(f))
 		err = -errno ? -errno : -EIO;
