@@ -21,14 +21,26 @@
 #include "metrics.h"
 #include "oui.h"
 
-/* Entries of a map by walking its keys: no buffer the size of the map. */
+static __u32 max_entries(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.max_entries;
+}
+
+/*
+ * Entries of a map by walking its keys: no buffer the size of the map. A
+ * key deleted under the walk makes it start over, so the count is capped at
+ * the map's size rather than trusted to end by itself.
+ */
 static long count_keys(int fd)
 {
 	__u8 a[64], b[64], *cur = a, *next = b, *t;
-	long n = 0;
+	long n = 0, max = max_entries(fd);
 	int err;
 
-	for (err = bpf_map_get_next_key(fd, NULL, cur); !err;
+	for (err = bpf_map_get_next_key(fd, NULL, cur); !err && n <= max;
 	     err = bpf_map_get_next_key(fd, cur, next)) {
 		if (n++) {
 			t = cur;
@@ -36,15 +48,9 @@ static long count_keys(int fd)
 			next = t;
 		}
 	}
+	if (n > max)
+		return max;
 	return errno == ENOENT ? n : -errno;
-}
-
-static __u32 max_entries(int fd)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-
-	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.max_entries;
 }
 
 int ifn_metrics_collect(const struct ifn_maps *m, const struct ifn_oui_db *oui,
