@@ -114,8 +114,8 @@ struct e2e {
 	char table[32];
 	char nft_file[512], xdpf_rules[512];
 	bool skip[E_MAX];
-	struct ifb_samples mpps[E_MAX], cpu_ns[E_MAX], offered[E_MAX], r_mpps[E_MAX],
-		r_cap[E_MAX], passed[E_MAX];
+	struct ifb_samples mpps[E_MAX], cpu_ns[E_MAX], offered[E_MAX], r_mpps[E_MAX], r_cap[E_MAX],
+		passed[E_MAX];
 	bool have[E_MAX];
 };
 
@@ -301,8 +301,9 @@ static void write_peer_files(struct e2e *e)
 	f = fopen(e->nft_file, "w");
 	if (!f)
 		ifb_die("cannot write %s", e->nft_file);
-	fprintf(f, "table netdev %s {\n\tset fp {\n\t\ttype ether_addr . ipv4_addr . "
-		   "inet_service\n\t\tsize %d\n\t\telements = {\n",
+	fprintf(f,
+		"table netdev %s {\n\tset fp {\n\t\ttype ether_addr . ipv4_addr . "
+		"inet_service\n\t\tsize %d\n\t\telements = {\n",
 		e->table, MIX_DEVICES * MIX_FLOWS * 2);
 	for (__u32 d = 0; d < MIX_DEVICES; d++) {
 		__u8 m[6];
@@ -311,14 +312,15 @@ static void write_peer_files(struct e2e *e)
 		for (__u32 fl = 0; fl < MIX_FLOWS; fl++) {
 			__u32 p = mix_peer(d, fl);
 
-			fprintf(f, "\t\t\t%02x:%02x:%02x:%02x:%02x:%02x . %u.%u.%u.%u . %u,\n", m[0],
-				m[1], m[2], m[3], m[4], m[5], p >> 24, (p >> 16) & 255,
+			fprintf(f, "\t\t\t%02x:%02x:%02x:%02x:%02x:%02x . %u.%u.%u.%u . %u,\n",
+				m[0], m[1], m[2], m[3], m[4], m[5], p >> 24, (p >> 16) & 255,
 				(p >> 8) & 255, p & 255, mix_port(fl));
 		}
 	}
-	fprintf(f, "\t\t}\n\t}\n\tchain ingress {\n\t\ttype filter hook ingress device \"%s\" "
-		   "priority 0; policy drop;\n\t\tether saddr . ip daddr . tcp dport @fp "
-		   "accept\n\t}\n}\n",
+	fprintf(f,
+		"\t\t}\n\t}\n\tchain ingress {\n\t\ttype filter hook ingress device \"%s\" "
+		"priority 0; policy drop;\n\t\tether saddr . ip daddr . tcp dport @fp "
+		"accept\n\t}\n}\n",
 		e->rx_if);
 	fclose(f);
 
@@ -458,16 +460,21 @@ static bool measure(struct e2e *e, enum ecase c, double *mpps, double *cpu_ns, d
 	ifb_log(&e->out,
 		"  %s / %s: rx %.3f Mpps, offered %.3f Mpps, ring full %.3f Mpps, rx cpu %.1f "
 		"ns/pkt, gen cpu %.1f ns/frame (%.0f%% of the window), sent allowed %llu scan %llu, napi tid %d\n",
-		ecases[c].name, ecases[c].mix, *mpps, *offered, (s1.xmit_err - s0.xmit_err) / dt / 1e6,
-		*cpu_ns, (double)(s1.gen_cpu - s0.gen_cpu) / (s1.sent - s0.sent),
-		100.0 * (s1.gen_cpu - s0.gen_cpu) / (s1.t - s0.t), (unsigned long long)e->gen->bss->gen_sent_allowed,
+		ecases[c].name, ecases[c].mix, *mpps, *offered,
+		(s1.xmit_err - s0.xmit_err) / dt / 1e6, *cpu_ns,
+		(double)(s1.gen_cpu - s0.gen_cpu) / (s1.sent - s0.sent),
+		100.0 * (s1.gen_cpu - s0.gen_cpu) / (s1.t - s0.t),
+		(unsigned long long)e->gen->bss->gen_sent_allowed,
 		(unsigned long long)e->gen->bss->gen_sent_scan, e->napi_tid);
 	if (e->ifn)
-		ifb_log(&e->out, "    iotfence: frames %llu pass %llu drop %llu quarantine %llu "
-				 "not_in_fp %llu\n",
+		ifb_log(&e->out,
+			"    iotfence: frames %llu pass %llu drop %llu quarantine %llu "
+			"not_in_fp %llu\n",
 			(unsigned long long)(g1.frames - g0.frames),
-			(unsigned long long)(g1.verdict[IFN_VERDICT_PASS] - g0.verdict[IFN_VERDICT_PASS]),
-			(unsigned long long)(g1.verdict[IFN_VERDICT_DROP] - g0.verdict[IFN_VERDICT_DROP]),
+			(unsigned long long)(g1.verdict[IFN_VERDICT_PASS] -
+					     g0.verdict[IFN_VERDICT_PASS]),
+			(unsigned long long)(g1.verdict[IFN_VERDICT_DROP] -
+					     g0.verdict[IFN_VERDICT_DROP]),
 			(unsigned long long)(g1.reason[IFN_REASON_QUARANTINE] -
 					     g0.reason[IFN_REASON_QUARANTINE]),
 			(unsigned long long)(g1.reason[IFN_REASON_NOT_IN_FINGERPRINT] -
@@ -518,12 +525,13 @@ static void report(struct e2e *e)
 	FILE *md = e->out.md;
 	double r;
 
-	fprintf(md, "### End to end (veth, %d-byte frames, %d rounds of %.1f s)\n\n",
-		MIX_FRAME_LEN, e->rounds, e->secs);
-	fprintf(md, "Generator: BPF_F_TEST_XDP_LIVE_FRAMES on CPU %d; receiver NAPI thread on "
-		    "CPU %d. Mix: %d devices × %d fingerprinted TCP flows; %d of the devices "
-		    "scan telnet. Mostly allowed: %.1f%% of frames in the fingerprints; flood: "
-		    "%.1f%% scan frames.\n\n",
+	fprintf(md, "### End to end (veth, %d-byte frames, %d rounds of %.1f s)\n\n", MIX_FRAME_LEN,
+		e->rounds, e->secs);
+	fprintf(md,
+		"Generator: BPF_F_TEST_XDP_LIVE_FRAMES on CPU %d; receiver NAPI thread on "
+		"CPU %d. Mix: %d devices × %d fingerprinted TCP flows; %d of the devices "
+		"scan telnet. Mostly allowed: %.1f%% of frames in the fingerprints; flood: "
+		"%.1f%% scan frames.\n\n",
 		e->gen_cpu, e->rx_cpu, MIX_DEVICES, MIX_FLOWS, MIX_COMPROMISED,
 		MIX_ALLOWED_PERMILLE / 10.0, 100 - MIX_FLOOD_PERMILLE / 10.0);
 	fprintf(md, "| receiver | mix | Mpps | ± | × XDP_DROP | rx CPU ns/pkt | capacity Mpps | "
@@ -556,8 +564,8 @@ static void report(struct e2e *e)
 		double a = med(e, E_IFN_FLOOD, e->mpps) / med(e, E_NFT_FLOOD, e->mpps);
 		double b = med(e, E_NFT_FLOOD, e->cpu_ns) / med(e, E_IFN_FLOOD, e->cpu_ns);
 
-		verdict(md, "flood ≥ 4× nftables", a >= 4.0,
-			"%.1f× in Mpps; %.1f× in capacity", a, b);
+		verdict(md, "flood ≥ 4× nftables", a >= 4.0, "%.1f× in Mpps; %.1f× in capacity", a,
+			b);
 	}
 	if (e->have[E_IFN_ALLOWED] && e->have[E_NONE_ALLOWED]) {
 		double a = med(e, E_IFN_ALLOWED, e->mpps) / med(e, E_NONE_ALLOWED, e->mpps);
@@ -600,7 +608,12 @@ int ifb_e2e_main(int argc, char **argv)
 	e->rounds = 3;
 	e->gen_cpu = 0;
 	e->rx_cpu = ifb_ncpus_online() > 1 ? 1 : 0;
-	e->chunk = 1 << 16;
+	/*
+	 * Frames per live-frames run. Each run makes and tears down its own
+	 * page pool, and the generator sleeps there (it got a quarter of its
+	 * CPU with runs of 64k frames); runs of 1M frames make that a few %.
+	 */
+	e->chunk = getenv("IFB_CHUNK") ? atoi(getenv("IFB_CHUNK")) : 1 << 20;
 	e->batch = getenv("IFB_BATCH") ? atoi(getenv("IFB_BATCH")) : 0;
 	e->workdir = "/tmp";
 	while ((opt = getopt_long(argc, argv, "", lopts, NULL)) != -1) {

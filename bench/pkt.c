@@ -135,8 +135,8 @@ static const struct pcase_def cases[C_MAX] = {
 	[C_VLAN] = { "allowed flow, VLAN-tagged", P_IFN, F_VLAN4, XDP_PASS, true },
 	[C_RULES_DROP] = { "drop, device with prefix rules (2 LPM misses)", P_IFN, F_VIOLATION,
 			   XDP_DROP, true, true },
-	[C_RULES_ALLOWED] = { "allowed by a port-any prefix rule (LPM hit)", P_IFN,
-			      F_RULE_ALLOWED, XDP_PASS, true, true },
+	[C_RULES_ALLOWED] = { "allowed by a port-any prefix rule (LPM hit)", P_IFN, F_RULE_ALLOWED,
+			      XDP_PASS, true, true },
 	[C_XDPF_ALLOWED] = { "xdp-filter, allowed frame (deny-list: full walk)", P_XDPF_DENY,
 			     F_ALLOWED4, XDP_PASS, true },
 	[C_XDPF_DROP] = { "xdp-filter, drop by source MAC", P_XDPF_DENY, F_COMPROMISED, XDP_DROP,
@@ -241,20 +241,20 @@ static void build_frames(struct bench *b)
 	struct ifb_frame f;
 
 	dev_mac(0, b->a_mac);
-#define BASE(fr)                                                                                 \
-	do {                                                                                     \
-		memset(&fr, 0, sizeof(fr));                                                      \
-		memcpy(fr.src_mac, b->a_mac, 6);                                                 \
-		memcpy(fr.dst_mac, gw_mac, 6);                                                   \
-		fr.proto = 6;                                                                    \
-		fr.len = 64;                                                                     \
-		ifb_ip4(fr.src, A_SRC4);                                                         \
+#define BASE(fr)                                 \
+	do {                                     \
+		memset(&fr, 0, sizeof(fr));      \
+		memcpy(fr.src_mac, b->a_mac, 6); \
+		memcpy(fr.dst_mac, gw_mac, 6);   \
+		fr.proto = 6;                    \
+		fr.len = 64;                     \
+		ifb_ip4(fr.src, A_SRC4);         \
 	} while (0)
-#define PUT(id)                                                                                  \
-	do {                                                                                     \
-		b->flen[id] = ifb_frame_build(&f, b->frame[id], sizeof(b->frame[id]));           \
-		if (!b->flen[id])                                                                \
-			ifb_die("frame %d does not build", id);                                  \
+#define PUT(id)                                                                        \
+	do {                                                                           \
+		b->flen[id] = ifb_frame_build(&f, b->frame[id], sizeof(b->frame[id])); \
+		if (!b->flen[id])                                                      \
+			ifb_die("frame %d does not build", id);                        \
 	} while (0)
 
 	/* A connection under way: ACK from an ephemeral port to the service. */
@@ -702,7 +702,8 @@ static void load_stages(struct bench *b)
 		ifb_log(&b->out, "stages: cannot open %s\n", b->o.stages);
 		return;
 	}
-	bpf_object__for_each_map(map, b->stages) {
+	bpf_object__for_each_map(map, b->stages)
+	{
 		struct bpf_map *theirs;
 
 		if (strncmp(bpf_map__name(map), "ifn_", 4))
@@ -966,9 +967,9 @@ static void target_row(struct bench *b, FILE *md, const char *target, enum pcase
 		met += r <= limit;
 	}
 	fprintf(md, "| %s | %s | %.2f× (median of %d points; %.2f× to %.2f×)", target,
-		met == pts.n	      ? "met" :
+		met == pts.n		  ? "met" :
 		ifb_median(&pts) <= limit ? "borderline" :
-					      "**missed**",
+					    "**missed**",
 		ifb_median(&pts), pts.n, best, worst);
 	if (extra && a == C_VIOLATION) {
 		fprintf(md, "; ");
@@ -1007,7 +1008,8 @@ static void report(struct bench *b, int ref, struct ifb_samples nd[4])
 			ifb_median(&b->r_drop[ref][c]), ifb_median(&b->r_count[ref][c]));
 	}
 	if (nd[0].n)
-		fprintf(md, "| new device (insert; %s MAC/IP flood, %d rounds) | %.1f | %.0f%% | %.1f | %.2f | %.2f |\n",
+		fprintf(md,
+			"| new device (insert; %s MAC/IP flood, %d rounds) | %.1f | %.0f%% | %.1f | %.2f | %.2f |\n",
 			fmt_count(b->o.nd_repeat, d1, sizeof(d1)), b->o.nd_rounds,
 			ifb_median(&nd[0]), ifb_spread_pct(&nd[0]),
 			ifb_median(&nd[0]) - ifb_median(&b->ns[ref][C_DROP]), ifb_median(&nd[2]),
@@ -1015,12 +1017,13 @@ static void report(struct bench *b, int ref, struct ifb_samples nd[4])
 	fprintf(md, "\n");
 
 	if (b->have[C_ST5]) {
-		static const enum pcase chain[] = { C_DROP, C_ST1, C_ST2, C_ST3, C_ST4, C_ST5,
-						    C_ALLOWED };
+		static const enum pcase chain[] = { C_DROP, C_ST1, C_ST2,    C_ST3,
+						    C_ST4,  C_ST5, C_ALLOWED };
 		double prev = 0;
 
-		fprintf(md, "### Where the allowed path's time goes (ablation at %s devices / %s "
-			    "flows)\n\n",
+		fprintf(md,
+			"### Where the allowed path's time goes (ablation at %s devices / %s "
+			"flows)\n\n",
 			fmt_count(b->pt_dev[ref], d1, sizeof(d1)),
 			fmt_count(b->pt_flow[ref], f1, sizeof(f1)));
 		fprintf(md, "The datapath cut short after each stage (bench/stages.bpf.c, the "
@@ -1040,9 +1043,10 @@ static void report(struct bench *b, int ref, struct ifb_samples nd[4])
 			prev = v;
 		}
 		if (b->have[C_ST5_VIOL])
-			fprintf(md, "| out-of-fingerprint drop: stage 5 on the scan frame → whole "
-				    "path (fingerprint miss, violation event limit, scan sketch) | "
-				    "%.1f → %.1f | +%.1f |\n",
+			fprintf(md,
+				"| out-of-fingerprint drop: stage 5 on the scan frame → whole "
+				"path (fingerprint miss, violation event limit, scan sketch) | "
+				"%.1f → %.1f | +%.1f |\n",
 				ifb_median(&b->ns[ref][C_ST5_VIOL]),
 				ifb_median(&b->ns[ref][C_VIOLATION]),
 				ifb_median(&b->ns[ref][C_VIOLATION]) -
@@ -1208,8 +1212,9 @@ static void profile(struct bench *b)
 		pid = fork();
 		if (pid == 0) {
 			/* Disabled until told; on this CPU only; no workload: until SIGINT. */
-			execlp("perf", "perf", "record", "-q", "-D", "-1", "--control", ctlarg, "-e",
-			       "cpu-clock", "-F", "20000", "-C", cpu, "-o", out, (char *)NULL);
+			execlp("perf", "perf", "record", "-q", "-D", "-1", "--control", ctlarg,
+			       "-e", "cpu-clock", "-F", "20000", "-C", cpu, "-o", out,
+			       (char *)NULL);
 			_exit(127);
 		}
 		if (pid < 0)
@@ -1393,8 +1398,9 @@ int ifb_pkt_main(int argc, char **argv)
 
 			t0 = ifb_now_ns();
 			grow_flows(b, b->o.flows[fi]);
-			ifb_log(&b->out, "point %u devices, %u flows (%ld entries): flows made in "
-					 "%.2f s\n",
+			ifb_log(&b->out,
+				"point %u devices, %u flows (%ld entries): flows made in "
+				"%.2f s\n",
 				b->o.devs[di], b->o.flows[fi],
 				ifn_map_entries(b->m.flows, sizeof(struct ifn_flow_key),
 						sizeof(struct ifn_flow_val)),
@@ -1408,8 +1414,9 @@ int ifb_pkt_main(int argc, char **argv)
 				continue;
 			}
 			measure_point(b, pt);
-			fprintf(stderr, "  per packet: %u devices, %u flows: allowed %.1f ns, "
-					"drop %.1f ns, count-only %.1f ns, XDP_DROP %.1f ns\n",
+			fprintf(stderr,
+				"  per packet: %u devices, %u flows: allowed %.1f ns, "
+				"drop %.1f ns, count-only %.1f ns, XDP_DROP %.1f ns\n",
 				b->o.devs[di], b->o.flows[fi], ifb_median(&b->ns[pt][C_ALLOWED]),
 				ifb_median(&b->ns[pt][C_VIOLATION]),
 				ifb_median(&b->ns[pt][C_COUNT]), ifb_median(&b->ns[pt][C_DROP]));

@@ -56,9 +56,9 @@ int ifb_state_main(int argc, char **argv)
 	};
 	struct ifn_load_opts lo = { .quiet = true };
 	__u32 ndev = 0, per = 0, ifindex = 1;
-	static const __u8 modes[10] = { IFN_MODE_ENFORCE, IFN_MODE_ENFORCE, IFN_MODE_ENFORCE,
-					IFN_MODE_ENFORCE, IFN_MODE_ENFORCE, IFN_MODE_ENFORCE,
-					IFN_MODE_LEARN,	  IFN_MODE_LEARN,   IFN_MODE_MONITOR,
+	static const __u8 modes[10] = { IFN_MODE_ENFORCE,   IFN_MODE_ENFORCE, IFN_MODE_ENFORCE,
+					IFN_MODE_ENFORCE,   IFN_MODE_ENFORCE, IFN_MODE_ENFORCE,
+					IFN_MODE_LEARN,	    IFN_MODE_LEARN,   IFN_MODE_MONITOR,
 					IFN_MODE_QUARANTINE };
 	struct ifn_config cfg;
 	struct iotfence *skel;
@@ -145,8 +145,8 @@ int ifb_state_main(int argc, char **argv)
 			memcpy(d->ipv6_ll + 12, &ip, 4);
 		}
 		for (int c = 0; c < ncpu; c++) {
-			struct ifn_dev_stats *s = (void *)(stats + (size_t)i * ssz +
-							   (size_t)c * sizeof(*s));
+			struct ifn_dev_stats *s =
+				(void *)(stats + (size_t)i * ssz + (size_t)c * sizeof(*s));
 
 			s->packets = 1000 + i;
 			s->bytes = 150000 + i;
