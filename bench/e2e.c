@@ -535,19 +535,23 @@ static void report(struct e2e *e)
 		e->gen_cpu, e->rx_cpu, MIX_DEVICES, MIX_FLOWS, MIX_COMPROMISED,
 		MIX_ALLOWED_PERMILLE / 10.0, 100 - MIX_FLOOD_PERMILLE / 10.0);
 	fprintf(md, "| receiver | mix | Mpps | ± | × XDP_DROP | rx CPU ns/pkt | capacity Mpps | "
-		    "× XDP_DROP (capacity) | offered Mpps |\n");
-	fprintf(md, "|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+		    "× XDP_DROP (capacity) | offered Mpps | passed |\n");
+	fprintf(md, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 	for (int c = 0; c < E_MAX; c++) {
+		char passed[16] = "–";
 		double ns;
 
 		if (!e->have[c])
 			continue;
 		ns = ifb_median(&e->cpu_ns[c]);
-		fprintf(md, "| %s | %s | %.2f | %.0f%% | %.2f | %.0f | %.2f | %.2f | %.2f |\n",
+		/* iotfence's own verdict counters: the mix did what it should. */
+		if (e->passed[c].n)
+			snprintf(passed, sizeof(passed), "%.1f%%", ifb_median(&e->passed[c]));
+		fprintf(md, "| %s | %s | %.2f | %.0f%% | %.2f | %.0f | %.2f | %.2f | %.2f | %s |\n",
 			ecases[c].name, ecases[c].mix, ifb_median(&e->mpps[c]),
 			ifb_spread_pct(&e->mpps[c]), ifb_median(&e->r_mpps[c]), ns,
 			ns > 0 ? 1000.0 / ns : 0, ifb_median(&e->r_cap[c]),
-			ifb_median(&e->offered[c]));
+			ifb_median(&e->offered[c]), passed);
 	}
 	fprintf(md, "\n");
 
