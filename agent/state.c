@@ -27,6 +27,9 @@
 #ifndef CAP_BPF
 #define CAP_BPF 39
 #endif
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
 #ifndef ENOTSUPP
 #define ENOTSUPP 524 /* kernel-internal, returned by some map types */
 #endif
@@ -62,7 +65,7 @@ int ifn_check_privileges(void)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2] = {};
-	bool bpf, net, sys;
+	bool bpf, net, sys, perfmon;
 
 	if (syscall(SYS_capget, &hdr, data)) {
 		ifn_err("cannot read capabilities: %s", strerror(errno));
@@ -72,15 +75,23 @@ int ifn_check_privileges(void)
 	bpf = HAS(CAP_BPF);
 	net = HAS(CAP_NET_ADMIN);
 	sys = HAS(CAP_SYS_ADMIN);
+	perfmon = HAS(CAP_PERFMON);
 #undef HAS
-	if ((bpf || sys) && net)
+	/*
+	 * Without CAP_SYS_ADMIN, the verifier accepts the program only with
+	 * CAP_PERFMON as well as CAP_BPF (it copies pointers): say so here,
+	 * not as a permission error from the load.
+	 */
+	if (((bpf && perfmon) || sys) && net)
 		return 0;
 	if (!bpf && !sys && !net)
 		ifn_err("missing capabilities CAP_BPF and CAP_NET_ADMIN: run as root");
 	else if (!net)
 		ifn_err("missing capability CAP_NET_ADMIN: run as root");
-	else
+	else if (!bpf)
 		ifn_err("missing capability CAP_BPF (or CAP_SYS_ADMIN): run as root");
+	else
+		ifn_err("missing capability CAP_PERFMON (or CAP_SYS_ADMIN): run as root");
 	return -EPERM;
 }
 
