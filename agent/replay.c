@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -34,10 +35,13 @@
 #include "errors.h"
 #include "events.h"
 #include "format.h"
+#include "generalise.h"
 #include "loader.h"
 #include "oui.h"
 #include "output.h"
 #include "parse.h"
+#include "policy.h"
+#include "policy_parse.h"
 #include "replay.h"
 #include "rules.h"
 #include "state.h"
@@ -61,6 +65,16 @@
  */
 #define RP_XDP_HEADROOM 256
 #define RP_XDP_TAILROOM 320
+/* BPF_PROG_TEST_RUN frames arrive on the loopback device. */
+#define RP_IFINDEX 1
+/* Interfaces a policy names besides the replayed one: never a frame's. */
+#define RP_IFINDEX_OTHER 1000000
+/*
+ * A policy applied "for DUR" sets deadlines on CLOCK_MONOTONIC, "until"
+ * ones on capture (wall) time under the virtual clock. Monotonic times,
+ * even ten years ahead, stay far below 2001 on the wall clock.
+ */
+#define RP_MONO_LIMIT 1000000000000000000ULL
 
 struct rp_count {
 	__u64 packets, bytes, passed, dropped;
@@ -69,8 +83,12 @@ struct rp_count {
 /* A device as the run sees it; only its worker writes it while frames run. */
 struct rp_dev {
 	bool started;
+	bool declared; /* made by the policy before the first frame */
 	bool learning; /* as the program has it after the last frame */
 	bool table_full;
+	bool generalised;
+	int gen_rules; /* rules generalisation made */
+	__u64 learn_until; /* program time learning ends by deadline, 0: none */
 	__u64 learn_end; /* capture time learning ended, 0: it did not */
 	struct rp_count ph[2]; /* [0] while learning, [1] after */
 	__u32 ev[IFN_EV_MAX];
@@ -131,8 +149,12 @@ struct rp_run {
 	struct ifn_config cfg;
 	bool default_learns;
 	__u64 learn_ns; /* --learn-for */
+	__u64 iface_learn_ns; /* the window of a device created now */
 	bool learn_files; /* --learn given */
 	const char *policy;
+	char ifname[16]; /* of the interface the frames arrive on */
+	bool gen; /* --generalise */
+	struct ifn_gen_opts gen_opts;
 	/* The frames that wait for all earlier ones, in run order. */
 	__u64 *sync;
 	size_t nsync;
@@ -301,6 +323,8 @@ static void on_event(struct rp_worker *w, const void *data, __u32 size)
 		switch (e.type) {
 		case IFN_EV_NEW_DEVICE:
 			d->learning = e.mode == IFN_MODE_LEARN;
+			d->learn_until =
+				d->learning && R->iface_learn_ns ? f->vts + R->iface_learn_ns : 0;
 			break;
 		case IFN_EV_LEARNING_DONE:
 		case IFN_EV_FINGERPRINT_CAP:
@@ -375,6 +399,30 @@ static bool wait_turn(struct rp_run *R, struct rp_worker *w, __u64 idx, bool syn
 	return true;
 }
 
+/*
+ * Generalisation at the end of a device's learning, as the daemon does it:
+ * before the first frame past its deadline, so that frame meets the
+ * generalised fingerprint; after the frame that stopped learning at the
+ * cap. Only this device's rules change, and only its worker runs its
+ * frames, so nothing runs against them meanwhile.
+ */
+static int generalise_dev(struct rp_run *R, __u32 dev)
+{
+	struct rp_dev *d = &R->devs[dev];
+	char mac[IFN_MAC_STRLEN];
+	int n;
+
+	d->generalised = true;
+	n = ifn_generalise(&R->maps, R->scan.macs[dev].mac, &R->gen_opts, NULL);
+	if (n < 0) {
+		ifn_err("replay: cannot generalise %s: %s", ifn_fmt_mac(R->scan.macs[dev].mac, mac),
+			ifn_strerror(n));
+		return n;
+	}
+	d->gen_rules = n;
+	return 0;
+}
+
 static void *worker_main(void *arg)
 {
 	struct rp_worker *w = arg;
@@ -400,8 +448,17 @@ static void *worker_main(void *arg)
 		}
 		if (d && !d->started) {
 			d->started = true;
-			d->learning = R->default_learns;
+			if (!d->declared)
+				d->learning = R->default_learns;
 			d->first_ts = f->ts;
+		}
+		if (d && R->gen && d->learning && !d->generalised && d->learn_until &&
+		    f->vts >= d->learn_until) {
+			w->err = generalise_dev(R, f->dev);
+			if (w->err) {
+				atomic_store(&R->stop, 1);
+				break;
+			}
 		}
 		*w->now = f->vts;
 		w->cur = idx;
@@ -416,6 +473,13 @@ static void *worker_main(void *arg)
 		}
 		/* Right away: the events of this frame say what phase it was in. */
 		ring_read(w);
+		if (d && R->gen && !d->learning && !d->generalised && d->learn_end) {
+			w->err = generalise_dev(R, f->dev);
+			if (w->err) {
+				atomic_store(&R->stop, 1);
+				break;
+			}
+		}
 		if (d) {
 			struct rp_count *c = &d->ph[!d->learning];
 
@@ -604,12 +668,22 @@ static int end_learning(struct rp_run *R)
 		if (m != RP_NODEV && R->devs[m].learning) {
 			R->devs[m].learning = false;
 			R->devs[m].learn_end = last_ts;
+			if (R->gen && !err)
+				err = generalise_dev(R, m);
 		}
 	}
 	free(v);
 	if (!err) {
-		R->cfg.learn_ns = R->learn_ns;
-		err = ifn_config_write(&R->maps, &R->cfg);
+		struct ifn_iface ifc;
+		__u32 one = RP_IFINDEX;
+
+		err = bpf_map_lookup_elem(R->maps.ifaces, &one, &ifc) ? -errno : 0;
+		if (!err) {
+			ifc.learn_ns = R->learn_ns;
+			err = bpf_map_update_elem(R->maps.ifaces, &one, &ifc, BPF_EXIST) ? -errno :
+											   0;
+		}
+		R->iface_learn_ns = R->learn_ns;
 	}
 	if (err)
 		ifn_err("replay: cannot switch the devices to enforce: %s", ifn_strerror(err));
@@ -823,6 +897,8 @@ static void print_json(struct rp_run *R, struct rp_report *rep)
 	ifn_json_str(&j, "how", R->policy ? "policy" : R->learn_files ? "captures" : "window");
 	ifn_json_str(&j, "window", ifn_fmt_duration(R->learn_ns, buf, sizeof(buf)));
 	ifn_json_str(&j, "policy", R->policy);
+	ifn_json_bool(&j, "generalise", R->gen);
+	ifn_json_str(&j, "interface", R->ifname);
 	ifn_json_obj_close(&j);
 
 	ifn_json_arr_open(&j, "captures");
@@ -877,9 +953,13 @@ static void print_json(struct rp_run *R, struct rp_report *rep)
 		static const struct rp_count zero;
 
 		ifn_json_obj_open(&j, NULL);
-		ifn_device_json_fields(&j, &r->v, ifn_oui_vendor(rep->oui, r->v.mac), NULL);
+		ifn_device_json_fields(&j, &r->v, ifn_oui_vendor(rep->oui, r->v.mac), R->ifname);
 		ifn_json_u64(&j, "prefix_rules", r->prefix_rules);
 		ifn_json_u64(&j, "any_port_rules", r->any_rules);
+		if (r->d && r->d->generalised)
+			ifn_json_u64(&j, "generalised_rules", r->d->gen_rules);
+		else
+			ifn_json_null(&j, "generalised_rules");
 		ifn_json_time(&j, "learning_ended", r->d ? r->d->learn_end : 0);
 		count_json(&j, "learning", r->d ? &r->d->ph[0] : &zero, false);
 		count_json(&j, "enforcing", r->d ? &r->d->ph[1] : &zero, true);
@@ -897,7 +977,7 @@ static void print_json(struct rp_run *R, struct rp_report *rep)
 
 	ifn_json_arr_open(&j, "events");
 	for (i = 0; i < R->nevents; i++)
-		ifn_event_json(&j, &R->events[i].e, NULL);
+		ifn_event_json(&j, &R->events[i].e, R->ifname);
 	ifn_json_arr_close(&j);
 
 	ifn_json_obj_open(&j, "totals");
@@ -968,7 +1048,7 @@ static void print_text(struct rp_run *R, struct rp_report *rep)
 	size_t i, listed = 0;
 
 	if (R->policy)
-		printf("replay: policy %s", R->policy);
+		printf("replay: policy %s; frames arrive on %s", R->policy, R->ifname);
 	else if (R->learn_files)
 		printf("replay: learning on the --learn captures, then enforcing");
 	else
@@ -1018,7 +1098,7 @@ static void print_text(struct rp_run *R, struct rp_report *rep)
 			printf("\nevents (capture times):\n");
 		if (listed > RP_TEXT_EVENTS)
 			continue;
-		ifn_event_text(line, sizeof(line), e, NULL);
+		ifn_event_text(line, sizeof(line), e, R->ifname);
 		printf("  %s\n", line);
 	}
 	if (listed > RP_TEXT_EVENTS)
@@ -1092,6 +1172,8 @@ struct rp_opts {
 	size_t ngateways;
 	bool no_gateway;
 	unsigned int workers;
+	const char *ifname;
+	bool generalise;
 };
 
 static int parse_opts(const struct ifn_cmd *c, int argc, char **argv, struct rp_opts *o)
@@ -1102,6 +1184,8 @@ static int parse_opts(const struct ifn_cmd *c, int argc, char **argv, struct rp_
 		{ "policy", required_argument, NULL, 'p' },
 		{ "gateway", required_argument, NULL, 'g' },
 		{ "workers", required_argument, NULL, 'w' },
+		{ "interface", required_argument, NULL, 'i' },
+		{ "generalise", no_argument, NULL, 'G' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool have_learn_for = false;
@@ -1153,6 +1237,15 @@ static int parse_opts(const struct ifn_cmd *c, int argc, char **argv, struct rp_
 						       RP_MAX_WORKERS);
 			o->workers = v;
 			break;
+		case 'i':
+			if (!*optarg || strlen(optarg) >= 16 || strchr(optarg, '/'))
+				return ifn_usage_error(
+					c, "--interface '%s' is not an interface name", optarg);
+			o->ifname = optarg;
+			break;
+		case 'G':
+			o->generalise = true;
+			break;
 		default:
 			return ifn_opt_error(c, argv);
 		}
@@ -1168,6 +1261,122 @@ static int parse_opts(const struct ifn_cmd *c, int argc, char **argv, struct rp_
 		return ifn_usage_error(c, "--gateway none and --gateway MAC exclude each other");
 	(void)have_learn_for;
 	return IFN_EXIT_OK;
+}
+
+/*
+ * The interface the frames arrive on is named after the policy's only
+ * interface (or --interface), so that the policy's lines for it apply; the
+ * policy's other interfaces get entries that no frame reaches, since a
+ * policy names only attached interfaces.
+ */
+static int setup_ifaces(struct rp_run *R, const struct ifn_policy *pol, const char *given)
+{
+	struct ifn_iface ifc = { .default_mode = IFN_MODE_LEARN };
+	__u32 idx = RP_IFINDEX;
+	size_t i;
+
+	if (given)
+		snprintf(R->ifname, sizeof(R->ifname), "%s", given);
+	else if (pol && pol->n_ifaces == 1)
+		snprintf(R->ifname, sizeof(R->ifname), "%s", pol->ifaces[0].name);
+	else
+		snprintf(R->ifname, sizeof(R->ifname), "replay");
+	R->iface_learn_ns = R->learn_files ? 0 : R->learn_ns;
+	ifc.learn_ns = R->iface_learn_ns;
+	memcpy(ifc.name, R->ifname, sizeof(ifc.name));
+	if (bpf_map_update_elem(R->maps.ifaces, &idx, &ifc, BPF_ANY))
+		return -errno;
+	for (i = 0; pol && i < pol->n_ifaces; i++) {
+		if (!strncmp(pol->ifaces[i].name, R->ifname, sizeof(ifc.name)))
+			continue;
+		idx = RP_IFINDEX_OTHER + i;
+		memset(ifc.name, 0, sizeof(ifc.name));
+		snprintf(ifc.name, sizeof(ifc.name), "%s", pol->ifaces[i].name);
+		if (bpf_map_update_elem(R->maps.ifaces, &idx, &ifc, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+static int rm_tree(const char *dir)
+{
+	char path[PATH_MAX];
+
+	/* Only the names file lives there. */
+	snprintf(path, sizeof(path), "%s/names", dir);
+	unlink(path);
+	return rmdir(dir) ? -errno : 0;
+}
+
+/*
+ * Load the policy into the private maps. Its state files (device names) go
+ * to a directory of our own that is removed after: a live gateway's are
+ * neither read nor written. Deadlines it set "for DUR" from now start at
+ * the first frame instead, and the devices it made are known to the run.
+ */
+static int load_policy(struct rp_run *R)
+{
+	char dir[] = "/tmp/iotfence-replay.XXXXXX";
+	const char *old = getenv("IOTFENCE_STATE_DIR");
+	char *saved = old ? strdup(old) : NULL;
+	__u64 now = ifn_now_mono(), start = R->in.nframes ? R->in.frames[0].vts : now;
+	struct ifn_dev_view *v = NULL;
+	struct ifn_iface ifc;
+	__u32 one = RP_IFINDEX;
+	size_t n, i;
+	int err;
+
+	if ((old && !saved) || !mkdtemp(dir)) {
+		free(saved);
+		ifn_err("replay: cannot make a private state directory: %s", strerror(errno));
+		return -errno;
+	}
+	setenv("IOTFENCE_STATE_DIR", dir, 1);
+	err = ifn_policy_load_file(&R->maps, R->policy, false, NULL);
+	if (saved)
+		setenv("IOTFENCE_STATE_DIR", saved, 1);
+	else
+		unsetenv("IOTFENCE_STATE_DIR");
+	free(saved);
+	rm_tree(dir);
+	if (err)
+		return err; /* the policy code said what and where */
+
+	err = ifn_devices_read(&R->maps, &v, &n);
+	for (i = 0; !err && i < n; i++) {
+		struct ifn_device d;
+		__u32 m;
+
+		err = ifn_device_get(&R->maps, v[i].mac, &d);
+		if (err)
+			break;
+		if (d.mode_until_ns && d.mode_until_ns < RP_MONO_LIMIT)
+			d.mode_until_ns = d.mode_until_ns > now ? start + (d.mode_until_ns - now) :
+								  start;
+		if (d.created_ns < RP_MONO_LIMIT)
+			d.created_ns = start;
+		if (d.scan_window_ns < RP_MONO_LIMIT)
+			d.scan_window_ns = start;
+		err = ifn_device_put(&R->maps, v[i].mac, &d);
+		m = rp_scan_find(&R->scan, v[i].mac);
+		if (m != RP_NODEV) {
+			R->devs[m].declared = true;
+			R->devs[m].learning = d.mode == IFN_MODE_LEARN;
+			R->devs[m].learn_until = d.mode == IFN_MODE_LEARN ? d.mode_until_ns : 0;
+		}
+	}
+	free(v);
+	if (!err)
+		err = ifn_config_read(&R->maps, &R->cfg);
+	if (!err)
+		err = bpf_map_lookup_elem(R->maps.ifaces, &one, &ifc) ? -errno : 0;
+	if (err) {
+		ifn_err("replay: cannot read the state the policy made: %s", ifn_strerror(err));
+		return err;
+	}
+	R->default_learns = ifc.default_mode == IFN_MODE_LEARN;
+	R->iface_learn_ns = ifc.learn_ns;
+	return 0;
 }
 
 static unsigned int worker_count(const struct rp_opts *o, const struct rp_run *R)
@@ -1219,6 +1428,8 @@ int ifn_cmd_replay(const struct ifn_cmd *c, int argc, char **argv)
 {
 	struct ifn_load_opts lo = { .pin_dir = NULL, .virtual_clock = true, .quiet = true };
 	long page = sysconf(_SC_PAGESIZE);
+	struct ifn_policy pol = { 0 };
+	bool have_pol = false;
 	struct rp_report rep;
 	struct rp_opts o;
 	struct rp_run *R;
@@ -1239,7 +1450,25 @@ int ifn_cmd_replay(const struct ifn_cmd *c, int argc, char **argv)
 	R->learn_ns = o.learn_ns;
 	R->learn_files = o.nlearn > 0;
 	R->policy = o.policy;
+	R->gen = o.generalise;
+	ifn_gen_defaults(&R->gen_opts);
 	ifn_clock_set_virtual(true);
+	/* A bad policy is found before the captures are read. */
+	if (R->policy) {
+		unsigned int nerr = 0;
+
+		err = ifn_policy_parse_file(R->policy, &pol, &nerr);
+		if (err)
+			goto out;
+		have_pol = true;
+		if (!o.ifname && pol.n_ifaces > 1) {
+			rc = ifn_usage_error(c,
+					     "%s sets defaults for %zu interfaces: say which one "
+					     "the captures were taken on with --interface",
+					     R->policy, pol.n_ifaces);
+			goto out;
+		}
+	}
 
 	/* Every capture is read before anything runs: bad input changes nothing. */
 	R->in.ncaps = o.nlearn + o.nreplay;
@@ -1294,10 +1523,14 @@ int ifn_cmd_replay(const struct ifn_cmd *c, int argc, char **argv)
 		err = ifn_maps_from_skel(&R->maps, R->w[0].skel);
 	if (!err)
 		err = ifn_config_read(&R->maps, &R->cfg);
+	if (!err)
+		err = setup_ifaces(R, have_pol ? &pol : NULL, o.ifname);
 	if (err) {
 		ifn_err("replay: cannot load the program: %s", ifn_strerror(err));
 		goto out;
 	}
+	if (R->policy && load_policy(R))
+		goto out;
 
 	R->nworkers = worker_count(&o, R);
 	for (i = 1; i < R->nworkers; i++) {
@@ -1348,6 +1581,8 @@ int ifn_cmd_replay(const struct ifn_cmd *c, int argc, char **argv)
 	report_free(&rep);
 	rc = IFN_EXIT_OK;
 out:
+	if (have_pol)
+		ifn_policy_free(&pol);
 	run_free(R);
 	free(R);
 out_opts:

@@ -71,7 +71,7 @@ static int read_one(struct rp_input *in, struct rp_capture *c, __u32 idx, __u32 
 
 	c->format = capture_format(c->path, &err);
 	if (err) {
-		ifn_err("replay: %s: %s", c->path, ifn_strerror(err));
+		ifn_err("replay: %s: %s", c->path, strerror(-err));
 		return err;
 	}
 	if (!c->format) {

@@ -496,6 +496,7 @@ int rp_scan(struct rp_scan *s, struct rp_input *in, const __u8 (*given)[6], size
 		const __u8 *src = in->arena + f->off + 6;
 
 		f->dev = RP_NODEV;
+		f->flags &= ~(RP_F_GATEWAY | RP_F_SYNC);
 		if (f->caplen < 14 || !mac_is_device(src))
 			continue;
 		f->dev = mac_add(s, src, &err);
