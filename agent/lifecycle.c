@@ -146,6 +146,38 @@ static int link_pin_ifindex(const char *path, __u32 *prog_id)
 	return info.xdp.ifindex;
 }
 
+/*
+ * One pinned state serves the interfaces of one network namespace: the
+ * datapath keys interface settings by ifindex, which each namespace numbers
+ * on its own, and links are pinned by name. An attached interface whose
+ * ifindex here does not run the link's program lives in another namespace.
+ */
+static int other_netns_check(void)
+{
+	char(*names)[16];
+	char path[PATH_MAX];
+	int n, i, idx, err = 0;
+
+	if (ifn_attached_list(&names, &n))
+		return 0;
+	for (i = 0; i < n && !err; i++) {
+		__u32 lprog = 0, here = 0;
+
+		pin_path(path, sizeof(path), IFN_PIN_LINKS, names[i]);
+		idx = link_pin_ifindex(path, &lprog);
+		if (idx <= 0)
+			continue; /* its interface is gone: no conflict */
+		if (xdp_attached_mode(idx, &here) < 0 || here != lprog) {
+			ifn_err("the state pinned at %s serves interfaces of another network "
+				"namespace (%s): give this one its own IOTFENCE_PIN_DIR",
+				ifn_pin_dir(), names[i]);
+			err = -EBUSY;
+		}
+	}
+	free(names);
+	return err;
+}
+
 int ifn_attach_iface(const struct ifn_maps *m, const struct ifn_attach_opts *o)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, lo);
@@ -160,6 +192,9 @@ int ifn_attach_iface(const struct ifn_maps *m, const struct ifn_attach_opts *o)
 		ifn_err("no such interface '%s'", o->ifname);
 		return -ENODEV;
 	}
+	err = other_netns_check();
+	if (err)
+		return err;
 	pin_path(links, sizeof(links), IFN_PIN_LINKS, NULL);
 	if (mkdir(links, 0700) && errno != EEXIST) {
 		err = -errno;

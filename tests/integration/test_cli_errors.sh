@@ -120,6 +120,16 @@ check_error "missing interface" "^iotfence: no such interface 'nosuch0'$" ns_ifn
 check_error "detach of an interface never attached" "lan2: not attached" ns_ifn gw detach lan2
 check_error "sizes cannot change while pinned" "--max-devices 1024: the state pinned at .* was made with 16" \
 	ns_ifn gw attach lan1 --max-devices 1024
+# A second gateway namespace with an interface of the same name (and very
+# likely the same ifindex) must not take over the first one's state.
+it_ns_quiet gw2
+it_ns_quiet dev9
+it_link gw2 lan1 "" dev9 eth0 ""
+check_error "an interface of another network namespace" \
+	"serves interfaces of another network namespace \(lan1\): give this one its own IOTFENCE_PIN_DIR" \
+	ns_ifn gw2 attach lan1
+check "gw2's lan1 got no XDP program" sh -c "! ip -n $(ns_name gw2) link show lan1 | grep -q xdp"
+check "gw's lan1 still has it" sh -c "ip -n $(ns_name gw) link show lan1 | grep -q xdp"
 check_maps_same "no map changed" $D/maps0
 
 echo "# privileges"
