@@ -102,6 +102,12 @@ static const struct ifn_opt_help replay_opts[] = {
 	  "The gateway's MAC (repeatable): its frames are left out, as a live iotfence on the "
 	  "LAN interface never takes them for a device's. Default: a guess (iotfence.8, "
 	  "REPLAY); none: no gateway." },
+	{ "--generalise",
+	  "At the end of each device's learning, turn its learned flows into prefix and "
+	  "port-any rules (iotfence.8, GENERALISATION), as the daemon does with generalise on." },
+	{ "--interface NAME",
+	  "The interface the captures were taken on, for the policy's lines about it (default: "
+	  "the policy's only interface, else 'replay')." },
 	{ "--workers N",
 	  "Threads that run frames (default: one per CPU, at most 8, from 200000 frames on; "
 	  "else 1). The results do not depend on it." },
@@ -193,8 +199,8 @@ const struct ifn_cmd ifn_cmds[] = {
 	  "SIGHUP re-reads FILE; SIGTERM leaves enforcement attached. See iotfence.8, DAEMON.",
 	  ifn_cmd_run, IFN_CMD_PRIV },
 	{ "replay",
-	  "[--learn-for DUR | --learn CAPTURE...] [--policy FILE] [--gateway MAC|none] "
-	  "[--workers N] CAPTURE... [--json]",
+	  "[--learn-for DUR | --learn CAPTURE...] [--policy FILE [--interface NAME]] "
+	  "[--generalise] [--gateway MAC|none] [--workers N] CAPTURE... [--json]",
 	  "Run captured frames through the real program, offline, with private maps.", replay_opts,
 	  "Captures (pcap or pcapng, any number, merged in time order) are read into memory, "
 	  "then each Ethernet frame runs through the XDP program with BPF_PROG_TEST_RUN, its "

@@ -400,20 +400,28 @@ static bool wait_turn(struct rp_run *R, struct rp_worker *w, __u64 idx, bool syn
 }
 
 /*
- * Generalisation at the end of a device's learning, as the daemon does it:
- * before the first frame past its deadline, so that frame meets the
- * generalised fingerprint; after the frame that stopped learning at the
- * cap. Only this device's rules change, and only its worker runs its
+ * Generalisation at the end of a device's learning, as the daemon does it
+ * (generalise on): before the first frame past its deadline, so that frame
+ * meets the generalised fingerprint. Not when learning stopped at the
+ * fingerprint cap: what was learnt may be a scan, and generalising would
+ * widen it. Only this device's rules change, and only its worker runs its
  * frames, so nothing runs against them meanwhile.
  */
 static int generalise_dev(struct rp_run *R, __u32 dev)
 {
 	struct rp_dev *d = &R->devs[dev];
 	char mac[IFN_MAC_STRLEN];
+	struct ifn_device rec;
 	int n;
 
 	d->generalised = true;
-	n = ifn_generalise(&R->maps, R->scan.macs[dev].mac, &R->gen_opts, NULL);
+	n = ifn_device_get(&R->maps, R->scan.macs[dev].mac, &rec);
+	if (n == -ENOENT || (!n && (rec.flags & IFN_DEV_F_LEARN_CAPPED))) {
+		d->generalised = false;
+		return 0;
+	}
+	if (!n)
+		n = ifn_generalise(&R->maps, R->scan.macs[dev].mac, &R->gen_opts, NULL);
 	if (n < 0) {
 		ifn_err("replay: cannot generalise %s: %s", ifn_fmt_mac(R->scan.macs[dev].mac, mac),
 			ifn_strerror(n));
@@ -473,13 +481,6 @@ static void *worker_main(void *arg)
 		}
 		/* Right away: the events of this frame say what phase it was in. */
 		ring_read(w);
-		if (d && R->gen && !d->learning && !d->generalised && d->learn_end) {
-			w->err = generalise_dev(R, f->dev);
-			if (w->err) {
-				atomic_store(&R->stop, 1);
-				break;
-			}
-		}
 		if (d) {
 			struct rp_count *c = &d->ph[!d->learning];
 
