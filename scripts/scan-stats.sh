@@ -175,11 +175,13 @@ pair() { # LEARN TEST...
 	learn "$TMP/$learn.keys" >"$TMP/fp"
 	for t in "$@"; do
 		echo "## learn $learn, enforce $t"
+		echo "$learn $t" >>"$TMP/pairlist"
 		header new
 		stats "$TMP/$t.keys" "$TMP/fp" | tee -a "$TMP/pairs"
 	done
 }
 : >"$TMP/pairs"
+: >"$TMP/pairlist"
 for a in "$DIR"/sentinel_*-STA.pcap; do
 	a=$(basename "$a")
 	dev=${a%%_Setup-*}
@@ -206,14 +208,14 @@ HDR=$(cd "$(dirname "$0")/.." && pwd)/include/iotfence.h
 T=$(awk '/define IFN_SCAN_THRESHOLD_DEFAULT/ { print $3 }' "$HDR")
 W=$(awk '/define IFN_SCAN_WINDOW_NS_DEFAULT/ { gsub(/[^0-9 ]/, " ", $0); split($0, a, " "); print a[1] }' "$HDR")
 echo
-echo "# Summary of $(wc -l <"$TMP/pairs") device/capture pairs after learning"
+echo "# Summary of $(wc -l <"$TMP/pairs") cases (a device in a capture) from $(grep -c . "$TMP/pairlist") learn/enforce pairs of captures"
 i=4
 for w in $WINDOWS; do
 	sort -k$i,${i}n "$TMP/pairs" | awk -v w="$w" -v col="$i" -v t="$T" -v win="$W" '
 		{ v[NR] = $col; if ($col > t) over++ }
 		END {
 			printf "new flows in %2ss: max %d, next %d, median %d", w, v[NR], v[NR - 1], v[int((NR + 1) / 2)]
-			if (w == win) printf "; above the default threshold %d: %d pair(s)", t, over
+			if (w == win) printf "; above the default threshold %d: %d case(s)", t, over
 			printf "\n"
 		}'
 	i=$((i + 1))
