@@ -283,7 +283,13 @@ check "dev1 enforced again at once" tcp_blocked dev1 9090
 echo "# an interface whose namespace vanished"
 it_ns_quiet tmp
 it_link gw lan9 "" tmp eth0 ""
-check "attach lan9" ns_ifn gw attach lan9
+check "attach lan9 in generic mode" ns_ifn gw attach lan9 --mode generic
+check "the kernel runs it as xdpgeneric" sh -c "ip -n $(ns_name gw) link show lan9 | grep -q xdpgeneric"
+check_eq "status says generic" generic \
+	"$(ifn status --json | jq -r '.interfaces[] | select(.name == "lan9") | .attach_mode')"
+check_error "the mode does not change under a running attachment" \
+	"lan9 is attached in generic mode; detach it first to change the mode" \
+	ns_ifn gw attach lan9 --mode native
 ip netns del "$(ns_name tmp)"
 it_wait 2 sh -c "! ip -n $(ns_name gw) link show lan9"
 check_eq "status calls it defunct" defunct \
