@@ -10,7 +10,7 @@
 set -uo pipefail
 
 BUILD=${1:-build}
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 for t in clang-tidy cppcheck; do
 	command -v "$t" >/dev/null || { echo "lint: $t not found: run scripts/deps.sh" >&2; exit 1; }

@@ -196,8 +196,10 @@ static void parse_ipv6(const __u8 *f, size_t len, size_t off, struct mdl_pkt *p)
 			/* FLOWS, Fragments: the key's protocol is this next header. */
 			p->frag_proto = nh;
 			if (be16(f + cur + 2) >> 3) {
+				/* A later fragment, whatever a header before said. */
 				p->proto = nh;
 				p->later_frag = true;
+				p->first_frag = false;
 				return;
 			}
 			p->first_frag = f[cur + 3] & 1;

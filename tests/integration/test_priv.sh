@@ -57,7 +57,7 @@ nsenter --net="$GWNS" "$IFN" policy load "$PARENT/policy" >/dev/null 2>&1
 nsenter --net="$GWNS" "$IFN" run --config "$PARENT/iotfence.conf" \
 	>"$PARENT/run.out" 2>"$PARENT/run.err" &
 DPID=$!
-IT_PIDS+=($DPID)
+IT_PIDS+=("$DPID")
 check "the daemon saves its state" it_wait 10 test -s "$IOTFENCE_STATE_DIR/state.gz"
 it_wait 5 sh -c "ls '$IOTFENCE_STATE_DIR' | grep -q prom"
 kill -TERM "$DPID"
@@ -83,6 +83,7 @@ state_dump() {
 		echo "== $m"
 		bpftool map dump pinned "$IOTFENCE_PIN_DIR/$m" 2>&1
 	done
+	# shellcheck disable=SC2010 # a listing to compare, names are ours
 	ls -l "$IOTFENCE_PIN_DIR" "$IOTFENCE_PIN_DIR/links" "$IOTFENCE_STATE_DIR" 2>&1 |
 		grep -v 'iotfence.prom'
 }
