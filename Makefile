@@ -51,7 +51,7 @@ TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(wildcard tests/tools/
 TEST_BINS += $(TOOL_BINS)
 # The differential run (tests/diff): the reference model against the program.
 DIFF_SRCS := tests/diff/driver.c tests/diff/model.c tests/diff/gen.c tests/diff/htab.c
-TEST_BINS += $(BUILD)/tests/diff_driver
+TEST_BINS += $(BUILD)/tests/diff_driver $(BUILD)/tests/ifn_flood
 
 .PHONY: all test test-unit test-bpf test-integration demo bench install clean \
 	check-format check-tools tools man
@@ -99,6 +99,10 @@ $(TOOL_BINS): $(BUILD)/tests/%: tests/tools/%.c $(LIB_OBJS) | $(BUILD)/tests
 
 $(BUILD)/tests/diff_driver: $(DIFF_SRCS) $(wildcard tests/diff/*.h) $(LIB_OBJS) | $(BUILD)/tests
 	$(CC) $(AGENT_CFLAGS) -Itests/diff -o $@ $(DIFF_SRCS) $(LIB_OBJS) $(AGENT_LIBS)
+
+# Traffic for the flood tests (tests/integration/test_flood*.sh).
+$(BUILD)/tests/ifn_flood: tests/diff/flood.c | $(BUILD)/tests
+	$(CC) $(AGENT_CFLAGS) -o $@ $< -lbpf
 
 # The long differential run; a short one is part of `make test`.
 .PHONY: diff-long
