@@ -69,7 +69,7 @@ static const struct ifn_opt_help rate_opts[] = {
 static const struct ifn_opt_help policy_opts[] = {
 	{ "--dry-run", "load, generalise: print what would change, change nothing." },
 	{ "--peers N",
-	  "generalise: a port with N peers or more becomes prefix rules (default 3; 0: never)." },
+	  "generalise: a port with N peers or more becomes prefix rules (default 2; 0: never)." },
 	{ "--ports N",
 	  "generalise: a peer with N ports or more becomes a port-any rule (default 4; 0: never)." },
 	{ "--prefix-v4 N", "generalise: widest IPv4 prefix (default 16; 0: all of IPv4)." },
@@ -109,8 +109,9 @@ static const struct ifn_opt_help replay_opts[] = {
 	  "The interface the captures were taken on, for the policy's lines about it (default: "
 	  "the policy's only interface, else 'replay')." },
 	{ "--workers N",
-	  "Threads that run frames (default: one per CPU, at most 8, from 200000 frames on; "
-	  "else 1). The results do not depend on it." },
+	  "Threads that run frames (default: one per CPU, at most 8, for 200000 frames or more "
+	  "of which fewer than 1 in 100 must run in order; else 1). The results do not depend "
+	  "on it." },
 	{ "--json", "One JSON document (iotfence.8, REPLAY)." },
 	{ NULL, NULL },
 };

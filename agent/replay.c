@@ -9,9 +9,9 @@
  * run on several workers at once: each worker has its own copy of the
  * program (its own clock and its own event ring) on the one set of maps,
  * as the CPUs of a live gateway share them. A device's frames all go to
- * one worker, in capture order; the few frames whose outcome depends on
- * other devices (replay_scan.c) wait until every earlier frame has run,
- * so the result does not depend on the number of workers.
+ * one worker, in capture order; the few frames that touch what devices
+ * share (replay_scan.c) run in capture order among themselves, so the
+ * result does not depend on the number of workers.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -55,6 +55,7 @@
  * about a microsecond a frame.
  */
 #define RP_PARALLEL_MIN_FRAMES 200000
+#define RP_ORDERED_MAX_SHARE 100
 #define RP_MAX_GATEWAYS 16
 /* Human output lists this many events; --json lists them all. */
 #define RP_TEXT_EVENTS 40
@@ -127,7 +128,6 @@ struct rp_worker {
 	struct rp_ring ring;
 	__u32 *queue; /* frame indices, in run order */
 	size_t nq, q_lo, q_hi;
-	_Atomic __u64 pos; /* index of its next frame; UINT64_MAX when done */
 	__u64 cur;
 	struct rp_event *ev;
 	size_t nev, ev_cap;
@@ -366,36 +366,22 @@ static inline void cpu_relax(unsigned int *spins)
 }
 
 /*
- * Wait until frame @idx may run: a frame of the ordered kind runs when every
- * worker has run all frames before it; any other frame runs when no earlier
- * ordered frame is still to come.
+ * Wait until ordered frame @idx may run: when every ordered frame before it
+ * has. The state devices share (address owners, the other devices' current
+ * addresses, the free slots of the device table) changes only on ordered
+ * frames, so running those in capture order and each device's frames in
+ * capture order gives the result of running everything in capture order;
+ * other frames never wait.
  */
-static bool wait_turn(struct rp_run *R, struct rp_worker *w, __u64 idx, bool sync)
+static bool wait_turn(struct rp_run *R, __u64 idx)
 {
-	unsigned int spins = 0, i;
+	unsigned int spins = 0;
 
-	if (!sync) {
-		while (atomic_load_explicit(&R->next_sync, memory_order_acquire) < idx)
-			if (atomic_load_explicit(&R->stop, memory_order_relaxed))
-				return false;
-			else
-				cpu_relax(&spins);
-		return true;
-	}
 	while (atomic_load_explicit(&R->next_sync, memory_order_acquire) != idx)
 		if (atomic_load_explicit(&R->stop, memory_order_relaxed))
 			return false;
 		else
 			cpu_relax(&spins);
-	for (i = 0; i < R->nworkers; i++) {
-		if (&R->w[i] == w)
-			continue;
-		while (atomic_load_explicit(&R->w[i].pos, memory_order_acquire) < idx)
-			if (atomic_load_explicit(&R->stop, memory_order_relaxed))
-				return false;
-			else
-				cpu_relax(&spins);
-	}
 	return true;
 }
 
@@ -447,7 +433,7 @@ static void *worker_main(void *arg)
 		bool sync = f->flags & RP_F_SYNC;
 		const void *data = arena + f->off;
 
-		if (!wait_turn(R, w, idx, sync))
+		if (sync && !wait_turn(R, idx))
 			break;
 		if (f->flags & RP_F_CUT) {
 			memcpy(w->pad, data, f->caplen);
@@ -496,8 +482,6 @@ static void *worker_main(void *arg)
 			w->nodev_dropped += o.retval == XDP_DROP;
 		}
 		w->run++;
-		atomic_store_explicit(&w->pos, k + 1 < w->q_hi ? w->queue[k + 1] : UINT64_MAX,
-				      memory_order_release);
 		if (sync) {
 			size_t p = atomic_load_explicit(&R->sync_pos, memory_order_relaxed) + 1;
 
@@ -506,7 +490,6 @@ static void *worker_main(void *arg)
 					      memory_order_release);
 		}
 	}
-	atomic_store_explicit(&w->pos, UINT64_MAX, memory_order_release);
 	return NULL;
 }
 
@@ -543,7 +526,6 @@ static int run_range(struct rp_run *R, size_t lo, size_t hi)
 		w->q_lo = w->q_hi;
 		while (w->q_hi < w->nq && w->queue[w->q_hi] < hi)
 			w->q_hi++;
-		atomic_store(&w->pos, w->q_lo < w->q_hi ? w->queue[w->q_lo] : UINT64_MAX);
 	}
 
 	t0 = mono_ns();
@@ -738,6 +720,7 @@ struct rp_report {
 	__u64 violations;
 	__u32 ev[IFN_EV_MAX];
 	__u64 frames_read, oversized, cut, truncated_files, skipped_files, nodev_run, nodev_dropped;
+	__u64 no_record, no_record_dropped; /* frames of MACs the table had no room for */
 	struct ifn_oui_db *oui;
 };
 
@@ -831,6 +814,16 @@ static int build_report(struct rp_run *R, struct rp_report *rep)
 	for (i = 0; i < R->nworkers; i++) {
 		rep->nodev_run += R->w[i].nodev_run;
 		rep->nodev_dropped += R->w[i].nodev_dropped;
+	}
+	for (i = 0; i < R->scan.nmacs; i++) {
+		const struct rp_dev *d = &R->devs[i];
+		struct rp_devrep key;
+
+		memcpy(key.v.mac, R->scan.macs[i].mac, 6);
+		if (!d->started || bsearch(&key, rep->devs, rep->ndevs, sizeof(key), devrep_cmp))
+			continue;
+		rep->no_record += d->ph[0].packets + d->ph[1].packets;
+		rep->no_record_dropped += d->ph[0].dropped + d->ph[1].dropped;
 	}
 	rep->oui = ifn_oui_load(NULL);
 	free(v);
@@ -987,6 +980,7 @@ static void print_json(struct rp_run *R, struct rp_report *rep)
 	ifn_json_u64(&j, "run", R->frames_run);
 	ifn_json_u64(&j, "gateway", R->scan.gateway_frames);
 	ifn_json_u64(&j, "no_device", rep->nodev_run);
+	ifn_json_u64(&j, "no_record", rep->no_record);
 	ifn_json_u64(&j, "oversized", rep->oversized);
 	ifn_json_u64(&j, "cut", rep->cut);
 	ifn_json_u64(&j, "skipped_captures", rep->skipped_files);
@@ -1041,9 +1035,11 @@ static char *event_summary(const __u32 *ev, char *buf, size_t len)
 
 static void print_text(struct rp_run *R, struct rp_report *rep)
 {
-	static const char *const hdr[] = { "MAC",    "VENDOR",	    "MODE",	  ">PACKETS",
-					   ">FLOWS", ">LEARNING",   ">ENFORCING", ">DROPPED",
-					   ">DROP%", ">VIOLATIONS", "ANOMALIES" };
+	/* LEARNING: frames while it learned; the rest are after its learning. */
+	static const char *const hdr[] = { "MAC",      "VENDOR",   "MODE",	">PACKETS",
+					   ">BYTES",   ">FLOWS",   ">LEARNING", ">ENFORCING",
+					   ">PASSED",  ">DROPPED", ">DROP%",	">VIOLATIONS",
+					   "ANOMALIES" };
 	char a[64], b[64], line[512];
 	struct ifn_table t;
 	size_t i, listed = 0;
@@ -1051,26 +1047,32 @@ static void print_text(struct rp_run *R, struct rp_report *rep)
 	if (R->policy)
 		printf("replay: policy %s; frames arrive on %s", R->policy, R->ifname);
 	else if (R->learn_files)
-		printf("replay: learning on the --learn captures, then enforcing");
-	else
+		printf("replay: devices learn on the --learn captures, then enforce on the others "
+		       "(a device first seen there learns for %s)",
+		       ifn_fmt_duration(R->learn_ns, a, sizeof(a)));
+	else if (R->learn_ns)
 		printf("replay: each device learns for %s from its first frame, then enforces",
 		       ifn_fmt_duration(R->learn_ns, a, sizeof(a)));
-	printf("\n\n");
+	else
+		printf("replay: devices learn throughout (--learn-for 0)");
+	printf("%s\n\n", R->gen ? "; learned flows are generalised when learning ends" : "");
 
-	ifn_table_init(&t, 11, hdr);
+	ifn_table_init(&t, 13, hdr);
 	for (i = 0; i < rep->ndevs; i++) {
 		const struct rp_devrep *r = &rep->devs[i];
 		static const struct rp_dev none;
 		const struct rp_dev *d = r->d ? r->d : &none;
-		char mac[IFN_MAC_STRLEN], vend[24], pk[24], fl[24], ln[24], en[24], dr[24], pc[24],
-			vi[24], an[160];
-		const char *row[11] = {
-			mac, vend, ifn_mode_name(r->v.dev.mode), pk, fl, ln, en, dr, pc, vi, an
+		char mac[IFN_MAC_STRLEN], vend[24], pk[24], by[24], fl[24], ln[24], en[24], ps[24],
+			dr[24], pc[24], vi[24], an[160];
+		const char *row[13] = {
+			mac, vend, ifn_mode_name(r->v.dev.mode), pk, by, fl, ln, en, ps, dr, pc,
+			vi,  an
 		};
 
 		ifn_fmt_mac(r->v.mac, mac);
 		snprintf(vend, sizeof(vend), "%.20s", ifn_oui_vendor(rep->oui, r->v.mac));
 		snprintf(pk, sizeof(pk), "%llu", (unsigned long long)r->v.st.packets);
+		ifn_fmt_count(r->v.st.bytes, by, sizeof(by));
 		if (r->prefix_rules || r->any_rules)
 			snprintf(fl, sizeof(fl), "%u+%u", r->v.dev.flow_count,
 				 r->prefix_rules + r->any_rules);
@@ -1078,6 +1080,7 @@ static void print_text(struct rp_run *R, struct rp_report *rep)
 			snprintf(fl, sizeof(fl), "%u", r->v.dev.flow_count);
 		snprintf(ln, sizeof(ln), "%llu", (unsigned long long)d->ph[0].packets);
 		snprintf(en, sizeof(en), "%llu", (unsigned long long)d->ph[1].packets);
+		snprintf(ps, sizeof(ps), "%llu", (unsigned long long)d->ph[1].passed);
 		snprintf(dr, sizeof(dr), "%llu", (unsigned long long)d->ph[1].dropped);
 		pct(d->ph[1].dropped, d->ph[1].packets, pc, sizeof(pc));
 		snprintf(vi, sizeof(vi), "%llu", (unsigned long long)r->violations);
@@ -1141,6 +1144,11 @@ static void print_text(struct rp_run *R, struct rp_report *rep)
 	       (unsigned long long)rep->frames_read, (unsigned long long)R->frames_run,
 	       (unsigned long long)R->scan.gateway_frames, (unsigned long long)rep->nodev_run,
 	       (unsigned long long)rep->oversized, (unsigned long long)rep->cut);
+	if (rep->no_record)
+		printf("device table full: %llu frames of devices that got no record, %llu of them "
+		       "dropped (unknown-devices)\n",
+		       (unsigned long long)rep->no_record,
+		       (unsigned long long)rep->no_record_dropped);
 	printf("totals: %zu devices; learning %llu frames; enforcing %llu frames: %llu passed, "
 	       "%llu dropped (%s); %llu violations\n",
 	       rep->ndevs, (unsigned long long)rep->learn.packets,
@@ -1394,6 +1402,12 @@ static unsigned int worker_count(const struct rp_opts *o, const struct rp_run *R
 	for (i = 0; i < R->in.nframes; i++)
 		frames += runnable(&R->in.frames[i]);
 	if (frames < RP_PARALLEL_MIN_FRAMES)
+		return 1;
+	/*
+	 * Ordered frames make the workers wait for each other: when more than
+	 * one frame in RP_ORDERED_MAX_SHARE is one, they would mostly wait.
+	 */
+	if (R->scan.sync_points * RP_ORDERED_MAX_SHARE > frames)
 		return 1;
 	/* More workers than devices would only wait. */
 	for (i = 0; i < R->scan.nmacs; i++)
