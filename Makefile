@@ -52,6 +52,15 @@ TEST_BINS += $(TOOL_BINS)
 # The differential run (tests/diff): the reference model against the program.
 DIFF_SRCS := tests/diff/driver.c tests/diff/model.c tests/diff/gen.c tests/diff/htab.c
 TEST_BINS += $(BUILD)/tests/diff_driver $(BUILD)/tests/ifn_flood
+# libFuzzer harnesses (tests/fuzz) of the policy parser and the snapshot
+# reader, built with clang over the pure sources they need.
+FUZZ_LIB := agent/policy_parse.c agent/snapshot_fmt.c agent/parse.c agent/format.c \
+	agent/rules.c agent/devices.c agent/settings.c agent/state.c agent/errors.c agent/output.c
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(WARN) \
+	-std=gnu11 -D_GNU_SOURCE -Iinclude -Iagent
+FUZZ_BINS := $(BUILD)/fuzz/fuzz_policy $(BUILD)/fuzz/fuzz_snapshot
+TEST_BINS += $(FUZZ_BINS)
+FUZZ_TIME ?= 10
 
 .PHONY: all test test-unit test-bpf test-integration demo bench install clean \
 	check-format check-tools tools man
@@ -67,7 +76,7 @@ check-tools:
 	  echo "#include <$$h>" | $(CC) -E -x c - >/dev/null 2>&1 || { \
 	  echo "error: header <$$h> not found: run scripts/deps.sh" >&2; exit 1; }; done
 
-$(BUILD) $(BUILD)/agent $(BUILD)/san $(BUILD)/tests:
+$(BUILD) $(BUILD)/agent $(BUILD)/san $(BUILD)/tests $(BUILD)/fuzz:
 	@mkdir -p $@
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | check-tools $(BUILD)
@@ -103,6 +112,14 @@ $(BUILD)/tests/diff_driver: $(DIFF_SRCS) $(wildcard tests/diff/*.h) $(LIB_OBJS) 
 # Traffic for the flood tests (tests/integration/test_flood*.sh).
 $(BUILD)/tests/ifn_flood: tests/diff/flood.c | $(BUILD)/tests
 	$(CC) $(AGENT_CFLAGS) -o $@ $< -lbpf
+
+$(FUZZ_BINS): $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB) $(AGENT_HDRS) | $(BUILD)/fuzz
+	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB) -lbpf -lelf -lz
+
+# The fuzz harnesses for FUZZ_TIME seconds each (make test runs them briefly).
+.PHONY: fuzz
+fuzz: $(FUZZ_BINS)
+	tests/fuzz/run.sh $(BUILD) $(FUZZ_TIME)
 
 # The long differential run; a short one is part of `make test`.
 .PHONY: diff-long

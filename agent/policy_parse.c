@@ -116,7 +116,8 @@ int ifn_parse_rfc3339(const char *s, __u64 *wall_ns)
 	tm.tm_min = m;
 	tm.tm_sec = sec;
 	t = timegm(&tm);
-	if (t < 0 || tm.tm_mday != D) /* 31 February */
+	/* 31 February; and past 2554, nanoseconds no longer fit 64 bits. */
+	if (t < 0 || tm.tm_mday != D || (__u64)t >= ~0ULL / 1000000000ULL)
 		return -EINVAL;
 	*wall_ns = (__u64)t * 1000000000ULL + frac;
 	return 0;
@@ -186,8 +187,10 @@ static void parse_mode(struct pctx *c, char **w, int n, struct ifn_pol_mode *pm)
 	}
 	pm->mode = mode;
 	if (i < n && !strcmp(w[i], "for")) {
-		if (i + 1 >= n || ifn_parse_duration(w[i + 1], &pm->for_ns) || !pm->for_ns) {
-			perr(c, "'for' needs a duration above 0 (like 90s, 10m, 24h)");
+		if (i + 1 >= n || ifn_parse_duration(w[i + 1], &pm->for_ns) || !pm->for_ns ||
+		    pm->for_ns > IFN_POL_MAX_DURATION_NS) {
+			perr(c, "'for' needs a duration above 0 and at most 3650d (like 90s, 10m, "
+				"24h)");
 			return;
 		}
 		pm->deadline = IFN_POL_FOR;
@@ -311,9 +314,11 @@ static void parse_newdev(struct pctx *c, char **w, int n, struct ifn_pol_newdev 
 	nd->mode = mode;
 	nd->learn_ns = mode == IFN_MODE_LEARN ? IFN_POL_LEARN_DEFAULT_NS : 0;
 	if (n >= 2 && !strcmp(w[1], "learn-for")) {
-		if (n < 3 || ifn_parse_duration(w[2], &nd->learn_ns)) {
+		if (n < 3 || ifn_parse_duration(w[2], &nd->learn_ns) ||
+		    nd->learn_ns > IFN_POL_MAX_DURATION_NS) {
 			perr(c,
-			     "learn-for needs a duration (like 24h; 0 learns until told otherwise)");
+			     "learn-for needs a duration of at most 3650d (like 24h; 0 learns until "
+			     "told otherwise)");
 			return;
 		}
 		if (n > 3) {

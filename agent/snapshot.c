@@ -47,6 +47,17 @@ char *ifn_snapshot_prev_path(const char *path, char *buf, size_t len)
 	return buf;
 }
 
+char *ifn_snapshot_refused_path(const char *path, char *buf, size_t len)
+{
+	size_t n = strlen(path);
+
+	if (n > 3 && !strcmp(path + n - 3, ".gz"))
+		snprintf(buf, len, "%.*s.refused.gz", (int)(n - 3), path);
+	else
+		snprintf(buf, len, "%s.refused", path);
+	return buf;
+}
+
 static __u64 to_wall(__u64 mono)
 {
 	return mono ? ifn_mono_to_wall(mono) : 0;
@@ -429,8 +440,13 @@ static void keep_previous(const char *path, const char *dir)
 	if (access(path, F_OK))
 		return;
 	if (ifn_snapshot_read(path, &s, err, sizeof(err))) {
-		ifn_warn("%s is not a good snapshot (%s): keeping the previous one instead", path,
-			 err);
+		/*
+		 * Not lost either: a newer iotfence's file, or evidence of what
+		 * went wrong, is moved aside.
+		 */
+		ifn_snapshot_refused_path(path, prev, sizeof(prev));
+		ifn_warn("%s is not a good snapshot (%s): moved to %s; the previous one stays",
+			 path, err, rename(path, prev) ? "(nowhere: cannot rename)" : prev);
 		return;
 	}
 	ifn_snap_free(&s);

@@ -78,5 +78,10 @@ int ifn_snapshot_apply(const struct ifn_maps *m, const struct ifn_snap *s, char 
 
 /* The previous good snapshot kept next to @path ("state.prev.gz"). */
 char *ifn_snapshot_prev_path(const char *path, char *buf, size_t len);
+/*
+ * Where a save moves a snapshot it would replace that does not read (a
+ * newer format, damage): "state.refused.gz", so that nothing is lost.
+ */
+char *ifn_snapshot_refused_path(const char *path, char *buf, size_t len);
 
 #endif /* IFN_SNAPSHOT_H */

@@ -42,6 +42,10 @@ fi
 if [ "$WHICH" = all ] || [ "$WHICH" = bpf ]; then
 	run datapath "$BUILD/tests/bpf_tests"
 fi
+# The policy parser and the snapshot reader under libFuzzer, ASan and UBSan.
+if [ "$WHICH" = all ] || [ "$WHICH" = fuzz ]; then
+	run fuzz tests/fuzz/run.sh "$BUILD" "${FUZZ_TIME:-10}"
+fi
 # The reference model against the real program (tests/diff; make diff-long
 # for a million frames), and clang-tidy + cppcheck.
 if [ "$WHICH" = all ] || [ "$WHICH" = diff ]; then

@@ -332,6 +332,23 @@ START_TEST(falls_back_to_previous)
 	ck_assert(info.fallback);
 	ck_assert_uint_eq(info.devices, 2);
 	ck_assert_msg(strstr(err, "empty"), "%s", err);
+
+	/* The next save moves the bad one aside, and keeps the good previous one. */
+	ck_assert_int_eq(ifn_snapshot_save(&f.m, f.path), 0);
+	{
+		char refused[128];
+
+		ifn_snapshot_refused_path(f.path, refused, sizeof(refused));
+		ck_assert_int_eq(stat(refused, &st), 0);
+		ck_assert_int_eq(st.st_size, 0);
+	}
+	{
+		struct ifn_snap ps;
+
+		ck_assert_int_eq(ifn_snapshot_read(prev, &ps, err, sizeof(err)), 0);
+		ck_assert_uint_eq(ps.n_devs, 2);
+		ifn_snap_free(&ps);
+	}
 	fx_fini(&f);
 }
 END_TEST
