@@ -17,6 +17,7 @@ it_link gw lan1 "" dev1 eth0 ""
 
 ms_now() { date +%s%N | cut -c1-13; }
 # timed NAME COMMAND...: run, keep stdout in $D/NAME.out, the time in T_NAME (ms).
+T_json=0 T_table=0 T_status=0 T_monitor=0
 timed() {
 	local name=$1 t0 rc
 	shift

@@ -200,7 +200,7 @@ kill_mid_traffic() {
 	local name=$1 pid=$2 out=$3 tag=${1%% *} p0 d0 i rc pingpid
 	in_ns dev1 ping -c 30 -i 0.1 -W 1 -q $IT_SRV >$D/ping-$tag.txt 2>&1 &
 	pingpid=$!
-	IT_PIDS+=($pingpid)
+	IT_PIDS+=("$pingpid")
 	sleep 0.5
 	for i in 1 2 3; do udp_send dev1 5684 "$tag-before-$i"; done
 	check "$name reports the violations while traffic runs" \
@@ -228,15 +228,15 @@ echo "# SIGKILL of a running agent in the middle of traffic: events --follow"
 # The binary itself, not the ifn shell function: $! must be the agent's pid.
 "$IFN" events --follow --json >$D/events.json 2>$D/events.err &
 EVPID=$!
-IT_PIDS+=($EVPID)
+IT_PIDS+=("$EVPID")
 kill_mid_traffic "events --follow" $EVPID $D/events.json
 
 echo "# SIGKILL of the daemon (iotfence run) in the middle of traffic"
 # The daemon attaches what its configuration names: lan1 as it is.
 printf 'interface lan1 new-devices learn learn-for 1d\n' >$D/run.conf
-nsenter --net=/run/netns/$(ns_name gw) "$IFN" run --config $D/run.conf >$D/run.out 2>$D/run.err &
+nsenter --net="/run/netns/$(ns_name gw)" "$IFN" run --config $D/run.conf >$D/run.out 2>$D/run.err &
 RUNPID=$!
-IT_PIDS+=($RUNPID)
+IT_PIDS+=("$RUNPID")
 check "the daemon runs" it_wait 10 grep -q "running:" $D/run.err
 kill_mid_traffic "run" $RUNPID $D/run.out
 check "lan1 stays attached" has_xdp lan1
