@@ -129,36 +129,54 @@ static int order_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Stats of slots [0, nslots) in one batch call per chunk. */
-static void *stats_read_range(const struct ifn_maps *m, __u32 nslots)
+#define STATS_CHUNK 4096U
+
+/*
+ * Sum the counters of every view's slot, reading slots [0, nslots) with
+ * batch lookups of STATS_CHUNK slots into one small buffer: the whole range
+ * at once would be nslots x CPUs x 240 bytes of memory touched for nothing.
+ */
+static int stats_read_views(const struct ifn_maps *m, __u32 nslots, struct ifn_dev_view *views,
+			    long cnt)
 {
 	size_t per = stats_stride() * m->ncpus;
-	__u32 *keys = malloc((size_t)nslots * sizeof(__u32));
-	char *vals = malloc((size_t)nslots * per);
-	__u32 done = 0, batch = 0;
+	__u32 *keys = malloc(STATS_CHUNK * sizeof(__u32));
+	char *vals = malloc(STATS_CHUNK * per);
+	__s32 *view_of = malloc((size_t)nslots * sizeof(*view_of));
+	__u32 batch = 0, done = 0, j;
+	int err = 0;
+	long i;
 
-	if (!keys || !vals)
-		goto fail;
-	while (done < nslots) {
-		LIBBPF_OPTS(bpf_map_batch_opts, opts);
-		__u32 count = nslots - done;
-		int err;
-
-		err = bpf_map_lookup_batch(m->dev_stats, done ? &batch : NULL, &batch, keys + done,
-					   vals + (size_t)done * per, &count, &opts);
-		done += count;
-		if (err) {
-			if (errno == ENOENT)
-				break;
-			goto fail;
-		}
+	if (!keys || !vals || !view_of) {
+		err = -ENOMEM;
+		goto out;
 	}
-	free(keys);
-	return vals;
-fail:
+	memset(view_of, 0xff, (size_t)nslots * sizeof(*view_of));
+	for (i = 0; i < cnt; i++)
+		if (views[i].dev.slot < nslots)
+			view_of[views[i].dev.slot] = i;
+	while (done < nslots && !err) {
+		LIBBPF_OPTS(bpf_map_batch_opts, opts);
+		__u32 count = nslots - done < STATS_CHUNK ? nslots - done : STATS_CHUNK;
+		int rc;
+
+		rc = bpf_map_lookup_batch(m->dev_stats, done ? &batch : NULL, &batch, keys, vals,
+					  &count, &opts);
+		if (rc && errno != ENOENT)
+			err = -errno;
+		for (j = 0; j < count && !err; j++)
+			if (keys[j] < nslots && view_of[keys[j]] >= 0)
+				stats_sum(vals + (size_t)j * per, m->ncpus,
+					  &views[view_of[keys[j]]].st);
+		done += count;
+		if (rc || !count)
+			break; /* ENOENT: the end of the array */
+	}
+out:
 	free(keys);
 	free(vals);
-	return NULL;
+	free(view_of);
+	return err;
 }
 
 int ifn_devices_read(const struct ifn_maps *m, struct ifn_dev_view **out, size_t *n)
@@ -167,7 +185,6 @@ int ifn_devices_read(const struct ifn_maps *m, struct ifn_dev_view **out, size_t
 	struct mac_order *order;
 	void *keys, *vals;
 	__u64 now = ifn_now_mono();
-	char *stats;
 	__u32 maxslot = 0;
 	long cnt, i;
 
@@ -210,19 +227,14 @@ int ifn_devices_read(const struct ifn_maps *m, struct ifn_dev_view **out, size_t
 
 	if (maxslot > m->max_devices)
 		maxslot = m->max_devices;
-	stats = cnt ? stats_read_range(m, maxslot) : NULL;
-	if (cnt && !stats) {
-		int err = errno ? -errno : -ENOMEM;
+	if (cnt) {
+		int err = stats_read_views(m, maxslot, views, cnt);
 
-		free(views);
-		return err;
+		if (err) {
+			free(views);
+			return err;
+		}
 	}
-	for (i = 0; i < cnt; i++) {
-		if (views[i].dev.slot < maxslot)
-			stats_sum(stats + (size_t)views[i].dev.slot * stats_stride() * m->ncpus,
-				  m->ncpus, &views[i].st);
-	}
-	free(stats);
 	*out = views;
 	*n = cnt;
 	return 0;
