@@ -187,6 +187,8 @@ static const struct {
 	{ "ether/35020", 0, 35020, true, NULL },
 	{ "ether/0x0600", 0, 0x600, true, NULL },
 	{ "ether/0xffff", 0, 0xffff, true, NULL },
+	{ "ether/0x0001", 0, 1, true, NULL }, /* 802.3 frames: one flow, whatever the length */
+	{ "ether/0x0002", -1, 0, false, "0x0600" },
 	{ "tcp/0", -1, 0, false, "out of range" },
 	{ "tcp/65536", -1, 0, false, "out of range" },
 	{ "udp/100000", -1, 0, false, "out of range" },
