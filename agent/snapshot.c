@@ -622,7 +622,8 @@ static int check_fits(const struct ifn_maps *m, const struct ifn_snap *s, char *
 	    nany > m->max_rules || (owners_max >= 0 && s->n_owners > (size_t)owners_max)) {
 		snprintf(err, errlen,
 			 "the snapshot (%zu devices, %zu flows, %zu+%zu rules) does not fit the "
-			 "maps (%u devices, %u flows, %u rules per kind)",
+			 "maps (%u devices, %u flows, %u rules per kind): make them larger "
+			 "(attach --max-devices, --max-flows, --max-rules)",
 			 s->n_devs, s->n_flows, nport, nany, m->max_devices, m->max_flows,
 			 m->max_rules);
 		return -E2BIG;
