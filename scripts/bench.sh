@@ -10,7 +10,9 @@
 #
 # Knobs (environment):
 #   BENCH_QUICK=1        small scales and short runs: a smoke test (~1 min)
-#   BENCH_ROUNDS=N       rounds of the per-packet cases (default 5)
+#   BENCH_ROUNDS=N       rounds of the per-packet cases (default 5; fewer, down
+#                        to 3, for the last points if the suite runs late)
+#   BENCH_PKT_BUDGET=S   seconds the per-packet suite should take (default 240)
 #   BENCH_E2E_ROUNDS=N   rounds of the end-to-end cases (default 3)
 #   BENCH_E2E_SECS=S     measuring window of one end-to-end case (default 2)
 #   BENCH_RT=1           generator and receiver threads SCHED_FIFO during the
@@ -126,7 +128,7 @@ if [ "$QUICK" = 1 ]; then
 	PKT_ARGS=(--repeat 200000 --rounds 3 --devices 1,1000 --flows 10,100000
 		--new-device-repeat 200000 --new-device-rounds 1)
 else
-	PKT_ARGS=(--rounds "$ROUNDS")
+	PKT_ARGS=(--rounds "$ROUNDS" --budget "${BENCH_PKT_BUDGET:-240}")
 fi
 
 XDPF_ARGS=()
@@ -319,7 +321,11 @@ fi
 # --- profile --------------------------------------------------------------------
 PROF_MD="$WORK/profile.md"
 : >"$PROF_MD"
-if [ "$PROFILE" = 1 ] && ! skipped profile && perf list sw 2>/dev/null | grep -q cpu-clock; then
+# The profile is the first thing to go when the run is late (the whole of
+# `make bench` must stay within ten minutes on a busy 2-core machine).
+if [ "$(elapsed)" -gt 480 ]; then
+	echo "bench.sh: no profile, the run is late ($(elapsed) s)" >&2
+elif [ "$PROFILE" = 1 ] && ! skipped profile && perf list sw 2>/dev/null | grep -q cpu-clock; then
 	phase "profile"
 	mkdir -p "$WORK/perf"
 	PCASES=allowed,violation,quarantine,learn
@@ -365,7 +371,9 @@ phase "report"
 	echo
 	cat "$WORK/pkt.md" "$WORK/e2e.md" "$AGENT_MD" "$PROF_MD"
 	cat <<-'EOF'
-		Notes. Per packet: BPF_PROG_TEST_RUN repeats one frame, so caches and branch
+		Notes. Each figure is the best of its rounds (other work on the machine only adds
+		time), with the median next to it; ratios are of the best figures, all measured
+		in this run. Per packet: BPF_PROG_TEST_RUN repeats one frame, so caches and branch
 		predictors are warm and the figures are the program's best case (no cache misses
 		on the frame, the device record or the map buckets); "net" takes the test-run loop
 		out. The learning and new-device rows give each repetition its own frame with a
