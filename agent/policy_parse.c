@@ -94,7 +94,10 @@ int ifn_parse_rfc3339(const char *s, __u64 *wall_ns)
 	struct tm tm = {};
 	time_t t;
 
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &Y, &M, &D, &h, &m, &sec, &n) != 6 || n != 19)
+	/* Field widths bound every number: none can overflow an int. */
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", /* NOLINT(cert-err34-c) */
+		   &Y, &M, &D, &h, &m, &sec, &n) != 6 ||
+	    n != 19)
 		return -EINVAL;
 	s += n;
 	if (*s == '.') {
@@ -591,7 +594,7 @@ int ifn_policy_parse(const char *buf, size_t len, struct ifn_policy *p, ifn_pol_
 		int n = 0;
 
 		c.line++;
-		if (l + 1 > cap) {
+		if (!line || l + 1 > cap) {
 			char *nb = realloc(line, l + 1);
 
 			if (!nb) {
@@ -688,7 +691,8 @@ static void print_file_errs(struct file_err *fe)
 {
 	size_t i;
 
-	qsort(fe->v, fe->n, sizeof(*fe->v), cmp_err);
+	if (fe->n) /* qsort's array must not be NULL, even empty */
+		qsort(fe->v, fe->n, sizeof(*fe->v), cmp_err);
 	for (i = 0; i < fe->n; i++) {
 		if (fe->v[i].line)
 			fprintf(stderr, "%s:%u: %s\n", fe->path, fe->v[i].line, fe->v[i].msg);
@@ -756,7 +760,7 @@ int ifn_policy_parse_file(const char *path, struct ifn_policy *p, unsigned int *
 
 struct ifn_pol_dev *ifn_policy_find(const struct ifn_policy *p, const __u8 mac[6])
 {
-	struct ifn_pol_dev key;
+	struct ifn_pol_dev key = { 0 };
 
 	if (!p->n_devs)
 		return NULL;
