@@ -697,6 +697,8 @@ static int merge_events(struct rp_run *R)
 			    (best == RP_MAX_WORKERS ||
 			     R->w[i].ev[pos[i]].idx < R->w[best].ev[pos[best]].idx))
 				best = i;
+		if (best == RP_MAX_WORKERS)
+			break; /* fewer events than counted: cannot happen, never read past */
 		R->events[o++] = R->w[best].ev[pos[best]++];
 	}
 	R->nevents = total;
@@ -791,7 +793,7 @@ static int build_report(struct rp_run *R, struct rp_report *rep)
 		}
 	}
 	for (i = 0; i < nrules; i++) {
-		struct rp_devrep key, *r;
+		struct rp_devrep key = { 0 }, *r;
 
 		memcpy(key.v.mac, rules[i].mac, 6);
 		r = bsearch(&key, rep->devs, rep->ndevs, sizeof(*r), devrep_cmp);
@@ -815,9 +817,9 @@ static int build_report(struct rp_run *R, struct rp_report *rep)
 		rep->nodev_run += R->w[i].nodev_run;
 		rep->nodev_dropped += R->w[i].nodev_dropped;
 	}
-	for (i = 0; i < R->scan.nmacs; i++) {
+	for (i = 0; R->devs && i < R->scan.nmacs; i++) {
 		const struct rp_dev *d = &R->devs[i];
-		struct rp_devrep key;
+		struct rp_devrep key = { 0 };
 
 		memcpy(key.v.mac, R->scan.macs[i].mac, 6);
 		if (!d->started || bsearch(&key, rep->devs, rep->ndevs, sizeof(key), devrep_cmp))
@@ -1487,7 +1489,7 @@ int ifn_cmd_replay(const struct ifn_cmd *c, int argc, char **argv)
 
 	/* Every capture is read before anything runs: bad input changes nothing. */
 	R->in.ncaps = o.nlearn + o.nreplay;
-	R->in.caps = calloc(R->in.ncaps, sizeof(*R->in.caps));
+	R->in.caps = calloc(R->in.ncaps ? R->in.ncaps : 1, sizeof(*R->in.caps));
 	if (!R->in.caps)
 		goto out;
 	for (k = 0; k < o.nlearn; k++)
