@@ -458,7 +458,8 @@ static void keep_previous(const char *path, const char *dir)
 		if (rename(tmp, prev))
 			unlink(tmp);
 	} else {
-		rename(path, prev);
+		/* Best effort: without a previous copy the new one still lands. */
+		(void)rename(path, prev);
 	}
 	(void)dir;
 }
