@@ -567,7 +567,6 @@ static bool baseline(const struct mdl_pkt *p)
 		case 136: /* neighbour advertisement */
 		case 131: /* MLDv1 report */
 		case 143: /* MLDv2 report */
-			return true;
 		case 132: /* MLD done */
 			return true;
 		}
