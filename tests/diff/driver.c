@@ -1050,6 +1050,7 @@ static bool episode(struct inst *in, __u64 seed, __u64 index, __u64 *budget,
 	random_iface(&e);
 	ndev = 1 + (unsigned int)rng_below(&e.rng, rng_pct(&e.rng, 80) ? 8 : GEN_MAX_DEVS);
 	gen_episode(&e.g, &e.rng, caps, ndev);
+	e.g.no_mapped = in->model.quirk[MDL_Q_MAPPED_SOURCE];
 	e.now = 1000 * NS_PER_S + rng_below(&e.rng, 1000 * NS_PER_S);
 	nframes = 200 + (unsigned int)rng_below(&e.rng, 2800);
 	if (nframes > *budget)
@@ -1213,6 +1214,22 @@ static int probe(struct inst *in, int argc, char **argv, __u8 default_mode)
 			hex(h, (const __u8 *)&fk, sizeof(fk));
 			printf("program flow %s%s\n", h,
 			       htab_get(&in->model.flows, &fk) ? "" : " (not in the model)");
+		}
+	}
+	{
+		struct ifn_ip_key ik, ink;
+		struct ifn_ip_owner o;
+		void *prev = NULL;
+		char h[40], a[40];
+
+		while (!bpf_map_get_next_key(in->m.ip_owners, prev, &ink)) {
+			ik = ink;
+			prev = &ik;
+			if (bpf_map_lookup_elem(in->m.ip_owners, &ik, &o))
+				continue;
+			hex(h, ik.addr, 16);
+			printf("program address %s owned by %s%s\n", h, fmt_mac(o.mac, a),
+			       htab_get(&in->model.owners, ik.addr) ? "" : " (not in the model)");
 		}
 	}
 	return bad ? 1 : 0;

@@ -340,9 +340,21 @@ static void pick_src_ip(struct gen_ctx *g, unsigned int di, bool v6, __u8 *out)
 		memset(out, 0, 16);
 	else if (x < 94)
 		memcpy(out, rng_pct(r, 50) ? g->dev_ll6[other] : g->dev_gl6[other], 16);
-	else if (x < 97) {
+	else if (x < 96) {
 		memcpy(out, g->dev_gl6[di], 16);
 		out[14] = 0x77;
+	} else if (x < 98 && !g->no_mapped) {
+		/* An IPv4-mapped source, another device's address. */
+		memset(out, 0, 10);
+		out[10] = 0xff;
+		out[11] = 0xff;
+		memcpy(out + 12, g->dev_ip4[other], 4);
+	} else if (x < 99) {
+		static const __u8 odd[][16] = { { [15] = 1 },
+						{ 0xff, 0x02, [15] = 1 },
+						{ 0xfe, 0x80 } };
+
+		memcpy(out, odd[rng_below(r, 3)], 16);
 	} else
 		rand_bytes(r, out, 16);
 }

@@ -24,6 +24,8 @@
 const char *const mdl_quirk_names[MDL_Q_MAX] = {
 	[MDL_Q_FRAG_NO_SCAN] = "frag-no-scan",
 	[MDL_Q_STALE_MODE] = "stale-mode",
+	[MDL_Q_MAPPED_SOURCE] = "mapped-source",
+	[MDL_Q_NEWDEV_UNCOUNTED] = "newdev-uncounted",
 };
 
 static __u16 be16(const __u8 *p)
@@ -428,7 +430,8 @@ static struct ifn_event *emit(struct mdl *m, struct mdl_device *d, const __u8 ma
 			sent = 0;
 		/* What is not sent is counted: per device, and as lost. */
 		if (sent >= m->cfg.event_limit) {
-			d->st.events_suppressed++;
+			if (!(type == IFN_EV_NEW_DEVICE && m->quirk[MDL_Q_NEWDEV_UNCOUNTED]))
+				d->st.events_suppressed++;
 			m->g.events_lost++;
 			return NULL;
 		}
@@ -524,6 +527,11 @@ static void check_addr(struct mdl *m, struct mdl_device *d, const struct mdl_pkt
 	}
 	if (!memcmp(old, p->saddr, 16))
 		return;
+	/*
+	 * READING: an IPv4-mapped source in an IPv6 header is an address like
+	 * any other: the key space is shared (iotfence.h), so it is the IPv4
+	 * address, held or claimed as such.
+	 */
 	owner = htab_get(&m->owners, p->saddr);
 	if (owner && memcmp(owner, d->mac, 6)) {
 		e = emit(m, d, d->mac, IFN_EV_IP_CONFLICT, now, r);

@@ -140,6 +140,8 @@ struct mdl_result {
 enum mdl_quirk {
 	MDL_Q_FRAG_NO_SCAN, /* violating later fragments do not count as scans */
 	MDL_Q_STALE_MODE, /* agent: --for returns to a mode whose deadline passed */
+	MDL_Q_MAPPED_SOURCE, /* generate no IPv4-mapped IPv6 sources (see gen.c) */
+	MDL_Q_NEWDEV_UNCOUNTED, /* a NEW_DEVICE not sent is not counted per device */
 	MDL_Q_MAX,
 };
 extern const char *const mdl_quirk_names[MDL_Q_MAX];
