@@ -99,6 +99,7 @@ struct e2e {
 	const char *gen_ns, *gen_if, *rx_ns, *rx_if, *peers, *workdir;
 	double secs, warmup;
 	int rounds, gen_cpu, rx_cpu;
+	__u32 rx_max_flows; /* 0: iotfence's default */
 	bool rt;
 	__u32 chunk, batch;
 	struct ifb_out out;
@@ -246,7 +247,7 @@ static void map4(__u8 peer[16], __u32 host)
  */
 static int ifn_rx_load(struct e2e *e)
 {
-	struct ifn_load_opts lo = { .quiet = true };
+	struct ifn_load_opts lo = { .quiet = true, .max_flows = e->rx_max_flows };
 	struct ifn_iface ifc = { .default_mode = IFN_MODE_LEARN, .attach_mode = 1 };
 	struct ifn_config cfg;
 	bool fresh;
@@ -604,6 +605,7 @@ int ifb_e2e_main(int argc, char **argv)
 		{ "workdir", required_argument, NULL, 'W' },
 		{ "skip", required_argument, NULL, 'k' },
 		{ "rt", no_argument, NULL, 'T' },
+		{ "rx-max-flows", required_argument, NULL, 'F' },
 		{ "md", required_argument, NULL, 'm' },
 		{ "log", required_argument, NULL, 'l' },
 		{},
@@ -667,6 +669,9 @@ int ifb_e2e_main(int argc, char **argv)
 			break;
 		case 'T':
 			e->rt = true;
+			break;
+		case 'F':
+			e->rx_max_flows = strtoul(optarg, NULL, 0);
 			break;
 		case 'm':
 			md = optarg;
