@@ -21,6 +21,8 @@
 #  - The gateway of each capture is recognised and left out.
 #
 # Every figure is printed, in a table, as measured in this run.
+# shellcheck disable=SC2016 # jq's and awk's $, not the shell's
+# shellcheck source=tests/integration/lib.sh disable=SC1091
 . "$(dirname "$0")/lib.sh"
 it_init replay
 
@@ -138,8 +140,9 @@ replay() { "$IFN" replay --json "$@"; }
 # the D-Link hub appear in two devices' files, the phone in three).
 declare -A NAMES
 A=() B=()
-for d in $(ls "$P"/sentinel_*_Setup-*.pcap | sed 's/.*sentinel_//; s/_Setup.*//' | sort -u); do
-	f=($(ls "$P"/sentinel_"$d"_Setup-*.pcap))
+for d in $(printf '%s\n' "$P"/sentinel_*_Setup-*.pcap | sed 's/.*sentinel_//; s/_Setup.*//' |
+	sort -u); do
+	f=("$P"/sentinel_"$d"_Setup-*.pcap)
 	A+=("${f[0]}")
 	B+=("${f[1]}")
 	m=$(tcpdump -nn -e -r "${f[0]}" 2>/dev/null | awk '{ print $2 }' |

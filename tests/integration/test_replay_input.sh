@@ -6,6 +6,7 @@
 # Never a crash, one line on stderr for each problem. Then what replay must
 # not touch (pins, the state directory), that its results do not depend on
 # the number of workers, and its speed, measured and printed.
+# shellcheck source=tests/integration/lib.sh disable=SC1091
 . "$(dirname "$0")/lib.sh"
 it_init replay-input
 
@@ -114,6 +115,7 @@ check_eq "not a capture: nothing printed on stdout" 0 "$(lines "$T/junk.json")"
 for bad in "--workers 0" "--workers 9" "--gateway 12:34" "--learn-for soon $HS_C" \
 	"--learn $HS_A" "--policy x --learn $HS_A $HS_C" "--gateway none --gateway 00:11:22:33:44:55 $HS_C" \
 	"--bogus $HS_C" ""; do
+	# shellcheck disable=SC2086 # the words of a command line
 	run bad $bad
 	check_eq "bad command line '$bad': exit 2" 2 "$(cat "$T/bad.rc")"
 	check_eq "bad command line '$bad': one line" 1 "$(lines "$T/bad.err")"
@@ -156,7 +158,7 @@ check_eq "workers: some frames had to wait for all earlier ones" yes \
 # 211500 frames of 4 devices with their own addresses, so the default runs one
 # worker per CPU. Timed: the runs of frames already in memory.
 BIG=()
-for i in $(seq 30); do
+for _ in $(seq 30); do
 	BIG+=("$PLUG" "$P/nku_xiaobai_Y2camera_speak_local.pcap"
 		"$P/nku_xiaobai_Y2camera_idle_local.pcap" "$P/monitr_yi_camera_sample.pcap")
 done
