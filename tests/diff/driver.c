@@ -66,6 +66,7 @@ static struct {
 	unsigned int mismatches;
 	char kinds[MAX_KINDS][96];
 	unsigned int kind_count[MAX_KINDS], nkinds;
+	__u64 kind_episode[MAX_KINDS]; /* where each kind was first seen */
 } stats;
 
 static bool verbose;
@@ -586,7 +587,7 @@ struct episode {
 	char before[400];
 };
 
-static void record_kind(const char *what)
+static void record_kind(const char *what, __u64 episode)
 {
 	char key[96];
 	unsigned int i;
@@ -605,6 +606,7 @@ static void record_kind(const char *what)
 	}
 	if (stats.nkinds < MAX_KINDS) {
 		snprintf(stats.kinds[stats.nkinds], sizeof(stats.kinds[0]), "%s", key);
+		stats.kind_episode[stats.nkinds] = episode;
 		stats.kind_count[stats.nkinds++] = 1;
 	}
 }
@@ -616,7 +618,7 @@ static void report(struct episode *e, const struct cmp *c, const __u8 *f, size_t
 	unsigned int i;
 
 	stats.mismatches++;
-	record_kind(c->what);
+	record_kind(c->what, e->index);
 	if (stats.mismatches > 5)
 		return;
 	printf("MISMATCH in episode %llu (seed %llu, instance %s), frame %u (%s) at t=%llu ns:\n",
@@ -1388,7 +1390,8 @@ int main(int argc, char **argv)
 	if (stats.mismatches) {
 		printf("mismatches: %u\n", stats.mismatches);
 		for (i = 0; i < stats.nkinds; i++)
-			printf("  %5u  %s\n", stats.kind_count[i], stats.kinds[i]);
+			printf("  %5u  %s (first in episode %llu)\n", stats.kind_count[i],
+			       stats.kinds[i], (unsigned long long)stats.kind_episode[i]);
 		printf("differential run FAILED\n");
 	} else {
 		printf("differential run passed: no mismatch\n");
