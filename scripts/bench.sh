@@ -50,7 +50,9 @@ die() {
 skipped() { [[ ",$SKIP," == *",$1,"* ]]; }
 
 [ "$(id -u)" -eq 0 ] || die "run as root (BPF programs, network namespaces)"
-[ -x "$IFN" ] && [ -x "$IFB" ] || die "build first: make BUILD=$BUILD all $BUILD/bench/ifn-bench"
+if [ ! -x "$IFN" ] || [ ! -x "$IFB" ]; then
+	die "build first: make BUILD=$BUILD all $BUILD/bench/ifn-bench"
+fi
 if [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" != "bpf_fs" ]; then
 	mount -t bpf bpf /sys/fs/bpf || die "cannot mount bpffs"
 fi
@@ -125,6 +127,7 @@ done
 
 # --- per packet -------------------------------------------------------------
 if [ "$QUICK" = 1 ]; then
+	# shellcheck disable=SC2054 # the commas are ifn-bench's list syntax
 	PKT_ARGS=(--repeat 200000 --rounds 3 --devices 1,1000 --flows 10,100000
 		--new-device-repeat 200000 --new-device-rounds 1)
 else
@@ -229,6 +232,7 @@ if ! skipped agent; then
 		verdict=$(awk -v m="$med" -v n="${n:-0}" -v want="$NDEV" 'BEGIN {
 			if (n != want) print "**invalid** (" n " devices in the output)";
 			else if (m < 0.5) print "met"; else print "**missed**" }')
+		# shellcheck disable=SC2016 # backquotes are markdown
 		printf '| `devices --json`, %d devices | %.2f s | %.2f s | %.2f s | %.2f s | < 0.5 s | %s |\n' \
 			"$NDEV" "$med" "$lo" "$hi" "$cmed" "$verdict" >>"$AGENT_MD"
 	else
@@ -270,6 +274,7 @@ if ! skipped agent; then
 				target="< 3 s"
 				verdict=$(awk -v m="$med" 'BEGIN { print (m < 3) ? "met" : "**missed**" }')
 			fi
+			# shellcheck disable=SC2016 # backquotes are markdown
 			printf '| `policy load`, %d rules (%d devices; %d runs) | %.2f s | %.2f s | %.2f s | %.2f s | %s | %s |\n' \
 				"$rules" "$ndev" "$(wc -w <<<"$T")" "$med" "$lo" "$hi" "$cmed" "$target" "$verdict" >>"$AGENT_MD"
 		done
@@ -303,6 +308,7 @@ if ! skipped agent; then
 		if kill -0 "$DPID" 2>/dev/null; then
 			rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$DPID/status")
 			hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$DPID/status")
+			# shellcheck disable=SC2016 # backquotes are markdown
 			printf '| `iotfence run` resident memory, %d devices (after 3 s) | %.1f MiB | | peak %.1f MiB | | | |\n' \
 				"$NDEV" "$(awk -v k="$rss" 'BEGIN { print k / 1024 }')" \
 				"$(awk -v k="$hwm" 'BEGIN { print k / 1024 }')" >>"$AGENT_MD"
@@ -331,7 +337,7 @@ elif [ "$PROFILE" = 1 ] && ! skipped profile && perf list sw 2>/dev/null | grep 
 	PCASES=allowed,violation,quarantine,learn
 	"$IFB" pkt --devices 1000 --flows 100000 --repeat 1000000 --rounds 1 \
 		--profile "$PCASES" --profile-dir "$WORK/perf" --profile-secs 2 \
-		--log "$LOGS/profile.log" 2>>"$LOGS/profile.log"
+		--log "$LOGS/profile.log" 2>"$LOGS/profile.err"
 	{
 		echo "### Where the time goes (perf, software cpu-clock, 1,000 devices / 100,000 flows)"
 		echo
