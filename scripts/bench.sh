@@ -352,14 +352,13 @@ elif [ "$PROFILE" = 1 ] && ! skipped profile && perf list sw 2>/dev/null | grep 
 	for c in ${PCASES//,/ }; do
 		f="$WORK/perf/$c.perf"
 		[ -s "$f" ] || continue
-		echo "**$c**" >>"$PROF_MD"
-		echo >>"$PROF_MD"
-		echo '```' >>"$PROF_MD"
-		perf report -i "$f" --stdio --comm ifn-bench --sort sym --percentage relative \
-			--percent-limit 2 2>/dev/null |
-			grep -v '^#' | grep -v '^$' | sed 's/^ *//' | head -14 >>"$PROF_MD"
-		echo '```' >>"$PROF_MD"
-		echo >>"$PROF_MD"
+		{
+			printf '**%s**\n\n```\n' "$c"
+			perf report -i "$f" --stdio --comm ifn-bench --sort sym --percentage relative \
+				--percent-limit 2 2>/dev/null |
+				grep -v '^#' | grep -v '^$' | sed 's/^ *//' | head -14
+			printf '```\n\n'
+		} >>"$PROF_MD"
 	done
 fi
 
