@@ -145,10 +145,19 @@ for d in $(printf '%s\n' "$P"/sentinel_*_Setup-*.pcap | sed 's/.*sentinel_//; s/
 	f=("$P"/sentinel_"$d"_Setup-*.pcap)
 	A+=("${f[0]}")
 	B+=("${f[1]}")
-	m=$(tcpdump -nn -e -r "${f[0]}" 2>/dev/null | awk '{ print $2 }' |
-		grep -v 00:b5:6d:06:08:ba | sort | uniq -c | sort -rn | awk 'NR == 1 { print $2 }')
-	[ -n "$m" ] && NAMES[$m]=${NAMES[$m]:+${NAMES[$m]}+}$d
+	# The device is its capture's busiest MAC; others are its companions (a phone).
+	n=0
+	for m in $(tcpdump -nn -e -r "${f[0]}" 2>/dev/null | awk '{ print $2 }' |
+		grep -v 00:b5:6d:06:08:ba | sort | uniq -c | sort -rn | awk '{ print $2 }'); do
+		if [ $n = 0 ]; then
+			NAMES[$m]=${NAMES[$m]:+${NAMES[$m]}+}$d
+		elif [ -z "${NAMES[$m]:-}" ] || [ "${NAMES[$m]%(companion)}" != "${NAMES[$m]}" ]; then
+			NAMES[$m]="${d}(companion)"
+		fi
+		n=1
+	done
 done
+NAMES[38:0b:40:ef:85:41]="phone(Hue,D-Link hub)" # SOURCES.md
 mergecap -F pcap -w "$T/A.pcap" "${A[@]}" && mergecap -F pcap -w "$T/B.pcap" "${B[@]}"
 flowlines "$T/A.pcap" >"$T/A.fl"
 flowlines "$T/B.pcap" >"$T/B.fl"
