@@ -94,7 +94,7 @@ struct rp_dev {
 	struct rp_count ph[2]; /* [0] while learning, [1] after */
 	__u32 ev[IFN_EV_MAX];
 	__u64 first_ts, last_ts;
-};
+} __attribute__((aligned(64))); /* devices of different workers share no line */
 
 struct rp_event {
 	__u64 idx; /* the frame that raised it */
@@ -137,7 +137,7 @@ struct rp_worker {
 	__u8 *pad; /* a cut frame, zero-padded to its length */
 	__u64 load; /* frames given to it */
 	pthread_t thread;
-};
+} __attribute__((aligned(64))); /* one per thread: no shared lines */
 
 struct rp_run {
 	struct rp_input in;
