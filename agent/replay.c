@@ -19,6 +19,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <sys/mman.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1419,6 +1420,19 @@ static unsigned int worker_count(const struct rp_opts *o, const struct rp_run *R
 	return n < busy ? n : busy;
 }
 
+/* Zeroed memory on cache-line boundaries, for the aligned structs above. */
+static void *zalloc_lines(size_t n, size_t size)
+{
+	void *p;
+
+	if (size && n > SIZE_MAX / size)
+		return NULL;
+	if (posix_memalign(&p, 64, n * size))
+		return NULL;
+	memset(p, 0, n * size);
+	return p;
+}
+
 static void run_free(struct rp_run *R)
 {
 	unsigned int i;
@@ -1459,7 +1473,7 @@ int ifn_cmd_replay(const struct ifn_cmd *c, int argc, char **argv)
 	if (rc != IFN_EXIT_OK)
 		goto out_opts;
 	rc = IFN_EXIT_FAIL;
-	R = calloc(1, sizeof(*R));
+	R = zalloc_lines(1, sizeof(*R));
 	if (!R) {
 		ifn_err("replay: out of memory");
 		goto out_opts;
@@ -1518,7 +1532,7 @@ int ifn_cmd_replay(const struct ifn_cmd *c, int argc, char **argv)
 			ifn_warn("replay: --gateway %s sends no frame in the captures",
 				 ifn_fmt_mac(o.gateways[k], m));
 		}
-	R->devs = calloc(R->scan.nmacs ? R->scan.nmacs : 1, sizeof(*R->devs));
+	R->devs = zalloc_lines(R->scan.nmacs ? R->scan.nmacs : 1, sizeof(*R->devs));
 	if (!R->devs)
 		goto out;
 
