@@ -61,10 +61,14 @@ static int unknown_device(const __u8 mac[6])
 /* The learning window of the interface a device was seen on. */
 static __u64 learn_window(const struct ifn_maps *m, const struct ifn_device *d)
 {
+	struct ifn_config cfg;
 	struct ifn_iface ifc;
 
 	if (!bpf_map_lookup_elem(m->ifaces, &d->ifindex, &ifc))
 		return ifc.learn_ns;
+	/* As the datapath does for an interface it has no settings for. */
+	if (!ifn_config_read(m, &cfg))
+		return cfg.learn_ns;
 	return IFN_LEARN_FALLBACK_NS;
 }
 
@@ -111,58 +115,46 @@ int ifn_cmd_mode(const struct ifn_cmd *c, int argc, char **argv)
 			close_locked(&m, lock);
 			return unknown_device(mac);
 		}
-		if (!err) {
-			ifn_device_apply_mode(&d, mode, for_ns, learn_window(&m, &d), now);
-			err = ifn_device_put(&m, mac, &d);
-		}
+		if (!err)
+			err = ifn_device_set_mode(&m, mac, mode, for_ns, learn_window(&m, &d), now,
+						  &d);
 		if (err) {
 			ifn_err("cannot change %s: %s", argv[optind], ifn_strerror(err));
 		} else {
+			__u64 until = ifn_mw_until(d.mode_word);
+
 			printf("%s: %s", ifn_fmt_mac(mac, buf), ifn_mode_name(mode));
-			if (d.mode_until_ns)
+			if (until)
 				printf(" for %s, then %s",
-				       ifn_fmt_duration(d.mode_until_ns - now, dur, sizeof(dur)),
-				       ifn_mode_name(d.mode_after));
+				       ifn_fmt_duration(until > now ? until - now : 0, dur,
+							sizeof(dur)),
+				       ifn_mode_name(ifn_mw_after(d.mode_word)));
 			printf("\n");
 		}
 	} else {
-		struct ifn_mac_key *keys;
-		struct ifn_device *vals;
-		__u32 last_if = 0;
+		__u32 last_if = 0, slot;
 		__u64 last_ns = 0;
-		long n, i;
+		long n = 0;
 
-		n = ifn_map_dump(m.devices, sizeof(*keys), sizeof(*vals), (void **)&keys,
-				 (void **)&vals);
-		err = n < 0 ? n : 0;
-		/* Devices come in runs from one interface: look its window up once. */
-		for (i = 0; i < n; i++) {
-			if (mode == IFN_MODE_LEARN && (!i || vals[i].ifindex != last_if)) {
-				last_if = vals[i].ifindex;
-				last_ns = learn_window(&m, &vals[i]);
+		/* In place, device by device: no record is written back whole. */
+		err = 0;
+		for (slot = 0; slot < m.max_devices && !err; slot++) {
+			struct ifn_device *rec = &m.dev_mem[slot];
+
+			if (!rec->in_use)
+				continue;
+			/* Devices come in runs from one interface: look its window up once. */
+			if (mode == IFN_MODE_LEARN && (!n || rec->ifindex != last_if)) {
+				last_if = rec->ifindex;
+				last_ns = learn_window(&m, rec);
 			}
-			ifn_device_apply_mode(&vals[i], mode, for_ns, last_ns, now);
-		}
-		if (n > 0) {
-			/*
-			 * Batch updates take no BPF_EXIST (only BPF_F_LOCK): the
-			 * lock keeps forget from removing a device meanwhile,
-			 * and the datapath never removes one.
-			 */
-			LIBBPF_OPTS(bpf_map_batch_opts, bo);
-			__u32 count = n;
-
-			if (bpf_map_update_batch(m.devices, keys, vals, &count, &bo))
-				err = -errno;
+			err = ifn_device_rec_set_mode(rec, mode, for_ns, last_ns, now);
+			n++;
 		}
 		if (err)
 			ifn_err("cannot change the devices: %s", ifn_strerror(err));
 		else
 			printf("%ld device%s: %s\n", n, n == 1 ? "" : "s", ifn_mode_name(mode));
-		if (n >= 0) {
-			free(keys);
-			free(vals);
-		}
 	}
 	close_locked(&m, lock);
 	return err ? IFN_EXIT_FAIL : IFN_EXIT_OK;

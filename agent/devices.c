@@ -16,46 +16,127 @@ static void mac_key(struct ifn_mac_key *k, const __u8 mac[6])
 	memcpy(k->mac, mac, 6);
 }
 
-int ifn_device_get(const struct ifn_maps *m, const __u8 mac[6], struct ifn_device *dev)
+struct ifn_device *ifn_device_rec(const struct ifn_maps *m, const __u8 mac[6])
 {
+	struct ifn_device *rec;
 	struct ifn_mac_key k;
+	__u32 slot;
 
 	mac_key(&k, mac);
-	return bpf_map_lookup_elem(m->devices, &k, dev) ? -errno : 0;
+	if (!m->dev_mem || bpf_map_lookup_elem(m->dev_index, &k, &slot))
+		return NULL;
+	if (slot >= m->max_devices)
+		return NULL;
+	rec = &m->dev_mem[slot];
+	if (!rec->in_use || memcmp(rec->mac, mac, 6))
+		return NULL;
+	return rec;
+}
+
+int ifn_device_get(const struct ifn_maps *m, const __u8 mac[6], struct ifn_device *dev)
+{
+	struct ifn_device *rec = ifn_device_rec(m, mac);
+
+	if (!rec)
+		return -ENOENT;
+	*dev = *rec;
+	/* One load: a copy of the word, not of three fields at three moments. */
+	dev->mode_word = __atomic_load_n(&rec->mode_word, __ATOMIC_ACQUIRE);
+	return 0;
+}
+
+/* Make the bits of @mask in the live flags what they are in @want. */
+static void flags_assign(struct ifn_device *rec, __u32 mask, __u32 want)
+{
+	if (want & mask)
+		__atomic_fetch_or(&rec->flags, want & mask, __ATOMIC_SEQ_CST);
+	if (~want & mask)
+		__atomic_fetch_and(&rec->flags, ~(~want & mask), __ATOMIC_SEQ_CST);
 }
 
 int ifn_device_put(const struct ifn_maps *m, const __u8 mac[6], const struct ifn_device *dev)
 {
-	struct ifn_mac_key k;
+	struct ifn_device *rec = ifn_device_rec(m, mac);
 
-	mac_key(&k, mac);
-	return bpf_map_update_elem(m->devices, &k, dev, BPF_EXIST) ? -errno : 0;
+	if (!rec)
+		return -ENOENT;
+	/*
+	 * Only what the agent owns, field by field: the datapath's changes
+	 * since the caller read the record stay. The mode word is changed by
+	 * ifn_device_set_mode() / ifn_device_cas_mode() only.
+	 */
+	rec->rate_pps = dev->rate_pps;
+	rec->rate_bps = dev->rate_bps;
+	rec->burst_pkts = dev->burst_pkts;
+	rec->burst_bytes = dev->burst_bytes;
+	rec->tokens_pkts = dev->tokens_pkts;
+	rec->tokens_bytes = dev->tokens_bytes;
+	rec->tokens_ns = dev->tokens_ns;
+	flags_assign(rec, IFN_DEV_F_RATE_LIMIT | IFN_DEV_F_LEARN_CAPPED, dev->flags);
+	return 0;
 }
 
-int ifn_device_update_fields(const struct ifn_maps *m, const __u8 mac[6], enum ifn_dev_field_op op,
-			     __u32 arg)
+static void scan_reset(struct ifn_device *rec, __u64 now)
+{
+	rec->scan_count = 0;
+	memset(rec->scan_sketch, 0, sizeof(rec->scan_sketch));
+	rec->scan_window_ns = now;
+}
+
+static int rec_cas_mode(struct ifn_device *rec, __u64 expect, __u64 word, __u64 now)
+{
+	if (!__atomic_compare_exchange_n(&rec->mode_word, &expect, word, false, __ATOMIC_SEQ_CST,
+					 __ATOMIC_SEQ_CST))
+		return -EAGAIN;
+	scan_reset(rec, now);
+	if (ifn_mw_mode(word) == IFN_MODE_LEARN)
+		__atomic_fetch_and(&rec->flags, ~IFN_DEV_F_LEARN_CAPPED, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+int ifn_device_cas_mode(const struct ifn_maps *m, const __u8 mac[6], __u64 expect, __u64 word,
+			__u64 now)
+{
+	struct ifn_device *rec = ifn_device_rec(m, mac);
+
+	return rec ? rec_cas_mode(rec, expect, word, now) : -ENOENT;
+}
+
+int ifn_device_rec_set_mode(struct ifn_device *rec, __u8 mode, __u64 for_ns, __u64 learn_ns,
+			    __u64 now)
 {
 	struct ifn_device d;
-	int err = ifn_device_get(m, mac, &d);
+	int tries;
 
-	if (err)
-		return err;
-	switch (op) {
-	case IFN_DEV_FIELD_FLOWS_INC:
-		d.flow_count++;
-		break;
-	case IFN_DEV_FIELD_FLOWS_DEC:
-		if (d.flow_count)
-			d.flow_count--;
-		break;
-	case IFN_DEV_FIELD_FLAGS_SET:
-		d.flags |= arg;
-		break;
-	case IFN_DEV_FIELD_FLAGS_CLEAR:
-		d.flags &= ~arg;
-		break;
+	/*
+	 * Computed from the word as it is, swapped in only if it still is:
+	 * a deadline or a quarantine the datapath set meanwhile is seen,
+	 * not overwritten.
+	 */
+	for (tries = 0; tries < 1000; tries++) {
+		__u64 w = __atomic_load_n(&rec->mode_word, __ATOMIC_ACQUIRE);
+
+		d = *rec;
+		d.mode_word = w;
+		ifn_device_apply_mode(&d, mode, for_ns, learn_ns, now);
+		if (!rec_cas_mode(rec, w, d.mode_word, now))
+			return 0;
 	}
-	return ifn_device_put(m, mac, &d);
+	return -EAGAIN;
+}
+
+int ifn_device_set_mode(const struct ifn_maps *m, const __u8 mac[6], __u8 mode, __u64 for_ns,
+			__u64 learn_ns, __u64 now, struct ifn_device *out)
+{
+	struct ifn_device *rec = ifn_device_rec(m, mac);
+	int err;
+
+	if (!rec)
+		return -ENOENT;
+	err = ifn_device_rec_set_mode(rec, mode, for_ns, learn_ns, now);
+	if (!err && out)
+		err = ifn_device_get(m, mac, out);
+	return err;
 }
 
 static size_t stats_stride(void)
@@ -109,10 +190,11 @@ int ifn_device_stats(const struct ifn_maps *m, __u32 slot, struct ifn_dev_stats 
  */
 static void effective_mode(struct ifn_device *d, __u64 now)
 {
-	if (d->mode_until_ns && now >= d->mode_until_ns) {
-		d->mode = d->mode_after;
-		d->mode_until_ns = 0;
-	}
+	__u64 until = ifn_mw_until(d->mode_word);
+
+	if (until && now >= until)
+		d->mode_word = ifn_mode_word(ifn_mw_after(d->mode_word), ifn_mw_after(d->mode_word),
+					     0);
 }
 
 /* MAC order, sorted on a small key rather than on 500-byte views. */
@@ -183,50 +265,49 @@ int ifn_devices_read(const struct ifn_maps *m, struct ifn_dev_view **out, size_t
 {
 	struct ifn_dev_view *views;
 	struct mac_order *order;
-	void *keys, *vals;
 	__u64 now = ifn_now_mono();
-	__u32 maxslot = 0;
-	long cnt, i;
+	__u32 maxslot = 0, slot;
+	long cnt = 0, i;
 
 	*out = NULL;
 	*n = 0;
-	cnt = ifn_map_dump(m->devices, sizeof(struct ifn_mac_key), sizeof(struct ifn_device), &keys,
-			   &vals);
-	if (cnt < 0)
-		return cnt;
+	if (!m->dev_mem)
+		return -EINVAL;
+	/* The records are in memory: one pass, no system call. */
+	for (slot = 0; slot < m->max_devices; slot++)
+		cnt += m->dev_mem[slot].in_use != 0;
 	views = calloc(cnt ? cnt : 1, sizeof(*views));
 	order = calloc(cnt ? cnt : 1, sizeof(*order));
 	if (!views || !order) {
 		free(views);
 		free(order);
-		free(keys);
-		free(vals);
 		return -ENOMEM;
 	}
-	for (i = 0; i < cnt; i++) {
-		const __u8 *mac = ((struct ifn_mac_key *)keys)[i].mac;
+	for (slot = 0, i = 0; slot < m->max_devices && i < cnt; slot++) {
+		const struct ifn_device *d = &m->dev_mem[slot];
 		int b;
 
+		if (!d->in_use)
+			continue;
 		for (b = 0; b < 6; b++)
-			order[i].mac = order[i].mac << 8 | mac[b];
-		order[i].idx = i;
+			order[i].mac = order[i].mac << 8 | d->mac[b];
+		order[i].idx = slot;
+		i++;
 	}
+	cnt = i;
 	qsort(order, cnt, sizeof(*order), order_cmp);
 	for (i = 0; i < cnt; i++) {
-		const struct ifn_device *d = (struct ifn_device *)vals + order[i].idx;
+		const struct ifn_device *d = &m->dev_mem[order[i].idx];
 
-		memcpy(views[i].mac, ((struct ifn_mac_key *)keys)[order[i].idx].mac, 6);
 		views[i].dev = *d;
+		views[i].dev.mode_word = __atomic_load_n(&d->mode_word, __ATOMIC_ACQUIRE);
+		memcpy(views[i].mac, views[i].dev.mac, 6);
 		effective_mode(&views[i].dev, now);
-		if (d->slot >= maxslot)
-			maxslot = d->slot + 1;
+		if (order[i].idx >= maxslot)
+			maxslot = order[i].idx + 1;
 	}
 	free(order);
-	free(keys);
-	free(vals);
 
-	if (maxslot > m->max_devices)
-		maxslot = m->max_devices;
 	if (cnt) {
 		int err = stats_read_views(m, maxslot, views, cnt);
 
@@ -238,6 +319,40 @@ int ifn_devices_read(const struct ifn_maps *m, struct ifn_dev_view **out, size_t
 	*out = views;
 	*n = cnt;
 	return 0;
+}
+
+long ifn_devices_records(const struct ifn_maps *m, struct ifn_mac_key **keys,
+			 struct ifn_device **vals)
+{
+	long n = 0, i = 0;
+	__u32 slot;
+
+	*keys = NULL;
+	*vals = NULL;
+	if (!m->dev_mem)
+		return -EINVAL;
+	for (slot = 0; slot < m->max_devices; slot++)
+		n += m->dev_mem[slot].in_use != 0;
+	*keys = calloc(n ? n : 1, sizeof(**keys));
+	*vals = calloc(n ? n : 1, sizeof(**vals));
+	if (!*keys || !*vals) {
+		free(*keys);
+		free(*vals);
+		*keys = NULL;
+		*vals = NULL;
+		return -ENOMEM;
+	}
+	for (slot = 0; slot < m->max_devices && i < n; slot++) {
+		const struct ifn_device *d = &m->dev_mem[slot];
+
+		if (!d->in_use)
+			continue;
+		memcpy((*keys)[i].mac, d->mac, 6);
+		(*vals)[i] = *d;
+		(*vals)[i].mode_word = __atomic_load_n(&d->mode_word, __ATOMIC_ACQUIRE);
+		i++;
+	}
+	return i;
 }
 
 int ifn_device_read(const struct ifn_maps *m, const __u8 mac[6], struct ifn_dev_view *v)
@@ -253,32 +368,51 @@ int ifn_device_read(const struct ifn_maps *m, const __u8 mac[6], struct ifn_dev_
 	return ifn_device_stats(m, v->dev.slot, &v->st);
 }
 
+int ifn_device_insert(const struct ifn_maps *m, const struct ifn_device *d)
+{
+	struct ifn_device *rec;
+	struct ifn_mac_key k;
+	__u32 slot = d->slot;
+
+	if (!m->dev_mem || slot >= m->max_devices)
+		return -EINVAL;
+	rec = &m->dev_mem[slot];
+	*rec = *d;
+	rec->slot = slot;
+	rec->in_use = 1;
+	mac_key(&k, d->mac);
+	/* Published last: until the index names the slot, no frame finds it. */
+	if (bpf_map_update_elem(m->dev_index, &k, &slot, BPF_NOEXIST)) {
+		int err = -errno;
+
+		memset(rec, 0, sizeof(*rec));
+		return err;
+	}
+	return 0;
+}
+
 int ifn_device_create(const struct ifn_maps *m, const __u8 mac[6], __u8 mode, __u32 ifindex)
 {
-	struct ifn_device d;
-	struct ifn_mac_key k;
 	__u64 now = ifn_now_mono();
+	struct ifn_device d;
 	__u32 slot;
+	int err;
 
-	if (!ifn_device_get(m, mac, &d))
+	if (ifn_device_rec(m, mac))
 		return -EEXIST;
 	if (bpf_map_lookup_and_delete_elem(m->free_slots, NULL, &slot))
 		return errno == ENOENT ? -E2BIG : -errno;
 	memset(&d, 0, sizeof(d));
+	memcpy(d.mac, mac, 6);
 	d.slot = slot;
 	d.ifindex = ifindex;
-	d.mode = mode;
-	d.mode_after = IFN_MODE_ENFORCE;
+	d.mode_word = ifn_mode_word(mode, IFN_MODE_ENFORCE, 0);
 	d.created_ns = now;
 	d.scan_window_ns = now;
-	mac_key(&k, mac);
-	if (bpf_map_update_elem(m->devices, &k, &d, BPF_NOEXIST)) {
-		int err = -errno;
-
+	err = ifn_device_insert(m, &d);
+	if (err)
 		bpf_map_update_elem(m->free_slots, NULL, &slot, BPF_ANY);
-		return err;
-	}
-	return 0;
+	return err;
 }
 
 static void release_addr(const struct ifn_maps *m, const __u8 addr[16], const __u8 mac[6])
@@ -295,9 +429,9 @@ static void release_addr(const struct ifn_maps *m, const __u8 addr[16], const __
 
 int ifn_device_forget(const struct ifn_maps *m, const __u8 mac[6])
 {
-	struct ifn_device d;
-	struct ifn_mac_key k;
 	__u8 v4[16] = { [10] = 0xff, [11] = 0xff };
+	struct ifn_device d, *rec;
+	struct ifn_mac_key k;
 	void *zero;
 	long removed;
 	int err;
@@ -314,9 +448,12 @@ int ifn_device_forget(const struct ifn_maps *m, const __u8 mac[6])
 	release_addr(m, d.ipv6, mac);
 	release_addr(m, d.ipv6_ll, mac);
 
+	/* Unpublished first: no frame finds the slot while it is cleared. */
 	mac_key(&k, mac);
-	if (bpf_map_delete_elem(m->devices, &k))
+	if (bpf_map_delete_elem(m->dev_index, &k))
 		return -errno;
+	rec = &m->dev_mem[d.slot];
+	memset(rec, 0, sizeof(*rec));
 	zero = calloc(m->ncpus, stats_stride());
 	if (!zero)
 		return -ENOMEM;
@@ -329,18 +466,23 @@ int ifn_device_forget(const struct ifn_maps *m, const __u8 mac[6])
 
 void ifn_device_apply_mode(struct ifn_device *d, __u8 mode, __u64 for_ns, __u64 learn_ns, __u64 now)
 {
-	__u8 prev = d->mode;
+	__u8 prev, after = mode;
+	__u64 until = 0;
 
+	/* A deadline already past is the mode the device is in now. */
+	effective_mode(d, now);
+	prev = ifn_mw_mode(d->mode_word);
 	if (mode == IFN_MODE_LEARN) {
-		d->mode_after = IFN_MODE_ENFORCE;
+		after = IFN_MODE_ENFORCE;
 		d->flags &= ~IFN_DEV_F_LEARN_CAPPED;
 		if (!for_ns)
 			for_ns = learn_ns;
 	} else if (for_ns) {
-		d->mode_after = prev == IFN_MODE_LEARN ? IFN_MODE_ENFORCE : prev;
+		after = prev == IFN_MODE_LEARN ? IFN_MODE_ENFORCE : prev;
 	}
-	d->mode = mode;
-	d->mode_until_ns = for_ns ? now + for_ns : 0;
+	if (for_ns)
+		until = now + for_ns;
+	d->mode_word = ifn_mode_word(mode, after, until);
 	d->scan_count = 0;
 	d->scan_window_ns = now;
 	memset(d->scan_sketch, 0, sizeof(d->scan_sketch));
@@ -400,8 +542,8 @@ void ifn_device_json_fields(struct ifn_json *j, const struct ifn_dev_view *v, co
 	ifn_json_str(j, "vendor", vendor ? vendor : "unknown");
 	ifn_json_str(j, "interface", ifname);
 	ifn_json_str(j, "mode", ifn_mode_name(d->mode));
-	if (d->mode_until_ns) {
-		ifn_json_time(j, "mode_until", ifn_mono_to_wall(d->mode_until_ns));
+	if (ifn_mw_until(d->mode_word)) {
+		ifn_json_time(j, "mode_until", ifn_mono_to_wall(ifn_mw_until(d->mode_word)));
 		ifn_json_str(j, "mode_after", ifn_mode_name(d->mode_after));
 	} else {
 		ifn_json_null(j, "mode_until");

@@ -21,19 +21,50 @@ struct ifn_dev_view {
 	struct ifn_dev_stats st; /* summed over CPUs; first/last seen: min/max */
 };
 
+/*
+ * The live record of a MAC: a pointer into the mmap()ed array, read and
+ * changed in place. NULL if the device is unknown.
+ */
+struct ifn_device *ifn_device_rec(const struct ifn_maps *m, const __u8 mac[6]);
+
+/* A copy of the record (-ENOENT if unknown). */
 int ifn_device_get(const struct ifn_maps *m, const __u8 mac[6], struct ifn_device *dev);
-/* Replace an existing record (BPF_EXIST): -ENOENT if it is gone. */
+
+/*
+ * Write what the agent owns of @dev into the live record: rate limits and
+ * buckets, and the rate and learn-capped flags. The datapath's fields stay
+ * as they are now, and so does the mode word: a mode changes through
+ * ifn_device_set_mode() or ifn_device_cas_mode(), which cannot lose a
+ * change the datapath made meanwhile. -ENOENT if the device is gone.
+ */
 int ifn_device_put(const struct ifn_maps *m, const __u8 mac[6], const struct ifn_device *dev);
 
-enum ifn_dev_field_op {
-	IFN_DEV_FIELD_FLOWS_INC,
-	IFN_DEV_FIELD_FLOWS_DEC,
-	IFN_DEV_FIELD_FLAGS_SET,
-	IFN_DEV_FIELD_FLAGS_CLEAR,
-};
-/* Read-modify-write of one field of a record. */
-int ifn_device_update_fields(const struct ifn_maps *m, const __u8 mac[6],
-			     enum ifn_dev_field_op op, __u32 arg);
+/*
+ * An operator's mode change (see ifn_device_apply_mode), applied with a
+ * compare-and-swap of the mode word; @out (may be NULL) gets the record
+ * after it.
+ */
+int ifn_device_set_mode(const struct ifn_maps *m, const __u8 mac[6], __u8 mode, __u64 for_ns,
+			__u64 learn_ns, __u64 now, struct ifn_device *out);
+
+/* The same on a live record in hand (a walk over all devices). */
+int ifn_device_rec_set_mode(struct ifn_device *rec, __u8 mode, __u64 for_ns, __u64 learn_ns,
+			    __u64 now);
+
+/*
+ * Replace the mode word by @word if it is still @expect (-EAGAIN if not:
+ * the datapath or someone else changed it since it was read). Resets the
+ * scan state, and the learn-capped flag when the new mode is learn.
+ */
+int ifn_device_cas_mode(const struct ifn_maps *m, const __u8 mac[6], __u64 expect, __u64 word,
+			__u64 now);
+
+/*
+ * Publish a whole record in the slot d->slot, which the caller took from
+ * the free slots (a restore): the record is written, then the index names
+ * it. -EEXIST if the MAC is known.
+ */
+int ifn_device_insert(const struct ifn_maps *m, const struct ifn_device *d);
 
 /* Sum a stats slot over CPUs. */
 int ifn_device_stats(const struct ifn_maps *m, __u32 slot, struct ifn_dev_stats *sum);
@@ -41,6 +72,9 @@ int ifn_device_stats(const struct ifn_maps *m, __u32 slot, struct ifn_dev_stats 
 /* All devices with their counters, sorted by MAC (batch reads). */
 int ifn_devices_read(const struct ifn_maps *m, struct ifn_dev_view **out, size_t *n);
 int ifn_device_read(const struct ifn_maps *m, const __u8 mac[6], struct ifn_dev_view *v);
+/* Copies of every record and its MAC key, in slot order (no counters). */
+long ifn_devices_records(const struct ifn_maps *m, struct ifn_mac_key **keys,
+			 struct ifn_device **vals);
 
 /*
  * Create a record from userspace (a device declared in a policy before it
@@ -56,11 +90,11 @@ int ifn_device_create(const struct ifn_maps *m, const __u8 mac[6], __u8 mode, __
 int ifn_device_forget(const struct ifn_maps *m, const __u8 mac[6]);
 
 /*
- * An operator's mode change, applied to a record in memory. @for_ns makes
- * it temporary (the device then returns to its current mode; a learning
- * device returns to enforce). Learning without @for_ns lasts @learn_ns
- * (0: until changed). Scan state is reset, so a released device starts
- * afresh.
+ * An operator's mode change, computed on a record in memory (a copy). A
+ * deadline already past counts as passed. @for_ns makes the mode temporary
+ * (the device then returns to its current mode; a learning device returns
+ * to enforce). Learning without @for_ns lasts @learn_ns (0: until changed).
+ * Scan state is reset, so a released device starts afresh.
  */
 void ifn_device_apply_mode(struct ifn_device *d, __u8 mode, __u64 for_ns, __u64 learn_ns,
 			   __u64 now);

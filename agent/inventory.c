@@ -75,9 +75,9 @@ static char *fmt_mode(const struct ifn_device *d, __u64 now, char *buf, size_t l
 {
 	char left[32];
 
-	if (d->mode_until_ns > now)
+	if (ifn_mw_until(d->mode_word) > now)
 		snprintf(buf, len, "%s (%s left)", ifn_mode_name(d->mode),
-			 fmt_coarse(d->mode_until_ns - now, left, sizeof(left)));
+			 fmt_coarse(ifn_mw_until(d->mode_word) - now, left, sizeof(left)));
 	else
 		snprintf(buf, len, "%s", ifn_mode_name(d->mode));
 	return buf;
@@ -297,8 +297,8 @@ int ifn_cmd_device(const struct ifn_cmd *c, int argc, char **argv)
 		printf("vendor     %s\n", ifn_oui_vendor(oui, v.mac));
 		printf("interface  %s\n", ifn ? ifn : "-");
 		printf("mode       %s%s%s\n", fmt_mode(&v.dev, now, mode, sizeof(mode)),
-		       v.dev.mode_until_ns ? ", then " : "",
-		       v.dev.mode_until_ns ? ifn_mode_name(v.dev.mode_after) : "");
+		       ifn_mw_until(v.dev.mode_word) ? ", then " : "",
+		       ifn_mw_until(v.dev.mode_word) ? ifn_mode_name(v.dev.mode_after) : "");
 		printf("ipv4       %s\n", ip ? ip : "-");
 		for (k = 0; k < n6; k++)
 			printf("ipv6       %s\n", v6[k]);

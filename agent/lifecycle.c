@@ -735,8 +735,8 @@ int ifn_cmd_status(const struct ifn_cmd *c, int argc, char **argv)
 		return IFN_EXIT_FAIL;
 	}
 	fills[0] = (struct fill){ "devices",
-				  ifn_map_entries(m.devices, sizeof(struct ifn_mac_key),
-						  sizeof(struct ifn_device)),
+				  ifn_map_entries(m.dev_index, sizeof(struct ifn_mac_key),
+						  sizeof(__u32)),
 				  m.max_devices };
 	fills[1] = (struct fill){ "flows",
 				  ifn_map_entries(m.flows, sizeof(struct ifn_flow_key),

@@ -38,7 +38,7 @@ void ifn_libbpf_logging(bool verbose)
 static __u32 wanted_size(const struct ifn_load_opts *o, const char *name)
 {
 	if (!strcmp(name, IFN_MAP_DEVICES) || !strcmp(name, IFN_MAP_DEV_STATS) ||
-	    !strcmp(name, IFN_MAP_FREE_SLOTS))
+	    !strcmp(name, IFN_MAP_FREE_SLOTS) || !strcmp(name, IFN_MAP_DEV_INDEX))
 		return o->max_devices;
 	if (!strcmp(name, IFN_MAP_FLOWS))
 		return o->max_flows;
@@ -206,12 +206,14 @@ int ifn_load(const struct ifn_load_opts *o, const struct ifn_config *cfg,
 			cur.clock_offset_ns = init.clock_offset_ns;
 			err = ifn_config_write(&m, &cur);
 		}
+		ifn_maps_close(&m);
 		if (err)
 			goto fail;
 	} else {
 		err = ifn_maps_from_skel(&m, skel);
 		if (!err)
 			err = ifn_state_init(&m, &init);
+		ifn_maps_close(&m);
 		if (err) {
 			/* Half-made state must not be taken for a gateway's. */
 			if (o->pin_dir)

@@ -76,8 +76,7 @@ static int cur_read(const struct ifn_maps *m, struct cur_state *s)
 				   (void **)&s->if_keys, (void **)&s->if_vals);
 	if (s->n_ifaces < 0)
 		return s->n_ifaces;
-	s->n_devs = ifn_map_dump(m->devices, sizeof(struct ifn_mac_key), sizeof(struct ifn_device),
-				 (void **)&s->dev_keys, (void **)&s->dev_vals);
+	s->n_devs = ifn_devices_records(m, &s->dev_keys, &s->dev_vals);
 	if (s->n_devs < 0)
 		return s->n_devs;
 	/* Sort the records with their keys, by MAC, for lookups. */
@@ -127,10 +126,10 @@ static const struct ifn_rule *cur_rule(const struct cur_state *s, const struct i
 /* A deadline that has passed is the next mode already (as the datapath will see it). */
 static void effective(struct ifn_device *d, __u64 now)
 {
-	if (d->mode_until_ns && now >= d->mode_until_ns) {
-		d->mode = d->mode_after;
-		d->mode_until_ns = 0;
-	}
+	__u64 until = ifn_mw_until(d->mode_word);
+
+	if (until && now >= until)
+		d->mode_word = ifn_mode_word(d->mode_after, d->mode_after, 0);
 }
 
 /* ---- the state as a policy (show, save) ---- */
@@ -201,9 +200,9 @@ int ifn_policy_from_state(const struct ifn_maps *m, struct ifn_policy *p)
 		d->mode.set = true;
 		d->mode.mode = dev.mode;
 		d->mode.then = dev.mode_after;
-		if (dev.mode_until_ns) {
+		if (ifn_mw_until(dev.mode_word)) {
 			d->mode.deadline = IFN_POL_UNTIL;
-			d->mode.until_wall_ns = ifn_mono_to_wall(dev.mode_until_ns);
+			d->mode.until_wall_ns = ifn_mono_to_wall(ifn_mw_until(dev.mode_word));
 		}
 		d->rate.set = dev.rate_pps || dev.rate_bps;
 		d->rate.pps = dev.rate_pps;
@@ -334,20 +333,20 @@ static bool mode_met(const struct ifn_pol_mode *pm, const struct ifn_device *eff
 {
 	switch (pm->deadline) {
 	case IFN_POL_NO_DEADLINE:
-		return eff->mode == pm->mode && !eff->mode_until_ns;
+		return eff->mode == pm->mode && !ifn_mw_until(eff->mode_word);
 	case IFN_POL_FOR:
-		return (eff->mode == pm->mode && eff->mode_until_ns &&
+		return (eff->mode == pm->mode && ifn_mw_until(eff->mode_word) &&
 			eff->mode_after == pm->then) ||
-		       (eff->mode == pm->then && !eff->mode_until_ns);
+		       (eff->mode == pm->then && !ifn_mw_until(eff->mode_word));
 	case IFN_POL_UNTIL: {
 		__u64 want = ifn_wall_to_mono(pm->until_wall_ns);
 		__u64 d;
 
 		if (want <= now)
-			return eff->mode == pm->then && !eff->mode_until_ns;
-		d = eff->mode_until_ns > want ? eff->mode_until_ns - want :
-						want - eff->mode_until_ns;
-		return eff->mode == pm->mode && eff->mode_until_ns && d < 1000000000ULL &&
+			return eff->mode == pm->then && !ifn_mw_until(eff->mode_word);
+		d = ifn_mw_until(eff->mode_word) > want ? ifn_mw_until(eff->mode_word) - want :
+						want - ifn_mw_until(eff->mode_word);
+		return eff->mode == pm->mode && ifn_mw_until(eff->mode_word) && d < 1000000000ULL &&
 		       eff->mode_after == pm->then;
 	}
 	}
@@ -363,7 +362,7 @@ static void set_mode(struct ifn_device *d, const struct ifn_pol_mode *pm, __u64 
 		break;
 	case IFN_POL_FOR:
 		ifn_device_apply_mode(d, pm->mode, pm->for_ns, 0, now);
-		d->mode_after = pm->then;
+		d->mode_word = ifn_mode_word(pm->mode, pm->then, ifn_mw_until(d->mode_word));
 		break;
 	case IFN_POL_UNTIL: {
 		__u64 until = ifn_wall_to_mono(pm->until_wall_ns);
@@ -372,8 +371,7 @@ static void set_mode(struct ifn_device *d, const struct ifn_pol_mode *pm, __u64 
 			ifn_device_apply_mode(d, pm->then, 0, 0, now);
 		} else {
 			ifn_device_apply_mode(d, pm->mode, until - now, 0, now);
-			d->mode_until_ns = until;
-			d->mode_after = pm->then;
+			d->mode_word = ifn_mode_word(pm->mode, pm->then, until);
 		}
 		break;
 	}
@@ -605,10 +603,10 @@ static int plan_device(const struct ifn_pol_dev *pd, const struct cur_state *s, 
 			size_t l = 0;
 
 			mode_text(t1, sizeof(t1), eff.mode,
-				  eff.mode_until_ns ? ifn_mono_to_wall(eff.mode_until_ns) : 0,
+				  ifn_mw_until(eff.mode_word) ? ifn_mono_to_wall(ifn_mw_until(eff.mode_word)) : 0,
 				  eff.mode_after);
 			mode_text(t2, sizeof(t2), want.mode,
-				  want.mode_until_ns ? ifn_mono_to_wall(want.mode_until_ns) : 0,
+				  ifn_mw_until(want.mode_word) ? ifn_mono_to_wall(ifn_mw_until(want.mode_word)) : 0,
 				  want.mode_after);
 			l = snprintf(x->text, sizeof(x->text), "changed %s", mb);
 			if (mode_change)
@@ -733,8 +731,29 @@ static int apply_device(const struct ifn_maps *m, const struct step *x, __u64 no
 	if (err)
 		return err;
 	*old = d;
-	if (x->mode_change)
-		set_mode(&d, &x->mode, now);
+	/*
+	 * The mode by compare-and-swap against the word just read: if the
+	 * datapath changes it meanwhile (a scan quarantined the device), the
+	 * change is computed again from what it is now, and a quarantine the
+	 * datapath imposed is kept, as plan_device keeps one it saw.
+	 */
+	while (x->mode_change) {
+		struct ifn_device want = d;
+
+		effective(&want, now);
+		if (want.mode == IFN_MODE_QUARANTINE && x->mode.mode != IFN_MODE_QUARANTINE &&
+		    old->mode != IFN_MODE_QUARANTINE)
+			break;
+		set_mode(&want, &x->mode, now);
+		err = ifn_device_cas_mode(m, x->mac, d.mode_word, want.mode_word, now);
+		if (err != -EAGAIN)
+			break;
+		err = ifn_device_get(m, x->mac, &d);
+		if (err)
+			return err;
+	}
+	if (err)
+		return err;
 	if (x->rate_change || x->mode_change) {
 		err = ifn_device_apply_rate(&d, x->pd->rate.pps, x->pd->rate.bps,
 					    x->pd->rate.burst_pkts, x->pd->rate.burst_bytes);
@@ -752,9 +771,7 @@ static void restore_device(const struct ifn_maps *m, const __u8 mac[6],
 
 	if (ifn_device_get(m, mac, &d))
 		return;
-	d.mode = old->mode;
-	d.mode_after = old->mode_after;
-	d.mode_until_ns = old->mode_until_ns;
+	ifn_device_cas_mode(m, mac, d.mode_word, old->mode_word, ifn_now_mono());
 	d.rate_pps = old->rate_pps;
 	d.rate_bps = old->rate_bps;
 	d.burst_pkts = old->burst_pkts;

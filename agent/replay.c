@@ -141,31 +141,32 @@ struct rp_worker {
 } __attribute__((aligned(64))); /* one per thread: no shared lines */
 
 struct rp_run {
+	/* First: each worker is cache-line aligned, and so is the struct. */
+	struct rp_worker w[RP_MAX_WORKERS];
 	struct rp_input in;
 	struct rp_scan scan;
 	struct rp_dev *devs; /* parallel to scan.macs */
-	struct rp_worker w[RP_MAX_WORKERS];
-	unsigned int nworkers;
 	struct ifn_maps maps;
 	struct ifn_config cfg;
-	bool default_learns;
+	struct ifn_gen_opts gen_opts;
 	__u64 learn_ns; /* --learn-for */
 	__u64 iface_learn_ns; /* the window of a device created now */
-	bool learn_files; /* --learn given */
 	const char *policy;
-	char ifname[16]; /* of the interface the frames arrive on */
-	bool gen; /* --generalise */
-	struct ifn_gen_opts gen_opts;
 	/* The frames that wait for all earlier ones, in run order. */
 	__u64 *sync;
 	size_t nsync;
 	_Atomic size_t sync_pos;
 	_Atomic __u64 next_sync;
-	atomic_int stop;
 	__u64 run_ns, frames_run;
 	__u64 end_vts, end_ts;
 	struct rp_event *events; /* all workers' events, in run order */
 	size_t nevents;
+	unsigned int nworkers;
+	atomic_int stop;
+	char ifname[16]; /* of the interface the frames arrive on */
+	bool default_learns;
+	bool learn_files; /* --learn given */
+	bool gen; /* --generalise */
 };
 
 /* ---- loading ---- */
@@ -644,10 +645,8 @@ static int end_learning(struct rp_run *R)
 		err = ifn_device_get(&R->maps, v[i].mac, &d);
 		if (err)
 			break;
-		if (d.mode == IFN_MODE_LEARN) {
-			ifn_device_apply_mode(&d, IFN_MODE_ENFORCE, 0, 0, now);
-			err = ifn_device_put(&R->maps, v[i].mac, &d);
-		}
+		if (d.mode == IFN_MODE_LEARN)
+			err = ifn_device_set_mode(&R->maps, v[i].mac, IFN_MODE_ENFORCE, 0, 0, now, NULL);
 		m = rp_scan_find(&R->scan, v[i].mac);
 		if (m != RP_NODEV && R->devs[m].learning) {
 			R->devs[m].learning = false;
@@ -770,10 +769,8 @@ static int build_report(struct rp_run *R, struct rp_report *rep)
 
 		r->v = v[i];
 		/* The mode at the end of the capture, not at the end of the run. */
-		if (d->mode_until_ns && R->end_vts >= d->mode_until_ns) {
-			d->mode = d->mode_after;
-			d->mode_until_ns = 0;
-		}
+		if (ifn_mw_until(d->mode_word) && R->end_vts >= ifn_mw_until(d->mode_word))
+			d->mode_word = ifn_mode_word(d->mode_after, d->mode_after, 0);
 		r->d = m != RP_NODEV ? &R->devs[m] : NULL;
 		r->violations = r->v.st.reason[IFN_REASON_NOT_IN_FINGERPRINT] +
 				r->v.st.reason[IFN_REASON_FRAGMENT];
@@ -1356,25 +1353,32 @@ static int load_policy(struct rp_run *R)
 
 	err = ifn_devices_read(&R->maps, &v, &n);
 	for (i = 0; !err && i < n; i++) {
-		struct ifn_device d;
+		struct ifn_device d, *rec;
+		__u64 w, until;
 		__u32 m;
 
-		err = ifn_device_get(&R->maps, v[i].mac, &d);
-		if (err)
+		/* No frame runs yet: the records are the replay's own to rewrite. */
+		rec = ifn_device_rec(&R->maps, v[i].mac);
+		if (!rec) {
+			err = -ENOENT;
 			break;
-		if (d.mode_until_ns && d.mode_until_ns < RP_MONO_LIMIT)
-			d.mode_until_ns = d.mode_until_ns > now ? start + (d.mode_until_ns - now) :
-								  start;
-		if (d.created_ns < RP_MONO_LIMIT)
-			d.created_ns = start;
-		if (d.scan_window_ns < RP_MONO_LIMIT)
-			d.scan_window_ns = start;
-		err = ifn_device_put(&R->maps, v[i].mac, &d);
+		}
+		w = rec->mode_word;
+		until = ifn_mw_until(w);
+		if (until && until < RP_MONO_LIMIT)
+			rec->mode_word = ifn_mode_word(ifn_mw_mode(w), ifn_mw_after(w),
+						       until > now ? start + (until - now) : start);
+		if (rec->created_ns < RP_MONO_LIMIT)
+			rec->created_ns = start;
+		if (rec->scan_window_ns < RP_MONO_LIMIT)
+			rec->scan_window_ns = start;
+		d = *rec;
 		m = rp_scan_find(&R->scan, v[i].mac);
 		if (m != RP_NODEV) {
 			R->devs[m].declared = true;
 			R->devs[m].learning = d.mode == IFN_MODE_LEARN;
-			R->devs[m].learn_until = d.mode == IFN_MODE_LEARN ? d.mode_until_ns : 0;
+			R->devs[m].learn_until =
+				d.mode == IFN_MODE_LEARN ? ifn_mw_until(d.mode_word) : 0;
 		}
 	}
 	free(v);

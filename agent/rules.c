@@ -230,116 +230,137 @@ static void from_any_key(struct ifn_rule *r, const struct ifn_rule_any_key *k,
 	r->added_ns = v->added_ns;
 }
 
+/* The live record's counters for a rule kind; flags follow the counts. */
+static void rec_rules_add(struct ifn_device *rec, enum ifn_rule_kind kind, int delta)
+{
+	__u32 *cnt, flag;
+
+	switch (kind) {
+	case IFN_RULE_EXACT:
+		if (delta > 0) {
+			__atomic_fetch_add(&rec->flow_count, 1, __ATOMIC_SEQ_CST);
+		} else {
+			__u32 c = __atomic_load_n(&rec->flow_count, __ATOMIC_SEQ_CST);
+
+			while (c && !__atomic_compare_exchange_n(&rec->flow_count, &c, c - 1, false,
+								 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+				;
+		}
+		return;
+	case IFN_RULE_PORT_PREFIX:
+		cnt = &rec->port_rules;
+		flag = IFN_DEV_F_PORT_RULES;
+		break;
+	default:
+		cnt = &rec->any_rules;
+		flag = IFN_DEV_F_ANY_RULES;
+		break;
+	}
+	/* The datapath looks at a trie only while the flag says it has rules. */
+	if (delta > 0) {
+		if (__atomic_fetch_add(cnt, 1, __ATOMIC_SEQ_CST) == 0)
+			__atomic_fetch_or(&rec->flags, flag, __ATOMIC_SEQ_CST);
+	} else if (__atomic_load_n(cnt, __ATOMIC_SEQ_CST) &&
+		   __atomic_sub_fetch(cnt, 1, __ATOMIC_SEQ_CST) == 0) {
+		__atomic_fetch_and(&rec->flags, ~flag, __ATOMIC_SEQ_CST);
+	}
+}
+
+/* Per-CPU caches of the device's decisions are void from here. */
+static void rec_fp_changed(struct ifn_device *rec)
+{
+	__atomic_fetch_add(&rec->fp_gen, 1, __ATOMIC_SEQ_CST);
+}
+
 int ifn_rule_install(const struct ifn_maps *m, const struct ifn_rule *r)
 {
-	struct ifn_device dev;
 	__u64 now = r->added_ns ? r->added_ns : ifn_now_mono();
-	int err;
+	struct ifn_device *rec = ifn_device_rec(m, r->mac);
+	enum ifn_rule_kind kind = ifn_rule_kind(r);
+	struct ifn_flow_key fk;
+	struct ifn_rule_port_key pk;
+	struct ifn_rule_any_key ak;
+	int fd;
+	void *key;
+	bool existed;
 
-	err = ifn_device_get(m, r->mac, &dev);
-	if (err)
-		return err;
-
-	switch (ifn_rule_kind(r)) {
+	if (!rec)
+		return -ENOENT;
+	switch (kind) {
 	case IFN_RULE_EXACT: {
-		struct ifn_flow_val v = { .added_ns = now, .origin = r->origin };
-		struct ifn_flow_key k;
-		bool existed;
+		struct ifn_flow_val v;
 
-		ifn_rule_to_flow(r, &k);
-		existed = !bpf_map_lookup_elem(m->flows, &k, &v);
-		v.added_ns = existed ? v.added_ns : now;
+		ifn_rule_to_flow(r, &fk);
+		existed = !bpf_map_lookup_elem(m->flows, &fk, &v);
+		if (!existed)
+			v.added_ns = now;
 		v.origin = r->origin;
-		if (bpf_map_update_elem(m->flows, &k, &v, BPF_ANY))
+		memset(v.pad, 0, sizeof(v.pad));
+		if (bpf_map_update_elem(m->flows, &fk, &v, BPF_ANY))
 			return -errno;
-		if (existed)
-			return 0;
-		return ifn_device_update_fields(m, r->mac, IFN_DEV_FIELD_FLOWS_INC, 0);
+		goto done;
 	}
-	case IFN_RULE_PORT_PREFIX: {
-		struct ifn_rule_val v = { .added_ns = now, .origin = r->origin };
-		struct ifn_rule_port_key k;
+	case IFN_RULE_PORT_PREFIX:
+		to_port_key(r, &pk);
+		fd = m->rules_port;
+		key = &pk;
+		break;
+	default:
+		to_any_key(r, &ak);
+		fd = m->rules_any;
+		key = &ak;
+		break;
+	}
+	{
+		struct ifn_rule_val v;
 
-		to_port_key(r, &k);
-		if (bpf_map_update_elem(m->rules_port, &k, &v, BPF_ANY))
+		existed = !bpf_map_lookup_elem(fd, key, &v);
+		if (!existed)
+			v.added_ns = now;
+		v.origin = r->origin;
+		memset(v.pad, 0, sizeof(v.pad));
+		if (bpf_map_update_elem(fd, key, &v, BPF_ANY))
 			return -errno;
-		if (dev.flags & IFN_DEV_F_PORT_RULES)
-			return 0;
-		return ifn_device_update_fields(m, r->mac, IFN_DEV_FIELD_FLAGS_SET,
-						IFN_DEV_F_PORT_RULES);
 	}
-	case IFN_RULE_ANY_PORT: {
-		struct ifn_rule_val v = { .added_ns = now, .origin = r->origin };
-		struct ifn_rule_any_key k;
-
-		to_any_key(r, &k);
-		if (bpf_map_update_elem(m->rules_any, &k, &v, BPF_ANY))
-			return -errno;
-		if (dev.flags & IFN_DEV_F_ANY_RULES)
-			return 0;
-		return ifn_device_update_fields(m, r->mac, IFN_DEV_FIELD_FLAGS_SET,
-						IFN_DEV_F_ANY_RULES);
-	}
-	}
-	return -EINVAL;
-}
-
-/* Does any key of trie @fd belong to @mac? Keys start with prefixlen, then mac. */
-static bool trie_has_mac(int fd, __u32 ksz, const __u8 mac[6])
-{
-	__u8 key[64], next[64];
-	void *prev = NULL;
-
-	while (!bpf_map_get_next_key(fd, prev, next)) {
-		if (!memcmp(next + 4, mac, 6))
-			return true;
-		memcpy(key, next, ksz);
-		prev = key;
-	}
-	return false;
-}
-
-/* Removing a rule of a device that is gone already is not an error. */
-static int gone_ok(int err)
-{
-	return err == -ENOENT ? 0 : err;
+done:
+	if (!existed)
+		rec_rules_add(rec, kind, 1);
+	rec_fp_changed(rec);
+	return 0;
 }
 
 int ifn_rule_remove(const struct ifn_maps *m, const struct ifn_rule *r)
 {
-	switch (ifn_rule_kind(r)) {
-	case IFN_RULE_EXACT: {
-		struct ifn_flow_key k;
+	enum ifn_rule_kind kind = ifn_rule_kind(r);
+	struct ifn_device *rec;
+	struct ifn_flow_key fk;
+	struct ifn_rule_port_key pk;
+	struct ifn_rule_any_key ak;
+	int err;
 
-		ifn_rule_to_flow(r, &k);
-		if (bpf_map_delete_elem(m->flows, &k))
-			return -errno;
-		return gone_ok(ifn_device_update_fields(m, r->mac, IFN_DEV_FIELD_FLOWS_DEC, 0));
+	switch (kind) {
+	case IFN_RULE_EXACT:
+		ifn_rule_to_flow(r, &fk);
+		err = bpf_map_delete_elem(m->flows, &fk);
+		break;
+	case IFN_RULE_PORT_PREFIX:
+		to_port_key(r, &pk);
+		err = bpf_map_delete_elem(m->rules_port, &pk);
+		break;
+	default:
+		to_any_key(r, &ak);
+		err = bpf_map_delete_elem(m->rules_any, &ak);
+		break;
 	}
-	case IFN_RULE_PORT_PREFIX: {
-		struct ifn_rule_port_key k;
-
-		to_port_key(r, &k);
-		if (bpf_map_delete_elem(m->rules_port, &k))
-			return -errno;
-		if (trie_has_mac(m->rules_port, sizeof(k), r->mac))
-			return 0;
-		return gone_ok(ifn_device_update_fields(m, r->mac, IFN_DEV_FIELD_FLAGS_CLEAR,
-							IFN_DEV_F_PORT_RULES));
+	if (err)
+		return -errno;
+	/* Removing a rule of a device that is gone already is not an error. */
+	rec = ifn_device_rec(m, r->mac);
+	if (rec) {
+		rec_rules_add(rec, kind, -1);
+		rec_fp_changed(rec);
 	}
-	case IFN_RULE_ANY_PORT: {
-		struct ifn_rule_any_key k;
-
-		to_any_key(r, &k);
-		if (bpf_map_delete_elem(m->rules_any, &k))
-			return -errno;
-		if (trie_has_mac(m->rules_any, sizeof(k), r->mac))
-			return 0;
-		return gone_ok(ifn_device_update_fields(m, r->mac, IFN_DEV_FIELD_FLAGS_CLEAR,
-							IFN_DEV_F_ANY_RULES));
-	}
-	}
-	return -EINVAL;
+	return 0;
 }
 
 struct rule_vec {

@@ -127,7 +127,7 @@ static int capture_devices(const struct ifn_maps *m, struct ifn_snap *s)
 	long n, i;
 	int err = 0;
 
-	n = ifn_map_dump(m->devices, sizeof(*keys), sizeof(*vals), (void **)&keys, (void **)&vals);
+	n = ifn_devices_records(m, &keys, &vals);
 	if (n < 0)
 		return n;
 	s->devs = calloc(n ? n : 1, sizeof(*s->devs));
@@ -148,10 +148,10 @@ static int capture_devices(const struct ifn_maps *m, struct ifn_snap *s)
 			snprintf(d->ifname, sizeof(d->ifname), "%s", name);
 		/* Only what outlives a restart; see snapshot_fmt.h. */
 		d->dev.ifindex = v->ifindex;
-		d->dev.mode = v->mode;
-		d->dev.mode_after = v->mode_after;
+		d->mode = v->mode;
+		d->mode_after = v->mode_after;
 		d->dev.flags = v->flags & (IFN_DEV_F_RATE_LIMIT | IFN_DEV_F_LEARN_CAPPED);
-		d->dev.mode_until_ns = to_wall(v->mode_until_ns);
+		d->until_ns = to_wall(ifn_mw_until(v->mode_word));
 		d->dev.created_ns = to_wall(v->created_ns);
 		memcpy(d->dev.ipv4, v->ipv4, 4);
 		memcpy(d->dev.ipv6, v->ipv6, 16);
@@ -576,7 +576,8 @@ static void undo_restore(const struct ifn_maps *m, const struct ifn_snap *s, str
 		struct ifn_mac_key k = {};
 
 		memcpy(k.mac, s->devs[i].mac, 6);
-		bpf_map_delete_elem(m->devices, &k);
+		bpf_map_delete_elem(m->dev_index, &k);
+		memset(&m->dev_mem[u->slots[i]], 0, sizeof(struct ifn_device));
 	}
 	for (i = 0; i < u->n_flows; i++) {
 		struct ifn_flow_key k;
@@ -607,7 +608,7 @@ static int check_fits(const struct ifn_maps *m, const struct ifn_snap *s, char *
 	size_t i, nport = 0, nany = 0;
 	int owners_max = map_max(m->ip_owners);
 
-	if (!map_empty(m->devices)) {
+	if (!map_empty(m->dev_index)) {
 		snprintf(err, errlen,
 			 "the running state has devices already; a snapshot is only "
 			 "restored into empty state");
@@ -680,8 +681,8 @@ static int restore_rules(const struct ifn_maps *m, const struct ifn_snap *s, str
 }
 
 /* The record of a device as the datapath expects it after a restart. */
-static int build_device(const struct ifn_snap_dev *sd, __u32 slot, __u32 flows, __u8 rule_flags,
-			__u64 now, struct ifn_device *d)
+static int build_device(const struct ifn_snap_dev *sd, __u32 slot, __u32 flows,
+			const __u32 rules[2], __u64 now, struct ifn_device *d)
 {
 	int idx;
 
@@ -693,11 +694,16 @@ static int build_device(const struct ifn_snap_dev *sd, __u32 slot, __u32 flows, 
 		if (idx > 0)
 			d->ifindex = idx; /* ifindexes change across reboots, names do not */
 	}
-	d->mode = sd->dev.mode;
-	d->mode_after = sd->dev.mode_after;
-	d->mode_until_ns = to_mono(sd->dev.mode_until_ns);
+	memcpy(d->mac, sd->mac, 6);
+	d->mode_word = ifn_mode_word(sd->mode, sd->mode_after, to_mono(sd->until_ns));
 	d->created_ns = to_mono(sd->dev.created_ns);
-	d->flags = (sd->dev.flags & IFN_DEV_F_LEARN_CAPPED) | rule_flags;
+	d->flags = sd->dev.flags & IFN_DEV_F_LEARN_CAPPED;
+	if (rules[0])
+		d->flags |= IFN_DEV_F_PORT_RULES;
+	if (rules[1])
+		d->flags |= IFN_DEV_F_ANY_RULES;
+	d->port_rules = rules[0];
+	d->any_rules = rules[1];
 	d->flow_count = flows;
 	memcpy(d->ipv4, sd->dev.ipv4, 4);
 	memcpy(d->ipv6, sd->dev.ipv6, 16);
@@ -708,13 +714,16 @@ static int build_device(const struct ifn_snap_dev *sd, __u32 slot, __u32 flows, 
 				     sd->dev.burst_bytes);
 }
 
-/* Flow counts and rule flags per device (devices sorted, as parsed). */
-static int per_device(const struct ifn_snap *s, __u32 **flows, __u8 **flags)
+/*
+ * Flow counts and rule counts (port, any) per device (devices sorted, as
+ * parsed).
+ */
+static int per_device(const struct ifn_snap *s, __u32 **flows, __u32 (**flags)[2])
 {
 	size_t i;
 
 	*flows = calloc(s->n_devs ? s->n_devs : 1, sizeof(**flows));
-	*flags = calloc(s->n_devs ? s->n_devs : 1, 1);
+	*flags = calloc(s->n_devs ? s->n_devs : 1, sizeof(**flags));
 	if (!*flows || !*flags) {
 		free(*flows);
 		free(*flags);
@@ -731,8 +740,7 @@ static int per_device(const struct ifn_snap *s, __u32 **flows, __u8 **flags)
 		const struct ifn_snap_dev *d = ifn_snap_find_dev(s, r->any ? r->ak.mac : r->pk.mac);
 
 		if (d)
-			(*flags)[d - s->devs] |= r->any ? IFN_DEV_F_ANY_RULES :
-							  IFN_DEV_F_PORT_RULES;
+			(*flags)[d - s->devs][r->any ? 1 : 0]++;
 	}
 	return 0;
 }
@@ -744,7 +752,7 @@ int ifn_snapshot_apply(const struct ifn_maps *m, const struct ifn_snap *s, char 
 	struct ifn_global_stats gs = s->gs;
 	__u64 now = ifn_now_mono();
 	__u32 *nflows;
-	__u8 *rflags;
+	__u32 (*rflags)[2];
 	size_t i;
 	int rc;
 
@@ -777,17 +785,14 @@ int ifn_snapshot_apply(const struct ifn_maps *m, const struct ifn_snap *s, char 
 		rc = put_percpu(m->dev_stats, u.slots[i], &st, sizeof(st), m->ncpus);
 	}
 	for (i = 0; !rc && i < s->n_devs; i++) {
-		struct ifn_mac_key k = {};
 		struct ifn_device d;
 
 		rc = build_device(&s->devs[i], u.slots[i], nflows[i], rflags[i], now, &d);
 		if (rc)
 			break;
-		memcpy(k.mac, s->devs[i].mac, 6);
-		if (bpf_map_update_elem(m->devices, &k, &d, BPF_NOEXIST)) {
-			rc = -errno;
+		rc = ifn_device_insert(m, &d);
+		if (rc)
 			break;
-		}
 		u.n_devs++;
 	}
 	free(nflows);

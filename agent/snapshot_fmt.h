@@ -31,10 +31,14 @@ struct ifn_snap_iface {
 struct ifn_snap_dev {
 	__u8 mac[6];
 	char ifname[16]; /* "" if the interface was unknown */
+	/* The mode, the mode after it, and its deadline (wall, 0: none). */
+	__u8 mode;
+	__u8 mode_after;
+	__u64 until_ns;
 	/*
-	 * The record with wall times in mode_until_ns and created_ns. Only
-	 * what survives a restart is kept: mode and deadline, flags, addresses,
-	 * rate limits. Buckets, scan state and event limits start afresh.
+	 * The record with a wall time in created_ns. Only what survives a
+	 * restart is kept: flags, addresses, rate limits. Buckets, scan state
+	 * and event limits start afresh; the mode is in the fields above.
 	 */
 	struct ifn_device dev;
 	struct ifn_dev_stats st; /* summed over CPUs, wall first/last seen */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -36,13 +37,13 @@
 
 #define MAP(n, f) { n, offsetof(struct ifn_maps, f) }
 const struct ifn_map_desc ifn_map_descs[] = {
-	MAP(IFN_MAP_DEVICES, devices),	     MAP(IFN_MAP_DEV_STATS, dev_stats),
+	MAP(IFN_MAP_DEVICES, devices),	     MAP(IFN_MAP_DEV_INDEX, dev_index),
+	MAP(IFN_MAP_DEV_STATS, dev_stats),
 	MAP(IFN_MAP_FREE_SLOTS, free_slots), MAP(IFN_MAP_FLOWS, flows),
 	MAP(IFN_MAP_RULES_PORT, rules_port), MAP(IFN_MAP_RULES_ANY, rules_any),
 	MAP(IFN_MAP_FRAGS, frags),	     MAP(IFN_MAP_IP_OWNERS, ip_owners),
 	MAP(IFN_MAP_IFACES, ifaces),	     MAP(IFN_MAP_CONFIG, config),
 	MAP(IFN_MAP_STATS, stats),	     MAP(IFN_MAP_EVENTS, events),
-	MAP(IFN_MAP_SCRATCH, scratch),
 };
 #undef MAP
 const size_t ifn_map_count = sizeof(ifn_map_descs) / sizeof(ifn_map_descs[0]);
@@ -79,8 +80,9 @@ int ifn_check_privileges(void)
 #undef HAS
 	/*
 	 * Without CAP_SYS_ADMIN, the verifier accepts the program only with
-	 * CAP_PERFMON as well as CAP_BPF (it copies pointers): say so here,
-	 * not as a permission error from the load.
+	 * CAP_PERFMON as well as CAP_BPF (it subtracts packet pointers to get
+	 * a frame's length, a helper call less per frame): say so here, not
+	 * as a permission error from the load.
 	 */
 	if (((bpf && perfmon) || sys) && net)
 		return 0;
@@ -135,6 +137,10 @@ void ifn_maps_close(struct ifn_maps *m)
 {
 	size_t i;
 
+	if (m->dev_mem)
+		munmap(m->dev_mem, m->dev_mem_len);
+	m->dev_mem = NULL;
+	m->dev_mem_len = 0;
 	for (i = 0; i < ifn_map_count; i++) {
 		int *fd = ifn_map_fd(m, &ifn_map_descs[i]);
 
@@ -163,6 +169,19 @@ int ifn_maps_fill_info(struct ifn_maps *m)
 	if (n < 0)
 		return n;
 	m->ncpus = n;
+
+	if (!m->dev_mem) {
+		size_t page = sysconf(_SC_PAGESIZE);
+		size_t len = (size_t)m->max_devices * sizeof(struct ifn_device);
+		void *mem;
+
+		len = (len + page - 1) / page * page;
+		mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, m->devices, 0);
+		if (mem == MAP_FAILED)
+			return -errno;
+		m->dev_mem = mem;
+		m->dev_mem_len = len;
+	}
 	return 0;
 }
 
@@ -316,7 +335,8 @@ void ifn_config_defaults(struct ifn_config *c)
 	c->event_limit = IFN_EVENT_LIMIT_DEFAULT;
 	c->unknown_verdict = IFN_VERDICT_DROP;
 	c->default_mode = IFN_MODE_LEARN;
-	c->learn_ns = 0;
+	/* For an interface without settings of its own; attach's default too. */
+	c->learn_ns = 24ULL * 3600 * 1000000000ULL;
 }
 
 int ifn_config_read(const struct ifn_maps *m, struct ifn_config *c)
@@ -373,6 +393,47 @@ int ifn_state_init(const struct ifn_maps *m, const struct ifn_config *cfg)
 			return -errno;
 	}
 	err = ifn_config_write(m, cfg);
+	return err;
+}
+
+static int empty_map(int fd)
+{
+	__u8 key[64];
+
+	while (!bpf_map_get_next_key(fd, NULL, key))
+		if (bpf_map_delete_elem(fd, key))
+			return -errno;
+	return errno == ENOENT ? 0 : -errno;
+}
+
+int ifn_state_reset(const struct ifn_maps *m)
+{
+	const int hashes[] = { m->dev_index, m->flows,	   m->rules_port, m->rules_any,
+			       m->frags,     m->ip_owners, m->ifaces };
+	size_t stride = (sizeof(struct ifn_dev_stats) + 7) & ~(size_t)7;
+	size_t zsz = stride > sizeof(struct ifn_global_stats) ? stride :
+								  sizeof(struct ifn_global_stats);
+	void *zero = calloc(m->ncpus, zsz);
+	__u32 slot, z = 0;
+	size_t i;
+	int err = 0;
+
+	if (!zero)
+		return -ENOMEM;
+	for (i = 0; i < sizeof(hashes) / sizeof(hashes[0]) && !err; i++)
+		err = empty_map(hashes[i]);
+	if (m->dev_mem)
+		memset(m->dev_mem, 0, m->dev_mem_len);
+	while (!bpf_map_lookup_and_delete_elem(m->free_slots, NULL, &slot))
+		;
+	for (slot = 0; slot < m->max_devices && !err; slot++) {
+		if (bpf_map_update_elem(m->dev_stats, &slot, zero, BPF_ANY) ||
+		    bpf_map_update_elem(m->free_slots, NULL, &slot, BPF_ANY))
+			err = -errno;
+	}
+	if (!err && bpf_map_update_elem(m->stats, &z, zero, BPF_ANY))
+		err = -errno;
+	free(zero);
 	return err;
 }
 

@@ -16,6 +16,7 @@
 
 struct ifn_maps {
 	int devices;
+	int dev_index;
 	int dev_stats;
 	int free_slots;
 	int flows;
@@ -27,7 +28,12 @@ struct ifn_maps {
 	int config;
 	int stats;
 	int events;
-	int scratch;
+	/*
+	 * The device records, mmap()ed: read and changed in place (see
+	 * struct ifn_device), max_devices of them, indexed by slot.
+	 */
+	struct ifn_device *dev_mem;
+	size_t dev_mem_len;
 	__u32 max_devices;
 	__u32 max_flows;
 	__u32 max_rules;
@@ -74,7 +80,9 @@ int ifn_maps_open_pinned(struct ifn_maps *m);
 /* Same, silent, for callers that handle -ENOENT themselves. */
 int ifn_maps_try_open_pinned(struct ifn_maps *m);
 void ifn_maps_close(struct ifn_maps *m);
-/* Fill max_* and ncpus from the kernel's view of the maps. */
+/* Fill max_* and ncpus from the kernel's view of the maps, and map the
+ * device records.
+ */
 int ifn_maps_fill_info(struct ifn_maps *m);
 
 /*
@@ -113,6 +121,13 @@ int ifn_global_stats_read(const struct ifn_maps *m, struct ifn_global_stats *sum
  * settings. Called once, right after the maps are created.
  */
 int ifn_state_init(const struct ifn_maps *m, const struct ifn_config *cfg);
+
+/*
+ * Empty every table as the loader leaves them (tests, tools): no device,
+ * flow, rule, fragment, address or interface; every slot free, counters
+ * zero. Settings stay as they are.
+ */
+int ifn_state_reset(const struct ifn_maps *m);
 
 /*
  * Read a whole map with batch operations. Allocates *keys and *values

@@ -260,17 +260,16 @@ static int ifn_rx_load(struct e2e *e)
 	if (bpf_map_update_elem(e->m.ifaces, &e->rx_ifindex, &ifc, BPF_ANY))
 		ifb_die("ifaces: %s", strerror(errno));
 	for (__u32 d = 0; d < MIX_DEVICES; d++) {
-		struct ifn_device dev;
+		struct ifn_device *rec;
 		__u8 mac[6];
 		__u32 ip = htonl(mix_src_ip(d));
 
 		mix_mac(d, mac);
 		if (ifn_device_create(&e->m, mac, IFN_MODE_ENFORCE, e->rx_ifindex) ||
-		    ifn_device_get(&e->m, mac, &dev))
+		    !(rec = ifn_device_rec(&e->m, mac)))
 			ifb_die("device %u", d);
-		memcpy(dev.ipv4, &ip, 4);
-		if (ifn_device_put(&e->m, mac, &dev))
-			ifb_die("device %u", d);
+		/* The address it sends from: the common no-change path of tracking. */
+		memcpy(rec->ipv4, &ip, 4);
 		for (__u32 f = 0; f < MIX_FLOWS; f++) {
 			struct ifn_rule r = {
 				.proto = IPPROTO_TCP,

@@ -392,10 +392,14 @@ static void dev_get(struct bench *b, struct ifn_device *d)
 		ifb_die("device A is gone");
 }
 
+/* The whole record, in place: no frame runs while the bench sets up. */
 static void dev_put(struct bench *b, const struct ifn_device *d)
 {
-	if (ifn_device_put(&b->m, b->a_mac, d))
+	struct ifn_device *rec = ifn_device_rec(&b->m, b->a_mac);
+
+	if (!rec)
 		ifb_die("device A: update failed");
+	*rec = *d;
 }
 
 static void set_mode(struct bench *b, __u8 mode)
@@ -403,8 +407,7 @@ static void set_mode(struct bench *b, __u8 mode)
 	struct ifn_device d;
 
 	dev_get(b, &d);
-	d.mode = mode;
-	d.mode_until_ns = 0;
+	d.mode_word = ifn_mode_word(mode, mode, 0);
 	dev_put(b, &d);
 }
 
@@ -455,8 +458,8 @@ static void learn_cleanup(struct bench *b, __u32 n, __u32 flow_count)
 	}
 	dev_get(b, &d);
 	d.flow_count = flow_count;
-	d.mode = IFN_MODE_ENFORCE;
-	d.mode_until_ns = 0;
+	d.mode_word = ifn_mode_word(IFN_MODE_ENFORCE, IFN_MODE_ENFORCE, 0);
+	d.fp_gen++;
 	dev_put(b, &d);
 }
 
@@ -589,10 +592,11 @@ static void make_devices(struct bench *b, __u32 n)
 {
 	struct ifn_mac_key *keys = calloc(n, sizeof(*keys));
 	struct ifn_device *vals = calloc(n, sizeof(*vals));
+	__u32 *slots = calloc(n, sizeof(*slots));
 	__u64 now = ifn_now_mono();
 	__u32 be = htonl(A_SRC4);
 
-	if (!keys || !vals)
+	if (!keys || !vals || !slots)
 		ifb_die("out of memory");
 	for (__u32 i = 0; i < n; i++) {
 		struct ifn_device *d = &vals[i];
@@ -601,8 +605,10 @@ static void make_devices(struct bench *b, __u32 n)
 		dev_mac(i, keys[i].mac);
 		if (bpf_map_lookup_and_delete_elem(b->m.free_slots, NULL, &d->slot))
 			ifb_die("free slots: %s", strerror(errno));
-		d->mode = IFN_MODE_ENFORCE;
-		d->mode_after = IFN_MODE_ENFORCE;
+		slots[i] = d->slot;
+		memcpy(d->mac, keys[i].mac, 6);
+		d->in_use = 1;
+		d->mode_word = ifn_mode_word(IFN_MODE_ENFORCE, IFN_MODE_ENFORCE, 0);
 		d->created_ns = now;
 		d->scan_window_ns = now;
 		memcpy(d->ipv4, &ip, 4);
@@ -610,7 +616,10 @@ static void make_devices(struct bench *b, __u32 n)
 	memcpy(vals[0].ipv4, &be, 4);
 	memcpy(vals[0].ipv6, a_src6, 16);
 	vals[0].flow_count = 2;
-	batch_update(b->m.devices, keys, vals, n, sizeof(*keys), sizeof(*vals), "devices");
+	/* Records in place, then the index that publishes them, in batches. */
+	for (__u32 i = 0; i < n; i++)
+		b->m.dev_mem[slots[i]] = vals[i];
+	batch_update(b->m.dev_index, keys, slots, n, sizeof(*keys), sizeof(*slots), "devices");
 
 	/* The count-only program knows the same MACs. */
 	{
@@ -625,6 +634,7 @@ static void make_devices(struct bench *b, __u32 n)
 	}
 	free(keys);
 	free(vals);
+	free(slots);
 	b->ndev = n;
 }
 

@@ -133,8 +133,9 @@ int ifb_state_main(int argc, char **argv)
 			ifb_die("state: free slots: %s", strerror(errno));
 		slots[i] = d->slot;
 		d->ifindex = ifindex;
-		d->mode = modes[i % 10];
-		d->mode_after = IFN_MODE_ENFORCE;
+		memcpy(d->mac, keys[i].mac, 6);
+		d->in_use = 1;
+		d->mode_word = ifn_mode_word(modes[i % 10], IFN_MODE_ENFORCE, 0);
 		d->flow_count = per;
 		d->created_ns = now - 86400ULL * 1000000000ULL;
 		d->scan_window_ns = now;
@@ -157,7 +158,10 @@ int ifb_state_main(int argc, char **argv)
 			s->last_seen_ns = now - (i % 600) * 1000000000ULL;
 		}
 	}
-	batch(m.devices, keys, devs, ndev, sizeof(*keys), sizeof(*devs), "devices");
+	/* Records in place, then the index that publishes them. */
+	for (__u32 i = 0; i < ndev; i++)
+		m.dev_mem[slots[i]] = devs[i];
+	batch(m.dev_index, keys, slots, ndev, sizeof(*keys), sizeof(*slots), "devices");
 	batch(m.dev_stats, slots, stats, ndev, sizeof(*slots), ssz, "stats");
 	free(stats);
 	free(slots);

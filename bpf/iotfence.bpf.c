@@ -4,9 +4,13 @@
  * account -> event. The stages live in bpf/lib/; this file only orders them.
  *
  * Cost model: a known device costs one pass over the headers, one hash
- * lookup for the device, inlined array lookups for its per-CPU counters and
- * the settings, and one or two hash lookups for its flow. The flood paths
- * (quarantine, out-of-fingerprint) add nothing but a limited event check.
+ * lookup (MAC to slot), inlined array lookups for its record, its per-CPU
+ * counters and the settings, and for its flow either nothing (the same flow
+ * as its last frame on this CPU: the per-CPU cache, which is also what a
+ * flood of one violating flow costs) or one or two hash lookups. Prefix
+ * tries are looked up only for devices that have such rules. A scan (many
+ * violating flows) pays the lookups until it is quarantined, at the flow
+ * that crosses the threshold; from then on it takes the quarantine path.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -57,13 +61,18 @@ static __always_inline __u32 ifn_violation(struct ifn_ctx *x, __u8 mode,
 	struct ifn_device *dev = x->dev;
 
 	ifn_ev_flow(x, IFN_EV_VIOLATION, k, 0);
+	/* A later fragment carries no ports: it is no distinct flow. */
 	if (!later_frag && ifn_scan_note(x, k)) {
 		ifn_ev_flow(x, IFN_EV_SCAN, k, dev->scan_count);
 		if (mode == IFN_MODE_ENFORCE && (x->cfg->flags & IFN_CFG_F_AUTO_QUARANTINE)) {
-			/* On this very frame: the next one meets quarantine. */
-			dev->mode = IFN_MODE_QUARANTINE;
-			dev->mode_until_ns = 0;
-			ifn_ev_flow(x, IFN_EV_AUTO_QUARANTINE, k, dev->scan_count);
+			__u64 w = dev->mode_word;
+
+			/* On this very frame: the next one meets quarantine. An
+			 * operator's command that got there first stands.
+			 */
+			if (ifn_mw_mode(w) == IFN_MODE_ENFORCE &&
+			    ifn_mode_switch(dev, w, IFN_MODE_QUARANTINE))
+				ifn_ev_flow(x, IFN_EV_AUTO_QUARANTINE, k, dev->scan_count);
 		}
 	}
 	return mode == IFN_MODE_MONITOR ? IFN_VERDICT_ALERT : IFN_VERDICT_DROP;
@@ -110,10 +119,17 @@ static __always_inline __u32 ifn_decide(struct ifn_ctx *x, __u32 parse_reason, _
 		/* Learning passes it but never learns from it: no ports. */
 		allowed = mode == IFN_MODE_LEARN || ifn_frag_allowed(p);
 	} else {
-		allowed = ifn_fp_allows(dev, p, &k);
+		allowed = ifn_fp_allows(x, &k);
 		if (!allowed && mode == IFN_MODE_LEARN) {
-			allowed = ifn_learn(x, &k);
-			mode = dev->mode;
+			/* A reset is an answer to someone else's attempt (a port
+			 * scan of the device): it passes, and is never learned.
+			 */
+			if (p->proto == IPPROTO_TCP && (p->tcp_flags & IFN_TCP_RST)) {
+				allowed = 1;
+			} else {
+				allowed = ifn_learn(x, &k);
+				mode = ifn_mw_mode(dev->mode_word);
+			}
 		}
 	}
 
@@ -151,7 +167,7 @@ int ifn_clock_probe(struct xdp_md *ctx)
 SEC("xdp")
 int iotfence_xdp(struct xdp_md *ctx)
 {
-	__u32 zero = 0, reason = IFN_REASON_NONE, verdict;
+	__u32 zero = 0, reason = IFN_REASON_NONE, verdict, slot = 0;
 	struct ifn_ctx x;
 	int parse_reason;
 
@@ -172,13 +188,13 @@ int iotfence_xdp(struct xdp_md *ctx)
 	if (ifn_mac_is_bad_source(x.pkt.src_mac))
 		return ifn_finish(&x, IFN_VERDICT_DROP, IFN_REASON_BAD_SRC_MAC);
 
-	x.dev = bpf_map_lookup_elem(&ifn_devices, x.pkt.src_mac);
+	x.dev = ifn_device_find(x.pkt.src_mac, &slot);
 	if (!x.dev) {
-		x.dev = ifn_device_new(&x);
+		x.dev = ifn_device_new(&x, &slot);
 		if (!x.dev)
 			return ifn_finish(&x, x.cfg->unknown_verdict, IFN_REASON_TABLE_FULL);
 	}
-	x.ds = bpf_map_lookup_elem(&ifn_dev_stats, &x.dev->slot);
+	x.ds = bpf_map_lookup_elem(&ifn_dev_stats, &slot);
 
 	verdict = ifn_decide(&x, parse_reason, &reason);
 	return ifn_finish(&x, verdict, reason);

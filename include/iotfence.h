@@ -19,7 +19,7 @@
 
 #include <linux/types.h>
 
-#define IFN_ABI_VERSION 1
+#define IFN_ABI_VERSION 2
 
 /* Pin layout under the bpffs root (default /sys/fs/bpf/iotfence). */
 #define IFN_PIN_ROOT_DEFAULT "/sys/fs/bpf/iotfence"
@@ -28,6 +28,7 @@
 
 /* Map names: also the pin file names. At most 15 characters (BPF_OBJ_NAME_LEN). */
 #define IFN_MAP_DEVICES "ifn_devices"
+#define IFN_MAP_DEV_INDEX "ifn_dev_index"
 #define IFN_MAP_DEV_STATS "ifn_dev_stats"
 #define IFN_MAP_FREE_SLOTS "ifn_free_slots"
 #define IFN_MAP_FLOWS "ifn_flows"
@@ -39,7 +40,6 @@
 #define IFN_MAP_CONFIG "ifn_config"
 #define IFN_MAP_STATS "ifn_stats"
 #define IFN_MAP_EVENTS "ifn_events"
-#define IFN_MAP_SCRATCH "ifn_scratch"
 
 /* Default capacities; the agent may resize maps before the first load. */
 #define IFN_MAX_DEVICES_DEFAULT 16384
@@ -160,18 +160,69 @@ struct ifn_mac_key {
 };
 
 /*
- * One device. Shared by all CPUs (a plain hash): the mode must be the same
- * everywhere. Hot counters live per CPU in ifn_dev_stats[slot].
+ * The mode word of a device: its mode, the mode that follows, and the
+ * deadline, in one 64-bit word. The datapath (a deadline passing, a scan,
+ * the fingerprint cap) and the agent (an operator's command) both change a
+ * mode with one compare-and-swap of this word, so neither can lose the
+ * other's change. The deadline is kept in units of 2^16 ns (65.5 us),
+ * rounded up: a mode never ends early.
+ */
+#define IFN_DEADLINE_SHIFT 16
+
+static inline __u64 ifn_mode_word(__u8 mode, __u8 after, __u64 until_ns)
+{
+	__u64 d = until_ns ? (until_ns + (1ULL << IFN_DEADLINE_SHIFT) - 1) >> IFN_DEADLINE_SHIFT :
+			     0;
+
+	return (__u64)mode | (__u64)after << 8 | d << IFN_DEADLINE_SHIFT;
+}
+
+static inline __u8 ifn_mw_mode(__u64 w)
+{
+	return w & 0xff;
+}
+
+static inline __u8 ifn_mw_after(__u64 w)
+{
+	return (w >> 8) & 0xff;
+}
+
+/* The deadline in datapath ns, 0 for none. */
+static inline __u64 ifn_mw_until(__u64 w)
+{
+	return (w >> IFN_DEADLINE_SHIFT) << IFN_DEADLINE_SHIFT;
+}
+
+/*
+ * One device, in slot `slot` of the ifn_devices array; ifn_dev_index maps
+ * its MAC to the slot. The array is mmap()able so that the agent changes a
+ * field in place (mode word, flags and counts with atomic operations) and
+ * never writes back a whole record over what the datapath changed since it
+ * was read. Fields are owned by one side unless said otherwise: the agent
+ * owns rates, rule counts and fp_gen; the datapath owns addresses, tokens,
+ * scan state and event limits (the agent resets them when it changes the
+ * mode).
  */
 struct ifn_device {
-	__u32 slot; /* index into ifn_dev_stats */
-	__u32 ifindex; /* interface the device was first seen on */
-	__u8 mode; /* enum ifn_mode */
-	__u8 mode_after; /* mode to take when mode_until passes */
-	__u8 flags; /* IFN_DEV_F_* */
+	__u8 mac[6];
+	__u8 in_use; /* the slot holds a device */
 	__u8 pad0;
-	__u32 flow_count; /* exact flows in the fingerprint */
-	__u64 mode_until_ns; /* 0: the mode does not expire */
+	__u32 slot;
+	__u32 ifindex; /* interface the device was first seen on */
+	union {
+		__u64 mode_word; /* see ifn_mode_word() */
+		struct {
+			__u64 mode : 8; /* enum ifn_mode */
+			__u64 mode_after : 8; /* mode to take at the deadline */
+			__u64 deadline : 48; /* datapath ns >> 16; 0: none */
+		};
+	};
+	__u32 flags; /* IFN_DEV_F_*: atomic or/and on both sides */
+	__u32 flow_count; /* exact flows in the fingerprint: atomic add */
+	__u32 fp_gen; /* bumped whenever the fingerprint changes */
+	__u32 port_rules; /* entries in ifn_rules_port */
+	__u32 any_rules; /* entries in ifn_rules_any */
+	__u32 pad3;
 	__u64 created_ns;
 	__u8 ipv4[4]; /* last source IPv4, network order */
 	__u32 pad1;
@@ -197,16 +248,35 @@ struct ifn_device {
 	__u32 ev_limit[IFN_EV_MAX];
 };
 
-/* Per-CPU counters of one device. */
+/*
+ * The last fingerprint decision of a device on one CPU: the frame fields it
+ * depends on and its outcome. Valid while fp_gen equals the device's, so a
+ * repeated flow skips the flow lookup, allowed or not.
+ */
+struct ifn_fp_cache {
+	__u8 peer[16];
+	__u16 sport;
+	__u16 dport;
+	__u8 family;
+	__u8 proto;
+	__u8 tcp_class; /* 1 SYN, 2 SYN-ACK, 0 any other frame */
+	__u8 allowed; /* 0 empty, 1 allowed, 2 not allowed */
+	__u32 gen;
+};
+
+/* Per-CPU counters of one device (and its fingerprint cache). */
 struct ifn_dev_stats {
+	/* What every frame writes, together in the first cache line. */
 	__u64 packets;
 	__u64 bytes;
+	__u64 last_seen_ns;
+	__u64 first_seen_ns;
 	__u64 verdict[4]; /* by enum ifn_verdict; [3] unused */
 	__u64 reason[IFN_REASON_MAX]; /* by enum ifn_reason */
-	__u64 first_seen_ns;
-	__u64 last_seen_ns;
 	__u64 events_suppressed;
 	__u64 pad;
+	struct ifn_fp_cache cache;
+	__u32 pad2;
 };
 
 /*
@@ -348,6 +418,43 @@ struct ifn_event {
 	__u8 pad[6];
 };
 
+/*
+ * Hash of a flow's (peer, protocol, port, direction), for the scan sketch.
+ * Shared, so that userspace models and tools compute the same bits.
+ */
+static inline __u32 ifn_flow_hash_mix(__u32 h, const __u8 *w)
+{
+	__u32 v;
+
+	/* Native order: both sides are little-endian (x86, arm64, bpfel). */
+	__builtin_memcpy(&v, w, 4);
+	h ^= v;
+	h *= 0x9e3779b1;
+	return h ^ (h >> 15);
+}
+
+static inline __u32 ifn_flow_hash(const struct ifn_flow_key *k)
+{
+	__u32 h = ((__u32)k->port << 16) ^ ((__u32)k->proto << 8) ^ k->dir;
+
+	h = ifn_flow_hash_mix(h, k->peer);
+	h = ifn_flow_hash_mix(h, k->peer + 4);
+	h = ifn_flow_hash_mix(h, k->peer + 8);
+	h = ifn_flow_hash_mix(h, k->peer + 12);
+	/*
+	 * A multiply carries a bit only upwards, so without this final mix
+	 * the top byte of the last word (the last octet of an IPv4 peer)
+	 * would never reach the low bits the sketch keeps. murmur3's
+	 * finaliser spreads every input bit.
+	 */
+	h ^= h >> 16;
+	h *= 0x85ebca6b;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35;
+	h ^= h >> 16;
+	return h;
+}
+
 /* Defaults of ifn_config (justified in agent/iotfence.8). */
 #define IFN_SCAN_WINDOW_NS_DEFAULT (10ULL * 1000000000ULL)
 #define IFN_SCAN_THRESHOLD_DEFAULT 16
@@ -355,8 +462,9 @@ struct ifn_event {
 #define IFN_EVENT_LIMIT_DEFAULT 8
 
 _Static_assert(sizeof(struct ifn_mac_key) == 8, "ifn_mac_key layout");
-_Static_assert(sizeof(struct ifn_device) == 256, "ifn_device layout");
-_Static_assert(sizeof(struct ifn_dev_stats) == 240, "ifn_dev_stats layout");
+_Static_assert(sizeof(struct ifn_device) == 280, "ifn_device layout");
+_Static_assert(sizeof(struct ifn_fp_cache) == 28, "ifn_fp_cache layout");
+_Static_assert(sizeof(struct ifn_dev_stats) == 272, "ifn_dev_stats layout");
 _Static_assert(sizeof(struct ifn_flow_key) == 28, "ifn_flow_key layout");
 _Static_assert(sizeof(struct ifn_flow_val) == 16, "ifn_flow_val layout");
 _Static_assert(sizeof(struct ifn_rule_port_key) == 32, "ifn_rule_port_key layout");

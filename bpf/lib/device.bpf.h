@@ -33,22 +33,38 @@ static __always_inline void ifn_table_full(struct ifn_ctx *x)
 		bpf_ringbuf_submit(e, 0);
 }
 
-/*
- * A frame from an unknown MAC. The record takes a free stats slot; when
- * none is left the table is full and the frame gets the unknown-device
- * verdict: known devices are never evicted.
- */
-static __always_inline struct ifn_device *ifn_device_new(struct ifn_ctx *x)
+/* The record of a MAC, or NULL; *slot is set when found. */
+static __always_inline struct ifn_device *ifn_device_find(const void *mac, __u32 *slot)
 {
-	struct ifn_device *dev, *nd;
+	__u32 *sp = bpf_map_lookup_elem(&ifn_dev_index, mac);
+
+	if (!sp)
+		return NULL;
+	*slot = *sp;
+	return bpf_map_lookup_elem(&ifn_devices, slot);
+}
+
+/*
+ * A frame from an unknown MAC. The record takes a free slot; when none is
+ * left the table is full and the frame gets the unknown-device verdict:
+ * known devices are never evicted. The slot is taken first, so that a MAC
+ * flood against a full table costs one failed pop and nothing more.
+ */
+static __always_inline struct ifn_device *ifn_device_new(struct ifn_ctx *x, __u32 *slotp)
+{
+	struct ifn_device *dev;
 	struct ifn_iface *ifc;
-	__u32 slot, zero = 0;
 	__u64 learn_ns;
+	__u32 slot;
 	__u8 mode;
 
-	nd = bpf_map_lookup_elem(&ifn_scratch, &zero);
-	if (!nd)
+	if (bpf_map_pop_elem(&ifn_free_slots, &slot)) {
+		ifn_table_full(x);
 		return NULL;
+	}
+	dev = bpf_map_lookup_elem(&ifn_devices, &slot);
+	if (!dev)
+		return NULL; /* a slot beyond the array: the agent's bug */
 
 	ifc = bpf_map_lookup_elem(&ifn_ifaces, &x->ifindex);
 	if (ifc) {
@@ -58,58 +74,69 @@ static __always_inline struct ifn_device *ifn_device_new(struct ifn_ctx *x)
 		mode = x->cfg->default_mode;
 		learn_ns = x->cfg->learn_ns;
 	}
+	if (mode >= IFN_MODE_MAX)
+		mode = IFN_MODE_LEARN;
 
-	if (bpf_map_pop_elem(&ifn_free_slots, &slot)) {
-		ifn_table_full(x);
-		return NULL;
-	}
-	__builtin_memset(nd, 0, sizeof(*nd));
-	nd->slot = slot;
-	nd->ifindex = x->ifindex;
-	nd->mode = mode < IFN_MODE_MAX ? mode : IFN_MODE_LEARN;
-	nd->mode_after = IFN_MODE_ENFORCE;
-	if (nd->mode == IFN_MODE_LEARN && learn_ns)
-		nd->mode_until_ns = x->now + learn_ns;
-	nd->created_ns = x->now;
-	nd->scan_window_ns = x->now;
+	/* Free slots are zeroed by whoever freed them; the record is ours. */
+	__builtin_memcpy(dev->mac, x->pkt.src_mac, 6);
+	dev->slot = slot;
+	dev->ifindex = x->ifindex;
+	dev->mode_word = ifn_mode_word(mode, IFN_MODE_ENFORCE,
+				       mode == IFN_MODE_LEARN && learn_ns ? x->now + learn_ns : 0);
+	dev->created_ns = x->now;
+	dev->scan_window_ns = x->now;
+	dev->in_use = 1;
 
-	if (bpf_map_update_elem(&ifn_devices, x->pkt.src_mac, nd, BPF_NOEXIST)) {
-		/* Another CPU created it first, or the table is full. */
+	if (bpf_map_update_elem(&ifn_dev_index, x->pkt.src_mac, &slot, BPF_NOEXIST)) {
+		/* Another CPU created it first, or the index is full. */
+		__builtin_memset(dev, 0, sizeof(*dev));
 		bpf_map_push_elem(&ifn_free_slots, &slot, 0);
-		dev = bpf_map_lookup_elem(&ifn_devices, x->pkt.src_mac);
+		dev = ifn_device_find(x->pkt.src_mac, slotp);
 		if (!dev)
 			ifn_table_full(x);
 		return dev;
 	}
-	dev = bpf_map_lookup_elem(&ifn_devices, x->pkt.src_mac);
-	if (!dev)
-		return NULL;
+	*slotp = slot;
 	x->gs->new_devices++;
 	x->dev = dev;
-	ifn_ev_simple(x, IFN_EV_NEW_DEVICE, dev->mode);
+	/* Counted on the device too when the event is limited. */
+	x->ds = bpf_map_lookup_elem(&ifn_dev_stats, &slot);
+	ifn_ev_simple(x, IFN_EV_NEW_DEVICE, mode);
 	return dev;
 }
 
 /*
+ * Change the mode from @seen (the mode word as read) to a permanent @mode.
+ * Fails, changing nothing, if the word changed meanwhile (an operator's
+ * command, or another CPU): theirs stands.
+ */
+static __always_inline int ifn_mode_switch(struct ifn_device *dev, __u64 seen, __u8 mode)
+{
+	return __sync_val_compare_and_swap(&dev->mode_word, seen, ifn_mode_word(mode, mode, 0)) ==
+	       seen;
+}
+
+/*
  * The device's mode now. A mode with a deadline (learning, or a temporary
- * mode set with --for) gives way to mode_after when the deadline passes; a
- * compare-and-swap makes exactly one CPU do the switch and report it.
+ * mode set with --for) gives way to the mode after it when the deadline
+ * passes; the compare-and-swap makes exactly one CPU do the switch and
+ * report it.
  */
 static __always_inline __u8 ifn_mode_now(struct ifn_ctx *x)
 {
 	struct ifn_device *dev = x->dev;
-	__u64 until = dev->mode_until_ns;
-	__u8 old;
+	__u64 w = dev->mode_word;
+	__u64 until = ifn_mw_until(w);
+	__u8 after;
 
 	if (!until || x->now < until)
-		return dev->mode;
-	if (__sync_val_compare_and_swap(&dev->mode_until_ns, until, 0) != until)
-		return dev->mode;
-	old = dev->mode;
-	dev->mode = dev->mode_after;
-	if (old == IFN_MODE_LEARN)
+		return ifn_mw_mode(w);
+	after = ifn_mw_after(w);
+	if (!ifn_mode_switch(dev, w, after))
+		return ifn_mw_mode(dev->mode_word);
+	if (ifn_mw_mode(w) == IFN_MODE_LEARN)
 		ifn_ev_simple(x, IFN_EV_LEARNING_DONE, dev->flow_count);
-	return dev->mode;
+	return after;
 }
 
 static __always_inline int ifn_mac_eq(const __u8 *a, const __u8 *b)
@@ -178,9 +205,10 @@ static __noinline void ifn_addr_claim(struct ifn_ctx *x, int slot)
 	if (o && !ifn_mac_eq(o->mac, x->pkt.src_mac)) {
 		struct ifn_mac_key ok = {};
 		struct ifn_device *od;
+		__u32 oslot;
 
 		__builtin_memcpy(ok.mac, o->mac, 6);
-		od = bpf_map_lookup_elem(&ifn_devices, &ok);
+		od = ifn_device_find(&ok, &oslot);
 		if (od && ifn_device_holds(od, key.addr, slot == IFN_SLOT_V4)) {
 			e = ifn_ev_reserve(x, IFN_EV_IP_CONFLICT);
 			if (e) {
@@ -256,6 +284,13 @@ static __always_inline void ifn_track_addr(struct ifn_ctx *x)
 		__builtin_memcpy(&s0, p->src, 8);
 		__builtin_memcpy(&s1, p->src + 8, 8);
 		if ((s0 | s1) == 0)
+			return;
+		/*
+		 * An IPv4-mapped source never appears on a real wire (RFC
+		 * 4291); taking it would let an IPv6 frame claim another
+		 * device's IPv4 address.
+		 */
+		if (s0 == 0 && (__u32)s1 == bpf_htonl(0x0000ffff))
 			return;
 		if (p->src[0] == 0xfe && (p->src[1] & 0xc0) == 0x80) {
 			cur = dev->ipv6_ll;

@@ -15,14 +15,28 @@
 
 #include "iotfence.h"
 
-/* Device table: MAC -> mode, fingerprint summary, buckets, sketch. */
+/*
+ * Device records by slot: mode, fingerprint summary, buckets, sketch. An
+ * mmap()able array, so that the agent changes fields in place (see
+ * struct ifn_device) and the datapath's lookup is inlined.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, IFN_MAX_DEVICES_DEFAULT);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct ifn_device);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ifn_devices SEC(".maps");
+
+/* MAC -> slot: the one hash lookup a known device's frame needs. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, IFN_MAX_DEVICES_DEFAULT);
 	__type(key, struct ifn_mac_key);
-	__type(value, struct ifn_device);
+	__type(value, __u32);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} ifn_devices SEC(".maps");
+} ifn_dev_index SEC(".maps");
 
 /* Per-CPU counters of each device, indexed by ifn_device.slot. */
 struct {
@@ -120,18 +134,6 @@ struct {
 	__type(value, struct ifn_global_stats);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } ifn_stats SEC(".maps");
-
-/*
- * Per-CPU scratch space for a new device record: 256 bytes would not fit on
- * the 512-byte BPF stack next to the frame's own state.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct ifn_device);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} ifn_scratch SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

@@ -10,6 +10,7 @@
 #include "ctx.bpf.h"
 #include "maps.bpf.h"
 #include "events.bpf.h"
+#include "device.bpf.h"
 
 /*
  * Baseline traffic that keeps a device on the network always passes, in
@@ -45,29 +46,67 @@ static __always_inline int ifn_is_baseline(const struct ifn_pkt *p)
 	return 0;
 }
 
+/* Discovery and IoT service ports that devices answer on, above 1024. */
+static __always_inline int ifn_udp_known_service(__u16 port)
+{
+	switch (port) {
+	case 1900: /* SSDP */
+	case 3478: /* STUN */
+	case 3702: /* WS-Discovery */
+	case 5353: /* mDNS */
+	case 5355: /* LLMNR */
+	case 5683: /* CoAP */
+	case 5684: /* CoAP over DTLS */
+		return 1;
+	}
+	return 0;
+}
+
 /*
  * UDP has no flags, so the service side of a datagram is a guess. The
  * heuristic, in order (documented in iotfence.8, checked on the captures):
  *  1. equal ports (NTP 123, SSDP 1900, mDNS 5353): the device is a client;
  *  2. one port below 1024, the other not: the low one is the service;
- *  3. one port in 32768-65535 (Linux and IANA ephemeral ranges), the other
+ *     both below 1024 (DHCP 67/68): the lower one;
+ *  3. one port a known discovery/IoT service (SSDP, mDNS, CoAP...), the
+ *     other not: that one is the service;
+ *  4. one port in 32768-65535 (Linux and IANA ephemeral ranges), the other
  *     not: the other one is the service;
- *  4. otherwise the lower port is the service.
+ *  5. otherwise the destination port is the service. Devices mostly send
+ *     first: the P2P cameras of the captures talk from random ports in
+ *     10000-32767 to relays on 32100, which "the lower port" got wrong.
  * Returns 1 when the device is the client (the service port is dport).
  */
 static __always_inline int ifn_udp_device_is_client(__u16 sport, __u16 dport)
 {
+	int ks, kd;
+
 	if (sport == dport)
 		return 1;
-	if ((dport < 1024) != (sport < 1024))
-		return dport < 1024;
+	if (dport < 1024 || sport < 1024)
+		return dport < sport;
+	ks = ifn_udp_known_service(sport);
+	kd = ifn_udp_known_service(dport);
+	if (ks != kd)
+		return kd;
 	if ((dport >= 32768) != (sport >= 32768))
 		return sport >= 32768;
-	return dport < sport;
+	return 1;
 }
 
 #define IFN_TCP_SYN 0x02
+#define IFN_TCP_RST 0x04
 #define IFN_TCP_ACK 0x10
+
+/* What of a TCP frame's flags decides its candidate keys. */
+static __always_inline __u8 ifn_tcp_class(const struct ifn_pkt *p)
+{
+	__u8 f = p->tcp_flags & (IFN_TCP_SYN | IFN_TCP_ACK);
+
+	if (p->proto != IPPROTO_TCP || !p->has_l4)
+		return 0;
+	return f == IFN_TCP_SYN ? 1 : f == (IFN_TCP_SYN | IFN_TCP_ACK) ? 2 : 0;
+}
 
 /* The key (or keys) under which a frame's flow may be in a fingerprint. */
 struct ifn_cand {
@@ -198,30 +237,58 @@ static __always_inline int ifn_key_allowed(const struct ifn_device *dev,
 	return ifn_rules_match(dev, k);
 }
 
+static __always_inline int ifn_cache_hit(const struct ifn_fp_cache *c, const struct ifn_pkt *p,
+					 __u8 cls, __u32 gen)
+{
+	return c->allowed && c->gen == gen && c->sport == p->sport && c->dport == p->dport &&
+	       c->proto == p->proto && c->family == p->family && c->tcp_class == cls &&
+	       ifn_addr_eq(c->peer, p->dst);
+}
+
 /*
  * Is the flow of this frame in the device's fingerprint? Fills @k with the
  * preferred key (the one learning inserts and events report) either way.
+ * A frame of the same flow as the device's last one on this CPU takes the
+ * cached answer (per-CPU, so no atomics; dropped when fp_gen moves).
  */
-static __always_inline int ifn_fp_allows(const struct ifn_device *dev,
-					 const struct ifn_pkt *p, struct ifn_flow_key *k)
+static __always_inline int ifn_fp_allows(struct ifn_ctx *x, struct ifn_flow_key *k)
 {
+	const struct ifn_device *dev = x->dev;
+	const struct ifn_pkt *p = &x->pkt;
+	struct ifn_fp_cache *cache = 0;
+	__u32 gen = dev->fp_gen;
 	struct ifn_cand c;
+	__u8 cls = 0;
+	int ok;
 
 	ifn_candidates(p, &c);
 	ifn_key_fill(k, p, &c);
-	if (ifn_key_allowed(dev, k))
-		return 1;
-	if (c.n == 2) {
-		int ok;
-
+	/* Fragments and non-IP frames are rare: not worth a cache key. */
+	if (x->ds && p->frag == IFN_FRAG_NONE && p->family != IFN_FAMILY_L2) {
+		cache = &x->ds->cache;
+		cls = ifn_tcp_class(p);
+		if (ifn_cache_hit(cache, p, cls, gen))
+			return cache->allowed == 1;
+	}
+	ok = ifn_key_allowed(dev, k);
+	if (!ok && c.n == 2) {
 		k->port = c.port[1];
 		k->dir = c.dir[1];
 		ok = ifn_key_allowed(dev, k);
 		k->port = c.port[0];
 		k->dir = c.dir[0];
-		return ok;
 	}
-	return 0;
+	if (cache) {
+		__builtin_memcpy(cache->peer, p->dst, 16);
+		cache->sport = p->sport;
+		cache->dport = p->dport;
+		cache->family = p->family;
+		cache->proto = p->proto;
+		cache->tcp_class = cls;
+		cache->allowed = ok ? 1 : 2;
+		cache->gen = gen;
+	}
+	return ok;
 }
 
 static __always_inline void ifn_frag_key_fill(struct ifn_frag_key *fk, const struct ifn_pkt *p)
@@ -235,13 +302,17 @@ static __always_inline void ifn_frag_key_fill(struct ifn_frag_key *fk, const str
 	fk->pad[1] = 0;
 }
 
-/* A later fragment passes only behind a first fragment that passed. */
+/* A later fragment passes only behind a first fragment that passed, sent
+ * by the same device.
+ */
 static __always_inline int ifn_frag_allowed(const struct ifn_pkt *p)
 {
+	struct ifn_frag_val *v;
 	struct ifn_frag_key fk;
 
 	ifn_frag_key_fill(&fk, p);
-	return bpf_map_lookup_elem(&ifn_frags, &fk) != NULL;
+	v = bpf_map_lookup_elem(&ifn_frags, &fk);
+	return v && ifn_mac_eq(v->mac, p->src_mac);
 }
 
 static __always_inline void ifn_frag_note_first(const struct ifn_pkt *p)
@@ -270,48 +341,24 @@ static __always_inline int ifn_learn(struct ifn_ctx *x, const struct ifn_flow_ke
 	long err;
 
 	if (dev->flow_count >= x->cfg->fingerprint_cap) {
-		dev->flags |= IFN_DEV_F_LEARN_CAPPED;
-		dev->mode = IFN_MODE_ENFORCE;
-		dev->mode_until_ns = 0;
-		ifn_ev_flow(x, IFN_EV_FINGERPRINT_CAP, k, dev->flow_count);
+		__u64 w = dev->mode_word;
+
+		/* Only the CPU that ends the learning reports it. */
+		if (ifn_mw_mode(w) == IFN_MODE_LEARN && ifn_mode_switch(dev, w, IFN_MODE_ENFORCE)) {
+			__sync_fetch_and_or(&dev->flags, IFN_DEV_F_LEARN_CAPPED);
+			ifn_ev_flow(x, IFN_EV_FINGERPRINT_CAP, k, dev->flow_count);
+		}
 		return 0;
 	}
 	err = bpf_map_update_elem(&ifn_flows, k, &val, BPF_NOEXIST);
-	if (!err)
+	if (!err) {
 		__sync_fetch_and_add(&dev->flow_count, 1);
-	else if (err != -17 /* EEXIST: another CPU learned it first */)
+		/* Other CPUs may have cached this flow as not allowed. */
+		__sync_fetch_and_add(&dev->fp_gen, 1);
+	} else if (err != -17 /* EEXIST: another CPU learned it first */) {
 		x->gs->flows_full++;
-	return 1;
-}
-
-/* Hash of a flow's (peer, protocol, port, direction) for the scan sketch. */
-static __always_inline __u32 ifn_flow_hash(const struct ifn_flow_key *k)
-{
-	const __u32 *w = (const __u32 *)k->peer;
-	__u32 h = ((__u32)k->port << 16) ^ ((__u32)k->proto << 8) ^ k->dir;
-	int i;
-
-#pragma unroll
-	for (i = 0; i < 4; i++) {
-		__u32 v;
-
-		__builtin_memcpy(&v, &w[i], 4);
-		h ^= v;
-		h *= 0x9e3779b1;
-		h ^= h >> 15;
 	}
-	/*
-	 * A multiply carries a bit only upwards, so without this final mix
-	 * the top byte of the last word (the last octet of an IPv4 peer)
-	 * never reached the low bits the sketch keeps, and a sweep of a /24
-	 * counted as one flow. murmur3's finaliser spreads every input bit.
-	 */
-	h ^= h >> 16;
-	h *= 0x85ebca6b;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35;
-	h ^= h >> 16;
-	return h;
+	return 1;
 }
 
 /*
@@ -325,7 +372,7 @@ static __always_inline int ifn_scan_note(struct ifn_ctx *x, const struct ifn_flo
 	struct ifn_device *dev = x->dev;
 	__u32 h = ifn_flow_hash(k) & 511;
 	__u64 bit = 1ULL << (h & 63);
-	__u32 idx = h >> 6;
+	__u32 idx = (h >> 6) & 7;
 	__u64 old;
 	__u32 cnt;
 

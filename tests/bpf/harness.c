@@ -87,41 +87,11 @@ static int on_event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
-static void clear_map(int fd, __u32 ksz)
-{
-	__u8 key[64];
-
-	while (!bpf_map_get_next_key(fd, NULL, key))
-		if (bpf_map_delete_elem(fd, key))
-			break;
-	(void)ksz;
-}
-
 static void reset(struct th *t)
 {
 	struct ifn_config cfg;
-	size_t stride = (sizeof(struct ifn_dev_stats) + 7) & ~7UL;
-	void *zero = calloc(t->m.ncpus, stride > sizeof(struct ifn_global_stats) ?
-						stride :
-						sizeof(struct ifn_global_stats));
-	__u32 slot, z = 0;
 
-	ck_assert_ptr_nonnull(zero);
-	clear_map(t->m.devices, sizeof(struct ifn_mac_key));
-	clear_map(t->m.flows, sizeof(struct ifn_flow_key));
-	clear_map(t->m.rules_port, sizeof(struct ifn_rule_port_key));
-	clear_map(t->m.rules_any, sizeof(struct ifn_rule_any_key));
-	clear_map(t->m.frags, sizeof(struct ifn_frag_key));
-	clear_map(t->m.ip_owners, sizeof(struct ifn_ip_key));
-	clear_map(t->m.ifaces, sizeof(__u32));
-	while (!bpf_map_lookup_and_delete_elem(t->m.free_slots, NULL, &slot))
-		;
-	for (slot = 0; slot < t->m.max_devices; slot++) {
-		bpf_map_update_elem(t->m.dev_stats, &slot, zero, BPF_ANY);
-		bpf_map_update_elem(t->m.free_slots, NULL, &slot, BPF_ANY);
-	}
-	bpf_map_update_elem(t->m.stats, &z, zero, BPF_ANY);
-	free(zero);
+	ck_assert_int_eq(ifn_state_reset(&t->m), 0);
 	ifn_config_defaults(&cfg);
 	ifn_config_write(&t->m, &cfg);
 	/* Anything left in the ring belongs to an earlier test. */
@@ -246,9 +216,7 @@ void th_set_mode(struct th *t, const char *mac, __u8 mode)
 	__u8 m[6];
 
 	frame_mac(mac, m);
-	ck_assert_int_eq(ifn_device_get(&t->m, m, &d), 0);
-	ifn_device_apply_mode(&d, mode, 0, 0, *t->now);
-	ck_assert_int_eq(ifn_device_put(&t->m, m, &d), 0);
+	ck_assert_int_eq(ifn_device_set_mode(&t->m, m, mode, 0, 0, *t->now, &d), 0);
 }
 
 void th_global(struct th *t, struct ifn_global_stats *gs)
@@ -310,16 +278,16 @@ int th_send_len(struct th *t, const struct frame_spec *s, size_t *len)
 
 void th_add_device(struct th *t, const char *mac, __u8 mode)
 {
-	struct ifn_device d;
+	struct ifn_device *rec;
 	__u8 m[6];
 
 	frame_mac(mac, m);
 	ck_assert_int_eq(ifn_device_create(&t->m, m, mode, 1), 0);
-	ck_assert_int_eq(ifn_device_get(&t->m, m, &d), 0);
+	rec = ifn_device_rec(&t->m, m);
+	ck_assert_ptr_nonnull(rec);
 	/* The agent stamps real time; these tests run on the virtual clock. */
-	d.created_ns = *t->now;
-	d.scan_window_ns = *t->now;
-	ck_assert_int_eq(ifn_device_put(&t->m, m, &d), 0);
+	rec->created_ns = *t->now;
+	rec->scan_window_ns = *t->now;
 }
 
 void th_set_rate(struct th *t, const char *mac, __u64 pps, __u64 bps, __u64 burst_pkts,

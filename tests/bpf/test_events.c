@@ -337,7 +337,7 @@ START_TEST(scan_quarantines_enforce)
 	ck_assert_uint_eq(aq->mode, IFN_MODE_QUARANTINE);
 	ck_assert(th_device(&t, DEV, &d, &st));
 	ck_assert_uint_eq(d.mode, IFN_MODE_QUARANTINE);
-	ck_assert_uint_eq(d.mode_until_ns, 0);
+	ck_assert_uint_eq(ifn_mw_until(d.mode_word), 0);
 	ck_assert_uint_eq(st.reason[IFN_REASON_NOT_IN_FINGERPRINT], cross + 1);
 
 	/* The very next frame, even an allowed one, meets quarantine. */
@@ -450,16 +450,6 @@ START_TEST(scan_window_resets)
 }
 END_TEST
 
-static void set_rate(struct th *t, const char *mac, __u64 pps, __u64 bps)
-{
-	struct ifn_device d;
-	__u8 m[6];
-
-	frame_mac(mac, m);
-	ck_assert_int_eq(ifn_device_get(&t->m, m, &d), 0);
-	ck_assert_int_eq(ifn_device_apply_rate(&d, pps, bps, 0, 0), 0);
-	ck_assert_int_eq(ifn_device_put(&t->m, m, &d), 0);
-}
 
 START_TEST(rate_exceeded)
 {
@@ -470,7 +460,7 @@ START_TEST(rate_exceeded)
 
 	th_setup(&t, NULL);
 	known_device(&t, DEV, IFN_MODE_ENFORCE);
-	set_rate(&t, DEV, 10, 0);
+	th_set_rate(&t, DEV, 10, 0, 0, 0);
 	*t.now = (*t.now / EV_PERIOD + 1) * EV_PERIOD;
 	ck_assert(th_device(&t, DEV, NULL, &st0));
 

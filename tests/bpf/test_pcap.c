@@ -54,9 +54,8 @@ static const struct capture captures[] = {
 	    "udp/1900 239.255.255.250", "tcp/443 52.17.248.50" } },
 	/*
 	 * UDP P2P to a phone and to P2P servers on 32100, a LAN search on
-	 * 32108. No direction is asserted: both ports lie in 1024-32767, so
-	 * the heuristic's last rule takes the lower one, the camera's own
-	 * random port, and learns server flows (printed below).
+	 * 32108: both ports lie in 1024-32767, so the heuristic's last rule
+	 * takes the destination port (printed below).
 	 */
 	{ "monitr_yi_camera_sample.pcap", "b0:d5:9d:b9:f0:b4", { NULL } },
 	/* the infected victim: serves telnet, talks to its C2 on 23, HTTP flood SYNs */
@@ -71,8 +70,8 @@ static const struct capture captures[] = {
 	    "udp/53 10.10.10.1", "udp/5353 ff02::fb", "tcp/80 130.211.93.93" } },
 	/*
 	 * 30 idle minutes of a P2P camera: a new random source port in
-	 * 10000-32767 for each session to three servers' 32100, so each session
-	 * is learned as three server flows (see the count printed).
+	 * 10000-32767 for each session to three servers' 32100: client flows
+	 * of 32100, the same for every session (see the count printed).
 	 */
 	{ "nku_xiaobai_Y2camera_idle_local.pcap", "78:df:72:24:69:4d", { NULL } },
 };
@@ -177,24 +176,38 @@ static unsigned long num(const char *s)
 	return strtoul(s, NULL, 0);
 }
 
+/* iotfence.8, FLOWS AND FINGERPRINTS, UDP rule 3's list. */
+static bool udp_known_service(unsigned long port)
+{
+	static const unsigned long ports[] = { 1900, 3478, 3702, 5353, 5355, 5683, 5684 };
+	size_t i;
+
+	for (i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
+		if (ports[i] == port)
+			return true;
+	return false;
+}
+
 /*
- * iotfence.8, FLOWS AND FINGERPRINTS, UDP: "equal ports ... mean the device
- * is a client of that port; one port below 1024 and the other not: the low
- * one is the service; one port in 32768-65535 and the other not: the other
- * one is the service; otherwise the lower port is the service."
+ * iotfence.8, FLOWS AND FINGERPRINTS, UDP: 1. equal ports: client; 2. a port
+ * below 1024: the lower port is the service; 3. one port a known discovery
+ * or IoT service and the other not: that one; 4. one port in 32768-65535 and
+ * the other not: the other one; 5. otherwise the destination port.
  */
 static bool udp_rule_client(unsigned long sport, unsigned long dport)
 {
-	bool s_low = sport < 1024, d_low = dport < 1024;
 	bool s_eph = sport >= 32768, d_eph = dport >= 32768;
+	bool s_svc = udp_known_service(sport), d_svc = udp_known_service(dport);
 
 	if (sport == dport)
 		return true;
-	if (s_low != d_low)
-		return d_low;
+	if (sport < 1024 || dport < 1024)
+		return dport < sport;
+	if (s_svc != d_svc)
+		return d_svc;
 	if (s_eph != d_eph)
 		return s_eph;
-	return dport < sport;
+	return true;
 }
 
 /*
@@ -359,6 +372,10 @@ static bool model_frame(char **f, const __u8 mac[6], struct flowset *s, struct m
 	switch (proto) {
 	case 6: {
 		unsigned long fl = num(f[F_TFLAGS]) & 0x12;
+
+		/* TCP: "A reset (RST) passes while a device learns but is never learned." */
+		if (num(f[F_TFLAGS]) & 0x04)
+			return true;
 
 		if (fl == 0x02) { /* SYN: a client flow on the destination port */
 			c[0].port = dport;

@@ -14,6 +14,8 @@
 
 #include "devices.h"
 #include "dp.h"
+#include "format.h"
+#include "rules.h"
 
 #define SEC_NS 1000000000ULL
 #define MS_NS 1000000ULL
@@ -207,6 +209,109 @@ END_TEST
 
 /* --- A server's replies --- */
 
+START_TEST(frag_other_device)
+{
+	struct th t;
+
+	th_setup(&t, NULL);
+	th_add_device(&t, DEV, E);
+	th_add_device(&t, DEV2, E);
+	th_allow(&t, DEV, "udp/53 " PEER);
+	th_step(&t, FRAME(UDPF4(53, 7, 0, 1)), EXPECT(PASS), "the first fragment, allowed");
+	th_step(&t, FRAME(UDPF4(53, 7, 9, 1), .src_mac = DEV2),
+		EXPECT(DROP(FRAGMENT), .events = EV(VIOLATION) | EV(IP_CONFLICT)),
+		"its later fragment, from another device (with the first's address)");
+	th_step(&t, FRAME(UDPF4(53, 7, 9, 1)), EXPECT(PASS), "from the device that sent it");
+	th_teardown(&t);
+}
+END_TEST
+
+/*
+ * The per-CPU cache of fingerprint decisions must never outlive a change of
+ * the fingerprint: every step repeats the flow of the one before it, so
+ * each answer comes from the cache unless the change voided it.
+ */
+START_TEST(cache_follows_fingerprint)
+{
+	const struct frame_spec *syn = FRAME(TCP4(40000, 443, SYN));
+	struct ifn_rule r;
+	char err[160];
+	struct th t;
+
+	th_setup(&t, NULL);
+	th_add_device(&t, DEV, E);
+	th_step(&t, syn, EXPECT(DROP(NOT_IN_FINGERPRINT), VIOL), "not in the fingerprint");
+	th_step(&t, syn, EXPECT(DROP(NOT_IN_FINGERPRINT), VIOL), "again (cached)");
+	th_allow(&t, DEV, "tcp/443 " PEER);
+	th_step(&t, syn, EXPECT(PASS), "allowed by hand: passes at once");
+	th_step(&t, syn, EXPECT(PASS), "again (cached)");
+	ck_assert(!ifn_rule_parse("tcp/443 " PEER, &r, err, sizeof(err)));
+	frame_mac(DEV, r.mac);
+	ck_assert_int_eq(ifn_rule_remove(&t.m, &r), 0);
+	th_step(&t, syn, EXPECT(DROP(NOT_IN_FINGERPRINT), VIOL), "forgotten: dropped at once");
+	th_allow(&t, DEV, "tcp 52.1.0.0/16");
+	th_step(&t, syn, EXPECT(PASS), "a port-any rule: passes at once");
+	ck_assert(!ifn_rule_parse("tcp 52.1.0.0/16", &r, err, sizeof(err)));
+	frame_mac(DEV, r.mac);
+	ck_assert_int_eq(ifn_rule_remove(&t.m, &r), 0);
+	th_step(&t, syn, EXPECT(DROP(NOT_IN_FINGERPRINT), VIOL), "and gone again");
+
+	/* Learning elsewhere (another CPU's insert) voids it too. */
+	th_set_mode(&t, DEV, L);
+	th_step(&t, FRAME(TCP4(40000, 80, SYN)), EXPECT(PASS, .flows = 1), "learning another flow");
+	th_step(&t, syn, EXPECT(PASS, .flows = 1), "and this one");
+	th_set_mode(&t, DEV, E);
+	th_step(&t, syn, EXPECT(PASS), "enforced: the learned flow passes");
+	/* Two devices, one CPU: each device keeps its own answer. */
+	th_add_device(&t, DEV2, E);
+	th_step(&t, FRAME(TCP4(40000, 443, SYN), .src_mac = DEV2, .src_ip = "192.168.1.12"),
+		EXPECT(DROP(NOT_IN_FINGERPRINT), VIOL), "another device, the same flow");
+	th_step(&t, syn, EXPECT(PASS), "the first device still passes");
+	th_teardown(&t);
+}
+END_TEST
+
+START_TEST(mapped_source_not_tracked)
+{
+	struct ifn_ip_owner own;
+	struct ifn_ip_key k = { .addr = { [10] = 0xff, [11] = 0xff, 192, 168, 1, 10 } };
+	struct ifn_device d;
+	__u8 m1[6];
+	struct th t;
+
+	th_setup(&t, NULL);
+	frame_mac(DEV, m1);
+	th_add_device(&t, DEV, L);
+	th_add_device(&t, DEV2, L);
+	th_step(&t, FRAME(UDP4(40000, 53)), EXPECT(PASS, .flows = 1), "DEV takes 192.168.1.10");
+	th_step(&t, FRAME(UDP6(40000, 53), .src_mac = DEV2, .src_ip = "::ffff:192.168.1.10"),
+		EXPECT(PASS, .flows = 1), "DEV2 sources it IPv4-mapped: no claim, no event");
+	d = dev_of(&t, DEV2);
+	ck_assert(ifn_addr_is_zero(d.ipv6));
+	ck_assert_int_eq(bpf_map_lookup_elem(t.m.ip_owners, &k, &own), 0);
+	ck_assert_mem_eq(own.mac, m1, 6);
+	th_teardown(&t);
+}
+END_TEST
+
+START_TEST(new_device_event_limited)
+{
+	struct ifn_dev_stats st;
+	struct ifn_config c;
+	struct th t;
+
+	th_setup(&t, NULL);
+	c = th_config(&t);
+	c.event_limit = 0;
+	th_set_config(&t, &c);
+	th_step(&t, FRAME(TCP4(40000, 443, SYN)), EXPECT(PASS, .new_device = 1, .flows = 1),
+		"a new device, no event allowed");
+	ck_assert(th_device(&t, DEV, NULL, &st));
+	ck_assert_uint_eq(st.events_suppressed, 1);
+	th_teardown(&t);
+}
+END_TEST
+
 START_TEST(server_reply)
 {
 	struct th t;
@@ -225,7 +330,8 @@ START_TEST(server_reply)
 	th_step(&t, FRAME(TCP4(554, 50004, SYNACK), .dst_ip = "192.168.1.77"), EXPECT(PASS),
 		"a second connection's SYN-ACK: nothing new");
 	ck_assert_uint_eq(th_flow_count(&t, DEV), 1);
-	*t.now += 60 * SEC_NS;
+	/* Past the deadline, which is kept in 2^16 ns units, rounded up. */
+	*t.now += 60 * SEC_NS + 65536;
 	th_step(&t, FRAME(TCP4(554, 50006, PSHACK), .dst_ip = "192.168.1.77"),
 		EXPECT(PASS, .events = EV(LEARNING_DONE)), "enforce: a later connection's data");
 	th_step(&t, FRAME(TCP4(554, 50008, SYNACK), .dst_ip = "192.168.1.77"), EXPECT(PASS),
@@ -246,7 +352,7 @@ START_TEST(learning_deadline)
 	const struct ifn_event *ev;
 	struct ifn_device d;
 	struct th t;
-	__u64 t0;
+	__u64 t0, until;
 
 	th_setup(&t, NULL);
 	th_iface(&t, L, 60 * SEC_NS);
@@ -255,11 +361,13 @@ START_TEST(learning_deadline)
 		EXPECT(PASS, .new_device = 1, .flows = 1, .events = EV(NEW_DEVICE)), "first frame");
 	d = dev_of(&t, DEV);
 	ck_assert_uint_eq(d.mode, L);
-	ck_assert_uint_eq(d.mode_until_ns, t0 + 60 * SEC_NS);
-	*t.now = t0 + 60 * SEC_NS - 1;
+	/* Deadlines are kept in 2^16 ns units, rounded up: never early. */
+	until = ifn_mw_until(d.mode_word);
+	ck_assert(until >= t0 + 60 * SEC_NS && until - (t0 + 60 * SEC_NS) < 65536);
+	*t.now = until - 1;
 	th_step(&t, FRAME(UDP4(40000, 53)), EXPECT(PASS, .flows = 1),
 		"a nanosecond before the end");
-	*t.now = t0 + 60 * SEC_NS;
+	*t.now = until;
 	th_step(&t, FRAME(UDP4(40000, 123)),
 		EXPECT(DROP(NOT_IN_FINGERPRINT), .events = EV(LEARNING_DONE) | EV(VIOLATION)),
 		"at the deadline: enforce");
@@ -268,7 +376,7 @@ START_TEST(learning_deadline)
 	ck_assert_uint_eq(ev->mode, E);
 	d = dev_of(&t, DEV);
 	ck_assert_uint_eq(d.mode, E);
-	ck_assert_uint_eq(d.mode_until_ns, 0);
+	ck_assert_uint_eq(ifn_mw_until(d.mode_word), 0);
 	th_step(&t, FRAME(UDP4(40000, 53)), EXPECT(PASS), "a learned flow still passes");
 	*t.now += 3600 * SEC_NS;
 	th_step(&t, FRAME(TCP4(40000, 443, SYN)), EXPECT(PASS), "an hour later: no second switch");
@@ -286,11 +394,9 @@ START_TEST(temporary_mode)
 	th_add_device(&t, DEV, E);
 	th_allow(&t, DEV, "tcp/443 " PEER);
 	frame_mac(DEV, m);
-	ck_assert_int_eq(ifn_device_get(&t.m, m, &d), 0);
-	ifn_device_apply_mode(&d, Q, 10 * SEC_NS, 0, *t.now);
-	ck_assert_int_eq(ifn_device_put(&t.m, m, &d), 0);
+	ck_assert_int_eq(ifn_device_set_mode(&t.m, m, Q, 10 * SEC_NS, 0, *t.now, &d), 0);
 	th_step(&t, FRAME(TCP4(40000, 443, SYN)), EXPECT(DROP(QUARANTINE)), "quarantined for 10 s");
-	*t.now += 10 * SEC_NS;
+	*t.now = ifn_mw_until(d.mode_word);
 	th_step(&t, FRAME(TCP4(40000, 443, SYN)), EXPECT(PASS), "back to enforce, no event");
 	ck_assert_uint_eq(dev_of(&t, DEV).mode, E);
 	th_teardown(&t);
@@ -321,7 +427,8 @@ START_TEST(unknown_interface_defaults)
 		EXPECT(PASS, .new_device = 1, .flows = 1, .events = EV(NEW_DEVICE)),
 		"and its learning window");
 	d = dev_of(&t, DEV2);
-	ck_assert_uint_eq(d.mode_until_ns, *t.now + 5 * SEC_NS);
+	ck_assert(ifn_mw_until(d.mode_word) >= *t.now + 5 * SEC_NS &&
+		  ifn_mw_until(d.mode_word) - (*t.now + 5 * SEC_NS) < 65536);
 	th_teardown(&t);
 }
 END_TEST
@@ -352,7 +459,7 @@ START_TEST(fingerprint_cap)
 	ck_assert_uint_eq(ev->flow.port, 23);
 	d = dev_of(&t, DEV);
 	ck_assert_uint_eq(d.mode, E);
-	ck_assert_uint_eq(d.mode_until_ns, 0);
+	ck_assert_uint_eq(ifn_mw_until(d.mode_word), 0);
 	ck_assert(d.flags & IFN_DEV_F_LEARN_CAPPED);
 	ck_assert_uint_eq(d.flow_count, 3);
 	th_step(&t, FRAME(UDP4(40000, 53)), EXPECT(PASS), "a learned flow passes");
@@ -782,6 +889,10 @@ static Suite *seq_suite(void)
 	tcase_add_test(tc, frag_monitor_quarantine);
 	tcase_add_test(tc, frag_baseline);
 	tcase_add_test(tc, frag_no_scan);
+	tcase_add_test(tc, frag_other_device);
+	tcase_add_test(tc, cache_follows_fingerprint);
+	tcase_add_test(tc, mapped_source_not_tracked);
+	tcase_add_test(tc, new_device_event_limited);
 	tcase_add_test(tc, server_reply);
 	tcase_add_test(tc, learning_deadline);
 	tcase_add_test(tc, temporary_mode);

@@ -174,38 +174,13 @@ static void inst_unload(struct inst *in)
 	free(in->percpu);
 }
 
-static void clear_map(int fd)
-{
-	__u8 key[64];
-
-	while (!bpf_map_get_next_key(fd, NULL, key))
-		if (bpf_map_delete_elem(fd, key))
-			die("cannot empty a map: %s", strerror(errno));
-}
-
 /* Empty maps, as a fresh state: every slot free, default settings. */
 static void inst_reset(struct inst *in)
 {
 	struct ifn_config cfg;
-	__u32 slot, z = 0;
 
-	clear_map(in->m.devices);
-	clear_map(in->m.flows);
-	clear_map(in->m.rules_port);
-	clear_map(in->m.rules_any);
-	clear_map(in->m.frags);
-	clear_map(in->m.ip_owners);
-	clear_map(in->m.ifaces);
-	while (!bpf_map_lookup_and_delete_elem(in->m.free_slots, NULL, &slot))
-		;
-	memset(in->percpu, 0, in->m.ncpus * in->stride);
-	for (slot = 0; slot < in->max_devices; slot++) {
-		if (bpf_map_update_elem(in->m.dev_stats, &slot, in->percpu, BPF_ANY) ||
-		    bpf_map_update_elem(in->m.free_slots, NULL, &slot, BPF_ANY))
-			die("cannot reset the stats slots: %s", strerror(errno));
-	}
-	if (bpf_map_update_elem(in->m.stats, &z, in->percpu, BPF_ANY))
-		die("cannot reset the global counters");
+	if (ifn_state_reset(&in->m))
+		die("cannot empty the maps: %s", strerror(errno));
 	ifn_config_defaults(&cfg);
 	if (ifn_config_write(&in->m, &cfg))
 		die("cannot write the settings");
@@ -250,10 +225,7 @@ static int run_frame(struct inst *in, const __u8 *f, size_t len)
 
 static bool prog_device(struct inst *in, const __u8 mac[6], struct ifn_device *d)
 {
-	struct ifn_mac_key k = { 0 };
-
-	memcpy(k.mac, mac, 6);
-	return !bpf_map_lookup_elem(in->m.devices, &k, d);
+	return !ifn_device_get(&in->m, mac, d);
 }
 
 static bool oracle(void *ctx, const __u8 mac[6], __u32 *count)
@@ -400,7 +372,7 @@ static void cmp_device(struct cmp *c, struct inst *in, const struct mdl_device *
 	snprintf(name, sizeof(name), "%s mode", who);
 	CMP_U(c, name, pd->mode, md->mode);
 	snprintf(name, sizeof(name), "%s mode_until_ns", who);
-	CMP_U(c, name, pd->mode_until_ns, md->mode_until_ns);
+	CMP_U(c, name, ifn_mw_until(pd->mode_word), md->mode_until_ns);
 	if (md->mode_until_ns) {
 		snprintf(name, sizeof(name), "%s mode_after", who);
 		CMP_U(c, name, pd->mode_after, md->mode_after);
@@ -502,11 +474,11 @@ static void cmp_tables(struct cmp *c, struct inst *in)
 	void *prev = NULL;
 	char a[40];
 
-	while (!bpf_map_get_next_key(in->m.devices, prev, &nk)) {
+	while (!bpf_map_get_next_key(in->m.dev_index, prev, &nk)) {
 		k = nk;
 		prev = &k;
 		ndev++;
-		if (bpf_map_lookup_elem(in->m.devices, &k, &d))
+		if (ifn_device_get(&in->m, k.mac, &d))
 			continue;
 		if (!mdl_device(md, k.mac)) {
 			cmp_fail(c, "device %s is in the program's table only", fmt_mac(k.mac, a));
@@ -826,11 +798,10 @@ static void operator_action(struct episode *e)
 		oplogf("op: %s %s --for %llums (program %s until %llu then %s; model %s until %llu "
 		       "then %s)",
 		       mdl_mode_name(mode), a, (unsigned long long)(for_ns / 1000000),
-		       mdl_mode_name(d.mode), (unsigned long long)d.mode_until_ns,
+		       mdl_mode_name(d.mode), (unsigned long long)ifn_mw_until(d.mode_word),
 		       mdl_mode_name(d.mode_after), mdl_mode_name(md->mode),
 		       (unsigned long long)md->mode_until_ns, mdl_mode_name(md->mode_after));
-		ifn_device_apply_mode(&d, mode, for_ns, learn_ns, e->now);
-		if (ifn_device_put(&in->m, md->mac, &d))
+		if (ifn_device_set_mode(&in->m, md->mac, mode, for_ns, learn_ns, e->now, NULL))
 			die("cannot write device %s", a);
 		mdl_op_mode(m, md->mac, mode, for_ns, e->now);
 	} else if (what < 52) {
@@ -970,7 +941,7 @@ static bool step(struct episode *e, enum gen_kind kind)
 				e->before, sizeof(e->before),
 				"program %s until %llu then %s scan %u window %llu; model %s until "
 				"%llu then %s scan %u window %llu",
-				mdl_mode_name(pb.mode), (unsigned long long)pb.mode_until_ns,
+				mdl_mode_name(pb.mode), (unsigned long long)ifn_mw_until(pb.mode_word),
 				mdl_mode_name(pb.mode_after), pb.scan_count,
 				(unsigned long long)pb.scan_window_ns, mdl_mode_name(mb->mode),
 				(unsigned long long)mb->mode_until_ns,
@@ -1052,7 +1023,6 @@ static bool episode(struct inst *in, __u64 seed, __u64 index, __u64 *budget,
 	random_iface(&e);
 	ndev = 1 + (unsigned int)rng_below(&e.rng, rng_pct(&e.rng, 80) ? 8 : GEN_MAX_DEVS);
 	gen_episode(&e.g, &e.rng, caps, ndev);
-	e.g.no_mapped = in->model.quirk[MDL_Q_MAPPED_SOURCE];
 	e.now = 1000 * NS_PER_S + rng_below(&e.rng, 1000 * NS_PER_S);
 	nframes = 200 + (unsigned int)rng_below(&e.rng, 2800);
 	if (nframes > *budget)
@@ -1253,7 +1223,6 @@ int main(int argc, char **argv)
 		{ "pcaps", required_argument, NULL, 'p' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "probe", required_argument, NULL, 'P' },
-		{ "quirk", required_argument, NULL, 'Q' },
 		{ NULL, 0, NULL, 0 },
 	};
 	__u64 frames = 100000, seed = (__u64)time(NULL), only = ~0ULL, budget, ep;
@@ -1265,7 +1234,6 @@ int main(int argc, char **argv)
 	unsigned int i;
 	double secs;
 	int opt, probe_mode = -1;
-	bool quirks[MDL_Q_MAX] = { false };
 
 	while ((opt = getopt_long(argc, argv, "n:s:e:p:v", lo, NULL)) != -1) {
 		switch (opt) {
@@ -1287,11 +1255,6 @@ int main(int argc, char **argv)
 		case 'P':
 			probe_mode = (int)strtol(optarg, NULL, 0);
 			break;
-		case 'Q':
-			for (i = 0; i < MDL_Q_MAX; i++)
-				if (!strcmp(optarg, mdl_quirk_names[i]) || !strcmp(optarg, "all"))
-					quirks[i] = true;
-			break;
 		default:
 			usage();
 		}
@@ -1308,7 +1271,6 @@ int main(int argc, char **argv)
 		int rc;
 
 		inst_load(&inst[0], "probe", 64, 8192);
-		memcpy(inst[0].model.quirk, quirks, sizeof(quirks));
 		rc = probe(&inst[0], argc - optind, argv + optind, (__u8)probe_mode);
 		inst_unload(&inst[0]);
 		return rc;
@@ -1319,12 +1281,6 @@ int main(int argc, char **argv)
 	/* A roomy instance, and a cramped one where tables fill up. */
 	inst_load(&inst[0], "roomy", 64, 8192);
 	inst_load(&inst[1], "cramped", 6, 48);
-	for (i = 0; i < MDL_Q_MAX; i++) {
-		inst[0].model.quirk[i] = inst[1].model.quirk[i] = quirks[i];
-		if (quirks[i])
-			printf("emulating a reported difference of the program: %s\n",
-			       mdl_quirk_names[i]);
-	}
 
 	printf("differential run: seed %llu, %llu frames, %zu captured frames from %zu files\n",
 	       (unsigned long long)seed, (unsigned long long)frames, caps.n, caps.files);

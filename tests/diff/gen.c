@@ -343,7 +343,7 @@ static void pick_src_ip(struct gen_ctx *g, unsigned int di, bool v6, __u8 *out)
 	else if (x < 96) {
 		memcpy(out, g->dev_gl6[di], 16);
 		out[14] = 0x77;
-	} else if (x < 98 && !g->no_mapped) {
+	} else if (x < 98) {
 		/* An IPv4-mapped source, another device's address. */
 		memset(out, 0, 10);
 		out[10] = 0xff;

@@ -79,7 +79,6 @@ struct gen_ctx {
 	__u8 peer6[GEN_MAX_PEERS][16];
 	__u16 ports[16]; /* this episode's service ports */
 	unsigned int nports;
-	bool no_mapped; /* no IPv4-mapped IPv6 sources (a reported difference) */
 	/* Captured frames are replayed in runs, so that real flows repeat. */
 	size_t cap_pos;
 	unsigned int cap_run;

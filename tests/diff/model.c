@@ -21,12 +21,11 @@
 #define ETH_P_IPV4 0x0800
 #define ETH_P_IPV6 0x86dd
 
-const char *const mdl_quirk_names[MDL_Q_MAX] = {
-	[MDL_Q_FRAG_NO_SCAN] = "frag-no-scan",
-	[MDL_Q_STALE_MODE] = "stale-mode",
-	[MDL_Q_MAPPED_SOURCE] = "mapped-source",
-	[MDL_Q_NEWDEV_UNCOUNTED] = "newdev-uncounted",
-};
+/* DATAPATH 4: deadlines in units of 2^16 ns, rounded up. */
+static __u64 deadline(__u64 ns)
+{
+	return ns ? (ns + 0xffffULL) & ~0xffffULL : 0;
+}
 
 static __u16 be16(const __u8 *p)
 {
@@ -430,8 +429,7 @@ static struct ifn_event *emit(struct mdl *m, struct mdl_device *d, const __u8 ma
 			sent = 0;
 		/* What is not sent is counted: per device, and as lost. */
 		if (sent >= m->cfg.event_limit) {
-			if (!(type == IFN_EV_NEW_DEVICE && m->quirk[MDL_Q_NEWDEV_UNCOUNTED]))
-				d->st.events_suppressed++;
+			d->st.events_suppressed++;
 			m->g.events_lost++;
 			return NULL;
 		}
@@ -514,6 +512,9 @@ static void check_addr(struct mdl *m, struct mdl_device *d, const struct mdl_pkt
 		return;
 	if (p->ipv6 ? p->saddr[0] == 0xff : (all_zero(p->saddr + 12, 4) || p->saddr[12] >= 224))
 		return;
+	/* DATAPATH 6: an IPv4-mapped IPv6 source is not tracked. */
+	if (p->ipv6 && all_zero(p->saddr, 10) && p->saddr[10] == 0xff && p->saddr[11] == 0xff)
+		return;
 	/* The frame's family decides the slot (an IPv6 frame's mapped
 	 * address included). */
 	if (!p->ipv6) {
@@ -527,11 +528,6 @@ static void check_addr(struct mdl *m, struct mdl_device *d, const struct mdl_pkt
 	}
 	if (!memcmp(old, p->saddr, 16))
 		return;
-	/*
-	 * READING: an IPv4-mapped source in an IPv6 header is an address like
-	 * any other: the key space is shared (iotfence.h), so it is the IPv4
-	 * address, held or claimed as such.
-	 */
 	owner = htab_get(&m->owners, p->saddr);
 	if (owner && memcmp(owner, d->mac, 6)) {
 		e = emit(m, d, d->mac, IFN_EV_IP_CONFLICT, now, r);
@@ -597,6 +593,13 @@ static void key_base(struct ifn_flow_key *k, const struct mdl_pkt *p)
 	memcpy(k->peer, p->daddr, 16);
 }
 
+/* FLOWS, UDP rule 3: the discovery and IoT services devices answer on. */
+static bool udp_service(__u16 port)
+{
+	return port == 1900 || port == 3478 || port == 3702 || port == 5353 || port == 5355 ||
+	       port == 5683 || port == 5684;
+}
+
 /* UDP: which port is the service, in the page's order. */
 static bool udp_client(__u16 sport, __u16 dport)
 {
@@ -604,11 +607,13 @@ static bool udp_client(__u16 sport, __u16 dport)
 
 	if (sport == dport)
 		return true;
-	if ((sport < 1024) != (dport < 1024))
-		return dport < 1024;
+	if (sport < 1024 || dport < 1024)
+		return dport < sport; /* the lower port */
+	if (udp_service(sport) != udp_service(dport))
+		return udp_service(dport);
 	if (seph != deph)
 		return seph; /* the other one, dport, is the service */
-	return dport < sport;
+	return true; /* the destination port */
 }
 
 /*
@@ -900,7 +905,7 @@ void mdl_step(struct mdl *m, const __u8 *f, size_t len, __u64 now, mdl_scan_orac
 		d->mode = mode;
 		d->mode_after = IFN_MODE_ENFORCE;
 		if (mode == IFN_MODE_LEARN && learn_ns)
-			d->mode_until_ns = now + learn_ns;
+			d->mode_until_ns = deadline(now + learn_ns);
 		d->created_ns = now;
 		d->scan_window_ns = now;
 		d->scan_gen = ++m->scan_gens;
@@ -936,9 +941,11 @@ void mdl_step(struct mdl *m, const __u8 *f, size_t len, __u64 now, mdl_scan_orac
 	frag_key(&fk, &p);
 	/*
 	 * FLOWS, Fragments: the packet is (source, destination, id,
-	 * protocol), whichever device sent its first fragment.
+	 * protocol), and its first fragment must have come from this device.
 	 */
 	first = p.later_frag ? htab_get(&m->frags, &fk) : NULL;
+	if (first && memcmp(first->mac, d->mac, 6))
+		first = NULL;
 	if (baseline(&p) || (first && first->baseline)) {
 		/* The later fragments of a baseline packet are baseline too. */
 		if (p.first_frag)
@@ -960,7 +967,10 @@ void mdl_step(struct mdl *m, const __u8 *f, size_t len, __u64 now, mdl_scan_orac
 			reason = IFN_REASON_FRAGMENT;
 		}
 	} else if (!in_fingerprint(m, &k1) && !(alt && in_fingerprint(m, &k2))) {
-		if (d->mode != IFN_MODE_LEARN || !learn(m, d, &k1, now, r))
+		/* FLOWS, TCP: a reset passes a learning device, never learned. */
+		bool rst = p.have_l4 && p.proto == 6 && (p.tcp_flags & 0x04);
+
+		if (d->mode != IFN_MODE_LEARN || (!rst && !learn(m, d, &k1, now, r)))
 			violation = true;
 	}
 	if (violation) {
@@ -969,7 +979,8 @@ void mdl_step(struct mdl *m, const __u8 *f, size_t len, __u64 now, mdl_scan_orac
 		e = emit(m, d, d->mac, IFN_EV_VIOLATION, now, r);
 		if (e)
 			e->flow = k1;
-		if (reason != IFN_REASON_FRAGMENT || !m->quirk[MDL_Q_FRAG_NO_SCAN])
+		/* FLOWS, Fragments: a later fragment is no distinct flow. */
+		if (reason != IFN_REASON_FRAGMENT)
 			scan(m, d, &k1, now, oracle, octx, r);
 		finish(m, d, &p, len, now,
 		       mode == IFN_MODE_MONITOR ? IFN_VERDICT_ALERT : IFN_VERDICT_DROP, reason, r);
@@ -1002,8 +1013,6 @@ void mdl_op_mode(struct mdl *m, const __u8 mac[6], __u8 mode, __u64 for_ns, __u6
 		return;
 	/* The mode the device is in now, deadline included. */
 	cur = d->mode_until_ns && now >= d->mode_until_ns ? d->mode_after : d->mode;
-	if (m->quirk[MDL_Q_STALE_MODE])
-		cur = d->mode;
 	if (mode == IFN_MODE_LEARN) {
 		d->flags &= ~IFN_DEV_F_LEARN_CAPPED;
 		if (!for_ns)
@@ -1014,7 +1023,7 @@ void mdl_op_mode(struct mdl *m, const __u8 mac[6], __u8 mode, __u64 for_ns, __u6
 		d->mode_after = cur == IFN_MODE_LEARN ? IFN_MODE_ENFORCE : cur;
 	}
 	d->mode = mode;
-	d->mode_until_ns = for_ns ? now + for_ns : 0;
+	d->mode_until_ns = deadline(for_ns ? now + for_ns : 0);
 	/* devices.h: a released device starts afresh. */
 	d->scan_count = 0;
 	d->scan_exact = 0;

@@ -131,23 +131,7 @@ struct mdl_result {
 	char oracle_error[160];
 };
 
-/*
- * Where the program departs from the page. Each one is reported with a
- * minimal frame; the model follows the page unless the driver is told to
- * emulate the program (--quirk NAME), which is for digging past a known
- * difference to the next one, never for a passing run.
- */
-enum mdl_quirk {
-	MDL_Q_FRAG_NO_SCAN, /* violating later fragments do not count as scans */
-	MDL_Q_STALE_MODE, /* agent: --for returns to a mode whose deadline passed */
-	MDL_Q_MAPPED_SOURCE, /* generate no IPv4-mapped IPv6 sources (see gen.c) */
-	MDL_Q_NEWDEV_UNCOUNTED, /* a NEW_DEVICE not sent is not counted per device */
-	MDL_Q_MAX,
-};
-extern const char *const mdl_quirk_names[MDL_Q_MAX];
-
 struct mdl {
-	bool quirk[MDL_Q_MAX];
 	__u32 max_devices, max_flows;
 	struct ifn_config cfg;
 	struct mdl_iface lo; /* ifindex 1, where test frames arrive */

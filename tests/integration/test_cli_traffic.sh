@@ -188,7 +188,7 @@ check "status --json: counters named" \
 	jq -e '.counters | has("malformed") and has("table_full") and has("events_lost")' $D/status.json
 bpftool map dump pinned "$IOTFENCE_PIN_DIR/ifn_devices" >$D/bpftool.txt 2>&1
 check "bpftool map dump shows the record's field names" \
-	sh -c "grep -q '\"mode\": 2,' $D/bpftool.txt && grep -q '\"flow_count\": 3,' $D/bpftool.txt && grep -q '\"ipv4\": \[10,91,1,2' $D/bpftool.txt"
+	sh -c "grep -q '\"mode\": 0x2,' $D/bpftool.txt && grep -q '\"flow_count\": 3,' $D/bpftool.txt && grep -q '\"ipv4\": \[10,91,1,2' $D/bpftool.txt"
 check "every listing takes --json" sh -c "$IFN devices --json | jq -e 'length == 2' && \
 	$IFN device $MAC2 --json | jq -e .fingerprint && $IFN status --json | jq -e .maps && \
 	$IFN settings --json | jq -e .scan_threshold"

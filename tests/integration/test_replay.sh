@@ -45,13 +45,19 @@ flowlines() {
 		-E occurrence=f -e frame.time_epoch -e eth.src -e eth.type -e eth.len \
 		-e ip.dst -e ipv6.dst -e ip.proto -e ipv6.nxt -e tcp.srcport -e tcp.dstport \
 		-e tcp.flags.syn -e tcp.flags.ack -e udp.srcport -e udp.dstport -e icmp.type \
-		-e icmpv6.type -e frame.len 2>/dev/null | awk -F'\t' -v max=$XDP_MAX '
+		-e icmpv6.type -e frame.len -e tcp.flags.reset 2>/dev/null |
+		awk -F'\t' -v max=$XDP_MAX '
 	$17 > max { next }
+	function svc(p) { # UDP rule 3: discovery and IoT services
+		return p == 1900 || p == 3478 || p == 3702 || p == 5353 || p == 5355 ||
+			p == 5683 || p == 5684
+	}
 	function client(sp, dp) { # the UDP rule: is the service the destination port?
 		if (sp == dp) return 1
-		if ((dp < 1024) != (sp < 1024)) return dp < 1024
+		if (dp < 1024 || sp < 1024) return dp < sp
+		if (svc(dp) != svc(sp)) return svc(dp)
 		if ((dp >= 32768) != (sp >= 32768)) return sp >= 32768
-		return dp < sp
+		return 1
 	}
 	{
 		peer = $5 != "" ? $5 : $6
@@ -79,17 +85,18 @@ flowlines() {
 		} else {
 			k1 = "ip" ($7 != "" ? $7 : $8) "/0/" peer "/c"
 		}
-		print $1, $2, base, k1, k2
+		# A reset passes a learning device and is never learnt.
+		print $1, $2, base, ($18 == 1 ? 1 : 0), k1, k2
 	}'
 }
 
 # model: "L|R flowline" lines in, "mac frames-after-learning unseen" out. A
-# frame of phase L learns (when no key of it is known); a frame of phase R
-# is counted, and is unseen when no key of it is known. Baseline passes and
-# is never learnt.
+# frame of phase L learns (when no key of it is known, and it is no reset); a
+# frame of phase R is counted, and is unseen when no key of it is known.
+# Baseline passes and is never learnt.
 model() {
-	awk '{ known = (($3 " " $5) in fp) || ($6 != "" && (($3 " " $6) in fp)) }
-	     $1 == "L" { if (!$4 && !known) fp[$3 " " $5] = 1; next }
+	awk '{ known = (($3 " " $6) in fp) || ($7 != "" && (($3 " " $7) in fp)) }
+	     $1 == "L" { if (!$4 && !$5 && !known) fp[$3 " " $6] = 1; next }
 	     { n[$3]++; if (!$4 && !known) u[$3]++ }
 	     END { for (m in n) print m, n[m], u[m] + 0 }'
 }

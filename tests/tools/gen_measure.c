@@ -146,43 +146,15 @@ static int run_frame(int prog_fd, const struct frame *f)
 	return o.retval;
 }
 
-static void clear_map(int fd)
-{
-	__u8 key[64];
-
-	while (!bpf_map_get_next_key(fd, NULL, key))
-		if (bpf_map_delete_elem(fd, key))
-			break;
-}
-
 /* Empty maps, as a fresh load leaves them, without loading again. */
 static void reset(const struct ifn_maps *m)
 {
-	size_t stride = (sizeof(struct ifn_dev_stats) + 7) & ~7UL;
-	void *zero = calloc(m->ncpus, stride > sizeof(struct ifn_global_stats) ?
-					      stride :
-					      sizeof(struct ifn_global_stats));
 	struct ifn_iface ifc = { .default_mode = IFN_MODE_LEARN };
 	struct ifn_config cfg, cur;
-	__u32 slot, z = 0, lo = 1;
+	__u32 lo = 1;
 
-	if (!zero)
-		die("out of memory");
-	clear_map(m->devices);
-	clear_map(m->flows);
-	clear_map(m->rules_port);
-	clear_map(m->rules_any);
-	clear_map(m->frags);
-	clear_map(m->ip_owners);
-	clear_map(m->ifaces);
-	while (!bpf_map_lookup_and_delete_elem(m->free_slots, NULL, &slot))
-		;
-	for (slot = 0; slot < m->max_devices; slot++) {
-		bpf_map_update_elem(m->dev_stats, &slot, zero, BPF_ANY);
-		bpf_map_update_elem(m->free_slots, NULL, &slot, BPF_ANY);
-	}
-	bpf_map_update_elem(m->stats, &z, zero, BPF_ANY);
-	free(zero);
+	if (ifn_state_reset(m))
+		die("cannot empty the maps");
 	ifn_config_read(m, &cur);
 	ifn_config_defaults(&cfg);
 	cfg.jiffy_ns = cur.jiffy_ns;
@@ -251,8 +223,7 @@ static void one_run(struct iotfence *skel, const struct ifn_maps *m, int pass,
 			devs[i].flows_after[pass] = n;
 			free(r);
 		}
-		ifn_device_apply_mode(&d, IFN_MODE_ENFORCE, 0, 0, last_learn);
-		ifn_device_put(m, devs[i].mac, &d);
+		ifn_device_set_mode(m, devs[i].mac, IFN_MODE_ENFORCE, 0, 0, last_learn, NULL);
 	}
 	for (i = 0; i < nframes; i++) {
 		const struct frame *f = &frames[i];

@@ -77,7 +77,7 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < made; i++) {
 		__u32 n = first + i;
-		struct ifn_device *d = &vals[i], old;
+		struct ifn_device *d = &vals[i];
 
 		keys[i].mac[0] = 0x00;
 		keys[i].mac[1] = 0x17;
@@ -86,8 +86,9 @@ int main(int argc, char **argv)
 		keys[i].mac[4] = n >> 8;
 		keys[i].mac[5] = n;
 		d->slot = slots[i];
-		d->mode = IFN_MODE_ENFORCE;
-		d->mode_after = IFN_MODE_ENFORCE;
+		memcpy(d->mac, keys[i].mac, 6);
+		d->in_use = 1;
+		d->mode_word = ifn_mode_word(IFN_MODE_ENFORCE, IFN_MODE_ENFORCE, 0);
 		d->created_ns = now;
 		d->scan_window_ns = now;
 		d->ipv4[0] = 10;
@@ -95,7 +96,7 @@ int main(int argc, char **argv)
 		d->ipv4[2] = n >> 8;
 		d->ipv4[3] = n;
 		/* An existing record would be overwritten and its slot lost. */
-		if (!bpf_map_lookup_elem(m.devices, &keys[i], &old)) {
+		if (ifn_device_rec(&m, keys[i].mac)) {
 			fprintf(stderr, "ifn_fill: device %u exists already: use another FIRST\n",
 				n);
 			return 1;
@@ -104,7 +105,10 @@ int main(int argc, char **argv)
 	if (made) {
 		__u32 done = made;
 
-		if (bpf_map_update_batch(m.devices, keys, vals, &done, &bo)) {
+		/* Records in place, then the index that publishes them. */
+		for (i = 0; i < made; i++)
+			m.dev_mem[slots[i]] = vals[i];
+		if (bpf_map_update_batch(m.dev_index, keys, slots, &done, &bo)) {
 			fprintf(stderr, "ifn_fill: device batch update: %s (%u of %u written)\n",
 				ifn_strerror(-errno), done, made);
 			return 1;

@@ -73,14 +73,14 @@ static void sample(struct ifn_snap *s)
 		d->st.first_seen_ns = 1763784000000000000ULL;
 		d->st.last_seen_ns = 1763784900000000000ULL;
 	}
-	s->devs[0].dev.mode = IFN_MODE_LEARN;
-	s->devs[0].dev.mode_after = IFN_MODE_ENFORCE;
-	s->devs[0].dev.mode_until_ns = 1763871337000000000ULL;
+	s->devs[0].mode = IFN_MODE_LEARN;
+	s->devs[0].mode_after = IFN_MODE_ENFORCE;
+	s->devs[0].until_ns = 1763871337000000000ULL;
 	s->devs[0].dev.ipv4[0] = 192;
 	s->devs[0].dev.ipv4[1] = 168;
 	s->devs[0].dev.ipv4[3] = 10;
 	ip(s->devs[0].dev.ipv6_ll, "fe80::1");
-	s->devs[1].dev.mode = IFN_MODE_ENFORCE;
+	s->devs[1].mode = IFN_MODE_ENFORCE;
 	s->devs[1].dev.rate_pps = 100;
 	s->devs[1].dev.burst_pkts = 50;
 	s->devs[1].dev.flags = IFN_DEV_F_RATE_LIMIT;
