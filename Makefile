@@ -177,8 +177,9 @@ $(BUILD)/bench/ifn-bench: $(BENCH_SRCS) $(wildcard bench/*.h) $(BENCH_SKELS) $(L
 install: all
 	install -D -m 0755 $(BUILD)/iotfence $(DESTDIR)$(PREFIX)/sbin/iotfence
 	install -D -m 0644 agent/iotfence.8 $(DESTDIR)$(PREFIX)/share/man/man8/iotfence.8
-	install -D -m 0644 scripts/iotfence.service \
-		$(DESTDIR)$(PREFIX)/lib/systemd/system/iotfence.service
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
+	sed 's|/usr/local/sbin/iotfence|$(PREFIX)/sbin/iotfence|' scripts/iotfence.service \
+		> $(DESTDIR)$(PREFIX)/lib/systemd/system/iotfence.service
 
 check-format:
 	clang-format --dry-run --Werror $(BPF_SRCS) $(BPF_HDRS) $(AGENT_SRCS) \

@@ -221,33 +221,6 @@ static int apply_settings(const struct ifn_maps *m, const struct ifn_daemon_conf
 	return ifn_config_write(m, &cfg);
 }
 
-/* What a failed first start leaves pinned is removed again. */
-static void unpin_all(void)
-{
-	char path[PATH_MAX];
-	char(*names)[16];
-	int n, i;
-	size_t k;
-
-	if (!ifn_attached_list(&names, &n)) {
-		for (i = 0; i < n; i++) {
-			snprintf(path, sizeof(path), "%s/%s/%s", ifn_pin_dir(), IFN_PIN_LINKS,
-				 names[i]);
-			unlink(path);
-		}
-		free(names);
-	}
-	snprintf(path, sizeof(path), "%s/%s", ifn_pin_dir(), IFN_PIN_LINKS);
-	rmdir(path);
-	snprintf(path, sizeof(path), "%s/%s", ifn_pin_dir(), IFN_PIN_PROG);
-	unlink(path);
-	for (k = 0; k < ifn_map_count; k++) {
-		snprintf(path, sizeof(path), "%s/%s", ifn_pin_dir(), ifn_map_descs[k].name);
-		unlink(path);
-	}
-	rmdir(ifn_pin_dir());
-}
-
 /*
  * Bring the pinned state in line with @c: load it if nothing is pinned
  * (restoring the saved state into it), apply the settings, attach every
@@ -341,8 +314,9 @@ static int setup(struct daemon *d, const struct ifn_daemon_conf *c,
 	goto out;
 fail:
 	ifn_maps_close(&m);
+	/* What a failed first start leaves pinned is removed again. */
 	if (fresh)
-		unpin_all();
+		ifn_pins_purge();
 	else
 		ifn_prog_unpin_if_unused();
 out:

@@ -441,7 +441,6 @@ const char *ifn_ifname(int ifaces_fd, __u32 ifindex, char buf[16])
 	return buf;
 }
 
-static int purge_pins(void);
 
 /*
  * Attaching again (a boot script, a second operator) must not reset what
@@ -556,7 +555,7 @@ int ifn_cmd_attach(const struct ifn_cmd *c, int argc, char **argv)
 		ifn_maps_close(&m);
 		/* A failed first attach leaves nothing pinned behind. */
 		if (err && fresh)
-			purge_pins();
+			ifn_pins_purge();
 		else if (err)
 			ifn_prog_unpin_if_unused();
 	}
@@ -564,7 +563,7 @@ int ifn_cmd_attach(const struct ifn_cmd *c, int argc, char **argv)
 	return err ? IFN_EXIT_FAIL : IFN_EXIT_OK;
 }
 
-static int purge_pins(void)
+int ifn_pins_purge(void)
 {
 	char path[PATH_MAX];
 	char(*names)[16];
@@ -679,7 +678,7 @@ int ifn_cmd_detach(const struct ifn_cmd *c, int argc, char **argv)
 	if (!err)
 		ifn_prog_unpin_if_unused();
 	if (!err && purge) {
-		err = purge_pins();
+		err = ifn_pins_purge();
 		if (err)
 			ifn_err("cannot remove the pins under %s: %s", ifn_pin_dir(),
 				ifn_strerror(err));

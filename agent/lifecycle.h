@@ -45,6 +45,12 @@ int ifn_detach_iface(const struct ifn_maps *m, const char *ifname);
 /* Names of the attached interfaces (pinned links). *names is malloc'd. */
 int ifn_attached_list(char (**names)[16], int *n);
 
+/*
+ * Remove every pin: links (which detaches), the program, the maps and the
+ * directory. -errno of the first map that could not be removed.
+ */
+int ifn_pins_purge(void);
+
 /* Remove the program pin when no interface uses it any more. */
 void ifn_prog_unpin_if_unused(void);
 
