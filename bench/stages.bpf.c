@@ -100,7 +100,7 @@ int st2_globals(struct xdp_md *ctx)
 /* Stages 3-5 share the front; @upto says where to stop. */
 static __always_inline int st_front(struct xdp_md *ctx, int upto)
 {
-	__u32 zero = 0, reason = IFN_REASON_NONE;
+	__u32 zero = 0, reason = IFN_REASON_NONE, slot = 0;
 	struct ifn_ctx x;
 	int r;
 	__u8 mode;
@@ -119,8 +119,8 @@ static __always_inline int st_front(struct xdp_md *ctx, int upto)
 	if (r == IFN_REASON_ETH_TRUNC || ifn_mac_is_bad_source(x.pkt.src_mac))
 		return XDP_ABORTED;
 
-	/* Stage 3: + the device lookup. */
-	x.dev = bpf_map_lookup_elem(&ifn_devices, x.pkt.src_mac);
+	/* Stage 3: + the device lookup (MAC to slot, then its record). */
+	x.dev = ifn_device_find(x.pkt.src_mac, &slot);
 	if (!x.dev)
 		return XDP_ABORTED;
 	if (upto == 3) {
@@ -128,7 +128,7 @@ static __always_inline int st_front(struct xdp_md *ctx, int upto)
 		return XDP_PASS;
 	}
 	/* Stage 4: + its per-CPU counters and every counter update. */
-	x.ds = bpf_map_lookup_elem(&ifn_dev_stats, &x.dev->slot);
+	x.ds = bpf_map_lookup_elem(&ifn_dev_stats, &slot);
 	if (upto == 4)
 		return st_finish(&x, IFN_VERDICT_PASS, reason);
 
