@@ -3,9 +3,10 @@
  * iotfence.bpf.c - the XDP entry point: parse -> device -> verdict ->
  * account -> event. The stages live in bpf/lib/; this file only orders them.
  *
- * Cost model: a known device costs one pass over the headers, one hash
- * lookup (MAC to slot), inlined array lookups for its record, its per-CPU
- * counters and the settings, and for its flow either nothing (the same flow
+ * Cost model: a known device costs one pass over the headers, inlined
+ * array lookups for its slot (a per-CPU cache of recent MAC -> slot
+ * answers; one hash lookup on a miss), its record, its per-CPU counters and
+ * the settings, and for its flow either nothing (the same flow
  * as its last frame on this CPU: the per-CPU cache, which is also what a
  * flood of one violating flow costs) or one or two hash lookups. Prefix
  * tries are looked up only for devices that have such rules. A scan (many
@@ -188,7 +189,7 @@ int iotfence_xdp(struct xdp_md *ctx)
 	if (ifn_mac_is_bad_source(x.pkt.src_mac))
 		return ifn_finish(&x, IFN_VERDICT_DROP, IFN_REASON_BAD_SRC_MAC);
 
-	x.dev = ifn_device_find(x.pkt.src_mac, &slot);
+	x.dev = ifn_device_find_cached(x.pkt.src_mac, &slot);
 	if (!x.dev) {
 		x.dev = ifn_device_new(&x, &slot);
 		if (!x.dev)

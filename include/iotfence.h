@@ -29,6 +29,7 @@
 /* Map names: also the pin file names. At most 15 characters (BPF_OBJ_NAME_LEN). */
 #define IFN_MAP_DEVICES "ifn_devices"
 #define IFN_MAP_DEV_INDEX "ifn_dev_index"
+#define IFN_MAP_DEV_CACHE "ifn_dev_cache"
 #define IFN_MAP_DEV_STATS "ifn_dev_stats"
 #define IFN_MAP_FREE_SLOTS "ifn_free_slots"
 #define IFN_MAP_FLOWS "ifn_flows"
@@ -264,6 +265,25 @@ struct ifn_fp_cache {
 	__u32 gen;
 };
 
+/*
+ * A per-CPU cache of recent MAC -> slot answers, direct-mapped: a device
+ * that keeps sending (a camera's stream, a flood) is found without the
+ * hash lookup. An entry is only a hint: the record it names must carry
+ * the MAC and be in use, so a forgotten or reused slot is a miss.
+ */
+#define IFN_DEV_CACHE_ENTRIES 256
+
+struct ifn_dev_cache_entry {
+	__u8 mac[6];
+	__u8 valid;
+	__u8 pad;
+	__u32 slot;
+};
+
+struct ifn_dev_cache {
+	struct ifn_dev_cache_entry e[IFN_DEV_CACHE_ENTRIES];
+};
+
 /* Per-CPU counters of one device (and its fingerprint cache). */
 struct ifn_dev_stats {
 	/* What every frame writes, together in the first cache line. */
@@ -464,6 +484,8 @@ static inline __u32 ifn_flow_hash(const struct ifn_flow_key *k)
 _Static_assert(sizeof(struct ifn_mac_key) == 8, "ifn_mac_key layout");
 _Static_assert(sizeof(struct ifn_device) == 280, "ifn_device layout");
 _Static_assert(sizeof(struct ifn_fp_cache) == 28, "ifn_fp_cache layout");
+_Static_assert(sizeof(struct ifn_dev_cache_entry) == 12, "ifn_dev_cache_entry layout");
+_Static_assert(sizeof(struct ifn_dev_cache) == 12 * IFN_DEV_CACHE_ENTRIES, "ifn_dev_cache layout");
 _Static_assert(sizeof(struct ifn_dev_stats) == 272, "ifn_dev_stats layout");
 _Static_assert(sizeof(struct ifn_flow_key) == 28, "ifn_flow_key layout");
 _Static_assert(sizeof(struct ifn_flow_val) == 16, "ifn_flow_val layout");

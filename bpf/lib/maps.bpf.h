@@ -29,6 +29,17 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } ifn_devices SEC(".maps");
 
+/*
+ * Recent MAC -> slot answers, per CPU (struct ifn_dev_cache). Not state:
+ * not pinned, and a new program starts with an empty one.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ifn_dev_cache);
+} ifn_dev_cache SEC(".maps");
+
 /* MAC -> slot: the one hash lookup a known device's frame needs. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -312,6 +312,28 @@ START_TEST(new_device_event_limited)
 }
 END_TEST
 
+/* The per-CPU MAC -> slot cache is a hint: a forgotten device is new again. */
+START_TEST(device_cache_after_forget)
+{
+	struct ifn_dev_stats st;
+	struct th t;
+	__u8 m[6];
+
+	th_setup(&t, NULL);
+	frame_mac(DEV, m);
+	th_step(&t, FRAME(UDP4(40000, 53)),
+		EXPECT(PASS, .new_device = 1, .flows = 1, .events = EV(NEW_DEVICE)), "a new device");
+	th_step(&t, FRAME(UDP4(40000, 53)), EXPECT(PASS), "again (found through the cache)");
+	ck_assert_int_eq(ifn_device_forget(&t.m, m), 0);
+	th_step(&t, FRAME(UDP4(40000, 53)),
+		EXPECT(PASS, .new_device = 1, .flows = 1, .events = EV(NEW_DEVICE)),
+		"forgotten: a new device again, not the cached slot");
+	ck_assert(th_device(&t, DEV, NULL, &st));
+	ck_assert_uint_eq(st.packets, 1);
+	th_teardown(&t);
+}
+END_TEST
+
 START_TEST(server_reply)
 {
 	struct th t;
@@ -893,6 +915,7 @@ static Suite *seq_suite(void)
 	tcase_add_test(tc, cache_follows_fingerprint);
 	tcase_add_test(tc, mapped_source_not_tracked);
 	tcase_add_test(tc, new_device_event_limited);
+	tcase_add_test(tc, device_cache_after_forget);
 	tcase_add_test(tc, server_reply);
 	tcase_add_test(tc, learning_deadline);
 	tcase_add_test(tc, temporary_mode);
