@@ -87,6 +87,7 @@ int st2_globals(struct xdp_md *ctx)
 	__builtin_memset(&x.pkt, 0, sizeof(x.pkt));
 	x.dev = NULL;
 	x.ds = NULL;
+	x.fpc = NULL;
 	x.now = ifn_now(x.cfg);
 	x.ifindex = ctx->ingress_ifindex;
 	x.pad = 0;
@@ -112,6 +113,7 @@ static __always_inline int st_front(struct xdp_md *ctx, int upto)
 	__builtin_memset(&x.pkt, 0, sizeof(x.pkt));
 	x.dev = NULL;
 	x.ds = NULL;
+	x.fpc = NULL;
 	x.now = ifn_now(x.cfg);
 	x.ifindex = ctx->ingress_ifindex;
 	x.pad = 0;

@@ -179,6 +179,7 @@ int iotfence_xdp(struct xdp_md *ctx)
 	__builtin_memset(&x.pkt, 0, sizeof(x.pkt));
 	x.dev = NULL;
 	x.ds = NULL;
+	x.fpc = NULL;
 	x.now = ifn_now(x.cfg);
 	x.ifindex = ctx->ingress_ifindex;
 	x.pad = 0;

@@ -263,6 +263,7 @@ struct ifn_fp_cache {
 	__u8 tcp_class; /* 1 SYN, 2 SYN-ACK, 0 any other frame */
 	__u8 allowed; /* 0 empty, 1 allowed, 2 not allowed */
 	__u32 gen;
+	__u32 scan_hash; /* ifn_flow_hash() of a violating flow; 0: not yet */
 };
 
 /*
@@ -296,7 +297,6 @@ struct ifn_dev_stats {
 	__u64 events_suppressed;
 	__u64 pad;
 	struct ifn_fp_cache cache;
-	__u32 pad2;
 };
 
 /*
@@ -483,7 +483,7 @@ static inline __u32 ifn_flow_hash(const struct ifn_flow_key *k)
 
 _Static_assert(sizeof(struct ifn_mac_key) == 8, "ifn_mac_key layout");
 _Static_assert(sizeof(struct ifn_device) == 280, "ifn_device layout");
-_Static_assert(sizeof(struct ifn_fp_cache) == 28, "ifn_fp_cache layout");
+_Static_assert(sizeof(struct ifn_fp_cache) == 32, "ifn_fp_cache layout");
 _Static_assert(sizeof(struct ifn_dev_cache_entry) == 12, "ifn_dev_cache_entry layout");
 _Static_assert(sizeof(struct ifn_dev_cache) == 12 * IFN_DEV_CACHE_ENTRIES, "ifn_dev_cache layout");
 _Static_assert(sizeof(struct ifn_dev_stats) == 272, "ifn_dev_stats layout");

@@ -43,6 +43,7 @@ struct ifn_ctx {
 	struct ifn_dev_stats *ds; /* NULL for frames of no device */
 	struct ifn_global_stats *gs;
 	struct ifn_config *cfg;
+	struct ifn_fp_cache *fpc; /* this frame's entry of the decision cache */
 	__u64 now;
 	__u32 ifindex;
 	__u32 pad;

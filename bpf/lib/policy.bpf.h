@@ -267,8 +267,10 @@ static __always_inline int ifn_fp_allows(struct ifn_ctx *x, struct ifn_flow_key 
 	if (x->ds && p->frag == IFN_FRAG_NONE && p->family != IFN_FAMILY_L2) {
 		cache = &x->ds->cache;
 		cls = ifn_tcp_class(p);
-		if (ifn_cache_hit(cache, p, cls, gen))
+		if (ifn_cache_hit(cache, p, cls, gen)) {
+			x->fpc = cache;
 			return cache->allowed == 1;
+		}
 	}
 	ok = ifn_key_allowed(dev, k);
 	if (!ok && c.n == 2) {
@@ -287,6 +289,8 @@ static __always_inline int ifn_fp_allows(struct ifn_ctx *x, struct ifn_flow_key 
 		cache->tcp_class = cls;
 		cache->allowed = ok ? 1 : 2;
 		cache->gen = gen;
+		cache->scan_hash = 0;
+		x->fpc = cache;
 	}
 	return ok;
 }
@@ -370,11 +374,22 @@ static __always_inline int ifn_learn(struct ifn_ctx *x, const struct ifn_flow_ke
 static __always_inline int ifn_scan_note(struct ifn_ctx *x, const struct ifn_flow_key *k)
 {
 	struct ifn_device *dev = x->dev;
-	__u32 h = ifn_flow_hash(k) & 511;
-	__u64 bit = 1ULL << (h & 63);
-	__u32 idx = (h >> 6) & 7;
-	__u64 old;
+	struct ifn_fp_cache *fpc = x->fpc;
+	__u32 h, idx;
+	__u64 bit, old;
 	__u32 cnt;
+
+	/* A repeated violating flow has its hash in the decision cache. */
+	if (fpc && fpc->scan_hash) {
+		h = fpc->scan_hash;
+	} else {
+		h = ifn_flow_hash(k);
+		if (fpc)
+			fpc->scan_hash = h;
+	}
+	h &= 511;
+	bit = 1ULL << (h & 63);
+	idx = (h >> 6) & 7;
 
 	if (x->now - dev->scan_window_ns >= x->cfg->scan_window_ns) {
 		__builtin_memset(dev->scan_sketch, 0, sizeof(dev->scan_sketch));
