@@ -13,7 +13,7 @@
  * learned before. A difference between the two sets is a bug in one of
  * them, or a man page that does not say what the program does.
  *
- * The captures live outside the repository: $IFN_PCAP_DIR, by default
+ * The captures live outside the repository: $IFN_PCAPS, by default
  * ../shared/pcaps (SOURCES.md there says where each comes from).
  */
 #include <arpa/inet.h>
@@ -79,7 +79,7 @@ static const struct capture captures[] = {
 
 static const char *pcap_dir(void)
 {
-	const char *d = getenv("IFN_PCAP_DIR");
+	const char *d = getenv("IFN_PCAPS");
 
 	return d && *d ? d : "../shared/pcaps";
 }
@@ -560,7 +560,7 @@ START_TEST(capture_learns_what_tshark_sees)
 	size_t i, servers;
 
 	snprintf(path, sizeof(path), "%s/%s", pcap_dir(), c->file);
-	ck_assert_msg(!stat(path, &sb), "%s: %s (set IFN_PCAP_DIR to the captures)", path,
+	ck_assert_msg(!stat(path, &sb), "%s: %s (set IFN_PCAPS to the captures)", path,
 		      strerror(errno));
 
 	th_setup(&t, NULL);
