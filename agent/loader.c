@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -121,6 +122,42 @@ static int calibrate_clock(struct iotfence *skel, __u64 *jiffy_ns, __s64 *offset
 	return 0;
 }
 
+/* Maps only replay has; never pinned, and never shared between its programs' copies. */
+static bool replay_map(const char *name)
+{
+	return !strcmp(name, IFN_MAP_REPLAY) || !strcmp(name, IFN_MAP_REPLAY_NEXT);
+}
+
+/*
+ * A replay runs its frames through ifn_replay_batch, which inlines the
+ * live program's code: verifying the live program as well would only
+ * double the load time. Anyone else never loads the replay program, nor
+ * makes its maps.
+ */
+static int replay_setup(struct iotfence *skel, bool replay)
+{
+	int err = bpf_program__set_autoload(skel->progs.iotfence_xdp, !replay);
+
+	if (!err)
+		err = bpf_program__set_autoload(skel->progs.ifn_replay_batch, replay);
+	if (!err)
+		err = bpf_map__set_autocreate(skel->maps.ifn_replay, replay);
+	if (!err)
+		err = bpf_map__set_autocreate(skel->maps.ifn_replay_next, replay);
+	return err;
+}
+
+/* The replay program goes on to the next frame by a tail call to itself. */
+static int replay_chain(struct iotfence *skel)
+{
+	int fd = bpf_program__fd(skel->progs.ifn_replay_batch);
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.ifn_replay_next), &zero, &fd, BPF_ANY) ?
+		       -errno :
+		       0;
+}
+
 int ifn_load(const struct ifn_load_opts *o, const struct ifn_config *cfg,
 	     struct iotfence **skel_out, bool *fresh)
 {
@@ -134,9 +171,20 @@ int ifn_load(const struct ifn_load_opts *o, const struct ifn_config *cfg,
 
 	*skel_out = NULL;
 	*fresh = false;
+	/* Replay never goes near a gateway's pins. */
+	if (o->pin_dir && (o->replay_slots || o->events_bytes))
+		return -EINVAL;
 	skel = iotfence__open_opts(&oo);
 	if (!skel)
 		return -errno;
+
+	err = replay_setup(skel, o->replay_slots > 0);
+	if (!err && o->replay_slots)
+		err = bpf_map__set_max_entries(skel->maps.ifn_replay, o->replay_slots);
+	if (!err && o->events_bytes)
+		err = bpf_map__set_max_entries(skel->maps.ifn_events, o->events_bytes);
+	if (err)
+		goto fail;
 
 	bpf_object__for_each_map(map, skel->obj)
 	{
@@ -145,8 +193,8 @@ int ifn_load(const struct ifn_load_opts *o, const struct ifn_config *cfg,
 		char path[PATH_MAX];
 		int fd;
 
-		if (strncmp(name, "ifn_", 4))
-			continue; /* .rodata, .bss: never pinned */
+		if (strncmp(name, "ifn_", 4) || replay_map(name))
+			continue; /* .rodata, .bss, replay's own: never pinned */
 		if (!o->pin_dir) {
 			bpf_map__set_pin_path(map, NULL);
 			if (want)
@@ -183,6 +231,8 @@ int ifn_load(const struct ifn_load_opts *o, const struct ifn_config *cfg,
 
 	skel->rodata->ifn_virtual_clock = o->virtual_clock;
 	err = iotfence__load(skel);
+	if (!err && o->replay_slots)
+		err = replay_chain(skel);
 	if (err)
 		goto fail;
 
@@ -237,6 +287,91 @@ int ifn_skel_prog_fd(struct iotfence *skel)
 __u64 *ifn_skel_virtual_now(struct iotfence *skel)
 {
 	return &skel->bss->ifn_virtual_now_ns;
+}
+
+int ifn_load_replay_twin(struct iotfence *first, struct iotfence **out)
+{
+	struct iotfence *skel = iotfence__open();
+	struct bpf_map *map;
+	int err;
+
+	*out = NULL;
+	if (!skel)
+		return -errno;
+	err = replay_setup(skel, true);
+	/* The first load measured the clock. */
+	if (!err)
+		err = bpf_program__set_autoload(skel->progs.ifn_clock_probe, false);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.ifn_events,
+					       bpf_map__max_entries(first->maps.ifn_events));
+	bpf_object__for_each_map(map, skel->obj)
+	{
+		const char *name = bpf_map__name(map);
+		struct bpf_map *orig;
+
+		if (err)
+			break;
+		if (strncmp(name, "ifn_", 4))
+			continue;
+		/* Never near the pins: a live gateway's maps are not ours. */
+		err = bpf_map__set_pin_path(map, NULL);
+		if (err || !strcmp(name, IFN_MAP_EVENTS) || !strcmp(name, IFN_MAP_REPLAY_NEXT))
+			continue;
+		orig = bpf_object__find_map_by_name(first->obj, name);
+		err = orig ? bpf_map__reuse_fd(map, bpf_map__fd(orig)) : -ENOENT;
+	}
+	if (err)
+		goto fail;
+	skel->rodata->ifn_virtual_clock = first->rodata->ifn_virtual_clock;
+	err = iotfence__load(skel);
+	if (!err)
+		err = replay_chain(skel);
+	if (err)
+		goto fail;
+	*out = skel;
+	return 0;
+fail:
+	iotfence__destroy(skel);
+	return err;
+}
+
+int ifn_skel_replay_fd(struct iotfence *skel)
+{
+	return bpf_program__fd(skel->progs.ifn_replay_batch);
+}
+
+struct ifn_replay_frame *ifn_replay_frames_map(struct iotfence *skel, __u32 *n, int *err)
+{
+	int fd = bpf_map__fd(skel->maps.ifn_replay);
+	void *p;
+
+	*n = 0;
+	*err = 0;
+	if (fd < 0) {
+		*err = -ENOENT;
+		return NULL;
+	}
+	/*
+	 * An mmap()able array's values, one after the other from offset 0,
+	 * each rounded up to 8 bytes: the struct's size is a multiple of 8.
+	 */
+	p = mmap(NULL,
+		 (size_t)bpf_map__max_entries(skel->maps.ifn_replay) *
+			 sizeof(struct ifn_replay_frame),
+		 PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		*err = -errno;
+		return NULL;
+	}
+	*n = bpf_map__max_entries(skel->maps.ifn_replay);
+	return p;
+}
+
+void ifn_replay_frames_unmap(struct ifn_replay_frame *f, __u32 n)
+{
+	if (f)
+		munmap(f, (size_t)n * sizeof(*f));
 }
 
 void ifn_unload(struct iotfence *skel)

@@ -12,6 +12,7 @@
 #include "state.h"
 
 struct iotfence;
+struct ifn_replay_frame;
 
 struct ifn_load_opts {
 	const char *pin_dir; /* NULL: private maps that die with the process */
@@ -20,6 +21,13 @@ struct ifn_load_opts {
 	__u32 max_flows;
 	__u32 max_rules;
 	bool quiet; /* no libbpf messages below warnings */
+	/*
+	 * Offline replay, private maps only: load ifn_replay_batch, with this
+	 * many frame slots in ifn_replay, instead of the live program (it
+	 * runs the same code). 0: the live program, and no replay maps.
+	 */
+	__u32 replay_slots;
+	__u32 events_bytes; /* private maps: the event ring's size; 0: the default */
 };
 
 /*
@@ -40,6 +48,22 @@ int ifn_maps_from_skel(struct ifn_maps *m, struct iotfence *skel);
 int ifn_skel_prog_fd(struct iotfence *skel);
 /* Where the replayer writes the virtual clock. */
 __u64 *ifn_skel_virtual_now(struct iotfence *skel);
+
+/*
+ * Another copy of the replay program on the maps of @first (loaded with
+ * replay_slots): only its .bss, its event ring and its chain are its own.
+ * A replay's workers each run their own copy.
+ */
+int ifn_load_replay_twin(struct iotfence *first, struct iotfence **out);
+
+/*
+ * Loaded with replay_slots: ifn_replay_batch's fd, and the frame slots of
+ * ifn_replay mapped into memory (*n of them; NULL and -errno in *err on
+ * failure), to be unmapped with ifn_replay_frames_unmap().
+ */
+int ifn_skel_replay_fd(struct iotfence *skel);
+struct ifn_replay_frame *ifn_replay_frames_map(struct iotfence *skel, __u32 *n, int *err);
+void ifn_replay_frames_unmap(struct ifn_replay_frame *f, __u32 n);
 
 void ifn_unload(struct iotfence *skel);
 

@@ -4,14 +4,22 @@
  * program, offline, on private maps, with the program's clock set to each
  * frame's capture time (iotfence.8, REPLAY).
  *
- * One BPF_PROG_TEST_RUN call per frame costs about a microsecond of kernel
- * entry and setup against a few tens of nanoseconds of program, so frames
- * run on several workers at once: each worker has its own copy of the
- * program (its own clock and its own event ring) on the one set of maps,
- * as the CPUs of a live gateway share them. A device's frames all go to
- * one worker, in capture order; the few frames that touch what devices
- * share (replay_scan.c) run in capture order among themselves, so the
- * result does not depend on the number of workers.
+ * One BPF_PROG_TEST_RUN call costs over a microsecond of kernel entry and
+ * setup against well under a hundred nanoseconds of program per frame, so
+ * a call runs a batch of frames: the worker writes them into its slots of
+ * the frames map (ifn_replay), and the replay program (ifn_replay_batch,
+ * the live program's code in a loop) runs each at its capture time and
+ * leaves its verdict and the number of events it raised in its slot.
+ * Events are then read from the ring in frame order, each frame taking as
+ * many as it raised, so every event is attributed to its frame exactly as
+ * when frames ran one by one.
+ *
+ * Frames also run on several workers at once: each worker has its own
+ * copy of the program (its own clock, event ring and slots) on the one set
+ * of maps, as the CPUs of a live gateway share them. A device's frames all
+ * go to one worker, in capture order; the few frames that touch what
+ * devices share (replay_scan.c) run in capture order among themselves, so
+ * the result does not depend on the number of workers.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -50,6 +58,27 @@
 
 #define RP_LEARN_FOR_DEFAULT (10ULL * 60 * 1000000000ULL)
 #define RP_MAX_WORKERS 8
+/*
+ * Frames a worker writes before it runs them and reads what they did. A
+ * BPF_PROG_TEST_RUN call runs up to 34 of them (the kernel's tail call
+ * limit, bpf/iotfence.bpf.c), so a batch is a few calls.
+ */
+#define RP_BATCH 1024
+/*
+ * The most events one frame can raise: NEW_DEVICE or TABLE_FULL,
+ * LEARNING_DONE, IP_CHANGE or IP_CONFLICT, FINGERPRINT_CAP, then
+ * VIOLATION, SCAN and AUTO_QUARANTINE (or RATE_EXCEEDED instead).
+ */
+#define RP_FRAME_EVENTS_MAX 7
+#define RP_EVENT_RECORD (sizeof(struct ifn_event) + BPF_RINGBUF_HDR_SZ)
+/*
+ * Each worker's event ring, read after every batch: it holds a batch's
+ * events many times over, so none is ever lost to a full ring, which
+ * would change the results (run_batch() checks that it never came near).
+ */
+#define RP_EVENTS_BYTES (1U << 21)
+_Static_assert(RP_EVENTS_BYTES >= 2 * RP_BATCH * RP_FRAME_EVENTS_MAX * RP_EVENT_RECORD,
+	       "the event ring holds a batch's events");
 /*
  * Below this many frames, one worker: loading another copy of the program
  * (the verifier, a tenth of a second or more) costs more than it saves at
@@ -95,6 +124,8 @@ struct rp_dev {
 	struct rp_count ph[2]; /* [0] while learning, [1] after */
 	__u32 ev[IFN_EV_MAX];
 	__u64 first_ts, last_ts;
+	/* --generalise: the worker's batch that holds frames of it, and the first one's time. */
+	__u64 pend_batch, pend_vts;
 } __attribute__((aligned(64))); /* devices of different workers share no line */
 
 struct rp_event {
@@ -117,6 +148,7 @@ struct rp_ring {
 	const __u8 *data;
 	__u64 mask;
 	__u64 seen; /* records before this are read */
+	__u64 last; /* where the last record read starts */
 	size_t cons_len, prod_len;
 };
 
@@ -124,8 +156,8 @@ struct rp_worker {
 	struct rp_run *R;
 	unsigned int id;
 	struct iotfence *skel;
-	int prog_fd;
-	__u64 *now;
+	int prog_fd; /* ifn_replay_batch */
+	struct ifn_replay_frame *slots; /* its RP_BATCH slots of ifn_replay */
 	struct rp_ring ring;
 	__u32 *queue; /* frame indices, in run order */
 	size_t nq, q_lo, q_hi;
@@ -134,8 +166,9 @@ struct rp_worker {
 	size_t nev, ev_cap;
 	bool ev_nomem;
 	__u64 run, nodev_run, nodev_dropped;
+	__u64 batch; /* batches filled so far */
+	size_t sync_at; /* its place in R->sync: ordered frames before it are past */
 	int err;
-	__u8 *pad; /* a cut frame, zero-padded to its length */
 	__u64 load; /* frames given to it */
 	pthread_t thread;
 } __attribute__((aligned(64))); /* one per thread: no shared lines */
@@ -147,6 +180,9 @@ struct rp_run {
 	struct rp_scan scan;
 	struct rp_dev *devs; /* parallel to scan.macs */
 	struct ifn_maps maps;
+	struct ifn_replay_frame *slots; /* ifn_replay, RP_BATCH slots per worker */
+	__u32 nslots;
+	__u32 in_len; /* the packet each run starts with: the longest frame run */
 	struct ifn_config cfg;
 	struct ifn_gen_opts gen_opts;
 	__u64 learn_ns; /* --learn-for */
@@ -170,53 +206,6 @@ struct rp_run {
 };
 
 /* ---- loading ---- */
-
-/*
- * Another copy of the program on the first one's maps: only its clock
- * (.bss) and its event ring are its own. A ring has a single reader, and
- * each worker reads the events of its own frames right after them.
- */
-static int load_twin(struct iotfence *first, struct iotfence **out)
-{
-	struct iotfence *skel = iotfence__open();
-	struct bpf_map *map;
-	int err;
-
-	*out = NULL;
-	if (!skel)
-		return -errno;
-	bpf_object__for_each_map(map, skel->obj)
-	{
-		const char *name = bpf_map__name(map);
-		struct bpf_map *orig;
-
-		if (strncmp(name, "ifn_", 4))
-			continue;
-		/* Never near the pins: a live gateway's maps are not ours. */
-		err = bpf_map__set_pin_path(map, NULL);
-		if (err)
-			goto fail;
-		if (!strcmp(name, IFN_MAP_EVENTS))
-			continue;
-		orig = bpf_object__find_map_by_name(first->obj, name);
-		if (!orig) {
-			err = -ENOENT;
-			goto fail;
-		}
-		err = bpf_map__reuse_fd(map, bpf_map__fd(orig));
-		if (err)
-			goto fail;
-	}
-	skel->rodata->ifn_virtual_clock = 1;
-	err = iotfence__load(skel);
-	if (err)
-		goto fail;
-	*out = skel;
-	return 0;
-fail:
-	iotfence__destroy(skel);
-	return err;
-}
 
 /* The same mappings libbpf makes: the consumer page, then producer and data. */
 static int ring_open(struct rp_ring *r, int fd)
@@ -244,6 +233,7 @@ static int ring_open(struct rp_ring *r, int fd)
 	r->data = (const __u8 *)p + page;
 	r->mask = info.max_entries - 1;
 	r->seen = atomic_load_explicit(r->cons, memory_order_acquire);
+	r->last = r->seen;
 	return 0;
 }
 
@@ -258,44 +248,47 @@ static void ring_close(struct rp_ring *r)
 
 static void on_event(struct rp_worker *w, const void *data, __u32 size);
 
-/* Hand the records not read yet to on_event(). */
-static void ring_read(struct rp_worker *w)
+/*
+ * Hand the next @n records, up to @prod, to on_event(): the events of
+ * frame w->cur, as many as the program counted for it. The run is over,
+ * so none can be half-written; a record missing would mean events given
+ * to the wrong frames, which must never end up in a report.
+ */
+static int ring_take(struct rp_worker *w, __u64 prod, __u32 n)
 {
 	struct rp_ring *r = &w->ring;
-	__u64 prod = atomic_load_explicit(r->prod, memory_order_acquire), last = r->seen;
 
-	if (r->seen == prod)
-		return;
-	while (r->seen < prod) {
+	for (; n; n--) {
 		const _Atomic __u32 *hdr = (const _Atomic __u32 *)(r->data + (r->seen & r->mask));
-		__u32 len = atomic_load_explicit(hdr, memory_order_acquire);
+		__u32 len;
 
-		/* The frame's run is over: nothing can be half-written. */
+		if (r->seen >= prod)
+			return -EPROTO;
+		len = atomic_load_explicit(hdr, memory_order_acquire);
 		if (len & BPF_RINGBUF_BUSY_BIT)
-			break;
+			return -EPROTO;
+		/* A discarded record was counted when it was reserved: skip it. */
 		if (!(len & BPF_RINGBUF_DISCARD_BIT))
 			on_event(w, (const __u8 *)hdr + BPF_RINGBUF_HDR_SZ,
 				 len & ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT));
-		last = r->seen;
+		r->last = r->seen;
 		len &= ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
 		r->seen += (len + BPF_RINGBUF_HDR_SZ + 7) / 8 * 8;
 	}
-	atomic_store_explicit(r->cons, last, memory_order_release);
+	return 0;
 }
 
 static int worker_setup(struct rp_run *R, struct rp_worker *w)
 {
 	int fd = w->id ? bpf_map__fd(w->skel->maps.ifn_events) : R->maps.events;
-	int err;
 
 	w->R = R;
-	w->prog_fd = ifn_skel_prog_fd(w->skel);
-	w->now = ifn_skel_virtual_now(w->skel);
-	err = ring_open(&w->ring, fd);
-	if (err)
-		return err;
-	w->pad = malloc(R->in.max_linear);
-	return w->pad ? 0 : -ENOMEM;
+	w->prog_fd = ifn_skel_replay_fd(w->skel);
+	w->skel->bss->ifn_replay_base = w->id * RP_BATCH;
+	if ((w->id + 1) * RP_BATCH > R->nslots)
+		return -ENOSPC;
+	w->slots = R->slots + w->id * RP_BATCH;
+	return ring_open(&w->ring, fd);
 }
 
 /* ---- running ---- */
@@ -419,78 +412,231 @@ static int generalise_dev(struct rp_run *R, __u32 dev)
 	return 0;
 }
 
-static void *worker_main(void *arg)
+/* The worker that runs a frame. */
+static unsigned int frame_worker(const struct rp_run *R, const struct rp_frame *f)
 {
-	struct rp_worker *w = arg;
+	/* Frames of no device touch no device's state: any worker will do. */
+	return f->dev != RP_NODEV ? R->scan.macs[f->dev].worker : 0;
+}
+
+/*
+ * --generalise: could frame @f of @d be the first past its learning
+ * deadline once the frames of it already in this batch have run? Those
+ * may set the deadline (NEW_DEVICE: their own time plus the window) or
+ * end the learning; learning itself can only end later than they run.
+ * When it could, the batch ends before @f, so that worker_main() decides
+ * on what the program did, as it would have frame by frame.
+ */
+static bool may_end_learning(const struct rp_run *R, const struct rp_worker *w,
+			     const struct rp_dev *d, __u64 vts)
+{
+	bool pending = d->pend_batch == w->batch;
+
+	if (d->generalised)
+		return false;
+	if (d->learn_until && vts >= d->learn_until && (d->learning || pending))
+		return true;
+	return pending && R->iface_learn_ns && vts >= d->pend_vts + R->iface_learn_ns;
+}
+
+/*
+ * Write the next frames of the queue, from position @k, into the worker's
+ * slots; *n of them, at most RP_BATCH. Ordered frames may share a batch
+ * only with the ordered frames right after them in capture order: the
+ * batch waits for the first one's turn (having run what came before it)
+ * and ends after the last one whose successor another worker runs, so
+ * that worker need not wait for the rest of this batch. *sync_hi: the
+ * place in R->sync of the last ordered frame in the batch, or SIZE_MAX.
+ */
+static int batch_fill(struct rp_worker *w, size_t k, size_t *n, size_t *sync_hi)
+{
 	struct rp_run *R = w->R;
 	const struct rp_frame *frames = R->in.frames;
-	const __u8 *arena = R->in.arena;
-	LIBBPF_OPTS(bpf_test_run_opts, o, .repeat = 1);
-	size_t k;
 
-	for (k = w->q_lo; k < w->q_hi; k++) {
-		__u64 idx = w->queue[k];
+	*n = 0;
+	*sync_hi = SIZE_MAX;
+	w->batch++;
+	while (k + *n < w->q_hi && *n < RP_BATCH) {
+		__u64 idx = w->queue[k + *n];
 		const struct rp_frame *f = &frames[idx];
 		struct rp_dev *d = f->dev != RP_NODEV ? &R->devs[f->dev] : NULL;
-		bool sync = f->flags & RP_F_SYNC;
-		const void *data = arena + f->off;
+		struct ifn_replay_frame *s = &w->slots[*n];
+		bool last_sync = false;
 
-		if (sync && !wait_turn(R, idx))
+		if (d && R->gen && *n && may_end_learning(R, w, d, f->vts))
 			break;
-		if (f->flags & RP_F_CUT) {
-			memcpy(w->pad, data, f->caplen);
-			memset(w->pad + f->caplen, 0, f->len - f->caplen);
-			data = w->pad;
+		if (f->flags & RP_F_SYNC) {
+			while (w->sync_at < R->nsync && R->sync[w->sync_at] != idx)
+				w->sync_at++;
+			if (w->sync_at == R->nsync)
+				return -EPROTO; /* an ordered frame not in the order */
+			if (*sync_hi != SIZE_MAX) {
+				if (w->sync_at != *sync_hi + 1)
+					break;
+			} else if (*n && atomic_load_explicit(&R->next_sync,
+							      memory_order_acquire) != idx) {
+				break;
+			} else if (!wait_turn(R, idx)) {
+				return -ECANCELED;
+			}
+			*sync_hi = w->sync_at;
+			last_sync = w->sync_at + 1 < R->nsync &&
+				    frame_worker(R, &frames[R->sync[w->sync_at + 1]]) != w->id;
 		}
+		/*
+		 * The first frame of a batch runs on everything its device's
+		 * earlier frames did, as frames run one by one do.
+		 */
+		if (d && R->gen && !*n && d->learning && !d->generalised && d->learn_until &&
+		    f->vts >= d->learn_until) {
+			int err = generalise_dev(R, f->dev);
+
+			if (err)
+				return err;
+		}
+		/* BPF_PROG_TEST_RUN takes no frame shorter than an Ethernet header. */
+		if (f->len < IFN_REPLAY_FRAME_MIN || f->len > IFN_REPLAY_FRAME_MAX)
+			return -EINVAL;
+		s->ts_ns = f->vts;
+		s->len = f->len;
+		s->verdict = 0;
+		s->events = 0;
+		memcpy(s->data, R->in.arena + f->off, f->caplen);
+		/* A frame cut by the snap length runs zero-padded to its length. */
+		if (f->caplen < f->len)
+			memset(s->data + f->caplen, 0, f->len - f->caplen);
+		if (d && d->pend_batch != w->batch) {
+			d->pend_batch = w->batch;
+			d->pend_vts = f->vts;
+		}
+		(*n)++;
+		if (last_sync)
+			break;
+	}
+	return 0;
+}
+
+/*
+ * Run the batch, every frame at its own time: a call runs frames until the
+ * kernel's limit on tail calls (33), so a batch takes a few calls.
+ */
+static int batch_run(struct rp_worker *w, size_t n)
+{
+	static const __u8 zeros[IFN_REPLAY_FRAME_MAX];
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = zeros, .data_size_in = w->R->in_len,
+		    .repeat = 1);
+	__u32 done = 0;
+
+	w->skel->bss->ifn_replay_count = n;
+	w->skel->bss->ifn_replay_done = 0;
+	while (done < n) {
+		/* libbpf writes the kernel's output sizes back into the opts. */
+		o.data_size_out = 0;
+		if (bpf_prog_test_run_opts(w->prog_fd, &o))
+			return -errno;
+		/* No progress only on a frame it cannot take, which batch_fill() refuses. */
+		if (o.retval <= done || o.retval > n)
+			return -EINVAL;
+		done = o.retval;
+	}
+	return 0;
+}
+
+/*
+ * What the batch did, frame by frame in run order: each frame's events,
+ * then its verdict counted in the phase its device is in after them (the
+ * frame that ends learning is judged by what was learnt).
+ */
+static int batch_collect(struct rp_worker *w, size_t k, size_t n)
+{
+	struct rp_run *R = w->R;
+	struct rp_ring *r = &w->ring;
+	__u64 cons = atomic_load_explicit(r->cons, memory_order_relaxed);
+	__u64 prod = atomic_load_explicit(r->prod, memory_order_acquire);
+	size_t j;
+	int err;
+
+	/*
+	 * A reservation fails only when the ring would hold more than its
+	 * size: had this batch come within a record of that, an event could
+	 * be missing, and the results would not be the program's.
+	 */
+	if (prod - cons + RP_EVENT_RECORD > r->mask + 1)
+		return -ENOBUFS;
+	for (j = 0; j < n; j++) {
+		__u64 idx = w->queue[k + j];
+		const struct rp_frame *f = &R->in.frames[idx];
+		const struct ifn_replay_frame *s = &w->slots[j];
+		struct rp_dev *d = f->dev != RP_NODEV ? &R->devs[f->dev] : NULL;
+
 		if (d && !d->started) {
 			d->started = true;
 			if (!d->declared)
 				d->learning = R->default_learns;
 			d->first_ts = f->ts;
 		}
-		if (d && R->gen && d->learning && !d->generalised && d->learn_until &&
-		    f->vts >= d->learn_until) {
-			w->err = generalise_dev(R, f->dev);
-			if (w->err) {
-				atomic_store(&R->stop, 1);
-				break;
-			}
-		}
-		*w->now = f->vts;
 		w->cur = idx;
-		o.data_in = data;
-		o.data_size_in = f->len;
-		/* libbpf writes the kernel's output sizes back into the opts. */
-		o.data_size_out = 0;
-		if (bpf_prog_test_run_opts(w->prog_fd, &o)) {
-			w->err = -errno;
-			atomic_store(&R->stop, 1);
-			break;
-		}
-		/* Right away: the events of this frame say what phase it was in. */
-		ring_read(w);
+		err = ring_take(w, prod, s->events);
+		if (err)
+			return err;
 		if (d) {
 			struct rp_count *c = &d->ph[!d->learning];
 
 			c->packets++;
 			c->bytes += f->len;
-			if (o.retval == XDP_DROP)
+			if (s->verdict == XDP_DROP)
 				c->dropped++;
 			else
 				c->passed++;
 			d->last_ts = f->ts;
 		} else {
 			w->nodev_run++;
-			w->nodev_dropped += o.retval == XDP_DROP;
+			w->nodev_dropped += s->verdict == XDP_DROP;
 		}
 		w->run++;
-		if (sync) {
-			size_t p = atomic_load_explicit(&R->sync_pos, memory_order_relaxed) + 1;
+	}
+	if (r->seen != prod)
+		return -EPROTO; /* records no frame accounts for */
+	/*
+	 * Consume all but the newest record: the kernel wakes the reader
+	 * (an interrupt on another CPU) for an event that finds the ring
+	 * empty, which here would be most of them, at more than a frame's
+	 * cost.
+	 */
+	atomic_store_explicit(r->cons, r->last, memory_order_release);
+	return 0;
+}
+
+static void *worker_main(void *arg)
+{
+	struct rp_worker *w = arg;
+	struct rp_run *R = w->R;
+	size_t k = w->q_lo;
+
+	while (k < w->q_hi && !atomic_load_explicit(&R->stop, memory_order_relaxed)) {
+		size_t n, sync_hi;
+		int err;
+
+		err = batch_fill(w, k, &n, &sync_hi);
+		if (!err)
+			err = batch_run(w, n);
+		if (!err && sync_hi != SIZE_MAX) {
+			/* Their effects are in the maps: the next ordered frame may run. */
+			size_t p = sync_hi + 1;
 
 			atomic_store_explicit(&R->sync_pos, p, memory_order_relaxed);
 			atomic_store_explicit(&R->next_sync, p < R->nsync ? R->sync[p] : UINT64_MAX,
 					      memory_order_release);
 		}
+		if (!err)
+			err = batch_collect(w, k, n);
+		if (err) {
+			if (err != -ECANCELED)
+				w->err = err;
+			atomic_store(&R->stop, 1);
+			break;
+		}
+		k += n;
 	}
 	return NULL;
 }
@@ -528,6 +674,7 @@ static int run_range(struct rp_run *R, size_t lo, size_t hi)
 		w->q_lo = w->q_hi;
 		while (w->q_hi < w->nq && w->queue[w->q_hi] < hi)
 			w->q_hi++;
+		w->sync_at = 0;
 	}
 
 	t0 = mono_ns();
@@ -604,8 +751,7 @@ static int assign_workers(struct rp_run *R)
 
 		if (!runnable(f))
 			continue;
-		/* Frames of no device touch no device's state: any worker will do. */
-		w = &R->w[f->dev != RP_NODEV ? R->scan.macs[f->dev].worker : 0];
+		w = &R->w[frame_worker(R, f)];
 		w->queue[w->nq++] = i;
 	}
 	R->sync = malloc((R->in.nframes + 1) * sizeof(*R->sync));
@@ -646,7 +792,8 @@ static int end_learning(struct rp_run *R)
 		if (err)
 			break;
 		if (d.mode == IFN_MODE_LEARN)
-			err = ifn_device_set_mode(&R->maps, v[i].mac, IFN_MODE_ENFORCE, 0, 0, now, NULL);
+			err = ifn_device_set_mode(&R->maps, v[i].mac, IFN_MODE_ENFORCE, 0, 0, now,
+						  NULL);
 		m = rp_scan_find(&R->scan, v[i].mac);
 		if (m != RP_NODEV && R->devs[m].learning) {
 			R->devs[m].learning = false;
@@ -1449,8 +1596,8 @@ static void run_free(struct rp_run *R)
 			ifn_unload(w->skel);
 		free(w->queue);
 		free(w->ev);
-		free(w->pad);
 	}
+	ifn_replay_frames_unmap(R->slots, R->nslots);
 	free(R->sync);
 	free(R->events);
 	free(R->devs);
@@ -1463,6 +1610,7 @@ int ifn_cmd_replay(const struct ifn_cmd *c, int argc, char **argv)
 {
 	struct ifn_load_opts lo = { .pin_dir = NULL, .virtual_clock = true, .quiet = true };
 	long page = sysconf(_SC_PAGESIZE);
+	__u32 max_linear;
 	struct ifn_policy pol = { 0 };
 	bool have_pol = false;
 	struct rp_report rep;
@@ -1515,7 +1663,10 @@ int ifn_cmd_replay(const struct ifn_cmd *c, int argc, char **argv)
 	for (k = 0; k < o.nreplay; k++)
 		R->in.caps[o.nlearn + k] =
 			(struct rp_capture){ .path = o.replay[k], .phase = RP_PHASE_REPLAY };
-	err = rp_read_all(&R->in, (page > 0 ? page : 4096) - RP_XDP_HEADROOM - RP_XDP_TAILROOM);
+	max_linear = (page > 0 ? page : 4096) - RP_XDP_HEADROOM - RP_XDP_TAILROOM;
+	if (max_linear > IFN_REPLAY_FRAME_MAX)
+		max_linear = IFN_REPLAY_FRAME_MAX; /* the size of a frame slot */
+	err = rp_read_all(&R->in, max_linear);
 	if (err)
 		goto out;
 	if (!R->in.nframes) {
@@ -1553,9 +1704,21 @@ int ifn_cmd_replay(const struct ifn_cmd *c, int argc, char **argv)
 	 */
 	if (!R->policy && R->scan.nmacs + 256 < IFN_MAX_DEVICES_DEFAULT)
 		lo.max_devices = R->scan.nmacs + 256;
+	R->nworkers = worker_count(&o, R);
+	lo.replay_slots = R->nworkers * RP_BATCH;
+	lo.events_bytes = RP_EVENTS_BYTES;
+	R->in_len = IFN_REPLAY_FRAME_MIN;
+	for (k = 0; k < R->in.nframes; k++)
+		if (runnable(&R->in.frames[k]) && R->in.frames[k].len > R->in_len)
+			R->in_len = R->in.frames[k].len;
 	err = ifn_load(&lo, &R->cfg, &R->w[0].skel, &fresh);
 	if (!err)
 		err = ifn_maps_from_skel(&R->maps, R->w[0].skel);
+	if (!err) {
+		R->slots = ifn_replay_frames_map(R->w[0].skel, &R->nslots, &err);
+		if (R->nslots < lo.replay_slots)
+			err = err ? err : -ENOSPC;
+	}
 	if (!err)
 		err = ifn_config_read(&R->maps, &R->cfg);
 	if (!err)
@@ -1567,10 +1730,9 @@ int ifn_cmd_replay(const struct ifn_cmd *c, int argc, char **argv)
 	if (R->policy && load_policy(R))
 		goto out;
 
-	R->nworkers = worker_count(&o, R);
 	for (i = 1; i < R->nworkers; i++) {
 		R->w[i].id = i;
-		err = load_twin(R->w[0].skel, &R->w[i].skel);
+		err = ifn_load_replay_twin(R->w[0].skel, &R->w[i].skel);
 		if (err) {
 			ifn_err("replay: cannot load worker %u's program: %s", i,
 				ifn_strerror(err));

@@ -41,6 +41,9 @@
 #define IFN_MAP_CONFIG "ifn_config"
 #define IFN_MAP_STATS "ifn_stats"
 #define IFN_MAP_EVENTS "ifn_events"
+/* Offline replay's frames and program chain: never pinned (no gateway state). */
+#define IFN_MAP_REPLAY "ifn_replay"
+#define IFN_MAP_REPLAY_NEXT "ifn_replay_next"
 
 /* Default capacities; the agent may resize maps before the first load. */
 #define IFN_MAX_DEVICES_DEFAULT 16384
@@ -439,6 +442,30 @@ struct ifn_event {
 };
 
 /*
+ * Offline replay (`iotfence replay`, agent/replay.c): the agent writes a
+ * batch of frames into the slots of ifn_replay (an mmap()ed array), and
+ * BPF_PROG_TEST_RUN of ifn_replay_batch runs them through the live
+ * program's code, each at its own time, many frames a call, and leaves in
+ * each slot what the program did with it.
+ *
+ * Frame lengths: BPF_PROG_TEST_RUN and bpf_xdp_adjust_tail() keep a frame
+ * at least an Ethernet header long, and one XDP buffer (a 4 KiB page less
+ * XDP_PACKET_HEADROOM, 256, and the skb_shared_info, 320) holds 3520
+ * bytes: a longer frame would be fragments the program does not see.
+ */
+#define IFN_REPLAY_FRAME_MIN 14
+#define IFN_REPLAY_FRAME_MAX 3520
+
+struct ifn_replay_frame {
+	__u64 ts_ns; /* the program's clock while it runs (ifn_virtual_now_ns) */
+	__u32 len; /* bytes of data that are the frame */
+	__u32 verdict; /* out: the XDP action */
+	__u32 events; /* out: records it put in the event ring */
+	__u32 pad;
+	__u8 data[IFN_REPLAY_FRAME_MAX];
+};
+
+/*
  * Hash of a flow's (peer, protocol, port, direction), for the scan sketch.
  * Shared, so that userspace models and tools compute the same bits.
  */
@@ -500,5 +527,6 @@ _Static_assert(sizeof(struct ifn_iface) == 32, "ifn_iface layout");
 _Static_assert(sizeof(struct ifn_config) == 56, "ifn_config layout");
 _Static_assert(sizeof(struct ifn_global_stats) == 256, "ifn_global_stats layout");
 _Static_assert(sizeof(struct ifn_event) == 96, "ifn_event layout");
+_Static_assert(sizeof(struct ifn_replay_frame) == 3544, "ifn_replay_frame layout");
 
 #endif /* IOTFENCE_H */

@@ -2,10 +2,10 @@
 /*
  * maps.bpf.h - every map of iotfence, declared once.
  *
- * All maps are pinned by name so that enforcement and counters outlive the
- * agent and `bpftool map dump pinned /sys/fs/bpf/iotfence/<name>` prints
- * fields by name (BTF). Sizes are defaults: the agent resizes before the
- * first load.
+ * All maps but replay's (below) are pinned by name so that enforcement
+ * and counters outlive the agent and `bpftool map dump pinned
+ * /sys/fs/bpf/iotfence/<name>` prints fields by name (BTF). Sizes are
+ * defaults: the agent resizes before the first load.
  */
 #ifndef IFN_MAPS_BPF_H
 #define IFN_MAPS_BPF_H
@@ -151,5 +151,29 @@ struct {
 	__uint(max_entries, IFN_EVENTS_BYTES_DEFAULT);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } ifn_events SEC(".maps");
+
+/*
+ * Offline replay's own maps, used only by ifn_replay_batch. Not pinned:
+ * they are no gateway state, and a replay never goes near a gateway's
+ * pins. The loader creates them only for a replay.
+ *
+ * The frames (struct ifn_replay_frame), which the agent writes and reads
+ * in place; the replay sizes it to its batches, one slot is a placeholder.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct ifn_replay_frame);
+} ifn_replay SEC(".maps");
+
+/* ifn_replay_batch itself, in slot 0: how it goes on to the next frame. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} ifn_replay_next SEC(".maps");
 
 #endif /* IFN_MAPS_BPF_H */
