@@ -263,7 +263,7 @@ struct step {
 	bool mode_change, rate_change;
 	__u32 ifindex; /* IFACE */
 	struct ifn_iface ifc, ifc_old;
-	char text[200]; /* the report line */
+	size_t text; /* the report line: its offset in plan.text, +1; 0: none */
 };
 
 struct plan {
@@ -275,7 +275,44 @@ struct plan {
 	bool names_change;
 	unsigned int added, removed, changed;
 	size_t new_exact, new_port, new_any, new_devs;
+	/* The report lines, one after the other: a million-rule plan stays small. */
+	char *text;
+	size_t text_len, text_cap;
+	bool nomem; /* a line could not be kept */
 };
+
+#define STEP_TEXT_MAX 256
+
+/* Set a step's report line. Out of memory: it has none, and the plan fails. */
+static __attribute__((format(printf, 3, 4))) void step_printf(struct plan *pl, struct step *x,
+							     const char *fmt, ...)
+{
+	char buf[STEP_TEXT_MAX];
+	va_list ap;
+	size_t l;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	l = strlen(buf) + 1;
+	if (pl->text_len + l > pl->text_cap) {
+		size_t cap = pl->text_cap ? pl->text_cap * 2 : 4096;
+		char *t;
+
+		while (cap < pl->text_len + l)
+			cap *= 2;
+		t = realloc(pl->text, cap);
+		if (!t) {
+			pl->nomem = true;
+			return;
+		}
+		pl->text = t;
+		pl->text_cap = cap;
+	}
+	memcpy(pl->text + pl->text_len, buf, l);
+	x->text = pl->text_len + 1;
+	pl->text_len += l;
+}
 
 static struct step *push(struct plan *pl, enum act a)
 {
@@ -299,6 +336,7 @@ static struct step *push(struct plan *pl, enum act a)
 static void plan_free(struct plan *pl)
 {
 	free(pl->v);
+	free(pl->text);
 	ifn_names_free(&pl->names_new);
 	memset(pl, 0, sizeof(*pl));
 }
@@ -417,7 +455,7 @@ static int plan_settings(const struct ifn_policy *p, const struct cur_state *s, 
 		x = push(pl, A_SETTING);
 		if (!x)
 			return -ENOMEM;
-		snprintf(x->text, sizeof(x->text), "changed setting %s: %s -> %s", st->key, before,
+		step_printf(pl, x, "changed setting %s: %s -> %s", st->key, before,
 			 after);
 		pl->changed++;
 	}
@@ -428,7 +466,7 @@ static int plan_settings(const struct ifn_policy *p, const struct cur_state *s, 
 
 		if (!x)
 			return -ENOMEM;
-		snprintf(x->text, sizeof(x->text),
+		step_printf(pl, x,
 			 "changed new-devices (fallback): %s learn-for %s -> %s learn-for %s",
 			 ifn_mode_name(pl->cfg_new.default_mode),
 			 ifn_fmt_duration(pl->cfg_new.learn_ns, d1, sizeof(d1)),
@@ -479,7 +517,7 @@ static int plan_ifaces(const struct ifn_policy *p, const struct cur_state *s, st
 		x->ifindex = s->if_keys[k];
 		x->ifc = want;
 		x->ifc_old = s->if_vals[k];
-		snprintf(x->text, sizeof(x->text),
+		step_printf(pl, x,
 			 "changed interface %.15s new-devices: %s learn-for %s -> %s learn-for %s",
 			 s->if_vals[k].name, ifn_mode_name(s->if_vals[k].default_mode),
 			 ifn_fmt_duration(s->if_vals[k].learn_ns, d1, sizeof(d1)),
@@ -524,7 +562,7 @@ static int plan_device(const struct ifn_pol_dev *pd, const struct cur_state *s, 
 			return -ENOMEM;
 		memcpy(x->mac, pd->mac, 6);
 		x->pd = pd;
-		snprintf(x->text, sizeof(x->text), "added device %s%s%s", mb,
+		step_printf(pl, x, "added device %s%s%s", mb,
 			 pd->name[0] ? " " : "", pd->name);
 		pl->added++;
 		pl->new_devs++;
@@ -554,12 +592,12 @@ static int plan_device(const struct ifn_pol_dev *pd, const struct cur_state *s, 
 		if (cr) {
 			x->old = *cr;
 			x->rule.added_ns = cr->added_ns;
-			snprintf(x->text, sizeof(x->text), "changed %s %s %s: was %s", mb,
+			step_printf(pl, x, "changed %s %s %s: was %s", mb,
 				 stmt_of(fr->origin), ifn_rule_format(fr, rb, sizeof(rb)),
 				 ifn_origin_name(cr->origin));
 			pl->changed++;
 		} else {
-			snprintf(x->text, sizeof(x->text), "added %s %s %s", mb,
+			step_printf(pl, x, "added %s %s %s", mb,
 				 stmt_of(fr->origin), ifn_rule_format(fr, rb, sizeof(rb)));
 			pl->added++;
 			count_new(pl, fr);
@@ -574,7 +612,7 @@ static int plan_device(const struct ifn_pol_dev *pd, const struct cur_state *s, 
 			x = push(pl, A_KEEP);
 			if (!x)
 				return -ENOMEM;
-			snprintf(x->text, sizeof(x->text),
+			step_printf(pl, x,
 				 "kept %s in quarantine (the file says %s; release it with "
 				 "'iotfence %s %s')",
 				 mb, ifn_mode_name(pm.mode), ifn_mode_name(pm.mode), mb);
@@ -600,6 +638,7 @@ static int plan_device(const struct ifn_pol_dev *pd, const struct cur_state *s, 
 		x->mode_change = mode_change;
 		x->rate_change = rate_change;
 		if (cur) {
+			char line[STEP_TEXT_MAX];
 			size_t l = 0;
 
 			mode_text(t1, sizeof(t1), eff.mode,
@@ -608,17 +647,17 @@ static int plan_device(const struct ifn_pol_dev *pd, const struct cur_state *s, 
 			mode_text(t2, sizeof(t2), want.mode,
 				  ifn_mw_until(want.mode_word) ? ifn_mono_to_wall(ifn_mw_until(want.mode_word)) : 0,
 				  want.mode_after);
-			l = snprintf(x->text, sizeof(x->text), "changed %s", mb);
+			l = snprintf(line, sizeof(line), "changed %s", mb);
 			if (mode_change)
-				l += snprintf(x->text + l, sizeof(x->text) - l, " mode %s -> %s",
-					      t1, t2);
-			if (rate_change && l < sizeof(x->text))
-				snprintf(x->text + l, sizeof(x->text) - l,
+				l += snprintf(line + l, sizeof(line) - l, " mode %s -> %s", t1, t2);
+			if (rate_change && l < sizeof(line))
+				snprintf(line + l, sizeof(line) - l,
 					 "%s rate pps %llu bps %llu -> pps %llu bps %llu",
 					 mode_change ? ";" : "", (unsigned long long)eff.rate_pps,
 					 (unsigned long long)eff.rate_bps,
 					 (unsigned long long)want.rate_pps,
 					 (unsigned long long)want.rate_bps);
+			step_printf(pl, x, "%s", line);
 			pl->changed++;
 		}
 	}
@@ -630,7 +669,7 @@ static int plan_device(const struct ifn_pol_dev *pd, const struct cur_state *s, 
 			return -ENOMEM;
 		memcpy(x->mac, pd->mac, 6);
 		if (cur)
-			snprintf(x->text, sizeof(x->text), "changed %s name: %s -> %s", mb,
+			step_printf(pl, x, "changed %s name: %s -> %s", mb,
 				 old_name ? old_name : "(none)", pd->name[0] ? pd->name : "(none)");
 		if (cur)
 			pl->changed++;
@@ -667,7 +706,7 @@ static int plan_removals(const struct ifn_policy *p, const struct cur_state *s, 
 			return -ENOMEM;
 		memcpy(x->mac, cr->mac, 6);
 		x->rule = *cr;
-		snprintf(x->text, sizeof(x->text), "removed %s %s %s%s", ifn_fmt_mac(cr->mac, mb),
+		step_printf(pl, x, "removed %s %s %s%s", ifn_fmt_mac(cr->mac, mb),
 			 stmt_of(cr->origin), ifn_rule_format(cr, rb, sizeof(rb)),
 			 pd ? "" : " (a policy rule of a device the file does not name)");
 		pl->removed++;
@@ -782,13 +821,14 @@ static void restore_device(const struct ifn_maps *m, const __u8 mac[6],
 	ifn_device_put(m, mac, &d);
 }
 
-static void rollback(const struct ifn_maps *m, struct plan *pl, size_t upto,
+/* Undo the first @upto steps of @run, the plan's steps in the order they ran. */
+static void rollback(const struct ifn_maps *m, struct step *const *run, size_t upto,
 		     const struct ifn_device *olds, const struct ifn_config *cfg_old, bool cfg_done)
 {
 	size_t i = upto;
 
 	while (i-- > 0) {
-		struct step *x = &pl->v[i];
+		struct step *x = run[i];
 
 		switch (x->a) {
 		case A_RULE_REMOVE:
@@ -827,15 +867,53 @@ static int step_rank(enum act a)
 	case A_CREATE:
 		return 1;
 	case A_RULE_ADD:
-	case A_RULE_ADOPT:
 		return 2;
-	case A_DEVICE:
+	case A_RULE_ADOPT:
 		return 3;
-	case A_RULE_REMOVE:
+	case A_DEVICE:
 		return 4;
-	default:
+	case A_RULE_REMOVE:
 		return 5;
+	default:
+		return 6;
 	}
+}
+
+#define RANK_MAX 6
+
+/*
+ * The run of steps from @i on that are all @a's rules, in one call: batch
+ * writes of the exact flows (rules.h). The plan was made from the maps as
+ * read under the command lock, so an added rule is known absent and an
+ * adopted one known present. Returns the steps done (*err 0) or, on error,
+ * the steps from @i that are in effect and are to be undone.
+ */
+static size_t apply_rule_run(const struct ifn_maps *m, struct step *const *run, size_t nrun,
+			     size_t i, int *err)
+{
+	enum act a = run[i]->a;
+	struct ifn_rule *rules;
+	size_t n = 0, done = 0;
+	long rc;
+
+	while (i + n < nrun && run[i + n]->a == a)
+		n++;
+	rules = malloc(n * sizeof(*rules));
+	if (!rules) {
+		*err = -ENOMEM;
+		return 0;
+	}
+	for (size_t j = 0; j < n; j++)
+		rules[j] = run[i + j]->rule;
+	if (a == A_RULE_REMOVE)
+		rc = ifn_rules_remove_many(m, rules, n, &done); /* gone already: skipped */
+	else
+		rc = ifn_rules_install_many(m, rules, n,
+					    a == A_RULE_ADD ? IFN_RULES_ABSENT : IFN_RULES_PRESENT,
+					    &done);
+	free(rules);
+	*err = rc < 0 ? (int)rc : 0;
+	return *err ? done : n;
 }
 
 static int apply_plan(const struct ifn_maps *m, struct plan *pl, const struct cur_state *s,
@@ -846,27 +924,22 @@ static int apply_plan(const struct ifn_maps *m, struct plan *pl, const struct cu
 	__u64 now = ifn_now_mono();
 	bool cfg_done = false;
 	size_t i, k = 0;
-	struct step *sorted;
+	struct step **run;
 	int err = 0, rank;
 
+	/* Touched only for devices: calloc's fresh pages cost nothing unused. */
 	olds = calloc(pl->n ? pl->n : 1, sizeof(*olds));
-	sorted = calloc(pl->n ? pl->n : 1, sizeof(*sorted));
-	if (!olds || !sorted) {
+	/* The report keeps the plan's order; the steps run in this one. */
+	run = calloc(pl->n ? pl->n : 1, sizeof(*run));
+	if (!olds || !run) {
 		free(olds);
-		free(sorted);
+		free(run);
 		return -ENOMEM;
 	}
-	for (rank = 0; rank <= 5; rank++)
+	for (rank = 0; rank <= RANK_MAX; rank++)
 		for (i = 0; i < pl->n; i++)
 			if (step_rank(pl->v[i].a) == rank)
-				sorted[k++] = pl->v[i];
-	/* The report keeps the plan's order; the steps run in this one. */
-	{
-		struct step *report = pl->v;
-
-		pl->v = sorted;
-		sorted = report;
-	}
+				run[k++] = &pl->v[i];
 
 	if (pl->names_change) {
 		err = ifn_names_prepare(&pl->names_new, NULL, tmp, sizeof(tmp));
@@ -883,7 +956,8 @@ static int apply_plan(const struct ifn_maps *m, struct plan *pl, const struct cu
 		cfg_done = true;
 	}
 	for (i = 0; i < pl->n; i++) {
-		struct step *x = &pl->v[i];
+		struct step *x = run[i];
+		size_t ran;
 
 		switch (x->a) {
 		case A_IFACE:
@@ -896,15 +970,18 @@ static int apply_plan(const struct ifn_maps *m, struct plan *pl, const struct cu
 			break;
 		case A_RULE_ADD:
 		case A_RULE_ADOPT:
-			err = ifn_rule_install(m, &x->rule);
+		case A_RULE_REMOVE:
+			ran = apply_rule_run(m, run, pl->n, i, &err);
+			if (!err) {
+				i += ran - 1;
+				break;
+			}
+			/* Undo the run's rules in effect, then the steps before it. */
+			x = run[i + ran < pl->n ? i + ran : i];
+			i += ran;
 			break;
 		case A_DEVICE:
 			err = apply_device(m, x, now, &olds[i]);
-			break;
-		case A_RULE_REMOVE:
-			err = ifn_rule_remove(m, &x->rule);
-			if (err == -ENOENT)
-				err = 0; /* gone already (forgotten meanwhile) */
 			break;
 		default:
 			break;
@@ -918,7 +995,7 @@ static int apply_plan(const struct ifn_maps *m, struct plan *pl, const struct cu
 					ifn_rule_format(&x->rule, rb, sizeof(rb)) :
 					"",
 				ifn_strerror(err));
-			rollback(m, pl, i, olds, &s->cfg, cfg_done);
+			rollback(m, run, i, olds, &s->cfg, cfg_done);
 			if (pl->names_change)
 				ifn_names_abort(tmp);
 			goto out;
@@ -929,7 +1006,7 @@ static int apply_plan(const struct ifn_maps *m, struct plan *pl, const struct cu
 		if (err) {
 			fprintf(stderr, "%s: cannot write %s: %s; nothing was changed\n", path,
 				ifn_names_path(), ifn_strerror(err));
-			rollback(m, pl, pl->n, olds, &s->cfg, cfg_done);
+			rollback(m, run, pl->n, olds, &s->cfg, cfg_done);
 		}
 	}
 	goto out;
@@ -938,9 +1015,7 @@ fail:
 	if (pl->names_change)
 		ifn_names_abort(tmp);
 out:
-	/* Back to the plan's order for the report. */
-	free(pl->v);
-	pl->v = sorted;
+	free(run);
 	free(olds);
 	return err;
 }
@@ -972,6 +1047,8 @@ int ifn_policy_apply(const struct ifn_maps *m, const struct ifn_policy *p, const
 		err = plan_device(&p->devs[i], &s, &pl, now);
 	if (!err)
 		err = plan_removals(p, &s, &pl);
+	if (!err && pl.nomem)
+		err = -ENOMEM;
 	if (!err && pe.n)
 		err = -EINVAL;
 	if (!err)
@@ -985,9 +1062,9 @@ int ifn_policy_apply(const struct ifn_maps *m, const struct ifn_policy *p, const
 		err = apply_plan(m, &pl, &s, path);
 	if (!err && report) {
 		for (i = 0; i < pl.n; i++)
-			if (pl.v[i].text[0])
+			if (pl.v[i].text)
 				fprintf(report, "%s%s\n", dry_run ? "would have " : "",
-					pl.v[i].text);
+					pl.text + pl.v[i].text - 1);
 		fprintf(report, "%s: %u added, %u removed, %u changed%s\n", path, pl.added,
 			pl.removed, pl.changed, dry_run ? " (dry run: nothing was changed)" : "");
 	}

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,22 +231,36 @@ static void from_any_key(struct ifn_rule *r, const struct ifn_rule_any_key *k,
 	r->added_ns = v->added_ns;
 }
 
-/* The live record's counters for a rule kind; flags follow the counts. */
-static void rec_rules_add(struct ifn_device *rec, enum ifn_rule_kind kind, int delta)
+/*
+ * Take @n from a counter the datapath may add to meanwhile, never below 0.
+ * Returns the value before.
+ */
+static __u32 counter_sub(__u32 *cnt, __u32 n)
 {
-	__u32 *cnt, flag;
+	__u32 c = __atomic_load_n(cnt, __ATOMIC_SEQ_CST);
 
+	while (c && !__atomic_compare_exchange_n(cnt, &c, c > n ? c - n : 0, false,
+						 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		;
+	return c;
+}
+
+/*
+ * The live record's counters for @n rules of a kind added (@add) or gone;
+ * the trie flags follow the counts.
+ */
+static void rec_rules_count(struct ifn_device *rec, enum ifn_rule_kind kind, bool add, __u32 n)
+{
+	__u32 *cnt, flag, before;
+
+	if (!n)
+		return;
 	switch (kind) {
 	case IFN_RULE_EXACT:
-		if (delta > 0) {
-			__atomic_fetch_add(&rec->flow_count, 1, __ATOMIC_SEQ_CST);
-		} else {
-			__u32 c = __atomic_load_n(&rec->flow_count, __ATOMIC_SEQ_CST);
-
-			while (c && !__atomic_compare_exchange_n(&rec->flow_count, &c, c - 1, false,
-								 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-				;
-		}
+		if (add)
+			__atomic_fetch_add(&rec->flow_count, n, __ATOMIC_SEQ_CST);
+		else
+			counter_sub(&rec->flow_count, n);
 		return;
 	case IFN_RULE_PORT_PREFIX:
 		cnt = &rec->port_rules;
@@ -257,12 +272,13 @@ static void rec_rules_add(struct ifn_device *rec, enum ifn_rule_kind kind, int d
 		break;
 	}
 	/* The datapath looks at a trie only while the flag says it has rules. */
-	if (delta > 0) {
-		if (__atomic_fetch_add(cnt, 1, __ATOMIC_SEQ_CST) == 0)
+	if (add) {
+		if (__atomic_fetch_add(cnt, n, __ATOMIC_SEQ_CST) == 0)
 			__atomic_fetch_or(&rec->flags, flag, __ATOMIC_SEQ_CST);
-	} else if (__atomic_load_n(cnt, __ATOMIC_SEQ_CST) &&
-		   __atomic_sub_fetch(cnt, 1, __ATOMIC_SEQ_CST) == 0) {
-		__atomic_fetch_and(&rec->flags, ~flag, __ATOMIC_SEQ_CST);
+	} else {
+		before = counter_sub(cnt, n);
+		if (before && before <= n)
+			__atomic_fetch_and(&rec->flags, ~flag, __ATOMIC_SEQ_CST);
 	}
 }
 
@@ -272,95 +288,375 @@ static void rec_fp_changed(struct ifn_device *rec)
 	__atomic_fetch_add(&rec->fp_gen, 1, __ATOMIC_SEQ_CST);
 }
 
+/* Flows and trie rules have the same value: one code writes both. */
+_Static_assert(sizeof(struct ifn_flow_val) == sizeof(struct ifn_rule_val) &&
+		       offsetof(struct ifn_flow_val, origin) ==
+			       offsetof(struct ifn_rule_val, origin),
+	       "flow and rule values differ");
+
+union rule_key {
+	struct ifn_flow_key flow;
+	struct ifn_rule_port_key port;
+	struct ifn_rule_any_key any;
+};
+
+/* The map that holds @r and its key there. */
+static int rule_key(const struct ifn_maps *m, const struct ifn_rule *r, union rule_key *k)
+{
+	switch (ifn_rule_kind(r)) {
+	case IFN_RULE_EXACT:
+		ifn_rule_to_flow(r, &k->flow);
+		return m->flows;
+	case IFN_RULE_PORT_PREFIX:
+		to_port_key(r, &k->port);
+		return m->rules_port;
+	default:
+		to_any_key(r, &k->any);
+		return m->rules_any;
+	}
+}
+
+static void rule_val(const struct ifn_rule *r, __u64 now, struct ifn_rule_val *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->added_ns = r->added_ns ? r->added_ns : now;
+	v->origin = r->origin;
+}
+
+/*
+ * Write one rule: created with @v, or, when it is there already, given
+ * @v's origin and keeping its time. *existed says which. Only the datapath
+ * adds flows meanwhile (the agent holds the command lock), so a retry is
+ * rare and a few are plenty.
+ */
+static int install_one(int fd, const void *key, const struct ifn_rule_val *v, bool *existed)
+{
+	struct ifn_rule_val old;
+	int tries;
+
+	for (tries = 0; tries < 8; tries++) {
+		if (!bpf_map_update_elem(fd, key, v, BPF_NOEXIST)) {
+			*existed = false;
+			return 0;
+		}
+		if (errno != EEXIST)
+			return -errno;
+		if (bpf_map_lookup_elem(fd, key, &old)) {
+			if (errno == ENOENT)
+				continue;
+			return -errno;
+		}
+		old.origin = v->origin;
+		memset(old.pad, 0, sizeof(old.pad));
+		if (!bpf_map_update_elem(fd, key, &old, BPF_EXIST)) {
+			*existed = true;
+			return 0;
+		}
+		if (errno != ENOENT)
+			return -errno;
+	}
+	return -EAGAIN;
+}
+
+/* A run of rules of one device, with its live record (NULL: unknown). */
+struct dev_run {
+	struct ifn_device *rec;
+	size_t end; /* one past its last rule */
+};
+
+/*
+ * Cut @rules into runs of one device and look each device up once. With
+ * @need, an unknown device is -ENOENT (nothing has changed yet).
+ */
+static int dev_runs(const struct ifn_maps *m, const struct ifn_rule *rules, size_t n, bool need,
+		    struct dev_run **out)
+{
+	struct dev_run *runs = NULL, *nr;
+	size_t i, nruns = 0, cap = 0;
+
+	*out = NULL;
+	for (i = 0; i < n; i++) {
+		if (i && !memcmp(rules[i].mac, rules[i - 1].mac, 6)) {
+			runs[nruns - 1].end = i + 1;
+			continue;
+		}
+		if (nruns == cap) {
+			cap = cap ? cap * 2 : 16;
+			nr = realloc(runs, cap * sizeof(*runs));
+			if (!nr) {
+				free(runs);
+				return -ENOMEM;
+			}
+			runs = nr;
+		}
+		runs[nruns].rec = ifn_device_rec(m, rules[i].mac);
+		runs[nruns].end = i + 1;
+		if (need && !runs[nruns].rec) {
+			free(runs);
+			return -ENOENT;
+		}
+		nruns++;
+	}
+	*out = runs;
+	return 0;
+}
+
+/*
+ * May the datapath add flows of the device while we write? Only learning
+ * does, in learn mode or once a deadline turns the device to learn.
+ */
+static bool rec_may_learn(struct ifn_device *rec)
+{
+	__u64 w = __atomic_load_n(&rec->mode_word, __ATOMIC_ACQUIRE);
+
+	return ifn_mw_mode(w) == IFN_MODE_LEARN ||
+	       (ifn_mw_until(w) && ifn_mw_after(w) == IFN_MODE_LEARN);
+}
+
+/*
+ * Exact flows are written and deleted in batches of this many keys: memory
+ * stays bounded, and a device's counters and fp_gen follow its flows within
+ * one system call, so that a kill between the two (counters are memory,
+ * flows a map) leaves them apart by at most one batch.
+ */
+#define RULES_CHUNK 8192U
+
+struct bulk {
+	const struct ifn_maps *m;
+	const struct ifn_rule *rules;
+	const struct dev_run *runs;
+	bool remove;
+	unsigned int flags; /* install: IFN_RULES_* */
+	__u64 now;
+	struct ifn_flow_key *keys;
+	struct ifn_rule_val *vals;
+	size_t *idx; /* the rule of each key */
+	__u32 *run; /* and its run */
+	__u32 n, cap;
+	size_t done; /* rules from the first that are processed */
+	long changed; /* rules that are new (install) or gone (removal) */
+};
+
+/*
+ * Keys [a, e) of the batch are processed: those that @changed a count (new,
+ * or gone) count, once per device, and each device's caches are voided
+ * after its maps changed.
+ */
+static void bulk_account(struct bulk *b, __u32 a, __u32 e, bool changed)
+{
+	while (a < e) {
+		__u32 run = b->run[a], j = a;
+		struct ifn_device *rec = b->runs[run].rec;
+
+		while (j < e && b->run[j] == run)
+			j++;
+		if (rec) {
+			if (changed)
+				rec_rules_count(rec, IFN_RULE_EXACT, !b->remove, j - a);
+			rec_fp_changed(rec);
+		}
+		if (changed)
+			b->changed += j - a;
+		a = j;
+	}
+}
+
+/*
+ * Write or delete the exact flows gathered so far, one system call a batch.
+ * A batch write is BPF_ANY (the kernel takes no other flag there), so only
+ * flows known absent or known present are gathered, and counted as such.
+ */
+static int bulk_flush(struct bulk *b)
+{
+	bool counts = b->remove || (b->flags & IFN_RULES_ABSENT);
+	__u32 pos = 0;
+	int err = 0;
+
+	while (pos < b->n) {
+		LIBBPF_OPTS(bpf_map_batch_opts, opts);
+		__u32 cnt = b->n - pos;
+		int rc, e;
+
+		if (b->remove)
+			rc = bpf_map_delete_batch(b->m->flows, b->keys + pos, &cnt, &opts);
+		else
+			rc = bpf_map_update_batch(b->m->flows, b->keys + pos, b->vals + pos, &cnt,
+						  &opts);
+		e = errno;
+		if (cnt > b->n - pos)
+			cnt = b->n - pos;
+		bulk_account(b, pos, pos + cnt, counts);
+		pos += cnt;
+		if (!rc)
+			continue;
+		/* The delete stopped at a flow that is gone already: skip it. */
+		if (pos < b->n && b->remove && e == ENOENT) {
+			pos++;
+			continue;
+		}
+		err = -e;
+		break;
+	}
+	if (err)
+		b->done = pos < b->n ? b->idx[pos] : b->idx[b->n - 1] + 1;
+	b->n = 0;
+	return err;
+}
+
+/* One rule on its own: a trie rule, or a flow the datapath may learn meanwhile. */
+static int bulk_one(struct bulk *b, size_t i, struct ifn_device *rec)
+{
+	const struct ifn_rule *r = &b->rules[i];
+	enum ifn_rule_kind kind = ifn_rule_kind(r);
+	struct ifn_rule_val v;
+	union rule_key k;
+	int fd = rule_key(b->m, r, &k), err = 0;
+	bool existed = true;
+
+	if (b->remove) {
+		if (bpf_map_delete_elem(fd, &k))
+			return errno == ENOENT ? 0 : -errno;
+		existed = false;
+	} else {
+		rule_val(r, b->now, &v);
+		/* Expected there: one write; not there after all, a new rule. */
+		if ((b->flags & IFN_RULES_PRESENT) && !bpf_map_update_elem(fd, &k, &v, BPF_EXIST))
+			existed = true;
+		else if ((b->flags & IFN_RULES_PRESENT) && errno != ENOENT)
+			err = -errno;
+		else
+			err = install_one(fd, &k, &v, &existed);
+		if (err)
+			return err;
+	}
+	if (!existed)
+		b->changed++;
+	if (rec) {
+		if (!existed)
+			rec_rules_count(rec, kind, !b->remove, 1);
+		rec_fp_changed(rec);
+	}
+	return 0;
+}
+
+static long bulk_run(struct bulk *b, size_t n, size_t *done)
+{
+	size_t chunk = n < RULES_CHUNK ? n : RULES_CHUNK, i, run = 0;
+	bool known = b->remove || (b->flags & (IFN_RULES_ABSENT | IFN_RULES_PRESENT)),
+	     batch = false;
+	int err = 0;
+
+	b->now = ifn_now_mono();
+	b->keys = malloc(chunk * sizeof(*b->keys));
+	b->vals = malloc(chunk * sizeof(*b->vals));
+	b->idx = malloc(chunk * sizeof(*b->idx));
+	b->run = malloc(chunk * sizeof(*b->run));
+	if (!b->keys || !b->vals || !b->idx || !b->run) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n && !err; i++) {
+		const struct ifn_rule *r = &b->rules[i];
+		struct ifn_device *rec;
+
+		if (!i || i >= b->runs[run].end) {
+			if (i)
+				run++;
+			rec = b->runs[run].rec;
+			/*
+			 * A flow known absent may still be learned while we
+			 * write; a batch would then count it twice.
+			 */
+			batch = known && (b->remove || (b->flags & IFN_RULES_PRESENT) || !rec ||
+					  !rec_may_learn(rec));
+		}
+		if (ifn_rule_kind(r) != IFN_RULE_EXACT || !batch) {
+			/* In order, so that what is done is always a prefix of the rules. */
+			err = bulk_flush(b);
+			if (!err) {
+				err = bulk_one(b, i, b->runs[run].rec);
+				if (err)
+					b->done = i;
+			}
+			continue;
+		}
+		ifn_rule_to_flow(r, &b->keys[b->n]);
+		rule_val(r, b->now, &b->vals[b->n]);
+		b->idx[b->n] = i;
+		b->run[b->n] = run;
+		if (++b->n == chunk)
+			err = bulk_flush(b);
+	}
+	if (!err)
+		err = bulk_flush(b);
+	if (!err)
+		b->done = n;
+out:
+	if (done)
+		*done = b->done;
+	free(b->keys);
+	free(b->vals);
+	free(b->idx);
+	free(b->run);
+	return err ? err : b->changed;
+}
+
+long ifn_rules_install_many(const struct ifn_maps *m, const struct ifn_rule *rules, size_t n,
+			    unsigned int flags, size_t *done)
+{
+	struct bulk b = { .m = m, .rules = rules, .flags = flags };
+	struct dev_run *runs;
+	long rc;
+
+	if (done)
+		*done = 0;
+	if ((flags & IFN_RULES_ABSENT) && (flags & IFN_RULES_PRESENT))
+		return -EINVAL;
+	if (!n)
+		return 0;
+	rc = dev_runs(m, rules, n, true, &runs);
+	if (rc)
+		return rc;
+	b.runs = runs;
+	rc = bulk_run(&b, n, done);
+	free(runs);
+	return rc;
+}
+
+long ifn_rules_remove_many(const struct ifn_maps *m, const struct ifn_rule *rules, size_t n,
+			   size_t *done)
+{
+	struct bulk b = { .m = m, .rules = rules, .remove = true };
+	struct dev_run *runs;
+	long rc;
+
+	if (done)
+		*done = 0;
+	if (!n)
+		return 0;
+	rc = dev_runs(m, rules, n, false, &runs);
+	if (rc)
+		return rc;
+	b.runs = runs;
+	rc = bulk_run(&b, n, done);
+	free(runs);
+	return rc;
+}
+
 int ifn_rule_install(const struct ifn_maps *m, const struct ifn_rule *r)
 {
-	__u64 now = r->added_ns ? r->added_ns : ifn_now_mono();
-	struct ifn_device *rec = ifn_device_rec(m, r->mac);
-	enum ifn_rule_kind kind = ifn_rule_kind(r);
-	struct ifn_flow_key fk;
-	struct ifn_rule_port_key pk;
-	struct ifn_rule_any_key ak;
-	int fd;
-	void *key;
-	bool existed;
+	long rc = ifn_rules_install_many(m, r, 1, 0, NULL);
 
-	if (!rec)
-		return -ENOENT;
-	switch (kind) {
-	case IFN_RULE_EXACT: {
-		struct ifn_flow_val v;
-
-		ifn_rule_to_flow(r, &fk);
-		existed = !bpf_map_lookup_elem(m->flows, &fk, &v);
-		if (!existed)
-			v.added_ns = now;
-		v.origin = r->origin;
-		memset(v.pad, 0, sizeof(v.pad));
-		if (bpf_map_update_elem(m->flows, &fk, &v, BPF_ANY))
-			return -errno;
-		goto done;
-	}
-	case IFN_RULE_PORT_PREFIX:
-		to_port_key(r, &pk);
-		fd = m->rules_port;
-		key = &pk;
-		break;
-	default:
-		to_any_key(r, &ak);
-		fd = m->rules_any;
-		key = &ak;
-		break;
-	}
-	{
-		struct ifn_rule_val v;
-
-		existed = !bpf_map_lookup_elem(fd, key, &v);
-		if (!existed)
-			v.added_ns = now;
-		v.origin = r->origin;
-		memset(v.pad, 0, sizeof(v.pad));
-		if (bpf_map_update_elem(fd, key, &v, BPF_ANY))
-			return -errno;
-	}
-done:
-	if (!existed)
-		rec_rules_add(rec, kind, 1);
-	rec_fp_changed(rec);
-	return 0;
+	return rc < 0 ? (int)rc : 0;
 }
 
 int ifn_rule_remove(const struct ifn_maps *m, const struct ifn_rule *r)
 {
-	enum ifn_rule_kind kind = ifn_rule_kind(r);
-	struct ifn_device *rec;
-	struct ifn_flow_key fk;
-	struct ifn_rule_port_key pk;
-	struct ifn_rule_any_key ak;
-	int err;
+	long rc = ifn_rules_remove_many(m, r, 1, NULL);
 
-	switch (kind) {
-	case IFN_RULE_EXACT:
-		ifn_rule_to_flow(r, &fk);
-		err = bpf_map_delete_elem(m->flows, &fk);
-		break;
-	case IFN_RULE_PORT_PREFIX:
-		to_port_key(r, &pk);
-		err = bpf_map_delete_elem(m->rules_port, &pk);
-		break;
-	default:
-		to_any_key(r, &ak);
-		err = bpf_map_delete_elem(m->rules_any, &ak);
-		break;
-	}
-	if (err)
-		return -errno;
-	/* Removing a rule of a device that is gone already is not an error. */
-	rec = ifn_device_rec(m, r->mac);
-	if (rec) {
-		rec_rules_add(rec, kind, -1);
-		rec_fp_changed(rec);
-	}
-	return 0;
+	if (rc < 0)
+		return (int)rc;
+	return rc ? 0 : -ENOENT;
 }
 
 struct rule_vec {
@@ -462,21 +758,14 @@ fail:
 long ifn_rules_remove_device(const struct ifn_maps *m, const __u8 mac[6])
 {
 	struct ifn_rule *rules;
-	size_t n, i;
-	long removed = 0;
+	size_t n;
+	long removed;
 	int err;
 
 	err = ifn_rules_read(m, mac, &rules, &n);
 	if (err)
 		return err;
-	for (i = 0; i < n; i++) {
-		err = ifn_rule_remove(m, &rules[i]);
-		if (err && err != -ENOENT)
-			break;
-		if (!err)
-			removed++;
-		err = 0;
-	}
+	removed = ifn_rules_remove_many(m, rules, n, NULL);
 	free(rules);
-	return err ? err : removed;
+	return removed;
 }

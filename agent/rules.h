@@ -44,8 +44,7 @@ struct ifn_rule {
 #define IFN_RULE_STRLEN 96
 
 /* Parse the words of a rule (after the MAC). */
-int ifn_rule_parse_args(int argc, char *const *argv, struct ifn_rule *r, char *err,
-			size_t errlen);
+int ifn_rule_parse_args(int argc, char *const *argv, struct ifn_rule *r, char *err, size_t errlen);
 /* Parse a rule from one string, words separated by blanks. */
 int ifn_rule_parse(const char *text, struct ifn_rule *r, char *err, size_t errlen);
 /* The rule's text, as ifn_rule_parse reads it (without the MAC). */
@@ -71,11 +70,49 @@ int ifn_rule_install(const struct ifn_maps *m, const struct ifn_rule *r);
 int ifn_rule_remove(const struct ifn_maps *m, const struct ifn_rule *r);
 
 /*
+ * What the caller of ifn_rules_install_many knows of its rules, from the
+ * maps as it read them holding the command lock (ifn_lock): no other
+ * command changes them meanwhile, and the datapath only adds flows, by
+ * learning.
+ */
+#define IFN_RULES_ABSENT (1U << 0) /* none is in the maps */
+#define IFN_RULES_PRESENT (1U << 1) /* all are, and only their origin changes */
+
+/*
+ * Install @n rules as ifn_rule_install does each. Rules grouped by device,
+ * as ifn_rule_cmp sorts them, cost one lookup of the device record per
+ * device, and one update of its counters and fp_gen per batch. Every
+ * device must exist: -ENOENT, with nothing changed, otherwise.
+ *
+ * Exact flows that @flags say are absent, of a device that cannot learn
+ * while they are written, and those said present (written with their own
+ * added_ns, not read first) go in batches, in one system call per 8192.
+ * The others, trie rules and any rule when @flags is 0, take one write
+ * each, with BPF_NOEXIST; a rule that is there already (or, said present,
+ * one that is not) costs two more.
+ *
+ * Returns the number of rules that were new, or -errno. *done (may be
+ * NULL) is the number of rules, from the first, that are installed and
+ * counted: all of them on success, on error the ones for the caller to
+ * undo.
+ */
+long ifn_rules_install_many(const struct ifn_maps *m, const struct ifn_rule *rules, size_t n,
+			    unsigned int flags, size_t *done);
+
+/*
+ * Remove @n rules as ifn_rule_remove does each, with batch deletes of the
+ * exact flows and one delete per trie rule; a rule that is not there is
+ * skipped, and a device that is gone has no counters to change. Returns the number removed or -errno;
+ * *done (may be NULL) as for ifn_rules_install_many.
+ */
+long ifn_rules_remove_many(const struct ifn_maps *m, const struct ifn_rule *rules, size_t n,
+			   size_t *done);
+
+/*
  * Every rule of a device (@mac) or of all devices (@mac NULL), from all
  * three maps, sorted. *out is malloc'd.
  */
-int ifn_rules_read(const struct ifn_maps *m, const __u8 *mac, struct ifn_rule **out,
-		   size_t *n);
+int ifn_rules_read(const struct ifn_maps *m, const __u8 *mac, struct ifn_rule **out, size_t *n);
 
 /* Remove every rule of a device. Returns the number removed or -errno. */
 long ifn_rules_remove_device(const struct ifn_maps *m, const __u8 mac[6]);

@@ -8,6 +8,8 @@
  * where they should not.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <bpf/bpf.h>
@@ -222,6 +224,125 @@ START_TEST(frag_other_device)
 		EXPECT(DROP(FRAGMENT), .events = EV(VIOLATION) | EV(IP_CONFLICT)),
 		"its later fragment, from another device (with the first's address)");
 	th_step(&t, FRAME(UDPF4(53, 7, 9, 1)), EXPECT(PASS), "from the device that sent it");
+	th_teardown(&t);
+}
+END_TEST
+
+/*
+ * Bulk rule writes (policy load): batches across the chunk size, the
+ * device's counters and trie flags following the maps, rules said present
+ * or unknown, an unknown device refused with nothing written, and a full
+ * table stopping at a prefix of the rules that is exactly what is counted.
+ */
+static struct ifn_rule *bulk_rules(const char *mac, unsigned int n, unsigned int first_port)
+{
+	struct ifn_rule *v = calloc(n, sizeof(*v));
+	char text[64], err[160];
+	unsigned int i;
+
+	ck_assert(v);
+	for (i = 0; i < n; i++) {
+		snprintf(text, sizeof(text), "tcp/%u 52.%u.%u.%u", first_port + i % 60000,
+			 1 + i / 60000, (i / 250) % 250, 1 + i % 250);
+		ck_assert_msg(!ifn_rule_parse(text, &v[i], err, sizeof(err)), "%s: %s", text, err);
+		frame_mac(mac, v[i].mac);
+		v[i].origin = IFN_ORIGIN_POLICY;
+	}
+	return v;
+}
+
+START_TEST(rules_in_bulk)
+{
+	const unsigned int n1 = 9000, n2 = 1000, cap = 12000;
+	struct ifn_rule *r1 = bulk_rules(DEV, n1, 1), *r2 = bulk_rules(DEV2, n2, 1), tries[2],
+			*more, *all;
+	struct th_opts o = { .max_flows = cap };
+	char err[160];
+	struct ifn_device d;
+	size_t done;
+	long rc;
+	struct th t;
+
+	th_setup(&t, &o);
+	th_add_device(&t, DEV, E);
+	th_add_device(&t, DEV2, E);
+	/* One device's rules across a chunk (8192), then another's, then trie rules. */
+	all = calloc(n1 + n2 + 2, sizeof(*all));
+	ck_assert(all);
+	memcpy(all, r1, n1 * sizeof(*all));
+	memcpy(all + n1, r2, n2 * sizeof(*all));
+	ck_assert(!ifn_rule_parse("tcp 10.0.0.0/8", &tries[0], err, sizeof(err)));
+	ck_assert(!ifn_rule_parse("udp/123 10.1.0.0/16", &tries[1], err, sizeof(err)));
+	frame_mac(DEV2, tries[0].mac);
+	frame_mac(DEV2, tries[1].mac);
+	memcpy(all + n1 + n2, tries, sizeof(tries));
+	rc = ifn_rules_install_many(&t.m, all, n1 + n2 + 2, IFN_RULES_ABSENT, &done);
+	ck_assert_int_eq(rc, n1 + n2 + 2);
+	ck_assert_uint_eq(done, n1 + n2 + 2);
+	ck_assert(th_device(&t, DEV, &d, NULL));
+	ck_assert_uint_eq(d.flow_count, n1);
+	ck_assert_uint_eq(th_flow_count(&t, DEV), n1);
+	ck_assert(th_device(&t, DEV2, &d, NULL));
+	ck_assert_uint_eq(d.flow_count, n2);
+	ck_assert_uint_eq(d.port_rules, 1);
+	ck_assert_uint_eq(d.any_rules, 1);
+	ck_assert(d.flags & IFN_DEV_F_PORT_RULES);
+	ck_assert(d.flags & IFN_DEV_F_ANY_RULES);
+	ck_assert(th_has_flow(&t, DEV, "tcp/8999 52.1.35.249"));
+	th_step(&t, FRAME(TCP4(40000, 1, SYN), .dst_ip = "52.1.0.1"), EXPECT(PASS),
+		"the first rule passes");
+	th_step(&t, FRAME(TCP4(40000, 9001, SYN), .dst_ip = "52.1.36.1"),
+		EXPECT(DROP(NOT_IN_FINGERPRINT), VIOL), "one past the last is dropped");
+
+	/* Said present: only their origin changes, nothing is counted again. */
+	rc = ifn_rules_install_many(&t.m, r1, n1, IFN_RULES_PRESENT, &done);
+	ck_assert_int_eq(rc, 0);
+	ck_assert(th_device(&t, DEV, &d, NULL));
+	ck_assert_uint_eq(d.flow_count, n1);
+	/* Nothing said: the new ones count, the others do not. */
+	more = bulk_rules(DEV, n1 + 5, 1);
+	rc = ifn_rules_install_many(&t.m, more, n1 + 5, 0, &done);
+	ck_assert_int_eq(rc, 5);
+	ck_assert(th_device(&t, DEV, &d, NULL));
+	ck_assert_uint_eq(d.flow_count, n1 + 5);
+
+	/* An unknown device: refused before anything is written. */
+	frame_mac("02:00:00:00:00:99", r2[0].mac);
+	rc = ifn_rules_install_many(&t.m, r2, 1, IFN_RULES_ABSENT, &done);
+	ck_assert_int_eq(rc, -ENOENT);
+	ck_assert_uint_eq(done, 0);
+	frame_mac(DEV2, r2[0].mac);
+
+	/* Removal, with rules gone already skipped; the trie flags go with the counts. */
+	rc = ifn_rules_remove_many(&t.m, all + n1, n2 + 2, &done);
+	ck_assert_int_eq(rc, n2 + 2);
+	rc = ifn_rules_remove_many(&t.m, all + n1, n2 + 2, &done);
+	ck_assert_int_eq(rc, 0);
+	ck_assert(th_device(&t, DEV2, &d, NULL));
+	ck_assert_uint_eq(d.flow_count, 0);
+	ck_assert_uint_eq(d.port_rules + d.any_rules, 0);
+	ck_assert(!(d.flags & (IFN_DEV_F_PORT_RULES | IFN_DEV_F_ANY_RULES)));
+
+	/* A full table: what is done is installed and counted, the rest is not. */
+	free(more);
+	more = bulk_rules(DEV2, cap, 1);
+	rc = ifn_rules_install_many(&t.m, more, cap, IFN_RULES_ABSENT, &done);
+	ck_assert_int_eq(rc, -E2BIG);
+	ck_assert_uint_eq(done, cap - (n1 + 5));
+	ck_assert(th_device(&t, DEV2, &d, NULL));
+	ck_assert_uint_eq(d.flow_count, done);
+	ck_assert_uint_eq(th_flow_count(&t, DEV2), done);
+	rc = ifn_rules_remove_many(&t.m, more, done, NULL);
+	ck_assert_int_eq(rc, (long)done);
+	ck_assert(th_device(&t, DEV2, &d, NULL));
+	ck_assert_uint_eq(d.flow_count, 0);
+	th_step(&t, FRAME(TCP4(40000, 1, SYN), .dst_ip = "52.1.0.1"), EXPECT(PASS),
+		"the other device's rules are still there");
+
+	free(r1);
+	free(r2);
+	free(more);
+	free(all);
 	th_teardown(&t);
 }
 END_TEST
@@ -932,6 +1053,7 @@ static Suite *seq_suite(void)
 	tcase_add_test(tc, scan_monitor_and_no_auto);
 	tcase_add_test(tc, scan_window);
 	tcase_add_test(tc, event_limit);
+	tcase_add_test(tc, rules_in_bulk);
 	suite_add_tcase(s, tc);
 	return s;
 }
