@@ -193,8 +193,8 @@ static void effective_mode(struct ifn_device *d, __u64 now)
 	__u64 until = ifn_mw_until(d->mode_word);
 
 	if (until && now >= until)
-		d->mode_word = ifn_mode_word(ifn_mw_after(d->mode_word), ifn_mw_after(d->mode_word),
-					     0);
+		d->mode_word =
+			ifn_mode_word(ifn_mw_after(d->mode_word), ifn_mw_after(d->mode_word), 0);
 }
 
 /* MAC order, sorted on a small key rather than on 500-byte views. */

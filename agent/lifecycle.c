@@ -441,7 +441,6 @@ const char *ifn_ifname(int ifaces_fd, __u32 ifindex, char buf[16])
 	return buf;
 }
 
-
 /*
  * Attaching again (a boot script, a second operator) must not reset what
  * was set before: options that were not given keep their values.
@@ -733,10 +732,10 @@ int ifn_cmd_status(const struct ifn_cmd *c, int argc, char **argv)
 		free(names);
 		return IFN_EXIT_FAIL;
 	}
-	fills[0] = (struct fill){ "devices",
-				  ifn_map_entries(m.dev_index, sizeof(struct ifn_mac_key),
-						  sizeof(__u32)),
-				  m.max_devices };
+	fills[0] = (struct fill){
+		"devices", ifn_map_entries(m.dev_index, sizeof(struct ifn_mac_key), sizeof(__u32)),
+		m.max_devices
+	};
 	fills[1] = (struct fill){ "flows",
 				  ifn_map_entries(m.flows, sizeof(struct ifn_flow_key),
 						  sizeof(struct ifn_flow_val)),

@@ -241,7 +241,8 @@ int ifn_parse_proto_port(const char *s, __u8 *proto, __u16 *port, bool *has_port
 		if (*end || errno || (v < 0x600 && v != 0x0001) || v > 0xffff ||
 		    !isdigit((unsigned char)*slash)) {
 			seterr(err, errlen,
-			       "'%s': ethertype must be 0x0600-0xffff (or 0x0001: 802.3 frames)", s);
+			       "'%s': ethertype must be 0x0600-0xffff (or 0x0001: 802.3 frames)",
+			       s);
 			return -EINVAL;
 		}
 		/*
@@ -294,7 +295,8 @@ int ifn_parse_proto_port(const char *s, __u8 *proto, __u16 *port, bool *has_port
 		}
 	} else if (strcmp(slash, "0")) {
 		/* "gre/0": the one exact flow the datapath keys on port 0. */
-		seterr(err, errlen, "'%s': this protocol has no ports (only /0, its exact flow)", s);
+		seterr(err, errlen, "'%s': this protocol has no ports (only /0, its exact flow)",
+		       s);
 		return -EINVAL;
 	}
 	*has_port = true;

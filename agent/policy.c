@@ -285,7 +285,7 @@ struct plan {
 
 /* Set a step's report line. Out of memory: it has none, and the plan fails. */
 static __attribute__((format(printf, 3, 4))) void step_printf(struct plan *pl, struct step *x,
-							     const char *fmt, ...)
+							      const char *fmt, ...)
 {
 	char buf[STEP_TEXT_MAX];
 	va_list ap;
@@ -383,7 +383,7 @@ static bool mode_met(const struct ifn_pol_mode *pm, const struct ifn_device *eff
 		if (want <= now)
 			return eff->mode == pm->then && !ifn_mw_until(eff->mode_word);
 		d = ifn_mw_until(eff->mode_word) > want ? ifn_mw_until(eff->mode_word) - want :
-						want - ifn_mw_until(eff->mode_word);
+							  want - ifn_mw_until(eff->mode_word);
 		return eff->mode == pm->mode && ifn_mw_until(eff->mode_word) && d < 1000000000ULL &&
 		       eff->mode_after == pm->then;
 	}
@@ -455,8 +455,7 @@ static int plan_settings(const struct ifn_policy *p, const struct cur_state *s, 
 		x = push(pl, A_SETTING);
 		if (!x)
 			return -ENOMEM;
-		step_printf(pl, x, "changed setting %s: %s -> %s", st->key, before,
-			 after);
+		step_printf(pl, x, "changed setting %s: %s -> %s", st->key, before, after);
 		pl->changed++;
 	}
 	if (p->newdev.set && (pl->cfg_new.default_mode != p->newdev.mode ||
@@ -467,11 +466,11 @@ static int plan_settings(const struct ifn_policy *p, const struct cur_state *s, 
 		if (!x)
 			return -ENOMEM;
 		step_printf(pl, x,
-			 "changed new-devices (fallback): %s learn-for %s -> %s learn-for %s",
-			 ifn_mode_name(pl->cfg_new.default_mode),
-			 ifn_fmt_duration(pl->cfg_new.learn_ns, d1, sizeof(d1)),
-			 ifn_mode_name(p->newdev.mode),
-			 ifn_fmt_duration(p->newdev.learn_ns, d2, sizeof(d2)));
+			    "changed new-devices (fallback): %s learn-for %s -> %s learn-for %s",
+			    ifn_mode_name(pl->cfg_new.default_mode),
+			    ifn_fmt_duration(pl->cfg_new.learn_ns, d1, sizeof(d1)),
+			    ifn_mode_name(p->newdev.mode),
+			    ifn_fmt_duration(p->newdev.learn_ns, d2, sizeof(d2)));
 		pl->cfg_new.default_mode = p->newdev.mode;
 		pl->cfg_new.learn_ns = p->newdev.learn_ns;
 		pl->changed++;
@@ -517,12 +516,13 @@ static int plan_ifaces(const struct ifn_policy *p, const struct cur_state *s, st
 		x->ifindex = s->if_keys[k];
 		x->ifc = want;
 		x->ifc_old = s->if_vals[k];
-		step_printf(pl, x,
-			 "changed interface %.15s new-devices: %s learn-for %s -> %s learn-for %s",
-			 s->if_vals[k].name, ifn_mode_name(s->if_vals[k].default_mode),
-			 ifn_fmt_duration(s->if_vals[k].learn_ns, d1, sizeof(d1)),
-			 ifn_mode_name(want.default_mode),
-			 ifn_fmt_duration(want.learn_ns, d2, sizeof(d2)));
+		step_printf(
+			pl, x,
+			"changed interface %.15s new-devices: %s learn-for %s -> %s learn-for %s",
+			s->if_vals[k].name, ifn_mode_name(s->if_vals[k].default_mode),
+			ifn_fmt_duration(s->if_vals[k].learn_ns, d1, sizeof(d1)),
+			ifn_mode_name(want.default_mode),
+			ifn_fmt_duration(want.learn_ns, d2, sizeof(d2)));
 		pl->changed++;
 	}
 	return 0;
@@ -562,8 +562,7 @@ static int plan_device(const struct ifn_pol_dev *pd, const struct cur_state *s, 
 			return -ENOMEM;
 		memcpy(x->mac, pd->mac, 6);
 		x->pd = pd;
-		step_printf(pl, x, "added device %s%s%s", mb,
-			 pd->name[0] ? " " : "", pd->name);
+		step_printf(pl, x, "added device %s%s%s", mb, pd->name[0] ? " " : "", pd->name);
 		pl->added++;
 		pl->new_devs++;
 		/* A device the file declares without a mode enforces its rules. */
@@ -592,13 +591,13 @@ static int plan_device(const struct ifn_pol_dev *pd, const struct cur_state *s, 
 		if (cr) {
 			x->old = *cr;
 			x->rule.added_ns = cr->added_ns;
-			step_printf(pl, x, "changed %s %s %s: was %s", mb,
-				 stmt_of(fr->origin), ifn_rule_format(fr, rb, sizeof(rb)),
-				 ifn_origin_name(cr->origin));
+			step_printf(pl, x, "changed %s %s %s: was %s", mb, stmt_of(fr->origin),
+				    ifn_rule_format(fr, rb, sizeof(rb)),
+				    ifn_origin_name(cr->origin));
 			pl->changed++;
 		} else {
-			step_printf(pl, x, "added %s %s %s", mb,
-				 stmt_of(fr->origin), ifn_rule_format(fr, rb, sizeof(rb)));
+			step_printf(pl, x, "added %s %s %s", mb, stmt_of(fr->origin),
+				    ifn_rule_format(fr, rb, sizeof(rb)));
 			pl->added++;
 			count_new(pl, fr);
 		}
@@ -613,9 +612,9 @@ static int plan_device(const struct ifn_pol_dev *pd, const struct cur_state *s, 
 			if (!x)
 				return -ENOMEM;
 			step_printf(pl, x,
-				 "kept %s in quarantine (the file says %s; release it with "
-				 "'iotfence %s %s')",
-				 mb, ifn_mode_name(pm.mode), ifn_mode_name(pm.mode), mb);
+				    "kept %s in quarantine (the file says %s; release it with "
+				    "'iotfence %s %s')",
+				    mb, ifn_mode_name(pm.mode), ifn_mode_name(pm.mode), mb);
 		} else {
 			mode_change = true;
 			set_mode(&want, &pm, now);
@@ -642,10 +641,14 @@ static int plan_device(const struct ifn_pol_dev *pd, const struct cur_state *s, 
 			size_t l = 0;
 
 			mode_text(t1, sizeof(t1), eff.mode,
-				  ifn_mw_until(eff.mode_word) ? ifn_mono_to_wall(ifn_mw_until(eff.mode_word)) : 0,
+				  ifn_mw_until(eff.mode_word) ?
+					  ifn_mono_to_wall(ifn_mw_until(eff.mode_word)) :
+					  0,
 				  eff.mode_after);
 			mode_text(t2, sizeof(t2), want.mode,
-				  ifn_mw_until(want.mode_word) ? ifn_mono_to_wall(ifn_mw_until(want.mode_word)) : 0,
+				  ifn_mw_until(want.mode_word) ?
+					  ifn_mono_to_wall(ifn_mw_until(want.mode_word)) :
+					  0,
 				  want.mode_after);
 			l = snprintf(line, sizeof(line), "changed %s", mb);
 			if (mode_change)
@@ -670,7 +673,8 @@ static int plan_device(const struct ifn_pol_dev *pd, const struct cur_state *s, 
 		memcpy(x->mac, pd->mac, 6);
 		if (cur)
 			step_printf(pl, x, "changed %s name: %s -> %s", mb,
-				 old_name ? old_name : "(none)", pd->name[0] ? pd->name : "(none)");
+				    old_name ? old_name : "(none)",
+				    pd->name[0] ? pd->name : "(none)");
 		if (cur)
 			pl->changed++;
 		if (ifn_names_set(&pl->names_new, pd->mac, pd->name))
@@ -707,8 +711,8 @@ static int plan_removals(const struct ifn_policy *p, const struct cur_state *s, 
 		memcpy(x->mac, cr->mac, 6);
 		x->rule = *cr;
 		step_printf(pl, x, "removed %s %s %s%s", ifn_fmt_mac(cr->mac, mb),
-			 stmt_of(cr->origin), ifn_rule_format(cr, rb, sizeof(rb)),
-			 pd ? "" : " (a policy rule of a device the file does not name)");
+			    stmt_of(cr->origin), ifn_rule_format(cr, rb, sizeof(rb)),
+			    pd ? "" : " (a policy rule of a device the file does not name)");
 		pl->removed++;
 	}
 	return 0;
@@ -896,8 +900,10 @@ static size_t apply_rule_run(const struct ifn_maps *m, struct step *const *run, 
 	size_t n = 0, done = 0;
 	long rc;
 
-	while (i + n < nrun && run[i + n]->a == a)
+	/* The step at @i is one of them: n >= 1. */
+	do
 		n++;
+	while (i + n < nrun && run[i + n]->a == a);
 	rules = malloc(n * sizeof(*rules));
 	if (!rules) {
 		*err = -ENOMEM;
@@ -908,9 +914,8 @@ static size_t apply_rule_run(const struct ifn_maps *m, struct step *const *run, 
 	if (a == A_RULE_REMOVE)
 		rc = ifn_rules_remove_many(m, rules, n, &done); /* gone already: skipped */
 	else
-		rc = ifn_rules_install_many(m, rules, n,
-					    a == A_RULE_ADD ? IFN_RULES_ABSENT : IFN_RULES_PRESENT,
-					    &done);
+		rc = ifn_rules_install_many(
+			m, rules, n, a == A_RULE_ADD ? IFN_RULES_ABSENT : IFN_RULES_PRESENT, &done);
 	free(rules);
 	*err = rc < 0 ? (int)rc : 0;
 	return *err ? done : n;
@@ -930,7 +935,7 @@ static int apply_plan(const struct ifn_maps *m, struct plan *pl, const struct cu
 	/* Touched only for devices: calloc's fresh pages cost nothing unused. */
 	olds = calloc(pl->n ? pl->n : 1, sizeof(*olds));
 	/* The report keeps the plan's order; the steps run in this one. */
-	run = calloc(pl->n ? pl->n : 1, sizeof(*run));
+	run = calloc(pl->n ? pl->n : 1, sizeof(struct step *));
 	if (!olds || !run) {
 		free(olds);
 		free(run);

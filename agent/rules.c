@@ -19,8 +19,7 @@ static void seterr(char *err, size_t errlen, const char *msg)
 		snprintf(err, errlen, "%s", msg);
 }
 
-int ifn_rule_parse_args(int argc, char *const *argv, struct ifn_rule *r, char *err,
-			size_t errlen)
+int ifn_rule_parse_args(int argc, char *const *argv, struct ifn_rule *r, char *err, size_t errlen)
 {
 	bool has_port, is_l2;
 	int i = 0;
@@ -43,7 +42,8 @@ int ifn_rule_parse_args(int argc, char *const *argv, struct ifn_rule *r, char *e
 		r->plen = 0;
 	} else {
 		if (i >= argc) {
-			seterr(err, errlen, "missing PEER[/PREFIX] (an address, a prefix or 'any')");
+			seterr(err, errlen,
+			       "missing PEER[/PREFIX] (an address, a prefix or 'any')");
 			return -EINVAL;
 		}
 		if (ifn_parse_cidr(argv[i++], r->peer, &r->plen, err, errlen))
@@ -60,7 +60,8 @@ int ifn_rule_parse_args(int argc, char *const *argv, struct ifn_rule *r, char *e
 	}
 	if (i < argc) {
 		if (err && errlen)
-			snprintf(err, errlen, "unexpected '%s' (expected 'server', 'client' or nothing)",
+			snprintf(err, errlen,
+				 "unexpected '%s' (expected 'server', 'client' or nothing)",
 				 argv[i]);
 		return -EINVAL;
 	}
@@ -102,7 +103,8 @@ char *ifn_rule_format(const struct ifn_rule *r, char *buf, size_t len)
 	}
 	ifn_fmt_cidr(r->peer, r->plen, peer);
 	if (r->port_any)
-		snprintf(buf, len, "%s %s%s", proto, peer, r->dir == IFN_DIR_SERVER ? " server" : "");
+		snprintf(buf, len, "%s %s%s", proto, peer,
+			 r->dir == IFN_DIR_SERVER ? " server" : "");
 	else
 		snprintf(buf, len, "%s/%u %s%s", proto, r->port, peer,
 			 r->dir == IFN_DIR_SERVER ? " server" : "");
@@ -679,8 +681,7 @@ static int vec_push(struct rule_vec *rv, const struct ifn_rule *r)
 	return 0;
 }
 
-int ifn_rules_read(const struct ifn_maps *m, const __u8 *mac, struct ifn_rule **out,
-		   size_t *n)
+int ifn_rules_read(const struct ifn_maps *m, const __u8 *mac, struct ifn_rule **out, size_t *n)
 {
 	struct rule_vec rv = {};
 	void *keys, *vals;

@@ -752,7 +752,7 @@ int ifn_snapshot_apply(const struct ifn_maps *m, const struct ifn_snap *s, char 
 	struct ifn_global_stats gs = s->gs;
 	__u64 now = ifn_now_mono();
 	__u32 *nflows;
-	__u32 (*rflags)[2];
+	__u32(*rflags)[2];
 	size_t i;
 	int rc;
 

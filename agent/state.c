@@ -35,15 +35,18 @@
 #define ENOTSUPP 524 /* kernel-internal, returned by some map types */
 #endif
 
-#define MAP(n, f) { n, offsetof(struct ifn_maps, f) }
+#define MAP(n, f)                               \
+	{                                       \
+		n, offsetof(struct ifn_maps, f) \
+	}
 const struct ifn_map_desc ifn_map_descs[] = {
-	MAP(IFN_MAP_DEVICES, devices),	     MAP(IFN_MAP_DEV_INDEX, dev_index),
-	MAP(IFN_MAP_DEV_STATS, dev_stats),
-	MAP(IFN_MAP_FREE_SLOTS, free_slots), MAP(IFN_MAP_FLOWS, flows),
-	MAP(IFN_MAP_RULES_PORT, rules_port), MAP(IFN_MAP_RULES_ANY, rules_any),
-	MAP(IFN_MAP_FRAGS, frags),	     MAP(IFN_MAP_IP_OWNERS, ip_owners),
-	MAP(IFN_MAP_IFACES, ifaces),	     MAP(IFN_MAP_CONFIG, config),
-	MAP(IFN_MAP_STATS, stats),	     MAP(IFN_MAP_EVENTS, events),
+	MAP(IFN_MAP_DEVICES, devices),	   MAP(IFN_MAP_DEV_INDEX, dev_index),
+	MAP(IFN_MAP_DEV_STATS, dev_stats), MAP(IFN_MAP_FREE_SLOTS, free_slots),
+	MAP(IFN_MAP_FLOWS, flows),	   MAP(IFN_MAP_RULES_PORT, rules_port),
+	MAP(IFN_MAP_RULES_ANY, rules_any), MAP(IFN_MAP_FRAGS, frags),
+	MAP(IFN_MAP_IP_OWNERS, ip_owners), MAP(IFN_MAP_IFACES, ifaces),
+	MAP(IFN_MAP_CONFIG, config),	   MAP(IFN_MAP_STATS, stats),
+	MAP(IFN_MAP_EVENTS, events),
 };
 #undef MAP
 const size_t ifn_map_count = sizeof(ifn_map_descs) / sizeof(ifn_map_descs[0]);
@@ -412,7 +415,7 @@ int ifn_state_reset(const struct ifn_maps *m)
 			       m->frags,     m->ip_owners, m->ifaces };
 	size_t stride = (sizeof(struct ifn_dev_stats) + 7) & ~(size_t)7;
 	size_t zsz = stride > sizeof(struct ifn_global_stats) ? stride :
-								  sizeof(struct ifn_global_stats);
+								sizeof(struct ifn_global_stats);
 	void *zero = calloc(m->ncpus, zsz);
 	__u32 slot, z = 0;
 	size_t i;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # Static analysis: clang-tidy (checks and exclusions in .clang-tidy) and
-# cppcheck over the agent and the differential tests. Any finding fails.
+# cppcheck over the agent and the differential tests, and clang-format
+# (.clang-format, kernel style) over every C file. Any finding fails.
 #   scripts/lint.sh [BUILD]      BUILD holds the skeleton header (make all)
 #
 # clang-tidy's analyzer takes about a second per file; a file whose
@@ -12,11 +13,18 @@ set -uo pipefail
 BUILD=${1:-build}
 cd "$(dirname "$0")/.." || exit 1
 
-for t in clang-tidy cppcheck; do
+for t in clang-tidy cppcheck clang-format; do
 	command -v "$t" >/dev/null || { echo "lint: $t not found: run scripts/deps.sh" >&2; exit 1; }
 done
 if [ ! -f "$BUILD/iotfence.skel.h" ]; then
 	echo "lint: $BUILD/iotfence.skel.h missing: run 'make BUILD=$BUILD all' first" >&2
+	exit 1
+fi
+
+# Kernel style, everywhere: one line per file that is off.
+mapfile -t ALL_C < <(git ls-files '*.c' '*.h' 2>/dev/null || ls agent/*.[ch] bpf/*.c bpf/lib/*.h include/*.h tests/*/*.[ch] bench/*.[ch])
+if ! clang-format --dry-run --Werror "${ALL_C[@]}" 2>"$BUILD/format.log"; then
+	grep -o '^[^:]*\.[ch]' "$BUILD/format.log" | sort -u | sed 's/$/: not in kernel style (clang-format -i fixes it)/' >&2
 	exit 1
 fi
 

@@ -24,8 +24,7 @@ static __always_inline void ifn_table_full(struct ifn_ctx *x)
 
 	x->gs->table_full++;
 	/* No device record to limit on: at most one event a second per CPU. */
-	if (x->now - x->gs->table_full_event_ns < IFN_NSEC_PER_SEC &&
-	    x->gs->table_full_event_ns)
+	if (x->now - x->gs->table_full_event_ns < IFN_NSEC_PER_SEC && x->gs->table_full_event_ns)
 		return;
 	x->gs->table_full_event_ns = x->now;
 	e = ifn_ev_reserve(x, IFN_EV_TABLE_FULL);
@@ -186,7 +185,6 @@ static __always_inline __u8 ifn_mode_now(struct ifn_ctx *x)
 	return after;
 }
 
-
 static __always_inline int ifn_addr_eq(const __u8 *a, const __u8 *b)
 {
 	__u64 a0, a1, b0, b1;
@@ -199,8 +197,7 @@ static __always_inline int ifn_addr_eq(const __u8 *a, const __u8 *b)
 }
 
 /* Does the device hold @addr (IPv6 or IPv4-mapped) as its current address? */
-static __always_inline int ifn_device_holds(const struct ifn_device *d, const __u8 *addr,
-					    int v4)
+static __always_inline int ifn_device_holds(const struct ifn_device *d, const __u8 *addr, int v4)
 {
 	if (v4) {
 		__u32 a, b;

@@ -27,8 +27,7 @@ static __always_inline void ifn_ev_lost(struct ifn_ctx *x)
  * limited or the ring is full; otherwise the caller fills the specific
  * fields and calls bpf_ringbuf_submit().
  */
-static __always_inline struct ifn_event *ifn_ev_reserve(struct ifn_ctx *x,
-							 const __u32 type)
+static __always_inline struct ifn_event *ifn_ev_reserve(struct ifn_ctx *x, const __u32 type)
 {
 	struct ifn_device *dev = x->dev;
 	struct ifn_event *e;
@@ -62,8 +61,7 @@ static __always_inline struct ifn_event *ifn_ev_reserve(struct ifn_ctx *x,
 	return e;
 }
 
-static __always_inline void ifn_ev_simple(struct ifn_ctx *x, const __u32 type,
-					  __u32 value)
+static __always_inline void ifn_ev_simple(struct ifn_ctx *x, const __u32 type, __u32 value)
 {
 	struct ifn_event *e = ifn_ev_reserve(x, type);
 

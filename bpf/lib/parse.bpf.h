@@ -133,8 +133,7 @@ static __always_inline int ifn_parse_eth(struct ifn_cursor *c, struct ifn_pkt *p
 	for (i = 0; i < IFN_MAX_VLAN_TAGS + 1; i++) {
 		struct ifn_vlan_hdr *vh = c->pos;
 
-		if (proto != ETH_P_8021Q && proto != ETH_P_8021AD &&
-		    proto != IFN_ETH_P_QINQ_OLD)
+		if (proto != ETH_P_8021Q && proto != ETH_P_8021AD && proto != IFN_ETH_P_QINQ_OLD)
 			break;
 		if (i == IFN_MAX_VLAN_TAGS) {
 			p->l3_proto = proto;
@@ -163,8 +162,8 @@ static __always_inline int ifn_parse_arp(struct ifn_cursor *c, struct ifn_pkt *p
 	if (c->pos + 8 > c->end)
 		return IFN_REASON_ARP_TRUNC;
 	p->family = IFN_FAMILY_L2;
-	if (arp->htype != bpf_htons(1) || arp->ptype != bpf_htons(ETH_P_IP) ||
-	    arp->hlen != 6 || arp->plen != 4)
+	if (arp->htype != bpf_htons(1) || arp->ptype != bpf_htons(ETH_P_IP) || arp->hlen != 6 ||
+	    arp->plen != 4)
 		return IFN_REASON_NONE;
 	if ((void *)(arp + 1) > c->end)
 		return IFN_REASON_ARP_TRUNC;
@@ -266,9 +265,8 @@ static __always_inline int ifn_parse_ipv4(struct ifn_cursor *c, struct ifn_pkt *
 
 static __always_inline int ifn_ipv6_is_ext(__u8 nh)
 {
-	return nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING ||
-	       nh == IPPROTO_FRAGMENT || nh == IPPROTO_DSTOPTS ||
-	       nh == IPPROTO_AH || nh == IPPROTO_MH;
+	return nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING || nh == IPPROTO_FRAGMENT ||
+	       nh == IPPROTO_DSTOPTS || nh == IPPROTO_AH || nh == IPPROTO_MH;
 }
 
 static __always_inline int ifn_parse_ipv6(struct ifn_cursor *c, struct ifn_pkt *p)

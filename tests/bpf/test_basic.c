@@ -5,8 +5,13 @@
 #define DEV "02:00:00:00:00:01"
 
 static const struct frame_spec tcp_syn_443 = {
-	.src_mac = DEV, .src_ip = "192.168.1.10", .dst_ip = "52.1.2.3",
-	.proto = 6, .sport = 40000, .dport = 443, .tcp_flags = FR_SYN,
+	.src_mac = DEV,
+	.src_ip = "192.168.1.10",
+	.dst_ip = "52.1.2.3",
+	.proto = 6,
+	.sport = 40000,
+	.dport = 443,
+	.tcp_flags = FR_SYN,
 };
 
 START_TEST(learn_then_enforce)
@@ -42,9 +47,13 @@ END_TEST
 START_TEST(quarantine_keeps_baseline)
 {
 	struct frame_spec arp = { .src_mac = DEV, .arp_op = 1, .arp_sender_ip = "192.168.1.10" };
-	struct frame_spec dhcp = { .src_mac = DEV, .src_ip = "0.0.0.0",
-				   .dst_ip = "255.255.255.255", .proto = 17, .sport = 68,
-				   .dport = 67, .payload = 240 };
+	struct frame_spec dhcp = { .src_mac = DEV,
+				   .src_ip = "0.0.0.0",
+				   .dst_ip = "255.255.255.255",
+				   .proto = 17,
+				   .sport = 68,
+				   .dport = 67,
+				   .payload = 240 };
 	struct th t;
 
 	th_setup(&t, NULL);

@@ -450,7 +450,6 @@ START_TEST(scan_window_resets)
 }
 END_TEST
 
-
 START_TEST(rate_exceeded)
 {
 	__u8 buf[FR_MAX];

@@ -443,7 +443,8 @@ START_TEST(device_cache_after_forget)
 	th_setup(&t, NULL);
 	frame_mac(DEV, m);
 	th_step(&t, FRAME(UDP4(40000, 53)),
-		EXPECT(PASS, .new_device = 1, .flows = 1, .events = EV(NEW_DEVICE)), "a new device");
+		EXPECT(PASS, .new_device = 1, .flows = 1, .events = EV(NEW_DEVICE)),
+		"a new device");
 	th_step(&t, FRAME(UDP4(40000, 53)), EXPECT(PASS), "again (found through the cache)");
 	ck_assert_int_eq(ifn_device_forget(&t.m, m), 0);
 	th_step(&t, FRAME(UDP4(40000, 53)),

@@ -941,7 +941,8 @@ static bool step(struct episode *e, enum gen_kind kind)
 				e->before, sizeof(e->before),
 				"program %s until %llu then %s scan %u window %llu; model %s until "
 				"%llu then %s scan %u window %llu",
-				mdl_mode_name(pb.mode), (unsigned long long)ifn_mw_until(pb.mode_word),
+				mdl_mode_name(pb.mode),
+				(unsigned long long)ifn_mw_until(pb.mode_word),
 				mdl_mode_name(pb.mode_after), pb.scan_count,
 				(unsigned long long)pb.scan_window_ns, mdl_mode_name(mb->mode),
 				(unsigned long long)mb->mode_until_ns,

@@ -114,8 +114,8 @@ static void populate(struct fx *f)
 
 	ck_assert_int_eq(ifn_device_create(&f->m, m1, IFN_MODE_ENFORCE, 1), 0);
 	ck_assert_int_eq(ifn_device_create(&f->m, m2, IFN_MODE_LEARN, 1), 0);
-	ck_assert_int_eq(ifn_device_set_mode(&f->m, m2, IFN_MODE_LEARN, 7200000000000ULL, 0, now, &d),
-			 0);
+	ck_assert_int_eq(
+		ifn_device_set_mode(&f->m, m2, IFN_MODE_LEARN, 7200000000000ULL, 0, now, &d), 0);
 	ck_assert_int_eq(ifn_device_apply_rate(&d, 200, 100000, 0, 0), 0);
 	ck_assert_int_eq(ifn_device_put(&f->m, m2, &d), 0);
 	/* An address is the datapath's to record: write it in place, as it does. */

@@ -11,11 +11,11 @@
 typedef Suite *(*unit_suite_fn)(void);
 void unit_register(unit_suite_fn fn);
 
-#define UNIT_SUITE(fn)                                                                           \
-	static Suite *fn(void);                                                                  \
-	__attribute__((constructor)) static void register_##fn(void)                             \
-	{                                                                                        \
-		unit_register(fn);                                                               \
+#define UNIT_SUITE(fn)                                               \
+	static Suite *fn(void);                                      \
+	__attribute__((constructor)) static void register_##fn(void) \
+	{                                                            \
+		unit_register(fn);                                   \
 	}
 
 #endif /* IFN_TEST_UNIT_H */
