@@ -138,13 +138,17 @@ static __always_inline __u32 ifn_decide(struct ifn_ctx *x, __u32 parse_reason, _
 		*reason = later ? IFN_REASON_FRAGMENT : IFN_REASON_NOT_IN_FINGERPRINT;
 		return ifn_violation(x, mode, &k, later);
 	}
-	if (p->frag == IFN_FRAG_FIRST)
-		ifn_frag_note_first(p);
 	if ((dev->flags & IFN_DEV_F_RATE_LIMIT) && !ifn_police(dev, x->now, p->len)) {
 		*reason = IFN_REASON_RATE_LIMIT;
 		ifn_ev_flow(x, IFN_EV_RATE_EXCEEDED, &k, 0);
 		return mode == IFN_MODE_MONITOR ? IFN_VERDICT_ALERT : IFN_VERDICT_DROP;
 	}
+	/*
+	 * Noted only when it passes (iotfence.8, Fragments): the rest of a
+	 * packet whose head the rate limit took must not pass without it.
+	 */
+	if (p->frag == IFN_FRAG_FIRST)
+		ifn_frag_note_first(p);
 	return IFN_VERDICT_PASS;
 }
 

@@ -791,6 +791,33 @@ START_TEST(rate_pps)
 }
 END_TEST
 
+/*
+ * A first fragment is noted only when it passes (iotfence.8, Fragments):
+ * the rest of a packet whose head the rate limit took does not pass alone.
+ * Found by the differential driver (make diff-long).
+ */
+START_TEST(frag_rate_limited)
+{
+	struct th t;
+
+	th_setup(&t, NULL);
+	th_add_device(&t, DEV, E);
+	th_allow(&t, DEV, "udp/53 " PEER);
+	th_set_rate(&t, DEV, 10, 0, 1, 0);
+	th_step(&t, FRAME(UDP4(40000, 53)), EXPECT(PASS), "the burst");
+	th_step(&t, FRAME(UDPF4(53, 11, 0, 1)),
+		EXPECT(DROP(RATE_LIMIT), .events = EV(RATE_EXCEEDED)),
+		"a first fragment over the rate");
+	*t.now += 5 * SEC_NS;
+	th_step(&t, FRAME(UDPF4(53, 11, 9, 0)), EXPECT(DROP(FRAGMENT), VIOL),
+		"its later fragment, with tokens again: no first fragment passed");
+	th_step(&t, FRAME(UDPF4(53, 12, 0, 1)), EXPECT(PASS), "a first fragment within the rate");
+	*t.now += 5 * SEC_NS;
+	th_step(&t, FRAME(UDPF4(53, 12, 9, 0)), EXPECT(PASS), "its later fragment");
+	th_teardown(&t);
+}
+END_TEST
+
 START_TEST(rate_bps)
 {
 	/* 14 + 20 + 8 + 358 = 400 bytes a frame against 1000 bytes/s. */
@@ -1055,6 +1082,7 @@ static Suite *seq_suite(void)
 	tcase_add_test(tc, scan_window);
 	tcase_add_test(tc, event_limit);
 	tcase_add_test(tc, rules_in_bulk);
+	tcase_add_test(tc, frag_rate_limited);
 	suite_add_tcase(s, tc);
 	return s;
 }
