@@ -83,7 +83,7 @@ static __always_inline __u32 ifn_decide(struct ifn_ctx *x, __u32 parse_reason, _
 {
 	struct ifn_device *dev = x->dev;
 	const struct ifn_pkt *p = &x->pkt;
-	int later = p->frag == IFN_FRAG_LATER;
+	int later = p->frag == IFN_FRAG_LATER, first = IFN_FIRST_NONE;
 	struct ifn_flow_key k;
 	int allowed;
 	__u8 mode;
@@ -97,16 +97,17 @@ static __always_inline __u32 ifn_decide(struct ifn_ctx *x, __u32 parse_reason, _
 		return IFN_VERDICT_DROP;
 	}
 	ifn_track_addr(x);
-	if (ifn_is_baseline(p)) {
-		/* Its later fragments carry no ports: let them follow it. */
+	/* Only a later fragment pays this lookup. */
+	if (later)
+		first = ifn_frag_first(p);
+	if (ifn_is_baseline(p) || first == IFN_FIRST_BASELINE) {
+		/* Its later fragments carry no ports: they are baseline too. */
 		if (p->frag == IFN_FRAG_FIRST)
-			ifn_frag_note_first(p);
+			ifn_frag_note_first(p, 1);
 		return IFN_VERDICT_PASS;
 	}
-	if (mode == IFN_MODE_QUARANTINE) {
-		/* Only a later fragment pays a lookup here: one of baseline passes. */
-		if (later && ifn_frag_allowed(p))
-			return IFN_VERDICT_PASS;
+	/* The rest of a packet that passed before the quarantine goes on. */
+	if (mode == IFN_MODE_QUARANTINE && first == IFN_FIRST_NONE) {
 		*reason = IFN_REASON_QUARANTINE;
 		return IFN_VERDICT_DROP;
 	}
@@ -118,7 +119,7 @@ static __always_inline __u32 ifn_decide(struct ifn_ctx *x, __u32 parse_reason, _
 		k.proto = p->proto;
 		__builtin_memcpy(k.peer, p->dst, 16);
 		/* Learning passes it but never learns from it: no ports. */
-		allowed = mode == IFN_MODE_LEARN || ifn_frag_allowed(p);
+		allowed = mode == IFN_MODE_LEARN || first != IFN_FIRST_NONE;
 	} else {
 		allowed = ifn_fp_allows(x, &k);
 		if (!allowed && mode == IFN_MODE_LEARN) {
@@ -148,7 +149,7 @@ static __always_inline __u32 ifn_decide(struct ifn_ctx *x, __u32 parse_reason, _
 	 * packet whose head the rate limit took must not pass without it.
 	 */
 	if (p->frag == IFN_FRAG_FIRST)
-		ifn_frag_note_first(p);
+		ifn_frag_note_first(p, 0);
 	return IFN_VERDICT_PASS;
 }
 

@@ -367,8 +367,9 @@ struct ifn_frag_key {
 };
 
 struct ifn_frag_val {
-	__u8 mac[6];
-	__u8 pad[2];
+	__u8 mac[6]; /* the device whose first fragment passed */
+	__u8 baseline; /* it was baseline traffic: so are the later fragments */
+	__u8 pad;
 };
 
 /* Which device owns an IP address (spoofing detection). */

@@ -793,8 +793,9 @@ END_TEST
 
 /*
  * A first fragment is noted only when it passes (iotfence.8, Fragments):
- * the rest of a packet whose head the rate limit took does not pass alone.
- * Found by the differential driver (make diff-long).
+ * the rest of a packet whose head the rate limit took does not pass alone,
+ * while the rest of a baseline packet is baseline, never policed. Both
+ * found by the differential driver (make diff-long).
  */
 START_TEST(frag_rate_limited)
 {
@@ -814,6 +815,21 @@ START_TEST(frag_rate_limited)
 	th_step(&t, FRAME(UDPF4(53, 12, 0, 1)), EXPECT(PASS), "a first fragment within the rate");
 	*t.now += 5 * SEC_NS;
 	th_step(&t, FRAME(UDPF4(53, 12, 9, 0)), EXPECT(PASS), "its later fragment");
+	/*
+	 * Baseline passes whatever the bucket holds, and so do the later
+	 * fragments of a baseline packet (they are baseline too).
+	 */
+	*t.now += 5 * SEC_NS;
+	th_step(&t, FRAME(UDP4(40000, 53)), EXPECT(PASS), "the burst again");
+	th_step(&t, FRAME(UDP4(68, 67), .frag_id = 13, .more_frags = 1, .payload = 64),
+		EXPECT(PASS), "a fragmented DHCP request, the bucket empty");
+	th_step(&t, FRAME(UDP4(68, 67), .frag_id = 13, .frag_off = 9, .payload = 64), EXPECT(PASS),
+		"its later fragment is baseline too, not policed");
+	th_set_mode(&t, DEV, Q);
+	th_step(&t, FRAME(UDP4(68, 67), .frag_id = 14, .more_frags = 1, .payload = 64),
+		EXPECT(PASS), "quarantine: a fragmented DHCP request");
+	th_step(&t, FRAME(UDP4(68, 67), .frag_id = 14, .frag_off = 9, .payload = 64), EXPECT(PASS),
+		"and its later fragment");
 	th_teardown(&t);
 }
 END_TEST
