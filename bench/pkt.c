@@ -719,7 +719,15 @@ static void load_stages(struct bench *b)
 			continue;
 		bpf_map__set_pin_path(map, NULL);
 		theirs = bpf_object__find_map_by_name(b->skel->obj, bpf_map__name(map));
-		if (!theirs || bpf_map__reuse_fd(map, bpf_map__fd(theirs)))
+		if (!theirs)
+			goto fail;
+		/* Replay's own maps: the live program has none, nor do the stages use them. */
+		if (bpf_map__fd(theirs) < 0) {
+			if (bpf_map__set_autocreate(map, false))
+				goto fail;
+			continue;
+		}
+		if (bpf_map__reuse_fd(map, bpf_map__fd(theirs)))
 			goto fail;
 	}
 	if (bpf_object__load(b->stages))
