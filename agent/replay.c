@@ -643,7 +643,7 @@ static void *worker_main(void *arg)
 
 static bool runnable(const struct rp_frame *f)
 {
-	return !(f->flags & (RP_F_GATEWAY | RP_F_OVERSIZED));
+	return !(f->flags & (RP_F_GATEWAY | RP_F_OVERSIZED | RP_F_RUNT));
 }
 
 static __u64 mono_ns(void)
@@ -868,7 +868,8 @@ struct rp_report {
 	struct rp_count learn, after;
 	__u64 violations;
 	__u32 ev[IFN_EV_MAX];
-	__u64 frames_read, oversized, cut, truncated_files, skipped_files, nodev_run, nodev_dropped;
+	__u64 frames_read, oversized, runt, cut, truncated_files, skipped_files, nodev_run,
+		nodev_dropped;
 	__u64 no_record, no_record_dropped; /* frames of MACs the table had no room for */
 	struct ifn_oui_db *oui;
 };
@@ -954,6 +955,7 @@ static int build_report(struct rp_run *R, struct rp_report *rep)
 
 		rep->frames_read += c->frames;
 		rep->oversized += c->oversized;
+		rep->runt += c->runt;
 		rep->cut += c->cut;
 		rep->truncated_files += c->status == RP_CAP_TRUNCATED;
 		rep->skipped_files += c->status == RP_CAP_SKIPPED;
@@ -1064,6 +1066,7 @@ static void print_json(struct rp_run *R, struct rp_report *rep)
 		ifn_json_u64(&j, "bytes", c->bytes);
 		ifn_json_u64(&j, "cut", c->cut);
 		ifn_json_u64(&j, "oversized", c->oversized);
+		ifn_json_u64(&j, "runt", c->runt);
 		ifn_json_time(&j, "first", c->frames ? c->first_ts : 0);
 		ifn_json_time(&j, "last", c->frames ? c->last_ts : 0);
 		ifn_json_obj_close(&j);
@@ -1129,6 +1132,7 @@ static void print_json(struct rp_run *R, struct rp_report *rep)
 	ifn_json_u64(&j, "no_device", rep->nodev_run);
 	ifn_json_u64(&j, "no_record", rep->no_record);
 	ifn_json_u64(&j, "oversized", rep->oversized);
+	ifn_json_u64(&j, "runt", rep->runt);
 	ifn_json_u64(&j, "cut", rep->cut);
 	ifn_json_u64(&j, "skipped_captures", rep->skipped_files);
 	ifn_json_u64(&j, "truncated_captures", rep->truncated_files);
@@ -1291,6 +1295,10 @@ static void print_text(struct rp_run *R, struct rp_report *rep)
 	       (unsigned long long)rep->frames_read, (unsigned long long)R->frames_run,
 	       (unsigned long long)R->scan.gateway_frames, (unsigned long long)rep->nodev_run,
 	       (unsigned long long)rep->oversized, (unsigned long long)rep->cut);
+	if (rep->runt)
+		printf("runts: %llu frames shorter than an Ethernet header (damaged records; not "
+		       "run)\n",
+		       (unsigned long long)rep->runt);
 	if (rep->no_record)
 		printf("device table full: %llu frames of devices that got no record, %llu of them "
 		       "dropped (unknown-devices)\n",

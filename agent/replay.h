@@ -27,6 +27,7 @@
 #define RP_F_CUT (1U << 1) /* caplen < len: run zero-padded to len */
 #define RP_F_OVERSIZED (1U << 2) /* longer than one XDP buffer: not run */
 #define RP_F_SYNC (1U << 3) /* runs after every earlier frame of every device */
+#define RP_F_RUNT (1U << 4) /* shorter than an Ethernet header on the wire: not run */
 
 /* Roles of captures and frames. */
 enum rp_phase {
@@ -63,6 +64,7 @@ struct rp_capture {
 	__u64 frames, bytes; /* read (bytes on the wire) */
 	__u64 cut; /* frames cut by the snap length */
 	__u64 oversized;
+	__u64 runt; /* frames shorter than an Ethernet header */
 	__u64 first_ts, last_ts;
 	long stop_offset; /* RP_CAP_TRUNCATED: byte offset of the frame that failed */
 	char error[256]; /* why it stopped or was skipped */

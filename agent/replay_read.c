@@ -134,6 +134,14 @@ static int read_one(struct rp_input *in, struct rp_capture *c, __u32 idx, __u32 
 			f->flags |= RP_F_OVERSIZED;
 			c->oversized++;
 		}
+		/*
+		 * No NIC hands XDP a frame without a whole Ethernet header,
+		 * and BPF_PROG_TEST_RUN refuses one: such a record is damage.
+		 */
+		if (f->len < 14) {
+			f->flags |= RP_F_RUNT;
+			c->runt++;
+		}
 		memcpy(in->arena + in->arena_len, data, h->caplen);
 		in->arena_len += h->caplen;
 		if (!c->frames || ts < c->first_ts)

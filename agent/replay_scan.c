@@ -530,7 +530,7 @@ int rp_scan(struct rp_scan *s, struct rp_input *in, const __u8 (*given)[6], size
 			f->flags |= RP_F_GATEWAY;
 			s->gateway_frames++;
 			s->gateway_bytes += f->len;
-		} else if (f->dev == RP_NODEV && !(f->flags & RP_F_OVERSIZED)) {
+		} else if (f->dev == RP_NODEV && !(f->flags & (RP_F_OVERSIZED | RP_F_RUNT))) {
 			s->nodev_frames++;
 		}
 	}

@@ -102,6 +102,31 @@ check_eq "snap length 96: cut frames counted" \
 check "snap length 96: cut frames get the whole frames' verdicts and bytes" \
 	cmp <(results "$T/hue.json") <(results "$T/hue96.json")
 
+# --- a runt: a record shorter than an Ethernet header --------------------------------
+# A 10-byte record among a real capture's frames: counted, never run (no NIC
+# hands XDP such a frame, and BPF_PROG_TEST_RUN refuses one), the rest as before.
+# shellcheck disable=SC2059 # the format is the bytes
+{
+	printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00'
+	printf '\xff\xff\x00\x00\x01\x00\x00\x00'
+	t=$(tshark -r "$HS_A" -c 1 -T fields -e frame.time_epoch 2>/dev/null | cut -d. -f1)
+	printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $((t & 255)) $((t >> 8 & 255)) \
+		$((t >> 16 & 255)) $((t >> 24 & 255)))"
+	printf '\x00\x00\x00\x00\x0a\x00\x00\x00\x0a\x00\x00\x00'
+	printf '\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00'
+} >"$T/runt1.pcap"
+mergecap -F pcap -w "$T/runt.pcap" "$HS_A" "$T/runt1.pcap"
+run runt --json "$T/runt.pcap"
+run plain --json "$HS_A"
+check_eq "runt: replayed" 0 "$(cat "$T/runt.rc")"
+check_eq "runt: counted" "1 1" "$(jq -r '"\(.totals.runt) \(.captures[0].runt)"' "$T/runt.json")"
+check_eq "runt: read, not run" \
+	"$(($(jq .totals.frames "$T/plain.json") + 1)) $(jq .speed.frames "$T/plain.json")" \
+	"$(jq -r '"\(.totals.frames) \(.speed.frames)"' "$T/runt.json")"
+check "runt: the other frames' results unchanged" \
+	cmp <(jq 'del(.totals.runt, .totals.frames)' "$T/plain.json" | results /dev/stdin) \
+	<(jq 'del(.totals.runt, .totals.frames)' "$T/runt.json" | results /dev/stdin)
+
 # --- bad input: one line, nothing run ------------------------------------------------
 run missing --json "$T/nonexistent.pcap"
 check_eq "missing file: exit 1" 1 "$(cat "$T/missing.rc")"

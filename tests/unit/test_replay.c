@@ -442,6 +442,28 @@ START_TEST(read_merge_and_clock)
 }
 END_TEST
 
+/* A record shorter than an Ethernet header is counted and never run. */
+START_TEST(read_runt)
+{
+	const struct pkt p[] = { { 1000000, 1, 0, 0 },
+				 { 2000000, 2, 10, 10 },
+				 { 3000000, 3, 0, 0 } };
+	char *path = write_pcap("runt", DLT_EN10MB, p, 3);
+	struct rp_capture cap = { .path = path, .phase = RP_PHASE_REPLAY };
+	struct rp_input in = { .caps = &cap, .ncaps = 1 };
+
+	ck_assert_int_eq(rp_read_all(&in, 3520), 0);
+	ck_assert_int_eq(in.nframes, 3);
+	ck_assert_int_eq(cap.runt, 1);
+	ck_assert(!(in.frames[0].flags & RP_F_RUNT));
+	ck_assert(in.frames[1].flags & RP_F_RUNT);
+	ck_assert(!(in.frames[2].flags & RP_F_RUNT));
+	rp_input_free(&in);
+	unlink(path);
+	free(path);
+}
+END_TEST
+
 START_TEST(read_cut_oversized_truncated)
 {
 	const struct pkt p[] = { { 1000000, 1, 40, 55 },
@@ -649,6 +671,7 @@ static Suite *replay_suite(void)
 	t = tcase_create("read");
 	tcase_add_test(t, read_merge_and_clock);
 	tcase_add_test(t, read_cut_oversized_truncated);
+	tcase_add_test(t, read_runt);
 	tcase_add_test(t, read_not_ethernet_and_errors);
 	tcase_add_test(t, gateway_on_real_captures);
 	tcase_set_timeout(t, 60);
