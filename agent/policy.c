@@ -264,6 +264,7 @@ struct step {
 	__u32 ifindex; /* IFACE */
 	struct ifn_iface ifc, ifc_old;
 	size_t text; /* the report line: its offset in plan.text, +1; 0: none */
+	bool unnamed; /* REMOVE: of a device the file does not name */
 };
 
 struct plan {
@@ -312,6 +313,38 @@ static __attribute__((format(printf, 3, 4))) void step_printf(struct plan *pl, s
 	memcpy(pl->text + pl->text_len, buf, l);
 	x->text = pl->text_len + 1;
 	pl->text_len += l;
+}
+
+static const char *stmt_of(__u8 origin);
+
+/*
+ * A step's report line. A policy of a million rules makes a million rule
+ * steps: theirs are formatted here, as they are printed, not kept.
+ */
+static const char *step_text(const struct plan *pl, const struct step *x, char *buf, size_t len)
+{
+	char mb[IFN_MAC_STRLEN], rb[IFN_RULE_STRLEN];
+
+	if (x->text)
+		return pl->text + x->text - 1;
+	switch (x->a) {
+	case A_RULE_ADD:
+		snprintf(buf, len, "added %s %s %s", ifn_fmt_mac(x->mac, mb),
+			 stmt_of(x->rule.origin), ifn_rule_format(&x->rule, rb, sizeof(rb)));
+		return buf;
+	case A_RULE_ADOPT:
+		snprintf(buf, len, "changed %s %s %s: was %s", ifn_fmt_mac(x->mac, mb),
+			 stmt_of(x->rule.origin), ifn_rule_format(&x->rule, rb, sizeof(rb)),
+			 ifn_origin_name(x->old.origin));
+		return buf;
+	case A_RULE_REMOVE:
+		snprintf(buf, len, "removed %s %s %s%s", ifn_fmt_mac(x->rule.mac, mb),
+			 stmt_of(x->rule.origin), ifn_rule_format(&x->rule, rb, sizeof(rb)),
+			 x->unnamed ? " (a policy rule of a device the file does not name)" : "");
+		return buf;
+	default:
+		return NULL;
+	}
 }
 
 static struct step *push(struct plan *pl, enum act a)
@@ -546,7 +579,7 @@ static void count_new(struct plan *pl, const struct ifn_rule *r)
 static int plan_device(const struct ifn_pol_dev *pd, const struct cur_state *s, struct plan *pl,
 		       __u64 now)
 {
-	char mb[IFN_MAC_STRLEN], rb[IFN_RULE_STRLEN], t1[96], t2[96];
+	char mb[IFN_MAC_STRLEN], t1[96], t2[96];
 	const struct ifn_device *cur = cur_dev(s, pd->mac);
 	const char *old_name = ifn_names_get(&s->names, pd->mac);
 	struct ifn_device eff = {}, want;
@@ -588,16 +621,12 @@ static int plan_device(const struct ifn_pol_dev *pd, const struct cur_state *s, 
 			return -ENOMEM;
 		memcpy(x->mac, pd->mac, 6);
 		x->rule = *fr;
+		/* Their report lines are made as they are printed (rule_text()). */
 		if (cr) {
 			x->old = *cr;
 			x->rule.added_ns = cr->added_ns;
-			step_printf(pl, x, "changed %s %s %s: was %s", mb, stmt_of(fr->origin),
-				    ifn_rule_format(fr, rb, sizeof(rb)),
-				    ifn_origin_name(cr->origin));
 			pl->changed++;
 		} else {
-			step_printf(pl, x, "added %s %s %s", mb, stmt_of(fr->origin),
-				    ifn_rule_format(fr, rb, sizeof(rb)));
 			pl->added++;
 			count_new(pl, fr);
 		}
@@ -686,7 +715,6 @@ static int plan_device(const struct ifn_pol_dev *pd, const struct cur_state *s, 
 
 static int plan_removals(const struct ifn_policy *p, const struct cur_state *s, struct plan *pl)
 {
-	char mb[IFN_MAC_STRLEN], rb[IFN_RULE_STRLEN];
 	size_t i;
 
 	for (i = 0; i < s->n_rules; i++) {
@@ -710,9 +738,7 @@ static int plan_removals(const struct ifn_policy *p, const struct cur_state *s, 
 			return -ENOMEM;
 		memcpy(x->mac, cr->mac, 6);
 		x->rule = *cr;
-		step_printf(pl, x, "removed %s %s %s%s", ifn_fmt_mac(cr->mac, mb),
-			    stmt_of(cr->origin), ifn_rule_format(cr, rb, sizeof(rb)),
-			    pd ? "" : " (a policy rule of a device the file does not name)");
+		x->unnamed = !pd;
 		pl->removed++;
 	}
 	return 0;
@@ -1029,10 +1055,11 @@ int ifn_policy_apply(const struct ifn_maps *m, const struct ifn_policy *p, const
 		     bool dry_run, FILE *report)
 {
 	struct perr_ctx pe = { path, 0 };
+	char line[STEP_TEXT_MAX];
 	struct plan pl = {};
 	struct cur_state s;
 	__u64 now = ifn_now_mono();
-	size_t i;
+	size_t i, steps;
 	int err;
 
 	err = cur_read(m, &s);
@@ -1041,6 +1068,17 @@ int ifn_policy_apply(const struct ifn_maps *m, const struct ifn_policy *p, const
 		cur_free(&s);
 		return err;
 	}
+	/*
+	 * Room for the steps at most (each rule of the file and of the maps
+	 * once, a few per device and setting): a million-rule plan is made
+	 * without copying it over and over.
+	 */
+	steps = s.n_rules + p->n_settings + p->n_ifaces + 64;
+	for (i = 0; i < p->n_devs; i++)
+		steps += p->devs[i].n_rules + 4;
+	pl.v = malloc(steps * sizeof(*pl.v));
+	if (pl.v)
+		pl.cap = steps;
 	/* The names the file does not own stay as they are. */
 	for (i = 0; !err && i < s.names.n; i++)
 		err = ifn_names_set(&pl.names_new, s.names.v[i].mac, s.names.v[i].name);
@@ -1066,10 +1104,12 @@ int ifn_policy_apply(const struct ifn_maps *m, const struct ifn_policy *p, const
 	if (!dry_run)
 		err = apply_plan(m, &pl, &s, path);
 	if (!err && report) {
-		for (i = 0; i < pl.n; i++)
-			if (pl.v[i].text)
-				fprintf(report, "%s%s\n", dry_run ? "would have " : "",
-					pl.text + pl.v[i].text - 1);
+		for (i = 0; i < pl.n; i++) {
+			const char *t = step_text(&pl, &pl.v[i], line, sizeof(line));
+
+			if (t)
+				fprintf(report, "%s%s\n", dry_run ? "would have " : "", t);
+		}
 		fprintf(report, "%s: %u added, %u removed, %u changed%s\n", path, pl.added,
 			pl.removed, pl.changed, dry_run ? " (dry run: nothing was changed)" : "");
 	}
