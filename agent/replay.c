@@ -72,9 +72,10 @@
 #define RP_FRAME_EVENTS_MAX 7
 #define RP_EVENT_RECORD (sizeof(struct ifn_event) + BPF_RINGBUF_HDR_SZ)
 /*
- * Each worker's event ring, read after every batch: it holds a batch's
- * events many times over, so none is ever lost to a full ring, which
- * would change the results (run_batch() checks that it never came near).
+ * Each worker's event ring, read after every batch: it holds twice the
+ * most events a batch can raise, so none is ever lost to a full ring,
+ * which would change the results (batch_collect() checks that it never
+ * came near).
  */
 #define RP_EVENTS_BYTES (1U << 21)
 _Static_assert(RP_EVENTS_BYTES >= 2 * RP_BATCH * RP_FRAME_EVENTS_MAX * RP_EVENT_RECORD,
