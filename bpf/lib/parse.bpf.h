@@ -318,8 +318,12 @@ static __always_inline int ifn_parse_ipv6(struct ifn_cursor *c, struct ifn_pkt *
 				p->proto = nh;
 				return IFN_REASON_NONE;
 			}
-			if (off & 1)
-				p->frag = IFN_FRAG_FIRST;
+			/*
+			 * The last fragment header decides, as it gives the
+			 * key: offset 0 without M is an atomic fragment, a
+			 * whole packet, whatever a header before it said.
+			 */
+			p->frag = (off & 1) ? IFN_FRAG_FIRST : IFN_FRAG_NONE;
 			continue;
 		}
 		if (nh == IPPROTO_AH)

@@ -126,6 +126,16 @@ START_TEST(frag_v6_enforce)
 		FRAME(UDPF6(53, 0x10004, 9, 0), .ipv6_ext = { 0 }, .ipv6_ext_n = 1,
 		      .ipv6_ext_post = { 60 }, .ipv6_ext_post_n = 1),
 		EXPECT(PASS), "its later fragment (next header: destination options)");
+	/*
+	 * Two fragment headers: the last one gives the key, and decides. A
+	 * first fragment header followed by an atomic one (offset 0, no M,
+	 * id 0) is a whole packet: nothing is noted for id 0. Found by the
+	 * differential driver.
+	 */
+	th_step(&t, FRAME(UDPF6(53, 0x10005, 0, 1), .ipv6_ext_post = { 44 }, .ipv6_ext_post_n = 1),
+		EXPECT(PASS), "a first fragment header, then an atomic one");
+	th_step(&t, FRAME(UDPF6(53, 0, 9, 0)), EXPECT(DROP(FRAGMENT), VIOL),
+		"a later fragment with the atomic one's key has no first");
 	th_teardown(&t);
 }
 END_TEST
