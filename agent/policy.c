@@ -621,7 +621,7 @@ static int plan_device(const struct ifn_pol_dev *pd, const struct cur_state *s, 
 			return -ENOMEM;
 		memcpy(x->mac, pd->mac, 6);
 		x->rule = *fr;
-		/* Their report lines are made as they are printed (rule_text()). */
+		/* Their report lines are made as they are printed (step_text()). */
 		if (cr) {
 			x->old = *cr;
 			x->rule.added_ns = cr->added_ns;
