@@ -603,46 +603,47 @@ out:
 	return err ? err : b->changed;
 }
 
+/*
+ * Both directions: cut the rules into runs of one device, then write or
+ * delete them. Installing needs every device; removing skips the counters
+ * of devices that are gone.
+ */
+static long bulk_many(struct bulk *b, size_t n, size_t *done)
+{
+	struct dev_run *runs;
+	long rc;
+
+	if (!n)
+		return 0;
+	rc = dev_runs(b->m, b->rules, n, !b->remove, &runs);
+	if (rc)
+		return rc;
+	b->runs = runs;
+	rc = bulk_run(b, n, done);
+	free(runs);
+	return rc;
+}
+
 long ifn_rules_install_many(const struct ifn_maps *m, const struct ifn_rule *rules, size_t n,
 			    unsigned int flags, size_t *done)
 {
 	struct bulk b = { .m = m, .rules = rules, .flags = flags };
-	struct dev_run *runs;
-	long rc;
 
 	if (done)
 		*done = 0;
 	if ((flags & IFN_RULES_ABSENT) && (flags & IFN_RULES_PRESENT))
 		return -EINVAL;
-	if (!n)
-		return 0;
-	rc = dev_runs(m, rules, n, true, &runs);
-	if (rc)
-		return rc;
-	b.runs = runs;
-	rc = bulk_run(&b, n, done);
-	free(runs);
-	return rc;
+	return bulk_many(&b, n, done);
 }
 
 long ifn_rules_remove_many(const struct ifn_maps *m, const struct ifn_rule *rules, size_t n,
 			   size_t *done)
 {
 	struct bulk b = { .m = m, .rules = rules, .remove = true };
-	struct dev_run *runs;
-	long rc;
 
 	if (done)
 		*done = 0;
-	if (!n)
-		return 0;
-	rc = dev_runs(m, rules, n, false, &runs);
-	if (rc)
-		return rc;
-	b.runs = runs;
-	rc = bulk_run(&b, n, done);
-	free(runs);
-	return rc;
+	return bulk_many(&b, n, done);
 }
 
 int ifn_rule_install(const struct ifn_maps *m, const struct ifn_rule *r)
