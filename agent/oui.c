@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "oui.h"
 #include "parse.h"
 
@@ -30,27 +31,9 @@ static int add(struct ifn_oui_db *db, __u32 oui, const char *name)
 {
 	size_t len = strlen(name) + 1;
 
-	if (db->n == db->cap) {
-		size_t cap = db->cap ? db->cap * 2 : 4096;
-		struct oui_entry *e = realloc(db->e, cap * sizeof(*e));
-
-		if (!e)
-			return -ENOMEM;
-		db->e = e;
-		db->cap = cap;
-	}
-	if (db->names_len + len > db->names_cap) {
-		size_t cap = db->names_cap ? db->names_cap * 2 : 65536;
-		char *names;
-
-		while (cap < db->names_len + len)
-			cap *= 2;
-		names = realloc(db->names, cap);
-		if (!names)
-			return -ENOMEM;
-		db->names = names;
-		db->names_cap = cap;
-	}
+	if (ifn_grow((void **)&db->e, &db->cap, db->n + 1, sizeof(*db->e), 4096) ||
+	    ifn_grow((void **)&db->names, &db->names_cap, db->names_len + len, 1, 65536))
+		return -ENOMEM;
 	memcpy(db->names + db->names_len, name, len);
 	db->e[db->n].oui = oui;
 	db->e[db->n].name_off = db->names_len;

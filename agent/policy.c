@@ -25,6 +25,7 @@
 #include "devices.h"
 #include "errors.h"
 #include "format.h"
+#include "grow.h"
 #include "policy.h"
 #include "policy_int.h"
 #include "policy_names.h"
@@ -296,19 +297,9 @@ static __attribute__((format(printf, 3, 4))) void step_printf(struct plan *pl, s
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	l = strlen(buf) + 1;
-	if (pl->text_len + l > pl->text_cap) {
-		size_t cap = pl->text_cap ? pl->text_cap * 2 : 4096;
-		char *t;
-
-		while (cap < pl->text_len + l)
-			cap *= 2;
-		t = realloc(pl->text, cap);
-		if (!t) {
-			pl->nomem = true;
-			return;
-		}
-		pl->text = t;
-		pl->text_cap = cap;
+	if (ifn_grow((void **)&pl->text, &pl->text_cap, pl->text_len + l, 1, 4096)) {
+		pl->nomem = true;
+		return;
 	}
 	memcpy(pl->text + pl->text_len, buf, l);
 	x->text = pl->text_len + 1;

@@ -12,26 +12,10 @@
 #include <pcap/pcap.h>
 
 #include "errors.h"
+#include "grow.h"
 #include "replay.h"
 
 #define NSEC_PER_SEC 1000000000ULL
-
-static int grow(void **p, size_t *cap, size_t need, size_t elem, size_t first)
-{
-	size_t n = *cap ? *cap : first;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		n *= 2;
-	q = realloc(*p, n * elem);
-	if (!q)
-		return -ENOMEM;
-	*p = q;
-	*cap = n;
-	return 0;
-}
 
 /* The format by magic number, as libpcap decides it (not by the name). */
 static const char *capture_format(const char *path, int *err)
@@ -107,10 +91,10 @@ static int read_one(struct rp_input *in, struct rp_capture *c, __u32 idx, __u32 
 		struct rp_frame *f;
 		__u64 ts;
 
-		if (grow((void **)&in->frames, &in->frames_cap, in->nframes + 1, sizeof(*f),
-			 4096) ||
-		    grow((void **)&in->arena, &in->arena_cap, in->arena_len + h->caplen, 1,
-			 1 << 20)) {
+		if (ifn_grow((void **)&in->frames, &in->frames_cap, in->nframes + 1, sizeof(*f),
+			     4096) ||
+		    ifn_grow((void **)&in->arena, &in->arena_cap, in->arena_len + h->caplen, 1,
+			     1 << 20)) {
 			ifn_err("replay: %s: out of memory after %llu frames", c->path,
 				(unsigned long long)c->frames);
 			pcap_close(p);

@@ -21,6 +21,7 @@
 #include <zlib.h>
 
 #include "format.h"
+#include "grow.h"
 #include "parse.h"
 #include "snapshot_fmt.h"
 
@@ -214,19 +215,9 @@ static void sb_printf(struct sbuf *b, const char *fmt, ...)
 			b->len += n;
 			return;
 		}
-		{
-			size_t cap = b->cap ? b->cap * 2 : 65536;
-			char *np;
-
-			while (cap - b->len <= (size_t)n)
-				cap *= 2;
-			np = realloc(b->p, cap);
-			if (!np) {
-				b->oom = true;
-				return;
-			}
-			b->p = np;
-			b->cap = cap;
+		if (ifn_grow((void **)&b->p, &b->cap, b->len + (size_t)n + 1, 1, 65536)) {
+			b->oom = true;
+			return;
 		}
 	}
 }
