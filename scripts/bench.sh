@@ -282,10 +282,10 @@ if ! skipped agent; then
 		echo "| \`policy load\` | not measured: not implemented yet (agent/pending.c) | | | | < 3 s (1M rules) | not measured |" >>"$AGENT_MD"
 	fi
 
-	# Offline replay: every capture of ../shared/pcaps, 36 times over (about a
+	# Offline replay: every capture of tests/captures, 36 times over (about a
 	# million frames), through the real program; the rate is the one replay
 	# itself measures over its frames, the elapsed time the whole command.
-	PCAPS=${IFN_PCAPS:-$(cd .. && pwd)/shared/pcaps}
+	PCAPS=${IFN_PCAPS:-$ROOT/tests/captures}
 	if compgen -G "$PCAPS/*.pcap" >/dev/null; then
 		caps=()
 		for ((i = 0; i < 36; i++)); do caps+=("$PCAPS"/*.pcap); done

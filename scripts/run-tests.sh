@@ -20,8 +20,8 @@ fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export IFN_BIN="$PWD/$BUILD/iotfence"
-# The real captures, beside the repository (../shared/pcaps), for every suite.
-export IFN_PCAPS=${IFN_PCAPS:-$(cd .. && pwd)/shared/pcaps}
+# The real captures, in the repository (tests/captures), for every suite.
+export IFN_PCAPS=${IFN_PCAPS:-$PWD/tests/captures}
 export IFN_BUILD="$PWD/$BUILD"
 
 failed=()

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
 # scan-stats.sh - the figures behind the scan-detection defaults (iotfence.8,
-# SETTINGS), measured on the real captures in ../shared/pcaps.
+# SETTINGS), measured on the real captures in tests/captures.
 #
 # Every frame a device sends is turned into the flow key the datapath would
 # count (bpf/lib/policy.bpf.h: direction from TCP flags or the UDP port
@@ -21,7 +21,7 @@
 #   scripts/scan-stats.sh [PCAP_DIR]      (needs tshark)
 set -euo pipefail
 
-DIR=${1:-$(cd "$(dirname "$0")/../.." && pwd)/shared/pcaps}
+DIR=${1:-$(cd "$(dirname "$0")/.." && pwd)/tests/captures}
 WINDOWS="1 2 5 10 30 60"
 # Gateways and other non-devices of the captures (SOURCES.md).
 GATEWAYS="00:b5:6d:06:08:ba c8:bf:4c:77:a0:3a"

@@ -3,7 +3,7 @@
 #
 # device.sh - the traffic loop of one lab device, run inside its namespace by
 # scripts/lab.sh. It mimics the peers and ports of a real device seen in
-# ../shared/pcaps (see PROFILES below) and records every exchange it makes,
+# tests/captures (see PROFILES below) and records every exchange it makes,
 # so that the demo and the tests can tell whether a device still works.
 #
 #   device.sh KIND COUNTERS_FILE TTL_SECONDS PERIOD_SECONDS

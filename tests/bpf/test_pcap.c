@@ -14,7 +14,7 @@
  * them, or a man page that does not say what the program does.
  *
  * The captures live outside the repository: $IFN_PCAPS, by default
- * ../shared/pcaps (SOURCES.md there says where each comes from).
+ * tests/captures (SOURCES.md there says where each comes from).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -81,7 +81,7 @@ static const char *pcap_dir(void)
 {
 	const char *d = getenv("IFN_PCAPS");
 
-	return d && *d ? d : "../shared/pcaps";
+	return d && *d ? d : "tests/captures";
 }
 
 /* --- The expected set, from tshark's fields --- */

@@ -1227,7 +1227,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	__u64 frames = 100000, seed = (__u64)time(NULL), only = ~0ULL, budget, ep;
-	const char *pcaps = getenv("IFN_PCAPS") ? getenv("IFN_PCAPS") : "../shared/pcaps";
+	const char *pcaps = getenv("IFN_PCAPS") ? getenv("IFN_PCAPS") : "tests/captures";
 	struct captures caps;
 	struct inst inst[2];
 	struct timespec t0, t1;

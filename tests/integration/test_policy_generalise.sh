@@ -11,7 +11,7 @@ it_lab 1
 
 D=$IOTFENCE_STATE_DIR
 mac=$(mac_of dev1 eth0)
-PCAPS=${IFN_PCAPS:-$(cd "$(dirname "$0")/../.." && pwd)/../shared/pcaps}
+PCAPS=${IFN_PCAPS:-$(cd "$(dirname "$0")/.." && pwd)/captures}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 MEASURE=${IFN_BUILD:-$ROOT/build}/tests/gen_measure
 for a in 10.91.9.3 10.91.9.4 10.91.9.5 10.91.200.1; do

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-# `iotfence replay` on the real captures of ../shared/pcaps (SOURCES.md):
+# `iotfence replay` on the real captures of tests/captures (SOURCES.md):
 #
 #  - False drops. Each sentinel_ device learns on one setup and is replayed
 #    on the other (then the other way round); the nku_ plug learns on the
@@ -26,7 +26,7 @@
 . "$(dirname "$0")/lib.sh"
 it_init replay
 
-P=${IFN_PCAPS:-$(cd "$(dirname "$0")/../.." && pwd)/../shared/pcaps}
+P=${IFN_PCAPS:-$(cd "$(dirname "$0")/.." && pwd)/captures}
 [ -r "$P/SOURCES.md" ] || { echo "no captures in $P (set IFN_PCAPS)" >&2; exit 1; }
 for t in tshark mergecap tcpdump jq; do
 	command -v $t >/dev/null || { echo "test_replay.sh needs $t (scripts/deps.sh)" >&2; exit 1; }

@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 it_init replay-input
 
-P=${IFN_PCAPS:-$(cd "$(dirname "$0")/../.." && pwd)/../shared/pcaps}
+P=${IFN_PCAPS:-$(cd "$(dirname "$0")/.." && pwd)/captures}
 [ -r "$P/SOURCES.md" ] || { echo "no captures in $P (set IFN_PCAPS)" >&2; exit 1; }
 for t in tshark editcap tcpdump jq; do
 	command -v $t >/dev/null || { echo "test_replay_input.sh needs $t (scripts/deps.sh)" >&2; exit 1; }

@@ -10,7 +10,7 @@
 #   tests/tools/gen_sweep.sh BUILD [PCAP_DIR] [--try P/P/V4/V6]...
 set -uo pipefail
 BUILD=${1:-build}
-PCAPS=${2:-$(cd "$(dirname "$0")/../.." && pwd)/../shared/pcaps}
+PCAPS=${2:-$(cd "$(dirname "$0")/.." && pwd)/captures}
 shift $(($# < 2 ? $# : 2))
 M=$BUILD/tests/gen_measure
 [ -x "$M" ] || { echo "gen_sweep: $M missing (make BUILD=$BUILD tools)" >&2; exit 1; }

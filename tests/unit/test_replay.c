@@ -573,7 +573,7 @@ static const char *pcap_dir(void)
 {
 	const char *d = getenv("IFN_PCAPS");
 
-	return d && *d ? d : "../shared/pcaps";
+	return d && *d ? d : "tests/captures";
 }
 
 /* What a capture holds, from SOURCES.md and a look at each one. */
