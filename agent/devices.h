@@ -119,7 +119,7 @@ static inline __u64 ifn_dev_dropped(const struct ifn_dev_stats *s)
 /* The members of a device's JSON object, for callers that add their own. */
 void ifn_device_json_fields(struct ifn_json *j, const struct ifn_dev_view *v, const char *vendor,
 			    const char *ifname);
-/* The JSON object of DESIGN.md (Agent) for one device. */
+/* The JSON object of docs/DESIGN.md (Agent) for one device. */
 void ifn_device_json(struct ifn_json *j, const struct ifn_dev_view *v, const char *vendor,
 		     const char *ifname);
 

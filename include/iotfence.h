@@ -58,7 +58,7 @@
 #define IFN_MAX_VLAN_TAGS 2
 #define IFN_MAX_IPV6_EXT_HDRS 8
 
-/* Device modes (DESIGN.md, Datapath 4). */
+/* Device modes (docs/DESIGN.md, Datapath 4). */
 enum ifn_mode {
 	IFN_MODE_LEARN = 0,
 	IFN_MODE_MONITOR = 1,

@@ -4,7 +4,7 @@
  * fingerprints, modes, scan detection, rate limits, events and counters.
  *
  * It is written from iotfence.8 (FLOWS AND FINGERPRINTS, DATAPATH, MODES,
- * EVENTS, RATE LIMITS, SETTINGS) and DESIGN.md, and shares nothing with the
+ * EVENTS, RATE LIMITS, SETTINGS) and docs/DESIGN.md, and shares nothing with the
  * BPF program but include/iotfence.h (the layouts both sides agree on).
  * Where the page leaves a choice open the model takes the most natural
  * reading and says so in a comment marked READING, so that a disagreement

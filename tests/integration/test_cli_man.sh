@@ -26,7 +26,7 @@ check "to exactly the page in the tree" cmp "$PAGE" $D/page.8
 
 # Every command of the table is in the help list, in the page, and has -h.
 mapfile -t cmds < <("$IFN" help --man | sed -n 's/^\\fBiotfence \([a-z]*\)\\fR.*/\1/p')
-check "the table has the commands of DESIGN.md" test "${#cmds[@]}" -ge 17
+check "the table has the commands of docs/DESIGN.md" test "${#cmds[@]}" -ge 17
 for c in attach detach status devices device learn monitor enforce quarantine trust allow \
 	forget rate policy events run replay; do
 	check "'$c' is in the table" sh -c "printf '%s\n' ${cmds[*]} | grep -qx $c"

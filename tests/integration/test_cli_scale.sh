@@ -51,7 +51,7 @@ IFS='|' read -r count keys first last vendors packets v4first v4last < <(jq -r '
 	.[0].mac, .[-1].mac, ([.[].vendor] | unique | join(",")), ([.[].packets] | add),
 	.[0].ipv4, .[-1].ipv4] | map(tostring) | join("|")' $D/json.out)
 check_eq "one object per device" $N "$count"
-check_eq "every object has the keys of DESIGN.md" true "$keys"
+check_eq "every object has the keys of docs/DESIGN.md" true "$keys"
 check_eq "sorted by MAC, first and last" "00:17:88:00:00:00 00:17:88:01:86:9f" "$first $last"
 check_eq "vendors from the OUI registry" "Philips Lighting BV" "$vendors"
 # ifn_fill puts 10 + i % 7 packets on every CPU of device i.
