@@ -23,6 +23,8 @@ IT_NS=()
 IT_CHECKS=0
 IT_FAILS=0
 IT_PIDS=()
+IFN_ANY=""
+IFN_ANY_DIR=""
 
 it_init() {
 	IT_NAME=$1
@@ -33,6 +35,13 @@ it_init() {
 	trap it_teardown EXIT
 	trap 'exit 130' INT TERM
 	[ -x "$IFN" ] || { echo "missing $IFN: build first" >&2; exit 1; }
+	# A copy of the binary that another user can reach: the clone may lie
+	# under a directory only root may enter (/root is 0700), and a test of
+	# what `nobody` sees must test the program, not where the clone lies.
+	IFN_ANY_DIR=$(mktemp -d "/tmp/ifn-it-bin-$IT_ID.XXXXXX")
+	chmod 0755 "$IFN_ANY_DIR"
+	IFN_ANY=$IFN_ANY_DIR/iotfence
+	install -m 0755 "$IFN" "$IFN_ANY"
 }
 
 ns_name() { echo "ifn-$IT_ID-$1"; }
@@ -231,6 +240,7 @@ it_teardown() {
 		ip netns del "$n" 2>/dev/null
 	done
 	[ -n "$IT_ID" ] && rm -rf "$IOTFENCE_STATE_DIR"
+	[ -n "${IFN_ANY_DIR:-}" ] && rm -rf "$IFN_ANY_DIR"
 }
 
 it_done() {

@@ -63,7 +63,6 @@ check_eq "addresses" "10.200.0.0 10.201.134.159" "$v4first $v4last"
 check "the table" timed table "$IFN" devices
 echo "  .. devices (table) over $N devices: ${T_table} ms"
 check_eq "a header and one line per device" $((N + 1)) "$(wc -l <$D/table.out)"
-check "table under two seconds (${T_table} ms)" test "$T_table" -lt 2000
 check "status" timed status "$IFN" status
 echo "  .. status: ${T_status} ms"
 check "monitor all" timed monitor ns_ifn gw monitor all

@@ -61,9 +61,16 @@ measure() {
 	echo "  ..   $label: offered $offered $unit for $((us / 1000)) ms; $got of $sent frames" \
 		"delivered: $rate $unit after the burst of $burst, limit $limit" \
 		"($((rate * 100 / limit))%)"
-	check "$label: the flood offered at least 4x the limit" test "$offered" -ge $((limit * 4))
-	check "$label: delivered rate within 10% of the limit" \
-		test "$rate" -ge $((limit * 90 / 100)) -a "$rate" -le $((limit * 110 / 100))
+	# The delivered rate says something about the limit only while the
+	# flood stays well above it; how fast a shell floods is the machine's
+	# speed, which this test does not judge: a slow flood measures nothing.
+	if [ "$offered" -ge $((limit * 4)) ]; then
+		check "$label: delivered rate within 10% of the limit" \
+			test "$rate" -ge $((limit * 90 / 100)) -a "$rate" -le $((limit * 110 / 100))
+	else
+		echo "  --   $label: the flood offered less than 4x the limit on this machine:" \
+			"the delivered rate is not judged (the exact counts below are)"
+	fi
 	check_eq "$label: every frame not delivered was dropped for its rate" "$((sent - got))" \
 		"$(($(dev '.drop_reasons.rate_limit // 0') - rl0))"
 	check "$label: the device's counters saw the whole flood" \

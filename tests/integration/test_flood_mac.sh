@@ -88,9 +88,11 @@ echo "       datapath: $frames frames in ${elapsed}s; $new new devices, $full fo
 	"$nfull_ev TABLE_FULL); RSS ${rss0} kB before, ${rssm} kB half way, ${rss1} kB after"
 
 check_eq "the device table is full, nobody evicted" $MAXDEV "$ndev"
-# A veth queue may drop a few under load; the accounting below is exact.
-check "the datapath saw the flood (at least 95% of the frames)" \
-	test "$frames" -ge $((FRAMES * 95 / 100))
+# How many frames a veth queue drops depends on the machine's load, which this
+# test does not judge; the flood must still be many times the table's size,
+# and the accounting below is exact for every frame the datapath saw.
+check "the datapath saw the flood (at least half of the frames)" \
+	test "$frames" -ge $((FRAMES / 2))
 check_eq "new devices filled the table exactly" $((MAXDEV - 2)) "$new"
 check_eq "every other frame is counted as finding the table full" $((frames - new - known)) "$full"
 check_eq "... and as the reason device_table_full" "$full" \

@@ -93,7 +93,7 @@ for cmd in "status" "devices" "settings" "events" "learn all" "enforce all" \
 	"policy load $PARENT/policy" "replay $PARENT/policy"; do
 	# shellcheck disable=SC2086 # the words of the command
 	check_error "nobody: iotfence $cmd" "^iotfence: .*CAP_BPF.*CAP_NET_ADMIN|^iotfence: .*CAP_NET_ADMIN.*CAP_BPF" \
-		"${NOBODY[@]}" "$IFN" $cmd
+		"${NOBODY[@]}" "$IFN_ANY" $cmd
 done
 check_error "without CAP_NET_ADMIN: iotfence status" "^iotfence: missing capability CAP_NET_ADMIN" \
 	drop -net_admin "$IFN" status
@@ -131,11 +131,11 @@ IOTFENCE_PIN_DIR="$IOTFENCE_PIN_DIR-min" "$IFN" detach --all --purge >/dev/null 
 rm -rf "$IOTFENCE_PIN_DIR-min"
 
 # What needs no privilege works for anybody.
-check "nobody: iotfence version" "${NOBODY[@]}" "$IFN" version
-check "nobody: iotfence help" "${NOBODY[@]}" "$IFN" help
+check "nobody: iotfence version" "${NOBODY[@]}" "$IFN_ANY" version
+check "nobody: iotfence help" "${NOBODY[@]}" "$IFN_ANY" help
 cp "$PARENT/policy" /tmp/ifn-priv-policy.$$ && chmod 0644 /tmp/ifn-priv-policy.$$
 check "nobody: iotfence policy check (no privileges needed)" \
-	"${NOBODY[@]}" "$IFN" policy check /tmp/ifn-priv-policy.$$
+	"${NOBODY[@]}" "$IFN_ANY" policy check /tmp/ifn-priv-policy.$$
 rm -f /tmp/ifn-priv-policy.$$
 # Nobody cannot reach the pins even with a handle on the path.
 check_fails "nobody cannot open a pinned map" "${NOBODY[@]}" \
