@@ -4,6 +4,7 @@
 #   make            the BPF object, its skeleton and the iotfence binary
 #   make test       build and run every test (as root): unit, datapath, integration
 #   make demo       the lab demo (scripts/demo.sh)
+#   make fresh-check  make demo and make test on a fresh Debian root (debootstrap)
 #   make bench      the benchmarks (scripts/bench.sh), table in $(BUILD)/bench.md
 #   make install    PREFIX=/usr/local DESTDIR=
 # BUILD=dir builds elsewhere, so that several trees of objects can coexist.
@@ -62,7 +63,7 @@ FUZZ_BINS := $(BUILD)/fuzz/fuzz_policy $(BUILD)/fuzz/fuzz_snapshot
 TEST_BINS += $(FUZZ_BINS)
 FUZZ_TIME ?= 10
 
-.PHONY: all test test-unit test-bpf test-integration demo bench install clean \
+.PHONY: all test test-unit test-bpf test-integration demo bench install clean fresh-check \
 	check-format check-tools tools man
 all: $(BUILD)/iotfence $(BUILD)/iotfence.bpf.o
 
@@ -150,6 +151,11 @@ man: all
 demo:
 	scripts/demo.sh
 
+# The README's two commands on a fresh Debian root (debootstrap), from a
+# clean clone of HEAD: scripts/fresh-check.sh.
+fresh-check:
+	scripts/fresh-check.sh
+
 bench: all $(BUILD)/bench/ifn-bench
 	-$(MAKE) --no-print-directory $(BUILD)/bench/stages.bpf.o
 	scripts/bench.sh $(BUILD)
@@ -180,6 +186,11 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
 	sed 's|/usr/local/sbin/iotfence|$(PREFIX)/sbin/iotfence|' scripts/iotfence.service \
 		> $(DESTDIR)$(PREFIX)/lib/systemd/system/iotfence.service
+
+# The value of a make variable, for scripts that must use the build's own
+# flags (scripts/lint.sh compiles the BPF objects with BPF_CFLAGS).
+print-%:
+	@echo '$($*)'
 
 check-format:
 	clang-format --dry-run --Werror $(BPF_SRCS) $(BPF_HDRS) $(AGENT_SRCS) \

@@ -28,6 +28,58 @@ if ! clang-format --dry-run --Werror "${ALL_C[@]}" 2>"$BUILD/format.log"; then
 	exit 1
 fi
 
+# BPF objects include no libc header: with -target bpf, glibc's headers pick
+# their 32-bit stubs (gnu/stubs-32.h), which only a multilib package has, so
+# an object that reaches glibc builds only where that package happens to be.
+# Every header a BPF object depends on (clang -M, the build's own flags) must
+# be the project's, a kernel uapi header (linux/, asm/, asm-generic/),
+# libbpf's (bpf/) or the compiler's own.
+read -r -a BPF_FLAGS <<<"$(make -s --no-print-directory print-BPF_CFLAGS)"
+CLANG_RES=$(clang -print-resource-dir)
+export BPF_FLAGS_STR="${BPF_FLAGS[*]}"
+mapfile -t BPF_SRCS < <(ls bpf/*.bpf.c bench/*.bpf.c)
+bad_hdrs=0
+for src in "${BPF_SRCS[@]}"; do
+	while read -r hdr; do
+		case "$hdr" in
+		/usr/include/linux/* | /usr/include/asm-generic/* | /usr/include/asm/* | \
+			/usr/include/*-linux-gnu*/asm/* | /usr/include/bpf/* | "$CLANG_RES"/*) ;;
+		/*)
+			echo "$src: depends on $hdr, which is not a kernel uapi, libbpf or project header" >&2
+			bad_hdrs=$((bad_hdrs + 1))
+			;;
+		esac
+	done < <(clang "${BPF_FLAGS[@]}" -Ibench -M "$src" | tr ' \\' '\n\n' | grep -v -e '^$' -e ':$')
+done
+# ...and they build on a machine without the multilib headers: a mount
+# namespace hides gnu/stubs-32.h (where this machine has it) and every BPF
+# object is compiled there.
+TRIPLET=$(cc -dumpmachine)
+BPF_OUT=$(mktemp -d)
+if ! unshare -m bash -c '
+	set -e
+	gnu=/usr/include/$1/gnu
+	shift
+	if [ -e "$gnu/stubs-32.h" ]; then
+		copy=$(mktemp -d)
+		cp -a "$gnu/." "$copy/"
+		rm -f "$copy/stubs-32.h"
+		mount --bind "$copy" "$gnu"
+	fi
+	[ ! -e "$gnu/stubs-32.h" ]
+	out=$1
+	shift
+	for src in "$@"; do
+		clang $BPF_FLAGS_STR -Ibench -c "$src" -o "$out/$(basename "$src" .c).o"
+	done' _ "$TRIPLET" "$BPF_OUT" "${BPF_SRCS[@]}" 2>"$BPF_OUT/log"; then
+	cat "$BPF_OUT/log" >&2
+	echo "BPF objects: do not build without the multilib headers (gnu/stubs-32.h)" >&2
+	bad_hdrs=$((bad_hdrs + 1))
+fi
+rm -rf "$BPF_OUT"
+echo "BPF objects: ${#BPF_SRCS[@]} checked (headers, and a build without multilib headers), $bad_hdrs findings"
+[ "$bad_hdrs" -eq 0 ] || { echo "lint FAILED"; exit 1; }
+
 FLAGS=(-std=gnu11 -D_GNU_SOURCE -Iinclude -Iagent -Itests/diff "-I$BUILD")
 CACHE="$BUILD/lint-cache"
 mkdir -p "$CACHE"
