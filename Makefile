@@ -5,6 +5,7 @@
 #   make test       build and run every test (as root): unit, datapath, integration
 #   make demo       the lab demo (scripts/demo.sh)
 #   make fresh-check  make demo and make test on a fresh Debian root (debootstrap)
+#   make cross-arm64  the agent and BPF object for arm64, in $(BUILD)-arm64
 #   make bench      the benchmarks (scripts/bench.sh), table in $(BUILD)/bench.md
 #   make install    PREFIX=/usr/local DESTDIR=
 # BUILD=dir builds elsewhere, so that several trees of objects can coexist.
@@ -20,6 +21,9 @@ BPFTOOL ?= bpftool
 # Tools the build cannot do without are named up front, not left to fail
 # inside a recipe with a compiler error.
 NEED_TOOLS := $(CLANG) $(BPFTOOL) pkg-config
+# Headers the build needs (check.h: the tests; a cross build of the agent
+# alone leaves it out).
+NEED_HDRS := bpf/libbpf.h libelf.h zlib.h pcap/pcap.h check.h
 
 ARCH_INCLUDE := /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null)
 
@@ -73,7 +77,7 @@ check-tools:
 	@for t in $(NEED_TOOLS); do command -v $$t >/dev/null 2>&1 || { \
 	  echo "error: '$$t' not found: run scripts/deps.sh (apt-get install clang bpftool pkg-config)" >&2; \
 	  exit 1; }; done
-	@for h in bpf/libbpf.h libelf.h zlib.h pcap/pcap.h check.h; do \
+	@for h in $(NEED_HDRS); do \
 	  echo "#include <$$h>" | $(CC) -E -x c - >/dev/null 2>&1 || { \
 	  echo "error: header <$$h> not found: run scripts/deps.sh" >&2; exit 1; }; done
 
@@ -155,6 +159,18 @@ demo:
 # clean clone of HEAD: scripts/fresh-check.sh.
 fresh-check:
 	scripts/fresh-check.sh
+
+# The agent and the BPF object for arm64 gateways (Raspberry Pi class), with
+# Debian's cross compiler and the :arm64 libraries (scripts/deps.sh --cross
+# installs them),
+# into $(BUILD)-arm64; then the binary's own smoke test under qemu-user.
+CROSS_ARM64 := aarch64-linux-gnu
+.PHONY: cross-arm64
+cross-arm64:
+	scripts/deps.sh --cross
+	$(MAKE) --no-print-directory BUILD=$(BUILD)-arm64 CC=$(CROSS_ARM64)-gcc \
+		NEED_HDRS="bpf/libbpf.h libelf.h zlib.h pcap/pcap.h" all
+	scripts/cross-smoke.sh $(BUILD)-arm64 $(CROSS_ARM64)
 
 bench: all $(BUILD)/bench/ifn-bench
 	-$(MAKE) --no-print-directory $(BUILD)/bench/stages.bpf.o

@@ -20,9 +20,36 @@ PKGS=(
 	xdp-tools nftables linux-perf
 )
 
+# Extras: --cross, the arm64 cross build and its smoke test under qemu-user
+# (make cross-arm64); --fresh-check, debootstrap (make fresh-check).
+CROSS_ARCH=arm64
+CROSS_PKGS=(gcc-aarch64-linux-gnu "libc6-dev:$CROSS_ARCH" "linux-libc-dev:$CROSS_ARCH"
+	"libbpf-dev:$CROSS_ARCH" "libelf-dev:$CROSS_ARCH" "zlib1g-dev:$CROSS_ARCH"
+	"libpcap-dev:$CROSS_ARCH" qemu-user binutils)
+cross=0
+for a in "$@"; do
+	case "$a" in
+	--cross) cross=1 PKGS+=("${CROSS_PKGS[@]}") ;;
+	--fresh-check) PKGS+=(debootstrap git) ;;
+	-h | --help)
+		echo "usage: scripts/deps.sh [--cross] [--fresh-check]"
+		exit 0
+		;;
+	*)
+		echo "deps.sh: unknown option '$a' (see scripts/deps.sh --help)" >&2
+		exit 2
+		;;
+	esac
+done
+
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps.sh: run as root (it installs packages with apt-get)" >&2
 	exit 1
+fi
+
+# The :arm64 packages exist for apt only once dpkg knows the architecture.
+if [ $cross -eq 1 ] && ! dpkg --print-foreign-architectures | grep -qx "$CROSS_ARCH"; then
+	dpkg --add-architecture "$CROSS_ARCH"
 fi
 
 missing=()

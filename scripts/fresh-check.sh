@@ -23,12 +23,8 @@ die() {
 	exit 1
 }
 [ "$(id -u)" -eq 0 ] || die "run as root (debootstrap, chroot, mounts)"
+scripts/deps.sh --fresh-check >/dev/null || die "scripts/deps.sh --fresh-check failed"
 git -C "$REPO" rev-parse HEAD >/dev/null 2>&1 || die "$REPO is not a git clone"
-if ! command -v debootstrap >/dev/null; then
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null ||
-		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null; } ||
-		die "cannot install debootstrap"
-fi
 
 # shellcheck source=/dev/null
 . /etc/os-release
@@ -110,6 +106,9 @@ inside() { # SHELL-COMMAND
 	unshare -m --propagation private bash -c '
 		set -e
 		r=$1
+		# The root must be a mount point, as on a real machine: ip netns
+		# exec makes "/" a slave mount.
+		mount --bind "$r" "$r"
 		mount -t proc proc "$r/proc"
 		mount -t sysfs sysfs "$r/sys"
 		mount -t bpf bpf "$r/sys/fs/bpf"
