@@ -98,6 +98,7 @@ report() {
 	echo
 	echo "=== fresh-check: $CODENAME minbase, $(uname -r), clone at '$CLONE'"
 	printf '%s\n' "${TIMES[@]}"
+	echo "fresh-check: $(grep -c ' ok$' < <(printf '%s\n' "${TIMES[@]}")) passed, $(grep -c ' FAILED' < <(printf '%s\n' "${TIMES[@]}")) failed"
 }
 
 # Everything run inside: a private mount namespace, then chroot, with an
