@@ -61,6 +61,9 @@ if [ -z "$ROOT" ]; then
 	ROOT=$(mktemp -d /var/tmp/iotfence-fresh.XXXXXX)
 fi
 mkdir -p "$ROOT"
+# A machine's / is 0755; mktemp made this 0700, which no user but root could
+# enter (the tests run the agent as nobody).
+chmod 0755 "$ROOT"
 CLONE="/root/src tree/iotfence"
 
 cleanup() {

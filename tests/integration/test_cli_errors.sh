@@ -147,19 +147,19 @@ check_error "root without CAP_NET_ADMIN" "^iotfence: missing capability CAP_NET_
 	setpriv --bounding-set=-net_admin --inh-caps=-net_admin "$IFN" enforce $MAC1
 check_error "root without CAP_BPF and CAP_SYS_ADMIN" \
 	"^iotfence: missing capability CAP_BPF \(or CAP_SYS_ADMIN\): run as root$" \
-	capsh --drop=cap_bpf,cap_sys_admin -- -c "exec $IFN devices"
+	capsh --drop=cap_bpf,cap_sys_admin -- -c "exec '$IFN' devices"
 check_error "runuser as nobody" "missing capabilities" runuser -u nobody -- "$IFN_ANY" devices
 check_maps_same "no map changed" $D/maps0
 
 echo "# a full device table"
 check "fill it from userspace (15 more devices)" "$FILL" 15
 check_eq "status: 16 of 16" "16 16" "$(ifn status --json | jq -r '"\(.maps.devices.entries) \(.maps.devices.max)"')"
-check "devices lists a full table" sh -c "$IFN devices --json | jq -e 'length == 16'"
-check "status shows 100%" sh -c "$IFN status | grep -Eq '^devices +16 +16 +100\.0%$'"
+check "devices lists a full table" sh -c "'$IFN' devices --json | jq -e 'length == 16'"
+check "status shows 100%" sh -c "'$IFN' status | grep -Eq '^devices +16 +16 +100\.0%$'"
 check "attach lan2" ns_ifn gw attach lan2
 check "a new device gets no record: dropped" sh -c "! ip netns exec $(ns_name dev2) ping -c1 -W1 10.91.2.1"
-check "counted as table full" sh -c "$IFN status --json | jq -e '.counters.table_full > 0'"
-check "and in the status text" sh -c "$IFN status | grep -Eq 'table full [1-9]'"
+check "counted as table full" sh -c "'$IFN' status --json | jq -e '.counters.table_full > 0'"
+check "and in the status text" sh -c "'$IFN' status | grep -Eq 'table full [1-9]'"
 check "settings unknown-devices pass" ns_ifn gw settings unknown-devices pass
 # Its ARP was dropped just before: the first echo may wait for the
 # neighbour entry to be resolved again, so allow a few.

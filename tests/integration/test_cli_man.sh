@@ -17,7 +17,7 @@ check "the man page is in step with 'iotfence help' (else run 'make man')" \
 # and regenerating it puts it back exactly.
 cp "$PAGE" $D/page.8
 sed -i 's/^Load iotfence (once) and attach it to a LAN interface\.$/Load it./' $D/page.8
-check "the edit took" sh -c "! cmp -s $PAGE $D/page.8"
+check "the edit took" sh -c "! cmp -s '$PAGE' '$D/page.8'"
 "$GEN" --check "$IFN" $D/page.8 >$D/check.out 2>&1
 check_eq "--check catches a stale page" 1 $?
 check "...and says what to do" grep -q "is not in step with .*: run 'make man'" $D/check.out
@@ -43,13 +43,13 @@ for c in "${cmds[@]}"; do
 	syn=$(sed -n "s/^usage: iotfence $c //p" $D/h.txt | sed 's/-/\\-/g')
 	check "the page has the synopsis of $c" grep -qF "\\fBiotfence $c\\fR $syn" "$PAGE"
 done
-check "--help is -h" sh -c "$IFN devices --help | grep -q '^usage: iotfence devices'"
-check "-h anywhere on the line" sh -c "$IFN allow 00:11:22:33:44:55 tcp/80 -h | grep -q '^usage: iotfence allow'"
+check "--help is -h" sh -c "'$IFN' devices --help | grep -q '^usage: iotfence devices'"
+check "-h anywhere on the line" sh -c "'$IFN' allow 00:11:22:33:44:55 tcp/80 -h | grep -q '^usage: iotfence allow'"
 check_error "help for an unknown command" "unknown command 'nosuch'" "$IFN" help nosuch
 "$IFN" >/dev/null 2>$D/noargs.txt
 check_eq "no arguments: exit 2" 2 $?
 check "no arguments: the usage on stderr" grep -q "^usage: iotfence COMMAND" $D/noargs.txt
-check "version" sh -c "$IFN version | grep -Eq '^iotfence [0-9]+\.[0-9]+\.[0-9]+ \(ABI [0-9]+\)$'"
+check "version" sh -c "'$IFN' version | grep -Eq '^iotfence [0-9]+\.[0-9]+\.[0-9]+ \(ABI [0-9]+\)$'"
 
 # The page renders without a groff warning.
 MANWIDTH=80 man --warnings -l "$PAGE" >$D/man.txt 2>$D/man.err

@@ -97,11 +97,11 @@ check_eq "three flows learned" 3 "$(dev $MAC1 .flows)"
 check_eq "the fingerprint" "icmp/8 10.91.9.2,tcp/8080 10.91.9.2,udp/5683 10.91.9.2" \
 	"$(dev $MAC1 '[.fingerprint[].rule] | sort | join(",")')"
 check "RFC 3339 UTC first_seen" \
-	sh -c "$IFN device $MAC1 --json | jq -r .first_seen | grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$'"
+	sh -c "'$IFN' device $MAC1 --json | jq -r .first_seen | grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$'"
 check "MACs in any notation: 0017.88aa.0001" ifn device 0017.88aa.0001
 check "MACs in any notation: 00-17-88-AA-00-01" ifn device 00-17-88-AA-00-01
 check "the table names the device" \
-	sh -c "$IFN devices | grep -Eq '^$MAC1 +lan1 +Philips Lighting BV +learn \(23h59m left\) +10\.91\.1\.2 '"
+	sh -c "'$IFN' devices | grep -Eq '^$MAC1 +lan1 +Philips Lighting BV +learn \(23h59m left\) +10\.91\.1\.2 '"
 
 echo "# enforce: learned flows pass, the rest is dropped"
 check "enforce $MAC1" ns_ifn gw enforce $MAC1
@@ -189,7 +189,7 @@ check "status --json: counters named" \
 bpftool map dump pinned "$IOTFENCE_PIN_DIR/ifn_devices" >$D/bpftool.txt 2>&1
 check "bpftool map dump shows the record's field names" \
 	sh -c "grep -q '\"mode\": 0x2,' $D/bpftool.txt && grep -q '\"flow_count\": 3,' $D/bpftool.txt && grep -q '\"ipv4\": \[10,91,1,2' $D/bpftool.txt"
-check "every listing takes --json" sh -c "$IFN devices --json | jq -e 'length == 2' && \
+check "every listing takes --json" sh -c "'$IFN' devices --json | jq -e 'length == 2' && \
 	$IFN device $MAC2 --json | jq -e .fingerprint && $IFN status --json | jq -e .maps && \
 	$IFN settings --json | jq -e .scan_threshold"
 
@@ -256,7 +256,7 @@ out=$(ns_ifn gw learn $MAC2 --for 2s)
 check_eq "learn $MAC2 --for 2s" "$MAC2: learn for 2s, then enforce" "$out"
 udp_send dev2 5683 learn2
 check "dev2 passes UDP 5683 while learning" udp_arrives 5683 learn2
-check "and learns it" sh -c "$IFN device $MAC2 --json | jq -e '[.fingerprint[].rule] | index(\"udp/5683 $IT_SRV\")'"
+check "and learns it" sh -c "'$IFN' device $MAC2 --json | jq -e '[.fingerprint[].rule] | index(\"udp/5683 $IT_SRV\")'"
 sleep 2
 udp_send dev2 5683 learned2
 check "learning ended by itself: the learned flow passes" udp_arrives 5683 learned2
@@ -304,7 +304,7 @@ check_eq "status: lan1 and lan2" "lan1 lan2" \
 echo "# detach --all"
 check "detach --all" ns_ifn gw detach --all
 check "dev2 plain forwarding" tcp_ok dev2 9090
-check "program unpinned, state kept" sh -c "$IFN status | grep -q '^program: not loaded'"
+check "program unpinned, state kept" sh -c "'$IFN' status | grep -q '^program: not loaded'"
 check_eq "devices kept" 2 "$(devs length)"
 check "forget a whole device" ns_ifn gw forget $MAC2
 check_eq "one device left" "$MAC1" "$(devs '[.[].mac] | join(",")')"

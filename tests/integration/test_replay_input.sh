@@ -137,9 +137,13 @@ check_eq "not a capture: exit 1" 1 "$(cat "$T/junk.rc")"
 check "not a capture: one line naming it" sh -c \
 	"[ \$(wc -l <'$T/junk.err') = 1 ] && grep -q 'SOURCES.md: not a pcap or pcapng capture' '$T/junk.err'"
 check_eq "not a capture: nothing printed on stdout" 0 "$(lines "$T/junk.json")"
-for bad in "--workers 0" "--workers 9" "--gateway 12:34" "--learn-for soon $HS_C" \
-	"--learn $HS_A" "--policy x --learn $HS_A $HS_C" "--gateway none --gateway 00:11:22:33:44:55 $HS_C" \
-	"--bogus $HS_C" ""; do
+# The command lines below are split into words: the captures by names
+# without spaces, wherever the clone lies.
+ln -s "$HS_A" "$T/hs_a.pcap"
+ln -s "$HS_C" "$T/hs_c.pcap"
+for bad in "--workers 0" "--workers 9" "--gateway 12:34" "--learn-for soon $T/hs_c.pcap" \
+	"--learn $T/hs_a.pcap" "--policy x --learn $T/hs_a.pcap $T/hs_c.pcap" \
+	"--gateway none --gateway 00:11:22:33:44:55 $T/hs_c.pcap" "--bogus $T/hs_c.pcap" ""; do
 	# shellcheck disable=SC2086 # the words of a command line
 	run bad $bad
 	check_eq "bad command line '$bad': exit 2" 2 "$(cat "$T/bad.rc")"
