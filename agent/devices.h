@@ -82,6 +82,12 @@ long ifn_devices_records(const struct ifn_maps *m, struct ifn_mac_key **keys,
  * -E2BIG if the table is full.
  */
 int ifn_device_create(const struct ifn_maps *m, const __u8 mac[6], __u8 mode, __u32 ifindex);
+/*
+ * The same, published with the mode word and the rate of @init already in
+ * it: a reader (or a kill) never sees the record in another mode first.
+ */
+int ifn_device_create_as(const struct ifn_maps *m, const __u8 mac[6], const struct ifn_device *init,
+			 __u32 ifindex);
 
 /*
  * Forget a device: its rules, its addresses, its record and its counters;
