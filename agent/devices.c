@@ -494,7 +494,18 @@ void ifn_device_apply_mode(struct ifn_device *d, __u8 mode, __u64 for_ns, __u64 
 		if (!for_ns)
 			for_ns = learn_ns;
 	} else if (for_ns) {
-		after = prev == IFN_MODE_LEARN ? IFN_MODE_ENFORCE : prev;
+		/*
+		 * A temporary mode returns to the mode it replaced that was not
+		 * temporary: over another temporary mode, to where that one
+		 * was going, so that a second 'trust --for' never makes the
+		 * first trust permanent.
+		 */
+		if (ifn_mw_until(d->mode_word))
+			after = ifn_mw_after(d->mode_word);
+		else
+			after = prev;
+		if (after == IFN_MODE_LEARN)
+			after = IFN_MODE_ENFORCE;
 	}
 	if (for_ns)
 		until = now + for_ns;

@@ -98,8 +98,9 @@ int ifn_device_forget(const struct ifn_maps *m, const __u8 mac[6]);
 /*
  * An operator's mode change, computed on a record in memory (a copy). A
  * deadline already past counts as passed. @for_ns makes the mode temporary
- * (the device then returns to its current mode; a learning device returns
- * to enforce). Learning without @for_ns lasts @learn_ns (0: until changed).
+ * (the device then returns to its current mode, or, over another temporary
+ * mode, to the mode that one returns to; learn returns to enforce).
+ * Learning without @for_ns lasts @learn_ns (0: until changed).
  * Scan state is reset, so a released device starts afresh.
  */
 void ifn_device_apply_mode(struct ifn_device *d, __u8 mode, __u64 for_ns, __u64 learn_ns,

@@ -52,8 +52,9 @@ static const struct ifn_opt_help json_opt[] = {
 static const struct ifn_opt_help mode_opts[] = {
 	{ "--for DUR",
 	  "Only for this long (90s, 10m, 24h), then back to the current mode (a learning "
-	  "device goes to enforce). For learn: the learning window (default: the "
-	  "interface's --learn-for)." },
+	  "device goes to enforce); over another temporary mode, back to the mode that one "
+	  "returns to, so a temporary mode never becomes permanent. For learn: the learning "
+	  "window (default: the interface's --learn-for)." },
 	{ NULL, NULL },
 };
 
