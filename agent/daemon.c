@@ -255,6 +255,7 @@ static int setup(struct daemon *d, const struct ifn_daemon_conf *c,
 		err = ifn_snapshot_restore_report(&m);
 		if (err && err != -ENOENT)
 			dinfo(d, "starting with an empty state");
+		ifn_restore_done(); /* restored, or nothing to restore */
 	}
 	err = apply_settings(&m, c);
 	if (err) {

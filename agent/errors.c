@@ -65,6 +65,8 @@ const char *ifn_strerror(int err)
 		return "invalid argument";
 	case ENOSPC:
 		return "no space left";
+	case EINPROGRESS:
+		return "the pinned state was never fully restored (an interrupted restore)";
 	default:
 		return strerror(err);
 	}

@@ -54,6 +54,8 @@ static int sizes_match(struct ifn_maps *m, const struct ifn_attach_opts *o)
 	return 0;
 }
 
+static int unpin_state(void);
+
 int ifn_state_up(struct ifn_maps *m, const struct ifn_attach_opts *o, bool *fresh)
 {
 	struct ifn_load_opts lo = {
@@ -68,6 +70,22 @@ int ifn_state_up(struct ifn_maps *m, const struct ifn_attach_opts *o, bool *fres
 	int err, fd;
 
 	*fresh = false;
+	if (ifn_restore_pending()) {
+		/*
+		 * Not the gateway's state: a restore into it was stopped half-way.
+		 * Kept, it would be saved over the good snapshot; it goes, and the
+		 * snapshot is restored again below.
+		 */
+		ifn_warn("the state pinned at %s was never fully restored (the restore was "
+			 "interrupted): it is removed and restored again",
+			 ifn_pin_dir());
+		err = unpin_state();
+		if (err) {
+			ifn_err("cannot remove the half-restored state at %s: %s", ifn_pin_dir(),
+				ifn_strerror(err));
+			return err;
+		}
+	}
 	pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
 	fd = bpf_obj_get(path);
 	if (fd >= 0) {
@@ -82,8 +100,25 @@ int ifn_state_up(struct ifn_maps *m, const struct ifn_attach_opts *o, bool *fres
 	}
 
 	ifn_config_defaults(&cfg);
+	/*
+	 * New state is marked as not restored before its maps are pinned; the
+	 * caller clears the mark once the snapshot is in (ifn_restore_done()).
+	 */
+	pin_path(path, sizeof(path), IFN_MAP_DEVICES, NULL);
+	if (access(path, F_OK)) {
+		err = ifn_restore_mark();
+		if (err) {
+			ifn_err("cannot mark %s as being restored: %s", ifn_pin_dir(),
+				ifn_strerror(err));
+			return err;
+		}
+	}
 	err = ifn_load(&lo, &cfg, &skel, fresh);
+	if (!err && !*fresh)
+		ifn_restore_done(); /* the maps were there: nothing to restore */
+	pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
 	if (err) {
+		ifn_restore_done();
 		if (err != -EEXIST)
 			ifn_err("cannot load the XDP program: %s%s", ifn_strerror(err),
 				getenv("IOTFENCE_DEBUG") ?
@@ -550,6 +585,8 @@ int ifn_cmd_attach(const struct ifn_cmd *c, int argc, char **argv)
 			keep_settings(&m, &o, have_nd, have_learn);
 		else if (!ifn_snapshot_restore_report(&m))
 			ifn_snapshot_iface_opts(&m, &o, have_nd, have_learn);
+		if (fresh)
+			ifn_restore_done(); /* restored, or nothing to restore */
 		err = ifn_attach_iface(&m, &o);
 		ifn_maps_close(&m);
 		/* A failed first attach leaves nothing pinned behind. */
@@ -562,12 +599,28 @@ int ifn_cmd_attach(const struct ifn_cmd *c, int argc, char **argv)
 	return err ? IFN_EXIT_FAIL : IFN_EXIT_OK;
 }
 
+/* Unpin the program and the maps; the pin directory and its links stay. */
+static int unpin_state(void)
+{
+	char path[PATH_MAX];
+	int err = 0;
+	size_t k;
+
+	pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
+	unlink(path);
+	for (k = 0; k < ifn_map_count; k++) {
+		pin_path(path, sizeof(path), ifn_map_descs[k].name, NULL);
+		if (unlink(path) && errno != ENOENT)
+			err = -errno;
+	}
+	return err;
+}
+
 int ifn_pins_purge(void)
 {
 	char path[PATH_MAX];
 	char(*names)[16];
 	int n, i, err = 0;
-	size_t k;
 
 	if (ifn_attached_list(&names, &n) == 0) {
 		for (i = 0; i < n; i++) {
@@ -578,13 +631,8 @@ int ifn_pins_purge(void)
 	}
 	pin_path(path, sizeof(path), IFN_PIN_LINKS, NULL);
 	rmdir(path);
-	pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
-	unlink(path);
-	for (k = 0; k < ifn_map_count; k++) {
-		pin_path(path, sizeof(path), ifn_map_descs[k].name, NULL);
-		if (unlink(path) && errno != ENOENT)
-			err = -errno;
-	}
+	err = unpin_state();
+	ifn_restore_done();
 	if (rmdir(ifn_pin_dir()) && errno != ENOENT && !err)
 		err = -errno;
 	return err;

@@ -398,8 +398,9 @@ static int read_file(const char *path, void **out, size_t *len)
 	return 0;
 }
 
-/* Read and check a snapshot file; nothing else. */
-int ifn_snapshot_read(const char *path, struct ifn_snap *s, char *err, size_t errlen)
+/* Read and check a snapshot file, at most @max bytes of text; nothing else. */
+static int snapshot_read_max(const char *path, size_t max, struct ifn_snap *s, char *err,
+			     size_t errlen)
 {
 	size_t len;
 	void *buf;
@@ -411,8 +412,36 @@ int ifn_snapshot_read(const char *path, struct ifn_snap *s, char *err, size_t er
 		snprintf(err, errlen, "%s", rc == -ENOENT ? "no such file" : ifn_strerror(rc));
 		return rc;
 	}
-	rc = ifn_snap_decode(buf, len, IFN_SNAP_MAX_TEXT, s, err, errlen);
+	rc = ifn_snap_decode(buf, len, max, s, err, errlen);
 	free(buf);
+	return rc;
+}
+
+int ifn_snapshot_read(const char *path, struct ifn_snap *s, char *err, size_t errlen)
+{
+	return snapshot_read_max(path, IFN_SNAP_MAX_TEXT, s, err, errlen);
+}
+
+/*
+ * A snapshot to go into @m: its text can be no longer than a snapshot of
+ * maps this large, so a file that decompresses to more is refused there,
+ * before it takes more memory than the state ever could.
+ */
+static int snapshot_read_for(const struct ifn_maps *m, const char *path, struct ifn_snap *s,
+			     char *err, size_t errlen)
+{
+	size_t max = ifn_snap_text_bound(m->max_devices, m->max_flows, m->max_rules,
+					 IFN_MAX_IP_OWNERS_DEFAULT);
+	int rc;
+
+	if (max > IFN_SNAP_MAX_TEXT)
+		max = IFN_SNAP_MAX_TEXT;
+	rc = snapshot_read_max(path, max, s, err, errlen);
+	if (rc == -EFBIG && !strncmp(err, "larger than", 11))
+		snprintf(err, errlen,
+			 "larger than %zu bytes once decompressed: more than a snapshot of "
+			 "%u devices, %u flows and %u rules can be",
+			 max, m->max_devices, m->max_flows, m->max_rules);
 	return rc;
 }
 
@@ -432,14 +461,15 @@ static int fsync_dir(const char *dir)
  * Keep the snapshot being replaced as the previous one, but only if it is
  * good: a corrupt file must never push out the last good one.
  */
-static void keep_previous(const char *path, const char *dir)
+static void keep_previous(const struct ifn_maps *m, const char *path, const char *dir)
 {
 	char prev[PATH_MAX], tmp[PATH_MAX + 32], err[256];
 	struct ifn_snap s;
+	bool empty;
 
 	if (access(path, F_OK))
 		return;
-	if (ifn_snapshot_read(path, &s, err, sizeof(err))) {
+	if (snapshot_read_for(m, path, &s, err, sizeof(err))) {
 		/*
 		 * Not lost either: a newer iotfence's file, or evidence of what
 		 * went wrong, is moved aside.
@@ -449,8 +479,21 @@ static void keep_previous(const char *path, const char *dir)
 			 path, err, rename(path, prev) ? "(nowhere: cannot rename)" : prev);
 		return;
 	}
+	empty = !s.n_devs && !s.n_flows && !s.n_rules;
 	ifn_snap_free(&s);
 	ifn_snapshot_prev_path(path, prev, sizeof(prev));
+	/*
+	 * An empty state never pushes out a good one: saved twice, it would
+	 * replace both files. The previous snapshot stays while it holds
+	 * something and the one being replaced holds nothing.
+	 */
+	if (empty && !snapshot_read_for(m, prev, &s, err, sizeof(err))) {
+		bool keep = s.n_devs || s.n_flows || s.n_rules;
+
+		ifn_snap_free(&s);
+		if (keep)
+			return;
+	}
 	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", prev, (int)getpid());
 	unlink(tmp);
 	/* A hard link keeps @path in place until the new one replaces it. */
@@ -482,6 +525,9 @@ int ifn_snapshot_save(const struct ifn_maps *m, const char *path)
 	dir = dirname(dirbuf);
 	if (mkdir(dir, 0700) && errno != EEXIST)
 		return -errno;
+	/* Half-restored state is not the gateway's: it never replaces a snapshot. */
+	if (ifn_restore_pending())
+		return -EINPROGRESS;
 
 	err = ifn_snapshot_capture(m, &s);
 	if (err)
@@ -514,7 +560,7 @@ int ifn_snapshot_save(const struct ifn_maps *m, const char *path)
 		unlink(tmp);
 		return err;
 	}
-	keep_previous(path, dir);
+	keep_previous(m, path, dir);
 	if (rename(tmp, path)) {
 		err = -errno;
 		unlink(tmp);
@@ -859,14 +905,14 @@ int ifn_snapshot_restore_info(const struct ifn_maps *m, const char *path,
 		err[0] = '\0';
 	ifn_snapshot_prev_path(path, prev, sizeof(prev));
 
-	rc = ifn_snapshot_read(path, &s, e1, sizeof(e1));
+	rc = snapshot_read_for(m, path, &s, e1, sizeof(e1));
 	if (!rc) {
 		rc = ifn_snapshot_apply(m, &s, err, errlen);
 		fill_info(info, path, &s);
 		ifn_snap_free(&s);
 		return rc;
 	}
-	rc2 = ifn_snapshot_read(prev, &s, e2, sizeof(e2));
+	rc2 = snapshot_read_for(m, prev, &s, e2, sizeof(e2));
 	if (rc2) {
 		if (rc == -ENOENT && rc2 == -ENOENT)
 			return -ENOENT;

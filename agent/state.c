@@ -65,6 +65,36 @@ const char *ifn_state_dir(void)
 	return d && *d ? d : "/var/lib/iotfence";
 }
 
+static void restoring_path(char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", ifn_pin_dir(), IFN_PIN_RESTORING);
+}
+
+int ifn_restore_mark(void)
+{
+	char path[PATH_MAX];
+
+	restoring_path(path, sizeof(path));
+	return mkdir(path, 0700) && errno != EEXIST ? -errno : 0;
+}
+
+void ifn_restore_done(void)
+{
+	char path[PATH_MAX];
+
+	restoring_path(path, sizeof(path));
+	rmdir(path);
+}
+
+bool ifn_restore_pending(void)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	restoring_path(path, sizeof(path));
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
 int ifn_check_privileges(void)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
