@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -213,6 +214,68 @@ static int other_netns_check(void)
 	return err;
 }
 
+/*
+ * What the agent writes it must read back: the snapshot and policy parsers
+ * take an interface name of printable ASCII without '/' or ':', so an
+ * interface whose name is not (a non-UTF-8 byte, a control character) is
+ * refused up front rather than saved into a file that no restore accepts.
+ */
+static bool ifname_writable(const char *s)
+{
+	for (; *s; s++)
+		if (!isgraph((unsigned char)*s) || *s == '/' || *s == ':')
+			return false;
+	return true;
+}
+
+/* @s with every byte outside printable ASCII as \xHH, for one error line. */
+static const char *ifname_escaped(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (; *s && o + 5 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (isgraph(c) && c != '\\')
+			buf[o++] = c;
+		else
+			o += snprintf(buf + o, len - o, "\\x%02x", c);
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/*
+ * The interface @name was deleted and made again (a new ifindex) and is now
+ * attached as @ifindex: its old entry goes, and its devices follow it, so
+ * that it is listed, shown and saved once.
+ */
+static void forget_stale_ifaces(const struct ifn_maps *m, __u32 ifindex, const char *name)
+{
+	struct ifn_iface *vals = NULL;
+	__u32 *keys = NULL, slot;
+	long n, i;
+
+	n = ifn_map_dump(m->ifaces, sizeof(__u32), sizeof(struct ifn_iface), (void **)&keys,
+			 (void **)&vals);
+	for (i = 0; i < n; i++) {
+		if (keys[i] == ifindex || strncmp(vals[i].name, name, sizeof(vals[i].name)))
+			continue;
+		bpf_map_delete_elem(m->ifaces, &keys[i]);
+		for (slot = 0; m->dev_mem && slot < m->max_devices; slot++) {
+			__u32 old = keys[i]; /* overwritten when the swap fails */
+
+			/* Only if the datapath did not move the device meanwhile. */
+			if (m->dev_mem[slot].in_use)
+				__atomic_compare_exchange_n(&m->dev_mem[slot].ifindex, &old,
+							    ifindex, false, __ATOMIC_SEQ_CST,
+							    __ATOMIC_SEQ_CST);
+		}
+	}
+	free(keys);
+	free(vals);
+}
+
 int ifn_attach_iface(const struct ifn_maps *m, const struct ifn_attach_opts *o)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, lo);
@@ -226,6 +289,14 @@ int ifn_attach_iface(const struct ifn_maps *m, const struct ifn_attach_opts *o)
 	if (!ifindex) {
 		ifn_err("no such interface '%s'", o->ifname);
 		return -ENODEV;
+	}
+	if (!ifname_writable(o->ifname)) {
+		char shown[4 * IF_NAMESIZE + 1];
+
+		ifn_err("interface name '%s' has bytes that the snapshot and policy files cannot "
+			"hold (printable ASCII only): rename it ('ip link set dev NAME name NEW')",
+			ifname_escaped(o->ifname, shown, sizeof(shown)));
+		return -EINVAL;
 	}
 	err = other_netns_check();
 	if (err)
@@ -333,6 +404,7 @@ int ifn_attach_iface(const struct ifn_maps *m, const struct ifn_attach_opts *o)
 		goto undo;
 	}
 	close(link_fd);
+	forget_stale_ifaces(m, ifindex, ifc.name);
 	xdp_attached_mode(ifindex, &prog_id);
 	printf("attached to %s (%s, program id %u); new devices: %s\n", o->ifname,
 	       ifc.attach_mode == IFN_ATTACH_GENERIC ? "generic" : "native", prog_id,

@@ -124,7 +124,9 @@ const struct ifn_cmd ifn_cmds[] = {
 	  "interface shares one state and enforcement does not depend on a running agent. "
 	  "Attaching again to an interface that is attached is harmless: it changes the "
 	  "settings given and keeps the others. When nothing is pinned and a saved state "
-	  "exists, it is restored.",
+	  "exists, it is restored. An interface deleted and made again (a new ifindex) takes "
+	  "the place of the old one, with its devices: it is listed and saved once. A name "
+	  "that is not printable ASCII is refused (the state files could not hold it).",
 	  ifn_cmd_attach, IFN_CMD_PRIV },
 	{ "detach", "IFACE | --all [--purge]", "Detach iotfence from an interface.", detach_opts,
 	  "Other interfaces keep running. The state stays pinned unless --purge is given. An "

@@ -78,6 +78,8 @@ static int cur_read(const struct ifn_maps *m, struct cur_state *s)
 				   (void **)&s->if_keys, (void **)&s->if_vals);
 	if (s->n_ifaces < 0)
 		return s->n_ifaces;
+	/* Shown and saved once a name, so that what is saved loads again. */
+	s->n_ifaces = ifn_ifaces_dedupe(s->if_keys, s->if_vals, s->n_ifaces);
 	s->n_devs = ifn_devices_records(m, &s->dev_keys, &s->dev_vals);
 	if (s->n_devs < 0)
 		return s->n_devs;

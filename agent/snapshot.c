@@ -83,6 +83,8 @@ static int capture_ifaces(const struct ifn_maps *m, struct ifn_snap *s)
 	n = ifn_map_dump(m->ifaces, sizeof(__u32), sizeof(struct ifn_iface), &keys, &vals);
 	if (n < 0)
 		return n;
+	/* A snapshot lists a name once, or its restore would refuse it. */
+	n = ifn_ifaces_dedupe(keys, vals, n);
 	s->ifaces = calloc(n ? n : 1, sizeof(*s->ifaces));
 	if (!s->ifaces) {
 		free(keys);

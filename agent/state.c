@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <net/if.h>
 #include <linux/capability.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -586,4 +587,42 @@ long ifn_map_entries(int fd, __u32 ksz, __u32 vsz)
 	free(k);
 	free(v);
 	return n;
+}
+
+/* Does @ifindex name the interface @name now (in this network namespace)? */
+static bool iface_is(__u32 ifindex, const char *name)
+{
+	char now[IF_NAMESIZE];
+
+	return if_indextoname(ifindex, now) && !strncmp(now, name, sizeof(now));
+}
+
+long ifn_ifaces_dedupe(__u32 *keys, struct ifn_iface *vals, long n)
+{
+	long i, j, out = 0;
+
+	for (i = 0; i < n; i++) {
+		bool keep = true;
+
+		for (j = 0; j < n && keep; j++) {
+			bool better;
+
+			if (j == i || strncmp(vals[i].name, vals[j].name, sizeof(vals[i].name)) ||
+			    !vals[i].name[0])
+				continue;
+			if (iface_is(keys[i], vals[i].name))
+				better = false;
+			else if (iface_is(keys[j], vals[j].name))
+				better = true;
+			else
+				better = keys[j] > keys[i];
+			keep = !better;
+		}
+		if (!keep)
+			continue;
+		keys[out] = keys[i];
+		vals[out] = vals[i];
+		out++;
+	}
+	return out;
 }

@@ -150,6 +150,14 @@ int ifn_state_reset(const struct ifn_maps *m);
  */
 long ifn_map_dump(int fd, __u32 key_size, __u32 value_size, void **keys, void **values);
 
+/*
+ * Entries of the interfaces map (@keys ifindexes, @vals) with one per name:
+ * an interface deleted and made again (a new ifindex) may have left its old
+ * entry. The entry kept is the one whose ifindex has that name now, else
+ * the newest ifindex. Compacts both arrays in place; returns the new count.
+ */
+long ifn_ifaces_dedupe(__u32 *keys, struct ifn_iface *vals, long n);
+
 /* Count a map's entries (batch). */
 long ifn_map_entries(int fd, __u32 key_size, __u32 value_size);
 
