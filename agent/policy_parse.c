@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "devices.h"
+#include "file.h"
 #include "format.h"
 #include "parse.h"
 #include "policy_parse.h"
@@ -708,43 +709,27 @@ static void print_file_errs(struct file_err *fe)
 int ifn_policy_parse_file(const char *path, struct ifn_policy *p, unsigned int *nerr)
 {
 	struct file_err fe = { .path = path };
-	struct stat st;
-	char *buf;
+	char *buf, why[160];
 	size_t done = 0;
-	int fd, rc;
+	int rc;
 
 	memset(p, 0, sizeof(*p));
 	if (nerr)
 		*nerr = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st)) {
-		rc = -errno;
-		fprintf(stderr, "%s: cannot read: %s\n", path, strerror(-rc));
-		if (fd >= 0)
-			close(fd);
+	/*
+	 * Never blocks (a FIFO is refused before it is read), and a file that
+	 * changed while it was read is refused: half a file loaded would
+	 * remove every rule of the other half.
+	 */
+	rc = ifn_file_read(path, POL_MAX_FILE, &buf, &done, why, sizeof(why));
+	if (rc) {
+		fprintf(stderr, "%s: %s%s\n", path,
+			rc == -EFBIG ? "too large for a policy file: " :
+			rc == -ENOMEM ? "" :
+					"cannot read: ",
+			why);
 		return rc;
 	}
-	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > POL_MAX_FILE) {
-		fprintf(stderr, "%s: %s\n", path,
-			S_ISREG(st.st_mode) ? "too large for a policy file" : "not a regular file");
-		close(fd);
-		return S_ISREG(st.st_mode) ? -EFBIG : -EINVAL;
-	}
-	buf = malloc(st.st_size + 1);
-	if (!buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (done < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + done, st.st_size - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		done += n;
-	}
-	close(fd);
 	rc = ifn_policy_parse(buf, done, p, keep_file_err, &fe);
 	free(buf);
 	print_file_errs(&fe);

@@ -20,6 +20,7 @@
 
 #include "devices.h"
 #include "errors.h"
+#include "file.h"
 #include "format.h"
 #include "lifecycle.h"
 #include "snapshot.h"
@@ -351,67 +352,19 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-static int read_file(const char *path, void **out, size_t *len)
-{
-	struct stat st;
-	size_t done = 0;
-	char *buf;
-	int fd, err = 0;
-
-	*out = NULL;
-	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st)) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > SNAP_MAX_FILE) {
-		close(fd);
-		return S_ISREG(st.st_mode) ? -EFBIG : -EINVAL;
-	}
-	buf = malloc(st.st_size ? st.st_size : 1);
-	if (!buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (done < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + done, st.st_size - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
-		if (!n)
-			break; /* shrank meanwhile: what we have is what there is */
-		done += n;
-	}
-	close(fd);
-	if (err) {
-		free(buf);
-		return err;
-	}
-	*out = buf;
-	*len = done;
-	return 0;
-}
-
 /* Read and check a snapshot file, at most @max bytes of text; nothing else. */
 static int snapshot_read_max(const char *path, size_t max, struct ifn_snap *s, char *err,
 			     size_t errlen)
 {
+	char why[160], *buf;
 	size_t len;
-	void *buf;
 	int rc;
 
 	memset(s, 0, sizeof(*s));
-	rc = read_file(path, &buf, &len);
+	/* Never blocks, never half a file; a directory or FIFO is named as such. */
+	rc = ifn_file_read(path, SNAP_MAX_FILE, &buf, &len, why, sizeof(why));
 	if (rc) {
-		snprintf(err, errlen, "%s", rc == -ENOENT ? "no such file" : ifn_strerror(rc));
+		snprintf(err, errlen, "%s", rc == -ENOENT ? "no such file" : why);
 		return rc;
 	}
 	rc = ifn_snap_decode(buf, len, max, s, err, errlen);
