@@ -462,6 +462,46 @@ static void keep_previous(const struct ifn_maps *m, const char *path, const char
 	(void)dir;
 }
 
+/*
+ * Is @path (the state directory, or a snapshot in it) ours alone, as sshd
+ * wants its files? Owned by us (or root) and writable by no one else: a
+ * snapshot that another user could have planted would put their MAC in
+ * trust at the next restore. 0 if so or if it does not exist; otherwise
+ * -EPERM with *why saying what is wrong.
+ */
+static int check_private(const char *path, char *why, size_t whylen)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return errno == ENOENT ? 0 : -errno;
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		snprintf(why, whylen, "%s is owned by uid %u, not by uid %u or root", path,
+			 (unsigned int)st.st_uid, (unsigned int)geteuid());
+		return -EPERM;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(why, whylen, "%s is writable by %s (mode %04o)", path,
+			 st.st_mode & S_IWOTH ? "anyone" : "its group",
+			 (unsigned int)(st.st_mode & 07777));
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* The state directory, then the snapshot (the previous one: when it is read). */
+static int check_state_files(const char *path, char *why, size_t whylen)
+{
+	char dirbuf[PATH_MAX];
+	int err;
+
+	snprintf(dirbuf, sizeof(dirbuf), "%s", path);
+	err = check_private(dirname(dirbuf), why, whylen);
+	if (!err)
+		err = check_private(path, why, whylen);
+	return err;
+}
+
 int ifn_snapshot_save(const struct ifn_maps *m, const char *path)
 {
 	char dirbuf[PATH_MAX], tmp[PATH_MAX];
@@ -480,6 +520,23 @@ int ifn_snapshot_save(const struct ifn_maps *m, const char *path)
 	dir = dirname(dirbuf);
 	if (mkdir(dir, 0700) && errno != EEXIST)
 		return -errno;
+	{
+		char why[PATH_MAX + 64];
+		struct stat st;
+
+		/* Ours but open to others: made 0700, as the man page says it is. */
+		if (!stat(dir, &st) && st.st_uid == geteuid() && (st.st_mode & 077)) {
+			if (chmod(dir, 0700))
+				return -errno;
+			ifn_warn("%s was mode %04o: made 0700", dir,
+				 (unsigned int)(st.st_mode & 07777));
+		}
+		err = check_private(dir, why, sizeof(why));
+		if (err) {
+			ifn_err("not saving the state: %s", why);
+			return err;
+		}
+	}
 	/* Half-restored state is not the gateway's: it never replaces a snapshot. */
 	if (ifn_restore_pending())
 		return -EINPROGRESS;
@@ -860,6 +917,15 @@ int ifn_snapshot_restore_info(const struct ifn_maps *m, const char *path,
 		err[0] = '\0';
 	ifn_snapshot_prev_path(path, prev, sizeof(prev));
 
+	rc = check_state_files(path, e1, sizeof(e1));
+	if (rc) {
+		snprintf(err, errlen,
+			 "%s: a snapshot there could be anyone's, so none is restored "
+			 "('chmod 700' the directory, 'chmod 600' and 'chown' its files, after "
+			 "checking them)",
+			 e1);
+		return rc;
+	}
 	rc = snapshot_read_for(m, path, &s, e1, sizeof(e1));
 	if (!rc) {
 		rc = ifn_snapshot_apply(m, &s, err, errlen);
@@ -867,7 +933,9 @@ int ifn_snapshot_restore_info(const struct ifn_maps *m, const char *path,
 		ifn_snap_free(&s);
 		return rc;
 	}
-	rc2 = snapshot_read_for(m, prev, &s, e2, sizeof(e2));
+	rc2 = check_private(prev, e2, sizeof(e2));
+	if (!rc2)
+		rc2 = snapshot_read_for(m, prev, &s, e2, sizeof(e2));
 	if (rc2) {
 		if (rc == -ENOENT && rc2 == -ENOENT)
 			return -ENOENT;
