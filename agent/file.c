@@ -107,8 +107,7 @@ static bool settled(const char *path, const struct stat *before)
 	       again.st_ctim.tv_nsec == before->st_ctim.tv_nsec;
 }
 
-int ifn_file_read(const char *path, size_t max, char **out, size_t *len, char *why,
-		  size_t whylen)
+int ifn_file_read(const char *path, size_t max, char **out, size_t *len, char *why, size_t whylen)
 {
 	struct stat before, after, now;
 	size_t done = 0;
@@ -149,9 +148,9 @@ int ifn_file_read(const char *path, size_t max, char **out, size_t *len, char *w
 		if (done > (size_t)before.st_size)
 			break;
 	}
-	if (!err && (fstat(fd, &after) || stat(path, &now) || done != (size_t)before.st_size ||
-		     !same_file(&before, &after) || !same_file(&before, &now) ||
-		     !settled(path, &before))) {
+	if (!err &&
+	    (fstat(fd, &after) || stat(path, &now) || done != (size_t)before.st_size ||
+	     !same_file(&before, &after) || !same_file(&before, &now) || !settled(path, &before))) {
 		snprintf(why, whylen,
 			 "changed while it was read (an editor writing it?): nothing was "
 			 "done; try again once it is written");

@@ -29,7 +29,6 @@ int ifn_file_open(const char *path, struct stat *st, char *why, size_t whylen);
  * never acts on half a file; one modified less than 150 ms before is
  * looked at again once it is that old (file.c, settled()).
  */
-int ifn_file_read(const char *path, size_t max, char **buf, size_t *len, char *why,
-		  size_t whylen);
+int ifn_file_read(const char *path, size_t max, char **buf, size_t *len, char *why, size_t whylen);
 
 #endif /* IFN_FILE_H */

@@ -724,7 +724,7 @@ int ifn_policy_parse_file(const char *path, struct ifn_policy *p, unsigned int *
 	rc = ifn_file_read(path, POL_MAX_FILE, &buf, &done, why, sizeof(why));
 	if (rc) {
 		fprintf(stderr, "%s: %s%s\n", path,
-			rc == -EFBIG ? "too large for a policy file: " :
+			rc == -EFBIG  ? "too large for a policy file: " :
 			rc == -ENOMEM ? "" :
 					"cannot read: ",
 			why);
