@@ -8,10 +8,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <linux/ethtool.h>
+#include <linux/if_arp.h>
 #include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sockios.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -214,6 +221,105 @@ static int other_netns_check(void)
 	return err;
 }
 
+/* The names of the interfaces whose master is @master (its bridge ports), comma-separated. */
+static void bridge_ports(int master, char *buf, size_t len)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+	} req = {
+		.nh = { .nlmsg_len = sizeof(req),
+			.nlmsg_type = RTM_GETLINK,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+			.nlmsg_seq = 1 },
+		.ifi = { .ifi_family = AF_UNSPEC },
+	};
+	char rb[16384];
+	size_t o = 0;
+	bool done = false;
+	int fd;
+
+	buf[0] = '\0';
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return;
+	if (send(fd, &req, sizeof(req), 0) < 0)
+		done = true;
+	while (!done) {
+		ssize_t n = recv(fd, rb, sizeof(rb), 0);
+		struct nlmsghdr *nh;
+
+		if (n <= 0)
+			break;
+		for (nh = (struct nlmsghdr *)rb; NLMSG_OK(nh, (size_t)n); nh = NLMSG_NEXT(nh, n)) {
+			struct ifinfomsg *ifi = NLMSG_DATA(nh);
+			struct rtattr *a = IFLA_RTA(ifi);
+			int alen = IFLA_PAYLOAD(nh), m = 0;
+			const char *name = NULL;
+
+			if (nh->nlmsg_type == NLMSG_DONE || nh->nlmsg_type == NLMSG_ERROR) {
+				done = true;
+				break;
+			}
+			for (; RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
+				if (a->rta_type == IFLA_MASTER)
+					memcpy(&m, RTA_DATA(a), sizeof(m));
+				else if (a->rta_type == IFLA_IFNAME)
+					name = RTA_DATA(a);
+			}
+			if (m == master && name && o + strlen(name) + 3 < len)
+				o += snprintf(buf + o, len - o, "%s%s", o ? ", " : "", name);
+		}
+	}
+	close(fd);
+}
+
+/*
+ * The program reads an Ethernet header at the start of every frame: on an
+ * interface without one (lo, an L3 tun, a WireGuard link) it would take
+ * bytes of the IP header for MACs, so attach refuses it. A bridge master
+ * has Ethernet but sees only what goes up to the gateway, not what its
+ * ports switch between themselves: attached, with a warning naming them.
+ */
+static int check_ethernet(const char *ifname, int ifindex)
+{
+	struct ethtool_drvinfo di = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr = {};
+	int fd, type;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0; /* nothing to ask: the attach says what fails */
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr)) {
+		close(fd);
+		return 0;
+	}
+	type = ifr.ifr_hwaddr.sa_family;
+	if (type != ARPHRD_ETHER) {
+		close(fd);
+		ifn_err("%s carries no Ethernet frames (%s): iotfence identifies devices by the "
+			"source MAC of an Ethernet header; attach it to the LAN's Ethernet "
+			"interfaces",
+			ifname,
+			type == ARPHRD_LOOPBACK ? "a loopback interface" :
+			type == ARPHRD_NONE	? "an IP-only interface, such as tun or wireguard" :
+						  "not Ethernet");
+		return -EINVAL;
+	}
+	ifr.ifr_data = (void *)&di;
+	if (!ioctl(fd, SIOCETHTOOL, &ifr) && !strcmp(di.driver, "bridge")) {
+		char ports[256];
+
+		bridge_ports(ifindex, ports, sizeof(ports));
+		ifn_warn("%s is a bridge: it sees what its ports send to the gateway, not what "
+			 "they switch between themselves; attach its ports instead (%s)",
+			 ifname, ports[0] ? ports : "it has none now");
+	}
+	close(fd);
+	return 0;
+}
+
 /*
  * What the agent writes it must read back: the snapshot and policy parsers
  * take an interface name of printable ASCII without '/' or ':', so an
@@ -290,6 +396,9 @@ int ifn_attach_iface(const struct ifn_maps *m, const struct ifn_attach_opts *o)
 		ifn_err("no such interface '%s'", o->ifname);
 		return -ENODEV;
 	}
+	err = check_ethernet(o->ifname, ifindex);
+	if (err)
+		return err;
 	if (!ifname_writable(o->ifname)) {
 		char shown[4 * IF_NAMESIZE + 1];
 

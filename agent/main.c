@@ -126,7 +126,10 @@ const struct ifn_cmd ifn_cmds[] = {
 	  "settings given and keeps the others. When nothing is pinned and a saved state "
 	  "exists, it is restored. An interface deleted and made again (a new ifindex) takes "
 	  "the place of the old one, with its devices: it is listed and saved once. A name "
-	  "that is not printable ASCII is refused (the state files could not hold it).",
+	  "that is not printable ASCII is refused (the state files could not hold it). An "
+	  "interface without Ethernet (lo, tun, wireguard) is refused: devices are known by "
+	  "the source MAC of the Ethernet header. A bridge master is attached with a warning "
+	  "naming its ports: it misses what they switch between themselves.",
 	  ifn_cmd_attach, IFN_CMD_PRIV },
 	{ "detach", "IFACE | --all [--purge]", "Detach iotfence from an interface.", detach_opts,
 	  "Other interfaces keep running. The state stays pinned unless --purge is given. An "
