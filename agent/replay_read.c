@@ -98,7 +98,7 @@ static int read_one(struct rp_input *in, struct rp_capture *c, __u32 idx, __u32 
 
 	while ((rc = pcap_next_ex(p, &h, &data)) == 1) {
 		struct rp_frame *f;
-		__u64 ts;
+		__u64 ts, sec;
 
 		if (ifn_grow((void **)&in->frames, &in->frames_cap, in->nframes + 1, sizeof(*f),
 			     4096) ||
@@ -111,7 +111,16 @@ static int read_one(struct rp_input *in, struct rp_capture *c, __u32 idx, __u32 
 		}
 		f = &in->frames[in->nframes++];
 		memset(f, 0, sizeof(*f));
-		ts = (__u64)h->ts.tv_sec * NSEC_PER_SEC + (__u64)h->ts.tv_usec;
+		/*
+		 * A pcap record's seconds are an unsigned 32-bit field that
+		 * libpcap hands over as a signed one: from 2038 on (2^31) it is
+		 * negative, and would be read as the year 2548. pcapng's are 64
+		 * bits.
+		 */
+		sec = (__u64)h->ts.tv_sec;
+		if (!strcmp(c->format, "pcap") || h->ts.tv_sec < 0)
+			sec = (__u32)h->ts.tv_sec;
+		ts = sec * NSEC_PER_SEC + (__u64)h->ts.tv_usec;
 		f->ts = ts;
 		f->off = in->arena_len;
 		f->caplen = h->caplen;
