@@ -227,7 +227,7 @@ static void help_all(FILE *f)
 	for (i = 0; i < ifn_ncmds; i++)
 		fprintf(f, "  %-11s %s\n", ifn_cmds[i].name, ifn_cmds[i].summary);
 	fprintf(f, "  %-11s %s\n", "help", "This list, or one command's help.");
-	fprintf(f, "  %-11s %s\n", "version", "Print the version.");
+	fprintf(f, "  %-11s %s\n", "version", "Print the version (--json: as JSON).");
 	fprintf(f,
 		"\nRun '%s COMMAND -h' for a command's arguments; 'man 8 iotfence' for "
 		"more.\n",
@@ -328,6 +328,15 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		return cmd_help(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+		/* --json on everything that prints, this too. */
+		if (argc == 3 && !strcmp(argv[2], "--json")) {
+			printf("{\"version\":\"%s\",\"abi\":%d}\n", IFN_VERSION, IFN_ABI_VERSION);
+			return IFN_EXIT_OK;
+		}
+		if (argc > 2) {
+			ifn_err("version: unknown argument '%.64s' (only --json)", argv[2]);
+			return IFN_EXIT_USAGE;
+		}
 		printf("iotfence %s (ABI %d)\n", IFN_VERSION, IFN_ABI_VERSION);
 		return IFN_EXIT_OK;
 	}

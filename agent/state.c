@@ -120,14 +120,30 @@ int ifn_check_privileges(void)
 	 */
 	if (((bpf && perfmon) || sys) && net)
 		return 0;
-	if (!bpf && !sys && !net)
-		ifn_err("missing capabilities CAP_BPF and CAP_NET_ADMIN: run as root");
-	else if (!net)
-		ifn_err("missing capability CAP_NET_ADMIN: run as root");
-	else if (!bpf)
-		ifn_err("missing capability CAP_BPF (or CAP_SYS_ADMIN): run as root");
-	else
-		ifn_err("missing capability CAP_PERFMON (or CAP_SYS_ADMIN): run as root");
+	/* Every one that is missing, in one line: not one at a time. */
+	{
+		const char *miss[3];
+		char list[96];
+		int n = 0, i;
+		size_t o = 0;
+
+		if (!bpf && !sys)
+			miss[n++] = "CAP_BPF";
+		if (!perfmon && !sys)
+			miss[n++] = "CAP_PERFMON";
+		if (!net)
+			miss[n++] = "CAP_NET_ADMIN";
+		list[0] = '\0';
+		for (i = 0; i < n; i++)
+			o += snprintf(list + o, sizeof(list) - o, "%s%s",
+				      !i	 ? "" :
+				      i == n - 1 ? " and " :
+						   ", ",
+				      miss[i]);
+		ifn_err("missing %s %s%s: run as root", n == 1 ? "capability" : "capabilities",
+			list,
+			!bpf || !perfmon ? " (or CAP_SYS_ADMIN for CAP_BPF and CAP_PERFMON)" : "");
+	}
 	return -EPERM;
 }
 
