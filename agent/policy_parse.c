@@ -687,20 +687,55 @@ static int cmp_err(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* At most this many errors are printed: 10 MB of garbage is not 140,000 lines. */
+#define FILE_ERRS_SHOWN 100
+/* And at most this many bytes of a message, which may echo the input. */
+#define FILE_ERR_MSG_MAX 240
+
+/*
+ * A message with what it echoes of the file made harmless: control bytes
+ * (a terminal escape) as \xHH, and cut at FILE_ERR_MSG_MAX bytes.
+ */
+static const char *err_escaped(const char *m, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (; *m && o + 8 < len; m++) {
+		unsigned char c = (unsigned char)*m;
+
+		if (c < 0x20 || c == 0x7f)
+			o += snprintf(buf + o, len - o, "\\x%02x", c);
+		else
+			buf[o++] = c;
+	}
+	if (*m)
+		o += snprintf(buf + o, len - o, "...");
+	buf[o] = '\0';
+	return buf;
+}
+
 /* In line order, one a line, FILE:LINE: as compilers print them. */
 static void print_file_errs(struct file_err *fe)
 {
+	char buf[FILE_ERR_MSG_MAX + 16];
 	size_t i;
 
 	if (fe->n) /* qsort's array must not be NULL, even empty */
 		qsort(fe->v, fe->n, sizeof(*fe->v), cmp_err);
 	for (i = 0; i < fe->n; i++) {
-		if (fe->v[i].line)
-			fprintf(stderr, "%s:%u: %s\n", fe->path, fe->v[i].line, fe->v[i].msg);
+		if (i >= FILE_ERRS_SHOWN)
+			;
+		else if (fe->v[i].line)
+			fprintf(stderr, "%s:%u: %s\n", fe->path, fe->v[i].line,
+				err_escaped(fe->v[i].msg, buf, sizeof(buf)));
 		else
-			fprintf(stderr, "%s: %s\n", fe->path, fe->v[i].msg);
+			fprintf(stderr, "%s: %s\n", fe->path,
+				err_escaped(fe->v[i].msg, buf, sizeof(buf)));
 		free(fe->v[i].msg);
 	}
+	if (fe->n > FILE_ERRS_SHOWN)
+		fprintf(stderr, "%s: %zu more errors not shown (the first %d are)\n", fe->path,
+			fe->n - FILE_ERRS_SHOWN, FILE_ERRS_SHOWN);
 	free(fe->v);
 	fe->v = NULL;
 	fe->n = fe->cap = 0;

@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # Messages of issue 15: every missing capability named at once (CAP_PERFMON
 # was left out); version --json is JSON; a state.gz that is a directory is
-# called one; a daemon whose last save fails exits non-zero.
+# called one; a daemon whose last save fails exits non-zero. Bad input is
+# echoed bounded and with control bytes escaped (a terminal escape in an
+# argument or a policy line), and a file of garbage gives the first 100
+# errors and a count, not one line per bad line.
 . "$(dirname "$0")/lib.sh"
 it_init messages
 it_ns_quiet gw
@@ -18,6 +21,21 @@ check_error "nobody: every missing capability, CAP_PERFMON too" \
 	"${NOBODY[@]}" "$IFN" status
 check_eq "version --json is JSON with the version and the ABI" true \
 	"$(ifn version --json | jq '(.version | test("^[0-9]+\\.[0-9]+\\.[0-9]+$")) and (.abi | type == "number")')"
+
+check_error "a terminal escape in an argument is escaped" "'\\\\x1b\\[31mx' is not a MAC address" \
+	"$IFN" enforce $'\x1b[31mx'
+"$IFN" enforce "$(head -c 100000 /dev/zero | tr '\0' a)" 2>"$D/long.err"
+check "at most a line's worth of it (1 KB)" test "$(wc -c <"$D/long.err")" -le 1100
+printf 'device 02:aa:00:00:00:01 \x1b[31mred\n' >"$D/esc.pol"
+"$IFN" policy check "$D/esc.pol" 2>"$D/esc.err"
+check "a terminal escape in a policy line is escaped" grep -qF 'not a device name' "$D/esc.err"
+check_eq "no escape byte reaches the terminal" 0 "$(grep -c $'\x1b' "$D/esc.err")"
+for i in $(seq 1 500); do echo "bogus line $i"; done >"$D/garbage.pol"
+"$IFN" policy check "$D/garbage.pol" 2>"$D/garbage.err"
+check_eq "500 bad lines: the first 100 errors, a count of the rest, the total" 102 \
+	"$(wc -l <"$D/garbage.err")"
+check "the count of those not shown" grep -q "garbage.pol: 400 more errors not shown" "$D/garbage.err"
+check "and the total" grep -q "garbage.pol: 500 errors" "$D/garbage.err"
 
 mkdir "$D/state.gz"
 nsenter --net="$GWNS" "$IFN" attach lan1 >"$D/out" 2>"$D/err"
