@@ -545,21 +545,24 @@ static int cmp_pol_rule(const void *a, const void *b)
 /* What only the whole file shows: a rule given twice in a device. */
 static void check_whole(struct pctx *c)
 {
-	size_t i, j;
+	size_t i, j, first;
 
 	for (i = 0; i < c->p->n_devs; i++) {
 		struct ifn_pol_dev *d = &c->p->devs[i];
 
 		if (d->n_rules > 1)
 			qsort(d->rules, d->n_rules, sizeof(*d->rules), cmp_pol_rule);
-		for (j = 1; j < d->n_rules; j++) {
+		/* Each repeat names the first occurrence (the lowest line: sorted so). */
+		for (j = 1, first = 0; j < d->n_rules; j++) {
 			if (ifn_rule_same(&d->rules[j].r, &d->rules[j - 1].r)) {
 				char rb[IFN_RULE_STRLEN];
 
 				c->line = d->rules[j].line;
 				perr(c, "rule '%s' is already given at line %u",
 				     ifn_rule_format(&d->rules[j].r, rb, sizeof(rb)),
-				     d->rules[j - 1].line);
+				     d->rules[first].line);
+			} else {
+				first = j;
 			}
 		}
 	}
