@@ -109,7 +109,7 @@ static bool settled(const char *path, const struct stat *before)
 
 int ifn_file_read(const char *path, size_t max, char **out, size_t *len, char *why, size_t whylen)
 {
-	struct stat before, after, now;
+	struct stat before = {}, after, now;
 	size_t done = 0;
 	char *buf;
 	int fd, err = 0;

@@ -44,7 +44,7 @@ static int read_one(struct rp_input *in, struct rp_capture *c, __u32 idx, __u32 
 	char errbuf[PCAP_ERRBUF_SIZE] = "", why[160];
 	struct pcap_pkthdr *h;
 	const u_char *data;
-	struct stat st;
+	struct stat st = {};
 	int err, rc, fd;
 	pcap_t *p;
 	FILE *cf;
