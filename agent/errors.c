@@ -29,6 +29,9 @@ static const char *escaped(const char *s, char *out, size_t len)
 	return out;
 }
 
+/* The last error line, without the program's name: for a JSON error object. */
+static char last_err[1100];
+
 static void vreport(const char *prefix, const char *fmt, va_list ap)
 {
 	/* One write per line, so concurrent writers do not interleave. */
@@ -40,6 +43,13 @@ static void vreport(const char *prefix, const char *fmt, va_list ap)
 		n = 0;
 	vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
 	fprintf(stderr, "%s\n", escaped(buf, out, sizeof(out)));
+	if (!*prefix)
+		snprintf(last_err, sizeof(last_err), "%s", out + strlen(ifn_progname) + 2);
+}
+
+const char *ifn_last_error(void)
+{
+	return last_err;
 }
 
 void ifn_err(const char *fmt, ...)

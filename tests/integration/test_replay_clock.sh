@@ -4,7 +4,8 @@
 # 32-bit field, so a capture of 2100 is reported as 2100 (it was 2548, from
 # a sign wrap at 2^31), and the largest stamp, 0xffffffff (2106), runs on a
 # sane clock: the device learns, as in any capture, instead of every frame
-# coming after the end of time. No network: replay runs offline.
+# coming after the end of time. A failed replay --json prints a JSON error
+# object. No network: replay runs offline.
 . "$(dirname "$0")/lib.sh"
 it_init replay-clock
 
@@ -45,5 +46,10 @@ check "replay of a capture stamped 0xffffffff" sh -c "'$IFN' replay --json '$D/m
 check_eq "dated 2106" "2106-02-07T06:28:15.000Z" "$(jq -r '.captures[0].first' "$D/b.json")"
 check_eq "the device learns from its frames, as in any capture" 3 \
 	"$(jq -r '.totals.learning.packets' "$D/b.json")"
+
+"$IFN" replay --json "$D/missing.pcap" >"$D/err.json" 2>/dev/null
+check_eq "a failed replay --json exits 1" 1 "$?"
+check_eq "and prints a JSON error object saying why" "1 true" \
+	"$(jq -r '"\(.exit) \(.error | test("missing.pcap: No such file"))"' "$D/err.json" 2>&1)"
 
 it_done
