@@ -50,31 +50,42 @@ check_eq "c: the device has exactly c's rules" "allow tcp/8883 2001:db8::/32,all
 dropped0=$(ifn device "$mac" --json | jq .dropped)
 packets0=$(ifn device "$mac" --json | jq .packets)
 
-# The flood, and reloads while it runs.
-in_ns dev1 ping -f -q -c "$COUNT" -w 120 "$SRV" >"$D/ping.out" 2>&1 &
+# The flood, and reloads while it runs. Counted to targets (at least
+# $COUNT echo requests and 30 loads), not timed: floods of 2000 follow one
+# another until the loads are done, each run to its end so that no request
+# is in flight when it is counted.
+: >"$D/ping.out"
+(
+	while [ ! -e "$D/stop" ]; do
+		in_ns dev1 ping -f -q -c 2000 -w 60 "$SRV" >>"$D/ping.out" 2>&1
+	done
+) &
 PING=$!
 IT_PIDS+=($PING)
+sum() { awk -v f="$1" '/packets transmitted/ { n += $f } END { print n + 0 }' "$D/ping.out"; }
 loads=0
 failed=0
-while kill -0 "$PING" 2>/dev/null && [ $loads -lt 600 ]; do
+deadline=$(($(date +%s) + 300))
+while { [ $loads -lt 30 ] || [ "$(sum 1)" -lt "$COUNT" ]; } && [ "$(date +%s)" -lt "$deadline" ]; do
 	for p in a b c; do
 		"$IFN" policy load "$D/$p.pol" >/dev/null 2>>"$D/load.err" || failed=$((failed + 1))
 		loads=$((loads + 1))
 	done
 done
+touch "$D/stop"
 wait "$PING"
-sent=$(awk '/packets transmitted/ { print $1 }' "$D/ping.out")
-received=$(awk '/packets transmitted/ { print $4 }' "$D/ping.out")
+sent=$(sum 1)
+received=$(sum 4)
 echo "  ..   $loads policy loads while $sent echo requests were sent, $received answered"
 
 check_eq "every load succeeded" 0 "$failed"
 check "at least 30 reloads happened during the flood" test "$loads" -ge 30
-check_eq "all $COUNT echo requests were sent" "$COUNT" "$sent"
+check "at least $COUNT echo requests were sent" test "$sent" -ge "$COUNT"
 check_eq "zero lost: every request was answered" "$sent" "$received"
 check_eq "the device's drop counter did not move" "$dropped0" \
 	"$(ifn device "$mac" --json | jq .dropped)"
 check "the device counted every request" \
-	test "$(ifn device "$mac" --json | jq .packets)" -ge $((packets0 + COUNT))
+	test "$(ifn device "$mac" --json | jq .packets)" -ge $((packets0 + sent))
 check_eq "the device's flows: the last policy's rules only" 0 \
 	"$(ifn device "$mac" --json | jq .flows)"
 check "the name of the last policy is recorded" grep -q "^$mac lab-device-2$" "$D/names"
