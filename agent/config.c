@@ -12,10 +12,14 @@
 
 #include "config.h"
 #include "errors.h"
+#include "file.h"
 #include "format.h"
 #include "parse.h"
 #include "settings.h"
 #include "state.h"
+
+/* A configuration is a few lines; more is not one. */
+#define CONF_MAX_FILE (1024UL * 1024)
 
 #define MAX_WORDS 16
 
@@ -282,17 +286,30 @@ int ifn_conf_parse(FILE *f, const char *name, struct ifn_daemon_conf *c, char *e
 
 int ifn_conf_load(const char *path, struct ifn_daemon_conf *c, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "re");
+	char why[160], *buf;
+	size_t len;
+	FILE *f;
 	int rc;
 
+	/* Never blocks (a FIFO is refused, the daemon's loop goes on), never half a file. */
+	rc = ifn_file_read(path, CONF_MAX_FILE, &buf, &len, why, sizeof(why));
+	if (rc) {
+		/* A file, not a map: the system's words. */
+		snprintf(err, errlen, "%s: %s", path, why);
+		return rc;
+	}
+	f = fmemopen(buf, len ? len : 1, "r");
 	if (!f) {
 		rc = -errno;
-		/* A file, not a map: the system's words. */
+		free(buf);
 		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
 		return rc;
 	}
+	if (!len)
+		fgetc(f); /* fmemopen wants a size: an empty file reads as one */
 	rc = ifn_conf_parse(f, path, c, err, errlen);
 	fclose(f);
+	free(buf);
 	return rc;
 }
 

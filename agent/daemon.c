@@ -255,6 +255,7 @@ static int setup(struct daemon *d, const struct ifn_daemon_conf *c,
 		err = ifn_snapshot_restore_report(&m);
 		if (err && err != -ENOENT)
 			dinfo(d, "starting with an empty state");
+		ifn_restore_done(); /* restored, or nothing to restore */
 	}
 	err = apply_settings(&m, c);
 	if (err) {
@@ -422,12 +423,12 @@ static void write_metrics(struct daemon *d)
 		derr(d, "cannot write the metrics to %s: %s", path, ifn_strerror(err));
 }
 
-static void save_state(struct daemon *d)
+static int save_state(struct daemon *d)
 {
 	int lock, err;
 
 	if (!d->have_maps)
-		return;
+		return 0;
 	/* No command changes the maps half-way through the snapshot. */
 	lock = ifn_lock(false);
 	err = ifn_snapshot_save(&d->m, NULL);
@@ -439,6 +440,7 @@ static void save_state(struct daemon *d)
 	} else {
 		d->st.snapshot_ok_wall_ns = ifn_now_wall();
 	}
+	return err;
 }
 
 static int open_events(struct daemon *d, bool report_past)
@@ -652,7 +654,9 @@ int ifn_daemon_run(const struct ifn_daemon_opts *o)
 	rc = loop(d, o->config);
 
 	close_events(d);
-	save_state(d);
+	/* The state is lost if the last save fails: not an exit like any other. */
+	if (save_state(d) && rc == IFN_EXIT_OK)
+		rc = IFN_EXIT_FAIL;
 	write_metrics(d);
 	if (d->detach_cli || d->conf.detach_on_exit)
 		detach_all(d);

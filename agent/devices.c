@@ -391,7 +391,8 @@ int ifn_device_insert(const struct ifn_maps *m, const struct ifn_device *d)
 	return 0;
 }
 
-int ifn_device_create(const struct ifn_maps *m, const __u8 mac[6], __u8 mode, __u32 ifindex)
+int ifn_device_create_as(const struct ifn_maps *m, const __u8 mac[6], const struct ifn_device *init,
+			 __u32 ifindex)
 {
 	__u64 now = ifn_now_mono();
 	struct ifn_device d;
@@ -406,13 +407,28 @@ int ifn_device_create(const struct ifn_maps *m, const __u8 mac[6], __u8 mode, __
 	memcpy(d.mac, mac, 6);
 	d.slot = slot;
 	d.ifindex = ifindex;
-	d.mode_word = ifn_mode_word(mode, IFN_MODE_ENFORCE, 0);
+	/* Mode and rate in the record before it is published: one write. */
+	d.mode_word = init->mode_word;
+	d.rate_pps = init->rate_pps;
+	d.rate_bps = init->rate_bps;
+	d.burst_pkts = init->burst_pkts;
+	d.burst_bytes = init->burst_bytes;
+	d.tokens_pkts = init->tokens_pkts;
+	d.tokens_bytes = init->tokens_bytes;
+	d.flags = init->flags & IFN_DEV_F_RATE_LIMIT;
 	d.created_ns = now;
 	d.scan_window_ns = now;
 	err = ifn_device_insert(m, &d);
 	if (err)
 		bpf_map_update_elem(m->free_slots, NULL, &slot, BPF_ANY);
 	return err;
+}
+
+int ifn_device_create(const struct ifn_maps *m, const __u8 mac[6], __u8 mode, __u32 ifindex)
+{
+	struct ifn_device init = { .mode_word = ifn_mode_word(mode, IFN_MODE_ENFORCE, 0) };
+
+	return ifn_device_create_as(m, mac, &init, ifindex);
 }
 
 static void release_addr(const struct ifn_maps *m, const __u8 addr[16], const __u8 mac[6])
@@ -478,7 +494,18 @@ void ifn_device_apply_mode(struct ifn_device *d, __u8 mode, __u64 for_ns, __u64 
 		if (!for_ns)
 			for_ns = learn_ns;
 	} else if (for_ns) {
-		after = prev == IFN_MODE_LEARN ? IFN_MODE_ENFORCE : prev;
+		/*
+		 * A temporary mode returns to the mode it replaced that was not
+		 * temporary: over another temporary mode, to where that one
+		 * was going, so that a second 'trust --for' never makes the
+		 * first trust permanent.
+		 */
+		if (ifn_mw_until(d->mode_word))
+			after = ifn_mw_after(d->mode_word);
+		else
+			after = prev;
+		if (after == IFN_MODE_LEARN)
+			after = IFN_MODE_ENFORCE;
 	}
 	if (for_ns)
 		until = now + for_ns;

@@ -82,6 +82,12 @@ long ifn_devices_records(const struct ifn_maps *m, struct ifn_mac_key **keys,
  * -E2BIG if the table is full.
  */
 int ifn_device_create(const struct ifn_maps *m, const __u8 mac[6], __u8 mode, __u32 ifindex);
+/*
+ * The same, published with the mode word and the rate of @init already in
+ * it: a reader (or a kill) never sees the record in another mode first.
+ */
+int ifn_device_create_as(const struct ifn_maps *m, const __u8 mac[6], const struct ifn_device *init,
+			 __u32 ifindex);
 
 /*
  * Forget a device: its rules, its addresses, its record and its counters;
@@ -92,8 +98,9 @@ int ifn_device_forget(const struct ifn_maps *m, const __u8 mac[6]);
 /*
  * An operator's mode change, computed on a record in memory (a copy). A
  * deadline already past counts as passed. @for_ns makes the mode temporary
- * (the device then returns to its current mode; a learning device returns
- * to enforce). Learning without @for_ns lasts @learn_ns (0: until changed).
+ * (the device then returns to its current mode, or, over another temporary
+ * mode, to the mode that one returns to; learn returns to enforce).
+ * Learning without @for_ns lasts @learn_ns (0: until changed).
  * Scan state is reset, so a released device starts afresh.
  */
 void ifn_device_apply_mode(struct ifn_device *d, __u8 mode, __u64 for_ns, __u64 learn_ns,

@@ -8,17 +8,48 @@
 
 const char *ifn_progname = "iotfence";
 
+/*
+ * A line may echo what an operator gave (an argument, a file's bytes): its
+ * control bytes (a terminal escape, a newline) are written as \xHH, so that
+ * an error is one line and never drives the terminal.
+ */
+static const char *escaped(const char *s, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (; *s && o + 5 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f)
+			o += snprintf(out + o, len - o, "\\x%02x", c);
+		else
+			out[o++] = c;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* The last error line, without the program's name: for a JSON error object. */
+static char last_err[1100];
+
 static void vreport(const char *prefix, const char *fmt, va_list ap)
 {
 	/* One write per line, so concurrent writers do not interleave. */
-	char buf[1024];
+	char buf[1024], out[1100];
 	int n;
 
 	n = snprintf(buf, sizeof(buf), "%s: %s", ifn_progname, prefix);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		n = 0;
 	vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
-	fprintf(stderr, "%s\n", buf);
+	fprintf(stderr, "%s\n", escaped(buf, out, sizeof(out)));
+	if (!*prefix)
+		snprintf(last_err, sizeof(last_err), "%s", out + strlen(ifn_progname) + 2);
+}
+
+const char *ifn_last_error(void)
+{
+	return last_err;
 }
 
 void ifn_err(const char *fmt, ...)
@@ -65,6 +96,8 @@ const char *ifn_strerror(int err)
 		return "invalid argument";
 	case ENOSPC:
 		return "no space left";
+	case EINPROGRESS:
+		return "the pinned state was never fully restored (an interrupted restore)";
 	default:
 		return strerror(err);
 	}

@@ -22,6 +22,9 @@ void ifn_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 const char *ifn_strerror(int err);
 
+/* The last line ifn_err() printed, without "iotfence: " ("" if none). */
+const char *ifn_last_error(void);
+
 /* The program name used in messages ("iotfence"). */
 extern const char *ifn_progname;
 

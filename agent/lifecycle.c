@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -7,10 +8,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <linux/ethtool.h>
+#include <linux/if_arp.h>
 #include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sockios.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -54,6 +62,8 @@ static int sizes_match(struct ifn_maps *m, const struct ifn_attach_opts *o)
 	return 0;
 }
 
+static int unpin_state(void);
+
 int ifn_state_up(struct ifn_maps *m, const struct ifn_attach_opts *o, bool *fresh)
 {
 	struct ifn_load_opts lo = {
@@ -68,6 +78,22 @@ int ifn_state_up(struct ifn_maps *m, const struct ifn_attach_opts *o, bool *fres
 	int err, fd;
 
 	*fresh = false;
+	if (ifn_restore_pending()) {
+		/*
+		 * Not the gateway's state: a restore into it was stopped half-way.
+		 * Kept, it would be saved over the good snapshot; it goes, and the
+		 * snapshot is restored again below.
+		 */
+		ifn_warn("the state pinned at %s was never fully restored (the restore was "
+			 "interrupted): it is removed and restored again",
+			 ifn_pin_dir());
+		err = unpin_state();
+		if (err) {
+			ifn_err("cannot remove the half-restored state at %s: %s", ifn_pin_dir(),
+				ifn_strerror(err));
+			return err;
+		}
+	}
 	pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
 	fd = bpf_obj_get(path);
 	if (fd >= 0) {
@@ -82,8 +108,25 @@ int ifn_state_up(struct ifn_maps *m, const struct ifn_attach_opts *o, bool *fres
 	}
 
 	ifn_config_defaults(&cfg);
+	/*
+	 * New state is marked as not restored before its maps are pinned; the
+	 * caller clears the mark once the snapshot is in (ifn_restore_done()).
+	 */
+	pin_path(path, sizeof(path), IFN_MAP_DEVICES, NULL);
+	if (access(path, F_OK)) {
+		err = ifn_restore_mark();
+		if (err) {
+			ifn_err("cannot mark %s as being restored: %s", ifn_pin_dir(),
+				ifn_strerror(err));
+			return err;
+		}
+	}
 	err = ifn_load(&lo, &cfg, &skel, fresh);
+	if (!err && !*fresh)
+		ifn_restore_done(); /* the maps were there: nothing to restore */
+	pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
 	if (err) {
+		ifn_restore_done();
 		if (err != -EEXIST)
 			ifn_err("cannot load the XDP program: %s%s", ifn_strerror(err),
 				getenv("IOTFENCE_DEBUG") ?
@@ -178,6 +221,167 @@ static int other_netns_check(void)
 	return err;
 }
 
+/* The names of the interfaces whose master is @master (its bridge ports), comma-separated. */
+static void bridge_ports(int master, char *buf, size_t len)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+	} req = {
+		.nh = { .nlmsg_len = sizeof(req),
+			.nlmsg_type = RTM_GETLINK,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+			.nlmsg_seq = 1 },
+		.ifi = { .ifi_family = AF_UNSPEC },
+	};
+	char rb[16384];
+	size_t o = 0;
+	bool done = false;
+	int fd;
+
+	buf[0] = '\0';
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return;
+	if (send(fd, &req, sizeof(req), 0) < 0)
+		done = true;
+	while (!done) {
+		ssize_t n = recv(fd, rb, sizeof(rb), 0);
+		struct nlmsghdr *nh;
+
+		if (n <= 0)
+			break;
+		for (nh = (struct nlmsghdr *)rb; NLMSG_OK(nh, (size_t)n); nh = NLMSG_NEXT(nh, n)) {
+			struct ifinfomsg *ifi = NLMSG_DATA(nh);
+			struct rtattr *a = IFLA_RTA(ifi);
+			int alen = IFLA_PAYLOAD(nh), m = 0;
+			const char *name = NULL;
+
+			if (nh->nlmsg_type == NLMSG_DONE || nh->nlmsg_type == NLMSG_ERROR) {
+				done = true;
+				break;
+			}
+			for (; RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
+				if (a->rta_type == IFLA_MASTER)
+					memcpy(&m, RTA_DATA(a), sizeof(m));
+				else if (a->rta_type == IFLA_IFNAME)
+					name = RTA_DATA(a);
+			}
+			if (m == master && name && o + strlen(name) + 3 < len)
+				o += snprintf(buf + o, len - o, "%s%s", o ? ", " : "", name);
+		}
+	}
+	close(fd);
+}
+
+/*
+ * The program reads an Ethernet header at the start of every frame: on an
+ * interface without one (lo, an L3 tun, a WireGuard link) it would take
+ * bytes of the IP header for MACs, so attach refuses it. A bridge master
+ * has Ethernet but sees only what goes up to the gateway, not what its
+ * ports switch between themselves: attached, with a warning naming them.
+ */
+static int check_ethernet(const char *ifname, int ifindex)
+{
+	struct ethtool_drvinfo di = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr = {};
+	int fd, type;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0; /* nothing to ask: the attach says what fails */
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr)) {
+		close(fd);
+		return 0;
+	}
+	type = ifr.ifr_hwaddr.sa_family;
+	if (type != ARPHRD_ETHER) {
+		close(fd);
+		ifn_err("%s carries no Ethernet frames (%s): iotfence identifies devices by the "
+			"source MAC of an Ethernet header; attach it to the LAN's Ethernet "
+			"interfaces",
+			ifname,
+			type == ARPHRD_LOOPBACK ? "a loopback interface" :
+			type == ARPHRD_NONE	? "an IP-only interface, such as tun or wireguard" :
+						  "not Ethernet");
+		return -EINVAL;
+	}
+	ifr.ifr_data = (void *)&di;
+	if (!ioctl(fd, SIOCETHTOOL, &ifr) && !strcmp(di.driver, "bridge")) {
+		char ports[256];
+
+		bridge_ports(ifindex, ports, sizeof(ports));
+		ifn_warn("%s is a bridge: it sees what its ports send to the gateway, not what "
+			 "they switch between themselves; attach its ports instead (%s)",
+			 ifname, ports[0] ? ports : "it has none now");
+	}
+	close(fd);
+	return 0;
+}
+
+/*
+ * What the agent writes it must read back: the snapshot and policy parsers
+ * take an interface name of printable ASCII without '/' or ':', so an
+ * interface whose name is not (a non-UTF-8 byte, a control character) is
+ * refused up front rather than saved into a file that no restore accepts.
+ */
+static bool ifname_writable(const char *s)
+{
+	for (; *s; s++)
+		if (!isgraph((unsigned char)*s) || *s == '/' || *s == ':')
+			return false;
+	return true;
+}
+
+/* @s with every byte outside printable ASCII as \xHH, for one error line. */
+static const char *ifname_escaped(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (; *s && o + 5 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (isgraph(c) && c != '\\')
+			buf[o++] = c;
+		else
+			o += snprintf(buf + o, len - o, "\\x%02x", c);
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/*
+ * The interface @name was deleted and made again (a new ifindex) and is now
+ * attached as @ifindex: its old entry goes, and its devices follow it, so
+ * that it is listed, shown and saved once.
+ */
+static void forget_stale_ifaces(const struct ifn_maps *m, __u32 ifindex, const char *name)
+{
+	struct ifn_iface *vals = NULL;
+	__u32 *keys = NULL, slot;
+	long n, i;
+
+	n = ifn_map_dump(m->ifaces, sizeof(__u32), sizeof(struct ifn_iface), (void **)&keys,
+			 (void **)&vals);
+	for (i = 0; i < n; i++) {
+		if (keys[i] == ifindex || strncmp(vals[i].name, name, sizeof(vals[i].name)))
+			continue;
+		bpf_map_delete_elem(m->ifaces, &keys[i]);
+		for (slot = 0; m->dev_mem && slot < m->max_devices; slot++) {
+			__u32 old = keys[i]; /* overwritten when the swap fails */
+
+			/* Only if the datapath did not move the device meanwhile. */
+			if (m->dev_mem[slot].in_use)
+				__atomic_compare_exchange_n(&m->dev_mem[slot].ifindex, &old,
+							    ifindex, false, __ATOMIC_SEQ_CST,
+							    __ATOMIC_SEQ_CST);
+		}
+	}
+	free(keys);
+	free(vals);
+}
+
 int ifn_attach_iface(const struct ifn_maps *m, const struct ifn_attach_opts *o)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, lo);
@@ -191,6 +395,17 @@ int ifn_attach_iface(const struct ifn_maps *m, const struct ifn_attach_opts *o)
 	if (!ifindex) {
 		ifn_err("no such interface '%s'", o->ifname);
 		return -ENODEV;
+	}
+	err = check_ethernet(o->ifname, ifindex);
+	if (err)
+		return err;
+	if (!ifname_writable(o->ifname)) {
+		char shown[4 * IF_NAMESIZE + 1];
+
+		ifn_err("interface name '%s' has bytes that the snapshot and policy files cannot "
+			"hold (printable ASCII only): rename it ('ip link set dev NAME name NEW')",
+			ifname_escaped(o->ifname, shown, sizeof(shown)));
+		return -EINVAL;
 	}
 	err = other_netns_check();
 	if (err)
@@ -298,6 +513,7 @@ int ifn_attach_iface(const struct ifn_maps *m, const struct ifn_attach_opts *o)
 		goto undo;
 	}
 	close(link_fd);
+	forget_stale_ifaces(m, ifindex, ifc.name);
 	xdp_attached_mode(ifindex, &prog_id);
 	printf("attached to %s (%s, program id %u); new devices: %s\n", o->ifname,
 	       ifc.attach_mode == IFN_ATTACH_GENERIC ? "generic" : "native", prog_id,
@@ -550,6 +766,8 @@ int ifn_cmd_attach(const struct ifn_cmd *c, int argc, char **argv)
 			keep_settings(&m, &o, have_nd, have_learn);
 		else if (!ifn_snapshot_restore_report(&m))
 			ifn_snapshot_iface_opts(&m, &o, have_nd, have_learn);
+		if (fresh)
+			ifn_restore_done(); /* restored, or nothing to restore */
 		err = ifn_attach_iface(&m, &o);
 		ifn_maps_close(&m);
 		/* A failed first attach leaves nothing pinned behind. */
@@ -562,12 +780,28 @@ int ifn_cmd_attach(const struct ifn_cmd *c, int argc, char **argv)
 	return err ? IFN_EXIT_FAIL : IFN_EXIT_OK;
 }
 
+/* Unpin the program and the maps; the pin directory and its links stay. */
+static int unpin_state(void)
+{
+	char path[PATH_MAX];
+	int err = 0;
+	size_t k;
+
+	pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
+	unlink(path);
+	for (k = 0; k < ifn_map_count; k++) {
+		pin_path(path, sizeof(path), ifn_map_descs[k].name, NULL);
+		if (unlink(path) && errno != ENOENT)
+			err = -errno;
+	}
+	return err;
+}
+
 int ifn_pins_purge(void)
 {
 	char path[PATH_MAX];
 	char(*names)[16];
 	int n, i, err = 0;
-	size_t k;
 
 	if (ifn_attached_list(&names, &n) == 0) {
 		for (i = 0; i < n; i++) {
@@ -578,13 +812,8 @@ int ifn_pins_purge(void)
 	}
 	pin_path(path, sizeof(path), IFN_PIN_LINKS, NULL);
 	rmdir(path);
-	pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
-	unlink(path);
-	for (k = 0; k < ifn_map_count; k++) {
-		pin_path(path, sizeof(path), ifn_map_descs[k].name, NULL);
-		if (unlink(path) && errno != ENOENT)
-			err = -errno;
-	}
+	err = unpin_state();
+	ifn_restore_done();
 	if (rmdir(ifn_pin_dir()) && errno != ENOENT && !err)
 		err = -errno;
 	return err;

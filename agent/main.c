@@ -52,8 +52,9 @@ static const struct ifn_opt_help json_opt[] = {
 static const struct ifn_opt_help mode_opts[] = {
 	{ "--for DUR",
 	  "Only for this long (90s, 10m, 24h), then back to the current mode (a learning "
-	  "device goes to enforce). For learn: the learning window (default: the "
-	  "interface's --learn-for)." },
+	  "device goes to enforce); over another temporary mode, back to the mode that one "
+	  "returns to, so a temporary mode never becomes permanent. For learn: the learning "
+	  "window (default: the interface's --learn-for)." },
 	{ NULL, NULL },
 };
 
@@ -123,7 +124,12 @@ const struct ifn_cmd ifn_cmds[] = {
 	  "interface shares one state and enforcement does not depend on a running agent. "
 	  "Attaching again to an interface that is attached is harmless: it changes the "
 	  "settings given and keeps the others. When nothing is pinned and a saved state "
-	  "exists, it is restored.",
+	  "exists, it is restored. An interface deleted and made again (a new ifindex) takes "
+	  "the place of the old one, with its devices: it is listed and saved once. A name "
+	  "that is not printable ASCII is refused (the state files could not hold it). An "
+	  "interface without Ethernet (lo, tun, wireguard) is refused: devices are known by "
+	  "the source MAC of the Ethernet header. A bridge master is attached with a warning "
+	  "naming its ports: it misses what they switch between themselves.",
 	  ifn_cmd_attach, IFN_CMD_PRIV },
 	{ "detach", "IFACE | --all [--purge]", "Detach iotfence from an interface.", detach_opts,
 	  "Other interfaces keep running. The state stays pinned unless --purge is given. An "
@@ -221,7 +227,7 @@ static void help_all(FILE *f)
 	for (i = 0; i < ifn_ncmds; i++)
 		fprintf(f, "  %-11s %s\n", ifn_cmds[i].name, ifn_cmds[i].summary);
 	fprintf(f, "  %-11s %s\n", "help", "This list, or one command's help.");
-	fprintf(f, "  %-11s %s\n", "version", "Print the version.");
+	fprintf(f, "  %-11s %s\n", "version", "Print the version (--json: as JSON).");
 	fprintf(f,
 		"\nRun '%s COMMAND -h' for a command's arguments; 'man 8 iotfence' for "
 		"more.\n",
@@ -322,6 +328,15 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		return cmd_help(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+		/* --json on everything that prints, this too. */
+		if (argc == 3 && !strcmp(argv[2], "--json")) {
+			printf("{\"version\":\"%s\",\"abi\":%d}\n", IFN_VERSION, IFN_ABI_VERSION);
+			return IFN_EXIT_OK;
+		}
+		if (argc > 2) {
+			ifn_err("version: unknown argument '%.64s' (only --json)", argv[2]);
+			return IFN_EXIT_USAGE;
+		}
 		printf("iotfence %s (ABI %d)\n", IFN_VERSION, IFN_ABI_VERSION);
 		return IFN_EXIT_OK;
 	}

@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +78,8 @@ static int cur_read(const struct ifn_maps *m, struct cur_state *s)
 				   (void **)&s->if_keys, (void **)&s->if_vals);
 	if (s->n_ifaces < 0)
 		return s->n_ifaces;
+	/* Shown and saved once a name, so that what is saved loads again. */
+	s->n_ifaces = ifn_ifaces_dedupe(s->if_keys, s->if_vals, s->n_ifaces);
 	s->n_devs = ifn_devices_records(m, &s->dev_keys, &s->dev_vals);
 	if (s->n_devs < 0)
 		return s->n_devs;
@@ -594,7 +597,12 @@ static int plan_device(const struct ifn_pol_dev *pd, const struct cur_state *s, 
 			pm.set = true;
 			pm.mode = IFN_MODE_ENFORCE;
 		}
-		eff.mode = IFN_MODE_TRUST; /* created in trust until its rules are in */
+		/*
+		 * Created in its mode and rate (apply_create()), before its
+		 * rules: until they are in it is closer than the file says,
+		 * never more open, whenever the load stops.
+		 */
+		x->mode = pm;
 	} else {
 		eff = *cur;
 		effective(&eff, now);
@@ -645,9 +653,7 @@ static int plan_device(const struct ifn_pol_dev *pd, const struct cur_state *s, 
 			      pd->rate.burst_bytes);
 	rate_change = want.rate_pps != eff.rate_pps || want.rate_bps != eff.rate_bps ||
 		      want.burst_pkts != eff.burst_pkts || want.burst_bytes != eff.burst_bytes;
-	if (!cur)
-		mode_change = true; /* out of the trust it was created in */
-	if (mode_change || rate_change) {
+	if (cur && (mode_change || rate_change)) {
 		x = push(pl, A_DEVICE);
 		if (!x)
 			return -ENOMEM;
@@ -656,7 +662,7 @@ static int plan_device(const struct ifn_pol_dev *pd, const struct cur_state *s, 
 		x->mode = pm;
 		x->mode_change = mode_change;
 		x->rate_change = rate_change;
-		if (cur) {
+		{
 			char line[STEP_TEXT_MAX];
 			size_t l = 0;
 
@@ -880,7 +886,14 @@ static void rollback(const struct ifn_maps *m, struct step *const *run, size_t u
 
 static int step_rank(enum act a)
 {
-	/* Make before break: creations and new rules, then modes, then removals. */
+	/*
+	 * Make before break: new devices, then new rules, then modes, then
+	 * removals. A new device is created in its final mode and rate (its
+	 * rules need its record), never in a more open one until its rules
+	 * are in. A kill between any two writes leaves each device in its
+	 * old mode or its new one, with the rules both policies share and at
+	 * most those of either: never a device more open than both.
+	 */
 	switch (a) {
 	case A_SETTING:
 	case A_IFACE:
@@ -901,6 +914,21 @@ static int step_rank(enum act a)
 }
 
 #define RANK_MAX 6
+
+/* A device the file declares and the maps lack, published in its mode and rate. */
+static int apply_create(const struct ifn_maps *m, const struct step *x, __u32 ifindex, __u64 now)
+{
+	struct ifn_device d = {};
+	int err;
+
+	set_mode(&d, &x->mode, now);
+	/* Checked by the parser: cannot fail. */
+	err = ifn_device_apply_rate(&d, x->pd->rate.pps, x->pd->rate.bps, x->pd->rate.burst_pkts,
+				    x->pd->rate.burst_bytes);
+	if (err)
+		return err;
+	return ifn_device_create_as(m, x->mac, &d, ifindex);
+}
 
 /*
  * The run of steps from @i on that are all @a's rules, in one call: batch
@@ -946,6 +974,7 @@ static int apply_plan(const struct ifn_maps *m, struct plan *pl, const struct cu
 	__u64 now = ifn_now_mono();
 	bool cfg_done = false;
 	size_t i, k = 0;
+	sigset_t defer, saved;
 	struct step **run;
 	int err = 0, rank;
 
@@ -962,6 +991,17 @@ static int apply_plan(const struct ifn_maps *m, struct plan *pl, const struct cu
 		for (i = 0; i < pl->n; i++)
 			if (step_rank(pl->v[i].a) == rank)
 				run[k++] = &pl->v[i];
+	/*
+	 * TERM, HUP (a dropped SSH session), INT and QUIT wait until the
+	 * writes are done or undone: the load then ends as a whole. Only a
+	 * SIGKILL stops it half-way, and the order of the steps covers that.
+	 */
+	sigemptyset(&defer);
+	sigaddset(&defer, SIGTERM);
+	sigaddset(&defer, SIGHUP);
+	sigaddset(&defer, SIGINT);
+	sigaddset(&defer, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &defer, &saved);
 
 	if (pl->names_change) {
 		err = ifn_names_prepare(&pl->names_new, NULL, tmp, sizeof(tmp));
@@ -988,7 +1028,7 @@ static int apply_plan(const struct ifn_maps *m, struct plan *pl, const struct cu
 				      0;
 			break;
 		case A_CREATE:
-			err = ifn_device_create(m, x->mac, IFN_MODE_TRUST, default_ifindex(s));
+			err = apply_create(m, x, default_ifindex(s), now);
 			break;
 		case A_RULE_ADD:
 		case A_RULE_ADOPT:
@@ -1037,6 +1077,7 @@ fail:
 	if (pl->names_change)
 		ifn_names_abort(tmp);
 out:
+	sigprocmask(SIG_SETMASK, &saved, NULL);
 	free(run);
 	free(olds);
 	return err;

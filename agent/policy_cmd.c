@@ -60,7 +60,8 @@ static int cmd_check(const struct ifn_cmd *c, int argc, char **argv)
 	if (argc != 2)
 		return ifn_usage_error(c, argc < 2 ? "check needs a FILE" : "too many arguments");
 	err = ifn_policy_parse_file(argv[1], &p, &nerr);
-	if (err == -EINVAL) {
+	/* The count of errors in the file's lines; a file not read has said why. */
+	if (err == -EINVAL && nerr) {
 		fprintf(stderr, "%s: %u error%s\n", argv[1], nerr, nerr == 1 ? "" : "s");
 		return IFN_EXIT_FAIL;
 	}

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "devices.h"
+#include "file.h"
 #include "format.h"
 #include "parse.h"
 #include "policy_parse.h"
@@ -544,21 +545,24 @@ static int cmp_pol_rule(const void *a, const void *b)
 /* What only the whole file shows: a rule given twice in a device. */
 static void check_whole(struct pctx *c)
 {
-	size_t i, j;
+	size_t i, j, first;
 
 	for (i = 0; i < c->p->n_devs; i++) {
 		struct ifn_pol_dev *d = &c->p->devs[i];
 
 		if (d->n_rules > 1)
 			qsort(d->rules, d->n_rules, sizeof(*d->rules), cmp_pol_rule);
-		for (j = 1; j < d->n_rules; j++) {
+		/* Each repeat names the first occurrence (the lowest line: sorted so). */
+		for (j = 1, first = 0; j < d->n_rules; j++) {
 			if (ifn_rule_same(&d->rules[j].r, &d->rules[j - 1].r)) {
 				char rb[IFN_RULE_STRLEN];
 
 				c->line = d->rules[j].line;
 				perr(c, "rule '%s' is already given at line %u",
 				     ifn_rule_format(&d->rules[j].r, rb, sizeof(rb)),
-				     d->rules[j - 1].line);
+				     d->rules[first].line);
+			} else {
+				first = j;
 			}
 		}
 	}
@@ -686,20 +690,55 @@ static int cmp_err(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* At most this many errors are printed: 10 MB of garbage is not 140,000 lines. */
+#define FILE_ERRS_SHOWN 100
+/* And at most this many bytes of a message, which may echo the input. */
+#define FILE_ERR_MSG_MAX 240
+
+/*
+ * A message with what it echoes of the file made harmless: control bytes
+ * (a terminal escape) as \xHH, and cut at FILE_ERR_MSG_MAX bytes.
+ */
+static const char *err_escaped(const char *m, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (; *m && o + 8 < len; m++) {
+		unsigned char c = (unsigned char)*m;
+
+		if (c < 0x20 || c == 0x7f)
+			o += snprintf(buf + o, len - o, "\\x%02x", c);
+		else
+			buf[o++] = c;
+	}
+	if (*m)
+		o += snprintf(buf + o, len - o, "...");
+	buf[o] = '\0';
+	return buf;
+}
+
 /* In line order, one a line, FILE:LINE: as compilers print them. */
 static void print_file_errs(struct file_err *fe)
 {
+	char buf[FILE_ERR_MSG_MAX + 16];
 	size_t i;
 
 	if (fe->n) /* qsort's array must not be NULL, even empty */
 		qsort(fe->v, fe->n, sizeof(*fe->v), cmp_err);
 	for (i = 0; i < fe->n; i++) {
-		if (fe->v[i].line)
-			fprintf(stderr, "%s:%u: %s\n", fe->path, fe->v[i].line, fe->v[i].msg);
+		if (i >= FILE_ERRS_SHOWN)
+			;
+		else if (fe->v[i].line)
+			fprintf(stderr, "%s:%u: %s\n", fe->path, fe->v[i].line,
+				err_escaped(fe->v[i].msg, buf, sizeof(buf)));
 		else
-			fprintf(stderr, "%s: %s\n", fe->path, fe->v[i].msg);
+			fprintf(stderr, "%s: %s\n", fe->path,
+				err_escaped(fe->v[i].msg, buf, sizeof(buf)));
 		free(fe->v[i].msg);
 	}
+	if (fe->n > FILE_ERRS_SHOWN)
+		fprintf(stderr, "%s: %zu more errors not shown (the first %d are)\n", fe->path,
+			fe->n - FILE_ERRS_SHOWN, FILE_ERRS_SHOWN);
 	free(fe->v);
 	fe->v = NULL;
 	fe->n = fe->cap = 0;
@@ -708,43 +747,27 @@ static void print_file_errs(struct file_err *fe)
 int ifn_policy_parse_file(const char *path, struct ifn_policy *p, unsigned int *nerr)
 {
 	struct file_err fe = { .path = path };
-	struct stat st;
-	char *buf;
+	char *buf, why[160];
 	size_t done = 0;
-	int fd, rc;
+	int rc;
 
 	memset(p, 0, sizeof(*p));
 	if (nerr)
 		*nerr = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st)) {
-		rc = -errno;
-		fprintf(stderr, "%s: cannot read: %s\n", path, strerror(-rc));
-		if (fd >= 0)
-			close(fd);
+	/*
+	 * Never blocks (a FIFO is refused before it is read), and a file that
+	 * changed while it was read is refused: half a file loaded would
+	 * remove every rule of the other half.
+	 */
+	rc = ifn_file_read(path, POL_MAX_FILE, &buf, &done, why, sizeof(why));
+	if (rc) {
+		fprintf(stderr, "%s: %s%s\n", path,
+			rc == -EFBIG  ? "too large for a policy file: " :
+			rc == -ENOMEM ? "" :
+					"cannot read: ",
+			why);
 		return rc;
 	}
-	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > POL_MAX_FILE) {
-		fprintf(stderr, "%s: %s\n", path,
-			S_ISREG(st.st_mode) ? "too large for a policy file" : "not a regular file");
-		close(fd);
-		return S_ISREG(st.st_mode) ? -EFBIG : -EINVAL;
-	}
-	buf = malloc(st.st_size + 1);
-	if (!buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (done < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + done, st.st_size - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		done += n;
-	}
-	close(fd);
 	rc = ifn_policy_parse(buf, done, p, keep_file_err, &fe);
 	free(buf);
 	print_file_errs(&fe);

@@ -1794,5 +1794,18 @@ out:
 out_opts:
 	free(o.learn);
 	free(o.replay);
+	/* A consumer of --json gets JSON either way: what failed, as one object. */
+	if (rc != IFN_EXIT_OK && ifn_json_output) {
+		struct ifn_json j;
+
+		ifn_json_init(&j, stdout);
+		ifn_json_obj_open(&j, NULL);
+		ifn_json_str(&j, "error",
+			     *ifn_last_error() ?
+				     ifn_last_error() :
+				     "replay failed (the reasons are on standard error)");
+		ifn_json_u64(&j, "exit", rc);
+		ifn_json_obj_close(&j);
+	}
 	return rc;
 }

@@ -8,34 +8,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <pcap/pcap.h>
 
 #include "errors.h"
+#include "file.h"
 #include "grow.h"
 #include "replay.h"
 
 #define NSEC_PER_SEC 1000000000ULL
 
 /* The format by magic number, as libpcap decides it (not by the name). */
-static const char *capture_format(const char *path, int *err)
+static const char *capture_format(FILE *f)
 {
 	static const __u32 pcap_magics[] = { 0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1 };
 	unsigned char b[4];
-	FILE *f = fopen(path, "rb");
 	__u32 m;
 	size_t i;
 
-	*err = 0;
-	if (!f) {
-		*err = -errno;
+	if (fread(b, 1, 4, f) != 4)
 		return NULL;
-	}
-	if (fread(b, 1, 4, f) != 4) {
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
+	rewind(f);
 	m = (__u32)b[0] << 24 | (__u32)b[1] << 16 | (__u32)b[2] << 8 | b[3];
 	if (m == 0x0a0d0d0a)
 		return "pcapng";
@@ -47,22 +41,37 @@ static const char *capture_format(const char *path, int *err)
 
 static int read_one(struct rp_input *in, struct rp_capture *c, __u32 idx, __u32 max_linear)
 {
-	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	char errbuf[PCAP_ERRBUF_SIZE] = "", why[160];
 	struct pcap_pkthdr *h;
 	const u_char *data;
+	struct stat st = {};
+	int err, rc, fd;
 	pcap_t *p;
-	int err, rc;
+	FILE *cf;
 
-	c->format = capture_format(c->path, &err);
-	if (err) {
+	/* Opened once, never blocking: a FIFO or a directory is refused here. */
+	fd = ifn_file_open(c->path, &st, why, sizeof(why));
+	if (fd < 0) {
+		ifn_err("replay: %s: %s", c->path, why);
+		return fd;
+	}
+	cf = fdopen(fd, "rb");
+	if (!cf) {
+		err = -errno;
+		close(fd);
 		ifn_err("replay: %s: %s", c->path, strerror(-err));
 		return err;
 	}
+	c->format = capture_format(cf);
 	if (!c->format) {
+		fclose(cf);
 		ifn_err("replay: %s: not a pcap or pcapng capture", c->path);
 		return -EINVAL;
 	}
-	p = pcap_open_offline_with_tstamp_precision(c->path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	/* pcap_close() closes @cf; a failed open leaves it to us. */
+	p = pcap_fopen_offline_with_tstamp_precision(cf, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	if (!p)
+		fclose(cf);
 	if (!p) {
 		/* A header cut short is a capture with no frames, not a crash. */
 		c->status = RP_CAP_TRUNCATED;
@@ -89,7 +98,7 @@ static int read_one(struct rp_input *in, struct rp_capture *c, __u32 idx, __u32 
 
 	while ((rc = pcap_next_ex(p, &h, &data)) == 1) {
 		struct rp_frame *f;
-		__u64 ts;
+		__u64 ts, sec;
 
 		if (ifn_grow((void **)&in->frames, &in->frames_cap, in->nframes + 1, sizeof(*f),
 			     4096) ||
@@ -102,7 +111,16 @@ static int read_one(struct rp_input *in, struct rp_capture *c, __u32 idx, __u32 
 		}
 		f = &in->frames[in->nframes++];
 		memset(f, 0, sizeof(*f));
-		ts = (__u64)h->ts.tv_sec * NSEC_PER_SEC + (__u64)h->ts.tv_usec;
+		/*
+		 * A pcap record's seconds are an unsigned 32-bit field that
+		 * libpcap hands over as a signed one: from 2038 on (2^31) it is
+		 * negative, and would be read as the year 2548. pcapng's are 64
+		 * bits.
+		 */
+		sec = (__u64)h->ts.tv_sec;
+		if (!strcmp(c->format, "pcap") || h->ts.tv_sec < 0)
+			sec = (__u32)h->ts.tv_sec;
+		ts = sec * NSEC_PER_SEC + (__u64)h->ts.tv_usec;
 		f->ts = ts;
 		f->off = in->arena_len;
 		f->caplen = h->caplen;

@@ -20,6 +20,7 @@
 
 #include "devices.h"
 #include "errors.h"
+#include "file.h"
 #include "format.h"
 #include "lifecycle.h"
 #include "snapshot.h"
@@ -83,6 +84,8 @@ static int capture_ifaces(const struct ifn_maps *m, struct ifn_snap *s)
 	n = ifn_map_dump(m->ifaces, sizeof(__u32), sizeof(struct ifn_iface), &keys, &vals);
 	if (n < 0)
 		return n;
+	/* A snapshot lists a name once, or its restore would refuse it. */
+	n = ifn_ifaces_dedupe(keys, vals, n);
 	s->ifaces = calloc(n ? n : 1, sizeof(*s->ifaces));
 	if (!s->ifaces) {
 		free(keys);
@@ -349,70 +352,51 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-static int read_file(const char *path, void **out, size_t *len)
+/* Read and check a snapshot file, at most @max bytes of text; nothing else. */
+static int snapshot_read_max(const char *path, size_t max, struct ifn_snap *s, char *err,
+			     size_t errlen)
 {
-	struct stat st;
-	size_t done = 0;
-	char *buf;
-	int fd, err = 0;
-
-	*out = NULL;
-	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st)) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > SNAP_MAX_FILE) {
-		close(fd);
-		return S_ISREG(st.st_mode) ? -EFBIG : -EINVAL;
-	}
-	buf = malloc(st.st_size ? st.st_size : 1);
-	if (!buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (done < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + done, st.st_size - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
-		if (!n)
-			break; /* shrank meanwhile: what we have is what there is */
-		done += n;
-	}
-	close(fd);
-	if (err) {
-		free(buf);
-		return err;
-	}
-	*out = buf;
-	*len = done;
-	return 0;
-}
-
-/* Read and check a snapshot file; nothing else. */
-int ifn_snapshot_read(const char *path, struct ifn_snap *s, char *err, size_t errlen)
-{
+	char why[160], *buf;
 	size_t len;
-	void *buf;
 	int rc;
 
 	memset(s, 0, sizeof(*s));
-	rc = read_file(path, &buf, &len);
+	/* Never blocks, never half a file; a directory or FIFO is named as such. */
+	rc = ifn_file_read(path, SNAP_MAX_FILE, &buf, &len, why, sizeof(why));
 	if (rc) {
-		snprintf(err, errlen, "%s", rc == -ENOENT ? "no such file" : ifn_strerror(rc));
+		snprintf(err, errlen, "%s", rc == -ENOENT ? "no such file" : why);
 		return rc;
 	}
-	rc = ifn_snap_decode(buf, len, IFN_SNAP_MAX_TEXT, s, err, errlen);
+	rc = ifn_snap_decode(buf, len, max, s, err, errlen);
 	free(buf);
+	return rc;
+}
+
+int ifn_snapshot_read(const char *path, struct ifn_snap *s, char *err, size_t errlen)
+{
+	return snapshot_read_max(path, IFN_SNAP_MAX_TEXT, s, err, errlen);
+}
+
+/*
+ * A snapshot to go into @m: its text can be no longer than a snapshot of
+ * maps this large, so a file that decompresses to more is refused there,
+ * before it takes more memory than the state ever could.
+ */
+static int snapshot_read_for(const struct ifn_maps *m, const char *path, struct ifn_snap *s,
+			     char *err, size_t errlen)
+{
+	size_t max = ifn_snap_text_bound(m->max_devices, m->max_flows, m->max_rules,
+					 IFN_MAX_IP_OWNERS_DEFAULT);
+	int rc;
+
+	if (max > IFN_SNAP_MAX_TEXT)
+		max = IFN_SNAP_MAX_TEXT;
+	rc = snapshot_read_max(path, max, s, err, errlen);
+	if (rc == -EFBIG && !strncmp(err, "larger than", 11))
+		snprintf(err, errlen,
+			 "larger than %zu bytes once decompressed: more than a snapshot of "
+			 "%u devices, %u flows and %u rules can be",
+			 max, m->max_devices, m->max_flows, m->max_rules);
 	return rc;
 }
 
@@ -432,14 +416,15 @@ static int fsync_dir(const char *dir)
  * Keep the snapshot being replaced as the previous one, but only if it is
  * good: a corrupt file must never push out the last good one.
  */
-static void keep_previous(const char *path, const char *dir)
+static void keep_previous(const struct ifn_maps *m, const char *path, const char *dir)
 {
 	char prev[PATH_MAX], tmp[PATH_MAX + 32], err[256];
 	struct ifn_snap s;
+	bool empty;
 
 	if (access(path, F_OK))
 		return;
-	if (ifn_snapshot_read(path, &s, err, sizeof(err))) {
+	if (snapshot_read_for(m, path, &s, err, sizeof(err))) {
 		/*
 		 * Not lost either: a newer iotfence's file, or evidence of what
 		 * went wrong, is moved aside.
@@ -449,8 +434,21 @@ static void keep_previous(const char *path, const char *dir)
 			 path, err, rename(path, prev) ? "(nowhere: cannot rename)" : prev);
 		return;
 	}
+	empty = !s.n_devs && !s.n_flows && !s.n_rules;
 	ifn_snap_free(&s);
 	ifn_snapshot_prev_path(path, prev, sizeof(prev));
+	/*
+	 * An empty state never pushes out a good one: saved twice, it would
+	 * replace both files. The previous snapshot stays while it holds
+	 * something and the one being replaced holds nothing.
+	 */
+	if (empty && !snapshot_read_for(m, prev, &s, err, sizeof(err))) {
+		bool keep = s.n_devs || s.n_flows || s.n_rules;
+
+		ifn_snap_free(&s);
+		if (keep)
+			return;
+	}
 	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", prev, (int)getpid());
 	unlink(tmp);
 	/* A hard link keeps @path in place until the new one replaces it. */
@@ -462,6 +460,46 @@ static void keep_previous(const char *path, const char *dir)
 		(void)rename(path, prev);
 	}
 	(void)dir;
+}
+
+/*
+ * Is @path (the state directory, or a snapshot in it) ours alone, as sshd
+ * wants its files? Owned by us (or root) and writable by no one else: a
+ * snapshot that another user could have planted would put their MAC in
+ * trust at the next restore. 0 if so or if it does not exist; otherwise
+ * -EPERM with *why saying what is wrong.
+ */
+static int check_private(const char *path, char *why, size_t whylen)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return errno == ENOENT ? 0 : -errno;
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		snprintf(why, whylen, "%s is owned by uid %u, not by uid %u or root", path,
+			 (unsigned int)st.st_uid, (unsigned int)geteuid());
+		return -EPERM;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(why, whylen, "%s is writable by %s (mode %04o)", path,
+			 st.st_mode & S_IWOTH ? "anyone" : "its group",
+			 (unsigned int)(st.st_mode & 07777));
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* The state directory, then the snapshot (the previous one: when it is read). */
+static int check_state_files(const char *path, char *why, size_t whylen)
+{
+	char dirbuf[PATH_MAX];
+	int err;
+
+	snprintf(dirbuf, sizeof(dirbuf), "%s", path);
+	err = check_private(dirname(dirbuf), why, whylen);
+	if (!err)
+		err = check_private(path, why, whylen);
+	return err;
 }
 
 int ifn_snapshot_save(const struct ifn_maps *m, const char *path)
@@ -482,6 +520,26 @@ int ifn_snapshot_save(const struct ifn_maps *m, const char *path)
 	dir = dirname(dirbuf);
 	if (mkdir(dir, 0700) && errno != EEXIST)
 		return -errno;
+	{
+		char why[PATH_MAX + 64];
+		struct stat st;
+
+		/* Ours but open to others: made 0700, as the man page says it is. */
+		if (!stat(dir, &st) && st.st_uid == geteuid() && (st.st_mode & 077)) {
+			if (chmod(dir, 0700))
+				return -errno;
+			ifn_warn("%s was mode %04o: made 0700", dir,
+				 (unsigned int)(st.st_mode & 07777));
+		}
+		err = check_private(dir, why, sizeof(why));
+		if (err) {
+			ifn_err("not saving the state: %s", why);
+			return err;
+		}
+	}
+	/* Half-restored state is not the gateway's: it never replaces a snapshot. */
+	if (ifn_restore_pending())
+		return -EINPROGRESS;
 
 	err = ifn_snapshot_capture(m, &s);
 	if (err)
@@ -514,7 +572,7 @@ int ifn_snapshot_save(const struct ifn_maps *m, const char *path)
 		unlink(tmp);
 		return err;
 	}
-	keep_previous(path, dir);
+	keep_previous(m, path, dir);
 	if (rename(tmp, path)) {
 		err = -errno;
 		unlink(tmp);
@@ -859,14 +917,25 @@ int ifn_snapshot_restore_info(const struct ifn_maps *m, const char *path,
 		err[0] = '\0';
 	ifn_snapshot_prev_path(path, prev, sizeof(prev));
 
-	rc = ifn_snapshot_read(path, &s, e1, sizeof(e1));
+	rc = check_state_files(path, e1, sizeof(e1));
+	if (rc) {
+		snprintf(err, errlen,
+			 "%s: a snapshot there could be anyone's, so none is restored "
+			 "('chmod 700' the directory, 'chmod 600' and 'chown' its files, after "
+			 "checking them)",
+			 e1);
+		return rc;
+	}
+	rc = snapshot_read_for(m, path, &s, e1, sizeof(e1));
 	if (!rc) {
 		rc = ifn_snapshot_apply(m, &s, err, errlen);
 		fill_info(info, path, &s);
 		ifn_snap_free(&s);
 		return rc;
 	}
-	rc2 = ifn_snapshot_read(prev, &s, e2, sizeof(e2));
+	rc2 = check_private(prev, e2, sizeof(e2));
+	if (!rc2)
+		rc2 = snapshot_read_for(m, prev, &s, e2, sizeof(e2));
 	if (rc2) {
 		if (rc == -ENOENT && rc2 == -ENOENT)
 			return -ENOENT;

@@ -299,6 +299,49 @@ static void write_line(struct sbuf *b, const char *kind, const struct fdesc *f, 
 	sb_printf(b, "\n");
 }
 
+/* The longest value a field of type @t is written as. */
+static size_t value_max(enum ftype t)
+{
+	switch (t) {
+	case F_VERDICTS:
+		return 4 * 21; /* 20 digits and a comma each */
+	case F_REASONS:
+		return IFN_REASON_MAX * 21;
+	case F_IP6:
+		return INET6_ADDRSTRLEN;
+	case F_IFNAME:
+		return 15;
+	default:
+		return 20; /* a __u64, a MAC, a mode, origin or direction name */
+	}
+}
+
+/* The longest line of a kind, from its field table. */
+static size_t line_max(const char *kind, const struct fdesc *f, size_t nf)
+{
+	size_t n = strlen(kind) + 1, i;
+
+	for (i = 0; i < nf; i++)
+		n += 2 + strlen(f[i].key) + value_max(f[i].t);
+	return n;
+}
+
+size_t ifn_snap_text_bound(__u32 devs, __u32 flows, __u32 rules, __u32 owners)
+{
+	size_t rule = line_max("rule-port", rule_port_f, NF(rule_port_f));
+	size_t any = line_max("rule-any", rule_any_f, NF(rule_any_f));
+	size_t n = 4096; /* the magic line and the comment */
+
+	n += line_max("saved", saved_f, NF(saved_f)) + line_max("config", config_f, NF(config_f)) +
+	     line_max("global", global_f, NF(global_f)) + line_max("end", end_f, NF(end_f));
+	n += (size_t)IFN_MAX_IFACES * line_max("iface", iface_f, NF(iface_f));
+	n += (size_t)devs * line_max("device", device_f, NF(device_f));
+	n += (size_t)flows * line_max("flow", flow_f, NF(flow_f));
+	n += (size_t)rules * (rule + any); /* two tries of @rules each */
+	n += (size_t)owners * line_max("owner", owner_f, NF(owner_f));
+	return n;
+}
+
 int ifn_snap_write_text(const struct ifn_snap *s, char **out, size_t *len)
 {
 	struct snap_counts c = { s->n_ifaces, s->n_devs, s->n_flows, s->n_rules, s->n_owners };

@@ -113,6 +113,13 @@ int ifn_snap_gzip(const void *in, size_t len, void **out, size_t *outlen);
 int ifn_snap_gunzip(const void *in, size_t len, size_t max, char **out, size_t *outlen, char *err,
 		    size_t errlen);
 
+/*
+ * The longest text a snapshot of maps this large can be: every line at its
+ * longest. A restore refuses more once decompressed (a gzip bomb, or a file
+ * that is not ours), before it costs more memory than the state could.
+ */
+size_t ifn_snap_text_bound(__u32 devs, __u32 flows, __u32 rules, __u32 owners);
+
 /* gunzip then parse: what a restore does with a file's bytes. */
 int ifn_snap_decode(const void *in, size_t len, size_t max, struct ifn_snap *s, char *err,
 		    size_t errlen);

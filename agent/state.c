@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <net/if.h>
 #include <linux/capability.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -65,6 +66,36 @@ const char *ifn_state_dir(void)
 	return d && *d ? d : "/var/lib/iotfence";
 }
 
+static void restoring_path(char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", ifn_pin_dir(), IFN_PIN_RESTORING);
+}
+
+int ifn_restore_mark(void)
+{
+	char path[PATH_MAX];
+
+	restoring_path(path, sizeof(path));
+	return mkdir(path, 0700) && errno != EEXIST ? -errno : 0;
+}
+
+void ifn_restore_done(void)
+{
+	char path[PATH_MAX];
+
+	restoring_path(path, sizeof(path));
+	rmdir(path);
+}
+
+bool ifn_restore_pending(void)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	restoring_path(path, sizeof(path));
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
 int ifn_check_privileges(void)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
@@ -89,14 +120,30 @@ int ifn_check_privileges(void)
 	 */
 	if (((bpf && perfmon) || sys) && net)
 		return 0;
-	if (!bpf && !sys && !net)
-		ifn_err("missing capabilities CAP_BPF and CAP_NET_ADMIN: run as root");
-	else if (!net)
-		ifn_err("missing capability CAP_NET_ADMIN: run as root");
-	else if (!bpf)
-		ifn_err("missing capability CAP_BPF (or CAP_SYS_ADMIN): run as root");
-	else
-		ifn_err("missing capability CAP_PERFMON (or CAP_SYS_ADMIN): run as root");
+	/* Every one that is missing, in one line: not one at a time. */
+	{
+		const char *miss[3];
+		char list[96];
+		int n = 0, i;
+		size_t o = 0;
+
+		if (!bpf && !sys)
+			miss[n++] = "CAP_BPF";
+		if (!perfmon && !sys)
+			miss[n++] = "CAP_PERFMON";
+		if (!net)
+			miss[n++] = "CAP_NET_ADMIN";
+		list[0] = '\0';
+		for (i = 0; i < n; i++)
+			o += snprintf(list + o, sizeof(list) - o, "%s%s",
+				      !i	 ? "" :
+				      i == n - 1 ? " and " :
+						   ", ",
+				      miss[i]);
+		ifn_err("missing %s %s%s: run as root", n == 1 ? "capability" : "capabilities",
+			list,
+			!bpf || !perfmon ? " (or CAP_SYS_ADMIN for CAP_BPF and CAP_PERFMON)" : "");
+	}
 	return -EPERM;
 }
 
@@ -556,4 +603,42 @@ long ifn_map_entries(int fd, __u32 ksz, __u32 vsz)
 	free(k);
 	free(v);
 	return n;
+}
+
+/* Does @ifindex name the interface @name now (in this network namespace)? */
+static bool iface_is(__u32 ifindex, const char *name)
+{
+	char now[IF_NAMESIZE];
+
+	return if_indextoname(ifindex, now) && !strncmp(now, name, sizeof(now));
+}
+
+long ifn_ifaces_dedupe(__u32 *keys, struct ifn_iface *vals, long n)
+{
+	long i, j, out = 0;
+
+	for (i = 0; i < n; i++) {
+		bool keep = true;
+
+		for (j = 0; j < n && keep; j++) {
+			bool better;
+
+			if (j == i || strncmp(vals[i].name, vals[j].name, sizeof(vals[i].name)) ||
+			    !vals[i].name[0])
+				continue;
+			if (iface_is(keys[i], vals[i].name))
+				better = false;
+			else if (iface_is(keys[j], vals[j].name))
+				better = true;
+			else
+				better = keys[j] > keys[i];
+			keep = !better;
+		}
+		if (!keep)
+			continue;
+		keys[out] = keys[i];
+		vals[out] = vals[i];
+		out++;
+	}
+	return out;
 }

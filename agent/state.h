@@ -60,6 +60,20 @@ const char *ifn_pin_dir(void);
 const char *ifn_state_dir(void);
 
 /*
+ * A restore in progress. Before a load that makes new pinned state, a
+ * directory of this name is made in the pin directory (bpffs holds no
+ * files); it is removed once the snapshot is restored (or found missing or
+ * refused). Pinned state that still has it was never fully restored: a
+ * kill (an OOM) stopped the restore. That state is never saved over a
+ * snapshot, and the next attach or run throws it away and restores again.
+ * It lives in the bpffs, so a reboot clears it with the pins.
+ */
+#define IFN_PIN_RESTORING "restoring"
+int ifn_restore_mark(void);
+void ifn_restore_done(void);
+bool ifn_restore_pending(void);
+
+/*
  * Checks CAP_BPF and CAP_NET_ADMIN (or CAP_SYS_ADMIN); prints one line
  * naming what is missing and returns -EPERM.
  */
@@ -135,6 +149,14 @@ int ifn_state_reset(const struct ifn_maps *m);
  * of entries or -errno.
  */
 long ifn_map_dump(int fd, __u32 key_size, __u32 value_size, void **keys, void **values);
+
+/*
+ * Entries of the interfaces map (@keys ifindexes, @vals) with one per name:
+ * an interface deleted and made again (a new ifindex) may have left its old
+ * entry. The entry kept is the one whose ifindex has that name now, else
+ * the newest ifindex. Compacts both arrays in place; returns the new count.
+ */
+long ifn_ifaces_dedupe(__u32 *keys, struct ifn_iface *vals, long n);
 
 /* Count a map's entries (batch). */
 long ifn_map_entries(int fd, __u32 key_size, __u32 value_size);

@@ -215,6 +215,10 @@ static const struct {
 	{ "device 02:00:00:00:00:01\n allow ether/0x88cc any server\n", 2, "no direction" },
 	{ "device 02:00:00:00:00:01\n allow tcp/443 1.2.3.4\n learned tcp/443 1.2.3.4\n", 3,
 	  "already given at line 2" },
+	/* A third time names the first occurrence, not the second. */
+	{ "device 02:00:00:00:00:01\n allow tcp/443 1.2.3.4\n allow tcp/443 1.2.3.4\n"
+	  " allow tcp/443 1.2.3.4\n",
+	  4, "already given at line 2" },
 	{ "device 02:00:00:00:00:01\n learned-flows sometimes\n", 2, "keep|replace" },
 	{ "device 02:00:00:00:00:01\n learned-flows keep\n learned-flows keep\n", 3,
 	  "already given" },
