@@ -23,7 +23,7 @@ BPFTOOL ?= bpftool
 NEED_TOOLS := $(CLANG) $(BPFTOOL) pkg-config
 # Headers the build needs (check.h: the tests; a cross build of the agent
 # alone leaves it out).
-NEED_HDRS := bpf/libbpf.h libelf.h zlib.h pcap/pcap.h check.h
+NEED_HDRS := bpf/libbpf.h libelf.h zlib.h pcap/pcap.h jansson.h check.h
 
 ARCH_INCLUDE := /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null)
 
@@ -32,7 +32,7 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 $(WARN) -Iinclude -Ibpf \
 	-idirafter $(ARCH_INCLUDE)
 CFLAGS ?= -O2 -g
 AGENT_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iagent -I$(BUILD)
-AGENT_LIBS := -lbpf -lelf -lz -lpcap
+AGENT_LIBS := -lbpf -lelf -lz -lpcap -ljansson
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
@@ -169,7 +169,7 @@ CROSS_ARM64 := aarch64-linux-gnu
 cross-arm64:
 	scripts/deps.sh --cross
 	$(MAKE) --no-print-directory BUILD=$(BUILD)-arm64 CC=$(CROSS_ARM64)-gcc \
-		NEED_HDRS="bpf/libbpf.h libelf.h zlib.h pcap/pcap.h" all
+		NEED_HDRS="bpf/libbpf.h libelf.h zlib.h pcap/pcap.h jansson.h" all
 	scripts/cross-smoke.sh $(BUILD)-arm64 $(CROSS_ARM64)
 
 bench: all $(BUILD)/bench/ifn-bench
