@@ -1168,9 +1168,8 @@ static json_t *port_obj(int port)
 }
 
 /* One ACE of @r as seen @from the device (or to it). */
-static json_t *ace_of(const struct ifn_rule *r, bool from, const char *name)
+static json_t *ace_of(const struct ifn_rule *r, bool from, bool v6, const char *name)
 {
-	bool v6 = !ifn_addr_is_v4(r->peer) && r->plen;
 	bool server = r->dir == IFN_DIR_SERVER;
 	json_t *l3 = json_object(), *m = json_object(), *l4;
 	char peer[IFN_ADDR_STRLEN];
@@ -1192,7 +1191,7 @@ static json_t *ace_of(const struct ifn_rule *r, bool from, const char *name)
 		l4 = json_object();
 		if (!r->port_any)
 			json_object_set_new(l4, "type", json_integer(r->port));
-		json_object_set_new(m, v6 || r->proto == 58 ? "ipv6" : "ipv4", l3);
+		json_object_set_new(m, v6 ? "ipv6" : "ipv4", l3);
 		json_object_set_new(m, "icmp", l4);
 	} else {
 		l4 = json_object();
@@ -1249,11 +1248,11 @@ json_t *ifn_mud_export(const struct ifn_rule *rules, size_t n, const char *url,
 			/* ICMP: one ACE, on the side that sends the type (see x_ace). */
 			if (!icmp || r->dir != IFN_DIR_SERVER) {
 				snprintf(name, sizeof(name), "r%zu-frdev", seq);
-				json_array_append_new(aces[fam * 2], ace_of(r, true, name));
+				json_array_append_new(aces[fam * 2], ace_of(r, true, v6, name));
 			}
 			if (!icmp || r->dir == IFN_DIR_SERVER) {
 				snprintf(name, sizeof(name), "r%zu-todev", seq);
-				json_array_append_new(aces[fam * 2 + 1], ace_of(r, false, name));
+				json_array_append_new(aces[fam * 2 + 1], ace_of(r, false, v6, name));
 			}
 		}
 	}
