@@ -1252,7 +1252,8 @@ json_t *ifn_mud_export(const struct ifn_rule *rules, size_t n, const char *url,
 			}
 			if (!icmp || r->dir == IFN_DIR_SERVER) {
 				snprintf(name, sizeof(name), "r%zu-todev", seq);
-				json_array_append_new(aces[fam * 2 + 1], ace_of(r, false, v6, name));
+				json_array_append_new(aces[fam * 2 + 1],
+						      ace_of(r, false, v6, name));
 			}
 		}
 	}
