@@ -39,6 +39,8 @@
 #include "generalise.h"
 #include "lifecycle.h"
 #include "metrics.h"
+#include "mud.h"
+#include "mud_dhcp.h"
 #include "oui.h"
 #include "parse.h"
 #include "policy.h"
@@ -63,6 +65,7 @@ struct daemon {
 	__u64 next_metrics, next_snapshot; /* CLOCK_MONOTONIC ns */
 	bool syslog_open;
 	bool stdout_gone;
+	struct ifn_mud_watch mw; /* DHCP client messages, for MUD URLs */
 	char line[2048];
 };
 
@@ -403,6 +406,58 @@ static int on_event(void *ctx, const struct ifn_event *e)
 	return 0;
 }
 
+/*
+ * A MUD URL in a device's DHCP request: recorded, reported as a MUD_URL
+ * event line, and the mud-dir's profile for it applied. Only a URL that
+ * changed does more than the record: a device repeats it at every renewal.
+ */
+static void on_mud_url(void *ctx, const __u8 mac[6], const char *url, const char *ifname)
+{
+	struct daemon *d = ctx;
+	char mb[IFN_MAC_STRLEN], path[PATH_MAX], t[IFN_TIME_STRLEN];
+	int changed = ifn_mud_record_url(mac, url), n, err;
+
+	ifn_fmt_mac(mac, mb);
+	if (changed < 0) {
+		derr(d, "cannot record the MUD URL of %s in %s: %s", mb, ifn_mud_urls_path(),
+		     ifn_strerror(changed));
+		return;
+	}
+	if (!changed)
+		return;
+	/* Shaped as the datapath's event lines; the URL is checked printable ASCII. */
+	n = snprintf(d->line, sizeof(d->line),
+		     "{\"time\":\"%s\",\"type\":\"MUD_URL\",\"mac\":\"%s\",\"interface\":\"%s\","
+		     "\"mode\":null,\"flow\":null,\"url\":\"%s\"}\n",
+		     ifn_fmt_time(ifn_now_wall(), t), mb, ifname, url);
+	if (n > 0 && (size_t)n < sizeof(d->line) && !strpbrk(url, "\"\\")) {
+		write_out(d, d->line, n);
+		if (d->syslog_open)
+			syslog(LOG_NOTICE, "%.*s", n - 1, d->line);
+	}
+	if (!d->conf.mud_dir[0] || !d->have_maps)
+		return;
+	err = ifn_mud_dir_apply(&d->m, d->conf.mud_dir, mac, url, stderr, path, sizeof(path));
+	if (!err)
+		dinfo(d, "applied the MUD profile %s to %s", path, mb);
+	else if (err == -ENOENT)
+		dinfo(d, "no MUD profile for %s (%s) in %s", url, mb, d->conf.mud_dir);
+	else
+		derr(d, "cannot apply the MUD profile %s to %s: %s", path, mb,
+		     err == -EINVAL ? "errors above" : ifn_strerror(err));
+}
+
+static void watch_dhcp(struct daemon *d)
+{
+	char names[IFN_MAX_IFACES][16];
+	unsigned int i;
+
+	ifn_mud_watch_close(&d->mw, d->epfd);
+	for (i = 0; i < d->conf.n_ifaces && i < IFN_MAX_IFACES; i++)
+		snprintf(names[i], sizeof(names[i]), "%s", d->conf.ifaces[i].name);
+	ifn_mud_watch_open(&d->mw, (const char(*)[16])names, i, d->epfd);
+}
+
 static void write_metrics(struct daemon *d)
 {
 	struct ifn_metrics mx;
@@ -519,6 +574,7 @@ static void reload(struct daemon *d, const char *path)
 		d->conf = *nc;
 		set_syslog(d);
 		dinfo(d, "reloaded %s", path);
+		watch_dhcp(d);
 	}
 	free(nc);
 	if (d->have_maps)
@@ -578,8 +634,10 @@ static int loop(struct daemon *d, const char *path)
 		for (i = 0; i < n; i++) {
 			struct signalfd_siginfo si;
 
-			if (evs[i].data.fd != d->sfd)
+			if (evs[i].data.fd != d->sfd) {
+				ifn_mud_watch_handle(&d->mw, evs[i].data.fd, on_mud_url, d);
 				continue;
+			}
 			while (read(d->sfd, &si, sizeof(si)) == sizeof(si)) {
 				if (si.ssi_signo == SIGHUP)
 					reload(d, path);
@@ -639,6 +697,7 @@ int ifn_daemon_run(const struct ifn_daemon_opts *o)
 		goto out;
 	}
 	d->oui = ifn_oui_load(NULL);
+	watch_dhcp(d);
 	/* Losses from before the daemon started are reported once. */
 	if (open_events(d, true)) {
 		rc = IFN_EXIT_FAIL;
@@ -651,6 +710,7 @@ int ifn_daemon_run(const struct ifn_daemon_opts *o)
 
 	rc = loop(d, o->config);
 
+	ifn_mud_watch_close(&d->mw, d->epfd);
 	close_events(d);
 	save_state(d);
 	write_metrics(d);
