@@ -152,7 +152,9 @@ const struct ifn_cmd ifn_cmds[] = {
 	  json_opt,
 	  "The table is sorted by MAC. With --json: an array of objects with mac, vendor, "
 	  "interface, mode, mode_until, mode_after, ipv4, ipv6, packets, bytes, dropped, "
-	  "alerts, first_seen, last_seen (RFC 3339 UTC), flows, rate and drop_reasons.",
+	  "alerts, first_seen, last_seen (RFC 3339 UTC), flows, rate, drop_reasons and mud_url "
+	  "(the MUD URL the device announced in DHCP, or null; the text lists them under the "
+	  "table).",
 	  ifn_cmd_devices, IFN_CMD_PRIV | IFN_CMD_LISTS },
 	{ "device", "MAC [--json]", "One device with its fingerprint.", json_opt, NULL,
 	  ifn_cmd_device, IFN_CMD_PRIV | IFN_CMD_LISTS },
