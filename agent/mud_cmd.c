@@ -99,6 +99,20 @@ static int cmp_rule_origin(const void *a, const void *b)
 	return ifn_rule_cmp(a, b);
 }
 
+/* A device the state does not have yet, at the end (sorted in later). */
+static struct ifn_pol_dev *add_dev(struct ifn_policy *p, const __u8 mac[6])
+{
+	struct ifn_pol_dev *nd = realloc(p->devs, (p->n_devs + 1) * sizeof(*p->devs));
+
+	if (!nd)
+		return NULL;
+	p->devs = nd;
+	nd = &p->devs[p->n_devs++];
+	memset(nd, 0, sizeof(*nd));
+	memcpy(nd->mac, mac, 6);
+	return nd;
+}
+
 /*
  * The running state as a policy that changes nothing, with the imported
  * devices' allow rules replaced: a device the MUD file does not name must
@@ -140,18 +154,11 @@ int ifn_mud_merge(const struct ifn_maps *m, const struct ifn_policy *imp, struct
 		struct ifn_pol_rule *nr;
 		size_t keep = 0;
 
+		if (!d)
+			d = add_dev(out, id->mac);
 		if (!d) {
-			struct ifn_pol_dev *nd =
-				realloc(out->devs, (out->n_devs + 1) * sizeof(*out->devs));
-
-			if (!nd) {
-				err = -ENOMEM;
-				goto fail;
-			}
-			out->devs = nd;
-			d = &out->devs[out->n_devs++];
-			memset(d, 0, sizeof(*d));
-			memcpy(d->mac, id->mac, 6);
+			err = -ENOMEM;
+			goto fail;
 		}
 		nr = calloc(d->n_rules + id->n_rules + 1, sizeof(*nr));
 		if (!nr) {
