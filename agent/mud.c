@@ -673,8 +673,12 @@ static int mud_peers(struct xctx *c, json_t *mm, const char *base, const char **
 
 		if (me->kind != kind)
 			continue;
-		if (kind != IFN_MUD_MY_CONTROLLER && kind != IFN_MUD_SAME_MANUFACTURER &&
-		    strcmp(me->key, key))
+		/*
+		 * same-manufacturer: a mapping line (no key) always; a device seen
+		 * with a MUD URL (mud_cmd.c, keyed by its authority) when it is ours.
+		 */
+		if (kind != IFN_MUD_MY_CONTROLLER && strcmp(me->key, key) &&
+		    !(kind == IFN_MUD_SAME_MANUFACTURER && !me->key[0]))
 			continue;
 		if (*np < max)
 			peers[(*np)++] = me->peer;

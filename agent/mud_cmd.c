@@ -205,6 +205,48 @@ fail:
 	return err;
 }
 
+static int map_add(struct ifn_mud_map_entry **map, size_t *n, enum ifn_mud_abstr kind,
+		   const char *key, const char *peer)
+{
+	struct ifn_mud_map_entry *v = realloc(*map, (*n + 1) * sizeof(**map));
+
+	if (!v)
+		return -ENOMEM;
+	*map = v;
+	memset(&v[*n], 0, sizeof(v[*n]));
+	v[*n].kind = kind;
+	snprintf(v[*n].key, sizeof(v[*n].key), "%s", key);
+	snprintf(v[*n].peer, sizeof(v[*n].peer), "%s", peer);
+	(*n)++;
+	return 0;
+}
+
+int ifn_mud_auto_map(const struct ifn_maps *m, struct ifn_mud_map_entry **map, size_t *n)
+{
+	struct ifn_mud_urls u;
+	size_t i;
+	int err = ifn_mud_urls_load(&u, NULL);
+
+	for (i = 0; !err && i < u.n; i++) {
+		char auth[IFN_MUD_URL_MAX + 1], ip[48];
+		struct ifn_device dev;
+		const char *a;
+
+		if (ifn_device_get(m, u.v[i].mac, &dev) ||
+		    !(a = ifn_device_ipv4(&dev, ip, sizeof(ip))) ||
+		    ifn_mud_url_authority(u.v[i].url, auth, sizeof(auth)))
+			continue;
+		/* The file's own authority decides same-manufacturer (mud.c). */
+		err = map_add(map, n, IFN_MUD_MANUFACTURER, auth, a);
+		if (!err)
+			err = map_add(map, n, IFN_MUD_SAME_MANUFACTURER, auth, a);
+		if (!err)
+			err = map_add(map, n, IFN_MUD_MODEL, u.v[i].url, a);
+	}
+	ifn_mud_urls_free(&u);
+	return err;
+}
+
 static int open_locked(struct ifn_maps *m, int *lock)
 {
 	if (ifn_bpffs_ensure(false))
@@ -362,11 +404,27 @@ static int cmd_import(const struct ifn_cmd *c, int argc, char **argv)
 		free(map);
 		return IFN_EXIT_FAIL;
 	}
-	err = ifn_mud_translate_file(file, root, &o, &x);
+	if (!print && (ifn_check_privileges() || open_locked(&m, &lock))) {
+		json_decref(root);
+		free(map);
+		return IFN_EXIT_FAIL;
+	}
+	/* The devices seen with a MUD URL stand for manufacturer, model, same-manufacturer. */
+	err = print ? 0 : ifn_mud_auto_map(&m, &map, &o.n_map);
+	o.map = map;
+	if (!err)
+		err = ifn_mud_translate_file(file, root, &o, &x);
+	else
+		ifn_err("cannot read the devices' MUD URLs: %s", ifn_strerror(err));
 	json_decref(root);
 	free(map);
-	if (err)
+	if (err) {
+		if (!print) {
+			ifn_maps_close(&m);
+			ifn_unlock(lock);
+		}
 		return IFN_EXIT_FAIL;
+	}
 	if (print) {
 		/* No state needed: the statements, checked by the parser. */
 		static const __u8 placeholder[1][6] = { { 0x02, 0, 0, 0, 0, 0x01 } };
@@ -386,10 +444,6 @@ static int cmd_import(const struct ifn_cmd *c, int argc, char **argv)
 			ifn_policy_free(&p);
 		ifn_mud_xlat_free(&x);
 		return err ? IFN_EXIT_FAIL : IFN_EXIT_OK;
-	}
-	if (ifn_check_privileges() || open_locked(&m, &lock)) {
-		ifn_mud_xlat_free(&x);
-		return IFN_EXIT_FAIL;
 	}
 	if (have_mac) {
 		macs = calloc(1, sizeof(*macs));

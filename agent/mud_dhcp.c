@@ -180,6 +180,11 @@ int ifn_mud_dir_apply(const struct ifn_maps *m, const char *dir, const __u8 mac[
 	snprintf(mpath, sizeof(mpath), "%s/mapping", dir);
 	if (!access(mpath, F_OK) && ifn_mud_map_load(mpath, &map, &o.n_map))
 		return -EINVAL;
+	err = ifn_mud_auto_map(m, &map, &o.n_map);
+	if (err) {
+		free(map);
+		return err;
+	}
 	o.map = map;
 	root = ifn_mud_load(path);
 	if (!root) {

@@ -39,6 +39,14 @@ int ifn_mud_translate_file(const char *file, json_t *root, const struct ifn_mud_
  */
 int ifn_mud_merge(const struct ifn_maps *m, const struct ifn_policy *imp, struct ifn_policy *out);
 
+/*
+ * Append to  what the devices that announced a MUD URL stand for:
+ * their IPv4 address (as it is now) for manufacturer AUTHORITY, for
+ * same-manufacturer when AUTHORITY is the file's, and for model URL.
+ * 0 or -errno.
+ */
+int ifn_mud_auto_map(const struct ifn_maps *m, struct ifn_mud_map_entry **map, size_t *n);
+
 /* Text, parse, merge, ifn_policy_apply: all or nothing. 0 or -errno. */
 int ifn_mud_import_apply(const struct ifn_maps *m, const char *file, const struct ifn_mud_xlat *x,
 			 const __u8 (*macs)[6], size_t nmacs, bool dry_run, FILE *report);

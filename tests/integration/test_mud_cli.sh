@@ -150,4 +150,18 @@ check "without --device: the devices that announced the file's URL" sh -c \
 	"'$IFN' mud import '$D/ping.json' --dry-run | grep -q '^would have removed $mac1 allow tcp/443 52.94.0.0/16'"
 check "export takes the announced URL" sh -c \
 	"'$IFN' mud export '$mac1' | jq -e '.[\"ietf-mud:mud\"][\"mud-url\"] == \"https://example.com/pinger.json\"'"
+# --- manufacturer, same-manufacturer, model: the devices that announced a URL ---
+printf '%s %s\n%s %s\n' "$mac1" https://example.com/pinger.json "$mac2" https://example.com/other.json >"$D/mud-urls"
+mud_one '{ "ietf-mud:mud": { "same-manufacturer": [ null ] }, "ipv4": { "protocol": 6 }, "tcp": { "destination-port": { "port": 8080 } } }' |
+	sed 's|https://example.com/t.json|https://example.com/pinger.json|' >"$D/same.json"
+check "same-manufacturer: the addresses of the devices whose URL has the file's authority" sh -c \
+	"'$IFN' mud import '$D/same.json' --device '$mac1' --no-defaults --dry-run | grep -q '^would have added $mac1 allow tcp/8080 10.91.2.2\$'"
+mud_one '{ "ietf-mud:mud": { "model": "https://example.com/other.json" }, "ipv4": { "protocol": 17 } }' >"$D/model.json"
+check "model: the devices that announced that URL" sh -c \
+	"'$IFN' mud import '$D/model.json' --device '$mac1' --no-defaults --dry-run | grep -q '^would have added $mac1 allow udp 10.91.2.2\$'"
+mud_one '{ "ietf-mud:mud": { "manufacturer": "nobody.example.net" }, "ipv4": { "protocol": 17 } }' >"$D/mfg.json"
+check_error "manufacturer no device is from: refused with its path" \
+	"matches/ietf-mud:mud/manufacturer: no peer for manufacturer 'nobody.example.net'" \
+	sh -c "'$IFN' mud import '$D/mfg.json' --device '$mac1' 2>&1 | head -1 >&2; exit 1"
+
 it_done
