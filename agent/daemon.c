@@ -406,6 +406,25 @@ static int on_event(void *ctx, const struct ifn_event *e)
 	return 0;
 }
 
+/* The mud-dir's profile for @url, if any, as @mac's policy (iotfence.8, MUD). */
+static void apply_profile(struct daemon *d, const __u8 mac[6], const char *url, bool say_missing)
+{
+	char mb[IFN_MAC_STRLEN], path[PATH_MAX];
+	int err;
+
+	if (!d->conf.mud_dir[0] || !d->have_maps)
+		return;
+	ifn_fmt_mac(mac, mb);
+	err = ifn_mud_dir_apply(&d->m, d->conf.mud_dir, mac, url, stderr, path, sizeof(path));
+	if (!err)
+		dinfo(d, "applied the MUD profile %s to %s", path, mb);
+	else if (err == -ENOENT && say_missing)
+		dinfo(d, "no MUD profile for %s (%s) in %s", url, mb, d->conf.mud_dir);
+	else if (err != -ENOENT)
+		derr(d, "cannot apply the MUD profile %s to %s: %s", path, mb,
+		     err == -EINVAL ? "errors above" : ifn_strerror(err));
+}
+
 /*
  * A MUD URL in a device's DHCP request: recorded, reported as a MUD_URL
  * event line, and the mud-dir's profile for it applied. Only a URL that
@@ -414,8 +433,8 @@ static int on_event(void *ctx, const struct ifn_event *e)
 static void on_mud_url(void *ctx, const __u8 mac[6], const char *url, const char *ifname)
 {
 	struct daemon *d = ctx;
-	char mb[IFN_MAC_STRLEN], path[PATH_MAX], t[IFN_TIME_STRLEN];
-	int changed = ifn_mud_record_url(mac, url), n, err;
+	char mb[IFN_MAC_STRLEN], t[IFN_TIME_STRLEN];
+	int changed = ifn_mud_record_url(mac, url), n;
 
 	ifn_fmt_mac(mac, mb);
 	if (changed < 0) {
@@ -435,27 +454,30 @@ static void on_mud_url(void *ctx, const __u8 mac[6], const char *url, const char
 		if (d->syslog_open)
 			syslog(LOG_NOTICE, "%.*s", n - 1, d->line);
 	}
-	if (!d->conf.mud_dir[0] || !d->have_maps)
-		return;
-	err = ifn_mud_dir_apply(&d->m, d->conf.mud_dir, mac, url, stderr, path, sizeof(path));
-	if (!err)
-		dinfo(d, "applied the MUD profile %s to %s", path, mb);
-	else if (err == -ENOENT)
-		dinfo(d, "no MUD profile for %s (%s) in %s", url, mb, d->conf.mud_dir);
-	else
-		derr(d, "cannot apply the MUD profile %s to %s: %s", path, mb,
-		     err == -EINVAL ? "errors above" : ifn_strerror(err));
+	apply_profile(d, mac, url, true);
 }
 
 static void watch_dhcp(struct daemon *d)
 {
 	char names[IFN_MAX_IFACES][16];
+	struct ifn_mud_urls u;
 	unsigned int i;
 
 	ifn_mud_watch_close(&d->mw, d->epfd);
 	for (i = 0; i < d->conf.n_ifaces && i < IFN_MAX_IFACES; i++)
 		snprintf(names[i], sizeof(names[i]), "%s", d->conf.ifaces[i].name);
 	ifn_mud_watch_open(&d->mw, (const char(*)[16])names, i, d->epfd);
+	/*
+	 * The profiles of the URLs recorded so far, again: one added or changed
+	 * in mud-dir takes effect with a reload, and the policy file just
+	 * loaded (which takes policy rules from the devices it does not name)
+	 * does not leave a MUD device without its profile.
+	 */
+	if (d->conf.mud_dir[0] && !ifn_mud_urls_load(&u, NULL)) {
+		for (i = 0; i < u.n; i++)
+			apply_profile(d, u.v[i].mac, u.v[i].url, false);
+		ifn_mud_urls_free(&u);
+	}
 }
 
 static void write_metrics(struct daemon *d)

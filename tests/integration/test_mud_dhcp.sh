@@ -81,6 +81,15 @@ check "a URL that is not https is ignored" in_ns dev2 "$SEND" eth0 "http://plain
 sleep 0.5
 check_fails "... not recorded" grep -q plain.example.com "$D/mud-urls"
 
+# A profile added to mud-dir takes effect with a reload.
+sed "s|$URL1|$URL2|" "$D/mud/lighting.example.com_lightbulb2000.json" >"$D/mud/sensors.example.com_v2_probe.json"
+check_fails "dev2: before the reload its echo is dropped" in_ns dev2 ping -c1 -W1 "$SRV"
+kill -HUP "$DPID"
+it_wait 10 grep -q "applied the MUD profile $D/mud/sensors.example.com_v2_probe.json to $mac2" "$D/err"
+check "SIGHUP: the new profile is applied to dev2" \
+	grep -q "applied the MUD profile $D/mud/sensors.example.com_v2_probe.json to $mac2" "$D/err"
+check "dev2: the profile's echo passes" in_ns dev2 ping -c1 -W1 "$SRV"
+
 kill -TERM "$DPID"
 for _ in $(seq 50); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done
 check "the daemon exits on SIGTERM" sh -c "! kill -0 $DPID 2>/dev/null"
