@@ -60,10 +60,11 @@ TEST_BINS += $(BUILD)/tests/diff_driver $(BUILD)/tests/ifn_flood
 # libFuzzer harnesses (tests/fuzz) of the policy parser and the snapshot
 # reader, built with clang over the pure sources they need.
 FUZZ_LIB := agent/policy_parse.c agent/snapshot_fmt.c agent/parse.c agent/format.c \
-	agent/rules.c agent/devices.c agent/settings.c agent/state.c agent/errors.c agent/output.c
+	agent/rules.c agent/devices.c agent/settings.c agent/state.c agent/errors.c agent/output.c \
+	agent/mud.c
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(WARN) \
 	-std=gnu11 -D_GNU_SOURCE -Iinclude -Iagent
-FUZZ_BINS := $(BUILD)/fuzz/fuzz_policy $(BUILD)/fuzz/fuzz_snapshot
+FUZZ_BINS := $(BUILD)/fuzz/fuzz_policy $(BUILD)/fuzz/fuzz_snapshot $(BUILD)/fuzz/fuzz_mud
 TEST_BINS += $(FUZZ_BINS)
 FUZZ_TIME ?= 10
 
@@ -119,7 +120,7 @@ $(BUILD)/tests/ifn_flood: tests/diff/flood.c | $(BUILD)/tests
 	$(CC) $(AGENT_CFLAGS) -o $@ $< -lbpf
 
 $(FUZZ_BINS): $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB) $(AGENT_HDRS) | $(BUILD)/fuzz
-	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB) -lbpf -lelf -lz
+	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB) -lbpf -lelf -lz -ljansson
 
 # The fuzz harnesses for FUZZ_TIME seconds each (make test runs them briefly).
 .PHONY: fuzz
