@@ -23,7 +23,7 @@ BPFTOOL ?= bpftool
 NEED_TOOLS := $(CLANG) $(BPFTOOL) pkg-config
 # Headers the build needs (check.h: the tests; a cross build of the agent
 # alone leaves it out).
-NEED_HDRS := bpf/libbpf.h libelf.h zlib.h pcap/pcap.h check.h
+NEED_HDRS := bpf/libbpf.h libelf.h zlib.h pcap/pcap.h jansson.h check.h
 
 ARCH_INCLUDE := /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null)
 
@@ -32,7 +32,7 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 $(WARN) -Iinclude -Ibpf \
 	-idirafter $(ARCH_INCLUDE)
 CFLAGS ?= -O2 -g
 AGENT_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iagent -I$(BUILD)
-AGENT_LIBS := -lbpf -lelf -lz -lpcap
+AGENT_LIBS := -lbpf -lelf -lz -lpcap -ljansson
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
@@ -60,10 +60,11 @@ TEST_BINS += $(BUILD)/tests/diff_driver $(BUILD)/tests/ifn_flood
 # libFuzzer harnesses (tests/fuzz) of the policy parser and the snapshot
 # reader, built with clang over the pure sources they need.
 FUZZ_LIB := agent/file.c agent/policy_parse.c agent/snapshot_fmt.c agent/parse.c agent/format.c \
-	agent/rules.c agent/devices.c agent/settings.c agent/state.c agent/errors.c agent/output.c
+	agent/rules.c agent/devices.c agent/settings.c agent/state.c agent/errors.c agent/output.c \
+	agent/mud.c
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(WARN) \
 	-std=gnu11 -D_GNU_SOURCE -Iinclude -Iagent
-FUZZ_BINS := $(BUILD)/fuzz/fuzz_policy $(BUILD)/fuzz/fuzz_snapshot
+FUZZ_BINS := $(BUILD)/fuzz/fuzz_policy $(BUILD)/fuzz/fuzz_snapshot $(BUILD)/fuzz/fuzz_mud
 TEST_BINS += $(FUZZ_BINS)
 FUZZ_TIME ?= 10
 
@@ -119,7 +120,7 @@ $(BUILD)/tests/ifn_flood: tests/diff/flood.c | $(BUILD)/tests
 	$(CC) $(AGENT_CFLAGS) -o $@ $< -lbpf
 
 $(FUZZ_BINS): $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB) $(AGENT_HDRS) | $(BUILD)/fuzz
-	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB) -lbpf -lelf -lz
+	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB) -lbpf -lelf -lz -ljansson
 
 # The fuzz harnesses for FUZZ_TIME seconds each (make test runs them briefly).
 .PHONY: fuzz
@@ -169,7 +170,7 @@ CROSS_ARM64 := aarch64-linux-gnu
 cross-arm64:
 	scripts/deps.sh --cross
 	$(MAKE) --no-print-directory BUILD=$(BUILD)-arm64 CC=$(CROSS_ARM64)-gcc \
-		NEED_HDRS="bpf/libbpf.h libelf.h zlib.h pcap/pcap.h" all
+		NEED_HDRS="bpf/libbpf.h libelf.h zlib.h pcap/pcap.h jansson.h" all
 	scripts/cross-smoke.sh $(BUILD)-arm64 $(CROSS_ARM64)
 
 bench: all $(BUILD)/bench/ifn-bench

@@ -79,5 +79,6 @@ int ifn_cmd_policy(const struct ifn_cmd *c, int argc, char **argv);
 int ifn_cmd_events(const struct ifn_cmd *c, int argc, char **argv);
 int ifn_cmd_run(const struct ifn_cmd *c, int argc, char **argv);
 int ifn_cmd_replay(const struct ifn_cmd *c, int argc, char **argv);
+int ifn_cmd_mud(const struct ifn_cmd *c, int argc, char **argv);
 
 #endif /* IFN_CLI_H */

@@ -234,6 +234,8 @@ static int parse_line(struct pctx *p, struct ifn_daemon_conf *c, char *line)
 		return parse_bool(p, k, w[1], &c->generalise);
 	if (!strcmp(k, "policy"))
 		return parse_path(p, k, w[1], c->policy, sizeof(c->policy));
+	if (!strcmp(k, "mud-dir"))
+		return parse_path(p, k, w[1], c->mud_dir, sizeof(c->mud_dir));
 	if (!strcmp(k, "metrics-file"))
 		return parse_path(p, k, w[1], c->metrics_file, sizeof(c->metrics_file));
 	if (!strcmp(k, "metrics-interval"))

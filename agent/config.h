@@ -57,6 +57,7 @@ struct ifn_daemon_conf {
 	bool detach_on_exit;
 	__u32 max_devices, max_flows, max_rules; /* 0: defaults */
 	char policy[PATH_MAX]; /* a policy file to load, "": none */
+	char mud_dir[PATH_MAX]; /* MUD profiles by URL (iotfence.8, MUD), "": none */
 	bool generalise; /* generalise a device whose learning ends */
 	struct ifn_gen_opts gen;
 };

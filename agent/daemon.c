@@ -39,6 +39,8 @@
 #include "generalise.h"
 #include "lifecycle.h"
 #include "metrics.h"
+#include "mud.h"
+#include "mud_dhcp.h"
 #include "oui.h"
 #include "parse.h"
 #include "policy.h"
@@ -63,6 +65,7 @@ struct daemon {
 	__u64 next_metrics, next_snapshot; /* CLOCK_MONOTONIC ns */
 	bool syslog_open;
 	bool stdout_gone;
+	struct ifn_mud_watch mw; /* DHCP client messages, for MUD URLs */
 	char line[2048];
 };
 
@@ -404,6 +407,80 @@ static int on_event(void *ctx, const struct ifn_event *e)
 	return 0;
 }
 
+/* The mud-dir's profile for @url, if any, as @mac's policy (iotfence.8, MUD). */
+static void apply_profile(struct daemon *d, const __u8 mac[6], const char *url, bool say_missing)
+{
+	char mb[IFN_MAC_STRLEN], path[PATH_MAX];
+	int err;
+
+	if (!d->conf.mud_dir[0] || !d->have_maps)
+		return;
+	ifn_fmt_mac(mac, mb);
+	err = ifn_mud_dir_apply(&d->m, d->conf.mud_dir, mac, url, stderr, path, sizeof(path));
+	if (!err)
+		dinfo(d, "applied the MUD profile %s to %s", path, mb);
+	else if (err == -ENOENT && say_missing)
+		dinfo(d, "no MUD profile for %s (%s) in %s", url, mb, d->conf.mud_dir);
+	else if (err != -ENOENT)
+		derr(d, "cannot apply the MUD profile %s to %s: %s", path, mb,
+		     err == -EINVAL ? "errors above" : ifn_strerror(err));
+}
+
+/*
+ * A MUD URL in a device's DHCP request: recorded, reported as a MUD_URL
+ * event line, and the mud-dir's profile for it applied. Only a URL that
+ * changed does more than the record: a device repeats it at every renewal.
+ */
+static void on_mud_url(void *ctx, const __u8 mac[6], const char *url, const char *ifname)
+{
+	struct daemon *d = ctx;
+	char mb[IFN_MAC_STRLEN], t[IFN_TIME_STRLEN];
+	int changed = ifn_mud_record_url(mac, url), n;
+
+	ifn_fmt_mac(mac, mb);
+	if (changed < 0) {
+		derr(d, "cannot record the MUD URL of %s in %s: %s", mb, ifn_mud_urls_path(),
+		     ifn_strerror(changed));
+		return;
+	}
+	if (!changed)
+		return;
+	/* Shaped as the datapath's event lines; the URL is checked printable ASCII. */
+	n = snprintf(d->line, sizeof(d->line),
+		     "{\"time\":\"%s\",\"type\":\"MUD_URL\",\"mac\":\"%s\",\"interface\":\"%s\","
+		     "\"mode\":null,\"flow\":null,\"url\":\"%s\"}\n",
+		     ifn_fmt_time(ifn_now_wall(), t), mb, ifname, url);
+	if (n > 0 && (size_t)n < sizeof(d->line) && !strpbrk(url, "\"\\")) {
+		write_out(d, d->line, n);
+		if (d->syslog_open)
+			syslog(LOG_NOTICE, "%.*s", n - 1, d->line);
+	}
+	apply_profile(d, mac, url, true);
+}
+
+static void watch_dhcp(struct daemon *d)
+{
+	char names[IFN_MAX_IFACES][16];
+	struct ifn_mud_urls u;
+	unsigned int i;
+
+	ifn_mud_watch_close(&d->mw, d->epfd);
+	for (i = 0; i < d->conf.n_ifaces && i < IFN_MAX_IFACES; i++)
+		snprintf(names[i], sizeof(names[i]), "%s", d->conf.ifaces[i].name);
+	ifn_mud_watch_open(&d->mw, (const char(*)[16])names, i, d->epfd);
+	/*
+	 * The profiles of the URLs recorded so far, again: one added or changed
+	 * in mud-dir takes effect with a reload, and the policy file just
+	 * loaded (which takes policy rules from the devices it does not name)
+	 * does not leave a MUD device without its profile.
+	 */
+	if (d->conf.mud_dir[0] && !ifn_mud_urls_load(&u, NULL)) {
+		for (i = 0; i < u.n; i++)
+			apply_profile(d, u.v[i].mac, u.v[i].url, false);
+		ifn_mud_urls_free(&u);
+	}
+}
+
 static void write_metrics(struct daemon *d)
 {
 	struct ifn_metrics mx;
@@ -521,6 +598,7 @@ static void reload(struct daemon *d, const char *path)
 		d->conf = *nc;
 		set_syslog(d);
 		dinfo(d, "reloaded %s", path);
+		watch_dhcp(d);
 	}
 	free(nc);
 	if (d->have_maps)
@@ -580,8 +658,10 @@ static int loop(struct daemon *d, const char *path)
 		for (i = 0; i < n; i++) {
 			struct signalfd_siginfo si;
 
-			if (evs[i].data.fd != d->sfd)
+			if (evs[i].data.fd != d->sfd) {
+				ifn_mud_watch_handle(&d->mw, evs[i].data.fd, on_mud_url, d);
 				continue;
+			}
 			while (read(d->sfd, &si, sizeof(si)) == sizeof(si)) {
 				if (si.ssi_signo == SIGHUP)
 					reload(d, path);
@@ -641,6 +721,7 @@ int ifn_daemon_run(const struct ifn_daemon_opts *o)
 		goto out;
 	}
 	d->oui = ifn_oui_load(NULL);
+	watch_dhcp(d);
 	/* Losses from before the daemon started are reported once. */
 	if (open_events(d, true)) {
 		rc = IFN_EXIT_FAIL;
@@ -653,6 +734,7 @@ int ifn_daemon_run(const struct ifn_daemon_opts *o)
 
 	rc = loop(d, o->config);
 
+	ifn_mud_watch_close(&d->mw, d->epfd);
 	close_events(d);
 	/* The state is lost if the last save fails: not an exit like any other. */
 	if (save_state(d) && rc == IFN_EXIT_OK)

@@ -13,6 +13,7 @@
 #include "devices.h"
 #include "errors.h"
 #include "format.h"
+#include "mud.h"
 #include "oui.h"
 #include "output.h"
 #include "rules.h"
@@ -129,8 +130,28 @@ static const char *cached_ifname(struct ifname_cache *nc, int ifaces_fd, __u32 i
 	return ifn_ifname(ifaces_fd, ifindex, nc->name[nc->n++]);
 }
 
+/* Under the table: the MUD URLs the devices announced (DHCP), if any. */
+static void mud_url_lines(const struct ifn_mud_urls *u, const struct ifn_dev_view *v, size_t n)
+{
+	char mac[IFN_MAC_STRLEN];
+	bool head = false;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const char *url = ifn_mud_urls_get(u, v[i].mac);
+
+		if (!url)
+			continue;
+		if (!head)
+			printf("\nMAC                MUD URL\n");
+		head = true;
+		printf("%-18s %s\n", ifn_fmt_mac(v[i].mac, mac), url);
+	}
+}
+
 int ifn_cmd_devices(const struct ifn_cmd *c, int argc, char **argv)
 {
+	struct ifn_mud_urls urls;
 	static const char *const hdr[] = { "MAC",    "IFACE",	   "VENDOR",   "MODE",
 					   "IPV4",   ">PACKETS",   ">BYTES",   ">DROPPED",
 					   ">FLOWS", "FIRST SEEN", "LAST SEEN" };
@@ -151,6 +172,9 @@ int ifn_cmd_devices(const struct ifn_cmd *c, int argc, char **argv)
 		return IFN_EXIT_FAIL;
 	}
 	oui = ifn_oui_load(NULL);
+	/* A missing or unreadable table: no URLs to show, nothing else changes. */
+	if (ifn_mud_urls_load(&urls, NULL))
+		memset(&urls, 0, sizeof(urls));
 	/* Fewer, larger writes for a large table; nothing is printed yet. */
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 
@@ -160,9 +184,13 @@ int ifn_cmd_devices(const struct ifn_cmd *c, int argc, char **argv)
 
 		ifn_json_init(&j, stdout);
 		ifn_json_arr_open(&j, NULL);
-		for (i = 0; i < n; i++)
-			ifn_device_json(&j, &v[i], ifn_oui_vendor(oui, v[i].mac),
-					cached_ifname(&nc, m.ifaces, v[i].dev.ifindex));
+		for (i = 0; i < n; i++) {
+			ifn_json_obj_open(&j, NULL);
+			ifn_device_json_fields(&j, &v[i], ifn_oui_vendor(oui, v[i].mac),
+					       cached_ifname(&nc, m.ifaces, v[i].dev.ifindex));
+			ifn_json_str(&j, "mud_url", ifn_mud_urls_get(&urls, v[i].mac));
+			ifn_json_obj_close(&j);
+		}
 		ifn_json_arr_close(&j);
 	} else if (!n) {
 		printf("no devices seen yet\n");
@@ -196,8 +224,10 @@ int ifn_cmd_devices(const struct ifn_cmd *c, int argc, char **argv)
 		}
 		ifn_table_print(&t, stdout);
 		ifn_table_free(&t);
+		mud_url_lines(&urls, v, n);
 	}
 	ifn_oui_free(oui);
+	ifn_mud_urls_free(&urls);
 	free(v);
 	ifn_maps_close(&m);
 	return IFN_EXIT_OK;
@@ -237,6 +267,7 @@ static void rule_json(struct ifn_json *j, const struct ifn_rule *r)
 
 int ifn_cmd_device(const struct ifn_cmd *c, int argc, char **argv)
 {
+	struct ifn_mud_urls urls;
 	static const char *const hdr[] = { "RULE", "KIND", "ORIGIN", "ADDED" };
 	struct ifn_oui_db *oui;
 	struct ifn_dev_view v;
@@ -271,6 +302,9 @@ int ifn_cmd_device(const struct ifn_cmd *c, int argc, char **argv)
 		return IFN_EXIT_FAIL;
 	}
 	oui = ifn_oui_load(NULL);
+	/* A missing or unreadable table: no URLs to show, nothing else changes. */
+	if (ifn_mud_urls_load(&urls, NULL))
+		memset(&urls, 0, sizeof(urls));
 	ifn = cached_ifname(&nc, m.ifaces, v.dev.ifindex);
 
 	if (ifn_json_output) {
@@ -280,6 +314,7 @@ int ifn_cmd_device(const struct ifn_cmd *c, int argc, char **argv)
 		ifn_json_init(&j, stdout);
 		ifn_json_obj_open(&j, NULL);
 		ifn_device_json_fields(&j, &v, ifn_oui_vendor(oui, v.mac), ifn);
+		ifn_json_str(&j, "mud_url", ifn_mud_urls_get(&urls, v.mac));
 		ifn_json_arr_open(&j, "fingerprint");
 		for (i = 0; i < n; i++)
 			rule_json(&j, &rules[i]);
@@ -296,6 +331,8 @@ int ifn_cmd_device(const struct ifn_cmd *c, int argc, char **argv)
 		printf("device     %s\n", ifn_fmt_mac(v.mac, mac));
 		printf("vendor     %s\n", ifn_oui_vendor(oui, v.mac));
 		printf("interface  %s\n", ifn ? ifn : "-");
+		if (ifn_mud_urls_get(&urls, v.mac))
+			printf("mud url    %s\n", ifn_mud_urls_get(&urls, v.mac));
 		printf("mode       %s%s%s\n", fmt_mode(&v.dev, now, mode, sizeof(mode)),
 		       ifn_mw_until(v.dev.mode_word) ? ", then " : "",
 		       ifn_mw_until(v.dev.mode_word) ? ifn_mode_name(v.dev.mode_after) : "");
@@ -343,6 +380,7 @@ int ifn_cmd_device(const struct ifn_cmd *c, int argc, char **argv)
 		}
 	}
 	ifn_oui_free(oui);
+	ifn_mud_urls_free(&urls);
 	free(rules);
 	ifn_maps_close(&m);
 	return IFN_EXIT_OK;

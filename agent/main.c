@@ -117,6 +117,21 @@ static const struct ifn_opt_help replay_opts[] = {
 	{ NULL, NULL },
 };
 
+static const struct ifn_opt_help mud_opts[] = {
+	{ "--device MAC", "import: the device the profile is for." },
+	{ "--url URL",
+	  "import: the devices that announced this MUD URL (default: the file's mud-url). "
+	  "export: the mud-url to write (default: the one the device announced)." },
+	{ "--map FILE",
+	  "import: what my-controller, controller, manufacturer, same-manufacturer and model "
+	  "stand for here (iotfence.8, MUD)." },
+	{ "--no-defaults", "import: leave out the DNS and NTP rules a MUD manager adds." },
+	{ "--dry-run", "import: print the statements and what would change, change nothing." },
+	{ "--print", "import: print the statements and check them with the policy parser; needs no "
+		     "state and no privileges." },
+	{ NULL, NULL },
+};
+
 const struct ifn_cmd ifn_cmds[] = {
 	{ "attach", "IFACE [--mode native|generic] [--new-devices MODE] [--learn-for DUR]",
 	  "Load iotfence (once) and attach it to a LAN interface.", attach_opts,
@@ -143,7 +158,9 @@ const struct ifn_cmd ifn_cmds[] = {
 	  json_opt,
 	  "The table is sorted by MAC. With --json: an array of objects with mac, vendor, "
 	  "interface, mode, mode_until, mode_after, ipv4, ipv6, packets, bytes, dropped, "
-	  "alerts, first_seen, last_seen (RFC 3339 UTC), flows, rate and drop_reasons.",
+	  "alerts, first_seen, last_seen (RFC 3339 UTC), flows, rate, drop_reasons and mud_url "
+	  "(the MUD URL the device announced in DHCP, or null; the text lists them under the "
+	  "table).",
 	  ifn_cmd_devices, IFN_CMD_PRIV | IFN_CMD_LISTS },
 	{ "device", "MAC [--json]", "One device with its fingerprint.", json_opt, NULL,
 	  ifn_cmd_device, IFN_CMD_PRIV | IFN_CMD_LISTS },
@@ -214,6 +231,20 @@ const struct ifn_cmd ifn_cmds[] = {
 	  "clock set to the frame's capture time. Reports per device what learning made and what "
 	  "enforcement would have passed and dropped. Never touches a live gateway's state.",
 	  ifn_cmd_replay, IFN_CMD_PRIV | IFN_CMD_LISTS },
+	{ "mud",
+	  "import FILE [--device MAC | --url URL] [--map FILE] [--no-defaults] [--dry-run | "
+	  "--print] | export MAC [--url URL]",
+	  "MUD files (RFC 8520): import a profile as policy, export a fingerprint.", mud_opts,
+	  "import translates the MUD file's ACLs into policy statements (allow lines, each "
+	  "with the JSON path it came from) for the devices given with --device, or for those "
+	  "whose announced MUD URL (DHCP option 161 or 112) is --url or the file's mud-url, "
+	  "then loads them as 'policy load' does: all or nothing, new rules before old ones go; "
+	  "the devices' manual and policy rules become the file's, their learned entries stay, "
+	  "other devices are not touched. A node it cannot translate, or a statement the policy "
+	  "parser refuses, fails the import with the file, the JSON path and the reason. "
+	  "export writes the device's fingerprint as a MUD file on standard output. See "
+	  "iotfence.8, MUD.",
+	  ifn_cmd_mud, 0 },
 };
 const unsigned int ifn_ncmds = sizeof(ifn_cmds) / sizeof(ifn_cmds[0]);
 

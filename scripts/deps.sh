@@ -8,6 +8,8 @@ set -euo pipefail
 PKGS=(
 	# build
 	make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libpcap-dev
+	# MUD files (iotfence mud import|export)
+	libjansson-dev
 	# tests (Check, sanitizers and libFuzzer runtimes, static analysis)
 	check libclang-rt-14-dev valgrind cppcheck clang-tidy clang-format
 	# network tests, lab and demo
@@ -25,7 +27,7 @@ PKGS=(
 CROSS_ARCH=arm64
 CROSS_PKGS=(gcc-aarch64-linux-gnu "libc6-dev:$CROSS_ARCH" "linux-libc-dev:$CROSS_ARCH"
 	"libbpf-dev:$CROSS_ARCH" "libelf-dev:$CROSS_ARCH" "zlib1g-dev:$CROSS_ARCH"
-	"libpcap-dev:$CROSS_ARCH" qemu-user binutils)
+	"libpcap-dev:$CROSS_ARCH" "libjansson-dev:$CROSS_ARCH" qemu-user binutils)
 cross=0
 for a in "$@"; do
 	case "$a" in

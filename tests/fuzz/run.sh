@@ -14,7 +14,7 @@ export ASAN_OPTIONS=${FUZZ_ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 rc=0
-for h in policy snapshot; do
+for h in policy snapshot mud; do
 	bin=$BUILD/fuzz/fuzz_$h
 	out=$BUILD/fuzz/corpus-$h
 	log=$BUILD/fuzz/fuzz_$h.log
