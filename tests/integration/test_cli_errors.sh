@@ -134,11 +134,12 @@ check_maps_same "no map changed" $D/maps0
 
 echo "# privileges"
 NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-check_error "not root: status" "^iotfence: missing capabilities CAP_BPF and CAP_NET_ADMIN: run as root$" \
+MISSING_ALL="missing capabilities CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN \(or CAP_SYS_ADMIN for CAP_BPF and CAP_PERFMON\)"
+check_error "not root: status" "^iotfence: $MISSING_ALL: run as root$" \
 	"${NOBODY[@]}" "$IFN_ANY" status
-check_error "not root: enforce" "missing capabilities CAP_BPF and CAP_NET_ADMIN" \
+check_error "not root: enforce" "$MISSING_ALL" \
 	"${NOBODY[@]}" "$IFN_ANY" enforce $MAC1
-check_error "not root: attach" "missing capabilities CAP_BPF and CAP_NET_ADMIN" \
+check_error "not root: attach" "$MISSING_ALL" \
 	nsenter --net=$GWNET "${NOBODY[@]}" "$IFN_ANY" attach lan2
 check "not root: help still works" "${NOBODY[@]}" "$IFN_ANY" help
 check "not root: -h still works" "${NOBODY[@]}" "$IFN_ANY" devices -h
@@ -146,7 +147,7 @@ check "not root: version still works" "${NOBODY[@]}" "$IFN_ANY" version
 check_error "root without CAP_NET_ADMIN" "^iotfence: missing capability CAP_NET_ADMIN: run as root$" \
 	setpriv --bounding-set=-net_admin --inh-caps=-net_admin "$IFN" enforce $MAC1
 check_error "root without CAP_BPF and CAP_SYS_ADMIN" \
-	"^iotfence: missing capability CAP_BPF \(or CAP_SYS_ADMIN\): run as root$" \
+	"^iotfence: missing capability CAP_BPF \(or CAP_SYS_ADMIN for CAP_BPF and CAP_PERFMON\): run as root$" \
 	capsh --drop=cap_bpf,cap_sys_admin -- -c "exec '$IFN' devices"
 check_error "runuser as nobody" "missing capabilities" runuser -u nobody -- "$IFN_ANY" devices
 check_maps_same "no map changed" $D/maps0

@@ -55,6 +55,6 @@ check "version" sh -c "'$IFN' version | grep -Eq '^iotfence [0-9]+\.[0-9]+\.[0-9
 MANWIDTH=80 man --warnings -l "$PAGE" >$D/man.txt 2>$D/man.err
 check_eq "man renders it" 0 $?
 check "without warnings" test ! -s $D/man.err
-check "the rendered page has the generated section" grep -Eq "iotfence attach +IFACE" $D/man.txt
+check "the rendered page has the generated section" grep -Eq "iotfence +attach +IFACE" $D/man.txt
 
 it_done
