@@ -10,6 +10,9 @@
  *   icmp/8 192.168.1.1       ICMP: the "port" is the request type
  *   ether/0x88cc             a non-IP ethertype    -> ifn_flows
  *   tcp/554 any server       the device serves port 554 (default: client)
+ *   tcp/443 name a.example.com   an address the device resolved for the name
+ *   tcp/443 name *.example.com   ... for any name under example.com
+ *                                                  -> ifn_name_rules
  */
 #ifndef IFN_RULES_H
 #define IFN_RULES_H
@@ -25,6 +28,7 @@ enum ifn_rule_kind {
 	IFN_RULE_EXACT = 0,
 	IFN_RULE_PORT_PREFIX = 1,
 	IFN_RULE_ANY_PORT = 2,
+	IFN_RULE_NAME = 3,
 };
 
 struct ifn_rule {
@@ -37,11 +41,14 @@ struct ifn_rule {
 	__u8 peer[16]; /* IPv6 or IPv4-mapped */
 	__u8 plen; /* over the 128-bit mapped space: 128 is one host, 0 any */
 	__u8 origin; /* enum ifn_origin */
-	__u8 pad[6];
+	__u8 wild; /* name rules: *.name */
+	__u8 pad[5];
 	__u64 added_ns; /* datapath clock */
+	/* A name rule's name (the suffix of a wildcard), interned: ifn_dns_name_intern(). */
+	const char *name;
 };
 
-#define IFN_RULE_STRLEN 96
+#define IFN_RULE_STRLEN 320
 
 /* Parse the words of a rule (after the MAC). */
 int ifn_rule_parse_args(int argc, char *const *argv, struct ifn_rule *r, char *err, size_t errlen);

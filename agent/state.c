@@ -42,14 +42,15 @@
 		n, offsetof(struct ifn_maps, f) \
 	}
 const struct ifn_map_desc ifn_map_descs[] = {
-	MAP(IFN_MAP_DEVICES, devices),	   MAP(IFN_MAP_DEV_INDEX, dev_index),
-	MAP(IFN_MAP_DEV_STATS, dev_stats), MAP(IFN_MAP_FREE_SLOTS, free_slots),
-	MAP(IFN_MAP_FLOWS, flows),	   MAP(IFN_MAP_RULES_PORT, rules_port),
-	MAP(IFN_MAP_RULES_ANY, rules_any), MAP(IFN_MAP_FRAGS, frags),
-	MAP(IFN_MAP_IP_OWNERS, ip_owners), MAP(IFN_MAP_IFACES, ifaces),
-	MAP(IFN_MAP_CONFIG, config),	   MAP(IFN_MAP_STATS, stats),
-	MAP(IFN_MAP_EVENTS, events),	   MAP(IFN_MAP_DNS, dns),
-	MAP(IFN_MAP_DNS_NAMES, dns_names), MAP(IFN_MAP_DNS_STATS, dns_stats),
+	MAP(IFN_MAP_DEVICES, devices),	     MAP(IFN_MAP_DEV_INDEX, dev_index),
+	MAP(IFN_MAP_DEV_STATS, dev_stats),   MAP(IFN_MAP_FREE_SLOTS, free_slots),
+	MAP(IFN_MAP_FLOWS, flows),	     MAP(IFN_MAP_RULES_PORT, rules_port),
+	MAP(IFN_MAP_RULES_ANY, rules_any),   MAP(IFN_MAP_FRAGS, frags),
+	MAP(IFN_MAP_IP_OWNERS, ip_owners),   MAP(IFN_MAP_IFACES, ifaces),
+	MAP(IFN_MAP_CONFIG, config),	     MAP(IFN_MAP_STATS, stats),
+	MAP(IFN_MAP_EVENTS, events),	     MAP(IFN_MAP_DNS, dns),
+	MAP(IFN_MAP_DNS_NAMES, dns_names),   MAP(IFN_MAP_DNS_STATS, dns_stats),
+	MAP(IFN_MAP_NAME_RULES, name_rules),
 };
 #undef MAP
 const size_t ifn_map_count = sizeof(ifn_map_descs) / sizeof(ifn_map_descs[0]);

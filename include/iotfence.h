@@ -45,6 +45,7 @@
 #define IFN_MAP_DNS "ifn_dns"
 #define IFN_MAP_DNS_NAMES "ifn_dns_names"
 #define IFN_MAP_DNS_STATS "ifn_dns_stats"
+#define IFN_MAP_NAME_RULES "ifn_name_rules"
 /* The egress parser's per-CPU working memory: never pinned (no state). */
 #define IFN_MAP_DNS_SCRATCH "ifn_dns_scratch"
 /* Offline replay's frames and program chain: never pinned (no gateway state). */
@@ -61,6 +62,7 @@
 #define IFN_EVENTS_BYTES_DEFAULT (256 * 1024)
 #define IFN_MAX_DNS_DEFAULT 65536
 #define IFN_MAX_DNS_NAMES_DEFAULT 16384
+#define IFN_MAX_NAME_RULES_DEFAULT 16384
 
 /* Parser limits: frames beyond them are dropped with a reason, never skipped. */
 #define IFN_MAX_VLAN_TAGS 2
@@ -162,6 +164,7 @@ enum ifn_origin {
 #define IFN_DEV_F_ANY_RULES (1U << 1) /* has entries in ifn_rules_any */
 #define IFN_DEV_F_RATE_LIMIT (1U << 2) /* police with the token buckets */
 #define IFN_DEV_F_LEARN_CAPPED (1U << 3) /* learning stopped at the flow cap */
+#define IFN_DEV_F_NAME_RULES (1U << 4) /* has entries in ifn_name_rules */
 
 /* ifn_config.flags */
 #define IFN_CFG_F_AUTO_QUARANTINE (1U << 0)
@@ -235,7 +238,7 @@ struct ifn_device {
 	__u32 fp_gen; /* bumped whenever the fingerprint changes */
 	__u32 port_rules; /* entries in ifn_rules_port */
 	__u32 any_rules; /* entries in ifn_rules_any */
-	__u32 pad3;
+	__u32 name_rules; /* entries in ifn_name_rules */
 	__u64 created_ns;
 	__u8 ipv4[4]; /* last source IPv4, network order */
 	__u32 pad1;
@@ -542,6 +545,29 @@ struct ifn_dns_stats {
 };
 
 /*
+ * Rules on names (ifn_name_rules): a frame to an address the device got
+ * from a DNS answer for NAME passes if the device has a rule on PROTO/PORT
+ * for NAME (wild 0: the whole name's hash) or for a suffix of it (wild 1:
+ * "*.SUFFIX", the suffix's hash), one lookup per label suffix.
+ */
+struct ifn_name_rule_key {
+	__u8 mac[6];
+	__u8 proto;
+	__u8 dir;
+	__u16 port;
+	__u8 wild;
+	__u8 pad[5];
+	__u64 name; /* ifn_name_hash_* of the name, or of the suffix */
+};
+
+struct ifn_name_rule_val {
+	__u64 added_ns;
+	__u8 origin;
+	__u8 pad[7];
+	char name[IFN_DNS_NAME_MAX]; /* the name, or the suffix, as text: for the agent */
+};
+
+/*
  * The name hash, the same on both sides: FNV-1a over each label's bytes,
  * labels taken right to left, a murmur3 finaliser after each label so that
  * the value after k labels is the hash of the suffix of k labels. Keyed by
@@ -652,6 +678,8 @@ _Static_assert(sizeof(struct ifn_dns_key) == 24, "ifn_dns_key layout");
 _Static_assert(sizeof(struct ifn_dns_val) == 72, "ifn_dns_val layout");
 _Static_assert(sizeof(struct ifn_dns_name) == 344, "ifn_dns_name layout");
 _Static_assert(sizeof(struct ifn_dns_stats) == 224, "ifn_dns_stats layout");
+_Static_assert(sizeof(struct ifn_name_rule_key) == 24, "ifn_name_rule_key layout");
+_Static_assert(sizeof(struct ifn_name_rule_val) == 272, "ifn_name_rule_val layout");
 _Static_assert(sizeof(struct ifn_global_stats) == 256, "ifn_global_stats layout");
 _Static_assert(sizeof(struct ifn_event) == 96, "ifn_event layout");
 _Static_assert(sizeof(struct ifn_replay_frame) == 3544, "ifn_replay_frame layout");
