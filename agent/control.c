@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 
 #include "cli.h"
+#include "defaults.h"
 #include "devices.h"
 #include "errors.h"
 #include "format.h"
@@ -22,8 +23,6 @@
 #include "rules.h"
 #include "settings.h"
 #include "state.h"
-
-#define IFN_LEARN_FALLBACK_NS (24ULL * 3600 * 1000000000ULL)
 
 /* Open the pinned maps and take the lock; prints errors. */
 static int open_locked(struct ifn_maps *m, int *lock)
@@ -69,7 +68,7 @@ static __u64 learn_window(const struct ifn_maps *m, const struct ifn_device *d)
 	/* As the datapath does for an interface it has no settings for. */
 	if (!ifn_config_read(m, &cfg))
 		return cfg.learn_ns;
-	return IFN_LEARN_FALLBACK_NS;
+	return IFN_LEARN_DEFAULT_NS;
 }
 
 int ifn_cmd_mode(const struct ifn_cmd *c, int argc, char **argv)

@@ -23,6 +23,7 @@
 #include <bpf/libbpf.h>
 
 #include "cli.h"
+#include "defaults.h"
 #include "errors.h"
 #include "format.h"
 #include "lifecycle.h"
@@ -31,8 +32,6 @@
 #include "parse.h"
 #include "snapshot.h"
 #include "state.h"
-
-#define IFN_LEARN_DEFAULT_NS (24ULL * 3600 * 1000000000ULL)
 
 static void pin_path(char *buf, size_t len, const char *a, const char *b)
 {
@@ -732,8 +731,9 @@ int ifn_cmd_attach(const struct ifn_cmd *c, int argc, char **argv)
 
 			if (ifn_arg_count(c, name, optarg, &v))
 				return IFN_EXIT_USAGE;
-			if (v < 16 || v > 16777216)
-				return ifn_usage_error(c, "%s must be 16 to 16777216", name);
+			if (v < IFN_MAP_SIZE_MIN || v > IFN_MAP_SIZE_MAX)
+				return ifn_usage_error(c, "%s must be %d to %d", name,
+						       IFN_MAP_SIZE_MIN, IFN_MAP_SIZE_MAX);
 			if (opt == 'D')
 				o.max_devices = v;
 			else if (opt == 'F')

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "devices.h"
+#include "defaults.h"
 #include "file.h"
 #include "format.h"
 #include "parse.h"
@@ -192,8 +193,9 @@ static void parse_mode(struct pctx *c, char **w, int n, struct ifn_pol_mode *pm)
 	pm->mode = mode;
 	if (i < n && !strcmp(w[i], "for")) {
 		if (i + 1 >= n || ifn_parse_duration(w[i + 1], &pm->for_ns) || !pm->for_ns ||
-		    pm->for_ns > IFN_POL_MAX_DURATION_NS) {
-			perr(c, "'for' needs a duration above 0 and at most 3650d (like 90s, 10m, "
+		    pm->for_ns > IFN_DURATION_MAX_NS) {
+			perr(c, "'for' needs a duration above 0 and at most " IFN_DURATION_MAX_TEXT
+				" (like 90s, 10m, "
 				"24h)");
 			return;
 		}
@@ -316,13 +318,13 @@ static void parse_newdev(struct pctx *c, char **w, int n, struct ifn_pol_newdev 
 		return;
 	}
 	nd->mode = mode;
-	nd->learn_ns = mode == IFN_MODE_LEARN ? IFN_POL_LEARN_DEFAULT_NS : 0;
+	nd->learn_ns = mode == IFN_MODE_LEARN ? IFN_LEARN_DEFAULT_NS : 0;
 	if (n >= 2 && !strcmp(w[1], "learn-for")) {
 		if (n < 3 || ifn_parse_duration(w[2], &nd->learn_ns) ||
-		    nd->learn_ns > IFN_POL_MAX_DURATION_NS) {
-			perr(c,
-			     "learn-for needs a duration of at most 3650d (like 24h; 0 learns until "
-			     "told otherwise)");
+		    nd->learn_ns > IFN_DURATION_MAX_NS) {
+			perr(c, "learn-for needs a duration of at most " IFN_DURATION_MAX_TEXT
+				" (like 24h; 0 learns until "
+				"told otherwise)");
 			return;
 		}
 		if (n > 3) {

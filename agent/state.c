@@ -20,6 +20,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "defaults.h"
 #include "errors.h"
 #include "state.h"
 
@@ -386,7 +387,7 @@ void ifn_config_defaults(struct ifn_config *c)
 	c->unknown_verdict = IFN_VERDICT_DROP;
 	c->default_mode = IFN_MODE_LEARN;
 	/* For an interface without settings of its own; attach's default too. */
-	c->learn_ns = 24ULL * 3600 * 1000000000ULL;
+	c->learn_ns = IFN_LEARN_DEFAULT_NS;
 }
 
 int ifn_config_read(const struct ifn_maps *m, struct ifn_config *c)
