@@ -321,6 +321,30 @@ void ifn_unlock(int fd)
 	}
 }
 
+int ifn_maps_open_locked(struct ifn_maps *m, int *lock)
+{
+	if (ifn_bpffs_ensure(false))
+		return -ENODEV;
+	*lock = ifn_lock(false);
+	if (*lock < 0) {
+		if (*lock == -ENOENT)
+			return ifn_maps_open_pinned(m); /* prints "not attached" */
+		ifn_err("cannot lock %s: %s", ifn_pin_dir(), ifn_strerror(*lock));
+		return *lock;
+	}
+	if (ifn_maps_open_pinned(m)) {
+		ifn_unlock(*lock);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+void ifn_maps_close_locked(struct ifn_maps *m, int lock)
+{
+	ifn_maps_close(m);
+	ifn_unlock(lock);
+}
+
 static bool clock_virtual;
 /* How far the datapath's clock runs ahead of CLOCK_MONOTONIC (ifn_config). */
 static __s64 clock_offset;

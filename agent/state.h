@@ -107,6 +107,14 @@ int ifn_lock(bool create);
 void ifn_unlock(int fd);
 
 /*
+ * What a command that changes state does first: the lock, then the pinned
+ * maps; prints what went wrong. Nothing pinned: -ENOENT ("not attached").
+ * ifn_maps_close_locked undoes both.
+ */
+int ifn_maps_open_locked(struct ifn_maps *m, int *lock);
+void ifn_maps_close_locked(struct ifn_maps *m, int lock);
+
+/*
  * Now on the datapath's clock: CLOCK_MONOTONIC plus the offset measured
  * when the program was loaded (ifn_config.clock_offset_ns). Every
  * timestamp in the maps (created_ns, mode_until_ns, ...) is on this clock.
