@@ -26,6 +26,7 @@
 #include "defaults.h"
 #include "errors.h"
 #include "format.h"
+#include "grow.h"
 #include "lifecycle.h"
 #include "loader.h"
 #include "output.h"
@@ -536,6 +537,7 @@ int ifn_attached_list(char (**names)[16], int *n)
 	char dir[PATH_MAX];
 	struct dirent *de;
 	char(*v)[16] = NULL;
+	size_t cap = 0;
 	int cnt = 0;
 	DIR *d;
 
@@ -546,17 +548,13 @@ int ifn_attached_list(char (**names)[16], int *n)
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
 	while ((de = readdir(d))) {
-		void *nv;
-
 		if (de->d_name[0] == '.' || strlen(de->d_name) >= 16)
 			continue;
-		nv = realloc(v, (cnt + 1) * sizeof(*v));
-		if (!nv) {
+		if (ifn_grow((void **)&v, &cap, (size_t)cnt + 1, sizeof(*v), 8)) {
 			closedir(d);
 			free(v);
 			return -ENOMEM;
 		}
-		v = nv;
 		memcpy(v[cnt++], de->d_name, strlen(de->d_name) + 1);
 	}
 	closedir(d);

@@ -15,10 +15,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "devices.h"
 #include "defaults.h"
+#include "devices.h"
 #include "file.h"
 #include "format.h"
+#include "grow.h"
 #include "parse.h"
 #include "policy_parse.h"
 #include "settings.h"
@@ -50,19 +51,14 @@ static void perr(struct pctx *c, const char *fmt, ...)
 		c->err(c->ctx, c->line, msg);
 }
 
+/* Room for item @n of @p; NULL (and *oom) when out of memory. */
 static void *grow(void *p, size_t n, size_t *cap, size_t size, bool *oom)
 {
-	void *np;
-
-	if (n < *cap)
-		return p;
-	np = realloc(p, (*cap ? *cap * 2 : 8) * size);
-	if (!np) {
+	if (ifn_grow(&p, cap, n + 1, size, 8)) {
 		*oom = true;
 		return NULL;
 	}
-	*cap = *cap ? *cap * 2 : 8;
-	return np;
+	return p;
 }
 
 bool ifn_name_valid(const char *s)
@@ -662,16 +658,7 @@ static void keep_file_err(void *ctx, unsigned int line, const char *msg)
 	struct file_err *fe = ctx;
 	char *m = strdup(msg);
 
-	if (m && fe->n == fe->cap) {
-		size_t cap = fe->cap ? fe->cap * 2 : 16;
-		struct file_msg *v = realloc(fe->v, cap * sizeof(*v));
-
-		if (v) {
-			fe->v = v;
-			fe->cap = cap;
-		}
-	}
-	if (!m || fe->n == fe->cap) {
+	if (!m || ifn_grow((void **)&fe->v, &fe->cap, fe->n + 1, sizeof(*fe->v), 16)) {
 		/* Out of memory: say it now rather than lose it. */
 		fprintf(stderr, "%s:%u: %s\n", fe->path, line, msg);
 		free(m);
