@@ -8,7 +8,6 @@
 
 #include <bpf/bpf.h>
 
-#include "devices.h"
 #include "format.h"
 #include "grow.h"
 #include "parse.h"

@@ -236,6 +236,24 @@ int ifn_maps_fill_info(struct ifn_maps *m)
 	return 0;
 }
 
+struct ifn_device *ifn_device_rec(const struct ifn_maps *m, const __u8 mac[6])
+{
+	struct ifn_device *rec;
+	struct ifn_mac_key k;
+	__u32 slot;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.mac, mac, 6);
+	if (!m->dev_mem || bpf_map_lookup_elem(m->dev_index, &k, &slot))
+		return NULL;
+	if (slot >= m->max_devices)
+		return NULL;
+	rec = &m->dev_mem[slot];
+	if (!rec->in_use || memcmp(rec->mac, mac, 6))
+		return NULL;
+	return rec;
+}
+
 int ifn_maps_try_open_pinned(struct ifn_maps *m)
 {
 	const char *dir = ifn_pin_dir();

@@ -100,6 +100,12 @@ void ifn_maps_close(struct ifn_maps *m);
 int ifn_maps_fill_info(struct ifn_maps *m);
 
 /*
+ * The live record of a MAC: a pointer into the mmap()ed array, read and
+ * changed in place. NULL if the device is unknown.
+ */
+struct ifn_device *ifn_device_rec(const struct ifn_maps *m, const __u8 mac[6]);
+
+/*
  * Serialise commands that change state. Returns an fd to keep open for the
  * duration, or -errno. @create makes the pin directory first.
  */
