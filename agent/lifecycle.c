@@ -658,6 +658,15 @@ const char *ifn_ifname(int ifaces_fd, __u32 ifindex, char buf[16])
  * Attaching again (a boot script, a second operator) must not reset what
  * was set before: options that were not given keep their values.
  */
+void ifn_attach_opts_keep(struct ifn_attach_opts *o, const struct ifn_iface *ifc, bool have_mode,
+			  bool have_learn)
+{
+	if (!have_mode)
+		o->new_devices = ifc->default_mode;
+	if (!have_learn)
+		o->learn_ns = ifc->learn_ns;
+}
+
 static void keep_settings(const struct ifn_maps *m, struct ifn_attach_opts *o, bool have_nd,
 			  bool have_learn)
 {
@@ -669,10 +678,7 @@ static void keep_settings(const struct ifn_maps *m, struct ifn_attach_opts *o, b
 	if (ifindex <= 0 || link_pin_ifindex(path, NULL) != ifindex ||
 	    bpf_map_lookup_elem(m->ifaces, &ifindex, &old))
 		return;
-	if (!have_nd)
-		o->new_devices = old.default_mode;
-	if (!have_learn)
-		o->learn_ns = old.learn_ns;
+	ifn_attach_opts_keep(o, &old, have_nd, have_learn);
 }
 
 int ifn_cmd_attach(const struct ifn_cmd *c, int argc, char **argv)
@@ -693,6 +699,7 @@ int ifn_cmd_attach(const struct ifn_cmd *c, int argc, char **argv)
 	};
 	static const char *const max_names[] = { "--max-devices", "--max-flows", "--max-rules" };
 	bool fresh, have_nd = false, have_learn = false;
+	struct ifn_iface ifc;
 	struct ifn_maps m;
 	__u64 v;
 	int opt, lock, err, mode;
@@ -762,8 +769,9 @@ int ifn_cmd_attach(const struct ifn_cmd *c, int argc, char **argv)
 	if (!err) {
 		if (!fresh)
 			keep_settings(&m, &o, have_nd, have_learn);
-		else if (!ifn_snapshot_restore_report(&m))
-			ifn_snapshot_iface_opts(&m, &o, have_nd, have_learn);
+		else if (!ifn_snapshot_restore_report(&m) &&
+			 !ifn_snapshot_iface(&m, o.ifname, &ifc))
+			ifn_attach_opts_keep(&o, &ifc, have_nd, have_learn);
 		if (fresh)
 			ifn_restore_done(); /* restored, or nothing to restore */
 		err = ifn_attach_iface(&m, &o);
