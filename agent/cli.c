@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "defaults.h"
 #include "errors.h"
 #include "parse.h"
 
@@ -81,19 +82,14 @@ int ifn_arg_mac(const struct ifn_cmd *c, const char *s, __u8 mac[6])
 	return 0;
 }
 
-/*
- * Deadlines are kept as CLOCK_MONOTONIC + duration in a __u64: ten years
- * is far beyond any sensible window and far from overflowing.
- */
-#define IFN_DURATION_MAX_NS (3650ULL * 86400 * 1000000000ULL)
-
 int ifn_arg_duration(const struct ifn_cmd *c, const char *opt, const char *s, __u64 *ns)
 {
 	__u64 v;
 	int err = ifn_parse_duration(s, &v);
 
 	if (err == -ERANGE || (!err && v > IFN_DURATION_MAX_NS)) {
-		ifn_usage_error(c, "%s '%s' is too long (at most 3650d)", opt, s);
+		ifn_usage_error(c, "%s '%s' is too long (at most " IFN_DURATION_MAX_TEXT ")", opt,
+				s);
 		return -ERANGE;
 	}
 	if (err) {

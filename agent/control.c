@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 
 #include "cli.h"
+#include "defaults.h"
 #include "devices.h"
 #include "errors.h"
 #include "format.h"
@@ -22,33 +23,6 @@
 #include "rules.h"
 #include "settings.h"
 #include "state.h"
-
-#define IFN_LEARN_FALLBACK_NS (24ULL * 3600 * 1000000000ULL)
-
-/* Open the pinned maps and take the lock; prints errors. */
-static int open_locked(struct ifn_maps *m, int *lock)
-{
-	if (ifn_bpffs_ensure(false))
-		return -ENODEV;
-	*lock = ifn_lock(false);
-	if (*lock < 0) {
-		if (*lock == -ENOENT)
-			return ifn_maps_open_pinned(m); /* prints "not attached" */
-		ifn_err("cannot lock %s: %s", ifn_pin_dir(), ifn_strerror(*lock));
-		return *lock;
-	}
-	if (ifn_maps_open_pinned(m)) {
-		ifn_unlock(*lock);
-		return -ENOENT;
-	}
-	return 0;
-}
-
-static void close_locked(struct ifn_maps *m, int lock)
-{
-	ifn_maps_close(m);
-	ifn_unlock(lock);
-}
 
 static int unknown_device(const __u8 mac[6])
 {
@@ -69,7 +43,7 @@ static __u64 learn_window(const struct ifn_maps *m, const struct ifn_device *d)
 	/* As the datapath does for an interface it has no settings for. */
 	if (!ifn_config_read(m, &cfg))
 		return cfg.learn_ns;
-	return IFN_LEARN_FALLBACK_NS;
+	return IFN_LEARN_DEFAULT_NS;
 }
 
 int ifn_cmd_mode(const struct ifn_cmd *c, int argc, char **argv)
@@ -103,7 +77,7 @@ int ifn_cmd_mode(const struct ifn_cmd *c, int argc, char **argv)
 		all = true;
 	else if (ifn_arg_mac(c, argv[optind], mac))
 		return IFN_EXIT_USAGE;
-	if (open_locked(&m, &lock))
+	if (ifn_maps_open_locked(&m, &lock))
 		return IFN_EXIT_FAIL;
 	now = ifn_now_mono();
 
@@ -112,7 +86,7 @@ int ifn_cmd_mode(const struct ifn_cmd *c, int argc, char **argv)
 
 		err = ifn_device_get(&m, mac, &d);
 		if (err == -ENOENT) {
-			close_locked(&m, lock);
+			ifn_maps_close_locked(&m, lock);
 			return unknown_device(mac);
 		}
 		if (!err)
@@ -156,7 +130,7 @@ int ifn_cmd_mode(const struct ifn_cmd *c, int argc, char **argv)
 		else
 			printf("%ld device%s: %s\n", n, n == 1 ? "" : "s", ifn_mode_name(mode));
 	}
-	close_locked(&m, lock);
+	ifn_maps_close_locked(&m, lock);
 	return err ? IFN_EXIT_FAIL : IFN_EXIT_OK;
 }
 
@@ -198,14 +172,14 @@ int ifn_cmd_allow(const struct ifn_cmd *c, int argc, char **argv)
 		return ifn_usage_error(c, "%s", err);
 	memcpy(r.mac, mac, 6);
 	r.origin = IFN_ORIGIN_MANUAL;
-	if (open_locked(&m, &lock))
+	if (ifn_maps_open_locked(&m, &lock))
 		return IFN_EXIT_FAIL;
 	if (ifn_device_get(&m, mac, &d) == -ENOENT) {
-		close_locked(&m, lock);
+		ifn_maps_close_locked(&m, lock);
 		return unknown_device(mac);
 	}
 	e = ifn_rule_install(&m, &r);
-	close_locked(&m, lock);
+	ifn_maps_close_locked(&m, lock);
 	if (e)
 		return rule_error(e, &m, &r);
 	printf("%s: allow %s\n", ifn_fmt_mac(mac, mb), ifn_rule_format(&r, rb, sizeof(rb)));
@@ -230,10 +204,10 @@ int ifn_cmd_forget(const struct ifn_cmd *c, int argc, char **argv)
 			return ifn_usage_error(c, "%s", err);
 		memcpy(r.mac, mac, 6);
 	}
-	if (open_locked(&m, &lock))
+	if (ifn_maps_open_locked(&m, &lock))
 		return IFN_EXIT_FAIL;
 	if (ifn_device_get(&m, mac, &d) == -ENOENT) {
-		close_locked(&m, lock);
+		ifn_maps_close_locked(&m, lock);
 		return unknown_device(mac);
 	}
 	ifn_fmt_mac(mac, mb);
@@ -253,7 +227,7 @@ int ifn_cmd_forget(const struct ifn_cmd *c, int argc, char **argv)
 		else
 			printf("%s: forgotten (record, fingerprint and counters)\n", mb);
 	}
-	close_locked(&m, lock);
+	ifn_maps_close_locked(&m, lock);
 	return e ? IFN_EXIT_FAIL : IFN_EXIT_OK;
 }
 
@@ -306,11 +280,11 @@ int ifn_cmd_rate(const struct ifn_cmd *c, int argc, char **argv)
 		return ifn_usage_error(c, "give --pps, --bps or both (0 removes a limit)");
 	if (ifn_arg_mac(c, argv[optind], mac))
 		return IFN_EXIT_USAGE;
-	if (open_locked(&m, &lock))
+	if (ifn_maps_open_locked(&m, &lock))
 		return IFN_EXIT_FAIL;
 	err = ifn_device_get(&m, mac, &d);
 	if (err == -ENOENT) {
-		close_locked(&m, lock);
+		ifn_maps_close_locked(&m, lock);
 		return unknown_device(mac);
 	}
 	if (!err) {
@@ -320,17 +294,17 @@ int ifn_cmd_rate(const struct ifn_cmd *c, int argc, char **argv)
 			bps = d.rate_bps;
 		err = ifn_device_apply_rate(&d, pps, bps, bp, bb);
 		if (err == -EINVAL) {
-			close_locked(&m, lock);
+			ifn_maps_close_locked(&m, lock);
 			return ifn_usage_error(c, "a burst may be at most one second's worth "
 						  "(--pps/--bps)");
 		}
 		if (err == -ERANGE) {
-			close_locked(&m, lock);
+			ifn_maps_close_locked(&m, lock);
 			return ifn_usage_error(c, "rate too high (at most 18G)");
 		}
 		err = ifn_device_put(&m, mac, &d);
 	}
-	close_locked(&m, lock);
+	ifn_maps_close_locked(&m, lock);
 	if (err) {
 		ifn_err("cannot set the rate of %s: %s", argv[optind], ifn_strerror(err));
 		return IFN_EXIT_FAIL;
@@ -349,18 +323,18 @@ int ifn_cmd_settings(const struct ifn_cmd *c, int argc, char **argv)
 
 	if ((argc - 1) % 2)
 		return ifn_usage_error(c, "'%s' needs a value", argv[argc - 1]);
-	if (open_locked(&m, &lock))
+	if (ifn_maps_open_locked(&m, &lock))
 		return IFN_EXIT_FAIL;
 	e = ifn_config_read(&m, &cfg);
 	for (i = 1; !e && i + 1 < argc; i += 2) {
 		if (ifn_setting_apply(&cfg, argv[i], argv[i + 1], err, sizeof(err))) {
-			close_locked(&m, lock);
+			ifn_maps_close_locked(&m, lock);
 			return ifn_usage_error(c, "%s", err);
 		}
 	}
 	if (!e && argc > 1)
 		e = ifn_config_write(&m, &cfg);
-	close_locked(&m, lock);
+	ifn_maps_close_locked(&m, lock);
 	if (e) {
 		ifn_err("cannot access the settings: %s", ifn_strerror(e));
 		return IFN_EXIT_FAIL;

@@ -273,9 +273,11 @@ static int setup(struct daemon *d, const struct ifn_daemon_conf *c,
 			.new_devices = f->new_devices,
 			.learn_ns = f->learn_ns,
 		};
+		struct ifn_iface ifc;
 
 		/* Unless the file says otherwise, keep what is pinned (or restored). */
-		ifn_snapshot_iface_opts(&m, &o, f->have_new_devices, f->have_learn);
+		if (!ifn_snapshot_iface(&m, f->name, &ifc))
+			ifn_attach_opts_keep(&o, &ifc, f->have_new_devices, f->have_learn);
 		if (ifn_attach_iface(&m, &o))
 			failed++;
 	}

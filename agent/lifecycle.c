@@ -23,16 +23,16 @@
 #include <bpf/libbpf.h>
 
 #include "cli.h"
+#include "defaults.h"
 #include "errors.h"
 #include "format.h"
+#include "grow.h"
 #include "lifecycle.h"
 #include "loader.h"
 #include "output.h"
 #include "parse.h"
 #include "snapshot.h"
 #include "state.h"
-
-#define IFN_LEARN_DEFAULT_NS (24ULL * 3600 * 1000000000ULL)
 
 static void pin_path(char *buf, size_t len, const char *a, const char *b)
 {
@@ -537,6 +537,7 @@ int ifn_attached_list(char (**names)[16], int *n)
 	char dir[PATH_MAX];
 	struct dirent *de;
 	char(*v)[16] = NULL;
+	size_t cap = 0;
 	int cnt = 0;
 	DIR *d;
 
@@ -547,17 +548,13 @@ int ifn_attached_list(char (**names)[16], int *n)
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
 	while ((de = readdir(d))) {
-		void *nv;
-
 		if (de->d_name[0] == '.' || strlen(de->d_name) >= 16)
 			continue;
-		nv = realloc(v, (cnt + 1) * sizeof(*v));
-		if (!nv) {
+		if (ifn_grow((void **)&v, &cap, (size_t)cnt + 1, sizeof(*v), 8)) {
 			closedir(d);
 			free(v);
 			return -ENOMEM;
 		}
-		v = nv;
 		memcpy(v[cnt++], de->d_name, strlen(de->d_name) + 1);
 	}
 	closedir(d);
@@ -661,6 +658,15 @@ const char *ifn_ifname(int ifaces_fd, __u32 ifindex, char buf[16])
  * Attaching again (a boot script, a second operator) must not reset what
  * was set before: options that were not given keep their values.
  */
+void ifn_attach_opts_keep(struct ifn_attach_opts *o, const struct ifn_iface *ifc, bool have_mode,
+			  bool have_learn)
+{
+	if (!have_mode)
+		o->new_devices = ifc->default_mode;
+	if (!have_learn)
+		o->learn_ns = ifc->learn_ns;
+}
+
 static void keep_settings(const struct ifn_maps *m, struct ifn_attach_opts *o, bool have_nd,
 			  bool have_learn)
 {
@@ -672,10 +678,7 @@ static void keep_settings(const struct ifn_maps *m, struct ifn_attach_opts *o, b
 	if (ifindex <= 0 || link_pin_ifindex(path, NULL) != ifindex ||
 	    bpf_map_lookup_elem(m->ifaces, &ifindex, &old))
 		return;
-	if (!have_nd)
-		o->new_devices = old.default_mode;
-	if (!have_learn)
-		o->learn_ns = old.learn_ns;
+	ifn_attach_opts_keep(o, &old, have_nd, have_learn);
 }
 
 int ifn_cmd_attach(const struct ifn_cmd *c, int argc, char **argv)
@@ -696,6 +699,7 @@ int ifn_cmd_attach(const struct ifn_cmd *c, int argc, char **argv)
 	};
 	static const char *const max_names[] = { "--max-devices", "--max-flows", "--max-rules" };
 	bool fresh, have_nd = false, have_learn = false;
+	struct ifn_iface ifc;
 	struct ifn_maps m;
 	__u64 v;
 	int opt, lock, err, mode;
@@ -732,8 +736,9 @@ int ifn_cmd_attach(const struct ifn_cmd *c, int argc, char **argv)
 
 			if (ifn_arg_count(c, name, optarg, &v))
 				return IFN_EXIT_USAGE;
-			if (v < 16 || v > 16777216)
-				return ifn_usage_error(c, "%s must be 16 to 16777216", name);
+			if (v < IFN_MAP_SIZE_MIN || v > IFN_MAP_SIZE_MAX)
+				return ifn_usage_error(c, "%s must be %d to %d", name,
+						       IFN_MAP_SIZE_MIN, IFN_MAP_SIZE_MAX);
 			if (opt == 'D')
 				o.max_devices = v;
 			else if (opt == 'F')
@@ -764,8 +769,9 @@ int ifn_cmd_attach(const struct ifn_cmd *c, int argc, char **argv)
 	if (!err) {
 		if (!fresh)
 			keep_settings(&m, &o, have_nd, have_learn);
-		else if (!ifn_snapshot_restore_report(&m))
-			ifn_snapshot_iface_opts(&m, &o, have_nd, have_learn);
+		else if (!ifn_snapshot_restore_report(&m) &&
+			 !ifn_snapshot_iface(&m, o.ifname, &ifc))
+			ifn_attach_opts_keep(&o, &ifc, have_nd, have_learn);
 		if (fresh)
 			ifn_restore_done(); /* restored, or nothing to restore */
 		err = ifn_attach_iface(&m, &o);

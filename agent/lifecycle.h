@@ -26,6 +26,13 @@ struct ifn_attach_opts {
 };
 
 /*
+ * An interface's new-device defaults from settings it already has (@ifc),
+ * unless the command line gave them (@have_mode, @have_learn).
+ */
+void ifn_attach_opts_keep(struct ifn_attach_opts *o, const struct ifn_iface *ifc, bool have_mode,
+			  bool have_learn);
+
+/*
  * Make sure the program and maps are loaded and pinned (loading them if
  * nothing is pinned) and open the maps. *fresh tells whether the state was
  * created by this call. Expects the lock to be held.

@@ -247,24 +247,6 @@ int ifn_mud_auto_map(const struct ifn_maps *m, struct ifn_mud_map_entry **map, s
 	return err;
 }
 
-static int open_locked(struct ifn_maps *m, int *lock)
-{
-	if (ifn_bpffs_ensure(false))
-		return -ENODEV;
-	*lock = ifn_lock(false);
-	if (*lock < 0) {
-		if (*lock == -ENOENT)
-			return ifn_maps_open_pinned(m); /* prints "not attached" */
-		ifn_err("cannot lock %s: %s", ifn_pin_dir(), ifn_strerror(*lock));
-		return *lock;
-	}
-	if (ifn_maps_open_pinned(m)) {
-		ifn_unlock(*lock);
-		return -ENOENT;
-	}
-	return 0;
-}
-
 int ifn_mud_translate_file(const char *file, json_t *root, const struct ifn_mud_opts *o,
 			   struct ifn_mud_xlat *x)
 {
@@ -404,7 +386,7 @@ static int cmd_import(const struct ifn_cmd *c, int argc, char **argv)
 		free(map);
 		return IFN_EXIT_FAIL;
 	}
-	if (!print && (ifn_check_privileges() || open_locked(&m, &lock))) {
+	if (!print && (ifn_check_privileges() || ifn_maps_open_locked(&m, &lock))) {
 		json_decref(root);
 		free(map);
 		return IFN_EXIT_FAIL;
@@ -419,10 +401,8 @@ static int cmd_import(const struct ifn_cmd *c, int argc, char **argv)
 	json_decref(root);
 	free(map);
 	if (err) {
-		if (!print) {
-			ifn_maps_close(&m);
-			ifn_unlock(lock);
-		}
+		if (!print)
+			ifn_maps_close_locked(&m, lock);
 		return IFN_EXIT_FAIL;
 	}
 	if (print) {
@@ -480,8 +460,7 @@ static int cmd_import(const struct ifn_cmd *c, int argc, char **argv)
 		if (!err)
 			rc = IFN_EXIT_OK;
 	}
-	ifn_maps_close(&m);
-	ifn_unlock(lock);
+	ifn_maps_close_locked(&m, lock);
 	free(macs);
 	ifn_mud_xlat_free(&x);
 	return rc;
@@ -526,7 +505,7 @@ static int cmd_export(const struct ifn_cmd *c, int argc, char **argv)
 	if (url && !ifn_mud_url_valid(url))
 		return ifn_usage_error(c, "--url: '%s' is not an https URL", url);
 	ifn_fmt_mac(mac, mb);
-	if (ifn_check_privileges() || open_locked(&m, &lock))
+	if (ifn_check_privileges() || ifn_maps_open_locked(&m, &lock))
 		return IFN_EXIT_FAIL;
 	err = ifn_device_read(&m, mac, &v);
 	if (err == -ENOENT) {
@@ -573,8 +552,7 @@ out:
 	json_decref(doc);
 	free(rules);
 	ifn_mud_urls_free(&u);
-	ifn_maps_close(&m);
-	ifn_unlock(lock);
+	ifn_maps_close_locked(&m, lock);
 	return rc;
 }
 

@@ -345,15 +345,8 @@ static struct step *push(struct plan *pl, enum act a)
 {
 	struct step *s;
 
-	if (pl->n == pl->cap) {
-		size_t cap = pl->cap ? pl->cap * 2 : 64;
-		struct step *v = realloc(pl->v, cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		pl->v = v;
-		pl->cap = cap;
-	}
+	if (ifn_grow((void **)&pl->v, &pl->cap, pl->n + 1, sizeof(*pl->v), 64))
+		return NULL;
 	s = &pl->v[pl->n++];
 	memset(s, 0, sizeof(*s));
 	s->a = a;
