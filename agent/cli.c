@@ -81,12 +81,6 @@ int ifn_arg_mac(const struct ifn_cmd *c, const char *s, __u8 mac[6])
 	return 0;
 }
 
-/*
- * Deadlines are kept as CLOCK_MONOTONIC + duration in a __u64: ten years
- * is far beyond any sensible window and far from overflowing.
- */
-#define IFN_DURATION_MAX_NS (3650ULL * 86400 * 1000000000ULL)
-
 int ifn_arg_duration(const struct ifn_cmd *c, const char *opt, const char *s, __u64 *ns)
 {
 	__u64 v;

@@ -192,7 +192,7 @@ static void parse_mode(struct pctx *c, char **w, int n, struct ifn_pol_mode *pm)
 	pm->mode = mode;
 	if (i < n && !strcmp(w[i], "for")) {
 		if (i + 1 >= n || ifn_parse_duration(w[i + 1], &pm->for_ns) || !pm->for_ns ||
-		    pm->for_ns > IFN_POL_MAX_DURATION_NS) {
+		    pm->for_ns > IFN_DURATION_MAX_NS) {
 			perr(c, "'for' needs a duration above 0 and at most 3650d (like 90s, 10m, "
 				"24h)");
 			return;
@@ -319,7 +319,7 @@ static void parse_newdev(struct pctx *c, char **w, int n, struct ifn_pol_newdev 
 	nd->learn_ns = mode == IFN_MODE_LEARN ? IFN_POL_LEARN_DEFAULT_NS : 0;
 	if (n >= 2 && !strcmp(w[1], "learn-for")) {
 		if (n < 3 || ifn_parse_duration(w[2], &nd->learn_ns) ||
-		    nd->learn_ns > IFN_POL_MAX_DURATION_NS) {
+		    nd->learn_ns > IFN_DURATION_MAX_NS) {
 			perr(c,
 			     "learn-for needs a duration of at most 3650d (like 24h; 0 learns until "
 			     "told otherwise)");

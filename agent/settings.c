@@ -35,8 +35,8 @@ int ifn_setting_apply(struct ifn_config *cfg, const char *key, const char *value
 				   value);
 		cfg->scan_threshold = v;
 	} else if (!strcmp(key, "scan-window")) {
-		if (ifn_parse_duration(value, &v) || v < 1000000000ULL)
-			return bad(err, errlen, "%s: '%s' is not a duration of 1s or more", key,
+		if (ifn_parse_duration(value, &v) || v < 1000000000ULL || v > IFN_DURATION_MAX_NS)
+			return bad(err, errlen, "%s: '%s' is not a duration from 1s to 3650d", key,
 				   value);
 		cfg->scan_window_ns = v;
 	} else if (!strcmp(key, "auto-quarantine")) {
