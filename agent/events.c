@@ -319,10 +319,6 @@ static int print_event(void *ctx, const struct ifn_event *e)
 
 int ifn_cmd_events(const struct ifn_cmd *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "follow", no_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ev_out o = { .json = ifn_json_output };
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct ifn_evstream s;
@@ -332,8 +328,7 @@ int ifn_cmd_events(const struct ifn_cmd *c, int argc, char **argv)
 	int opt, err;
 
 	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "f", longopts, NULL)) != -1) {
+	while ((opt = ifn_getopt(c, NULL, argc, argv)) != -1) {
 		if (opt != 'f')
 			return ifn_usage_error(c, "unknown option '%s'", argv[optind - 1]);
 		follow = true;

@@ -683,15 +683,6 @@ static void keep_settings(const struct ifn_maps *m, struct ifn_attach_opts *o, b
 
 int ifn_cmd_attach(const struct ifn_cmd *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "mode", required_argument, NULL, 'm' },
-		{ "new-devices", required_argument, NULL, 'n' },
-		{ "learn-for", required_argument, NULL, 'l' },
-		{ "max-devices", required_argument, NULL, 'D' },
-		{ "max-flows", required_argument, NULL, 'F' },
-		{ "max-rules", required_argument, NULL, 'R' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ifn_attach_opts o = {
 		.mode = IFN_ATTACH_AUTO,
 		.new_devices = IFN_MODE_LEARN,
@@ -705,8 +696,7 @@ int ifn_cmd_attach(const struct ifn_cmd *c, int argc, char **argv)
 	int opt, lock, err, mode;
 
 	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = ifn_getopt(c, NULL, argc, argv)) != -1) {
 		switch (opt) {
 		case 'm':
 			if (!strcmp(optarg, "native"))
@@ -827,19 +817,13 @@ int ifn_pins_purge(void)
 
 int ifn_cmd_detach(const struct ifn_cmd *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "purge", no_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 },
-	};
 	bool all = false, purge = false, have_maps;
 	char(*names)[16] = NULL;
 	struct ifn_maps m;
 	int opt, lock, err = 0, n = 0, i;
 
 	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = ifn_getopt(c, NULL, argc, argv)) != -1) {
 		switch (opt) {
 		case 'a':
 			all = true;
