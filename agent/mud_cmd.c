@@ -19,7 +19,7 @@
 #include "mud.h"
 #include "mud_int.h"
 #include "parse.h"
-#include "policy_int.h"
+#include "policy.h"
 #include "policy_parse.h"
 #include "rules.h"
 #include "state.h"

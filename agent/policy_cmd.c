@@ -22,7 +22,6 @@
 #include "generalise.h"
 #include "parse.h"
 #include "policy.h"
-#include "policy_int.h"
 #include "policy_parse.h"
 #include "state.h"
 
