@@ -88,9 +88,6 @@ int ifn_arg_duration(const struct ifn_cmd *c, const char *opt, const char *s, __
 /* Parse a count argument (--pps 100, --bps 1M). */
 int ifn_arg_count(const struct ifn_cmd *c, const char *opt, const char *s, __u64 *v);
 
-/* Interface name for an ifindex: the attached list first, then the kernel. */
-const char *ifn_ifname(int ifaces_fd, __u32 ifindex, char buf[16]);
-
 /* Command handlers, one file per concern. */
 int ifn_cmd_attach(const struct ifn_cmd *c, int argc, char **argv);
 int ifn_cmd_detach(const struct ifn_cmd *c, int argc, char **argv);

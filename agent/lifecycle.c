@@ -640,20 +640,6 @@ int ifn_detach_iface(const struct ifn_maps *m, const char *ifname)
 	return 0;
 }
 
-const char *ifn_ifname(int ifaces_fd, __u32 ifindex, char buf[16])
-{
-	struct ifn_iface ifc;
-
-	if (ifaces_fd >= 0 && !bpf_map_lookup_elem(ifaces_fd, &ifindex, &ifc)) {
-		snprintf(buf, 16, "%s", ifc.name);
-		return buf;
-	}
-	if (if_indextoname(ifindex, buf))
-		return buf;
-	snprintf(buf, 16, "if%u", ifindex);
-	return buf;
-}
-
 /*
  * Attaching again (a boot script, a second operator) must not reset what
  * was set before: options that were not given keep their values.
