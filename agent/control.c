@@ -48,10 +48,6 @@ static __u64 learn_window(const struct ifn_maps *m, const struct ifn_device *d)
 
 int ifn_cmd_mode(const struct ifn_cmd *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "for", required_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 },
-	};
 	int mode = ifn_parse_mode(c->name);
 	__u64 for_ns = 0, now;
 	bool all = false;
@@ -61,8 +57,7 @@ int ifn_cmd_mode(const struct ifn_cmd *c, int argc, char **argv)
 	int opt, lock, err;
 
 	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = ifn_getopt(c, NULL, argc, argv)) != -1) {
 		if (opt != 'f')
 			return ifn_opt_error(c, argv);
 		if (ifn_arg_duration(c, "--for", optarg, &for_ns))
@@ -233,13 +228,6 @@ int ifn_cmd_forget(const struct ifn_cmd *c, int argc, char **argv)
 
 int ifn_cmd_rate(const struct ifn_cmd *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "pps", required_argument, NULL, 'p' },
-		{ "bps", required_argument, NULL, 'b' },
-		{ "burst-packets", required_argument, NULL, 'P' },
-		{ "burst-bytes", required_argument, NULL, 'B' },
-		{ NULL, 0, NULL, 0 },
-	};
 	__u64 pps = 0, bps = 0, bp = 0, bb = 0;
 	bool have_pps = false, have_bps = false;
 	char mb[IFN_MAC_STRLEN], rb[160];
@@ -249,8 +237,7 @@ int ifn_cmd_rate(const struct ifn_cmd *c, int argc, char **argv)
 	int opt, lock, err;
 
 	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = ifn_getopt(c, NULL, argc, argv)) != -1) {
 		switch (opt) {
 		case 'p':
 			if (ifn_arg_count(c, "--pps", optarg, &pps))

@@ -763,17 +763,11 @@ out:
 
 int ifn_cmd_run(const struct ifn_cmd *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "detach-on-exit", no_argument, NULL, 'd' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ifn_daemon_opts o = { .config = IFN_CONF_DEFAULT_PATH };
 	int opt;
 
 	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = ifn_getopt(c, NULL, argc, argv)) != -1) {
 		switch (opt) {
 		case 'c':
 			o.config = optarg;

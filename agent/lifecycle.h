@@ -49,6 +49,15 @@ int ifn_attach_iface(const struct ifn_maps *m, const struct ifn_attach_opts *o);
 /* Detach from one interface; -ENOENT if not attached. */
 int ifn_detach_iface(const struct ifn_maps *m, const char *ifname);
 
+/*
+ * The ifindex the pinned link of @ifname is attached to, and the id of its
+ * program in *@prog_id (may be NULL); -errno when there is none.
+ */
+int ifn_link_ifindex(const char *ifname, __u32 *prog_id);
+
+/* The id of the pinned program, 0 when there is none. */
+__u32 ifn_prog_pinned_id(void);
+
 /* Names of the attached interfaces (pinned links). *names is malloc'd. */
 int ifn_attached_list(char (**names)[16], int *n);
 

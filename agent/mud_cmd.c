@@ -19,7 +19,7 @@
 #include "mud.h"
 #include "mud_int.h"
 #include "parse.h"
-#include "policy_int.h"
+#include "policy.h"
 #include "policy_parse.h"
 #include "rules.h"
 #include "state.h"
@@ -322,15 +322,6 @@ static int devices_by_url(const char *url, __u8 (**macs)[6], size_t *n)
 
 static int cmd_import(const struct ifn_cmd *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "device", required_argument, NULL, 'd' },
-		{ "url", required_argument, NULL, 'u' },
-		{ "map", required_argument, NULL, 'm' },
-		{ "no-defaults", no_argument, NULL, 'N' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "print", no_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ifn_mud_opts o = {};
 	struct ifn_mud_map_entry *map = NULL;
 	const char *url = NULL, *map_path = NULL, *file;
@@ -343,8 +334,7 @@ static int cmd_import(const struct ifn_cmd *c, int argc, char **argv)
 	int opt, err, lock, rc = IFN_EXIT_FAIL;
 
 	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = ifn_getopt(c, "import", argc, argv)) != -1) {
 		switch (opt) {
 		case 'd':
 			if (ifn_arg_mac(c, optarg, mac))
@@ -474,10 +464,6 @@ static void print_verr(void *ctx, const char *path, const char *msg)
 
 static int cmd_export(const struct ifn_cmd *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "url", required_argument, NULL, 'u' },
-		{ NULL, 0, NULL, 0 },
-	};
 	char mb[IFN_MAC_STRLEN], info[64];
 	const char *url = NULL;
 	struct ifn_mud_urls u = {};
@@ -491,8 +477,7 @@ static int cmd_export(const struct ifn_cmd *c, int argc, char **argv)
 	int opt, lock, err, rc = IFN_EXIT_FAIL;
 
 	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = ifn_getopt(c, "export", argc, argv)) != -1) {
 		if (opt != 'u')
 			return ifn_opt_error(c, argv);
 		url = optarg;

@@ -28,7 +28,6 @@
 #include "format.h"
 #include "grow.h"
 #include "policy.h"
-#include "policy_int.h"
 #include "policy_names.h"
 #include "policy_parse.h"
 #include "rules.h"

@@ -22,7 +22,6 @@
 #include "generalise.h"
 #include "parse.h"
 #include "policy.h"
-#include "policy_int.h"
 #include "policy_parse.h"
 #include "state.h"
 
@@ -158,14 +157,6 @@ static int cmd_save_show(const struct ifn_cmd *c, int argc, char **argv, bool sa
 
 static int cmd_generalise(const struct ifn_cmd *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "peers", required_argument, NULL, 'p' },
-		{ "ports", required_argument, NULL, 'P' },
-		{ "prefix-v4", required_argument, NULL, '4' },
-		{ "prefix-v6", required_argument, NULL, '6' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ifn_gen_opts o;
 	struct ifn_dev_view *v = NULL;
 	bool dry_run = false, all = false;
@@ -177,8 +168,7 @@ static int cmd_generalise(const struct ifn_cmd *c, int argc, char **argv)
 
 	ifn_gen_defaults(&o);
 	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = ifn_getopt(c, "generalise", argc, argv)) != -1) {
 		const char *key = opt == 'p' ? "generalise-peers" :
 				  opt == 'P' ? "generalise-ports" :
 				  opt == '4' ? "generalise-prefix-v4" :

@@ -339,6 +339,20 @@ void ifn_unlock(int fd)
 	}
 }
 
+const char *ifn_ifname(int ifaces_fd, __u32 ifindex, char buf[16])
+{
+	struct ifn_iface ifc;
+
+	if (ifaces_fd >= 0 && !bpf_map_lookup_elem(ifaces_fd, &ifindex, &ifc)) {
+		snprintf(buf, 16, "%s", ifc.name);
+		return buf;
+	}
+	if (if_indextoname(ifindex, buf))
+		return buf;
+	snprintf(buf, 16, "if%u", ifindex);
+	return buf;
+}
+
 int ifn_maps_open_locked(struct ifn_maps *m, int *lock)
 {
 	if (ifn_bpffs_ensure(false))

@@ -112,6 +112,9 @@ struct ifn_device *ifn_device_rec(const struct ifn_maps *m, const __u8 mac[6]);
 int ifn_lock(bool create);
 void ifn_unlock(int fd);
 
+/* Interface name for an ifindex: the attached list first, then the kernel. */
+const char *ifn_ifname(int ifaces_fd, __u32 ifindex, char buf[16]);
+
 /*
  * What a command that changes state does first: the lock, then the pinned
  * maps; prints what went wrong. Nothing pinned: -ENOENT ("not attached").
