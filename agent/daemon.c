@@ -247,7 +247,7 @@ static int setup(struct daemon *d, const struct ifn_daemon_conf *c,
 		return -ENODEV;
 	lock = ifn_lock(true);
 	if (lock < 0) {
-		derr(d, "cannot lock %s: %s", ifn_pin_dir(), ifn_strerror(lock));
+		derr(d, "cannot lock %s: %s", ifn_pin_dir(), ifn_pin_strerror(lock));
 		return lock;
 	}
 	saved = quiet_begin();
@@ -369,7 +369,7 @@ static void generalise_device(struct daemon *d, const __u8 mac[6])
 
 	lock = ifn_lock(false);
 	if (lock < 0) {
-		derr(d, "cannot lock %s to generalise: %s", ifn_pin_dir(), ifn_strerror(lock));
+		derr(d, "cannot lock %s to generalise: %s", ifn_pin_dir(), ifn_pin_strerror(lock));
 		return;
 	}
 	n = ifn_device_get(&d->m, mac, &dev);
@@ -612,7 +612,7 @@ static void detach_all(struct daemon *d)
 
 	lock = ifn_lock(false);
 	if (lock < 0) {
-		derr(d, "cannot lock %s to detach: %s", ifn_pin_dir(), ifn_strerror(lock));
+		derr(d, "cannot lock %s to detach: %s", ifn_pin_dir(), ifn_pin_strerror(lock));
 		return;
 	}
 	for (i = 0; i < d->conf.n_ifaces; i++) {

@@ -255,7 +255,7 @@ static int open_locked(struct ifn_maps *m, int *lock)
 	if (*lock < 0) {
 		if (*lock == -ENOENT)
 			return ifn_maps_open_pinned(m); /* prints "not attached" */
-		ifn_err("cannot lock %s: %s", ifn_pin_dir(), ifn_strerror(*lock));
+		ifn_err("cannot lock %s: %s", ifn_pin_dir(), ifn_pin_strerror(*lock));
 		return *lock;
 	}
 	if (ifn_maps_open_pinned(m)) {
