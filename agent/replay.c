@@ -644,7 +644,7 @@ static void *worker_main(void *arg)
 
 static bool runnable(const struct rp_frame *f)
 {
-	return !(f->flags & (RP_F_GATEWAY | RP_F_OVERSIZED | RP_F_RUNT));
+	return !(f->flags & (RP_F_GATEWAY | RP_F_OVERSIZED | RP_F_RUNT | RP_F_BADLEN));
 }
 
 static __u64 mono_ns(void)
@@ -869,8 +869,8 @@ struct rp_report {
 	struct rp_count learn, after;
 	__u64 violations;
 	__u32 ev[IFN_EV_MAX];
-	__u64 frames_read, oversized, runt, cut, truncated_files, skipped_files, nodev_run,
-		nodev_dropped;
+	__u64 frames_read, oversized, runt, bad_length, not_ethernet, cut, truncated_files,
+		skipped_files, nodev_run, nodev_dropped;
 	__u64 no_record, no_record_dropped; /* frames of MACs the table had no room for */
 	struct ifn_oui_db *oui;
 };
@@ -957,6 +957,8 @@ static int build_report(struct rp_run *R, struct rp_report *rep)
 		rep->frames_read += c->frames;
 		rep->oversized += c->oversized;
 		rep->runt += c->runt;
+		rep->bad_length += c->bad_length;
+		rep->not_ethernet += c->not_ethernet;
 		rep->cut += c->cut;
 		rep->truncated_files += c->status == RP_CAP_TRUNCATED;
 		rep->skipped_files += c->status == RP_CAP_SKIPPED;
@@ -1068,6 +1070,8 @@ static void print_json(struct rp_run *R, struct rp_report *rep)
 		ifn_json_u64(&j, "cut", c->cut);
 		ifn_json_u64(&j, "oversized", c->oversized);
 		ifn_json_u64(&j, "runt", c->runt);
+		ifn_json_u64(&j, "bad_length", c->bad_length);
+		ifn_json_u64(&j, "not_ethernet", c->not_ethernet);
 		ifn_json_time(&j, "first", c->frames ? c->first_ts : 0);
 		ifn_json_time(&j, "last", c->frames ? c->last_ts : 0);
 		ifn_json_obj_close(&j);
@@ -1134,6 +1138,8 @@ static void print_json(struct rp_run *R, struct rp_report *rep)
 	ifn_json_u64(&j, "no_record", rep->no_record);
 	ifn_json_u64(&j, "oversized", rep->oversized);
 	ifn_json_u64(&j, "runt", rep->runt);
+	ifn_json_u64(&j, "bad_length", rep->bad_length);
+	ifn_json_u64(&j, "not_ethernet", rep->not_ethernet);
 	ifn_json_u64(&j, "cut", rep->cut);
 	ifn_json_u64(&j, "skipped_captures", rep->skipped_files);
 	ifn_json_u64(&j, "truncated_captures", rep->truncated_files);
@@ -1300,6 +1306,14 @@ static void print_text(struct rp_run *R, struct rp_report *rep)
 		printf("runts: %llu frames shorter than an Ethernet header (damaged records; not "
 		       "run)\n",
 		       (unsigned long long)rep->runt);
+	if (rep->bad_length)
+		printf("bad lengths: %llu records captured longer than they were on the wire "
+		       "(damaged records; not run)\n",
+		       (unsigned long long)rep->bad_length);
+	if (rep->not_ethernet)
+		printf("not Ethernet: %llu frames of pcapng interfaces of other link types "
+		       "(skipped)\n",
+		       (unsigned long long)rep->not_ethernet);
 	if (rep->no_record)
 		printf("device table full: %llu frames of devices that got no record, %llu of them "
 		       "dropped (unknown-devices)\n",

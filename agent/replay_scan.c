@@ -492,7 +492,8 @@ int rp_scan(struct rp_scan *s, struct rp_input *in, const __u8 (*given)[6], size
 
 		f->dev = RP_NODEV;
 		f->flags &= ~(RP_F_GATEWAY | RP_F_SYNC);
-		if (f->caplen < 14 || !ifn_mac_is_device(src))
+		/* A record that contradicts itself is no evidence of a device. */
+		if (f->caplen < 14 || (f->flags & RP_F_BADLEN) || !ifn_mac_is_device(src))
 			continue;
 		f->dev = mac_add(s, src, &err);
 		if (f->dev != RP_NODEV) {
@@ -525,7 +526,8 @@ int rp_scan(struct rp_scan *s, struct rp_input *in, const __u8 (*given)[6], size
 			f->flags |= RP_F_GATEWAY;
 			s->gateway_frames++;
 			s->gateway_bytes += f->len;
-		} else if (f->dev == RP_NODEV && !(f->flags & (RP_F_OVERSIZED | RP_F_RUNT))) {
+		} else if (f->dev == RP_NODEV &&
+			   !(f->flags & (RP_F_OVERSIZED | RP_F_RUNT | RP_F_BADLEN))) {
 			s->nodev_frames++;
 		}
 	}
