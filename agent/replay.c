@@ -121,7 +121,8 @@ struct rp_dev {
 	bool generalised;
 	int gen_rules; /* rules generalisation made */
 	__u64 learn_until; /* program time learning ends by deadline, 0: none */
-	__u64 learn_end; /* capture time learning ended, 0: it did not */
+	bool learn_ended; /* learn_end holds when (0 is a time: captures of 1970) */
+	__u64 learn_end; /* capture time learning ended */
 	struct rp_count ph[2]; /* [0] while learning, [1] after */
 	__u32 ev[IFN_EV_MAX];
 	__u64 first_ts, last_ts;
@@ -325,8 +326,10 @@ static void on_event(struct rp_worker *w, const void *data, __u32 size)
 		case IFN_EV_LEARNING_DONE:
 		case IFN_EV_FINGERPRINT_CAP:
 			/* The frame that ends learning is judged by what was learnt. */
-			if (d->learning)
+			if (d->learning) {
 				d->learn_end = f->ts;
+				d->learn_ended = true;
+			}
 			d->learning = false;
 			break;
 		case IFN_EV_TABLE_FULL:
@@ -799,6 +802,7 @@ static int end_learning(struct rp_run *R)
 		if (m != RP_NODEV && R->devs[m].learning) {
 			R->devs[m].learning = false;
 			R->devs[m].learn_end = last_ts;
+			R->devs[m].learn_ended = true;
 			if (R->gen && !err)
 				err = generalise_dev(R, m);
 		}
@@ -1024,6 +1028,20 @@ static const char *status_name(enum rp_cap_status s)
 	return "?";
 }
 
+/*
+ * A capture time, null when there is none: 0 is a time here, the first
+ * second of 1970, where devices without a clock stamp their frames.
+ */
+static void capture_time_json(struct ifn_json *j, const char *key, bool known, __u64 ts)
+{
+	char buf[IFN_TIME_STRLEN];
+
+	if (known)
+		ifn_json_str(j, key, ifn_fmt_time(ts, buf));
+	else
+		ifn_json_null(j, key);
+}
+
 static double speed(const struct rp_run *R)
 {
 	return R->run_ns ? (double)R->frames_run * 1e9 / (double)R->run_ns : 0.0;
@@ -1072,8 +1090,8 @@ static void print_json(struct rp_run *R, struct rp_report *rep)
 		ifn_json_u64(&j, "runt", c->runt);
 		ifn_json_u64(&j, "bad_length", c->bad_length);
 		ifn_json_u64(&j, "not_ethernet", c->not_ethernet);
-		ifn_json_time(&j, "first", c->frames ? c->first_ts : 0);
-		ifn_json_time(&j, "last", c->frames ? c->last_ts : 0);
+		capture_time_json(&j, "first", c->frames, c->first_ts);
+		capture_time_json(&j, "last", c->frames, c->last_ts);
 		ifn_json_obj_close(&j);
 	}
 	ifn_json_arr_close(&j);
@@ -1109,7 +1127,8 @@ static void print_json(struct rp_run *R, struct rp_report *rep)
 			ifn_json_u64(&j, "generalised_rules", r->d->gen_rules);
 		else
 			ifn_json_null(&j, "generalised_rules");
-		ifn_json_time(&j, "learning_ended", r->d ? r->d->learn_end : 0);
+		capture_time_json(&j, "learning_ended", r->d && r->d->learn_ended,
+				  r->d ? r->d->learn_end : 0);
 		count_json(&j, "learning", r->d ? &r->d->ph[0] : &zero, false);
 		count_json(&j, "enforcing", r->d ? &r->d->ph[1] : &zero, true);
 		ifn_json_u64(&j, "violations", r->violations);
