@@ -122,6 +122,13 @@ int ifn_arg_mac(const struct ifn_cmd *c, const char *s, __u8 mac[6])
 		ifn_usage_error(c, "'%s' is not a MAC address (like 00:11:22:aa:bb:cc)", s);
 		return -EINVAL;
 	}
+	if (!ifn_mac_is_device(mac)) {
+		ifn_usage_error(c,
+				"'%s' is not a device MAC (broadcast, multicast and zero are never "
+				"a device's source)",
+				s);
+		return -EINVAL;
+	}
 	return 0;
 }
 

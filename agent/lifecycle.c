@@ -749,7 +749,7 @@ int ifn_cmd_attach(const struct ifn_cmd *c, int argc, char **argv)
 		return IFN_EXIT_FAIL;
 	lock = ifn_lock(true);
 	if (lock < 0) {
-		ifn_err("cannot lock %s: %s", ifn_pin_dir(), ifn_strerror(lock));
+		ifn_err("cannot lock %s: %s", ifn_pin_dir(), ifn_pin_strerror(lock));
 		return IFN_EXIT_FAIL;
 	}
 	err = ifn_state_up(&m, &o, &fresh);
@@ -853,7 +853,7 @@ int ifn_cmd_detach(const struct ifn_cmd *c, int argc, char **argv)
 				ifn_pin_dir());
 			return IFN_EXIT_FAIL;
 		}
-		ifn_err("cannot lock %s: %s", ifn_pin_dir(), ifn_strerror(lock));
+		ifn_err("cannot lock %s: %s", ifn_pin_dir(), ifn_pin_strerror(lock));
 		return IFN_EXIT_FAIL;
 	}
 	have_maps = !ifn_maps_try_open_pinned(&m);

@@ -581,42 +581,66 @@ static bool only_keys(struct xctx *c, json_t *obj, const char *base, const char 
 	return ok;
 }
 
-/* A port match: 0 and *port, or a refusal. *given tells whether there was one. */
-static int port_of(struct xctx *c, json_t *l4, const char *base, const char *key, int *port)
+/* Ports lo..hi of one side; lo < 0: any port. */
+struct prange {
+	int lo, hi;
+};
+
+/*
+ * A port match as a range, or a refusal. The policy grammar matches one
+ * port or any: a range of every port is any port, a small range becomes a
+ * rule per port (at most IFN_MUD_RANGE_MAX), and what would take more (or
+ * "all but one", neq) is refused, never widened.
+ */
+static int port_of(struct xctx *c, json_t *l4, const char *base, const char *key, struct prange *r)
 {
 	json_t *po = json_object_get(l4, key), *op;
 	char p[IFN_MUD_PATH_MAX];
+	json_int_t lo, hi;
+	const char *ops;
 
-	*port = -1;
+	r->lo = r->hi = -1;
 	if (!po)
 		return 0;
 	sub(p, base, key);
 	if (json_object_get(po, "lower-port")) {
-		json_int_t lo = json_integer_value(json_object_get(po, "lower-port"));
-		json_int_t hi = json_integer_value(json_object_get(po, "upper-port"));
-
-		if (lo != hi || lo < 1) {
+		lo = json_integer_value(json_object_get(po, "lower-port"));
+		hi = json_integer_value(json_object_get(po, "upper-port"));
+	} else {
+		op = json_object_get(po, "operator");
+		ops = op ? json_string_value(op) : "eq";
+		lo = hi = json_integer_value(json_object_get(po, "port"));
+		if (!strcmp(ops, "lte")) {
+			lo = 0;
+		} else if (!strcmp(ops, "gte")) {
+			hi = 65535;
+		} else if (strcmp(ops, "eq")) {
 			report(&c->e, p,
-			       "the port range %lld-%lld: the policy grammar has no port ranges "
-			       "(one port, or any)",
-			       (long long)lo, (long long)hi);
+			       "operator '%s': every port but %lld is no port and no range of "
+			       "ports a rule can match",
+			       ops, (long long)lo);
 			return -EINVAL;
 		}
-		*port = (int)lo;
-		return 0;
 	}
-	op = json_object_get(po, "operator");
-	if (op && strcmp(json_string_value(op), "eq")) {
-		report(&c->e, p,
-		       "operator '%s': a rule matches one port (eq) or any, not a comparison",
-		       json_string_value(op));
-		return -EINVAL;
-	}
-	*port = (int)json_integer_value(json_object_get(po, "port"));
-	if (*port < 1) {
+	/* Port 0 is no port a frame is sent to: a range from it starts at 1. */
+	if (lo < 1)
+		lo = 1;
+	if (hi < 1) {
 		report(&c->e, p, "port 0 cannot be matched");
 		return -EINVAL;
 	}
+	if (lo == 1 && hi == 65535)
+		return 0; /* every port: any */
+	if (hi - lo + 1 > IFN_MUD_RANGE_MAX) {
+		report(&c->e, p,
+		       "the port range %lld-%lld: import makes one rule per port of a range of "
+		       "at most %d ports (the policy grammar has no ranges), and a wider rule "
+		       "would allow more than the file does",
+		       (long long)lo, (long long)hi, IFN_MUD_RANGE_MAX);
+		return -EINVAL;
+	}
+	r->lo = (int)lo;
+	r->hi = (int)hi;
 	return 0;
 }
 
@@ -725,7 +749,8 @@ static void x_ace(struct xctx *c, json_t *ace, const char *pa, bool from, bool v
 	char name_peer[IFN_MUD_URL_MAX + 8];
 	const char *peers[MAX_PEERS], *fwd, *l4name = NULL, *dirs = NULL;
 	json_t *m, *l3, *l4 = NULL, *mm, *j;
-	int proto = -1, peer_port = -1, dev_port = -1, port = -1;
+	struct prange peer_port, dev_port, port = { -1, -1 };
+	int proto = -1, pn;
 	bool server = false;
 	size_t np = 0, i;
 	unsigned int before = c->e.n;
@@ -869,11 +894,11 @@ static void x_ace(struct xctx *c, json_t *ace, const char *pa, bool from, bool v
 		port_of(c, l4, p, from ? "destination-port" : "source-port", &peer_port);
 		port_of(c, l4, p, from ? "source-port" : "destination-port", &dev_port);
 		dirs = json_string_value(json_object_get(l4, "ietf-mud:direction-initiated"));
-		if (peer_port > 0 && dev_port > 0) {
+		if (peer_port.lo > 0 && dev_port.lo > 0) {
 			report(&c->e, p,
 			       "both a source and a destination port: a rule matches the port of "
 			       "the side that serves");
-		} else if (peer_port > 0) {
+		} else if (peer_port.lo > 0) {
 			port = peer_port;
 			if (dirs && !strcmp(dirs, "to-device")) {
 				char pd[IFN_MUD_PATH_MAX];
@@ -883,7 +908,7 @@ static void x_ace(struct xctx *c, json_t *ace, const char *pa, bool from, bool v
 				       "to-device with the peer's port: the device would serve a port "
 				       "it does not listen on");
 			}
-		} else if (dev_port > 0) {
+		} else if (dev_port.lo > 0) {
 			port = dev_port;
 			server = true;
 			if (dirs && !strcmp(dirs, "from-device")) {
@@ -901,7 +926,7 @@ static void x_ace(struct xctx *c, json_t *ace, const char *pa, bool from, bool v
 		/* ICMP: the type of what the acl sees; from the device it asks, to it answers. */
 		j = json_object_get(l4, "type");
 		if (j)
-			port = (int)json_integer_value(j);
+			port.lo = port.hi = (int)json_integer_value(j);
 		server = !from;
 	} else {
 		server = false;
@@ -914,13 +939,17 @@ static void x_ace(struct xctx *c, json_t *ace, const char *pa, bool from, bool v
 		char pb[8];
 		const char *pname = proto == 58 ? "icmpv6" : ifn_proto_name(proto, pb);
 
-		if (port >= 0)
-			snprintf(text, sizeof(text), "%s/%d %s%s", pname, port, peers[i],
-				 server ? " server" : "");
-		else
+		if (port.lo < 0) {
 			snprintf(text, sizeof(text), "%s %s%s", pname, peers[i],
 				 server ? " server" : "");
-		add_stmt(c, text, pa);
+			add_stmt(c, text, pa);
+			continue;
+		}
+		for (pn = port.lo; pn <= port.hi; pn++) {
+			snprintf(text, sizeof(text), "%s/%d %s%s", pname, pn, peers[i],
+				 server ? " server" : "");
+			add_stmt(c, text, pa);
+		}
 	}
 }
 

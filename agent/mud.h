@@ -27,6 +27,8 @@
 #define IFN_MUD_URL_MAX 255 /* DHCPv4 option 161 holds at most 255 bytes */
 #define IFN_MUD_PATH_MAX 320
 #define IFN_MUD_STMT_MAX 300
+/* The widest port range import turns into one rule per port. */
+#define IFN_MUD_RANGE_MAX 32
 
 /* One statement: an allow rule's words, and the JSON node it came from. */
 struct ifn_mud_stmt {

@@ -113,6 +113,60 @@ static struct ifn_pol_dev *add_dev(struct ifn_policy *p, const __u8 mac[6])
 	return nd;
 }
 
+int ifn_mud_merge_into(struct ifn_policy *out, const struct ifn_policy *imp)
+{
+	size_t i, j;
+
+	for (i = 0; i < imp->n_devs; i++) {
+		const struct ifn_pol_dev *id = &imp->devs[i];
+		struct ifn_pol_dev *d = ifn_policy_find(out, id->mac);
+		struct ifn_pol_rule *nr;
+		size_t keep = 0;
+
+		if (!d)
+			d = add_dev(out, id->mac);
+		if (!d) {
+			return -ENOMEM;
+		}
+		nr = calloc(d->n_rules + id->n_rules + 1, sizeof(*nr));
+		if (!nr) {
+			return -ENOMEM;
+		}
+		/* Learned entries stay; manual and policy rules are the file's. */
+		for (j = 0; j < d->n_rules; j++) {
+			__u8 o = d->rules[j].r.origin;
+
+			if (o == IFN_ORIGIN_LEARNED || o == IFN_ORIGIN_GENERALISED)
+				nr[keep++] = d->rules[j];
+		}
+		for (j = 0; j < id->n_rules; j++) {
+			size_t k;
+
+			for (k = 0; k < keep; k++)
+				if (ifn_rule_same(&nr[k].r, &id->rules[j].r))
+					break;
+			nr[k] = id->rules[j]; /* a learned one becomes a policy rule */
+			if (k == keep)
+				keep++;
+		}
+		free(d->rules);
+		d->rules = nr;
+		d->n_rules = keep;
+		d->cap_rules = keep;
+		if (keep > 1)
+			qsort(d->rules, keep, sizeof(*d->rules), cmp_rule_origin);
+		/* Sorted by MAC, for ifn_policy_find. */
+		for (j = out->n_devs - 1;
+		     j > 0 && memcmp(out->devs[j].mac, out->devs[j - 1].mac, 6) < 0; j--) {
+			struct ifn_pol_dev t = out->devs[j];
+
+			out->devs[j] = out->devs[j - 1];
+			out->devs[j - 1] = t;
+		}
+	}
+	return 0;
+}
+
 /*
  * The running state as a policy that changes nothing, with the imported
  * devices' allow rules replaced: a device the MUD file does not name must
@@ -148,55 +202,9 @@ int ifn_mud_merge(const struct ifn_maps *m, const struct ifn_policy *imp, struct
 				d->rules[j].r.origin = c->origin;
 		}
 	}
-	for (i = 0; i < imp->n_devs; i++) {
-		const struct ifn_pol_dev *id = &imp->devs[i];
-		struct ifn_pol_dev *d = ifn_policy_find(out, id->mac);
-		struct ifn_pol_rule *nr;
-		size_t keep = 0;
-
-		if (!d)
-			d = add_dev(out, id->mac);
-		if (!d) {
-			err = -ENOMEM;
-			goto fail;
-		}
-		nr = calloc(d->n_rules + id->n_rules + 1, sizeof(*nr));
-		if (!nr) {
-			err = -ENOMEM;
-			goto fail;
-		}
-		/* Learned entries stay; manual and policy rules are the file's. */
-		for (j = 0; j < d->n_rules; j++) {
-			__u8 o = d->rules[j].r.origin;
-
-			if (o == IFN_ORIGIN_LEARNED || o == IFN_ORIGIN_GENERALISED)
-				nr[keep++] = d->rules[j];
-		}
-		for (j = 0; j < id->n_rules; j++) {
-			size_t k;
-
-			for (k = 0; k < keep; k++)
-				if (ifn_rule_same(&nr[k].r, &id->rules[j].r))
-					break;
-			nr[k] = id->rules[j]; /* a learned one becomes a policy rule */
-			if (k == keep)
-				keep++;
-		}
-		free(d->rules);
-		d->rules = nr;
-		d->n_rules = keep;
-		d->cap_rules = keep;
-		if (keep > 1)
-			qsort(d->rules, keep, sizeof(*d->rules), cmp_rule_origin);
-		/* Sorted by MAC, for ifn_policy_find. */
-		for (j = out->n_devs - 1;
-		     j > 0 && memcmp(out->devs[j].mac, out->devs[j - 1].mac, 6) < 0; j--) {
-			struct ifn_pol_dev t = out->devs[j];
-
-			out->devs[j] = out->devs[j - 1];
-			out->devs[j - 1] = t;
-		}
-	}
+	err = ifn_mud_merge_into(out, imp);
+	if (err)
+		goto fail;
 	free(cur);
 	return 0;
 fail:

@@ -149,8 +149,8 @@ static long new_dev(struct pctx *c, const char *word)
 		perr(c, "'%s' is not a MAC address (like 00:11:22:aa:bb:cc)", word);
 		return -2;
 	}
-	if ((mac[0] & 1) || !memcmp(mac, "\0\0\0\0\0\0", 6)) {
-		perr(c, "%s is a multicast or zero MAC, never a device", word);
+	if (!ifn_mac_is_device(mac)) {
+		perr(c, "%s is not a device MAC (broadcast, multicast and zero never are)", word);
 		return -2;
 	}
 	prev = find_dev(c, mac);

@@ -97,28 +97,44 @@ bool ifn_restore_pending(void)
 	return !stat(path, &st) && S_ISDIR(st.st_mode);
 }
 
-int ifn_check_privileges(void)
+static int caps_read(bool *bpf, bool *net, bool *sys, bool *perfmon)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2] = {};
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+#define HAS(cap) (!!(data[(cap) / 32].effective & (1U << ((cap) % 32))))
+	*bpf = HAS(CAP_BPF);
+	*net = HAS(CAP_NET_ADMIN);
+	*sys = HAS(CAP_SYS_ADMIN);
+	*perfmon = HAS(CAP_PERFMON);
+#undef HAS
+	return 0;
+}
+
+/*
+ * Without CAP_SYS_ADMIN, the verifier accepts the program only with
+ * CAP_PERFMON as well as CAP_BPF (it subtracts packet pointers to get a
+ * frame's length, a helper call less per frame).
+ */
+static bool caps_enough(void)
+{
 	bool bpf, net, sys, perfmon;
 
-	if (syscall(SYS_capget, &hdr, data)) {
-		ifn_err("cannot read capabilities: %s", strerror(errno));
+	return !caps_read(&bpf, &net, &sys, &perfmon) && ((bpf && perfmon) || sys) && net;
+}
+
+int ifn_check_privileges(void)
+{
+	bool bpf, net, sys, perfmon;
+	int err = caps_read(&bpf, &net, &sys, &perfmon);
+
+	if (err) {
+		ifn_err("cannot read capabilities: %s", strerror(-err));
 		return -EPERM;
 	}
-#define HAS(cap) (!!(data[(cap) / 32].effective & (1U << ((cap) % 32))))
-	bpf = HAS(CAP_BPF);
-	net = HAS(CAP_NET_ADMIN);
-	sys = HAS(CAP_SYS_ADMIN);
-	perfmon = HAS(CAP_PERFMON);
-#undef HAS
-	/*
-	 * Without CAP_SYS_ADMIN, the verifier accepts the program only with
-	 * CAP_PERFMON as well as CAP_BPF (it subtracts packet pointers to get
-	 * a frame's length, a helper call less per frame): say so here, not
-	 * as a permission error from the load.
-	 */
+	/* Said here, not as a permission error from the load. */
 	if (((bpf && perfmon) || sys) && net)
 		return 0;
 	/* Every one that is missing, in one line: not one at a time. */
@@ -146,6 +162,31 @@ int ifn_check_privileges(void)
 			!bpf || !perfmon ? " (or CAP_SYS_ADMIN for CAP_BPF and CAP_PERFMON)" : "");
 	}
 	return -EPERM;
+}
+
+const char *ifn_pin_strerror(int err)
+{
+	static char buf[256];
+	struct stat st = {};
+	const char *dir = ifn_pin_dir();
+
+	if (err != -EPERM && err != -EACCES && err != EPERM && err != EACCES)
+		return ifn_strerror(err);
+	if (!caps_enough())
+		return ifn_strerror(err);
+	if (stat(dir, &st))
+		snprintf(buf, sizeof(buf),
+			 "permission denied: this process has the capabilities, but no access to "
+			 "the pin directory or its parent (uid %u): run as root",
+			 (unsigned int)geteuid());
+	else
+		snprintf(buf, sizeof(buf),
+			 "permission denied: this process (uid %u) has the capabilities, but no "
+			 "access to the pin directory (owner uid %u, mode %04o) or its pins: run "
+			 "as root or as its owner",
+			 (unsigned int)geteuid(), (unsigned int)st.st_uid,
+			 (unsigned int)(st.st_mode & 07777));
+	return buf;
 }
 
 static bool is_bpffs(const char *path)
@@ -305,7 +346,7 @@ int ifn_maps_open_pinned(struct ifn_maps *m)
 			ifn_pin_dir(), IFN_ABI_VERSION);
 	} else if (err == -EPERM || err == -EACCES) {
 		if (!ifn_check_privileges())
-			ifn_err("cannot open %s: %s", ifn_pin_dir(), ifn_strerror(err));
+			ifn_err("cannot open %s: %s", ifn_pin_dir(), ifn_pin_strerror(err));
 	} else if (err) {
 		ifn_err("cannot open the maps pinned at %s: %s", ifn_pin_dir(), ifn_strerror(err));
 	}
@@ -361,7 +402,7 @@ int ifn_maps_open_locked(struct ifn_maps *m, int *lock)
 	if (*lock < 0) {
 		if (*lock == -ENOENT)
 			return ifn_maps_open_pinned(m); /* prints "not attached" */
-		ifn_err("cannot lock %s: %s", ifn_pin_dir(), ifn_strerror(*lock));
+		ifn_err("cannot lock %s: %s", ifn_pin_dir(), ifn_pin_strerror(*lock));
 		return *lock;
 	}
 	if (ifn_maps_open_pinned(m)) {

@@ -78,6 +78,12 @@ bool ifn_restore_pending(void);
  * naming what is missing and returns -EPERM.
  */
 int ifn_check_privileges(void);
+/*
+ * ifn_strerror() for an error opening or locking the pin directory: a
+ * permission error of a process that has the capabilities is said to be
+ * the directory's (its owner and mode), not a lack of root.
+ */
+const char *ifn_pin_strerror(int err);
 
 /*
  * Make sure the bpffs that holds the pin directory is mounted. With

@@ -156,7 +156,7 @@ static const struct {
 	{ "scan-threshold\n", "test.conf:1: scan-threshold: missing value" },
 	{ "scan-threshold 0\n", "test.conf:1: scan-threshold: '0' is not a count from 1 to 128" },
 	{ "scan-window 500ms\n",
-	  "test.conf:1: scan-window: '500ms' is not a duration of 1s or more" },
+	  "test.conf:1: scan-window: '500ms' is not a duration from 1s to 3650d" },
 	{ "auto-quarantine maybe\n", "test.conf:1: auto-quarantine: 'maybe' is not on or off" },
 	{ "scan-threshold 10\nscan-threshold 12\n",
 	  "test.conf:2: scan-threshold: set twice (first on line 1)" },

@@ -162,6 +162,17 @@ static const struct one_case cases[] = {
 	{ "ipv4-acl-type", true,
 	  "{ \"tcp\": { \"destination-port\": { \"lower-port\": 8883, \"upper-port\": 8883 } } }",
 	  "tcp/8883 any", NULL, NULL },
+	/* A range of every port is any port; lte and gte are ranges. */
+	{ "ipv4-acl-type", true,
+	  "{ \"tcp\": { \"destination-port\": { \"lower-port\": 0, \"upper-port\": 65535 } } }",
+	  "tcp any", NULL, NULL },
+	{ "ipv4-acl-type", true,
+	  "{ \"udp\": { \"destination-port\": { \"operator\": \"lte\", \"port\": 65535 } } }",
+	  "udp any", NULL, NULL },
+	{ "ipv4-acl-type", true,
+	  "{ \"tcp\": { \"destination-port\": { \"port\": 443 }, \"source-port\": "
+	  "{ \"operator\": \"gte\", \"port\": 1 } } }",
+	  "tcp/443 any", NULL, NULL },
 	/* The answers issue's peer word. */
 	{ "ipv4-acl-type", true,
 	  "{ \"ietf-mud:mud\": { \"local-networks\": [ null ] }, \"ipv4\": { \"protocol\": 17 }, "
@@ -183,7 +194,14 @@ static const struct one_case cases[] = {
 	  NULL, "/matches/tcp/destination-port", "port range 8000-8080" },
 	{ "ipv4-acl-type", true,
 	  "{ \"tcp\": { \"destination-port\": { \"operator\": \"gte\", \"port\": 1024 } } }", NULL,
-	  "/matches/tcp/destination-port", "operator 'gte'" },
+	  "/matches/tcp/destination-port", "port range 1024-65535" },
+	{ "ipv4-acl-type", true,
+	  "{ \"tcp\": { \"destination-port\": { \"operator\": \"neq\", \"port\": 23 } } }", NULL,
+	  "/matches/tcp/destination-port", "operator 'neq'" },
+	{ "ipv4-acl-type", true,
+	  "{ \"tcp\": { \"destination-port\": { \"port\": 443 }, \"source-port\": "
+	  "{ \"operator\": \"gte\", \"port\": 1024 } } }",
+	  NULL, "/matches/tcp/source-port", "a wider rule would allow more" },
 	{ "ipv4-acl-type", true,
 	  "{ \"udp\": { \"destination-port\": { \"port\": 53 }, \"source-port\": { \"port\": 53 } "
 	  "} }",
@@ -219,6 +237,38 @@ static const struct one_case cases[] = {
 	  "/matches/ietf-mud:mud/manufacturer", "no peer for manufacturer 'other.example.com'" },
 	{ "eth-acl-type", true, "{ \"eth\": {} }", NULL, "/acl[name='a']/type", "eth-acl-type" },
 };
+
+/* A small range is a rule per port, for each peer; port 0 is no port. */
+START_TEST(port_ranges)
+{
+	static const char *const want[] = { "udp/1 any",    "udp/2 any",    "udp/3 any",
+					    "tcp/8883 any", "tcp/8884 any", "tcp/8885 any" };
+	struct ifn_mud_xlat x;
+	struct errs e;
+	size_t i;
+
+	ck_assert_int_eq(xlat(one_ace("ipv4-acl-type", true,
+				      "{ \"udp\": { \"destination-port\": { \"operator\": "
+				      "\"lte\", \"port\": 3 } } }",
+				      "accept"),
+			      NULL, &x, &e),
+			 0);
+	ck_assert_uint_eq(x.n, 3);
+	for (i = 0; i < 3; i++)
+		ck_assert_str_eq(x.v[i].text, want[i]);
+	ifn_mud_xlat_free(&x);
+	ck_assert_int_eq(xlat(one_ace("ipv4-acl-type", true,
+				      "{ \"tcp\": { \"destination-port\": { \"lower-port\": "
+				      "8883, \"upper-port\": 8885 } } }",
+				      "accept"),
+			      NULL, &x, &e),
+			 0);
+	ck_assert_uint_eq(x.n, 3);
+	for (i = 0; i < 3; i++)
+		ck_assert_str_eq(x.v[i].text, want[3 + i]);
+	ifn_mud_xlat_free(&x);
+}
+END_TEST
 
 START_TEST(one)
 {
@@ -716,6 +766,7 @@ static Suite *mud_suite(void)
 
 	tcase_add_test(tc, rfc_example_names);
 	tcase_add_loop_test(tc, one, 0, N(cases));
+	tcase_add_test(tc, port_ranges);
 	tcase_add_test(tc, refused_actions_and_extensions);
 	tcase_add_test(tc, mapping);
 	tcase_add_test(tc, map_file);
