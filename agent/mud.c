@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "file.h"
 #include "format.h"
 #include "mud.h"
 #include "parse.h"
@@ -107,11 +108,25 @@ static const char *jtype(json_t *j)
 
 json_t *ifn_mud_load(const char *path)
 {
+	char why[160], *buf;
 	json_error_t je;
 	json_t *root;
+	size_t len;
+	int err;
 
+	/* Never blocking on a FIFO, never half a file, never more than a MUD file needs. */
+	err = ifn_file_read(path, IFN_MUD_FILE_MAX, &buf, &len, why, sizeof(why));
+	if (err) {
+		if (err == -EFBIG)
+			fprintf(stderr, "%s: larger than %u KiB: not a MUD file\n", path,
+				IFN_MUD_FILE_MAX >> 10);
+		else
+			fprintf(stderr, "%s: cannot read: %s\n", path, why);
+		return NULL;
+	}
 	/* Duplicate keys would make "which one counts" a guess: refused. */
-	root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+	free(buf);
 	if (!root) {
 		if (je.line > 0)
 			fprintf(stderr, "%s:%d:%d: %s\n", path, je.line, je.column, je.text);
@@ -406,6 +421,51 @@ static void v_ace(struct vctx *v, json_t *ace, const char *pa)
 	}
 }
 
+/*
+ * Bounds before structure: nesting (RFC 8520's deepest node is ten levels
+ * down), strings, and members of any one object or array. The first node
+ * past a bound is reported; what is under it is not looked at.
+ */
+static void v_bounds(struct vctx *v, json_t *j, const char *base, unsigned int depth)
+{
+	char p[IFN_MUD_PATH_MAX];
+	const char *k;
+	json_t *e;
+	size_t i;
+
+	if (depth > IFN_MUD_DEPTH_MAX) {
+		report(&v->e, base, "nested deeper than %d levels: no MUD node is",
+		       IFN_MUD_DEPTH_MAX);
+		return;
+	}
+	if (json_is_string(j) && json_string_length(j) > IFN_MUD_STRING_MAX) {
+		report(&v->e, base, "a string of %zu bytes: at most %d", json_string_length(j),
+		       IFN_MUD_STRING_MAX);
+	} else if (json_is_object(j)) {
+		if (json_object_size(j) > IFN_MUD_MEMBERS_MAX) {
+			report(&v->e, base, "%zu members: at most %d", json_object_size(j),
+			       IFN_MUD_MEMBERS_MAX);
+			return;
+		}
+		json_object_foreach(j, k, e)
+		{
+			sub(p, base[1] ? base : "", k);
+			v_bounds(v, e, p, depth + 1);
+		}
+	} else if (json_is_array(j)) {
+		if (json_array_size(j) > IFN_MUD_MEMBERS_MAX) {
+			report(&v->e, base, "%zu entries: at most %d", json_array_size(j),
+			       IFN_MUD_MEMBERS_MAX);
+			return;
+		}
+		json_array_foreach(j, i, e)
+		{
+			snprintf(p, sizeof(p), "%.*s[%zu]", IFN_MUD_PATH_MAX - 24, base, i);
+			v_bounds(v, e, p, depth + 1);
+		}
+	}
+}
+
 unsigned int ifn_mud_validate(json_t *root, ifn_mud_err_fn err, void *ctx)
 {
 	struct vctx v = { .e = { err, ctx, 0 } };
@@ -418,6 +478,9 @@ unsigned int ifn_mud_validate(json_t *root, ifn_mud_err_fn err, void *ctx)
 		report(&v.e, "/", "a MUD file is a JSON object");
 		return v.e.n;
 	}
+	v_bounds(&v, root, "/", 1);
+	if (v.e.n)
+		return v.e.n;
 	if (json_object_get(root, "ietf-access-control-list:access-lists")) {
 		report(&v.e, "/ietf-access-control-list:access-lists",
 		       "the container of a draft before RFC 8520 (draft-ietf-opsawg-mud); RFC "
@@ -531,6 +594,7 @@ struct xctx {
 	struct ifn_mud_xlat *x;
 	struct verr e;
 	bool oom;
+	bool too_many; /* IFN_MUD_RULES_MAX reached, and said */
 };
 
 static void add_stmt(struct xctx *c, const char *text, const char *path)
@@ -541,6 +605,13 @@ static void add_stmt(struct xctx *c, const char *text, const char *path)
 	for (i = 0; i < c->x->n; i++)
 		if (!strcmp(c->x->v[i].text, text))
 			return; /* the other direction of the same rule */
+	if (c->x->n >= IFN_MUD_RULES_MAX) {
+		if (!c->too_many)
+			report(&c->e, path, "more than %d rules: not a device's profile",
+			       IFN_MUD_RULES_MAX);
+		c->too_many = true;
+		return;
+	}
 	if (c->x->n == c->x->cap) {
 		size_t cap = c->x->cap ? c->x->cap * 2 : 16;
 
