@@ -142,10 +142,10 @@ test:
 	scripts/run-tests.sh $(BUILD)
 
 test-unit: $(BUILD)/tests/unit_tests
-	$(BUILD)/tests/unit_tests
+	scripts/run-tests.sh $(BUILD) unit
 
 test-bpf: $(BUILD)/tests/bpf_tests
-	$(BUILD)/tests/bpf_tests
+	scripts/run-tests.sh $(BUILD) bpf
 
 test-integration: all
 	scripts/run-tests.sh $(BUILD) integration

@@ -44,7 +44,6 @@
 #include "oui.h"
 #include "parse.h"
 #include "policy.h"
-#include "policy_int.h"
 #include "policy_parse.h"
 #include "settings.h"
 #include "snapshot.h"
@@ -310,9 +309,11 @@ static int setup(struct daemon *d, const struct ifn_daemon_conf *c,
 			.new_devices = f->new_devices,
 			.learn_ns = f->learn_ns,
 		};
+		struct ifn_iface ifc;
 
 		/* Unless the file says otherwise, keep what is pinned (or restored). */
-		ifn_snapshot_iface_opts(&m, &o, f->have_new_devices, f->have_learn);
+		if (!ifn_snapshot_iface(&m, f->name, &ifc))
+			ifn_attach_opts_keep(&o, &ifc, f->have_new_devices, f->have_learn);
 		if (ifn_attach_iface(&m, &o))
 			failed++;
 	}
@@ -798,17 +799,11 @@ out:
 
 int ifn_cmd_run(const struct ifn_cmd *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "detach-on-exit", no_argument, NULL, 'd' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ifn_daemon_opts o = { .config = IFN_CONF_DEFAULT_PATH };
 	int opt;
 
 	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = ifn_getopt(c, NULL, argc, argv)) != -1) {
 		switch (opt) {
 		case 'c':
 			o.config = optarg;

@@ -16,23 +16,6 @@ static void mac_key(struct ifn_mac_key *k, const __u8 mac[6])
 	memcpy(k->mac, mac, 6);
 }
 
-struct ifn_device *ifn_device_rec(const struct ifn_maps *m, const __u8 mac[6])
-{
-	struct ifn_device *rec;
-	struct ifn_mac_key k;
-	__u32 slot;
-
-	mac_key(&k, mac);
-	if (!m->dev_mem || bpf_map_lookup_elem(m->dev_index, &k, &slot))
-		return NULL;
-	if (slot >= m->max_devices)
-		return NULL;
-	rec = &m->dev_mem[slot];
-	if (!rec->in_use || memcmp(rec->mac, mac, 6))
-		return NULL;
-	return rec;
-}
-
 int ifn_device_get(const struct ifn_maps *m, const __u8 mac[6], struct ifn_device *dev)
 {
 	struct ifn_device *rec = ifn_device_rec(m, mac);

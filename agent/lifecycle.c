@@ -23,16 +23,16 @@
 #include <bpf/libbpf.h>
 
 #include "cli.h"
+#include "defaults.h"
 #include "errors.h"
 #include "format.h"
+#include "grow.h"
 #include "lifecycle.h"
 #include "loader.h"
 #include "output.h"
 #include "parse.h"
 #include "snapshot.h"
 #include "state.h"
-
-#define IFN_LEARN_DEFAULT_NS (24ULL * 3600 * 1000000000ULL)
 
 static void pin_path(char *buf, size_t len, const char *a, const char *b)
 {
@@ -146,20 +146,6 @@ int ifn_state_up(struct ifn_maps *m, const struct ifn_attach_opts *o, bool *fres
 	return err;
 }
 
-/* "enforce", "learn for 1d", "learn (no deadline)". */
-static const char *new_devices(__u8 mode, __u64 learn_ns, char *buf, size_t len)
-{
-	char d[32];
-
-	if (mode != IFN_MODE_LEARN)
-		snprintf(buf, len, "%s", ifn_mode_name(mode));
-	else if (learn_ns)
-		snprintf(buf, len, "learn for %s", ifn_fmt_duration(learn_ns, d, sizeof(d)));
-	else
-		snprintf(buf, len, "learn (no deadline)");
-	return buf;
-}
-
 /* The attach mode the kernel reports for an interface (XDP_ATTACHED_*). */
 static int xdp_attached_mode(int ifindex, __u32 *prog_id)
 {
@@ -187,6 +173,31 @@ static int link_pin_ifindex(const char *path, __u32 *prog_id)
 	if (prog_id)
 		*prog_id = info.prog_id;
 	return info.xdp.ifindex;
+}
+
+int ifn_link_ifindex(const char *ifname, __u32 *prog_id)
+{
+	char path[PATH_MAX];
+
+	pin_path(path, sizeof(path), IFN_PIN_LINKS, ifname);
+	return link_pin_ifindex(path, prog_id);
+}
+
+__u32 ifn_prog_pinned_id(void)
+{
+	struct bpf_prog_info pi = {};
+	__u32 len = sizeof(pi), id = 0;
+	char path[PATH_MAX];
+	int fd;
+
+	pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		if (!bpf_obj_get_info_by_fd(fd, &pi, &len))
+			id = pi.id;
+		close(fd);
+	}
+	return id;
 }
 
 /*
@@ -440,7 +451,7 @@ int ifn_attach_iface(const struct ifn_maps *m, const struct ifn_attach_opts *o)
 			return err;
 		}
 		printf("%s: already attached; new devices: %s\n", o->ifname,
-		       new_devices(o->new_devices, o->learn_ns, learn, sizeof(learn)));
+		       ifn_fmt_new_devices(o->new_devices, o->learn_ns, learn, sizeof(learn)));
 		return 0;
 	}
 	if (cur > 0) {
@@ -517,7 +528,7 @@ int ifn_attach_iface(const struct ifn_maps *m, const struct ifn_attach_opts *o)
 	xdp_attached_mode(ifindex, &prog_id);
 	printf("attached to %s (%s, program id %u); new devices: %s\n", o->ifname,
 	       ifc.attach_mode == IFN_ATTACH_GENERIC ? "generic" : "native", prog_id,
-	       new_devices(o->new_devices, o->learn_ns, learn, sizeof(learn)));
+	       ifn_fmt_new_devices(o->new_devices, o->learn_ns, learn, sizeof(learn)));
 	return 0;
 undo:
 	if (had_entry)
@@ -537,6 +548,7 @@ int ifn_attached_list(char (**names)[16], int *n)
 	char dir[PATH_MAX];
 	struct dirent *de;
 	char(*v)[16] = NULL;
+	size_t cap = 0;
 	int cnt = 0;
 	DIR *d;
 
@@ -547,17 +559,13 @@ int ifn_attached_list(char (**names)[16], int *n)
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
 	while ((de = readdir(d))) {
-		void *nv;
-
 		if (de->d_name[0] == '.' || strlen(de->d_name) >= 16)
 			continue;
-		nv = realloc(v, (cnt + 1) * sizeof(*v));
-		if (!nv) {
+		if (ifn_grow((void **)&v, &cap, (size_t)cnt + 1, sizeof(*v), 8)) {
 			closedir(d);
 			free(v);
 			return -ENOMEM;
 		}
-		v = nv;
 		memcpy(v[cnt++], de->d_name, strlen(de->d_name) + 1);
 	}
 	closedir(d);
@@ -643,24 +651,19 @@ int ifn_detach_iface(const struct ifn_maps *m, const char *ifname)
 	return 0;
 }
 
-const char *ifn_ifname(int ifaces_fd, __u32 ifindex, char buf[16])
-{
-	struct ifn_iface ifc;
-
-	if (ifaces_fd >= 0 && !bpf_map_lookup_elem(ifaces_fd, &ifindex, &ifc)) {
-		snprintf(buf, 16, "%s", ifc.name);
-		return buf;
-	}
-	if (if_indextoname(ifindex, buf))
-		return buf;
-	snprintf(buf, 16, "if%u", ifindex);
-	return buf;
-}
-
 /*
  * Attaching again (a boot script, a second operator) must not reset what
  * was set before: options that were not given keep their values.
  */
+void ifn_attach_opts_keep(struct ifn_attach_opts *o, const struct ifn_iface *ifc, bool have_mode,
+			  bool have_learn)
+{
+	if (!have_mode)
+		o->new_devices = ifc->default_mode;
+	if (!have_learn)
+		o->learn_ns = ifc->learn_ns;
+}
+
 static void keep_settings(const struct ifn_maps *m, struct ifn_attach_opts *o, bool have_nd,
 			  bool have_learn)
 {
@@ -672,23 +675,11 @@ static void keep_settings(const struct ifn_maps *m, struct ifn_attach_opts *o, b
 	if (ifindex <= 0 || link_pin_ifindex(path, NULL) != ifindex ||
 	    bpf_map_lookup_elem(m->ifaces, &ifindex, &old))
 		return;
-	if (!have_nd)
-		o->new_devices = old.default_mode;
-	if (!have_learn)
-		o->learn_ns = old.learn_ns;
+	ifn_attach_opts_keep(o, &old, have_nd, have_learn);
 }
 
 int ifn_cmd_attach(const struct ifn_cmd *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "mode", required_argument, NULL, 'm' },
-		{ "new-devices", required_argument, NULL, 'n' },
-		{ "learn-for", required_argument, NULL, 'l' },
-		{ "max-devices", required_argument, NULL, 'D' },
-		{ "max-flows", required_argument, NULL, 'F' },
-		{ "max-rules", required_argument, NULL, 'R' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ifn_attach_opts o = {
 		.mode = IFN_ATTACH_AUTO,
 		.new_devices = IFN_MODE_LEARN,
@@ -696,13 +687,13 @@ int ifn_cmd_attach(const struct ifn_cmd *c, int argc, char **argv)
 	};
 	static const char *const max_names[] = { "--max-devices", "--max-flows", "--max-rules" };
 	bool fresh, have_nd = false, have_learn = false;
+	struct ifn_iface ifc;
 	struct ifn_maps m;
 	__u64 v;
 	int opt, lock, err, mode;
 
 	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = ifn_getopt(c, NULL, argc, argv)) != -1) {
 		switch (opt) {
 		case 'm':
 			if (!strcmp(optarg, "native"))
@@ -732,8 +723,9 @@ int ifn_cmd_attach(const struct ifn_cmd *c, int argc, char **argv)
 
 			if (ifn_arg_count(c, name, optarg, &v))
 				return IFN_EXIT_USAGE;
-			if (v < 16 || v > 16777216)
-				return ifn_usage_error(c, "%s must be 16 to 16777216", name);
+			if (v < IFN_MAP_SIZE_MIN || v > IFN_MAP_SIZE_MAX)
+				return ifn_usage_error(c, "%s must be %d to %d", name,
+						       IFN_MAP_SIZE_MIN, IFN_MAP_SIZE_MAX);
 			if (opt == 'D')
 				o.max_devices = v;
 			else if (opt == 'F')
@@ -764,8 +756,9 @@ int ifn_cmd_attach(const struct ifn_cmd *c, int argc, char **argv)
 	if (!err) {
 		if (!fresh)
 			keep_settings(&m, &o, have_nd, have_learn);
-		else if (!ifn_snapshot_restore_report(&m))
-			ifn_snapshot_iface_opts(&m, &o, have_nd, have_learn);
+		else if (!ifn_snapshot_restore_report(&m) &&
+			 !ifn_snapshot_iface(&m, o.ifname, &ifc))
+			ifn_attach_opts_keep(&o, &ifc, have_nd, have_learn);
 		if (fresh)
 			ifn_restore_done(); /* restored, or nothing to restore */
 		err = ifn_attach_iface(&m, &o);
@@ -821,19 +814,13 @@ int ifn_pins_purge(void)
 
 int ifn_cmd_detach(const struct ifn_cmd *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "purge", no_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 },
-	};
 	bool all = false, purge = false, have_maps;
 	char(*names)[16] = NULL;
 	struct ifn_maps m;
 	int opt, lock, err = 0, n = 0, i;
 
 	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = ifn_getopt(c, NULL, argc, argv)) != -1) {
 		switch (opt) {
 		case 'a':
 			all = true;
@@ -915,220 +902,4 @@ int ifn_cmd_detach(const struct ifn_cmd *c, int argc, char **argv)
 	}
 	ifn_unlock(lock);
 	return err ? IFN_EXIT_FAIL : IFN_EXIT_OK;
-}
-
-struct fill {
-	const char *name;
-	long entries;
-	__u32 max;
-};
-
-static __u32 max_of(int fd)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-
-	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.max_entries;
-}
-
-int ifn_cmd_status(const struct ifn_cmd *c, int argc, char **argv)
-{
-	static const char *const iface_hdr[] = { "INTERFACE", ">IFINDEX", "XDP", ">PROG",
-						 "NEW DEVICES" };
-	static const char *const fill_hdr[] = { "MAP", ">ENTRIES", ">MAX", ">FILL" };
-	struct ifn_global_stats gs;
-	struct ifn_config cfg;
-	struct ifn_maps m;
-	char(*names)[16] = NULL;
-	char path[PATH_MAX], buf[64];
-	struct fill fills[5];
-	__u64 malformed = 0;
-	int n = 0, i, err;
-	__u32 prog_id = 0;
-
-	if (argc > 1)
-		return ifn_usage_error(c, "unexpected '%s'", argv[1]);
-	if (ifn_bpffs_ensure(false) || ifn_maps_open_pinned(&m))
-		return IFN_EXIT_FAIL;
-	err = ifn_attached_list(&names, &n);
-	if (!err)
-		err = ifn_global_stats_read(&m, &gs);
-	if (!err)
-		err = ifn_config_read(&m, &cfg);
-	if (err) {
-		ifn_err("cannot read the state: %s", ifn_strerror(err));
-		ifn_maps_close(&m);
-		free(names);
-		return IFN_EXIT_FAIL;
-	}
-	fills[0] = (struct fill){
-		"devices", ifn_map_entries(m.dev_index, sizeof(struct ifn_mac_key), sizeof(__u32)),
-		m.max_devices
-	};
-	fills[1] = (struct fill){ "flows",
-				  ifn_map_entries(m.flows, sizeof(struct ifn_flow_key),
-						  sizeof(struct ifn_flow_val)),
-				  m.max_flows };
-	fills[2] = (struct fill){ "port_rules",
-				  ifn_map_entries(m.rules_port, sizeof(struct ifn_rule_port_key),
-						  sizeof(struct ifn_rule_val)),
-				  m.max_rules };
-	fills[3] = (struct fill){ "any_port_rules",
-				  ifn_map_entries(m.rules_any, sizeof(struct ifn_rule_any_key),
-						  sizeof(struct ifn_rule_val)),
-				  max_of(m.rules_any) };
-	fills[4] = (struct fill){ "ip_owners",
-				  ifn_map_entries(m.ip_owners, sizeof(struct ifn_ip_key),
-						  sizeof(struct ifn_ip_owner)),
-				  max_of(m.ip_owners) };
-	for (i = IFN_REASON_ETH_TRUNC; i < IFN_REASON_FIRST_POLICY; i++)
-		malformed += gs.reason[i];
-	pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
-	{
-		int fd = bpf_obj_get(path);
-
-		if (fd >= 0) {
-			struct bpf_prog_info pi = {};
-			__u32 len = sizeof(pi);
-
-			if (!bpf_obj_get_info_by_fd(fd, &pi, &len))
-				prog_id = pi.id;
-			close(fd);
-		}
-	}
-
-	if (ifn_json_output) {
-		struct ifn_json j;
-
-		ifn_json_init(&j, stdout);
-		ifn_json_obj_open(&j, NULL);
-		ifn_json_str(&j, "pin_dir", ifn_pin_dir());
-		ifn_json_u64(&j, "program_id", prog_id);
-		ifn_json_arr_open(&j, "interfaces");
-		for (i = 0; i < n; i++) {
-			struct ifn_iface ifc = {};
-			__u32 lprog = 0;
-			int ifindex;
-
-			pin_path(path, sizeof(path), IFN_PIN_LINKS, names[i]);
-			ifindex = link_pin_ifindex(path, &lprog);
-			ifn_json_obj_open(&j, NULL);
-			ifn_json_str(&j, "name", names[i]);
-			ifn_json_i64(&j, "ifindex", ifindex > 0 ? ifindex : 0);
-			if (ifindex > 0 && !bpf_map_lookup_elem(m.ifaces, &ifindex, &ifc)) {
-				ifn_json_str(&j, "attach_mode",
-					     ifc.attach_mode == IFN_ATTACH_GENERIC ? "generic" :
-										     "native");
-				ifn_json_str(&j, "new_devices", ifn_mode_name(ifc.default_mode));
-				/* null: new devices learn until told otherwise */
-				ifn_json_str(&j, "learn_for",
-					     ifc.learn_ns ? ifn_fmt_duration(ifc.learn_ns, buf,
-									     sizeof(buf)) :
-							    NULL);
-			} else {
-				ifn_json_str(&j, "attach_mode",
-					     ifindex > 0 ? "unknown" : "defunct");
-			}
-			ifn_json_u64(&j, "program_id", lprog);
-			ifn_json_obj_close(&j);
-		}
-		ifn_json_arr_close(&j);
-		ifn_json_obj_open(&j, "maps");
-		for (i = 0; i < 5; i++) {
-			ifn_json_obj_open(&j, fills[i].name);
-			ifn_json_i64(&j, "entries", fills[i].entries);
-			ifn_json_u64(&j, "max", fills[i].max);
-			ifn_json_obj_close(&j);
-		}
-		ifn_json_obj_close(&j);
-		ifn_json_obj_open(&j, "counters");
-		ifn_json_u64(&j, "frames", gs.frames);
-		ifn_json_u64(&j, "bytes", gs.bytes);
-		ifn_json_u64(&j, "passed", gs.verdict[IFN_VERDICT_PASS]);
-		ifn_json_u64(&j, "dropped", gs.verdict[IFN_VERDICT_DROP]);
-		ifn_json_u64(&j, "alerts", gs.verdict[IFN_VERDICT_ALERT]);
-		ifn_json_u64(&j, "malformed", malformed);
-		ifn_json_u64(&j, "bad_source_mac", gs.reason[IFN_REASON_BAD_SRC_MAC]);
-		ifn_json_u64(&j, "new_devices", gs.new_devices);
-		ifn_json_u64(&j, "table_full", gs.table_full);
-		ifn_json_u64(&j, "flows_full", gs.flows_full);
-		ifn_json_u64(&j, "events_sent", gs.events_sent);
-		ifn_json_u64(&j, "events_lost", gs.events_lost);
-		ifn_json_obj_open(&j, "drop_reasons");
-		for (i = 1; i < IFN_REASON_MAX; i++)
-			if (gs.reason[i])
-				ifn_json_u64(&j, ifn_reason_name(i), gs.reason[i]);
-		ifn_json_obj_close(&j);
-		ifn_json_obj_close(&j);
-		ifn_json_obj_close(&j);
-	} else {
-		struct ifn_table t;
-
-		if (prog_id)
-			printf("program: id %u, state pinned at %s\n\n", prog_id, ifn_pin_dir());
-		else
-			printf("program: not loaded (no interface attached), state pinned at %s\n\n",
-			       ifn_pin_dir());
-		ifn_table_init(&t, 5, iface_hdr);
-		for (i = 0; i < n; i++) {
-			struct ifn_iface ifc = {};
-			char idx[16], pid[16], nd[48];
-			const char *row[5];
-			__u32 lprog = 0;
-			int ifindex;
-
-			pin_path(path, sizeof(path), IFN_PIN_LINKS, names[i]);
-			ifindex = link_pin_ifindex(path, &lprog);
-			snprintf(idx, sizeof(idx), "%d", ifindex > 0 ? ifindex : 0);
-			snprintf(pid, sizeof(pid), "%u", lprog);
-			row[0] = names[i];
-			row[1] = idx;
-			row[3] = pid;
-			if (ifindex > 0 && !bpf_map_lookup_elem(m.ifaces, &ifindex, &ifc)) {
-				row[2] = ifc.attach_mode == IFN_ATTACH_GENERIC ? "generic" :
-										 "native";
-				row[4] =
-					new_devices(ifc.default_mode, ifc.learn_ns, nd, sizeof(nd));
-			} else {
-				row[2] = ifindex > 0 ? "?" : "defunct";
-				row[4] = "-";
-			}
-			ifn_table_add(&t, row);
-		}
-		if (n)
-			ifn_table_print(&t, stdout);
-		else
-			printf("no interface attached\n");
-		ifn_table_free(&t);
-
-		printf("\n");
-		ifn_table_init(&t, 4, fill_hdr);
-		for (i = 0; i < 5; i++) {
-			char e[24], mx[24], pct[16];
-			const char *row[4] = { fills[i].name, e, mx, pct };
-
-			snprintf(e, sizeof(e), "%ld", fills[i].entries);
-			snprintf(mx, sizeof(mx), "%u", fills[i].max);
-			snprintf(pct, sizeof(pct), "%.1f%%",
-				 fills[i].max ? 100.0 * fills[i].entries / fills[i].max : 0.0);
-			ifn_table_add(&t, row);
-		}
-		ifn_table_print(&t, stdout);
-		ifn_table_free(&t);
-
-		printf("\nframes %llu (passed %llu, dropped %llu, alerts %llu)\n",
-		       (unsigned long long)gs.frames,
-		       (unsigned long long)gs.verdict[IFN_VERDICT_PASS],
-		       (unsigned long long)gs.verdict[IFN_VERDICT_DROP],
-		       (unsigned long long)gs.verdict[IFN_VERDICT_ALERT]);
-		printf("malformed %llu, bad source MAC %llu, table full %llu, flows full %llu, "
-		       "events lost %llu\n",
-		       (unsigned long long)malformed,
-		       (unsigned long long)gs.reason[IFN_REASON_BAD_SRC_MAC],
-		       (unsigned long long)gs.table_full, (unsigned long long)gs.flows_full,
-		       (unsigned long long)gs.events_lost);
-	}
-	ifn_maps_close(&m);
-	free(names);
-	return IFN_EXIT_OK;
 }

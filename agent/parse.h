@@ -58,13 +58,6 @@ int ifn_parse_proto_port(const char *s, __u8 *proto, __u16 *port, bool *has_port
 int ifn_parse_duration(const char *s, __u64 *ns);
 
 /*
- * The longest duration any command, setting or policy takes: deadlines and
- * windows are added to the datapath's clock, and ten years is far beyond
- * any sensible one and far from overflowing.
- */
-#define IFN_DURATION_MAX_NS (3650ULL * 86400 * 1000000000ULL)
-
-/*
  * Unsigned decimal with an optional k, M or G suffix (powers of 1000). With
  * a suffix, a fraction is allowed when the result is whole (1.5k, 2.25M).
  */

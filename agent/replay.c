@@ -40,6 +40,7 @@
 #include <linux/bpf.h>
 
 #include "cli.h"
+#include "defaults.h"
 #include "devices.h"
 #include "errors.h"
 #include "events.h"
@@ -56,7 +57,6 @@
 #include "state.h"
 #include "iotfence.skel.h"
 
-#define RP_LEARN_FOR_DEFAULT (10ULL * 60 * 1000000000ULL)
 #define RP_MAX_WORKERS 8
 /*
  * Frames a worker writes before it runs them and reads what they did. A
@@ -1391,7 +1391,7 @@ static int parse_opts(const struct ifn_cmd *c, int argc, char **argv, struct rp_
 	int opt;
 
 	memset(o, 0, sizeof(*o));
-	o->learn_ns = RP_LEARN_FOR_DEFAULT;
+	o->learn_ns = IFN_REPLAY_LEARN_DEFAULT_NS;
 	o->learn = calloc(argc + 1, sizeof(*o->learn));
 	o->replay = calloc(argc + 1, sizeof(*o->replay));
 	if (!o->learn || !o->replay) {

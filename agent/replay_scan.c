@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "parse.h"
 #include "replay.h"
 
@@ -263,16 +264,9 @@ static __u32 mac_add(struct rp_scan *s, const __u8 mac[6], int *err)
 		*err = -ENOMEM;
 		return RP_NODEV;
 	}
-	if (s->nmacs == s->macs_cap) {
-		size_t cap = s->macs_cap ? s->macs_cap * 2 : 64;
-		struct rp_mac *m = realloc(s->macs, cap * sizeof(*m));
-
-		if (!m) {
-			*err = -ENOMEM;
-			return RP_NODEV;
-		}
-		s->macs = m;
-		s->macs_cap = cap;
+	if (ifn_grow((void **)&s->macs, &s->macs_cap, s->nmacs + 1, sizeof(*s->macs), 64)) {
+		*err = -ENOMEM;
+		return RP_NODEV;
 	}
 	i = s->nmacs++;
 	memset(&s->macs[i], 0, sizeof(s->macs[i]));

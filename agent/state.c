@@ -20,6 +20,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "defaults.h"
 #include "errors.h"
 #include "state.h"
 
@@ -276,6 +277,24 @@ int ifn_maps_fill_info(struct ifn_maps *m)
 	return 0;
 }
 
+struct ifn_device *ifn_device_rec(const struct ifn_maps *m, const __u8 mac[6])
+{
+	struct ifn_device *rec;
+	struct ifn_mac_key k;
+	__u32 slot;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.mac, mac, 6);
+	if (!m->dev_mem || bpf_map_lookup_elem(m->dev_index, &k, &slot))
+		return NULL;
+	if (slot >= m->max_devices)
+		return NULL;
+	rec = &m->dev_mem[slot];
+	if (!rec->in_use || memcmp(rec->mac, mac, 6))
+		return NULL;
+	return rec;
+}
+
 int ifn_maps_try_open_pinned(struct ifn_maps *m)
 {
 	const char *dir = ifn_pin_dir();
@@ -361,6 +380,44 @@ void ifn_unlock(int fd)
 	}
 }
 
+const char *ifn_ifname(int ifaces_fd, __u32 ifindex, char buf[16])
+{
+	struct ifn_iface ifc;
+
+	if (ifaces_fd >= 0 && !bpf_map_lookup_elem(ifaces_fd, &ifindex, &ifc)) {
+		snprintf(buf, 16, "%s", ifc.name);
+		return buf;
+	}
+	if (if_indextoname(ifindex, buf))
+		return buf;
+	snprintf(buf, 16, "if%u", ifindex);
+	return buf;
+}
+
+int ifn_maps_open_locked(struct ifn_maps *m, int *lock)
+{
+	if (ifn_bpffs_ensure(false))
+		return -ENODEV;
+	*lock = ifn_lock(false);
+	if (*lock < 0) {
+		if (*lock == -ENOENT)
+			return ifn_maps_open_pinned(m); /* prints "not attached" */
+		ifn_err("cannot lock %s: %s", ifn_pin_dir(), ifn_pin_strerror(*lock));
+		return *lock;
+	}
+	if (ifn_maps_open_pinned(m)) {
+		ifn_unlock(*lock);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+void ifn_maps_close_locked(struct ifn_maps *m, int lock)
+{
+	ifn_maps_close(m);
+	ifn_unlock(lock);
+}
+
 static bool clock_virtual;
 /* How far the datapath's clock runs ahead of CLOCK_MONOTONIC (ifn_config). */
 static __s64 clock_offset;
@@ -427,7 +484,7 @@ void ifn_config_defaults(struct ifn_config *c)
 	c->unknown_verdict = IFN_VERDICT_DROP;
 	c->default_mode = IFN_MODE_LEARN;
 	/* For an interface without settings of its own; attach's default too. */
-	c->learn_ns = 24ULL * 3600 * 1000000000ULL;
+	c->learn_ns = IFN_LEARN_DEFAULT_NS;
 }
 
 int ifn_config_read(const struct ifn_maps *m, struct ifn_config *c)
