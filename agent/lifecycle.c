@@ -23,8 +23,8 @@
 #include <bpf/libbpf.h>
 
 #include "cli.h"
-#include "egress.h"
 #include "defaults.h"
+#include "egress.h"
 #include "errors.h"
 #include "format.h"
 #include "grow.h"
@@ -173,6 +173,10 @@ static int xdp_attached_mode(int ifindex, __u32 *prog_id)
 	return q.attach_mode;
 }
 
+/*
+ * The ifindex of the XDP link pinned at @path (0: its interface is gone),
+ * its program's id in *prog_id if not NULL; -errno if no link is there.
+ */
 static int link_pin_ifindex(const char *path, __u32 *prog_id)
 {
 	struct bpf_link_info info = {};
