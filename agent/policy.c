@@ -776,7 +776,8 @@ static int check_room(const struct ifn_maps *m, const struct cur_state *s, const
 	}
 	if (names + pl->new_name > IFN_MAX_NAME_RULES_DEFAULT) {
 		fprintf(stderr, "%s: %zu new name rules do not fit %s (%zu of %u)\n", path,
-			pl->new_name, IFN_MAP_NAME_RULES, names, IFN_MAX_NAME_RULES_DEFAULT);
+			pl->new_name, IFN_MAP_NAME_RULES, names,
+			(unsigned int)IFN_MAX_NAME_RULES_DEFAULT);
 		return -E2BIG;
 	}
 	return 0;

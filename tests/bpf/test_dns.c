@@ -6,7 +6,9 @@
  * refused and reported, and that no frame is ever changed or dropped.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <bpf/bpf.h>
@@ -17,6 +19,7 @@
 #include "harness.h"
 #include "iotfence.skel.h"
 #include "parse.h"
+#include "pcapfile.h"
 
 #define DEV "02:00:00:00:00:0a"
 #define GW "02:00:00:00:00:01"
@@ -1253,6 +1256,94 @@ START_TEST(per_device)
 }
 END_TEST
 
+/*
+ * The real answers of the captures (tests/captures, or $IFN_PCAPS): every
+ * DNS response from port 53 to a unicast MAC goes through the egress
+ * program with its receiver made a device. None may count as malformed,
+ * and answers with addresses must be recorded.
+ */
+struct cap_run {
+	struct th *t;
+	unsigned long responses;
+};
+
+static void cap_frame(void *ctx, const __u8 *data, size_t caplen, __u64 ts_ns)
+{
+	struct cap_run *c = ctx;
+	struct frame f;
+	size_t l3 = 14, l4;
+	char mac_s[18];
+	__u16 et;
+
+	(void)ts_ns;
+	if (caplen < 14 + 20 + 8 || caplen > sizeof(f.b) || (data[0] & 1))
+		return;
+	et = data[12] << 8 | data[13];
+	if (et == 0x8100) {
+		et = data[16] << 8 | data[17];
+		l3 += 4;
+	}
+	if (et == 0x0800 && caplen > l3 + 20 && (data[l3 + 9] == 17 || data[l3 + 9] == 6))
+		l4 = l3 + (data[l3] & 15) * 4;
+	else if (et == 0x86dd && caplen > l3 + 48 && (data[l3 + 6] == 17 || data[l3 + 6] == 6))
+		l4 = l3 + 40;
+	else
+		return;
+	if (caplen < l4 + 2 || (data[l4] << 8 | data[l4 + 1]) != 53)
+		return;
+	snprintf(mac_s, sizeof(mac_s), "%02x:%02x:%02x:%02x:%02x:%02x", data[0], data[1], data[2],
+		 data[3], data[4], data[5]);
+	if (!th_device(c->t, mac_s, NULL, NULL))
+		th_add_device(c->t, mac_s, IFN_MODE_ENFORCE);
+	memcpy(f.b, data, caplen);
+	f.n = caplen;
+	egress(c->t, &f, 0);
+	c->responses++;
+}
+
+START_TEST(real_answers_of_the_captures)
+{
+	const char *dir = getenv("IFN_PCAPS");
+	struct dirent *de;
+	DIR *d;
+	unsigned long total = 0, bad = 0;
+	struct ifn_dns_stats st;
+	char path[512], err[256];
+	struct cap_run c;
+	struct th t;
+	int r;
+
+	setup(&t);
+	c.t = &t;
+	c.responses = 0;
+	if (!dir || !*dir)
+		dir = "tests/captures";
+	d = opendir(dir);
+	ck_assert_msg(d, "%s: cannot open (set IFN_PCAPS to the captures)", dir);
+	while ((de = readdir(d))) {
+		if (!strstr(de->d_name, ".pcap"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		ck_assert_msg(pcapfile_each(path, cap_frame, &c, err, sizeof(err)) >= 0, "%s: %s",
+			      path, err);
+	}
+	closedir(d);
+	st = stats(&t);
+	for (r = 0; r < IFN_DNS_BAD_MAX; r++)
+		bad += st.malformed[r];
+	total = st.answers + st.spoofed + st.no_device + st.too_big + st.tcp_partial;
+	printf("captures: %lu DNS responses to devices; read %llu, recorded an address from "
+	       "%llu (%llu addresses), malformed %lu, too big %llu\n",
+	       c.responses, (unsigned long long)st.answers, (unsigned long long)st.used,
+	       (unsigned long long)st.records, bad, (unsigned long long)st.too_big);
+	ck_assert_uint_gt(c.responses, 0);
+	ck_assert_uint_eq(total, c.responses);
+	ck_assert_uint_eq(bad, 0);
+	ck_assert_uint_gt(st.used, 0);
+	th_teardown(&t);
+}
+END_TEST
+
 TH_SUITE(dns_suite)
 static Suite *dns_suite(void)
 {
@@ -1279,6 +1370,7 @@ static Suite *dns_suite(void)
 	tcase_add_test(tc, shared_address_no_shadowing);
 	tcase_add_test(tc, lifetimes);
 	tcase_add_test(tc, per_device);
+	tcase_add_test(tc, real_answers_of_the_captures);
 	suite_add_tcase(s, tc);
 	return s;
 }
