@@ -11,9 +11,12 @@
 #include "settings.h"
 
 const char *const ifn_setting_names[] = {
-	"scan-threshold",  "scan-window", "auto-quarantine", "fingerprint-cap", "event-limit",
-	"unknown-devices", NULL,
+	"scan-threshold", "scan-window",     "auto-quarantine", "fingerprint-cap",
+	"event-limit",	  "unknown-devices", "dns-min-ttl",	NULL,
 };
+
+/* A week: no answer is worth more, and a longer floor only keeps stale addresses open. */
+#define IFN_DNS_MIN_TTL_MAX (7ULL * 24 * 3600 * 1000000000ULL)
 
 /* The sketch has 512 bits: counts far above a quarter of that saturate. */
 #define IFN_SCAN_THRESHOLD_MAX 128
@@ -66,10 +69,15 @@ int ifn_setting_apply(struct ifn_config *cfg, const char *key, const char *value
 			cfg->unknown_verdict = IFN_VERDICT_DROP;
 		else
 			return bad(err, errlen, "%s: '%s' is not pass or drop", key, value);
+	} else if (!strcmp(key, "dns-min-ttl")) {
+		if (ifn_parse_duration(value, &v) || v > IFN_DNS_MIN_TTL_MAX)
+			return bad(err, errlen, "%s: '%s' is not a duration from 0 to 7d", key,
+				   value);
+		cfg->dns_min_ttl_ns = v;
 	} else {
 		return bad(err, errlen, "unknown setting '%s'%s", key,
 			   " (scan-threshold, scan-window, auto-quarantine, fingerprint-cap, "
-			   "event-limit, unknown-devices)");
+			   "event-limit, unknown-devices, dns-min-ttl)");
 	}
 	return 0;
 }
@@ -89,6 +97,8 @@ int ifn_setting_format(const struct ifn_config *cfg, const char *key, char *buf,
 	else if (!strcmp(key, "unknown-devices"))
 		snprintf(buf, len, "%s",
 			 cfg->unknown_verdict == IFN_VERDICT_PASS ? "pass" : "drop");
+	else if (!strcmp(key, "dns-min-ttl"))
+		ifn_fmt_duration(cfg->dns_min_ttl_ns, buf, len);
 	else
 		return -EINVAL;
 	return 0;
@@ -110,6 +120,7 @@ void ifn_settings_print(const struct ifn_config *cfg, FILE *f, bool json)
 		ifn_json_u64(&j, "event_limit", cfg->event_limit);
 		ifn_json_str(&j, "unknown_devices",
 			     cfg->unknown_verdict == IFN_VERDICT_PASS ? "pass" : "drop");
+		ifn_json_u64(&j, "dns_min_ttl_s", cfg->dns_min_ttl_ns / 1000000000ULL);
 		ifn_json_obj_close(&j);
 		return;
 	}

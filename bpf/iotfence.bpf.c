@@ -24,36 +24,10 @@
 #include "lib/device.bpf.h"
 #include "lib/policy.bpf.h"
 #include "lib/police.bpf.h"
+#include "lib/dns.bpf.h"
+#include "lib/account.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-static __always_inline int ifn_finish(struct ifn_ctx *x, __u32 verdict, __u32 reason)
-{
-	struct ifn_global_stats *gs = x->gs;
-	struct ifn_dev_stats *ds = x->ds;
-
-	if (verdict >= IFN_VERDICT_MAX)
-		verdict = IFN_VERDICT_DROP;
-	if (reason >= IFN_REASON_MAX)
-		reason = IFN_REASON_NONE;
-
-	gs->frames++;
-	gs->bytes += x->pkt.len;
-	gs->verdict[verdict]++;
-	if (reason)
-		gs->reason[reason]++;
-	if (ds) {
-		ds->packets++;
-		ds->bytes += x->pkt.len;
-		ds->verdict[verdict]++;
-		if (reason)
-			ds->reason[reason]++;
-		if (!ds->first_seen_ns)
-			ds->first_seen_ns = x->now;
-		ds->last_seen_ns = x->now;
-	}
-	return verdict == IFN_VERDICT_DROP ? XDP_DROP : XDP_PASS;
-}
 
 /* A frame outside the fingerprint: report it, count it towards a scan. */
 static __always_inline __u32 ifn_violation(struct ifn_ctx *x, __u8 mode,
@@ -113,11 +87,8 @@ static __always_inline __u32 ifn_decide(struct ifn_ctx *x, __u32 parse_reason, _
 	}
 
 	if (later) {
-		__builtin_memset(&k, 0, sizeof(k));
-		__builtin_memcpy(k.mac, p->src_mac, 6);
-		k.family = p->family;
-		k.proto = p->proto;
-		__builtin_memcpy(k.peer, p->dst, 16);
+		/* No ports: the flow's key with port 0, as a client. */
+		ifn_key_ip(&k, p, 0, IFN_DIR_CLIENT);
 		/* Learning passes it but never learns from it: no ports. */
 		allowed = mode == IFN_MODE_LEARN || first != IFN_FIRST_NONE;
 	} else {
@@ -177,21 +148,12 @@ int ifn_clock_probe(struct xdp_md *ctx)
  */
 static __always_inline int ifn_xdp(struct xdp_md *ctx)
 {
-	__u32 zero = 0, reason = IFN_REASON_NONE, verdict, slot = 0;
+	__u32 reason = IFN_REASON_NONE, verdict, slot = 0;
 	struct ifn_ctx x;
 	int parse_reason;
 
-	x.gs = bpf_map_lookup_elem(&ifn_stats, &zero);
-	x.cfg = bpf_map_lookup_elem(&ifn_config, &zero);
-	if (!x.gs || !x.cfg)
+	if (ifn_ctx_start(&x, ctx))
 		return XDP_ABORTED;
-	__builtin_memset(&x.pkt, 0, sizeof(x.pkt));
-	x.dev = NULL;
-	x.ds = NULL;
-	x.fpc = NULL;
-	x.now = ifn_now(x.cfg);
-	x.ifindex = ctx->ingress_ifindex;
-	x.pad = 0;
 
 	parse_reason = ifn_parse(ctx, &x.pkt);
 	if (parse_reason == IFN_REASON_ETH_TRUNC)
@@ -215,6 +177,62 @@ SEC("xdp")
 int iotfence_xdp(struct xdp_md *ctx)
 {
 	return ifn_xdp(ctx);
+}
+
+/*
+ * Egress: what the gateway delivers to a device, before the device sees it
+ * (docs/DESIGN.md, Datapath 9). Never drops or changes a frame: every path
+ * returns TC_ACT_UNSPEC, so the filters after it still run. A non-DNS frame
+ * costs one pass over its headers.
+ */
+#define IFN_TC_ACT_UNSPEC (-1)
+
+/* A DNS answer to a device: its addresses recorded (lib/dns.bpf.h). */
+static __always_inline void ifn_egress_dns(struct __sk_buff *skb, struct ifn_epkt *p)
+{
+	struct ifn_dns_run r;
+	__u32 tcp_len = ~0U;
+	__u8 pfx[2];
+
+	if (p->proto == IPPROTO_TCP && p->msg_len) {
+		if (bpf_skb_load_bytes(skb, p->msg_off - 2, pfx, 2))
+			return;
+		tcp_len = (__u32)pfx[0] << 8 | pfx[1];
+	}
+	if (ifn_dns_begin(p, tcp_len, &r))
+		return;
+	if (bpf_skb_load_bytes(skb, p->msg_off, r.s->msg, r.copy_len)) {
+		/* The frame is shorter than its UDP length says. */
+		r.st->malformed[IFN_DNS_BAD_TRUNC]++;
+		return;
+	}
+	ifn_dns_answer(p, r.s, r.st, r.cfg, r.dev, ifn_now(r.cfg));
+}
+
+SEC("tc")
+int iotfence_egress(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+	struct ifn_epkt p;
+
+	/*
+	 * Headers past the linear part (a driver that leaves the payload in
+	 * pages, with a short head): made linear, which changes no byte.
+	 */
+	if (data + 128 > end && skb->len > (__u32)(end - data)) {
+		if (bpf_skb_pull_data(skb, skb->len < 128 ? skb->len : 128))
+			return IFN_TC_ACT_UNSPEC;
+		data = (void *)(long)skb->data;
+		end = (void *)(long)skb->data_end;
+	}
+	__builtin_memset(&p, 0, sizeof(p));
+	if (ifn_eparse(data, end, &p))
+		return IFN_TC_ACT_UNSPEC;
+	p.ifindex = skb->ifindex;
+	p.ingress_ifindex = skb->ingress_ifindex;
+	if (p.sport == IFN_DNS_PORT)
+		ifn_egress_dns(skb, &p);
+	return IFN_TC_ACT_UNSPEC;
 }
 
 /*
