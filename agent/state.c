@@ -105,8 +105,10 @@ static int caps_read(bool *bpf, bool *net, bool *sys, bool *perfmon)
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2] = {};
 
+	/* Nothing held unless the kernel says so (and set on every path). */
+	*bpf = *net = *sys = *perfmon = false;
 	if (syscall(SYS_capget, &hdr, data))
-		return -errno;
+		return errno ? -errno : -EPERM;
 #define HAS(cap) (!!(data[(cap) / 32].effective & (1U << ((cap) % 32))))
 	*bpf = HAS(CAP_BPF);
 	*net = HAS(CAP_NET_ADMIN);
