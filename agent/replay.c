@@ -1376,16 +1376,6 @@ struct rp_opts {
 
 static int parse_opts(const struct ifn_cmd *c, int argc, char **argv, struct rp_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "learn-for", required_argument, NULL, 'f' },
-		{ "learn", required_argument, NULL, 'l' },
-		{ "policy", required_argument, NULL, 'p' },
-		{ "gateway", required_argument, NULL, 'g' },
-		{ "workers", required_argument, NULL, 'w' },
-		{ "interface", required_argument, NULL, 'i' },
-		{ "generalise", no_argument, NULL, 'G' },
-		{ NULL, 0, NULL, 0 },
-	};
 	bool have_learn_for = false;
 	__u64 v;
 	int opt;
@@ -1399,8 +1389,7 @@ static int parse_opts(const struct ifn_cmd *c, int argc, char **argv, struct rp_
 		return IFN_EXIT_FAIL;
 	}
 	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = ifn_getopt(c, NULL, argc, argv)) != -1) {
 		switch (opt) {
 		case 'f':
 			if (ifn_arg_duration(c, "--learn-for", optarg, &o->learn_ns))
