@@ -22,6 +22,7 @@
 
 #include "errors.h"
 #include "format.h"
+#include "grow.h"
 #include "mud.h"
 #include "parse.h"
 #include "state.h"
@@ -541,16 +542,9 @@ static void add_stmt(struct xctx *c, const char *text, const char *path)
 	for (i = 0; i < c->x->n; i++)
 		if (!strcmp(c->x->v[i].text, text))
 			return; /* the other direction of the same rule */
-	if (c->x->n == c->x->cap) {
-		size_t cap = c->x->cap ? c->x->cap * 2 : 16;
-
-		s = realloc(c->x->v, cap * sizeof(*s));
-		if (!s) {
-			c->oom = true;
-			return;
-		}
-		c->x->v = s;
-		c->x->cap = cap;
+	if (ifn_grow((void **)&c->x->v, &c->x->cap, c->x->n + 1, sizeof(*c->x->v), 16)) {
+		c->oom = true;
+		return;
 	}
 	s = &c->x->v[c->x->n++];
 	snprintf(s->text, sizeof(s->text), "%s", text);
@@ -1102,7 +1096,7 @@ void ifn_mud_xlat_free(struct ifn_mud_xlat *x)
 
 int ifn_mud_map_load(const char *path, struct ifn_mud_map_entry **out, size_t *n)
 {
-	struct ifn_mud_map_entry *v = NULL, *nv;
+	struct ifn_mud_map_entry *v = NULL;
 	size_t cap = 0, cnt = 0;
 	unsigned int lineno = 0, bad = 0;
 	char line[1024];
@@ -1171,15 +1165,10 @@ int ifn_mud_map_load(const char *path, struct ifn_mud_map_entry **out, size_t *n
 			snprintf(e.peer, sizeof(e.peer), "name %.255s", w[2 + need_key]);
 		else
 			snprintf(e.peer, sizeof(e.peer), "%s", w[1 + need_key]);
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 8;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				free(v);
-				fclose(f);
-				return -ENOMEM;
-			}
-			v = nv;
+		if (ifn_grow((void **)&v, &cap, cnt + 1, sizeof(*v), 8)) {
+			free(v);
+			fclose(f);
+			return -ENOMEM;
 		}
 		v[cnt++] = e;
 	}
@@ -1494,15 +1483,8 @@ int ifn_mud_urls_set(struct ifn_mud_urls *u, const __u8 mac[6], const char *url)
 	if (e && !strcmp(e->url, url))
 		return 0;
 	if (!e) {
-		if (u->n == u->cap) {
-			size_t cap = u->cap ? u->cap * 2 : 16;
-			struct ifn_mud_url_entry *v = realloc(u->v, cap * sizeof(*v));
-
-			if (!v)
-				return -ENOMEM;
-			u->v = v;
-			u->cap = cap;
-		}
+		if (ifn_grow((void **)&u->v, &u->cap, u->n + 1, sizeof(*u->v), 16))
+			return -ENOMEM;
 		e = &u->v[u->n++];
 		memcpy(e->mac, mac, 6);
 	}

@@ -45,6 +45,7 @@
 #include "errors.h"
 #include "events.h"
 #include "format.h"
+#include "grow.h"
 #include "generalise.h"
 #include "loader.h"
 #include "oui.h"
@@ -337,16 +338,9 @@ static void on_event(struct rp_worker *w, const void *data, __u32 size)
 			break;
 		}
 	}
-	if (w->nev == w->ev_cap) {
-		size_t cap = w->ev_cap ? w->ev_cap * 2 : 256;
-		struct rp_event *n = realloc(w->ev, cap * sizeof(*n));
-
-		if (!n) {
-			w->ev_nomem = true;
-			return;
-		}
-		w->ev = n;
-		w->ev_cap = cap;
+	if (ifn_grow((void **)&w->ev, &w->ev_cap, w->nev + 1, sizeof(*w->ev), 256)) {
+		w->ev_nomem = true;
+		return;
 	}
 	re = &w->ev[w->nev++];
 	re->idx = w->cur;
