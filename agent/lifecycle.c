@@ -24,6 +24,7 @@
 
 #include "cli.h"
 #include "defaults.h"
+#include "egress.h"
 #include "errors.h"
 #include "format.h"
 #include "grow.h"
@@ -135,6 +136,20 @@ int ifn_state_up(struct ifn_maps *m, const struct ifn_attach_opts *o, bool *fres
 		return err;
 	}
 	err = bpf_obj_pin(ifn_skel_prog_fd(skel), path) ? -errno : 0;
+	if (!err) {
+		char epath[PATH_MAX];
+
+		/* The egress program goes with it: the one is never pinned without the other. */
+		pin_path(epath, sizeof(epath), IFN_PIN_PROG_EGRESS, NULL);
+		unlink(epath);
+		err = bpf_obj_pin(ifn_skel_egress_fd(skel), epath) ? -errno : 0;
+		if (err) {
+			ifn_err("cannot pin the program at %s: %s", epath, ifn_strerror(err));
+			unlink(path);
+			ifn_unload(skel);
+			return err;
+		}
+	}
 	ifn_unload(skel); /* the pins keep program and maps alive */
 	if (err) {
 		ifn_err("cannot pin the program at %s: %s", path, ifn_strerror(err));
@@ -158,6 +173,10 @@ static int xdp_attached_mode(int ifindex, __u32 *prog_id)
 	return q.attach_mode;
 }
 
+/*
+ * The ifindex of the XDP link pinned at @path (0: its interface is gone),
+ * its program's id in *prog_id if not NULL; -errno if no link is there.
+ */
 static int link_pin_ifindex(const char *path, __u32 *prog_id)
 {
 	struct bpf_link_info info = {};
@@ -450,6 +469,13 @@ int ifn_attach_iface(const struct ifn_maps *m, const struct ifn_attach_opts *o)
 				ifn_strerror(err));
 			return err;
 		}
+		/* A filter removed by hand (tc) comes back. */
+		err = ifn_egress_attach(ifindex);
+		if (err) {
+			ifn_err("cannot attach the egress program to %s: %s", o->ifname,
+				ifn_strerror(err));
+			return err;
+		}
 		printf("%s: already attached; new devices: %s\n", o->ifname,
 		       ifn_fmt_new_devices(o->new_devices, o->learn_ns, learn, sizeof(learn)));
 		return 0;
@@ -524,6 +550,16 @@ int ifn_attach_iface(const struct ifn_maps *m, const struct ifn_attach_opts *o)
 		goto undo;
 	}
 	close(link_fd);
+	/*
+	 * Egress after XDP: names are only ever added to what XDP enforces,
+	 * so a device is never more open than without them in between.
+	 */
+	err = ifn_egress_attach(ifindex);
+	if (err) {
+		ifn_err("cannot attach the egress program to %s: %s", o->ifname, ifn_strerror(err));
+		unlink(path); /* the last reference to the XDP link: detaches */
+		goto undo;
+	}
 	forget_stale_ifaces(m, ifindex, ifc.name);
 	xdp_attached_mode(ifindex, &prog_id);
 	printf("attached to %s (%s, program id %u); new devices: %s\n", o->ifname,
@@ -589,6 +625,8 @@ void ifn_prog_unpin_if_unused(void)
 		return;
 	pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
 	unlink(path);
+	pin_path(path, sizeof(path), IFN_PIN_PROG_EGRESS, NULL);
+	unlink(path);
 }
 
 /* Is @ifindex the interface of a live link pinned under links/? */
@@ -640,6 +678,11 @@ int ifn_detach_iface(const struct ifn_maps *m, const char *ifname)
 	ifindex = link_pin_ifindex(path, NULL);
 	if (ifindex == -ENOENT)
 		return -ENOENT;
+	/* Names stop being recorded before XDP stops reading them. */
+	if (ifindex > 0 && ifn_egress_detach(ifindex))
+		ifn_warn("%s: cannot remove the egress filter (tc filter del dev %s egress "
+			 "handle 0x%x prio %d bpf)",
+			 ifname, ifname, IFN_TC_HANDLE, IFN_TC_PRIO);
 	if (unlink(path))
 		return -errno;
 	if (!m)
@@ -781,6 +824,8 @@ static int unpin_state(void)
 	size_t k;
 
 	pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
+	unlink(path);
+	pin_path(path, sizeof(path), IFN_PIN_PROG_EGRESS, NULL);
 	unlink(path);
 	for (k = 0; k < ifn_map_count; k++) {
 		pin_path(path, sizeof(path), ifn_map_descs[k].name, NULL);

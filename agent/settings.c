@@ -15,23 +15,28 @@
 /* The sketch has 512 bits: counts far above a quarter of that saturate. */
 #define IFN_SCAN_THRESHOLD_MAX 128
 
+/* A week: no answer is worth more, and a longer floor only keeps stale addresses open. */
+#define IFN_DNS_MIN_TTL_MAX (7ULL * 24 * 3600 * IFN_NS_PER_SEC)
+
 enum kind { COUNT, DURATION, FLAG, VERDICT };
 
 /*
  * One row per setting, in display order: its name, its JSON name, what
  * kind of value it takes, the field of struct ifn_config, and the bounds
- * (for FLAG, min is the flag). Apply, format, the JSON and the list of
- * names are all made from it.
+ * (for FLAG, min is the flag; a duration's are also written out, for the
+ * message). Apply, format, the JSON and the list of names are all made
+ * from it.
  */
 /* clang-format off */
 #define IFN_SETTINGS(X)                                                                        \
-	X("scan-threshold", "scan_threshold", COUNT, scan_threshold, 1, IFN_SCAN_THRESHOLD_MAX) \
+	X("scan-threshold", "scan_threshold", COUNT, scan_threshold, 1, IFN_SCAN_THRESHOLD_MAX, NULL) \
 	X("scan-window", "scan_window_s", DURATION, scan_window_ns, IFN_NS_PER_SEC,              \
-	  IFN_DURATION_MAX_NS)                                                                   \
-	X("auto-quarantine", "auto_quarantine", FLAG, flags, IFN_CFG_F_AUTO_QUARANTINE, 0)      \
-	X("fingerprint-cap", "fingerprint_cap", COUNT, fingerprint_cap, 1, 1000000)             \
-	X("event-limit", "event_limit", COUNT, event_limit, 0, 255)                             \
-	X("unknown-devices", "unknown_devices", VERDICT, unknown_verdict, 0, 0)
+	  IFN_DURATION_MAX_NS, "1s to " IFN_DURATION_MAX_TEXT)                                    \
+	X("auto-quarantine", "auto_quarantine", FLAG, flags, IFN_CFG_F_AUTO_QUARANTINE, 0, NULL) \
+	X("fingerprint-cap", "fingerprint_cap", COUNT, fingerprint_cap, 1, 1000000, NULL)       \
+	X("event-limit", "event_limit", COUNT, event_limit, 0, 255, NULL)                       \
+	X("unknown-devices", "unknown_devices", VERDICT, unknown_verdict, 0, 0, NULL)           \
+	X("dns-min-ttl", "dns_min_ttl_s", DURATION, dns_min_ttl_ns, 0, IFN_DNS_MIN_TTL_MAX, "0 to 7d")
 /* clang-format on */
 
 struct setting {
@@ -39,13 +44,14 @@ struct setting {
 	enum kind kind;
 	size_t off, size;
 	__u64 min, max;
+	const char *range; /* a duration's bounds, as the message says them */
 };
 
-#define ROW(n, j, k, f, lo, hi) \
-	{ n, j, k, offsetof(struct ifn_config, f), sizeof(((struct ifn_config *)0)->f), lo, hi },
+#define ROW(n, j, k, f, lo, hi, r) \
+	{ n, j, k, offsetof(struct ifn_config, f), sizeof(((struct ifn_config *)0)->f), lo, hi, r },
 static const struct setting settings[] = { IFN_SETTINGS(ROW) };
 #undef ROW
-#define NAME(n, j, k, f, lo, hi) n,
+#define NAME(n, j, k, f, lo, hi, r) n,
 const char *const ifn_setting_names[] = { IFN_SETTINGS(NAME) NULL };
 #undef NAME
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -127,9 +133,8 @@ int ifn_setting_apply(struct ifn_config *cfg, const char *key, const char *value
 		break;
 	case DURATION:
 		if (ifn_parse_duration(value, &v) || v < s->min || v > s->max)
-			return bad(err, errlen,
-				   "%s: '%s' is not a duration from 1s to " IFN_DURATION_MAX_TEXT,
-				   key, value);
+			return bad(err, errlen, "%s: '%s' is not a duration from %s", key, value,
+				   s->range);
 		break;
 	case FLAG:
 		v = get(cfg, s);

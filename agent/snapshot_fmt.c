@@ -52,15 +52,17 @@ struct fdesc {
 	enum ftype t;
 	size_t off;
 	__u64 min, max; /* integers only; max 0: the type's maximum */
+	/* Files from before the field may lack it: the reader's value stands. */
+	bool optional;
 };
 
-#define FD(k, t, s, f)                     \
-	{                                  \
-		k, t, offsetof(s, f), 0, 0 \
+#define FD(k, ty, s, f)                                  \
+	{                                                \
+		.key = k, .t = ty, .off = offsetof(s, f) \
 	}
-#define FR(k, t, s, f, lo, hi)               \
-	{                                    \
-		k, t, offsetof(s, f), lo, hi \
+#define FR(k, ty, s, f, lo, hi)                                                \
+	{                                                                      \
+		.key = k, .t = ty, .off = offsetof(s, f), .min = lo, .max = hi \
 	}
 
 static const struct fdesc saved_f[] = {
@@ -76,6 +78,11 @@ static const struct fdesc config_f[] = {
 	FR("unknown-verdict", F_U8, struct ifn_config, unknown_verdict, 0, IFN_VERDICT_DROP),
 	FD("default-mode", F_MODE, struct ifn_config, default_mode),
 	FD("learn", F_U64, struct ifn_config, learn_ns),
+	{ .key = "dns-min-ttl",
+	  .t = F_U64,
+	  .off = offsetof(struct ifn_config, dns_min_ttl_ns),
+	  .max = 7ULL * 24 * 3600 * 1000000000ULL,
+	  .optional = true },
 };
 
 static const struct fdesc global_f[] = {
@@ -582,7 +589,7 @@ static int read_fields(struct perr *e, const char *kind, char **words, int nw,
 			return fail(e, "%s: bad value for '%s': '%.60s'", kind, f[i].key, eq + 1);
 	}
 	for (i = 0; i < nf; i++)
-		if (!seen[i])
+		if (!seen[i] && !f[i].optional)
 			return fail(e, "%s: missing field '%s'", kind, f[i].key);
 	return 0;
 }
@@ -870,6 +877,8 @@ int ifn_snap_parse_text(const char *buf, size_t len, struct ifn_snap *s, char *e
 				goto out;
 			}
 			have_config = true;
+			/* Settings newer than the file keep their defaults. */
+			s->cfg.dns_min_ttl_ns = IFN_DNS_MIN_TTL_NS_DEFAULT;
 			err = FIELDS(config_f, &s->cfg);
 		} else if (!strcmp(words[0], "global")) {
 			if (have_global) {

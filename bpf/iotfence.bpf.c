@@ -24,6 +24,7 @@
 #include "lib/device.bpf.h"
 #include "lib/policy.bpf.h"
 #include "lib/police.bpf.h"
+#include "lib/dns.bpf.h"
 #include "lib/account.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -176,6 +177,62 @@ SEC("xdp")
 int iotfence_xdp(struct xdp_md *ctx)
 {
 	return ifn_xdp(ctx);
+}
+
+/*
+ * Egress: what the gateway delivers to a device, before the device sees it
+ * (docs/DESIGN.md, Datapath 9). Never drops or changes a frame: every path
+ * returns TC_ACT_UNSPEC, so the filters after it still run. A non-DNS frame
+ * costs one pass over its headers.
+ */
+#define IFN_TC_ACT_UNSPEC (-1)
+
+/* A DNS answer to a device: its addresses recorded (lib/dns.bpf.h). */
+static __always_inline void ifn_egress_dns(struct __sk_buff *skb, struct ifn_epkt *p)
+{
+	struct ifn_dns_run r;
+	__u32 tcp_len = ~0U;
+	__u8 pfx[2];
+
+	if (p->proto == IPPROTO_TCP && p->msg_len) {
+		if (bpf_skb_load_bytes(skb, p->msg_off - 2, pfx, 2))
+			return;
+		tcp_len = (__u32)pfx[0] << 8 | pfx[1];
+	}
+	if (ifn_dns_begin(p, tcp_len, &r))
+		return;
+	if (bpf_skb_load_bytes(skb, p->msg_off, r.s->msg, r.copy_len)) {
+		/* The frame is shorter than its UDP length says. */
+		r.st->malformed[IFN_DNS_BAD_TRUNC]++;
+		return;
+	}
+	ifn_dns_answer(p, r.s, r.st, r.cfg, r.dev, ifn_now(r.cfg));
+}
+
+SEC("tc")
+int iotfence_egress(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+	struct ifn_epkt p;
+
+	/*
+	 * Headers past the linear part (a driver that leaves the payload in
+	 * pages, with a short head): made linear, which changes no byte.
+	 */
+	if (data + 128 > end && skb->len > (__u32)(end - data)) {
+		if (bpf_skb_pull_data(skb, skb->len < 128 ? skb->len : 128))
+			return IFN_TC_ACT_UNSPEC;
+		data = (void *)(long)skb->data;
+		end = (void *)(long)skb->data_end;
+	}
+	__builtin_memset(&p, 0, sizeof(p));
+	if (ifn_eparse(data, end, &p))
+		return IFN_TC_ACT_UNSPEC;
+	p.ifindex = skb->ifindex;
+	p.ingress_ifindex = skb->ingress_ifindex;
+	if (p.sport == IFN_DNS_PORT)
+		ifn_egress_dns(skb, &p);
+	return IFN_TC_ACT_UNSPEC;
 }
 
 /*

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "format.h"
 #include "mud.h"
@@ -267,6 +268,83 @@ START_TEST(port_ranges)
 	for (i = 0; i < 3; i++)
 		ck_assert_str_eq(x.v[i].text, want[3 + i]);
 	ifn_mud_xlat_free(&x);
+}
+END_TEST
+
+/* Bounds: each refused with the node's path, before any structure is looked at. */
+START_TEST(bounds)
+{
+	char *text = NULL, path[64];
+	size_t len, i;
+	struct ifn_mud_xlat x;
+	struct errs e = { 0 };
+	json_t *j;
+	FILE *f;
+
+	/* Nested 20 deep under an unknown member. */
+	f = open_memstream(&text, &len);
+	fprintf(f, "{ \"x\": ");
+	for (i = 0; i < 20; i++)
+		fprintf(f, "{ \"a\": ");
+	fprintf(f, "1");
+	for (i = 0; i < 21; i++)
+		fprintf(f, " }");
+	fclose(f);
+	j = load(text);
+	ck_assert_uint_eq(ifn_mud_validate(j, keep, &e), 1);
+	ck_assert_str_eq(e.path[0], "/x/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a");
+	ck_assert_msg(strstr(e.msg[0], "deeper than 16"), "%s", e.msg[0]);
+	json_decref(j);
+	free(text);
+
+	/* A string of 2000 bytes. */
+	text = calloc(1, 4096);
+	snprintf(text, 4096, "%s\"documentation\": \"%02000d\" } }", HEAD, 0);
+	memset(&e, 0, sizeof(e));
+	j = load(text);
+	ck_assert_uint_eq(ifn_mud_validate(j, keep, &e), 1);
+	ck_assert_str_eq(e.path[0], "/ietf-mud:mud/documentation");
+	ck_assert_msg(strstr(e.msg[0], "2000 bytes"), "%s", e.msg[0]);
+	json_decref(j);
+	free(text);
+
+	/* 2 x 2100 ACEs of a port each: more rules than a profile has. */
+	f = open_memstream(&text, &len);
+	fprintf(f, HEAD "\"from-device-policy\": { \"access-lists\": { \"access-list\": [ "
+			"{ \"name\": \"a\" }, { \"name\": \"b\" } ] } } }, "
+			"\"ietf-access-control-list:acls\": { \"acl\": [ ");
+	for (i = 0; i < 4200; i++) {
+		if (i % 2100 == 0)
+			fprintf(f,
+				"%s{ \"name\": \"%c\", \"type\": \"ipv4-acl-type\", \"aces\": "
+				"{ \"ace\": [ ",
+				i ? " ] } }, " : "", i ? 'b' : 'a');
+		fprintf(f,
+			"%s{ \"name\": \"e%zu\", \"matches\": { \"tcp\": { "
+			"\"destination-port\": { \"port\": %zu } } }, \"actions\": "
+			"{ \"forwarding\": \"accept\" } }",
+			i % 2100 ? ", " : "", i, i + 1);
+	}
+	fprintf(f, " ] } } ] } }");
+	fclose(f);
+	ck_assert_int_eq(xlat(text, NULL, &x, &e), 1);
+	ck_assert_msg(strstr(e.msg[0], "more than 4096 rules"), "%s", e.msg[0]);
+	ck_assert_msg(strstr(e.path[0], "ace[name='e4096']"), "%s", e.path[0]);
+	ifn_mud_xlat_free(&x);
+	free(text);
+
+	/* A FIFO is refused without blocking; a file past 1 MiB unread. */
+	snprintf(path, sizeof(path), "/tmp/ifn-mud-fifo-%d", (int)getpid());
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	ck_assert_ptr_null(ifn_mud_load(path));
+	unlink(path);
+	snprintf(path, sizeof(path), "/tmp/ifn-mud-big-%d", (int)getpid());
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(ftruncate(fileno(f), IFN_MUD_FILE_MAX + 1), 0);
+	fclose(f);
+	ck_assert_ptr_null(ifn_mud_load(path));
+	unlink(path);
 }
 END_TEST
 
@@ -767,6 +845,7 @@ static Suite *mud_suite(void)
 	tcase_add_test(tc, rfc_example_names);
 	tcase_add_loop_test(tc, one, 0, N(cases));
 	tcase_add_test(tc, port_ranges);
+	tcase_add_test(tc, bounds);
 	tcase_add_test(tc, refused_actions_and_extensions);
 	tcase_add_test(tc, mapping);
 	tcase_add_test(tc, map_file);

@@ -49,6 +49,11 @@ static const struct {
 	{ "unknown-devices", "pass", "pass" },
 	{ "unknown-devices", "DROP", "drop" },
 	{ "unknown-devices", "allow", NULL },
+	{ "dns-min-ttl", "0", "0s" },
+	{ "dns-min-ttl", "90m", "1h30m" },
+	{ "dns-min-ttl", "7d", "7d" },
+	{ "dns-min-ttl", "8d", NULL },
+	{ "dns-min-ttl", "soon", NULL },
 	{ "no-such-setting", "1", NULL },
 	{ "Scan-Threshold", "5", NULL }, /* keys are exact */
 };
@@ -118,7 +123,8 @@ START_TEST(print_text_and_json)
 			      "auto-quarantine  on\n"
 			      "fingerprint-cap  512\n"
 			      "event-limit      8\n"
-			      "unknown-devices  drop\n");
+			      "unknown-devices  drop\n"
+			      "dns-min-ttl      1h\n");
 	free(buf);
 	f = open_memstream(&buf, &len);
 	ifn_settings_print(&cfg, f, true);
@@ -126,7 +132,7 @@ START_TEST(print_text_and_json)
 	ck_assert_str_eq(buf,
 			 "{\"scan_threshold\":16,\"scan_window_s\":10,\"auto_quarantine\":true,"
 			 "\"fingerprint_cap\":512,\"event_limit\":8,"
-			 "\"unknown_devices\":\"drop\"}\n");
+			 "\"unknown_devices\":\"drop\",\"dns_min_ttl_s\":3600}\n");
 	free(buf);
 }
 END_TEST
