@@ -128,5 +128,5 @@ grep -lE '^static int open_locked' agent/*.c | while read -r f; do
 	echo x
 done | grep -q x && bad=$((bad + 1))
 
-echo "shape: $(grep -c '' <<<"$edges") includes between $(ls agent/*.c | wc -l) modules on $(grep -vc '^circle' <<<"$floors" | tr -d ' ') floors, $bad findings"
+echo "shape: $(grep -c '' <<<"$edges") includes between $(ls agent/*.c | wc -l) modules on $(grep -v '^circle' <<<"$floors" | cut -d' ' -f1 | sort -u | wc -l) floors, $bad findings"
 [ $bad -eq 0 ]
