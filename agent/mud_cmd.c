@@ -17,7 +17,7 @@
 #include "errors.h"
 #include "format.h"
 #include "mud.h"
-#include "mud_int.h"
+#include "mud_cmd.h"
 #include "parse.h"
 #include "policy.h"
 #include "policy_parse.h"

@@ -28,8 +28,8 @@
 #include "errors.h"
 #include "format.h"
 #include "mud.h"
+#include "mud_cmd.h"
 #include "mud_dhcp.h"
-#include "mud_int.h"
 #include "state.h"
 
 /*

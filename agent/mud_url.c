@@ -16,6 +16,7 @@
 
 #include "errors.h"
 #include "format.h"
+#include "grow.h"
 #include "mud.h"
 #include "parse.h"
 
@@ -253,15 +254,8 @@ int ifn_mud_urls_set(struct ifn_mud_urls *u, const __u8 mac[6], const char *url)
 	if (e && !strcmp(e->url, url))
 		return 0;
 	if (!e) {
-		if (u->n == u->cap) {
-			size_t cap = u->cap ? u->cap * 2 : 16;
-			struct ifn_mud_url_entry *v = realloc(u->v, cap * sizeof(*v));
-
-			if (!v)
-				return -ENOMEM;
-			u->v = v;
-			u->cap = cap;
-		}
+		if (ifn_grow((void **)&u->v, &u->cap, u->n + 1, sizeof(*u->v), 16))
+			return -ENOMEM;
 		e = &u->v[u->n++];
 		memcpy(e->mac, mac, 6);
 	}

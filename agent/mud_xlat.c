@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "format.h"
+#include "grow.h"
 #include "mud.h"
 #include "mud_json.h"
 #include "parse.h"
@@ -41,16 +42,9 @@ static void add_stmt(struct xctx *c, const char *text, const char *path)
 		c->too_many = true;
 		return;
 	}
-	if (c->x->n == c->x->cap) {
-		size_t cap = c->x->cap ? c->x->cap * 2 : 16;
-
-		s = realloc(c->x->v, cap * sizeof(*s));
-		if (!s) {
-			c->oom = true;
-			return;
-		}
-		c->x->v = s;
-		c->x->cap = cap;
+	if (ifn_grow((void **)&c->x->v, &c->x->cap, c->x->n + 1, sizeof(*c->x->v), 16)) {
+		c->oom = true;
+		return;
 	}
 	s = &c->x->v[c->x->n++];
 	snprintf(s->text, sizeof(s->text), "%s", text);
@@ -609,7 +603,7 @@ void ifn_mud_xlat_free(struct ifn_mud_xlat *x)
 
 int ifn_mud_map_load(const char *path, struct ifn_mud_map_entry **out, size_t *n)
 {
-	struct ifn_mud_map_entry *v = NULL, *nv;
+	struct ifn_mud_map_entry *v = NULL;
 	size_t cap = 0, cnt = 0;
 	unsigned int lineno = 0, bad = 0;
 	char line[1024];
@@ -678,15 +672,10 @@ int ifn_mud_map_load(const char *path, struct ifn_mud_map_entry **out, size_t *n
 			snprintf(e.peer, sizeof(e.peer), "name %.255s", w[2 + need_key]);
 		else
 			snprintf(e.peer, sizeof(e.peer), "%s", w[1 + need_key]);
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 8;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				free(v);
-				fclose(f);
-				return -ENOMEM;
-			}
-			v = nv;
+		if (ifn_grow((void **)&v, &cap, cnt + 1, sizeof(*v), 8)) {
+			free(v);
+			fclose(f);
+			return -ENOMEM;
 		}
 		v[cnt++] = e;
 	}

@@ -12,6 +12,7 @@
 
 #include "errors.h"
 #include "format.h"
+#include "grow.h"
 #include "parse.h"
 #include "policy_names.h"
 #include "state.h"
@@ -65,15 +66,8 @@ int ifn_names_set(struct ifn_names *n, const __u8 mac[6], const char *name)
 		return 0;
 	}
 	if (!e) {
-		if (n->n == n->cap) {
-			size_t cap = n->cap ? n->cap * 2 : 16;
-			struct ifn_name_entry *v = realloc(n->v, cap * sizeof(*v));
-
-			if (!v)
-				return -ENOMEM;
-			n->v = v;
-			n->cap = cap;
-		}
+		if (ifn_grow((void **)&n->v, &n->cap, n->n + 1, sizeof(*n->v), 16))
+			return -ENOMEM;
 		e = &n->v[n->n++];
 		memcpy(e->mac, mac, 6);
 	}

@@ -45,6 +45,7 @@
 #include "errors.h"
 #include "events.h"
 #include "format.h"
+#include "grow.h"
 #include "generalise.h"
 #include "loader.h"
 #include "oui.h"
@@ -337,16 +338,9 @@ static void on_event(struct rp_worker *w, const void *data, __u32 size)
 			break;
 		}
 	}
-	if (w->nev == w->ev_cap) {
-		size_t cap = w->ev_cap ? w->ev_cap * 2 : 256;
-		struct rp_event *n = realloc(w->ev, cap * sizeof(*n));
-
-		if (!n) {
-			w->ev_nomem = true;
-			return;
-		}
-		w->ev = n;
-		w->ev_cap = cap;
+	if (ifn_grow((void **)&w->ev, &w->ev_cap, w->nev + 1, sizeof(*w->ev), 256)) {
+		w->ev_nomem = true;
+		return;
 	}
 	re = &w->ev[w->nev++];
 	re->idx = w->cur;
@@ -1376,16 +1370,6 @@ struct rp_opts {
 
 static int parse_opts(const struct ifn_cmd *c, int argc, char **argv, struct rp_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "learn-for", required_argument, NULL, 'f' },
-		{ "learn", required_argument, NULL, 'l' },
-		{ "policy", required_argument, NULL, 'p' },
-		{ "gateway", required_argument, NULL, 'g' },
-		{ "workers", required_argument, NULL, 'w' },
-		{ "interface", required_argument, NULL, 'i' },
-		{ "generalise", no_argument, NULL, 'G' },
-		{ NULL, 0, NULL, 0 },
-	};
 	bool have_learn_for = false;
 	__u64 v;
 	int opt;
@@ -1399,8 +1383,7 @@ static int parse_opts(const struct ifn_cmd *c, int argc, char **argv, struct rp_
 		return IFN_EXIT_FAIL;
 	}
 	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = ifn_getopt(c, NULL, argc, argv)) != -1) {
 		switch (opt) {
 		case 'f':
 			if (ifn_arg_duration(c, "--learn-for", optarg, &o->learn_ns))

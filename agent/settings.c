@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -10,97 +12,180 @@
 #include "parse.h"
 #include "settings.h"
 
-const char *const ifn_setting_names[] = {
-	"scan-threshold", "scan-window",     "auto-quarantine", "fingerprint-cap",
-	"event-limit",	  "unknown-devices", "dns-min-ttl",	NULL,
-};
-
-/* A week: no answer is worth more, and a longer floor only keeps stale addresses open. */
-#define IFN_DNS_MIN_TTL_MAX (7ULL * 24 * 3600 * 1000000000ULL)
-
 /* The sketch has 512 bits: counts far above a quarter of that saturate. */
 #define IFN_SCAN_THRESHOLD_MAX 128
 
-static int bad(char *err, size_t errlen, const char *fmt, const char *a, const char *b)
+/* A week: no answer is worth more, and a longer floor only keeps stale addresses open. */
+#define IFN_DNS_MIN_TTL_MAX (7ULL * 24 * 3600 * IFN_NS_PER_SEC)
+
+enum kind { COUNT, DURATION, FLAG, VERDICT };
+
+/*
+ * One row per setting, in display order: its name, its JSON name, what
+ * kind of value it takes, the field of struct ifn_config, and the bounds
+ * (for FLAG, min is the flag; a duration's are also written out, for the
+ * message). Apply, format, the JSON and the list of names are all made
+ * from it.
+ */
+/* clang-format off */
+#define IFN_SETTINGS(X)                                                                        \
+	X("scan-threshold", "scan_threshold", COUNT, scan_threshold, 1, IFN_SCAN_THRESHOLD_MAX, NULL) \
+	X("scan-window", "scan_window_s", DURATION, scan_window_ns, IFN_NS_PER_SEC,              \
+	  IFN_DURATION_MAX_NS, "1s to " IFN_DURATION_MAX_TEXT)                                    \
+	X("auto-quarantine", "auto_quarantine", FLAG, flags, IFN_CFG_F_AUTO_QUARANTINE, 0, NULL) \
+	X("fingerprint-cap", "fingerprint_cap", COUNT, fingerprint_cap, 1, 1000000, NULL)       \
+	X("event-limit", "event_limit", COUNT, event_limit, 0, 255, NULL)                       \
+	X("unknown-devices", "unknown_devices", VERDICT, unknown_verdict, 0, 0, NULL)           \
+	X("dns-min-ttl", "dns_min_ttl_s", DURATION, dns_min_ttl_ns, 0, IFN_DNS_MIN_TTL_MAX, "0 to 7d")
+/* clang-format on */
+
+struct setting {
+	const char *name, *json;
+	enum kind kind;
+	size_t off, size;
+	__u64 min, max;
+	const char *range; /* a duration's bounds, as the message says them */
+};
+
+#define ROW(n, j, k, f, lo, hi, r) \
+	{ n, j, k, offsetof(struct ifn_config, f), sizeof(((struct ifn_config *)0)->f), lo, hi, r },
+static const struct setting settings[] = { IFN_SETTINGS(ROW) };
+#undef ROW
+#define NAME(n, j, k, f, lo, hi, r) n,
+const char *const ifn_setting_names[] = { IFN_SETTINGS(NAME) NULL };
+#undef NAME
+#define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
+
+static __u64 get(const struct ifn_config *cfg, const struct setting *s)
 {
-	if (err && errlen)
-		snprintf(err, errlen, fmt, a, b);
+	const char *p = (const char *)cfg + s->off;
+
+	switch (s->size) {
+	case 1:
+		return *(const __u8 *)p;
+	case 4:
+		return *(const __u32 *)p;
+	default:
+		return *(const __u64 *)p;
+	}
+}
+
+static void set(struct ifn_config *cfg, const struct setting *s, __u64 v)
+{
+	char *p = (char *)cfg + s->off;
+
+	switch (s->size) {
+	case 1:
+		*(__u8 *)p = v;
+		break;
+	case 4:
+		*(__u32 *)p = v;
+		break;
+	default:
+		*(__u64 *)p = v;
+	}
+}
+
+static const struct setting *find(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < NSETTINGS; i++)
+		if (!strcmp(settings[i].name, key))
+			return &settings[i];
+	return NULL;
+}
+
+static int bad(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int bad(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
 	return -EINVAL;
 }
 
 int ifn_setting_apply(struct ifn_config *cfg, const char *key, const char *value, char *err,
 		      size_t errlen)
 {
-	__u64 v;
+	const struct setting *s = find(key);
+	__u64 v = 0;
+	char names[160] = "";
+	size_t i;
 
-	if (!strcmp(key, "scan-threshold")) {
-		if (ifn_parse_count(value, &v) || v < 1 || v > IFN_SCAN_THRESHOLD_MAX)
-			return bad(err, errlen, "%s: '%s' is not a count from 1 to 128", key,
-				   value);
-		cfg->scan_threshold = v;
-	} else if (!strcmp(key, "scan-window")) {
-		if (ifn_parse_duration(value, &v) || v < 1000000000ULL || v > IFN_DURATION_MAX_NS)
-			return bad(err, errlen,
-				   "%s: '%s' is not a duration from 1s to " IFN_DURATION_MAX_TEXT,
-				   key, value);
-		cfg->scan_window_ns = v;
-	} else if (!strcmp(key, "auto-quarantine")) {
+	if (!s) {
+		for (i = 0; i < NSETTINGS; i++)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+				 i ? ", " : "", settings[i].name);
+		return bad(err, errlen, "unknown setting '%s' (%s)", key, names);
+	}
+	switch (s->kind) {
+	case COUNT:
+		if (ifn_parse_count(value, &v) || v < s->min || v > s->max)
+			return bad(err, errlen, "%s: '%s' is not a count from %llu to %llu", key,
+				   value, (unsigned long long)s->min, (unsigned long long)s->max);
+		break;
+	case DURATION:
+		if (ifn_parse_duration(value, &v) || v < s->min || v > s->max)
+			return bad(err, errlen, "%s: '%s' is not a duration from %s", key, value,
+				   s->range);
+		break;
+	case FLAG:
+		v = get(cfg, s);
 		if (!strcasecmp(value, "on") || !strcasecmp(value, "yes") || !strcmp(value, "1"))
-			cfg->flags |= IFN_CFG_F_AUTO_QUARANTINE;
+			v |= s->min;
 		else if (!strcasecmp(value, "off") || !strcasecmp(value, "no") ||
 			 !strcmp(value, "0"))
-			cfg->flags &= ~IFN_CFG_F_AUTO_QUARANTINE;
+			v &= ~s->min;
 		else
 			return bad(err, errlen, "%s: '%s' is not on or off", key, value);
-	} else if (!strcmp(key, "fingerprint-cap")) {
-		if (ifn_parse_count(value, &v) || v < 1 || v > 1000000)
-			return bad(err, errlen, "%s: '%s' is not a count from 1 to 1000000", key,
-				   value);
-		cfg->fingerprint_cap = v;
-	} else if (!strcmp(key, "event-limit")) {
-		if (ifn_parse_count(value, &v) || v > 255)
-			return bad(err, errlen, "%s: '%s' is not a count from 0 to 255", key,
-				   value);
-		cfg->event_limit = v;
-	} else if (!strcmp(key, "unknown-devices")) {
+		break;
+	case VERDICT:
 		if (!strcasecmp(value, "pass"))
-			cfg->unknown_verdict = IFN_VERDICT_PASS;
+			v = IFN_VERDICT_PASS;
 		else if (!strcasecmp(value, "drop"))
-			cfg->unknown_verdict = IFN_VERDICT_DROP;
+			v = IFN_VERDICT_DROP;
 		else
 			return bad(err, errlen, "%s: '%s' is not pass or drop", key, value);
-	} else if (!strcmp(key, "dns-min-ttl")) {
-		if (ifn_parse_duration(value, &v) || v > IFN_DNS_MIN_TTL_MAX)
-			return bad(err, errlen, "%s: '%s' is not a duration from 0 to 7d", key,
-				   value);
-		cfg->dns_min_ttl_ns = v;
-	} else {
-		return bad(err, errlen, "unknown setting '%s'%s", key,
-			   " (scan-threshold, scan-window, auto-quarantine, fingerprint-cap, "
-			   "event-limit, unknown-devices, dns-min-ttl)");
+		break;
 	}
+	set(cfg, s, v);
 	return 0;
+}
+
+static void format(const struct ifn_config *cfg, const struct setting *s, char *buf, size_t len)
+{
+	__u64 v = get(cfg, s);
+
+	switch (s->kind) {
+	case COUNT:
+		snprintf(buf, len, "%llu", (unsigned long long)v);
+		break;
+	case DURATION:
+		ifn_fmt_duration(v, buf, len);
+		break;
+	case FLAG:
+		snprintf(buf, len, "%s", v & s->min ? "on" : "off");
+		break;
+	case VERDICT:
+		snprintf(buf, len, "%s", v == IFN_VERDICT_PASS ? "pass" : "drop");
+		break;
+	}
 }
 
 int ifn_setting_format(const struct ifn_config *cfg, const char *key, char *buf, size_t len)
 {
-	if (!strcmp(key, "scan-threshold"))
-		snprintf(buf, len, "%u", cfg->scan_threshold);
-	else if (!strcmp(key, "scan-window"))
-		ifn_fmt_duration(cfg->scan_window_ns, buf, len);
-	else if (!strcmp(key, "auto-quarantine"))
-		snprintf(buf, len, "%s", cfg->flags & IFN_CFG_F_AUTO_QUARANTINE ? "on" : "off");
-	else if (!strcmp(key, "fingerprint-cap"))
-		snprintf(buf, len, "%u", cfg->fingerprint_cap);
-	else if (!strcmp(key, "event-limit"))
-		snprintf(buf, len, "%u", cfg->event_limit);
-	else if (!strcmp(key, "unknown-devices"))
-		snprintf(buf, len, "%s",
-			 cfg->unknown_verdict == IFN_VERDICT_PASS ? "pass" : "drop");
-	else if (!strcmp(key, "dns-min-ttl"))
-		ifn_fmt_duration(cfg->dns_min_ttl_ns, buf, len);
-	else
+	const struct setting *s = find(key);
+
+	if (!s)
 		return -EINVAL;
+	format(cfg, s, buf, len);
 	return 0;
 }
 
@@ -108,24 +193,28 @@ void ifn_settings_print(const struct ifn_config *cfg, FILE *f, bool json)
 {
 	struct ifn_json j;
 	char buf[64];
-	int i;
+	size_t i;
 
 	if (json) {
 		ifn_json_init(&j, f);
 		ifn_json_obj_open(&j, NULL);
-		ifn_json_u64(&j, "scan_threshold", cfg->scan_threshold);
-		ifn_json_u64(&j, "scan_window_s", cfg->scan_window_ns / 1000000000ULL);
-		ifn_json_bool(&j, "auto_quarantine", cfg->flags & IFN_CFG_F_AUTO_QUARANTINE);
-		ifn_json_u64(&j, "fingerprint_cap", cfg->fingerprint_cap);
-		ifn_json_u64(&j, "event_limit", cfg->event_limit);
-		ifn_json_str(&j, "unknown_devices",
-			     cfg->unknown_verdict == IFN_VERDICT_PASS ? "pass" : "drop");
-		ifn_json_u64(&j, "dns_min_ttl_s", cfg->dns_min_ttl_ns / 1000000000ULL);
+		for (i = 0; i < NSETTINGS; i++) {
+			const struct setting *s = &settings[i];
+			__u64 v = get(cfg, s);
+
+			if (s->kind == FLAG)
+				ifn_json_bool(&j, s->json, v & s->min);
+			else if (s->kind == VERDICT)
+				ifn_json_str(&j, s->json, v == IFN_VERDICT_PASS ? "pass" : "drop");
+			else
+				ifn_json_u64(&j, s->json,
+					     s->kind == DURATION ? v / IFN_NS_PER_SEC : v);
+		}
 		ifn_json_obj_close(&j);
 		return;
 	}
-	for (i = 0; ifn_setting_names[i]; i++) {
-		ifn_setting_format(cfg, ifn_setting_names[i], buf, sizeof(buf));
-		fprintf(f, "%-16s %s\n", ifn_setting_names[i], buf);
+	for (i = 0; i < NSETTINGS; i++) {
+		format(cfg, &settings[i], buf, sizeof(buf));
+		fprintf(f, "%-16s %s\n", settings[i].name, buf);
 	}
 }

@@ -628,17 +628,14 @@ static int read_fields(struct perr *e, const char *kind, char **words, int nw,
 	return 0;
 }
 
+/* Room for item @n of @p; NULL (and @p freed) when out of memory. */
 static void *grow(void *p, size_t n, size_t *cap, size_t size)
 {
-	void *np;
-
-	if (n < *cap)
-		return p;
-	*cap = *cap ? *cap * 2 : 16;
-	np = realloc(p, *cap * size);
-	if (!np)
+	if (ifn_grow(&p, cap, n + 1, size, 16)) {
 		free(p);
-	return np;
+		return NULL;
+	}
+	return p;
 }
 
 static bool addr_host_bits_zero(const __u8 a[16], unsigned int plen)

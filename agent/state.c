@@ -125,14 +125,14 @@ static int caps_read(bool *bpf, bool *net, bool *sys, bool *perfmon)
  */
 static bool caps_enough(void)
 {
-	bool bpf, net, sys, perfmon;
+	bool bpf = false, net = false, sys = false, perfmon = false;
 
 	return !caps_read(&bpf, &net, &sys, &perfmon) && ((bpf && perfmon) || sys) && net;
 }
 
 int ifn_check_privileges(void)
 {
-	bool bpf, net, sys, perfmon;
+	bool bpf = false, net = false, sys = false, perfmon = false;
 	int err = caps_read(&bpf, &net, &sys, &perfmon);
 
 	if (err) {

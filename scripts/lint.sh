@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # Static analysis: clang-tidy (checks and exclusions in .clang-tidy) and
-# cppcheck over the agent and the differential tests, and clang-format
-# (.clang-format, kernel style) over every C file. Any finding fails.
+# cppcheck over the agent and the differential tests, clang-format
+# (.clang-format, kernel style) over every C file, and the agent's shape
+# (scripts/check-shape.sh). Any finding fails.
 #   scripts/lint.sh [BUILD]      BUILD holds the skeleton header (make all)
 #
 # clang-tidy's analyzer takes about a second per file; a file whose
@@ -25,6 +26,13 @@ fi
 mapfile -t ALL_C < <(git ls-files '*.c' '*.h' 2>/dev/null || ls agent/*.[ch] bpf/*.c bpf/lib/*.h include/*.h tests/*/*.[ch] bench/*.[ch])
 if ! clang-format --dry-run --Werror "${ALL_C[@]}" 2>"$BUILD/format.log"; then
 	grep -o '^[^:]*\.[ch]' "$BUILD/format.log" | sort -u | sed 's/$/: not in kernel style (clang-format -i fixes it)/' >&2
+	exit 1
+fi
+
+# The agent's shape: layers without a circle, headers named after their .c,
+# one home for options, defaults and the lock (scripts/check-shape.sh).
+if ! scripts/check-shape.sh; then
+	echo "lint FAILED"
 	exit 1
 fi
 

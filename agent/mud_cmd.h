@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * mud_int.h - the steps of `mud import`, for the command, the daemon (a
+ * mud_cmd.h - the steps of `mud import`, for the command, the daemon (a
  * profile found in mud-dir) and tests.
  */
-#ifndef IFN_MUD_INT_H
-#define IFN_MUD_INT_H
+#ifndef IFN_MUD_CMD_H
+#define IFN_MUD_CMD_H
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -58,4 +58,4 @@ int ifn_mud_auto_map(const struct ifn_maps *m, struct ifn_mud_map_entry **map, s
 int ifn_mud_import_apply(const struct ifn_maps *m, const char *file, const struct ifn_mud_xlat *x,
 			 const __u8 (*macs)[6], size_t nmacs, bool dry_run, FILE *report);
 
-#endif /* IFN_MUD_INT_H */
+#endif /* IFN_MUD_CMD_H */
