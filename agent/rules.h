@@ -10,6 +10,8 @@
  *   icmp/8 192.168.1.1       ICMP: the "port" is the request type
  *   ether/0x88cc             a non-IP ethertype    -> ifn_flows
  *   tcp/554 any server       the device serves port 554 (default: client)
+ *   tcp/9999 local-networks server   any LAN peer         -> ifn_flows (family LAN)
+ *   udp/1024-65535 52.1.2.3  a port range (peer-to-peer) -> ifn_rules_any
  */
 #ifndef IFN_RULES_H
 #define IFN_RULES_H
@@ -37,7 +39,10 @@ struct ifn_rule {
 	__u8 peer[16]; /* IPv6 or IPv4-mapped */
 	__u8 plen; /* over the 128-bit mapped space: 128 is one host, 0 any */
 	__u8 origin; /* enum ifn_origin */
-	__u8 pad[6];
+	__u8 lan; /* local-networks: any LAN peer (peer zero, plen 0) */
+	__u8 pad0;
+	__u16 port_hi; /* a port range port..port_hi (port_any set); 0: none */
+	__u8 pad[2];
 	__u64 added_ns; /* datapath clock */
 };
 

@@ -10,8 +10,9 @@
 #include "settings.h"
 
 const char *const ifn_setting_names[] = {
-	"scan-threshold",  "scan-window", "auto-quarantine", "fingerprint-cap", "event-limit",
-	"unknown-devices", NULL,
+	"scan-threshold",  "scan-window",   "auto-quarantine",
+	"fingerprint-cap", "event-limit",   "unknown-devices",
+	"answers",	   "answer-memory", NULL,
 };
 
 /* The sketch has 512 bits: counts far above a quarter of that saturate. */
@@ -64,10 +65,25 @@ int ifn_setting_apply(struct ifn_config *cfg, const char *key, const char *value
 			cfg->unknown_verdict = IFN_VERDICT_DROP;
 		else
 			return bad(err, errlen, "%s: '%s' is not pass or drop", key, value);
+	} else if (!strcmp(key, "answers")) {
+		if (!strcasecmp(value, "pass"))
+			cfg->flags &= ~IFN_CFG_F_ANSWERS_DROP;
+		else if (!strcasecmp(value, "drop"))
+			cfg->flags |= IFN_CFG_F_ANSWERS_DROP;
+		else
+			return bad(err, errlen, "%s: '%s' is not pass or drop", key, value);
+	} else if (!strcmp(key, "answer-memory")) {
+		/* Whole seconds, as the datapath keeps them (one byte). */
+		if (ifn_parse_duration(value, &v) || v < 1000000000ULL || v > 255 * 1000000000ULL ||
+		    v % 1000000000ULL)
+			return bad(err, errlen,
+				   "%s: '%s' is not a whole number of seconds, 1s to 255s", key,
+				   value);
+		cfg->answer_s = v / 1000000000ULL;
 	} else {
 		return bad(err, errlen, "unknown setting '%s'%s", key,
 			   " (scan-threshold, scan-window, auto-quarantine, fingerprint-cap, "
-			   "event-limit, unknown-devices)");
+			   "event-limit, unknown-devices, answers, answer-memory)");
 	}
 	return 0;
 }
@@ -87,6 +103,12 @@ int ifn_setting_format(const struct ifn_config *cfg, const char *key, char *buf,
 	else if (!strcmp(key, "unknown-devices"))
 		snprintf(buf, len, "%s",
 			 cfg->unknown_verdict == IFN_VERDICT_PASS ? "pass" : "drop");
+	else if (!strcmp(key, "answers"))
+		snprintf(buf, len, "%s", cfg->flags & IFN_CFG_F_ANSWERS_DROP ? "drop" : "pass");
+	else if (!strcmp(key, "answer-memory"))
+		ifn_fmt_duration((__u64)(cfg->answer_s ? cfg->answer_s : IFN_ANSWER_S_DEFAULT) *
+					 1000000000ULL,
+				 buf, len);
 	else
 		return -EINVAL;
 	return 0;
@@ -108,6 +130,9 @@ void ifn_settings_print(const struct ifn_config *cfg, FILE *f, bool json)
 		ifn_json_u64(&j, "event_limit", cfg->event_limit);
 		ifn_json_str(&j, "unknown_devices",
 			     cfg->unknown_verdict == IFN_VERDICT_PASS ? "pass" : "drop");
+		ifn_json_str(&j, "answers", cfg->flags & IFN_CFG_F_ANSWERS_DROP ? "drop" : "pass");
+		ifn_json_u64(&j, "answer_memory_s",
+			     cfg->answer_s ? cfg->answer_s : IFN_ANSWER_S_DEFAULT);
 		ifn_json_obj_close(&j);
 		return;
 	}

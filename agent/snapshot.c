@@ -259,6 +259,10 @@ static int capture_rules(const struct ifn_maps *m, struct ifn_snap *s)
 		r->any = true;
 		r->ak = *k;
 		r->v.origin = v->origin;
+		if (v->port_hi) {
+			r->v.port_lo = v->port_lo;
+			r->v.port_hi = v->port_hi;
+		}
 		r->v.added_ns = to_wall(v->added_ns);
 		s->n_rules++;
 	}
@@ -718,6 +722,11 @@ static int restore_rules(const struct ifn_maps *m, const struct ifn_snap *s, str
 					  .origin = r->v.origin };
 		int rc;
 
+		if (r->any) {
+			v.plen = r->ak.prefixlen - IFN_RULE_ANY_FIXED_BITS;
+			v.port_lo = r->v.port_lo;
+			v.port_hi = r->v.port_hi;
+		}
 		if (r->any)
 			rc = bpf_map_update_elem(m->rules_any, &r->ak, &v, BPF_NOEXIST);
 		else
@@ -740,7 +749,7 @@ static int restore_rules(const struct ifn_maps *m, const struct ifn_snap *s, str
 
 /* The record of a device as the datapath expects it after a restart. */
 static int build_device(const struct ifn_snap_dev *sd, __u32 slot, __u32 flows,
-			const __u32 rules[2], __u64 now, struct ifn_device *d)
+			const __u32 rules[3], __u64 now, struct ifn_device *d)
 {
 	int idx;
 
@@ -760,8 +769,11 @@ static int build_device(const struct ifn_snap_dev *sd, __u32 slot, __u32 flows,
 		d->flags |= IFN_DEV_F_PORT_RULES;
 	if (rules[1])
 		d->flags |= IFN_DEV_F_ANY_RULES;
+	if (rules[2])
+		d->flags |= IFN_DEV_F_LAN_RULES;
 	d->port_rules = rules[0];
 	d->any_rules = rules[1];
+	d->lan_rules = rules[2];
 	d->flow_count = flows;
 	memcpy(d->ipv4, sd->dev.ipv4, 4);
 	memcpy(d->ipv6, sd->dev.ipv6, 16);
@@ -773,10 +785,10 @@ static int build_device(const struct ifn_snap_dev *sd, __u32 slot, __u32 flows,
 }
 
 /*
- * Flow counts and rule counts (port, any) per device (devices sorted, as
+ * Flow counts and rule counts (port, any, local-networks flows) per device (devices sorted, as
  * parsed).
  */
-static int per_device(const struct ifn_snap *s, __u32 **flows, __u32 (**flags)[2])
+static int per_device(const struct ifn_snap *s, __u32 **flows, __u32 (**flags)[3])
 {
 	size_t i;
 
@@ -792,6 +804,8 @@ static int per_device(const struct ifn_snap *s, __u32 **flows, __u32 (**flags)[2
 
 		if (d)
 			(*flows)[d - s->devs]++;
+		if (d && s->flows[i].k.family == IFN_FAMILY_LAN)
+			(*flags)[d - s->devs][2]++;
 	}
 	for (i = 0; i < s->n_rules; i++) {
 		const struct ifn_snap_rule *r = &s->rules[i];
@@ -810,7 +824,7 @@ int ifn_snapshot_apply(const struct ifn_maps *m, const struct ifn_snap *s, char 
 	struct ifn_global_stats gs = s->gs;
 	__u64 now = ifn_now_mono();
 	__u32 *nflows;
-	__u32(*rflags)[2];
+	__u32(*rflags)[3];
 	size_t i;
 	int rc;
 

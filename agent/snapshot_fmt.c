@@ -52,15 +52,21 @@ struct fdesc {
 	enum ftype t;
 	size_t off;
 	__u64 min, max; /* integers only; max 0: the type's maximum */
+	bool opt; /* may be missing (zero): a field newer than version 1 */
 };
 
-#define FD(k, t, s, f)                     \
-	{                                  \
-		k, t, offsetof(s, f), 0, 0 \
+#define FD(k, t, s, f)                            \
+	{                                         \
+		k, t, offsetof(s, f), 0, 0, false \
 	}
-#define FR(k, t, s, f, lo, hi)               \
-	{                                    \
-		k, t, offsetof(s, f), lo, hi \
+#define FR(k, t, s, f, lo, hi)                      \
+	{                                           \
+		k, t, offsetof(s, f), lo, hi, false \
+	}
+
+#define FO(k, t, s, f, lo, hi)                     \
+	{                                          \
+		k, t, offsetof(s, f), lo, hi, true \
 	}
 
 static const struct fdesc saved_f[] = {
@@ -68,7 +74,8 @@ static const struct fdesc saved_f[] = {
 };
 
 static const struct fdesc config_f[] = {
-	FR("flags", F_U32, struct ifn_config, flags, 0, IFN_CFG_F_AUTO_QUARANTINE),
+	FR("flags", F_U32, struct ifn_config, flags, 0,
+	   IFN_CFG_F_AUTO_QUARANTINE | IFN_CFG_F_ANSWERS_DROP),
 	FR("scan-threshold", F_U32, struct ifn_config, scan_threshold, 1, 128),
 	FR("scan-window", F_U64, struct ifn_config, scan_window_ns, 1000000000ULL, 0),
 	FR("fingerprint-cap", F_U32, struct ifn_config, fingerprint_cap, 1, 1000000),
@@ -76,6 +83,7 @@ static const struct fdesc config_f[] = {
 	FR("unknown-verdict", F_U8, struct ifn_config, unknown_verdict, 0, IFN_VERDICT_DROP),
 	FD("default-mode", F_MODE, struct ifn_config, default_mode),
 	FD("learn", F_U64, struct ifn_config, learn_ns),
+	FO("answer-memory", F_U8, struct ifn_config, answer_s, 0, 0),
 };
 
 static const struct fdesc global_f[] = {
@@ -151,6 +159,8 @@ static const struct fdesc rule_any_f[] = {
 	FD("dir", F_DIR, struct ifn_snap_rule, ak.dir),
 	FD("peer", F_IP6, struct ifn_snap_rule, ak.peer),
 	FD("plen", F_PLEN_ANY, struct ifn_snap_rule, ak.prefixlen),
+	FO("port-lo", F_U16, struct ifn_snap_rule, v.port_lo, 0, 0),
+	FO("port-hi", F_U16, struct ifn_snap_rule, v.port_hi, 0, 0),
 	FD("origin", F_ORIGIN, struct ifn_snap_rule, v.origin),
 	FD("added", F_U64, struct ifn_snap_rule, v.added_ns),
 };
@@ -582,7 +592,7 @@ static int read_fields(struct perr *e, const char *kind, char **words, int nw,
 			return fail(e, "%s: bad value for '%s': '%.60s'", kind, f[i].key, eq + 1);
 	}
 	for (i = 0; i < nf; i++)
-		if (!seen[i])
+		if (!seen[i] && !f[i].opt)
 			return fail(e, "%s: missing field '%s'", kind, f[i].key);
 	return 0;
 }
@@ -647,8 +657,13 @@ static int check_flow(struct perr *e, const struct ifn_snap_flow *f)
 		break;
 	case IFN_FAMILY_IPV6:
 		break;
+	case IFN_FAMILY_LAN:
+		if (!ifn_addr_is_zero(k->peer) || !k->proto)
+			return fail(e, "flow: a local-networks flow (family 2) with a peer "
+				       "or without a protocol");
+		break;
 	default:
-		return fail(e, "flow: family must be 1 (ethertype), 4 or 6");
+		return fail(e, "flow: family must be 1 (ethertype), 2 (local-networks), 4 or 6");
 	}
 	return 0;
 }
@@ -662,6 +677,8 @@ static int check_rule(struct perr *e, const struct ifn_snap_rule *r)
 	if (!addr_host_bits_zero(peer, plen))
 		return fail(e, "%s: peer has bits set past its prefix",
 			    r->any ? "rule-any" : "rule-port");
+	if (r->v.port_hi ? !r->v.port_lo || r->v.port_lo >= r->v.port_hi : r->v.port_lo != 0)
+		return fail(e, "rule-any: a port range is 1 <= port-lo < port-hi");
 	return 0;
 }
 

@@ -28,6 +28,10 @@ struct ifn_maps {
 	int config;
 	int stats;
 	int events;
+	int inbound; /* notes of the egress program (answers) */
+	int probes;
+	int probers;
+	int lan_nets; /* the gateway's LAN prefixes (local-networks) */
 	/*
 	 * The device records, mmap()ed: read and changed in place (see
 	 * struct ifn_device), max_devices of them, indexed by slot.

@@ -23,6 +23,7 @@
 #include "lib/events.bpf.h"
 #include "lib/device.bpf.h"
 #include "lib/policy.bpf.h"
+#include "lib/answer.bpf.h"
 #include "lib/police.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -84,6 +85,7 @@ static __always_inline __u32 ifn_decide(struct ifn_ctx *x, __u32 parse_reason, _
 	struct ifn_device *dev = x->dev;
 	const struct ifn_pkt *p = &x->pkt;
 	int later = p->frag == IFN_FRAG_LATER, first = IFN_FIRST_NONE;
+	int ans = IFN_ANS_NONE;
 	struct ifn_flow_key k;
 	int allowed;
 	__u8 mode;
@@ -122,11 +124,33 @@ static __always_inline __u32 ifn_decide(struct ifn_ctx *x, __u32 parse_reason, _
 		allowed = mode == IFN_MODE_LEARN || first != IFN_FIRST_NONE;
 	} else {
 		allowed = ifn_fp_allows(x, &k);
+		/* An error about an allowed flow is part of that flow. */
+		if (!allowed && p->q_proto && ifn_quote_allows(x)) {
+			allowed = 1;
+			ans = IFN_ANS_EMPTY;
+		}
+		if (!allowed)
+			ans = ifn_answer(x);
+		/*
+		 * An answer to someone else's attempt is no flow of the device:
+		 * no VIOLATION, no scan count (iotfence.8, ANSWERS).
+		 */
+		if (!allowed && ans && mode != IFN_MODE_LEARN) {
+			if (x->cfg->flags & IFN_CFG_F_ANSWERS_DROP) {
+				*reason = IFN_REASON_ANSWER;
+				return mode == IFN_MODE_MONITOR ? IFN_VERDICT_ALERT :
+								  IFN_VERDICT_DROP;
+			}
+			allowed = 1;
+		}
 		if (!allowed && mode == IFN_MODE_LEARN) {
-			/* A reset is an answer to someone else's attempt (a port
-			 * scan of the device): it passes, and is never learned.
+			/* A reset answers someone else's attempt (a port scan of
+			 * the device), noted or not; so does an ICMP error that
+			 * answers a noted one or quotes an allowed flow. It
+			 * passes, and is never learned.
 			 */
-			if (p->proto == IPPROTO_TCP && (p->tcp_flags & IFN_TCP_RST)) {
+			if ((p->proto == IPPROTO_TCP && (p->tcp_flags & IFN_TCP_RST)) ||
+			    ans == IFN_ANS_EMPTY) {
 				allowed = 1;
 			} else {
 				allowed = ifn_learn(x, &k);

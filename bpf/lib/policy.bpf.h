@@ -196,12 +196,60 @@ static __always_inline void ifn_key_fill(struct ifn_flow_key *k, const struct if
 		__builtin_memcpy(k->peer, p->dst, 16);
 }
 
-static __always_inline int ifn_rules_match(const struct ifn_device *dev,
-					   const struct ifn_flow_key *k)
+/*
+ * Is @a (IPv6 or IPv4-mapped) a LAN address, as local-networks means it:
+ * RFC 1918, IPv4 link-local, ULA, IPv6 link-local, or one of the gateway's
+ * own LAN prefixes (ifn_lan_nets, filled at attach)? Fixed tests first:
+ * the trie is looked up only for a public-looking address.
+ */
+static __always_inline int ifn_addr_is_lan(const __u8 *a)
 {
-	if (k->family == IFN_FAMILY_L2)
+	struct ifn_lan_key lk = { .prefixlen = 128 };
+	__u32 w2;
+
+	__builtin_memcpy(&w2, a + 8, 4);
+	if (!(a[0] | a[1] | a[2] | a[3] | a[4] | a[5] | a[6] | a[7]) &&
+	    w2 == bpf_htonl(0x0000ffff)) {
+		if (a[12] == 10 || (a[12] == 172 && (a[13] & 0xf0) == 16) ||
+		    (a[12] == 192 && a[13] == 168) || (a[12] == 169 && a[13] == 254))
+			return 1;
+	} else if ((a[0] & 0xfe) == 0xfc || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)) {
+		return 1;
+	}
+	__builtin_memcpy(lk.addr, a, 16);
+	return bpf_map_lookup_elem(&ifn_lan_nets, &lk) != 0;
+}
+
+/* A port-any entry holds @port unless it is a range without it. */
+static __always_inline int ifn_range_holds(const struct ifn_rule_val *v, __u16 port)
+{
+	return !v->port_hi || (port >= v->port_lo && port <= v->port_hi);
+}
+
+/*
+ * The rule tries and local-networks of a device whose @flags say it has
+ * some. A global function: the verifier checks it once, on its own, not
+ * once for every path that leads to each of its callers (four of them),
+ * which kept the whole program under its limit of a million instructions.
+ */
+__noinline int ifn_rules_match(const struct ifn_flow_key *k, __u32 flags)
+{
+	if (!k || k->family == IFN_FAMILY_L2)
 		return 0;
-	if (dev->flags & IFN_DEV_F_PORT_RULES) {
+	/* local-networks: one exact lookup, under the LAN family, peer zero. */
+	if ((flags & IFN_DEV_F_LAN_RULES) && ifn_addr_is_lan(k->peer)) {
+		struct ifn_flow_key lk = {
+			.family = IFN_FAMILY_LAN,
+			.proto = k->proto,
+			.port = k->port,
+			.dir = k->dir,
+		};
+
+		__builtin_memcpy(lk.mac, k->mac, 6);
+		if (bpf_map_lookup_elem(&ifn_flows, &lk))
+			return 1;
+	}
+	if (flags & IFN_DEV_F_PORT_RULES) {
 		struct ifn_rule_port_key rk = {
 			.prefixlen = IFN_RULE_PORT_BITS,
 			.dir = k->dir,
@@ -214,17 +262,33 @@ static __always_inline int ifn_rules_match(const struct ifn_device *dev,
 		if (bpf_map_lookup_elem(&ifn_rules_port, &rk))
 			return 1;
 	}
-	if (dev->flags & IFN_DEV_F_ANY_RULES) {
+	if (flags & IFN_DEV_F_ANY_RULES) {
 		struct ifn_rule_any_key ak = {
 			.prefixlen = IFN_RULE_ANY_BITS,
 			.dir = k->dir,
 			.proto = k->proto,
 		};
+		struct ifn_rule_val *v;
+		__u8 plen;
 
 		__builtin_memcpy(ak.mac, k->mac, 6);
 		__builtin_memcpy(ak.peer, k->peer, 16);
-		if (bpf_map_lookup_elem(&ifn_rules_any, &ak))
+		v = bpf_map_lookup_elem(&ifn_rules_any, &ak);
+		if (!v)
+			return 0;
+		if (ifn_range_holds(v, k->port))
 			return 1;
+		/*
+		 * A port range (peer-to-peer) on a peer inside a wider rule of
+		 * the same protocol: the wider one holds too. Once, so that
+		 * the cost stays two lookups (iotfence.8, FLOWS).
+		 */
+		plen = v->plen;
+		if (!plen || plen > 128)
+			return 0;
+		ak.prefixlen = IFN_RULE_ANY_FIXED_BITS + plen - 1;
+		v = bpf_map_lookup_elem(&ifn_rules_any, &ak);
+		return v && ifn_range_holds(v, k->port);
 	}
 	return 0;
 }
@@ -232,9 +296,13 @@ static __always_inline int ifn_rules_match(const struct ifn_device *dev,
 static __always_inline int ifn_key_allowed(const struct ifn_device *dev,
 					   const struct ifn_flow_key *k)
 {
+	__u32 flags = dev->flags;
+
 	if (bpf_map_lookup_elem(&ifn_flows, k))
 		return 1;
-	return ifn_rules_match(dev, k);
+	if (!(flags & (IFN_DEV_F_PORT_RULES | IFN_DEV_F_ANY_RULES | IFN_DEV_F_LAN_RULES)))
+		return 0;
+	return ifn_rules_match(k, flags);
 }
 
 static __always_inline int ifn_cache_hit(const struct ifn_fp_cache *c, const struct ifn_pkt *p,

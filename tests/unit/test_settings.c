@@ -45,6 +45,15 @@ static const struct {
 	{ "unknown-devices", "pass", "pass" },
 	{ "unknown-devices", "DROP", "drop" },
 	{ "unknown-devices", "allow", NULL },
+	{ "answers", "drop", "drop" },
+	{ "answers", "PASS", "pass" },
+	{ "answers", "maybe", NULL },
+	{ "answer-memory", "30s", "30s" },
+	{ "answer-memory", "1s", "1s" },
+	{ "answer-memory", "4m15s", "4m15s" },
+	{ "answer-memory", "4m16s", NULL },
+	{ "answer-memory", "1500ms", NULL },
+	{ "answer-memory", "0", NULL },
 	{ "no-such-setting", "1", NULL },
 	{ "Scan-Threshold", "5", NULL }, /* keys are exact */
 };
@@ -114,7 +123,9 @@ START_TEST(print_text_and_json)
 			      "auto-quarantine  on\n"
 			      "fingerprint-cap  512\n"
 			      "event-limit      8\n"
-			      "unknown-devices  drop\n");
+			      "unknown-devices  drop\n"
+			      "answers          pass\n"
+			      "answer-memory    30s\n");
 	free(buf);
 	f = open_memstream(&buf, &len);
 	ifn_settings_print(&cfg, f, true);
@@ -122,7 +133,8 @@ START_TEST(print_text_and_json)
 	ck_assert_str_eq(buf,
 			 "{\"scan_threshold\":16,\"scan_window_s\":10,\"auto_quarantine\":true,"
 			 "\"fingerprint_cap\":512,\"event_limit\":8,"
-			 "\"unknown_devices\":\"drop\"}\n");
+			 "\"unknown_devices\":\"drop\",\"answers\":\"pass\","
+			 "\"answer_memory_s\":30}\n");
 	free(buf);
 }
 END_TEST
