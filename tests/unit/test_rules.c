@@ -37,6 +37,13 @@ static const struct {
 	{ "47 203.0.113.9", "gre 203.0.113.9", IFN_RULE_ANY_PORT },
 	{ "  tcp/80\t  1.2.3.4  ", "tcp/80 1.2.3.4", IFN_RULE_EXACT },
 	{ "tcp/443 0.0.0.0/0", "tcp/443 0.0.0.0/0", IFN_RULE_PORT_PREFIX },
+	{ "tcp/9999 local-networks server", "tcp/9999 local-networks server", IFN_RULE_EXACT },
+	{ "udp/5353 LOCAL-NETWORKS", "udp/5353 local-networks", IFN_RULE_EXACT },
+	{ "icmp/8 local-networks server", "icmp/8 local-networks server", IFN_RULE_EXACT },
+	{ "udp/1024-65535 52.1.2.3", "udp/1024-65535 52.1.2.3", IFN_RULE_ANY_PORT },
+	{ "tcp/8000-8100 10.0.0.0/8 server", "tcp/8000-8100 10.0.0.0/8 server", IFN_RULE_ANY_PORT },
+	{ "udp/80-80 1.2.3.4", "udp/80 1.2.3.4", IFN_RULE_EXACT },
+	{ "udp/1-65535 1.2.3.4", "udp 1.2.3.4", IFN_RULE_ANY_PORT },
 };
 
 START_TEST(round_trip)
@@ -75,6 +82,12 @@ static const struct {
 	{ "ether/0x88cc 1.2.3.4", "unexpected '1.2.3.4'" },
 	{ "gre/1 1.2.3.4", "no ports" },
 	{ "a b c d e f g h i", "too many words" },
+	{ "tcp local-networks", "takes one port" },
+	{ "udp/1024-65535 local-networks", "takes one port" },
+	{ "udp/2000-1000 1.2.3.4", "LO <= HI" },
+	{ "udp/1000-70000 1.2.3.4", "LO-HI" },
+	{ "icmp/1-8 1.2.3.4", "only tcp, udp and sctp" },
+	{ "ether/0x88cc local-networks", "unexpected 'local-networks'" },
 };
 
 START_TEST(refused)
