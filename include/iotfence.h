@@ -583,6 +583,40 @@ struct ifn_lan_key {
 	__u8 addr[16];
 };
 
+/*
+ * Discovery and IoT service ports that devices answer on, above 1024: the
+ * UDP heuristic (bpf/lib/policy.bpf.h) and the generaliser's peer-to-peer
+ * rule (agent/generalise.c) must agree on them.
+ */
+static inline int ifn_udp_known_service(__u16 port)
+{
+	switch (port) {
+	case 1900: /* SSDP */
+	case 3478: /* STUN */
+	case 3702: /* WS-Discovery */
+	case 5353: /* mDNS */
+	case 5355: /* LLMNR */
+	case 5683: /* CoAP */
+	case 5684: /* CoAP over DTLS */
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * The fixed part of local-networks (IPv6 or IPv4-mapped @a): RFC 1918,
+ * IPv4 link-local, ULA fc00::/7 and IPv6 link-local fe80::/10. The
+ * gateway's own LAN prefixes are in ifn_lan_nets besides.
+ */
+static inline int ifn_addr_is_lan_fixed(const __u8 *a)
+{
+	if (!(a[0] | a[1] | a[2] | a[3] | a[4] | a[5] | a[6] | a[7] | a[8] | a[9]) &&
+	    a[10] == 0xff && a[11] == 0xff)
+		return a[12] == 10 || (a[12] == 172 && (a[13] & 0xf0) == 16) ||
+		       (a[12] == 192 && a[13] == 168) || (a[12] == 169 && a[13] == 254);
+	return (a[0] & 0xfe) == 0xfc || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80);
+}
+
 /* Defaults of ifn_config (justified in agent/iotfence.8). */
 #define IFN_ANSWER_S_DEFAULT 30
 #define IFN_SCAN_WINDOW_NS_DEFAULT (10ULL * 1000000000ULL)

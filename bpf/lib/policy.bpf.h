@@ -46,22 +46,6 @@ static __always_inline int ifn_is_baseline(const struct ifn_pkt *p)
 	return 0;
 }
 
-/* Discovery and IoT service ports that devices answer on, above 1024. */
-static __always_inline int ifn_udp_known_service(__u16 port)
-{
-	switch (port) {
-	case 1900: /* SSDP */
-	case 3478: /* STUN */
-	case 3702: /* WS-Discovery */
-	case 5353: /* mDNS */
-	case 5355: /* LLMNR */
-	case 5683: /* CoAP */
-	case 5684: /* CoAP over DTLS */
-		return 1;
-	}
-	return 0;
-}
-
 /*
  * UDP has no flags, so the service side of a datagram is a guess. The
  * heuristic, in order (documented in iotfence.8, checked on the captures):
@@ -205,17 +189,9 @@ static __always_inline void ifn_key_fill(struct ifn_flow_key *k, const struct if
 static __always_inline int ifn_addr_is_lan(const __u8 *a)
 {
 	struct ifn_lan_key lk = { .prefixlen = 128 };
-	__u32 w2;
 
-	__builtin_memcpy(&w2, a + 8, 4);
-	if (!(a[0] | a[1] | a[2] | a[3] | a[4] | a[5] | a[6] | a[7]) &&
-	    w2 == bpf_htonl(0x0000ffff)) {
-		if (a[12] == 10 || (a[12] == 172 && (a[13] & 0xf0) == 16) ||
-		    (a[12] == 192 && a[13] == 168) || (a[12] == 169 && a[13] == 254))
-			return 1;
-	} else if ((a[0] & 0xfe) == 0xfc || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)) {
+	if (ifn_addr_is_lan_fixed(a))
 		return 1;
-	}
 	__builtin_memcpy(lk.addr, a, 16);
 	return bpf_map_lookup_elem(&ifn_lan_nets, &lk) != 0;
 }
