@@ -204,7 +204,32 @@ static const char *const event_names[IFN_EV_MAX] = {
 	[IFN_EV_IP_CONFLICT] = "IP_CONFLICT",
 	[IFN_EV_TABLE_FULL] = "TABLE_FULL",
 	[IFN_EV_EVENTS_LOST] = "EVENTS_LOST",
+	[IFN_EV_DNS_SPOOFED] = "DNS_SPOOFED",
+	[IFN_EV_PROBED] = "PROBED",
 };
+
+static const char *const dns_bad_names[IFN_DNS_BAD_MAX] = {
+	[IFN_DNS_OK] = "none",
+	[IFN_DNS_BAD_TRUNC] = "truncated",
+	[IFN_DNS_BAD_QDCOUNT] = "question_count",
+	[IFN_DNS_BAD_COUNTS] = "answer_count",
+	[IFN_DNS_BAD_LABEL_LONG] = "label_too_long",
+	[IFN_DNS_BAD_NAME_LONG] = "name_too_long",
+	[IFN_DNS_BAD_PTR_LOOP] = "pointer_loop",
+	[IFN_DNS_BAD_PTR_RANGE] = "pointer_out_of_range",
+	[IFN_DNS_BAD_NAME_TRUNC] = "name_truncated",
+	[IFN_DNS_BAD_RR_TRUNC] = "record_truncated",
+	[IFN_DNS_BAD_RDLEN] = "address_length",
+	[IFN_DNS_BAD_CHARS] = "name_characters",
+	[IFN_DNS_BAD_COMPLEX] = "too_complex",
+};
+
+const char *ifn_dns_bad_name(unsigned int why)
+{
+	if (why < IFN_DNS_BAD_MAX && dns_bad_names[why])
+		return dns_bad_names[why];
+	return NULL;
+}
 
 const char *ifn_event_name(unsigned int type)
 {

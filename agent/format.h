@@ -41,6 +41,8 @@ const char *ifn_mode_name(unsigned int mode);
 const char *ifn_verdict_name(unsigned int verdict);
 const char *ifn_reason_name(unsigned int reason);
 const char *ifn_event_name(unsigned int type);
+/* enum ifn_dns_bad as a word ("pointer_loop"); NULL for an unused code. */
+const char *ifn_dns_bad_name(unsigned int why);
 const char *ifn_dir_name(unsigned int dir);
 const char *ifn_origin_name(unsigned int origin);
 /* "tcp", "udp", ... or the number as text in buf. */

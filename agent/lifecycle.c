@@ -23,6 +23,7 @@
 #include <bpf/libbpf.h>
 
 #include "cli.h"
+#include "egress.h"
 #include "errors.h"
 #include "format.h"
 #include "lan.h"
@@ -35,7 +36,7 @@
 
 #define IFN_LEARN_DEFAULT_NS (24ULL * 3600 * 1000000000ULL)
 
-static void pin_path(char *buf, size_t len, const char *a, const char *b)
+void ifn_pin_path(char *buf, size_t len, const char *a, const char *b)
 {
 	if (b)
 		snprintf(buf, len, "%s/%s/%s", ifn_pin_dir(), a, b);
@@ -95,7 +96,7 @@ int ifn_state_up(struct ifn_maps *m, const struct ifn_attach_opts *o, bool *fres
 			return err;
 		}
 	}
-	pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
+	ifn_pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
 	fd = bpf_obj_get(path);
 	if (fd >= 0) {
 		close(fd);
@@ -113,7 +114,7 @@ int ifn_state_up(struct ifn_maps *m, const struct ifn_attach_opts *o, bool *fres
 	 * New state is marked as not restored before its maps are pinned; the
 	 * caller clears the mark once the snapshot is in (ifn_restore_done()).
 	 */
-	pin_path(path, sizeof(path), IFN_MAP_DEVICES, NULL);
+	ifn_pin_path(path, sizeof(path), IFN_MAP_DEVICES, NULL);
 	if (access(path, F_OK)) {
 		err = ifn_restore_mark();
 		if (err) {
@@ -125,7 +126,7 @@ int ifn_state_up(struct ifn_maps *m, const struct ifn_attach_opts *o, bool *fres
 	err = ifn_load(&lo, &cfg, &skel, fresh);
 	if (!err && !*fresh)
 		ifn_restore_done(); /* the maps were there: nothing to restore */
-	pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
+	ifn_pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
 	if (err) {
 		ifn_restore_done();
 		if (err != -EEXIST)
@@ -136,6 +137,20 @@ int ifn_state_up(struct ifn_maps *m, const struct ifn_attach_opts *o, bool *fres
 		return err;
 	}
 	err = bpf_obj_pin(ifn_skel_prog_fd(skel), path) ? -errno : 0;
+	if (!err) {
+		char epath[PATH_MAX];
+
+		/* The egress program goes with it: the one is never pinned without the other. */
+		ifn_pin_path(epath, sizeof(epath), IFN_PIN_PROG_EGRESS, NULL);
+		unlink(epath);
+		err = bpf_obj_pin(ifn_skel_egress_fd(skel), epath) ? -errno : 0;
+		if (err) {
+			ifn_err("cannot pin the program at %s: %s", epath, ifn_strerror(err));
+			unlink(path);
+			ifn_unload(skel);
+			return err;
+		}
+	}
 	ifn_unload(skel); /* the pins keep program and maps alive */
 	if (err) {
 		ifn_err("cannot pin the program at %s: %s", path, ifn_strerror(err));
@@ -148,7 +163,7 @@ int ifn_state_up(struct ifn_maps *m, const struct ifn_attach_opts *o, bool *fres
 }
 
 /* "enforce", "learn for 1d", "learn (no deadline)". */
-static const char *new_devices(__u8 mode, __u64 learn_ns, char *buf, size_t len)
+const char *ifn_new_devices_str(__u8 mode, __u64 learn_ns, char *buf, size_t len)
 {
 	char d[32];
 
@@ -173,7 +188,7 @@ static int xdp_attached_mode(int ifindex, __u32 *prog_id)
 	return q.attach_mode;
 }
 
-static int link_pin_ifindex(const char *path, __u32 *prog_id)
+int ifn_link_pin_ifindex(const char *path, __u32 *prog_id)
 {
 	struct bpf_link_info info = {};
 	__u32 len = sizeof(info);
@@ -207,8 +222,8 @@ static int other_netns_check(void)
 	for (i = 0; i < n && !err; i++) {
 		__u32 lprog = 0, here = 0;
 
-		pin_path(path, sizeof(path), IFN_PIN_LINKS, names[i]);
-		idx = link_pin_ifindex(path, &lprog);
+		ifn_pin_path(path, sizeof(path), IFN_PIN_LINKS, names[i]);
+		idx = ifn_link_pin_ifindex(path, &lprog);
 		if (idx <= 0)
 			continue; /* its interface is gone: no conflict */
 		if (xdp_attached_mode(idx, &here) < 0 || here != lprog) {
@@ -422,20 +437,20 @@ int ifn_attach_iface(const struct ifn_maps *m, const struct ifn_attach_opts *o)
 	err = other_netns_check();
 	if (err)
 		return err;
-	pin_path(links, sizeof(links), IFN_PIN_LINKS, NULL);
+	ifn_pin_path(links, sizeof(links), IFN_PIN_LINKS, NULL);
 	if (mkdir(links, 0700) && errno != EEXIST) {
 		err = -errno;
 		ifn_err("cannot create %s: %s", links, ifn_strerror(err));
 		return err;
 	}
-	pin_path(path, sizeof(path), IFN_PIN_LINKS, o->ifname);
+	ifn_pin_path(path, sizeof(path), IFN_PIN_LINKS, o->ifname);
 
 	ifc.default_mode = o->new_devices;
 	ifc.learn_ns = o->learn_ns;
 	snprintf(ifc.name, sizeof(ifc.name), "%s", o->ifname);
 	had_entry = !bpf_map_lookup_elem(m->ifaces, &ifindex, &old);
 
-	cur = link_pin_ifindex(path, NULL);
+	cur = ifn_link_pin_ifindex(path, NULL);
 	if (cur == ifindex) {
 		/* Attached already: only the settings change. */
 		if (o->mode != IFN_ATTACH_AUTO && had_entry && old.attach_mode != o->mode) {
@@ -451,9 +466,16 @@ int ifn_attach_iface(const struct ifn_maps *m, const struct ifn_attach_opts *o)
 				ifn_strerror(err));
 			return err;
 		}
+		/* A filter removed by hand (tc) comes back. */
+		err = ifn_egress_attach(ifindex);
+		if (err) {
+			ifn_err("cannot attach the egress program to %s: %s", o->ifname,
+				ifn_strerror(err));
+			return err;
+		}
 		note_lan(m, o->ifname);
 		printf("%s: already attached; new devices: %s\n", o->ifname,
-		       new_devices(o->new_devices, o->learn_ns, learn, sizeof(learn)));
+		       ifn_new_devices_str(o->new_devices, o->learn_ns, learn, sizeof(learn)));
 		return 0;
 	}
 	if (cur > 0) {
@@ -483,7 +505,7 @@ int ifn_attach_iface(const struct ifn_maps *m, const struct ifn_attach_opts *o)
 		return err;
 	}
 
-	pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
+	ifn_pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
 	prog_fd = bpf_obj_get(path);
 	if (prog_fd < 0) {
 		err = -errno;
@@ -518,7 +540,7 @@ int ifn_attach_iface(const struct ifn_maps *m, const struct ifn_attach_opts *o)
 		goto undo;
 	}
 	close(prog_fd);
-	pin_path(path, sizeof(path), IFN_PIN_LINKS, o->ifname);
+	ifn_pin_path(path, sizeof(path), IFN_PIN_LINKS, o->ifname);
 	if (bpf_obj_pin(link_fd, path)) {
 		err = -errno;
 		ifn_err("cannot pin the link at %s: %s", path, ifn_strerror(err));
@@ -526,12 +548,22 @@ int ifn_attach_iface(const struct ifn_maps *m, const struct ifn_attach_opts *o)
 		goto undo;
 	}
 	close(link_fd);
+	/*
+	 * Egress after XDP: names are only ever added to what XDP enforces,
+	 * so a device is never more open than without them in between.
+	 */
+	err = ifn_egress_attach(ifindex);
+	if (err) {
+		ifn_err("cannot attach the egress program to %s: %s", o->ifname, ifn_strerror(err));
+		unlink(path); /* the last reference to the XDP link: detaches */
+		goto undo;
+	}
 	forget_stale_ifaces(m, ifindex, ifc.name);
 	note_lan(m, o->ifname);
 	xdp_attached_mode(ifindex, &prog_id);
 	printf("attached to %s (%s, program id %u); new devices: %s\n", o->ifname,
 	       ifc.attach_mode == IFN_ATTACH_GENERIC ? "generic" : "native", prog_id,
-	       new_devices(o->new_devices, o->learn_ns, learn, sizeof(learn)));
+	       ifn_new_devices_str(o->new_devices, o->learn_ns, learn, sizeof(learn)));
 	return 0;
 undo:
 	if (had_entry)
@@ -556,7 +588,7 @@ int ifn_attached_list(char (**names)[16], int *n)
 
 	*names = NULL;
 	*n = 0;
-	pin_path(dir, sizeof(dir), IFN_PIN_LINKS, NULL);
+	ifn_pin_path(dir, sizeof(dir), IFN_PIN_LINKS, NULL);
 	d = opendir(dir);
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
@@ -593,7 +625,9 @@ void ifn_prog_unpin_if_unused(void)
 	free(names);
 	if (n)
 		return;
-	pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
+	ifn_pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
+	unlink(path);
+	ifn_pin_path(path, sizeof(path), IFN_PIN_PROG_EGRESS, NULL);
 	unlink(path);
 }
 
@@ -608,8 +642,8 @@ static bool ifindex_linked(__u32 ifindex)
 	if (ifn_attached_list(&names, &n))
 		return true; /* unsure: keep the entry */
 	for (i = 0; i < n && !found; i++) {
-		pin_path(path, sizeof(path), IFN_PIN_LINKS, names[i]);
-		found = link_pin_ifindex(path, NULL) == (int)ifindex;
+		ifn_pin_path(path, sizeof(path), IFN_PIN_LINKS, names[i]);
+		found = ifn_link_pin_ifindex(path, NULL) == (int)ifindex;
 	}
 	free(names);
 	return found;
@@ -642,10 +676,15 @@ int ifn_detach_iface(const struct ifn_maps *m, const char *ifname)
 	char path[PATH_MAX];
 	int ifindex;
 
-	pin_path(path, sizeof(path), IFN_PIN_LINKS, ifname);
-	ifindex = link_pin_ifindex(path, NULL);
+	ifn_pin_path(path, sizeof(path), IFN_PIN_LINKS, ifname);
+	ifindex = ifn_link_pin_ifindex(path, NULL);
 	if (ifindex == -ENOENT)
 		return -ENOENT;
+	/* Names stop being recorded before XDP stops reading them. */
+	if (ifindex > 0 && ifn_egress_detach(ifindex))
+		ifn_warn("%s: cannot remove the egress filter (tc filter del dev %s egress "
+			 "handle 0x%x prio %d bpf)",
+			 ifname, ifname, IFN_TC_HANDLE, IFN_TC_PRIO);
 	if (unlink(path))
 		return -errno;
 	if (!m)
@@ -682,8 +721,8 @@ static void keep_settings(const struct ifn_maps *m, struct ifn_attach_opts *o, b
 	struct ifn_iface old;
 	int ifindex = if_nametoindex(o->ifname);
 
-	pin_path(path, sizeof(path), IFN_PIN_LINKS, o->ifname);
-	if (ifindex <= 0 || link_pin_ifindex(path, NULL) != ifindex ||
+	ifn_pin_path(path, sizeof(path), IFN_PIN_LINKS, o->ifname);
+	if (ifindex <= 0 || ifn_link_pin_ifindex(path, NULL) != ifindex ||
 	    bpf_map_lookup_elem(m->ifaces, &ifindex, &old))
 		return;
 	if (!have_nd)
@@ -801,10 +840,12 @@ static int unpin_state(void)
 	int err = 0;
 	size_t k;
 
-	pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
+	ifn_pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
+	unlink(path);
+	ifn_pin_path(path, sizeof(path), IFN_PIN_PROG_EGRESS, NULL);
 	unlink(path);
 	for (k = 0; k < ifn_map_count; k++) {
-		pin_path(path, sizeof(path), ifn_map_descs[k].name, NULL);
+		ifn_pin_path(path, sizeof(path), ifn_map_descs[k].name, NULL);
 		if (unlink(path) && errno != ENOENT)
 			err = -errno;
 	}
@@ -819,12 +860,12 @@ int ifn_pins_purge(void)
 
 	if (ifn_attached_list(&names, &n) == 0) {
 		for (i = 0; i < n; i++) {
-			pin_path(path, sizeof(path), IFN_PIN_LINKS, names[i]);
+			ifn_pin_path(path, sizeof(path), IFN_PIN_LINKS, names[i]);
 			unlink(path);
 		}
 		free(names);
 	}
-	pin_path(path, sizeof(path), IFN_PIN_LINKS, NULL);
+	ifn_pin_path(path, sizeof(path), IFN_PIN_LINKS, NULL);
 	rmdir(path);
 	err = unpin_state();
 	ifn_restore_done();
@@ -903,8 +944,8 @@ int ifn_cmd_detach(const struct ifn_cmd *c, int argc, char **argv)
 		char path[PATH_MAX];
 		bool gone;
 
-		pin_path(path, sizeof(path), IFN_PIN_LINKS, name);
-		gone = strlen(name) < IF_NAMESIZE && link_pin_ifindex(path, NULL) == 0;
+		ifn_pin_path(path, sizeof(path), IFN_PIN_LINKS, name);
+		gone = strlen(name) < IF_NAMESIZE && ifn_link_pin_ifindex(path, NULL) == 0;
 		err = strlen(name) < IF_NAMESIZE ? ifn_detach_iface(have_maps ? &m : NULL, name) :
 						   -ENOENT;
 		if (err == -ENOENT)
@@ -929,220 +970,4 @@ int ifn_cmd_detach(const struct ifn_cmd *c, int argc, char **argv)
 	}
 	ifn_unlock(lock);
 	return err ? IFN_EXIT_FAIL : IFN_EXIT_OK;
-}
-
-struct fill {
-	const char *name;
-	long entries;
-	__u32 max;
-};
-
-static __u32 max_of(int fd)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-
-	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.max_entries;
-}
-
-int ifn_cmd_status(const struct ifn_cmd *c, int argc, char **argv)
-{
-	static const char *const iface_hdr[] = { "INTERFACE", ">IFINDEX", "XDP", ">PROG",
-						 "NEW DEVICES" };
-	static const char *const fill_hdr[] = { "MAP", ">ENTRIES", ">MAX", ">FILL" };
-	struct ifn_global_stats gs;
-	struct ifn_config cfg;
-	struct ifn_maps m;
-	char(*names)[16] = NULL;
-	char path[PATH_MAX], buf[64];
-	struct fill fills[5];
-	__u64 malformed = 0;
-	int n = 0, i, err;
-	__u32 prog_id = 0;
-
-	if (argc > 1)
-		return ifn_usage_error(c, "unexpected '%s'", argv[1]);
-	if (ifn_bpffs_ensure(false) || ifn_maps_open_pinned(&m))
-		return IFN_EXIT_FAIL;
-	err = ifn_attached_list(&names, &n);
-	if (!err)
-		err = ifn_global_stats_read(&m, &gs);
-	if (!err)
-		err = ifn_config_read(&m, &cfg);
-	if (err) {
-		ifn_err("cannot read the state: %s", ifn_strerror(err));
-		ifn_maps_close(&m);
-		free(names);
-		return IFN_EXIT_FAIL;
-	}
-	fills[0] = (struct fill){
-		"devices", ifn_map_entries(m.dev_index, sizeof(struct ifn_mac_key), sizeof(__u32)),
-		m.max_devices
-	};
-	fills[1] = (struct fill){ "flows",
-				  ifn_map_entries(m.flows, sizeof(struct ifn_flow_key),
-						  sizeof(struct ifn_flow_val)),
-				  m.max_flows };
-	fills[2] = (struct fill){ "port_rules",
-				  ifn_map_entries(m.rules_port, sizeof(struct ifn_rule_port_key),
-						  sizeof(struct ifn_rule_val)),
-				  m.max_rules };
-	fills[3] = (struct fill){ "any_port_rules",
-				  ifn_map_entries(m.rules_any, sizeof(struct ifn_rule_any_key),
-						  sizeof(struct ifn_rule_val)),
-				  max_of(m.rules_any) };
-	fills[4] = (struct fill){ "ip_owners",
-				  ifn_map_entries(m.ip_owners, sizeof(struct ifn_ip_key),
-						  sizeof(struct ifn_ip_owner)),
-				  max_of(m.ip_owners) };
-	for (i = IFN_REASON_ETH_TRUNC; i < IFN_REASON_FIRST_POLICY; i++)
-		malformed += gs.reason[i];
-	pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
-	{
-		int fd = bpf_obj_get(path);
-
-		if (fd >= 0) {
-			struct bpf_prog_info pi = {};
-			__u32 len = sizeof(pi);
-
-			if (!bpf_obj_get_info_by_fd(fd, &pi, &len))
-				prog_id = pi.id;
-			close(fd);
-		}
-	}
-
-	if (ifn_json_output) {
-		struct ifn_json j;
-
-		ifn_json_init(&j, stdout);
-		ifn_json_obj_open(&j, NULL);
-		ifn_json_str(&j, "pin_dir", ifn_pin_dir());
-		ifn_json_u64(&j, "program_id", prog_id);
-		ifn_json_arr_open(&j, "interfaces");
-		for (i = 0; i < n; i++) {
-			struct ifn_iface ifc = {};
-			__u32 lprog = 0;
-			int ifindex;
-
-			pin_path(path, sizeof(path), IFN_PIN_LINKS, names[i]);
-			ifindex = link_pin_ifindex(path, &lprog);
-			ifn_json_obj_open(&j, NULL);
-			ifn_json_str(&j, "name", names[i]);
-			ifn_json_i64(&j, "ifindex", ifindex > 0 ? ifindex : 0);
-			if (ifindex > 0 && !bpf_map_lookup_elem(m.ifaces, &ifindex, &ifc)) {
-				ifn_json_str(&j, "attach_mode",
-					     ifc.attach_mode == IFN_ATTACH_GENERIC ? "generic" :
-										     "native");
-				ifn_json_str(&j, "new_devices", ifn_mode_name(ifc.default_mode));
-				/* null: new devices learn until told otherwise */
-				ifn_json_str(&j, "learn_for",
-					     ifc.learn_ns ? ifn_fmt_duration(ifc.learn_ns, buf,
-									     sizeof(buf)) :
-							    NULL);
-			} else {
-				ifn_json_str(&j, "attach_mode",
-					     ifindex > 0 ? "unknown" : "defunct");
-			}
-			ifn_json_u64(&j, "program_id", lprog);
-			ifn_json_obj_close(&j);
-		}
-		ifn_json_arr_close(&j);
-		ifn_json_obj_open(&j, "maps");
-		for (i = 0; i < 5; i++) {
-			ifn_json_obj_open(&j, fills[i].name);
-			ifn_json_i64(&j, "entries", fills[i].entries);
-			ifn_json_u64(&j, "max", fills[i].max);
-			ifn_json_obj_close(&j);
-		}
-		ifn_json_obj_close(&j);
-		ifn_json_obj_open(&j, "counters");
-		ifn_json_u64(&j, "frames", gs.frames);
-		ifn_json_u64(&j, "bytes", gs.bytes);
-		ifn_json_u64(&j, "passed", gs.verdict[IFN_VERDICT_PASS]);
-		ifn_json_u64(&j, "dropped", gs.verdict[IFN_VERDICT_DROP]);
-		ifn_json_u64(&j, "alerts", gs.verdict[IFN_VERDICT_ALERT]);
-		ifn_json_u64(&j, "malformed", malformed);
-		ifn_json_u64(&j, "bad_source_mac", gs.reason[IFN_REASON_BAD_SRC_MAC]);
-		ifn_json_u64(&j, "new_devices", gs.new_devices);
-		ifn_json_u64(&j, "table_full", gs.table_full);
-		ifn_json_u64(&j, "flows_full", gs.flows_full);
-		ifn_json_u64(&j, "events_sent", gs.events_sent);
-		ifn_json_u64(&j, "events_lost", gs.events_lost);
-		ifn_json_obj_open(&j, "drop_reasons");
-		for (i = 1; i < IFN_REASON_MAX; i++)
-			if (gs.reason[i])
-				ifn_json_u64(&j, ifn_reason_name(i), gs.reason[i]);
-		ifn_json_obj_close(&j);
-		ifn_json_obj_close(&j);
-		ifn_json_obj_close(&j);
-	} else {
-		struct ifn_table t;
-
-		if (prog_id)
-			printf("program: id %u, state pinned at %s\n\n", prog_id, ifn_pin_dir());
-		else
-			printf("program: not loaded (no interface attached), state pinned at %s\n\n",
-			       ifn_pin_dir());
-		ifn_table_init(&t, 5, iface_hdr);
-		for (i = 0; i < n; i++) {
-			struct ifn_iface ifc = {};
-			char idx[16], pid[16], nd[48];
-			const char *row[5];
-			__u32 lprog = 0;
-			int ifindex;
-
-			pin_path(path, sizeof(path), IFN_PIN_LINKS, names[i]);
-			ifindex = link_pin_ifindex(path, &lprog);
-			snprintf(idx, sizeof(idx), "%d", ifindex > 0 ? ifindex : 0);
-			snprintf(pid, sizeof(pid), "%u", lprog);
-			row[0] = names[i];
-			row[1] = idx;
-			row[3] = pid;
-			if (ifindex > 0 && !bpf_map_lookup_elem(m.ifaces, &ifindex, &ifc)) {
-				row[2] = ifc.attach_mode == IFN_ATTACH_GENERIC ? "generic" :
-										 "native";
-				row[4] =
-					new_devices(ifc.default_mode, ifc.learn_ns, nd, sizeof(nd));
-			} else {
-				row[2] = ifindex > 0 ? "?" : "defunct";
-				row[4] = "-";
-			}
-			ifn_table_add(&t, row);
-		}
-		if (n)
-			ifn_table_print(&t, stdout);
-		else
-			printf("no interface attached\n");
-		ifn_table_free(&t);
-
-		printf("\n");
-		ifn_table_init(&t, 4, fill_hdr);
-		for (i = 0; i < 5; i++) {
-			char e[24], mx[24], pct[16];
-			const char *row[4] = { fills[i].name, e, mx, pct };
-
-			snprintf(e, sizeof(e), "%ld", fills[i].entries);
-			snprintf(mx, sizeof(mx), "%u", fills[i].max);
-			snprintf(pct, sizeof(pct), "%.1f%%",
-				 fills[i].max ? 100.0 * fills[i].entries / fills[i].max : 0.0);
-			ifn_table_add(&t, row);
-		}
-		ifn_table_print(&t, stdout);
-		ifn_table_free(&t);
-
-		printf("\nframes %llu (passed %llu, dropped %llu, alerts %llu)\n",
-		       (unsigned long long)gs.frames,
-		       (unsigned long long)gs.verdict[IFN_VERDICT_PASS],
-		       (unsigned long long)gs.verdict[IFN_VERDICT_DROP],
-		       (unsigned long long)gs.verdict[IFN_VERDICT_ALERT]);
-		printf("malformed %llu, bad source MAC %llu, table full %llu, flows full %llu, "
-		       "events lost %llu\n",
-		       (unsigned long long)malformed,
-		       (unsigned long long)gs.reason[IFN_REASON_BAD_SRC_MAC],
-		       (unsigned long long)gs.table_full, (unsigned long long)gs.flows_full,
-		       (unsigned long long)gs.events_lost);
-	}
-	ifn_maps_close(&m);
-	free(names);
-	return IFN_EXIT_OK;
 }

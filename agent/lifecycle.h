@@ -54,4 +54,14 @@ int ifn_pins_purge(void);
 /* Remove the program pin when no interface uses it any more. */
 void ifn_prog_unpin_if_unused(void);
 
+/* $pin_dir/a[/b]. */
+void ifn_pin_path(char *buf, size_t len, const char *a, const char *b);
+/*
+ * The ifindex of the XDP link pinned at @path (0: its interface is gone),
+ * its program's id in *prog_id if not NULL; -errno if no link is there.
+ */
+int ifn_link_pin_ifindex(const char *path, __u32 *prog_id);
+/* "enforce", "learn for 1d", "learn (no deadline)". */
+const char *ifn_new_devices_str(__u8 mode, __u64 learn_ns, char *buf, size_t len);
+
 #endif /* IFN_LIFECYCLE_H */

@@ -139,6 +139,9 @@ static int replay_setup(struct iotfence *skel, bool replay)
 	int err = bpf_program__set_autoload(skel->progs.iotfence_xdp, !replay);
 
 	if (!err)
+		err = bpf_program__set_autoload(skel->progs.iotfence_egress, !replay);
+
+	if (!err)
 		err = bpf_program__set_autoload(skel->progs.ifn_replay_batch, replay);
 	if (!err)
 		err = bpf_map__set_autocreate(skel->maps.ifn_replay, replay);
@@ -282,6 +285,11 @@ fail:
 int ifn_skel_prog_fd(struct iotfence *skel)
 {
 	return bpf_program__fd(skel->progs.iotfence_xdp);
+}
+
+int ifn_skel_egress_fd(struct iotfence *skel)
+{
+	return bpf_program__fd(skel->progs.iotfence_egress);
 }
 
 __u64 *ifn_skel_virtual_now(struct iotfence *skel)

@@ -46,6 +46,8 @@ int ifn_maps_from_skel(struct ifn_maps *m, struct iotfence *skel);
 
 /* The program's fd. */
 int ifn_skel_prog_fd(struct iotfence *skel);
+/* The egress (tc) program of the same object. */
+int ifn_skel_egress_fd(struct iotfence *skel);
 /* Where the replayer writes the virtual clock. */
 __u64 *ifn_skel_virtual_now(struct iotfence *skel);
 

@@ -198,7 +198,8 @@ const struct ifn_cmd ifn_cmds[] = {
 	  "Show or change run-time settings (scan detection, learning cap, events).", json_opt,
 	  "Keys: scan-threshold N, scan-window DUR, auto-quarantine on|off, fingerprint-cap N, "
 	  "event-limit N, unknown-devices pass|drop (the verdict when the device table is "
-	  "full).",
+	  "full), dns-min-ttl DUR (how long at least an address a DNS answer gave stays "
+	  "admitted).",
 	  ifn_cmd_settings, IFN_CMD_PRIV | IFN_CMD_LISTS },
 	{ "policy", "check FILE | load FILE [--dry-run] | save FILE | show | generalise MAC|all",
 	  "Policy files: validate, apply, write, print; generalise learned flows.", policy_opts,

@@ -10,10 +10,12 @@
 #include "settings.h"
 
 const char *const ifn_setting_names[] = {
-	"scan-threshold",  "scan-window",   "auto-quarantine",
-	"fingerprint-cap", "event-limit",   "unknown-devices",
-	"answers",	   "answer-memory", NULL,
+	"scan-threshold",  "scan-window", "auto-quarantine", "fingerprint-cap", "event-limit",
+	"unknown-devices", "dns-min-ttl", "answers",	     "answer-memory",	NULL,
 };
+
+/* A week: no answer is worth more, and a longer floor only keeps stale addresses open. */
+#define IFN_DNS_MIN_TTL_MAX (7ULL * 24 * 3600 * 1000000000ULL)
 
 /* The sketch has 512 bits: counts far above a quarter of that saturate. */
 #define IFN_SCAN_THRESHOLD_MAX 128
@@ -80,10 +82,15 @@ int ifn_setting_apply(struct ifn_config *cfg, const char *key, const char *value
 				   "%s: '%s' is not a whole number of seconds, 1s to 255s", key,
 				   value);
 		cfg->answer_s = v / 1000000000ULL;
+	} else if (!strcmp(key, "dns-min-ttl")) {
+		if (ifn_parse_duration(value, &v) || v > IFN_DNS_MIN_TTL_MAX)
+			return bad(err, errlen, "%s: '%s' is not a duration from 0 to 7d", key,
+				   value);
+		cfg->dns_min_ttl_ns = v;
 	} else {
 		return bad(err, errlen, "unknown setting '%s'%s", key,
 			   " (scan-threshold, scan-window, auto-quarantine, fingerprint-cap, "
-			   "event-limit, unknown-devices, answers, answer-memory)");
+			   "event-limit, unknown-devices, dns-min-ttl, answers, answer-memory)");
 	}
 	return 0;
 }
@@ -103,6 +110,8 @@ int ifn_setting_format(const struct ifn_config *cfg, const char *key, char *buf,
 	else if (!strcmp(key, "unknown-devices"))
 		snprintf(buf, len, "%s",
 			 cfg->unknown_verdict == IFN_VERDICT_PASS ? "pass" : "drop");
+	else if (!strcmp(key, "dns-min-ttl"))
+		ifn_fmt_duration(cfg->dns_min_ttl_ns, buf, len);
 	else if (!strcmp(key, "answers"))
 		snprintf(buf, len, "%s", cfg->flags & IFN_CFG_F_ANSWERS_DROP ? "drop" : "pass");
 	else if (!strcmp(key, "answer-memory"))
@@ -130,6 +139,7 @@ void ifn_settings_print(const struct ifn_config *cfg, FILE *f, bool json)
 		ifn_json_u64(&j, "event_limit", cfg->event_limit);
 		ifn_json_str(&j, "unknown_devices",
 			     cfg->unknown_verdict == IFN_VERDICT_PASS ? "pass" : "drop");
+		ifn_json_u64(&j, "dns_min_ttl_s", cfg->dns_min_ttl_ns / 1000000000ULL);
 		ifn_json_str(&j, "answers", cfg->flags & IFN_CFG_F_ANSWERS_DROP ? "drop" : "pass");
 		ifn_json_u64(&j, "answer_memory_s",
 			     cfg->answer_s ? cfg->answer_s : IFN_ANSWER_S_DEFAULT);

@@ -884,6 +884,7 @@ int ifn_snapshot_apply(const struct ifn_maps *m, const struct ifn_snap *s, char 
 	if (!ifn_config_read(m, &cur)) {
 		cfg.jiffy_ns = cur.jiffy_ns;
 		cfg.clock_offset_ns = cur.clock_offset_ns;
+		cfg.dns_key = cur.dns_key;
 	}
 	cfg.abi_version = IFN_ABI_VERSION;
 	ifn_config_write(m, &cfg);

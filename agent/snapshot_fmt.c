@@ -52,21 +52,17 @@ struct fdesc {
 	enum ftype t;
 	size_t off;
 	__u64 min, max; /* integers only; max 0: the type's maximum */
-	bool opt; /* may be missing (zero): a field newer than version 1 */
+	/* Files from before the field may lack it: the reader's value stands. */
+	bool optional;
 };
 
-#define FD(k, t, s, f)                            \
-	{                                         \
-		k, t, offsetof(s, f), 0, 0, false \
+#define FD(k, ty, s, f)                                  \
+	{                                                \
+		.key = k, .t = ty, .off = offsetof(s, f) \
 	}
-#define FR(k, t, s, f, lo, hi)                      \
-	{                                           \
-		k, t, offsetof(s, f), lo, hi, false \
-	}
-
-#define FO(k, t, s, f, lo, hi)                     \
-	{                                          \
-		k, t, offsetof(s, f), lo, hi, true \
+#define FR(k, ty, s, f, lo, hi)                                                \
+	{                                                                      \
+		.key = k, .t = ty, .off = offsetof(s, f), .min = lo, .max = hi \
 	}
 
 static const struct fdesc saved_f[] = {
@@ -83,7 +79,15 @@ static const struct fdesc config_f[] = {
 	FR("unknown-verdict", F_U8, struct ifn_config, unknown_verdict, 0, IFN_VERDICT_DROP),
 	FD("default-mode", F_MODE, struct ifn_config, default_mode),
 	FD("learn", F_U64, struct ifn_config, learn_ns),
-	FO("answer-memory", F_U8, struct ifn_config, answer_s, 0, 0),
+	{ .key = "dns-min-ttl",
+	  .t = F_U64,
+	  .off = offsetof(struct ifn_config, dns_min_ttl_ns),
+	  .max = 7ULL * 24 * 3600 * 1000000000ULL,
+	  .optional = true },
+	{ .key = "answer-memory",
+	  .t = F_U8,
+	  .off = offsetof(struct ifn_config, answer_s),
+	  .optional = true },
 };
 
 static const struct fdesc global_f[] = {
@@ -159,8 +163,14 @@ static const struct fdesc rule_any_f[] = {
 	FD("dir", F_DIR, struct ifn_snap_rule, ak.dir),
 	FD("peer", F_IP6, struct ifn_snap_rule, ak.peer),
 	FD("plen", F_PLEN_ANY, struct ifn_snap_rule, ak.prefixlen),
-	FO("port-lo", F_U16, struct ifn_snap_rule, v.port_lo, 0, 0),
-	FO("port-hi", F_U16, struct ifn_snap_rule, v.port_hi, 0, 0),
+	{ .key = "port-lo",
+	  .t = F_U16,
+	  .off = offsetof(struct ifn_snap_rule, v.port_lo),
+	  .optional = true },
+	{ .key = "port-hi",
+	  .t = F_U16,
+	  .off = offsetof(struct ifn_snap_rule, v.port_hi),
+	  .optional = true },
 	FD("origin", F_ORIGIN, struct ifn_snap_rule, v.origin),
 	FD("added", F_U64, struct ifn_snap_rule, v.added_ns),
 };
@@ -592,7 +602,7 @@ static int read_fields(struct perr *e, const char *kind, char **words, int nw,
 			return fail(e, "%s: bad value for '%s': '%.60s'", kind, f[i].key, eq + 1);
 	}
 	for (i = 0; i < nf; i++)
-		if (!seen[i] && !f[i].opt)
+		if (!seen[i] && !f[i].optional)
 			return fail(e, "%s: missing field '%s'", kind, f[i].key);
 	return 0;
 }
@@ -897,6 +907,8 @@ int ifn_snap_parse_text(const char *buf, size_t len, struct ifn_snap *s, char *e
 				goto out;
 			}
 			have_config = true;
+			/* Settings newer than the file keep their defaults. */
+			s->cfg.dns_min_ttl_ns = IFN_DNS_MIN_TTL_NS_DEFAULT;
 			err = FIELDS(config_f, &s->cfg);
 		} else if (!strcmp(words[0], "global")) {
 			if (have_global) {

@@ -11,6 +11,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -47,9 +48,10 @@ const struct ifn_map_desc ifn_map_descs[] = {
 	MAP(IFN_MAP_RULES_ANY, rules_any), MAP(IFN_MAP_FRAGS, frags),
 	MAP(IFN_MAP_IP_OWNERS, ip_owners), MAP(IFN_MAP_IFACES, ifaces),
 	MAP(IFN_MAP_CONFIG, config),	   MAP(IFN_MAP_STATS, stats),
-	MAP(IFN_MAP_EVENTS, events),	   MAP(IFN_MAP_INBOUND, inbound),
-	MAP(IFN_MAP_PROBES, probes),	   MAP(IFN_MAP_PROBERS, probers),
-	MAP(IFN_MAP_LAN_NETS, lan_nets),
+	MAP(IFN_MAP_EVENTS, events),	   MAP(IFN_MAP_DNS, dns),
+	MAP(IFN_MAP_DNS_NAMES, dns_names), MAP(IFN_MAP_DNS_STATS, dns_stats),
+	MAP(IFN_MAP_INBOUND, inbound),	   MAP(IFN_MAP_PROBES, probes),
+	MAP(IFN_MAP_PROBERS, probers),	   MAP(IFN_MAP_LAN_NETS, lan_nets),
 };
 #undef MAP
 const size_t ifn_map_count = sizeof(ifn_map_descs) / sizeof(ifn_map_descs[0]);
@@ -390,6 +392,7 @@ void ifn_config_defaults(struct ifn_config *c)
 	c->answer_s = IFN_ANSWER_S_DEFAULT;
 	/* For an interface without settings of its own; attach's default too. */
 	c->learn_ns = 24ULL * 3600 * 1000000000ULL;
+	c->dns_min_ttl_ns = IFN_DNS_MIN_TTL_NS_DEFAULT;
 }
 
 int ifn_config_read(const struct ifn_maps *m, struct ifn_config *c)
@@ -436,16 +439,47 @@ int ifn_global_stats_read(const struct ifn_maps *m, struct ifn_global_stats *sum
 	return 0;
 }
 
+int ifn_dns_stats_read(const struct ifn_maps *m, struct ifn_dns_stats *sum)
+{
+	struct ifn_dns_stats *v;
+	__u32 zero = 0;
+	int cpu, i;
+
+	memset(sum, 0, sizeof(*sum));
+	v = calloc(m->ncpus, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(m->dns_stats, &zero, v)) {
+		int err = -errno;
+
+		free(v);
+		return err;
+	}
+	/* Every field is a counter. */
+	for (cpu = 0; cpu < m->ncpus; cpu++)
+		for (i = 0; i < (int)(sizeof(*sum) / sizeof(__u64)); i++)
+			((__u64 *)sum)[i] += ((const __u64 *)&v[cpu])[i];
+	free(v);
+	return 0;
+}
+
 int ifn_state_init(const struct ifn_maps *m, const struct ifn_config *cfg)
 {
+	struct ifn_config c = *cfg;
 	__u32 slot;
 	int err;
+
+	/* The name hash's key: this state's own, never a constant. */
+	while (!c.dns_key) {
+		if (getrandom(&c.dns_key, sizeof(c.dns_key), 0) != sizeof(c.dns_key))
+			return errno ? -errno : -EIO;
+	}
 
 	for (slot = 0; slot < m->max_devices; slot++) {
 		if (bpf_map_update_elem(m->free_slots, NULL, &slot, BPF_ANY))
 			return -errno;
 	}
-	err = ifn_config_write(m, cfg);
+	err = ifn_config_write(m, &c);
 	return err;
 }
 
@@ -461,12 +495,14 @@ static int empty_map(int fd)
 
 int ifn_state_reset(const struct ifn_maps *m)
 {
-	const int hashes[] = { m->dev_index, m->flows,	   m->rules_port, m->rules_any,
-			       m->frags,     m->ip_owners, m->ifaces,	  m->inbound,
-			       m->probes,    m->probers,   m->lan_nets };
+	const int hashes[] = { m->dev_index, m->flows,	 m->rules_port, m->rules_any, m->frags,
+			       m->ip_owners, m->ifaces,	 m->dns,	m->dns_names, m->inbound,
+			       m->probes,    m->probers, m->lan_nets };
 	size_t stride = (sizeof(struct ifn_dev_stats) + 7) & ~(size_t)7;
 	size_t zsz = stride > sizeof(struct ifn_global_stats) ? stride :
 								sizeof(struct ifn_global_stats);
+	_Static_assert(sizeof(struct ifn_dns_stats) <= sizeof(struct ifn_global_stats),
+		       "the zeroes of ifn_stats also zero ifn_dns_stats");
 	void *zero = calloc(m->ncpus, zsz);
 	__u32 slot, z = 0;
 	size_t i;
@@ -486,6 +522,8 @@ int ifn_state_reset(const struct ifn_maps *m)
 			err = -errno;
 	}
 	if (!err && bpf_map_update_elem(m->stats, &z, zero, BPF_ANY))
+		err = -errno;
+	if (!err && bpf_map_update_elem(m->dns_stats, &z, zero, BPF_ANY))
 		err = -errno;
 	free(zero);
 	return err;

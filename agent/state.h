@@ -32,6 +32,9 @@ struct ifn_maps {
 	int probes;
 	int probers;
 	int lan_nets; /* the gateway's LAN prefixes (local-networks) */
+	int dns;
+	int dns_names;
+	int dns_stats;
 	/*
 	 * The device records, mmap()ed: read and changed in place (see
 	 * struct ifn_device), max_devices of them, indexed by slot.
@@ -132,6 +135,8 @@ int ifn_config_read(const struct ifn_maps *m, struct ifn_config *c);
 int ifn_config_write(const struct ifn_maps *m, const struct ifn_config *c);
 
 /* Sum the per-CPU global counters. */
+/* The egress program's counters, summed over CPUs. */
+int ifn_dns_stats_read(const struct ifn_maps *m, struct ifn_dns_stats *sum);
 int ifn_global_stats_read(const struct ifn_maps *m, struct ifn_global_stats *sum);
 
 /*

@@ -24,7 +24,9 @@
 #include "lib/device.bpf.h"
 #include "lib/policy.bpf.h"
 #include "lib/answer.bpf.h"
+#include "lib/inbound.bpf.h"
 #include "lib/police.bpf.h"
+#include "lib/dns.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -242,6 +244,66 @@ int iotfence_xdp(struct xdp_md *ctx)
 }
 
 /*
+ * Egress: what the gateway delivers to a device, before the device sees it
+ * (docs/DESIGN.md, Datapath 9). Never drops or changes a frame: every path
+ * returns TC_ACT_UNSPEC, so the filters after it still run. A non-DNS frame
+ * costs one pass over its headers.
+ */
+#define IFN_TC_ACT_UNSPEC (-1)
+
+/* A DNS answer to a device: its addresses recorded (lib/dns.bpf.h). */
+static __always_inline void ifn_egress_dns(struct __sk_buff *skb, struct ifn_epkt *p)
+{
+	struct ifn_dns_run r;
+	__u32 tcp_len = ~0U;
+	__u8 pfx[2];
+
+	if (p->proto == IPPROTO_TCP && p->msg_len) {
+		if (bpf_skb_load_bytes(skb, p->msg_off - 2, pfx, 2))
+			return;
+		tcp_len = (__u32)pfx[0] << 8 | pfx[1];
+	}
+	if (ifn_dns_begin(p, tcp_len, &r))
+		return;
+	if (bpf_skb_load_bytes(skb, p->msg_off, r.s->msg, r.copy_len)) {
+		/* The frame is shorter than its UDP length says. */
+		r.st->malformed[IFN_DNS_BAD_TRUNC]++;
+		return;
+	}
+	ifn_dns_answer(p, r.s, r.st, r.cfg, r.dev, ifn_now(r.cfg));
+}
+
+SEC("tc")
+int iotfence_egress(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+	struct ifn_epkt p;
+	int rc;
+
+	/*
+	 * Headers past the linear part (a driver that leaves the payload in
+	 * pages, with a short head): made linear, which changes no byte.
+	 */
+	if (data + 128 > end && skb->len > (__u32)(end - data)) {
+		if (bpf_skb_pull_data(skb, skb->len < 128 ? skb->len : 128))
+			return IFN_TC_ACT_UNSPEC;
+		data = (void *)(long)skb->data;
+		end = (void *)(long)skb->data_end;
+	}
+	__builtin_memset(&p, 0, sizeof(p));
+	rc = ifn_eparse(data, end, &p);
+	if (rc < 0)
+		return IFN_TC_ACT_UNSPEC;
+	p.ifindex = skb->ifindex;
+	p.ingress_ifindex = skb->ingress_ifindex;
+	/* Inbound attempts, for answers and PROBED (lib/inbound.bpf.h). */
+	ifn_inbound_note(&p);
+	if (!rc && p.sport == IFN_DNS_PORT)
+		ifn_egress_dns(skb, &p);
+	return IFN_TC_ACT_UNSPEC;
+}
+
+/*
  * Offline replay (agent/replay.c): frames the agent wrote into this copy's
  * slots of ifn_replay, run one after the other in one BPF_PROG_TEST_RUN,
  * since the call costs over a microsecond of kernel entry and setup, ten
@@ -265,6 +327,17 @@ int iotfence_xdp(struct xdp_md *ctx)
 __u32 ifn_replay_base = 0; /* this copy's first slot */
 __u32 ifn_replay_count = 0; /* frames in its batch */
 __u32 ifn_replay_done = 0; /* of which run: the agent zeroes it for a new batch */
+
+static __always_inline void ifn_replay_inbound(struct xdp_md *ctx)
+{
+	struct ifn_epkt p;
+
+	__builtin_memset(&p, 0, sizeof(p));
+	if (ifn_eparse((void *)(long)ctx->data, (void *)(long)ctx->data_end, &p) < 0)
+		return;
+	p.ifindex = ctx->ingress_ifindex;
+	ifn_inbound_note(&p);
+}
 
 /* Returns the number of frames of the batch run so far. */
 SEC("?xdp")
@@ -298,6 +371,12 @@ int ifn_replay_batch(struct xdp_md *ctx)
 	 * puts in the ring: the agent reads the ring in frame order.
 	 */
 	sent = gs->events_sent;
+	/*
+	 * A capture's frame to a device is also one the gateway delivered:
+	 * its inbound note first, as the egress program would have taken it
+	 * before the device could answer.
+	 */
+	ifn_replay_inbound(ctx);
 	f->verdict = ifn_xdp(ctx);
 	f->events = gs->events_sent - sent;
 	ifn_replay_done++;

@@ -19,11 +19,12 @@
 
 #include <linux/types.h>
 
-#define IFN_ABI_VERSION 2
+#define IFN_ABI_VERSION 3
 
 /* Pin layout under the bpffs root (default /sys/fs/bpf/iotfence). */
 #define IFN_PIN_ROOT_DEFAULT "/sys/fs/bpf/iotfence"
 #define IFN_PIN_PROG "prog"
+#define IFN_PIN_PROG_EGRESS "prog_egress"
 #define IFN_PIN_LINKS "links"
 
 /* Map names: also the pin file names. At most 15 characters (BPF_OBJ_NAME_LEN). */
@@ -45,6 +46,11 @@
 #define IFN_MAP_PROBES "ifn_probes"
 #define IFN_MAP_PROBERS "ifn_probers"
 #define IFN_MAP_LAN_NETS "ifn_lan_nets"
+#define IFN_MAP_DNS "ifn_dns"
+#define IFN_MAP_DNS_NAMES "ifn_dns_names"
+#define IFN_MAP_DNS_STATS "ifn_dns_stats"
+/* The egress parser's per-CPU working memory: never pinned (no state). */
+#define IFN_MAP_DNS_SCRATCH "ifn_dns_scratch"
 /* Offline replay's frames and program chain: never pinned (no gateway state). */
 #define IFN_MAP_REPLAY "ifn_replay"
 #define IFN_MAP_REPLAY_NEXT "ifn_replay_next"
@@ -63,6 +69,8 @@
 #define IFN_MAX_PROBES 8192
 /* The gateway's own LAN prefixes (ifn_lan_nets). */
 #define IFN_MAX_LAN_NETS 256
+#define IFN_MAX_DNS_DEFAULT 65536
+#define IFN_MAX_DNS_NAMES_DEFAULT 16384
 
 /* Parser limits: frames beyond them are dropped with a reason, never skipped. */
 #define IFN_MAX_VLAN_TAGS 2
@@ -132,8 +140,9 @@ enum ifn_event_type {
 	IFN_EV_IP_CONFLICT = 8,
 	IFN_EV_TABLE_FULL = 9,
 	IFN_EV_EVENTS_LOST = 10, /* made by the agent from the lost counter */
-	IFN_EV_PROBED = 11, /* the device is probed by someone else: the victim */
-	IFN_EV_MAX = 12,
+	IFN_EV_DNS_SPOOFED = 11, /* a DNS answer to a device from a LAN device */
+	IFN_EV_PROBED = 12, /* the device is probed by someone else: the victim */
+	IFN_EV_MAX = 14,
 };
 
 /* Address family of a flow. L2 flows are non-IP ethertypes. */
@@ -441,6 +450,15 @@ struct ifn_config {
 	 */
 	__u64 jiffy_ns;
 	__s64 clock_offset_ns;
+	/*
+	 * Names are hashed with this key (ifn_name_hash_*), drawn at random
+	 * when the state is made: one that a device cannot predict, so that
+	 * it cannot make a name it resolves collide with one a fingerprint
+	 * holds. Belongs to this boot, like the clock: never in a snapshot.
+	 */
+	__u64 dns_key;
+	/* An address a name gave stays admitted at least this long. */
+	__u64 dns_min_ttl_ns;
 };
 
 /* Global per-CPU counters: element 0 of ifn_stats. */
@@ -472,6 +490,109 @@ struct ifn_event {
 	__u16 count2; /* PROBED: devices the prober tried */
 	__u8 pad[4];
 };
+
+/*
+ * What the devices resolved: the egress program (bpf/lib/dns.bpf.h) reads
+ * every DNS answer the gateway delivers to a device and records, before the
+ * frame leaves, each address of the answer for that device, with the
+ * question's name (hashed: ifn_name_hash_*) and its expiry. Several names
+ * may give one address (CDNs): each keeps its own slot, up to
+ * IFN_DNS_NAMES_PER_ADDR, the one that expires first giving way to a new
+ * one. An LRU map: an entry that frames keep using stays.
+ */
+#define IFN_DNS_NAMES_PER_ADDR 4
+/* Label suffixes hashed per name: a wildcard *.S matches if S has at most this many labels. */
+#define IFN_DNS_SUFFIXES 10
+/* A name's text (at most 253 characters) and its NUL. */
+#define IFN_DNS_NAME_MAX 256
+/* DNS messages longer than this are not read (counted as too_big). */
+#define IFN_DNS_MSG_MAX 2048
+/* Address records of one answer that are recorded; more are counted. */
+#define IFN_DNS_MAX_RECORDS 16
+/* Answer records one answer may have; more: not read (counted). */
+#define IFN_DNS_MAX_ANSWERS 64
+
+struct ifn_dns_key {
+	__u8 mac[6]; /* the device that received the answer */
+	__u8 pad[2];
+	__u8 addr[16]; /* an address the answer gave, IPv6 or IPv4-mapped */
+};
+
+struct ifn_dns_val {
+	__u64 name[IFN_DNS_NAMES_PER_ADDR]; /* full-name hashes; 0: free */
+	__u64 expires_ns[IFN_DNS_NAMES_PER_ADDR]; /* TTL, at least dns-min-ttl */
+	__u64 last_used_ns; /* the last frame that passed by one of the names */
+};
+
+/* ifn_dns_names: full-name hash -> the name, and the hashes of its suffixes. */
+struct ifn_dns_name {
+	/* suffix[i]: hash of the last i + 1 labels ("com", "example.com", ...). */
+	__u64 suffix[IFN_DNS_SUFFIXES];
+	__u8 labels;
+	__u8 len; /* of the text */
+	__u8 pad[6];
+	char name[IFN_DNS_NAME_MAX]; /* lower case, no trailing dot, NUL-padded */
+};
+
+/*
+ * Why an answer was not read (ifn_dns_stats.malformed[]). Codes are stable:
+ * new ones are appended. A malformed answer writes nothing.
+ */
+enum ifn_dns_bad {
+	IFN_DNS_OK = 0,
+	IFN_DNS_BAD_TRUNC = 1, /* shorter than its header, or than UDP/TCP say */
+	IFN_DNS_BAD_QDCOUNT = 2, /* not exactly one question */
+	IFN_DNS_BAD_COUNTS = 3, /* more answers than the message can hold */
+	IFN_DNS_BAD_LABEL_LONG = 4, /* a label over 63 bytes */
+	IFN_DNS_BAD_NAME_LONG = 5, /* a name over 255 bytes */
+	IFN_DNS_BAD_PTR_LOOP = 6, /* a pointer not back to an earlier name */
+	IFN_DNS_BAD_PTR_RANGE = 7, /* a pointer past the end, or into the header */
+	IFN_DNS_BAD_NAME_TRUNC = 8, /* a name runs past the end */
+	IFN_DNS_BAD_RR_TRUNC = 9, /* a record's fields or data past the end */
+	IFN_DNS_BAD_RDLEN = 10, /* an A record not 4 bytes, an AAAA not 16 */
+	IFN_DNS_BAD_CHARS = 11, /* question name bytes no host name has */
+	IFN_DNS_BAD_COMPLEX = 12, /* more parse steps than any real answer needs */
+	IFN_DNS_BAD_MAX = 16,
+};
+
+/* Per-CPU counters of the egress program: element 0 of ifn_dns_stats. */
+struct ifn_dns_stats {
+	__u64 answers; /* DNS responses to a known device, from a trusted side */
+	__u64 used; /* answers that recorded at least one address */
+	__u64 records; /* addresses recorded */
+	__u64 spoofed; /* answers from a LAN device: ignored, DNS_SPOOFED */
+	__u64 no_device; /* answers to a MAC that is no known device */
+	__u64 too_big; /* over IFN_DNS_MSG_MAX, or not in the copied frame */
+	__u64 tcp_partial; /* a TCP segment that is not one whole message */
+	__u64 ignored; /* no error but nothing to record: an error rcode, no address */
+	__u64 names_displaced; /* a name gave way on a shared address (see above) */
+	__u64 records_dropped; /* address records past IFN_DNS_MAX_RECORDS */
+	__u64 write_failed; /* a map update failed */
+	__u64 too_many; /* over IFN_DNS_MAX_ANSWERS answer records */
+	__u64 malformed[IFN_DNS_BAD_MAX]; /* by enum ifn_dns_bad */
+};
+
+/*
+ * The name hash, the same on both sides: FNV-1a over each label's bytes,
+ * labels taken right to left, a murmur3 finaliser after each label so that
+ * the value after k labels is the hash of the suffix of k labels. Keyed by
+ * ifn_config.dns_key; 0 is never a hash (it marks a free slot).
+ */
+static inline __u64 ifn_name_hash_byte(__u64 h, __u8 c)
+{
+	return (h ^ c) * 0x100000001b3ULL;
+}
+
+static inline __u64 ifn_name_hash_label(__u64 h, __u32 len)
+{
+	h ^= (__u64)len << 56;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h ? h : 1;
+}
 
 /*
  * Offline replay (`iotfence replay`, agent/replay.c): the agent writes a
@@ -623,9 +744,10 @@ static inline int ifn_addr_is_lan_fixed(const __u8 *a)
 #define IFN_SCAN_THRESHOLD_DEFAULT 16
 #define IFN_FINGERPRINT_CAP_DEFAULT 512
 #define IFN_EVENT_LIMIT_DEFAULT 8
+#define IFN_DNS_MIN_TTL_NS_DEFAULT (3600ULL * 1000000000ULL)
 
 _Static_assert(sizeof(struct ifn_mac_key) == 8, "ifn_mac_key layout");
-_Static_assert(sizeof(struct ifn_device) == 280, "ifn_device layout");
+_Static_assert(sizeof(struct ifn_device) == 288, "ifn_device layout");
 _Static_assert(sizeof(struct ifn_fp_cache) == 32, "ifn_fp_cache layout");
 _Static_assert(sizeof(struct ifn_dev_cache_entry) == 12, "ifn_dev_cache_entry layout");
 _Static_assert(sizeof(struct ifn_dev_cache) == 12 * IFN_DEV_CACHE_ENTRIES, "ifn_dev_cache layout");
@@ -640,7 +762,11 @@ _Static_assert(sizeof(struct ifn_frag_val) == 8, "ifn_frag_val layout");
 _Static_assert(sizeof(struct ifn_ip_key) == 16, "ifn_ip_key layout");
 _Static_assert(sizeof(struct ifn_ip_owner) == 16, "ifn_ip_owner layout");
 _Static_assert(sizeof(struct ifn_iface) == 32, "ifn_iface layout");
-_Static_assert(sizeof(struct ifn_config) == 56, "ifn_config layout");
+_Static_assert(sizeof(struct ifn_config) == 72, "ifn_config layout");
+_Static_assert(sizeof(struct ifn_dns_key) == 24, "ifn_dns_key layout");
+_Static_assert(sizeof(struct ifn_dns_val) == 72, "ifn_dns_val layout");
+_Static_assert(sizeof(struct ifn_dns_name) == 344, "ifn_dns_name layout");
+_Static_assert(sizeof(struct ifn_dns_stats) == 224, "ifn_dns_stats layout");
 _Static_assert(sizeof(struct ifn_global_stats) == 256, "ifn_global_stats layout");
 _Static_assert(sizeof(struct ifn_event) == 96, "ifn_event layout");
 _Static_assert(sizeof(struct ifn_replay_frame) == 3544, "ifn_replay_frame layout");

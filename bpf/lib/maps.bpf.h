@@ -198,6 +198,37 @@ struct {
 } ifn_lan_nets SEC(".maps");
 
 /*
+ * What each device resolved: (device, address) -> names and expiries
+ * (struct ifn_dns_val), written by the egress program before the answer
+ * leaves, read by the XDP program. LRU: what frames keep using stays.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, IFN_MAX_DNS_DEFAULT);
+	__type(key, struct ifn_dns_key);
+	__type(value, struct ifn_dns_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ifn_dns SEC(".maps");
+
+/* The names of ifn_dns by hash, with their suffixes' hashes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, IFN_MAX_DNS_NAMES_DEFAULT);
+	__type(key, __u64);
+	__type(value, struct ifn_dns_name);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ifn_dns_names SEC(".maps");
+
+/* The egress program's counters, one element. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ifn_dns_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ifn_dns_stats SEC(".maps");
+
+/*
  * Offline replay's own maps, used only by ifn_replay_batch. Not pinned:
  * they are no gateway state, and a replay never goes near a gateway's
  * pins. The loader creates them only for a replay.

@@ -13,6 +13,7 @@
 
 #include "harness.h"
 #include "dp.h"
+#include "loader.h"
 
 #define SEC 1000000000ULL
 #define LANPEER "192.168.1.20"
@@ -378,6 +379,100 @@ START_TEST(port_range_rules)
 }
 END_TEST
 
+/* The egress program on a frame the gateway delivers to the device. */
+static void deliver(struct th *t, const struct frame_spec *f)
+{
+	static __u8 in[FR_MAX], out[FR_MAX];
+	struct __sk_buff ctx = {};
+	size_t n = frame_build(f, in, sizeof(in));
+	LIBBPF_OPTS(bpf_test_run_opts, ro, .data_in = in, .data_size_in = n, .data_out = out,
+		    .data_size_out = sizeof(out), .ctx_in = &ctx, .ctx_size_in = sizeof(ctx));
+	int fd = ifn_skel_egress_fd(t->skel);
+
+	ck_assert_uint_gt(n, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bpf_prog_test_run_opts(fd, &ro), 0);
+	ck_assert_int_eq((int)ro.retval, -1 /* TC_ACT_UNSPEC */);
+	ck_assert_msg(ro.data_size_out == n && !memcmp(out, in, n), "egress changed the frame");
+}
+
+#define GW "02:00:00:00:00:fe"
+#define TO_DEV(...) FRAME(.src_mac = GW, .dst_mac = DEV, __VA_ARGS__)
+
+/* What the egress program notes is what the XDP program knows for answers. */
+START_TEST(egress_notes_answers)
+{
+	struct th t;
+
+	th_setup(&t, NULL);
+	th_add_device(&t, DEV, E);
+	th_allow(&t, DEV, "tcp/443 " PEER);
+	deliver(&t, TO_DEV(IN_TCP4(50000, 23, SYN)));
+	th_step(&t, FRAME(TCP4(23, 50000, FR_RST | ACK)), EXPECT(PASS), "RST to a delivered SYN");
+	deliver(&t, TO_DEV(IN_TCP4(50000, 80, SYN)));
+	th_step(&t, FRAME(TCP4(80, 50000, SYNACK)), EXPECT(PASS), "SYN/ACK to a delivered SYN");
+	deliver(&t, TO_DEV(IN_UDP4(41000, 161)));
+	th_step(&t, FRAME(UDP4(161, 41000)), EXPECT(PASS), "UDP reply to a delivered datagram");
+	deliver(&t, TO_DEV(.src_ip = PEER, .dst_ip = DEV_IP, .proto = 1, .icmp_type = 8));
+	th_step(&t, FRAME(ICMP4(0)), EXPECT(PASS), "echo reply to a delivered request");
+	deliver(&t, TO_DEV(.src_ip = PEER6, .dst_ip = DEV6, .proto = 58, .icmp_type = 128));
+	th_step(&t, FRAME(ICMP6(DEV6, PEER6, 129)), EXPECT(PASS), "v6 echo reply");
+	/* Delivered to another device: no note for this one. */
+	deliver(&t, FRAME(.src_mac = GW, .dst_mac = DEV2, IN_TCP4(50000, 24, SYN)));
+	th_step(&t, FRAME(TCP4(24, 50000, FR_RST)), EXPECT(DROP(NOT_IN_FINGERPRINT), VIOL),
+		"a SYN delivered to another device");
+	th_teardown(&t);
+}
+END_TEST
+
+/* A prober of many ports: PROBED on the victim, once; a cloud's replies are no probe. */
+START_TEST(egress_probed)
+{
+	const struct ifn_event *e = NULL;
+	unsigned int i;
+	struct th t;
+
+	th_setup(&t, NULL);
+	th_add_device(&t, DEV, E);
+	th_add_device(&t, DEV2, E);
+	/* Replies of the cloud to the device's connections, at random ports. */
+	for (i = 0; i < 40; i++)
+		deliver(&t, TO_DEV(IN_TCP4(443, 40000 + i, SYNACK)));
+	th_events(&t);
+	ck_assert_uint_eq(th_count_events(&t, IFN_EV_PROBED, NULL), 0);
+	/* One port on the other device, then a scan of this one. */
+	deliver(&t, FRAME(.src_mac = GW, .dst_mac = DEV2, IN_TCP4(50000, 22, SYN)));
+	for (i = 0; i < IFN_SCAN_THRESHOLD_DEFAULT / 2; i++)
+		deliver(&t, TO_DEV(IN_TCP4(50000, 1 + i, SYN)));
+	th_events(&t);
+	ck_assert_uint_eq(th_count_events(&t, IFN_EV_PROBED, NULL), 0);
+	deliver(&t, TO_DEV(IN_TCP4(50000, 100, SYN)));
+	for (i = 0; i < 100; i++)
+		deliver(&t, TO_DEV(IN_TCP4(50000, 200 + i, SYN)));
+	th_events(&t);
+	ck_assert_uint_eq(th_count_events(&t, IFN_EV_PROBED, DEV), 1);
+	ck_assert_uint_eq(th_count_events(&t, IFN_EV_PROBED, NULL), 1);
+	for (i = 0; i < t.nev; i++)
+		if (t.ev[i].type == IFN_EV_PROBED)
+			e = &t.ev[i];
+	ck_assert_ptr_nonnull(e);
+	ck_assert_uint_eq(e->value, IFN_SCAN_THRESHOLD_DEFAULT / 2 + 1);
+	ck_assert_uint_eq(e->count2, 2);
+	ck_assert_uint_eq(e->addr[12], 52);
+	ck_assert_uint_eq(e->addr[15], 3);
+	ck_assert_uint_eq(e->mode, E);
+	/* The victim is no scanner: nothing of its own was counted. */
+	{
+		struct ifn_device d;
+
+		ck_assert(th_device(&t, DEV, &d, NULL));
+		ck_assert_uint_eq(d.scan_count, 0);
+		ck_assert_uint_eq(d.mode, E);
+	}
+	th_teardown(&t);
+}
+END_TEST
+
 TH_SUITE(answers_suite)
 static Suite *answers_suite(void)
 {
@@ -395,6 +490,8 @@ static Suite *answers_suite(void)
 	tcase_add_test(tc, local_networks_rules);
 	tcase_add_test(tc, local_networks_gateway_prefix);
 	tcase_add_test(tc, port_range_rules);
+	tcase_add_test(tc, egress_notes_answers);
+	tcase_add_test(tc, egress_probed);
 	suite_add_tcase(s, tc);
 	return s;
 }

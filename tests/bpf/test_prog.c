@@ -63,6 +63,17 @@ START_TEST(loads_clean_and_reports_size)
 	       "bytes; verifier: %.*s\n",
 	       info.verified_insns, info.xlated_prog_len, info.xlated_prog_len / 8,
 	       info.jited_prog_len, (int)strcspn(p, "\n"), p);
+	/* The egress program: verified with the same object, its own totals. */
+	memset(&info, 0, sizeof(info));
+	len = sizeof(info);
+	ck_assert_int_eq(bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.iotfence_egress), &info,
+						&len),
+			 0);
+	ck_assert_uint_gt(info.verified_insns, 0);
+	printf("iotfence_egress: verifier processed %u insns; xlated %u bytes (%u insns); jited "
+	       "%u bytes\n",
+	       info.verified_insns, info.xlated_prog_len, info.xlated_prog_len / 8,
+	       info.jited_prog_len);
 	fflush(stdout);
 	iotfence__destroy(skel);
 }

@@ -203,7 +203,7 @@ it_lab() {
 it_maps_dump() {
 	local m
 	for m in ifn_devices ifn_dev_stats ifn_flows ifn_rules_port ifn_rules_any \
-		ifn_ip_owners ifn_ifaces ifn_config ifn_stats; do
+		ifn_ip_owners ifn_ifaces ifn_config ifn_stats ifn_dns ifn_dns_names; do
 		echo "== $m"
 		bpftool map dump pinned "$IOTFENCE_PIN_DIR/$m" 2>&1
 	done >"$1"

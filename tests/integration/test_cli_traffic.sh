@@ -170,9 +170,16 @@ check "rate $MAC1 --pps 0 removes it" ns_ifn gw rate $MAC1 --pps 0
 check_eq "no rate in the inventory" null "$(dev $MAC1 .rate)"
 
 echo "# status and bpftool"
-ifn status >$D/status.txt
-check "status lists both interfaces" grep -Eq '^lan1 +[0-9]+ +native +'"$PROG"' +learn for 1d$' $D/status.txt
-check "status: lan2" grep -Eq '^lan2 +[0-9]+ +native +'"$PROG"' +enforce$' $D/status.txt
+# From the gateway's namespace: the egress filters are found by ifindex there.
+ns_ifn gw status >$D/status.txt
+check "status lists both interfaces" grep -Eq '^lan1 +[0-9]+ +native +'"$PROG"' +[1-9][0-9]* +learn for 1d$' $D/status.txt
+check "status: lan2" grep -Eq '^lan2 +[0-9]+ +native +'"$PROG"' +[1-9][0-9]* +enforce$' $D/status.txt
+EPROG=$(ns_ifn gw status --json | jq '.interfaces[0].egress_program_id')
+check "status: the egress program on each interface, one program" \
+	jq -e --argjson e "$EPROG" '[.interfaces[].egress_program_id] == [$e, $e] and $e > 0 and $e != .program_id' \
+	<(ns_ifn gw status --json)
+check "bpftool net shows the egress filter" \
+	sh -c "ip netns exec $(ns_name gw) bpftool net show dev lan1 | grep -q 'lan1.*clsact/egress iotfence_egress.* id $EPROG'"
 check "status: the program" grep -q "^program: id $PROG, state pinned at $IOTFENCE_PIN_DIR" $D/status.txt
 check "status: device table fill" grep -Eq '^devices +2 +16384 +0\.0%$' $D/status.txt
 check "status: global counters" grep -Eq '^frames [1-9][0-9]* \(passed [0-9]+, dropped [1-9][0-9]*, alerts 0\)$' $D/status.txt
@@ -267,6 +274,7 @@ check "and an unlearned one is dropped" udp_lost 5684 unlearned2
 echo "# detach"
 check "detach lan1" ns_ifn gw detach lan1
 check "lan1 runs no XDP program" sh -c "! ip -n $(ns_name gw) link show lan1 | grep -q xdp"
+check "nor the egress filter" sh -c "! ip netns exec $(ns_name gw) tc filter show dev lan1 egress | grep -q iotfence"
 check "plain forwarding: dev1 TCP 9090 passes" tcp_ok dev1 9090
 for i in 1 2; do udp_send dev1 5684 "plain-$i"; done
 check "plain forwarding: dev1 UDP 5684 passes" udp_arrives 5684 plain-2
@@ -279,6 +287,8 @@ check_error "detach lan1 again" "lan1: not attached" ns_ifn gw detach lan1
 check "attach lan1 again" ns_ifn gw attach lan1
 check_eq "same program" "$PROG" "$(ifn status --json | jq '.program_id')"
 check "dev1 enforced again at once" tcp_blocked dev1 9090
+check_eq "and the egress program is back on lan1" "$EPROG" \
+	"$(ns_ifn gw status --json | jq '.interfaces[] | select(.name == "lan1") | .egress_program_id')"
 
 echo "# an interface whose namespace vanished"
 it_ns_quiet tmp

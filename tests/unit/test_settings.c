@@ -54,6 +54,11 @@ static const struct {
 	{ "answer-memory", "4m16s", NULL },
 	{ "answer-memory", "1500ms", NULL },
 	{ "answer-memory", "0", NULL },
+	{ "dns-min-ttl", "0", "0s" },
+	{ "dns-min-ttl", "90m", "1h30m" },
+	{ "dns-min-ttl", "7d", "7d" },
+	{ "dns-min-ttl", "8d", NULL },
+	{ "dns-min-ttl", "soon", NULL },
 	{ "no-such-setting", "1", NULL },
 	{ "Scan-Threshold", "5", NULL }, /* keys are exact */
 };
@@ -124,6 +129,7 @@ START_TEST(print_text_and_json)
 			      "fingerprint-cap  512\n"
 			      "event-limit      8\n"
 			      "unknown-devices  drop\n"
+			      "dns-min-ttl      1h\n"
 			      "answers          pass\n"
 			      "answer-memory    30s\n");
 	free(buf);
@@ -133,7 +139,7 @@ START_TEST(print_text_and_json)
 	ck_assert_str_eq(buf,
 			 "{\"scan_threshold\":16,\"scan_window_s\":10,\"auto_quarantine\":true,"
 			 "\"fingerprint_cap\":512,\"event_limit\":8,"
-			 "\"unknown_devices\":\"drop\",\"answers\":\"pass\","
+			 "\"unknown_devices\":\"drop\",\"dns_min_ttl_s\":3600,\"answers\":\"pass\","
 			 "\"answer_memory_s\":30}\n");
 	free(buf);
 }

@@ -155,9 +155,12 @@ static bool near(__u64 a, __u64 b)
 
 static void assert_same_state(const struct ifn_snap *a, const struct ifn_snap *b)
 {
+	struct ifn_config ca = a->cfg, cb = b->cfg;
 	size_t i;
 
-	ck_assert(!memcmp(&a->cfg, &b->cfg, sizeof(a->cfg)));
+	/* The name hash's key belongs to the state, never to the file. */
+	ca.dns_key = cb.dns_key = 0;
+	ck_assert(!memcmp(&ca, &cb, sizeof(ca)));
 	ck_assert_uint_eq(a->n_ifaces, b->n_ifaces);
 	ck_assert_uint_eq(a->n_devs, b->n_devs);
 	ck_assert_uint_eq(a->n_flows, b->n_flows);
