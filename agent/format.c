@@ -173,6 +173,7 @@ static const char *const reason_names[IFN_REASON_MAX] = {
 	[IFN_REASON_QUARANTINE] = "quarantine",
 	[IFN_REASON_RATE_LIMIT] = "rate_limit",
 	[IFN_REASON_FRAGMENT] = "fragment",
+	[IFN_REASON_ANSWER] = "answer",
 };
 
 const char *ifn_reason_name(unsigned int reason)

@@ -328,7 +328,16 @@ __u32 ifn_replay_base = 0; /* this copy's first slot */
 __u32 ifn_replay_count = 0; /* frames in its batch */
 __u32 ifn_replay_done = 0; /* of which run: the agent zeroes it for a new batch */
 
-static __always_inline void ifn_replay_inbound(struct xdp_md *ctx)
+/*
+ * Replay's two stages as functions of their own: inlined into one frame,
+ * their stacks would add up, with a call's below them, past 512 bytes.
+ */
+static __noinline int ifn_replay_xdp(struct xdp_md *ctx)
+{
+	return ifn_xdp(ctx);
+}
+
+static __noinline void ifn_replay_inbound(struct xdp_md *ctx)
 {
 	struct ifn_epkt p;
 
@@ -377,7 +386,7 @@ int ifn_replay_batch(struct xdp_md *ctx)
 	 * before the device could answer.
 	 */
 	ifn_replay_inbound(ctx);
-	f->verdict = ifn_xdp(ctx);
+	f->verdict = ifn_replay_xdp(ctx);
 	f->events = gs->events_sent - sent;
 	ifn_replay_done++;
 	/* Does not return unless the chain is at the kernel's limit. */

@@ -85,7 +85,7 @@ static __always_inline void ifn_probe_count(const struct ifn_epkt *p, __u16 port
 	struct ifn_probe_val nv = {}, *v;
 	struct ifn_probe_key k = {};
 	struct ifn_event *e;
-	struct ifn_ctx x;
+	struct ifn_ev_src x;
 	__u32 zero = 0, n, want;
 
 	__builtin_memcpy(k.mac, p->dst_mac, 6);
@@ -116,17 +116,16 @@ static __always_inline void ifn_probe_count(const struct ifn_epkt *p, __u16 port
 	v->reported = 1;
 
 	/* The event is the victim's: its record limits it, its MAC names it. */
-	__builtin_memset(&x, 0, sizeof(x));
-	__builtin_memcpy(x.pkt.src_mac, p->dst_mac, 6);
 	x.gs = bpf_map_lookup_elem(&ifn_stats, &zero);
 	if (!x.gs)
 		return;
 	x.cfg = cfg;
 	x.dev = dev;
 	x.ds = bpf_map_lookup_elem(&ifn_dev_stats, &slot);
+	x.mac = p->dst_mac;
 	x.now = now;
 	x.ifindex = p->ifindex;
-	e = ifn_ev_reserve(&x, IFN_EV_PROBED);
+	e = ifn_ev_reserve_src(&x, IFN_EV_PROBED);
 	if (!e)
 		return;
 	e->value = n;
