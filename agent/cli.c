@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "defaults.h"
 #include "errors.h"
 #include "parse.h"
 
@@ -37,9 +38,50 @@ static void print_wrapped(FILE *f, const char *text, int indent, int width)
 	fputc('\n', f);
 }
 
+const char *ifn_opt_text(const struct ifn_opt *o, char *buf, size_t len)
+{
+	snprintf(buf, len, "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+	return buf;
+}
+
+static bool opt_for(const struct ifn_opt *o, const char *sub)
+{
+	const char *p;
+	size_t n;
+
+	if (!sub || !o->subs)
+		return true;
+	n = strlen(sub);
+	for (p = o->subs; (p = strstr(p, sub)); p += n)
+		if ((p == o->subs || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+			return true;
+	return false;
+}
+
+#define IFN_MAX_OPTS 16
+
+int ifn_getopt(const struct ifn_cmd *c, const char *sub, int argc, char **argv)
+{
+	struct option longopts[IFN_MAX_OPTS + 1] = {};
+	char shorts[IFN_MAX_OPTS + 1] = "";
+	const struct ifn_opt *o;
+	size_t n = 0, ns = 0;
+
+	for (o = c->opts; o && o->name && n < IFN_MAX_OPTS; o++) {
+		if (!o->val || !opt_for(o, sub))
+			continue;
+		longopts[n++] = (struct option){ o->name, o->arg ? required_argument : no_argument,
+						 NULL, o->val };
+		if (o->short_too)
+			shorts[ns++] = (char)o->val;
+	}
+	opterr = 0;
+	return getopt_long(argc, argv, shorts, longopts, NULL);
+}
+
 void ifn_cmd_help(const struct ifn_cmd *c, FILE *f)
 {
-	const struct ifn_opt_help *o;
+	const struct ifn_opt *o;
 
 	fprintf(f, "usage: %s %s %s\n\n", ifn_progname, c->name, c->args);
 	print_wrapped(f, c->summary, 2, 80);
@@ -47,11 +89,13 @@ void ifn_cmd_help(const struct ifn_cmd *c, FILE *f)
 		fputc('\n', f);
 		print_wrapped(f, c->details, 2, 80);
 	}
-	if (c->opts && c->opts[0].opt) {
+	if (c->opts && c->opts[0].name) {
+		char text[64];
+
 		fprintf(f, "\noptions:\n");
-		for (o = c->opts; o->opt; o++) {
-			fprintf(f, "  %s\n", o->opt);
-			print_wrapped(f, o->desc, 6, 80);
+		for (o = c->opts; o->name; o++) {
+			fprintf(f, "  %s\n", ifn_opt_text(o, text, sizeof(text)));
+			print_wrapped(f, o->help, 6, 80);
 		}
 	}
 }
@@ -78,14 +122,15 @@ int ifn_arg_mac(const struct ifn_cmd *c, const char *s, __u8 mac[6])
 		ifn_usage_error(c, "'%s' is not a MAC address (like 00:11:22:aa:bb:cc)", s);
 		return -EINVAL;
 	}
+	if (!ifn_mac_is_device(mac)) {
+		ifn_usage_error(c,
+				"'%s' is not a device MAC (broadcast, multicast and zero are never "
+				"a device's source)",
+				s);
+		return -EINVAL;
+	}
 	return 0;
 }
-
-/*
- * Deadlines are kept as CLOCK_MONOTONIC + duration in a __u64: ten years
- * is far beyond any sensible window and far from overflowing.
- */
-#define IFN_DURATION_MAX_NS (3650ULL * 86400 * 1000000000ULL)
 
 int ifn_arg_duration(const struct ifn_cmd *c, const char *opt, const char *s, __u64 *ns)
 {
@@ -93,7 +138,8 @@ int ifn_arg_duration(const struct ifn_cmd *c, const char *opt, const char *s, __
 	int err = ifn_parse_duration(s, &v);
 
 	if (err == -ERANGE || (!err && v > IFN_DURATION_MAX_NS)) {
-		ifn_usage_error(c, "%s '%s' is too long (at most 3650d)", opt, s);
+		ifn_usage_error(c, "%s '%s' is too long (at most " IFN_DURATION_MAX_TEXT ")", opt,
+				s);
 		return -ERANGE;
 	}
 	if (err) {

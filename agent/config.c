@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "errors.h"
+#include "defaults.h"
 #include "file.h"
 #include "format.h"
 #include "parse.h"
@@ -82,9 +83,9 @@ static int parse_size(struct pctx *p, const char *key, const char *v, __u32 *out
 {
 	__u64 n;
 
-	/* The bounds of `iotfence attach --max-*`. */
-	if (ifn_parse_count(v, &n) || n < 16 || n > 16777216)
-		return bad(p, "%s: '%s' is not a count from 16 to 16777216", key, v);
+	if (ifn_parse_count(v, &n) || n < IFN_MAP_SIZE_MIN || n > IFN_MAP_SIZE_MAX)
+		return bad(p, "%s: '%s' is not a count from %d to %d", key, v, IFN_MAP_SIZE_MIN,
+			   IFN_MAP_SIZE_MAX);
 	*out = n;
 	return 0;
 }
@@ -119,7 +120,7 @@ static int parse_iface(struct pctx *p, struct ifn_daemon_conf *c, char **w, int 
 	snprintf(f->name, sizeof(f->name), "%s", w[1]);
 	f->mode = IFN_ATTACH_AUTO;
 	f->new_devices = IFN_MODE_LEARN;
-	f->learn_ns = IFN_CONF_LEARN_NS;
+	f->learn_ns = IFN_LEARN_DEFAULT_NS;
 	f->line = p->line;
 	for (i = 2; i < n; i += 2) {
 		if (i + 1 >= n)
@@ -143,6 +144,12 @@ static int parse_iface(struct pctx *p, struct ifn_daemon_conf *c, char **w, int 
 			if (ifn_parse_duration(w[i + 1], &f->learn_ns))
 				return bad(p, "interface %s: learn-for '%s' is not a duration",
 					   f->name, w[i + 1]);
+			if (f->learn_ns > IFN_DURATION_MAX_NS)
+				return bad(
+					p,
+					"interface %s: learn-for '%s' is too long (at most " IFN_DURATION_MAX_TEXT
+					")",
+					f->name, w[i + 1]);
 			f->have_learn = true;
 		} else {
 			return bad(p,
@@ -239,9 +246,9 @@ static int parse_line(struct pctx *p, struct ifn_daemon_conf *c, char *line)
 	if (!strcmp(k, "metrics-file"))
 		return parse_path(p, k, w[1], c->metrics_file, sizeof(c->metrics_file));
 	if (!strcmp(k, "metrics-interval"))
-		return parse_dur(p, k, w[1], 1000000000ULL, &c->metrics_interval_ns);
+		return parse_dur(p, k, w[1], IFN_CONF_INTERVAL_MIN_NS, &c->metrics_interval_ns);
 	if (!strcmp(k, "snapshot-interval"))
-		return parse_dur(p, k, w[1], 1000000000ULL, &c->snapshot_interval_ns);
+		return parse_dur(p, k, w[1], IFN_CONF_INTERVAL_MIN_NS, &c->snapshot_interval_ns);
 	if (!strcmp(k, "syslog"))
 		return parse_bool(p, k, w[1], &c->syslog);
 	if (!strcmp(k, "events-stdout"))

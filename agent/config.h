@@ -21,9 +21,6 @@
 #include "lifecycle.h"
 
 #define IFN_CONF_DEFAULT_PATH "/etc/iotfence/iotfence.conf"
-#define IFN_CONF_METRICS_INTERVAL_NS (15ULL * 1000000000ULL)
-#define IFN_CONF_SNAPSHOT_INTERVAL_NS (300ULL * 1000000000ULL)
-#define IFN_CONF_LEARN_NS (24ULL * 3600 * 1000000000ULL)
 #define IFN_CONF_METRICS_FILE "iotfence.prom" /* in the state directory */
 #define IFN_CONF_MAX_SETTINGS 16
 

@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 
 #include "cli.h"
+#include "defaults.h"
 #include "devices.h"
 #include "errors.h"
 #include "format.h"
@@ -22,33 +23,6 @@
 #include "rules.h"
 #include "settings.h"
 #include "state.h"
-
-#define IFN_LEARN_FALLBACK_NS (24ULL * 3600 * 1000000000ULL)
-
-/* Open the pinned maps and take the lock; prints errors. */
-static int open_locked(struct ifn_maps *m, int *lock)
-{
-	if (ifn_bpffs_ensure(false))
-		return -ENODEV;
-	*lock = ifn_lock(false);
-	if (*lock < 0) {
-		if (*lock == -ENOENT)
-			return ifn_maps_open_pinned(m); /* prints "not attached" */
-		ifn_err("cannot lock %s: %s", ifn_pin_dir(), ifn_strerror(*lock));
-		return *lock;
-	}
-	if (ifn_maps_open_pinned(m)) {
-		ifn_unlock(*lock);
-		return -ENOENT;
-	}
-	return 0;
-}
-
-static void close_locked(struct ifn_maps *m, int lock)
-{
-	ifn_maps_close(m);
-	ifn_unlock(lock);
-}
 
 static int unknown_device(const __u8 mac[6])
 {
@@ -69,15 +43,11 @@ static __u64 learn_window(const struct ifn_maps *m, const struct ifn_device *d)
 	/* As the datapath does for an interface it has no settings for. */
 	if (!ifn_config_read(m, &cfg))
 		return cfg.learn_ns;
-	return IFN_LEARN_FALLBACK_NS;
+	return IFN_LEARN_DEFAULT_NS;
 }
 
 int ifn_cmd_mode(const struct ifn_cmd *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "for", required_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 },
-	};
 	int mode = ifn_parse_mode(c->name);
 	__u64 for_ns = 0, now;
 	bool all = false;
@@ -87,8 +57,7 @@ int ifn_cmd_mode(const struct ifn_cmd *c, int argc, char **argv)
 	int opt, lock, err;
 
 	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = ifn_getopt(c, NULL, argc, argv)) != -1) {
 		if (opt != 'f')
 			return ifn_opt_error(c, argv);
 		if (ifn_arg_duration(c, "--for", optarg, &for_ns))
@@ -103,7 +72,7 @@ int ifn_cmd_mode(const struct ifn_cmd *c, int argc, char **argv)
 		all = true;
 	else if (ifn_arg_mac(c, argv[optind], mac))
 		return IFN_EXIT_USAGE;
-	if (open_locked(&m, &lock))
+	if (ifn_maps_open_locked(&m, &lock))
 		return IFN_EXIT_FAIL;
 	now = ifn_now_mono();
 
@@ -112,7 +81,7 @@ int ifn_cmd_mode(const struct ifn_cmd *c, int argc, char **argv)
 
 		err = ifn_device_get(&m, mac, &d);
 		if (err == -ENOENT) {
-			close_locked(&m, lock);
+			ifn_maps_close_locked(&m, lock);
 			return unknown_device(mac);
 		}
 		if (!err)
@@ -156,7 +125,7 @@ int ifn_cmd_mode(const struct ifn_cmd *c, int argc, char **argv)
 		else
 			printf("%ld device%s: %s\n", n, n == 1 ? "" : "s", ifn_mode_name(mode));
 	}
-	close_locked(&m, lock);
+	ifn_maps_close_locked(&m, lock);
 	return err ? IFN_EXIT_FAIL : IFN_EXIT_OK;
 }
 
@@ -198,14 +167,14 @@ int ifn_cmd_allow(const struct ifn_cmd *c, int argc, char **argv)
 		return ifn_usage_error(c, "%s", err);
 	memcpy(r.mac, mac, 6);
 	r.origin = IFN_ORIGIN_MANUAL;
-	if (open_locked(&m, &lock))
+	if (ifn_maps_open_locked(&m, &lock))
 		return IFN_EXIT_FAIL;
 	if (ifn_device_get(&m, mac, &d) == -ENOENT) {
-		close_locked(&m, lock);
+		ifn_maps_close_locked(&m, lock);
 		return unknown_device(mac);
 	}
 	e = ifn_rule_install(&m, &r);
-	close_locked(&m, lock);
+	ifn_maps_close_locked(&m, lock);
 	if (e)
 		return rule_error(e, &m, &r);
 	printf("%s: allow %s\n", ifn_fmt_mac(mac, mb), ifn_rule_format(&r, rb, sizeof(rb)));
@@ -230,10 +199,10 @@ int ifn_cmd_forget(const struct ifn_cmd *c, int argc, char **argv)
 			return ifn_usage_error(c, "%s", err);
 		memcpy(r.mac, mac, 6);
 	}
-	if (open_locked(&m, &lock))
+	if (ifn_maps_open_locked(&m, &lock))
 		return IFN_EXIT_FAIL;
 	if (ifn_device_get(&m, mac, &d) == -ENOENT) {
-		close_locked(&m, lock);
+		ifn_maps_close_locked(&m, lock);
 		return unknown_device(mac);
 	}
 	ifn_fmt_mac(mac, mb);
@@ -253,19 +222,12 @@ int ifn_cmd_forget(const struct ifn_cmd *c, int argc, char **argv)
 		else
 			printf("%s: forgotten (record, fingerprint and counters)\n", mb);
 	}
-	close_locked(&m, lock);
+	ifn_maps_close_locked(&m, lock);
 	return e ? IFN_EXIT_FAIL : IFN_EXIT_OK;
 }
 
 int ifn_cmd_rate(const struct ifn_cmd *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "pps", required_argument, NULL, 'p' },
-		{ "bps", required_argument, NULL, 'b' },
-		{ "burst-packets", required_argument, NULL, 'P' },
-		{ "burst-bytes", required_argument, NULL, 'B' },
-		{ NULL, 0, NULL, 0 },
-	};
 	__u64 pps = 0, bps = 0, bp = 0, bb = 0;
 	bool have_pps = false, have_bps = false;
 	char mb[IFN_MAC_STRLEN], rb[160];
@@ -275,8 +237,7 @@ int ifn_cmd_rate(const struct ifn_cmd *c, int argc, char **argv)
 	int opt, lock, err;
 
 	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = ifn_getopt(c, NULL, argc, argv)) != -1) {
 		switch (opt) {
 		case 'p':
 			if (ifn_arg_count(c, "--pps", optarg, &pps))
@@ -306,11 +267,11 @@ int ifn_cmd_rate(const struct ifn_cmd *c, int argc, char **argv)
 		return ifn_usage_error(c, "give --pps, --bps or both (0 removes a limit)");
 	if (ifn_arg_mac(c, argv[optind], mac))
 		return IFN_EXIT_USAGE;
-	if (open_locked(&m, &lock))
+	if (ifn_maps_open_locked(&m, &lock))
 		return IFN_EXIT_FAIL;
 	err = ifn_device_get(&m, mac, &d);
 	if (err == -ENOENT) {
-		close_locked(&m, lock);
+		ifn_maps_close_locked(&m, lock);
 		return unknown_device(mac);
 	}
 	if (!err) {
@@ -320,17 +281,17 @@ int ifn_cmd_rate(const struct ifn_cmd *c, int argc, char **argv)
 			bps = d.rate_bps;
 		err = ifn_device_apply_rate(&d, pps, bps, bp, bb);
 		if (err == -EINVAL) {
-			close_locked(&m, lock);
+			ifn_maps_close_locked(&m, lock);
 			return ifn_usage_error(c, "a burst may be at most one second's worth "
 						  "(--pps/--bps)");
 		}
 		if (err == -ERANGE) {
-			close_locked(&m, lock);
+			ifn_maps_close_locked(&m, lock);
 			return ifn_usage_error(c, "rate too high (at most 18G)");
 		}
 		err = ifn_device_put(&m, mac, &d);
 	}
-	close_locked(&m, lock);
+	ifn_maps_close_locked(&m, lock);
 	if (err) {
 		ifn_err("cannot set the rate of %s: %s", argv[optind], ifn_strerror(err));
 		return IFN_EXIT_FAIL;
@@ -349,18 +310,18 @@ int ifn_cmd_settings(const struct ifn_cmd *c, int argc, char **argv)
 
 	if ((argc - 1) % 2)
 		return ifn_usage_error(c, "'%s' needs a value", argv[argc - 1]);
-	if (open_locked(&m, &lock))
+	if (ifn_maps_open_locked(&m, &lock))
 		return IFN_EXIT_FAIL;
 	e = ifn_config_read(&m, &cfg);
 	for (i = 1; !e && i + 1 < argc; i += 2) {
 		if (ifn_setting_apply(&cfg, argv[i], argv[i + 1], err, sizeof(err))) {
-			close_locked(&m, lock);
+			ifn_maps_close_locked(&m, lock);
 			return ifn_usage_error(c, "%s", err);
 		}
 	}
 	if (!e && argc > 1)
 		e = ifn_config_write(&m, &cfg);
-	close_locked(&m, lock);
+	ifn_maps_close_locked(&m, lock);
 	if (e) {
 		ifn_err("cannot access the settings: %s", ifn_strerror(e));
 		return IFN_EXIT_FAIL;

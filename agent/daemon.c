@@ -44,6 +44,7 @@
 #include "oui.h"
 #include "parse.h"
 #include "policy.h"
+#include "policy_parse.h"
 #include "settings.h"
 #include "snapshot.h"
 #include "state.h"
@@ -224,6 +225,41 @@ static int apply_settings(const struct ifn_maps *m, const struct ifn_daemon_conf
 	return ifn_config_write(m, &cfg);
 }
 
+static void on_amend(void *ctx, const __u8 mac[6], const char *path, int err)
+{
+	struct daemon *d = ctx;
+	char mb[IFN_MAC_STRLEN];
+
+	ifn_fmt_mac(mac, mb);
+	if (!err)
+		dinfo(d, "the MUD profile %s of %s is loaded with the policy", path, mb);
+	else
+		derr(d, "cannot apply the MUD profile %s to %s: %s", path, mb,
+		     err == -EINVAL ? "errors above" : ifn_strerror(err));
+}
+
+/*
+ * The policy file with the mud-dir profiles of the devices that announced
+ * a MUD URL, in one all-or-nothing load: make before break. Loaded alone,
+ * the policy would take the profiles' rules away (from the devices it
+ * does not name) until they were applied again after it.
+ */
+static int load_policy(struct daemon *d, const struct ifn_maps *m, const struct ifn_daemon_conf *c)
+{
+	struct ifn_policy p;
+	int err;
+
+	err = ifn_policy_parse_file(c->policy, &p, NULL);
+	if (err)
+		return err;
+	if (c->mud_dir[0])
+		err = ifn_mud_dir_amend(m, c->mud_dir, &p, on_amend, d);
+	if (!err)
+		err = ifn_policy_apply(m, &p, c->policy, false, stdout);
+	ifn_policy_free(&p);
+	return err;
+}
+
 /*
  * Bring the pinned state in line with @c: load it if nothing is pinned
  * (restoring the saved state into it), apply the settings, attach every
@@ -247,7 +283,7 @@ static int setup(struct daemon *d, const struct ifn_daemon_conf *c,
 		return -ENODEV;
 	lock = ifn_lock(true);
 	if (lock < 0) {
-		derr(d, "cannot lock %s: %s", ifn_pin_dir(), ifn_strerror(lock));
+		derr(d, "cannot lock %s: %s", ifn_pin_dir(), ifn_pin_strerror(lock));
 		return lock;
 	}
 	saved = quiet_begin();
@@ -273,9 +309,11 @@ static int setup(struct daemon *d, const struct ifn_daemon_conf *c,
 			.new_devices = f->new_devices,
 			.learn_ns = f->learn_ns,
 		};
+		struct ifn_iface ifc;
 
 		/* Unless the file says otherwise, keep what is pinned (or restored). */
-		ifn_snapshot_iface_opts(&m, &o, f->have_new_devices, f->have_learn);
+		if (!ifn_snapshot_iface(&m, f->name, &ifc))
+			ifn_attach_opts_keep(&o, &ifc, f->have_new_devices, f->have_learn);
 		if (ifn_attach_iface(&m, &o))
 			failed++;
 	}
@@ -285,7 +323,7 @@ static int setup(struct daemon *d, const struct ifn_daemon_conf *c,
 	 * is all or nothing, so a failed one leaves the previous policy.
 	 */
 	if (!failed && c->policy[0]) {
-		err = ifn_policy_load_file(&m, c->policy, false, stdout);
+		err = load_policy(d, &m, c);
 		if (err) {
 			derr(d, "cannot load the policy %s: %s", c->policy,
 			     err == -EINVAL ? "errors above" : ifn_strerror(err));
@@ -369,7 +407,7 @@ static void generalise_device(struct daemon *d, const __u8 mac[6])
 
 	lock = ifn_lock(false);
 	if (lock < 0) {
-		derr(d, "cannot lock %s to generalise: %s", ifn_pin_dir(), ifn_strerror(lock));
+		derr(d, "cannot lock %s to generalise: %s", ifn_pin_dir(), ifn_pin_strerror(lock));
 		return;
 	}
 	n = ifn_device_get(&d->m, mac, &dev);
@@ -612,7 +650,7 @@ static void detach_all(struct daemon *d)
 
 	lock = ifn_lock(false);
 	if (lock < 0) {
-		derr(d, "cannot lock %s to detach: %s", ifn_pin_dir(), ifn_strerror(lock));
+		derr(d, "cannot lock %s to detach: %s", ifn_pin_dir(), ifn_pin_strerror(lock));
 		return;
 	}
 	for (i = 0; i < d->conf.n_ifaces; i++) {
@@ -761,17 +799,11 @@ out:
 
 int ifn_cmd_run(const struct ifn_cmd *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "detach-on-exit", no_argument, NULL, 'd' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ifn_daemon_opts o = { .config = IFN_CONF_DEFAULT_PATH };
 	int opt;
 
 	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = ifn_getopt(c, NULL, argc, argv)) != -1) {
 		switch (opt) {
 		case 'c':
 			o.config = optarg;

@@ -16,23 +16,6 @@ static void mac_key(struct ifn_mac_key *k, const __u8 mac[6])
 	memcpy(k->mac, mac, 6);
 }
 
-struct ifn_device *ifn_device_rec(const struct ifn_maps *m, const __u8 mac[6])
-{
-	struct ifn_device *rec;
-	struct ifn_mac_key k;
-	__u32 slot;
-
-	mac_key(&k, mac);
-	if (!m->dev_mem || bpf_map_lookup_elem(m->dev_index, &k, &slot))
-		return NULL;
-	if (slot >= m->max_devices)
-		return NULL;
-	rec = &m->dev_mem[slot];
-	if (!rec->in_use || memcmp(rec->mac, mac, 6))
-		return NULL;
-	return rec;
-}
-
 int ifn_device_get(const struct ifn_maps *m, const __u8 mac[6], struct ifn_device *dev)
 {
 	struct ifn_device *rec = ifn_device_rec(m, mac);
@@ -185,6 +168,18 @@ int ifn_device_stats(const struct ifn_maps *m, __u32 slot, struct ifn_dev_stats 
 }
 
 /*
+ * The agent stamps a record it makes on CLOCK_MONOTONIC, the datapath its
+ * frames on jiffies, which lag it by up to a tick (4 ms at HZ 250); a
+ * frame read from a reused slot's counters can be older still. A device is
+ * never seen before it was made: its last frame is shown no earlier.
+ */
+static void seen_after_made(struct ifn_dev_view *v)
+{
+	if (v->st.last_seen_ns && v->st.last_seen_ns < v->dev.created_ns)
+		v->st.last_seen_ns = v->dev.created_ns;
+}
+
+/*
  * A deadline that has passed takes effect in the datapath on the device's
  * next frame; the agent shows the mode the device is in from the deadline.
  */
@@ -247,9 +242,11 @@ static int stats_read_views(const struct ifn_maps *m, __u32 nslots, struct ifn_d
 		if (rc && errno != ENOENT)
 			err = -errno;
 		for (j = 0; j < count && !err; j++)
-			if (keys[j] < nslots && view_of[keys[j]] >= 0)
+			if (keys[j] < nslots && view_of[keys[j]] >= 0) {
 				stats_sum(vals + (size_t)j * per, m->ncpus,
 					  &views[view_of[keys[j]]].st);
+				seen_after_made(&views[view_of[keys[j]]]);
+			}
 		done += count;
 		if (rc || !count)
 			break; /* ENOENT: the end of the array */
@@ -365,7 +362,10 @@ int ifn_device_read(const struct ifn_maps *m, const __u8 mac[6], struct ifn_dev_
 	if (err)
 		return err;
 	effective_mode(&v->dev, ifn_now_mono());
-	return ifn_device_stats(m, v->dev.slot, &v->st);
+	err = ifn_device_stats(m, v->dev.slot, &v->st);
+	if (!err)
+		seen_after_made(v);
+	return err;
 }
 
 int ifn_device_insert(const struct ifn_maps *m, const struct ifn_device *d)

@@ -21,12 +21,6 @@ struct ifn_dev_view {
 	struct ifn_dev_stats st; /* summed over CPUs; first/last seen: min/max */
 };
 
-/*
- * The live record of a MAC: a pointer into the mmap()ed array, read and
- * changed in place. NULL if the device is unknown.
- */
-struct ifn_device *ifn_device_rec(const struct ifn_maps *m, const __u8 mac[6]);
-
 /* A copy of the record (-ENOENT if unknown). */
 int ifn_device_get(const struct ifn_maps *m, const __u8 mac[6], struct ifn_device *dev);
 

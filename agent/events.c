@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * events.c - datapath events as JSON objects and text lines, the reader of
- * the event ring (evstream.h), and `iotfence events`.
+ * events.c - datapath events as JSON objects and text lines, and
+ * `iotfence events` (the ring's reader is evstream.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -190,108 +190,6 @@ void ifn_event_text(char *buf, size_t len, const struct ifn_event *e, const char
 	}
 }
 
-/* ---- the ring ---- */
-
-static int on_ring(void *ctx, void *data, size_t size)
-{
-	struct ifn_evstream *s = ctx;
-	struct ifn_event e;
-
-	/* A shorter record would come from an incompatible program. */
-	if (size < sizeof(e))
-		return 0;
-	memcpy(&e, data, sizeof(e));
-	s->received++;
-	s->stop = s->fn(s->ctx, &e);
-	return s->stop < 0 ? s->stop : 0;
-}
-
-static int lost_now(const struct ifn_maps *m, __u64 *lost)
-{
-	struct ifn_global_stats gs;
-	int err = ifn_global_stats_read(m, &gs);
-
-	if (!err)
-		*lost = gs.events_lost;
-	return err;
-}
-
-int ifn_evstream_open(struct ifn_evstream *s, const struct ifn_maps *m, ifn_ev_fn fn, void *ctx,
-		      bool report_past)
-{
-	int err;
-
-	memset(s, 0, sizeof(*s));
-	s->m = m;
-	s->fn = fn;
-	s->ctx = ctx;
-	if (!report_past) {
-		err = lost_now(m, &s->lost_seen);
-		if (err)
-			return err;
-	}
-	s->rb = ring_buffer__new(m->events, on_ring, s, NULL);
-	if (!s->rb)
-		return -errno ? -errno : -ENOMEM;
-	return 0;
-}
-
-void ifn_evstream_close(struct ifn_evstream *s)
-{
-	if (s->rb)
-		ring_buffer__free(s->rb);
-	s->rb = NULL;
-}
-
-int ifn_evstream_fd(const struct ifn_evstream *s)
-{
-	return ring_buffer__epoll_fd(s->rb);
-}
-
-long ifn_evstream_check_lost(struct ifn_evstream *s)
-{
-	struct ifn_event e;
-	__u64 lost, delta;
-	int err = lost_now(s->m, &lost);
-
-	if (err)
-		return err;
-	/* Fewer than before: the state was recreated under us; start over. */
-	if (lost < s->lost_seen)
-		s->lost_seen = 0;
-	if (lost == s->lost_seen)
-		return 0;
-	delta = lost - s->lost_seen;
-	memset(&e, 0, sizeof(e));
-	e.type = IFN_EV_EVENTS_LOST;
-	e.time_ns = ifn_clock_is_virtual() ? 0 : ifn_now_mono();
-	/* The record's value is 32 bits: a larger gap is reported in parts. */
-	e.value = delta > UINT_MAX ? UINT_MAX : (__u32)delta;
-	s->lost_seen += e.value;
-	s->synthesized++;
-	s->stop = s->fn(s->ctx, &e);
-	return s->stop < 0 ? s->stop : 1;
-}
-
-long ifn_evstream_drain(struct ifn_evstream *s)
-{
-	__u64 before = s->received;
-	long n;
-	int err;
-
-	s->stop = 0;
-	err = ring_buffer__consume(s->rb);
-	if (s->stop < 0)
-		return s->stop;
-	if (err < 0)
-		return err;
-	n = s->received - before;
-	err = ifn_evstream_check_lost(s);
-	if (err < 0)
-		return err;
-	return n + err;
-}
-
 /* ---- iotfence events ---- */
 
 struct ev_out {
@@ -330,10 +228,6 @@ static int print_event(void *ctx, const struct ifn_event *e)
 
 int ifn_cmd_events(const struct ifn_cmd *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "follow", no_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ev_out o = { .json = ifn_json_output };
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct ifn_evstream s;
@@ -343,8 +237,7 @@ int ifn_cmd_events(const struct ifn_cmd *c, int argc, char **argv)
 	int opt, err;
 
 	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "f", longopts, NULL)) != -1) {
+	while ((opt = ifn_getopt(c, NULL, argc, argv)) != -1) {
 		if (opt != 'f')
 			return ifn_usage_error(c, "unknown option '%s'", argv[optind - 1]);
 		follow = true;

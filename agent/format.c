@@ -316,3 +316,16 @@ char *ifn_fmt_rate(__u64 pps, __u64 bps, __u64 burst_pkts, __u64 burst_bytes, ch
 	snprintf(buf, len, "%s, %s", a, b);
 	return buf;
 }
+
+const char *ifn_fmt_new_devices(__u8 mode, __u64 learn_ns, char *buf, size_t len)
+{
+	char d[32];
+
+	if (mode != IFN_MODE_LEARN)
+		snprintf(buf, len, "%s", ifn_mode_name(mode));
+	else if (learn_ns)
+		snprintf(buf, len, "learn for %s", ifn_fmt_duration(learn_ns, d, sizeof(d)));
+	else
+		snprintf(buf, len, "learn (no deadline)");
+	return buf;
+}

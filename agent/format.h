@@ -38,6 +38,8 @@ char *ifn_fmt_rate(__u64 pps, __u64 bps, __u64 burst_pkts, __u64 burst_bytes, ch
 		   size_t len);
 
 const char *ifn_mode_name(unsigned int mode);
+/* The new-device setting of an interface: "enforce", "learn for 1d", "learn (no deadline)". */
+const char *ifn_fmt_new_devices(__u8 mode, __u64 learn_ns, char *buf, size_t len);
 const char *ifn_verdict_name(unsigned int verdict);
 const char *ifn_reason_name(unsigned int reason);
 const char *ifn_event_name(unsigned int type);

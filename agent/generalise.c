@@ -192,29 +192,14 @@ static bool p2p_port(__u16 port)
 	return port >= 1024 && !ifn_udp_known_service(port);
 }
 
-struct vec {
-	struct ifn_rule *v;
-	size_t n, cap;
-};
-
-static int vec_add_unique(struct vec *vc, const struct ifn_rule *r)
+static int vec_add_unique(struct ifn_rule_vec *vc, const struct ifn_rule *r)
 {
 	size_t i;
 
 	for (i = 0; i < vc->n; i++)
 		if (ifn_rule_same(&vc->v[i], r))
 			return 0;
-	if (vc->n == vc->cap) {
-		size_t cap = vc->cap ? vc->cap * 2 : 16;
-		struct ifn_rule *v = realloc(vc->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		vc->v = v;
-		vc->cap = cap;
-	}
-	vc->v[vc->n++] = *r;
-	return 0;
+	return ifn_rule_vec_push(vc, r);
 }
 
 /* Sort keys: by service (family, proto, port, dir) or by peer (peer, proto, dir). */
@@ -262,7 +247,7 @@ static bool same_peer(const struct ifn_rule *a, const struct ifn_rule *b)
 }
 
 static int peers_per_port(const struct ifn_rule **c, size_t nc, const struct ifn_gen_opts *o,
-			  struct vec *want)
+			  struct ifn_rule_vec *want)
 {
 	size_t i = 0, j, k;
 
@@ -298,7 +283,7 @@ static int peers_per_port(const struct ifn_rule **c, size_t nc, const struct ifn
 }
 
 static int ports_per_peer(const struct ifn_rule **c, size_t nc, const struct ifn_gen_opts *o,
-			  struct vec *want)
+			  struct ifn_rule_vec *want)
 {
 	size_t i = 0, j;
 
@@ -337,7 +322,7 @@ static int ports_per_peer(const struct ifn_rule **c, size_t nc, const struct ifn
 
 /* Each service the device gives a LAN peer, to every LAN peer. */
 static int lan_services(const struct ifn_rule **c, size_t nc, const struct ifn_gen_opts *o,
-			struct vec *want)
+			struct ifn_rule_vec *want)
 {
 	size_t i;
 
@@ -367,7 +352,7 @@ int ifn_gen_plan(const struct ifn_rule *in, size_t n, const struct ifn_gen_opts 
 		 struct ifn_rule **out, bool *covered)
 {
 	const struct ifn_rule **c = calloc(n ? n : 1, sizeof(const struct ifn_rule *));
-	struct vec want = {}, made = {};
+	struct ifn_rule_vec want = {}, made = {};
 	size_t nc = 0, i, j;
 	int err;
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * inventory.c - `devices` and `device MAC`: what is on the network, what it
- * did, and what its fingerprint allows.
+ * did, and what its fingerprint allows; `status`: the interfaces, the
+ * program and how full the maps are.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -9,10 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/bpf.h>
+
 #include "cli.h"
 #include "devices.h"
 #include "errors.h"
 #include "format.h"
+#include "lifecycle.h"
 #include "mud.h"
 #include "oui.h"
 #include "output.h"
@@ -385,3 +389,5 @@ int ifn_cmd_device(const struct ifn_cmd *c, int argc, char **argv)
 	ifn_maps_close(&m);
 	return IFN_EXIT_OK;
 }
+
+/* ---- iotfence status ---- */

@@ -23,9 +23,11 @@
 #include <bpf/libbpf.h>
 
 #include "cli.h"
+#include "defaults.h"
 #include "egress.h"
 #include "errors.h"
 #include "format.h"
+#include "grow.h"
 #include "lan.h"
 #include "lifecycle.h"
 #include "loader.h"
@@ -34,9 +36,7 @@
 #include "snapshot.h"
 #include "state.h"
 
-#define IFN_LEARN_DEFAULT_NS (24ULL * 3600 * 1000000000ULL)
-
-void ifn_pin_path(char *buf, size_t len, const char *a, const char *b)
+static void pin_path(char *buf, size_t len, const char *a, const char *b)
 {
 	if (b)
 		snprintf(buf, len, "%s/%s/%s", ifn_pin_dir(), a, b);
@@ -96,7 +96,7 @@ int ifn_state_up(struct ifn_maps *m, const struct ifn_attach_opts *o, bool *fres
 			return err;
 		}
 	}
-	ifn_pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
+	pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
 	fd = bpf_obj_get(path);
 	if (fd >= 0) {
 		close(fd);
@@ -114,7 +114,7 @@ int ifn_state_up(struct ifn_maps *m, const struct ifn_attach_opts *o, bool *fres
 	 * New state is marked as not restored before its maps are pinned; the
 	 * caller clears the mark once the snapshot is in (ifn_restore_done()).
 	 */
-	ifn_pin_path(path, sizeof(path), IFN_MAP_DEVICES, NULL);
+	pin_path(path, sizeof(path), IFN_MAP_DEVICES, NULL);
 	if (access(path, F_OK)) {
 		err = ifn_restore_mark();
 		if (err) {
@@ -126,7 +126,7 @@ int ifn_state_up(struct ifn_maps *m, const struct ifn_attach_opts *o, bool *fres
 	err = ifn_load(&lo, &cfg, &skel, fresh);
 	if (!err && !*fresh)
 		ifn_restore_done(); /* the maps were there: nothing to restore */
-	ifn_pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
+	pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
 	if (err) {
 		ifn_restore_done();
 		if (err != -EEXIST)
@@ -141,7 +141,7 @@ int ifn_state_up(struct ifn_maps *m, const struct ifn_attach_opts *o, bool *fres
 		char epath[PATH_MAX];
 
 		/* The egress program goes with it: the one is never pinned without the other. */
-		ifn_pin_path(epath, sizeof(epath), IFN_PIN_PROG_EGRESS, NULL);
+		pin_path(epath, sizeof(epath), IFN_PIN_PROG_EGRESS, NULL);
 		unlink(epath);
 		err = bpf_obj_pin(ifn_skel_egress_fd(skel), epath) ? -errno : 0;
 		if (err) {
@@ -162,20 +162,6 @@ int ifn_state_up(struct ifn_maps *m, const struct ifn_attach_opts *o, bool *fres
 	return err;
 }
 
-/* "enforce", "learn for 1d", "learn (no deadline)". */
-const char *ifn_new_devices_str(__u8 mode, __u64 learn_ns, char *buf, size_t len)
-{
-	char d[32];
-
-	if (mode != IFN_MODE_LEARN)
-		snprintf(buf, len, "%s", ifn_mode_name(mode));
-	else if (learn_ns)
-		snprintf(buf, len, "learn for %s", ifn_fmt_duration(learn_ns, d, sizeof(d)));
-	else
-		snprintf(buf, len, "learn (no deadline)");
-	return buf;
-}
-
 /* The attach mode the kernel reports for an interface (XDP_ATTACHED_*). */
 static int xdp_attached_mode(int ifindex, __u32 *prog_id)
 {
@@ -188,7 +174,11 @@ static int xdp_attached_mode(int ifindex, __u32 *prog_id)
 	return q.attach_mode;
 }
 
-int ifn_link_pin_ifindex(const char *path, __u32 *prog_id)
+/*
+ * The ifindex of the XDP link pinned at @path (0: its interface is gone),
+ * its program's id in *prog_id if not NULL; -errno if no link is there.
+ */
+static int link_pin_ifindex(const char *path, __u32 *prog_id)
 {
 	struct bpf_link_info info = {};
 	__u32 len = sizeof(info);
@@ -203,6 +193,31 @@ int ifn_link_pin_ifindex(const char *path, __u32 *prog_id)
 	if (prog_id)
 		*prog_id = info.prog_id;
 	return info.xdp.ifindex;
+}
+
+int ifn_link_ifindex(const char *ifname, __u32 *prog_id)
+{
+	char path[PATH_MAX];
+
+	pin_path(path, sizeof(path), IFN_PIN_LINKS, ifname);
+	return link_pin_ifindex(path, prog_id);
+}
+
+__u32 ifn_prog_pinned_id(void)
+{
+	struct bpf_prog_info pi = {};
+	__u32 len = sizeof(pi), id = 0;
+	char path[PATH_MAX];
+	int fd;
+
+	pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		if (!bpf_obj_get_info_by_fd(fd, &pi, &len))
+			id = pi.id;
+		close(fd);
+	}
+	return id;
 }
 
 /*
@@ -222,8 +237,8 @@ static int other_netns_check(void)
 	for (i = 0; i < n && !err; i++) {
 		__u32 lprog = 0, here = 0;
 
-		ifn_pin_path(path, sizeof(path), IFN_PIN_LINKS, names[i]);
-		idx = ifn_link_pin_ifindex(path, &lprog);
+		pin_path(path, sizeof(path), IFN_PIN_LINKS, names[i]);
+		idx = link_pin_ifindex(path, &lprog);
 		if (idx <= 0)
 			continue; /* its interface is gone: no conflict */
 		if (xdp_attached_mode(idx, &here) < 0 || here != lprog) {
@@ -437,20 +452,20 @@ int ifn_attach_iface(const struct ifn_maps *m, const struct ifn_attach_opts *o)
 	err = other_netns_check();
 	if (err)
 		return err;
-	ifn_pin_path(links, sizeof(links), IFN_PIN_LINKS, NULL);
+	pin_path(links, sizeof(links), IFN_PIN_LINKS, NULL);
 	if (mkdir(links, 0700) && errno != EEXIST) {
 		err = -errno;
 		ifn_err("cannot create %s: %s", links, ifn_strerror(err));
 		return err;
 	}
-	ifn_pin_path(path, sizeof(path), IFN_PIN_LINKS, o->ifname);
+	pin_path(path, sizeof(path), IFN_PIN_LINKS, o->ifname);
 
 	ifc.default_mode = o->new_devices;
 	ifc.learn_ns = o->learn_ns;
 	snprintf(ifc.name, sizeof(ifc.name), "%s", o->ifname);
 	had_entry = !bpf_map_lookup_elem(m->ifaces, &ifindex, &old);
 
-	cur = ifn_link_pin_ifindex(path, NULL);
+	cur = link_pin_ifindex(path, NULL);
 	if (cur == ifindex) {
 		/* Attached already: only the settings change. */
 		if (o->mode != IFN_ATTACH_AUTO && had_entry && old.attach_mode != o->mode) {
@@ -475,7 +490,7 @@ int ifn_attach_iface(const struct ifn_maps *m, const struct ifn_attach_opts *o)
 		}
 		note_lan(m, o->ifname);
 		printf("%s: already attached; new devices: %s\n", o->ifname,
-		       ifn_new_devices_str(o->new_devices, o->learn_ns, learn, sizeof(learn)));
+		       ifn_fmt_new_devices(o->new_devices, o->learn_ns, learn, sizeof(learn)));
 		return 0;
 	}
 	if (cur > 0) {
@@ -505,7 +520,7 @@ int ifn_attach_iface(const struct ifn_maps *m, const struct ifn_attach_opts *o)
 		return err;
 	}
 
-	ifn_pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
+	pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
 	prog_fd = bpf_obj_get(path);
 	if (prog_fd < 0) {
 		err = -errno;
@@ -540,7 +555,7 @@ int ifn_attach_iface(const struct ifn_maps *m, const struct ifn_attach_opts *o)
 		goto undo;
 	}
 	close(prog_fd);
-	ifn_pin_path(path, sizeof(path), IFN_PIN_LINKS, o->ifname);
+	pin_path(path, sizeof(path), IFN_PIN_LINKS, o->ifname);
 	if (bpf_obj_pin(link_fd, path)) {
 		err = -errno;
 		ifn_err("cannot pin the link at %s: %s", path, ifn_strerror(err));
@@ -563,7 +578,7 @@ int ifn_attach_iface(const struct ifn_maps *m, const struct ifn_attach_opts *o)
 	xdp_attached_mode(ifindex, &prog_id);
 	printf("attached to %s (%s, program id %u); new devices: %s\n", o->ifname,
 	       ifc.attach_mode == IFN_ATTACH_GENERIC ? "generic" : "native", prog_id,
-	       ifn_new_devices_str(o->new_devices, o->learn_ns, learn, sizeof(learn)));
+	       ifn_fmt_new_devices(o->new_devices, o->learn_ns, learn, sizeof(learn)));
 	return 0;
 undo:
 	if (had_entry)
@@ -583,27 +598,24 @@ int ifn_attached_list(char (**names)[16], int *n)
 	char dir[PATH_MAX];
 	struct dirent *de;
 	char(*v)[16] = NULL;
+	size_t cap = 0;
 	int cnt = 0;
 	DIR *d;
 
 	*names = NULL;
 	*n = 0;
-	ifn_pin_path(dir, sizeof(dir), IFN_PIN_LINKS, NULL);
+	pin_path(dir, sizeof(dir), IFN_PIN_LINKS, NULL);
 	d = opendir(dir);
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
 	while ((de = readdir(d))) {
-		void *nv;
-
 		if (de->d_name[0] == '.' || strlen(de->d_name) >= 16)
 			continue;
-		nv = realloc(v, (cnt + 1) * sizeof(*v));
-		if (!nv) {
+		if (ifn_grow((void **)&v, &cap, (size_t)cnt + 1, sizeof(*v), 8)) {
 			closedir(d);
 			free(v);
 			return -ENOMEM;
 		}
-		v = nv;
 		memcpy(v[cnt++], de->d_name, strlen(de->d_name) + 1);
 	}
 	closedir(d);
@@ -625,9 +637,9 @@ void ifn_prog_unpin_if_unused(void)
 	free(names);
 	if (n)
 		return;
-	ifn_pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
+	pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
 	unlink(path);
-	ifn_pin_path(path, sizeof(path), IFN_PIN_PROG_EGRESS, NULL);
+	pin_path(path, sizeof(path), IFN_PIN_PROG_EGRESS, NULL);
 	unlink(path);
 }
 
@@ -642,8 +654,8 @@ static bool ifindex_linked(__u32 ifindex)
 	if (ifn_attached_list(&names, &n))
 		return true; /* unsure: keep the entry */
 	for (i = 0; i < n && !found; i++) {
-		ifn_pin_path(path, sizeof(path), IFN_PIN_LINKS, names[i]);
-		found = ifn_link_pin_ifindex(path, NULL) == (int)ifindex;
+		pin_path(path, sizeof(path), IFN_PIN_LINKS, names[i]);
+		found = link_pin_ifindex(path, NULL) == (int)ifindex;
 	}
 	free(names);
 	return found;
@@ -676,8 +688,8 @@ int ifn_detach_iface(const struct ifn_maps *m, const char *ifname)
 	char path[PATH_MAX];
 	int ifindex;
 
-	ifn_pin_path(path, sizeof(path), IFN_PIN_LINKS, ifname);
-	ifindex = ifn_link_pin_ifindex(path, NULL);
+	pin_path(path, sizeof(path), IFN_PIN_LINKS, ifname);
+	ifindex = link_pin_ifindex(path, NULL);
 	if (ifindex == -ENOENT)
 		return -ENOENT;
 	/* Names stop being recorded before XDP stops reading them. */
@@ -696,24 +708,19 @@ int ifn_detach_iface(const struct ifn_maps *m, const char *ifname)
 	return 0;
 }
 
-const char *ifn_ifname(int ifaces_fd, __u32 ifindex, char buf[16])
-{
-	struct ifn_iface ifc;
-
-	if (ifaces_fd >= 0 && !bpf_map_lookup_elem(ifaces_fd, &ifindex, &ifc)) {
-		snprintf(buf, 16, "%s", ifc.name);
-		return buf;
-	}
-	if (if_indextoname(ifindex, buf))
-		return buf;
-	snprintf(buf, 16, "if%u", ifindex);
-	return buf;
-}
-
 /*
  * Attaching again (a boot script, a second operator) must not reset what
  * was set before: options that were not given keep their values.
  */
+void ifn_attach_opts_keep(struct ifn_attach_opts *o, const struct ifn_iface *ifc, bool have_mode,
+			  bool have_learn)
+{
+	if (!have_mode)
+		o->new_devices = ifc->default_mode;
+	if (!have_learn)
+		o->learn_ns = ifc->learn_ns;
+}
+
 static void keep_settings(const struct ifn_maps *m, struct ifn_attach_opts *o, bool have_nd,
 			  bool have_learn)
 {
@@ -721,27 +728,15 @@ static void keep_settings(const struct ifn_maps *m, struct ifn_attach_opts *o, b
 	struct ifn_iface old;
 	int ifindex = if_nametoindex(o->ifname);
 
-	ifn_pin_path(path, sizeof(path), IFN_PIN_LINKS, o->ifname);
-	if (ifindex <= 0 || ifn_link_pin_ifindex(path, NULL) != ifindex ||
+	pin_path(path, sizeof(path), IFN_PIN_LINKS, o->ifname);
+	if (ifindex <= 0 || link_pin_ifindex(path, NULL) != ifindex ||
 	    bpf_map_lookup_elem(m->ifaces, &ifindex, &old))
 		return;
-	if (!have_nd)
-		o->new_devices = old.default_mode;
-	if (!have_learn)
-		o->learn_ns = old.learn_ns;
+	ifn_attach_opts_keep(o, &old, have_nd, have_learn);
 }
 
 int ifn_cmd_attach(const struct ifn_cmd *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "mode", required_argument, NULL, 'm' },
-		{ "new-devices", required_argument, NULL, 'n' },
-		{ "learn-for", required_argument, NULL, 'l' },
-		{ "max-devices", required_argument, NULL, 'D' },
-		{ "max-flows", required_argument, NULL, 'F' },
-		{ "max-rules", required_argument, NULL, 'R' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ifn_attach_opts o = {
 		.mode = IFN_ATTACH_AUTO,
 		.new_devices = IFN_MODE_LEARN,
@@ -749,13 +744,13 @@ int ifn_cmd_attach(const struct ifn_cmd *c, int argc, char **argv)
 	};
 	static const char *const max_names[] = { "--max-devices", "--max-flows", "--max-rules" };
 	bool fresh, have_nd = false, have_learn = false;
+	struct ifn_iface ifc;
 	struct ifn_maps m;
 	__u64 v;
 	int opt, lock, err, mode;
 
 	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = ifn_getopt(c, NULL, argc, argv)) != -1) {
 		switch (opt) {
 		case 'm':
 			if (!strcmp(optarg, "native"))
@@ -785,8 +780,9 @@ int ifn_cmd_attach(const struct ifn_cmd *c, int argc, char **argv)
 
 			if (ifn_arg_count(c, name, optarg, &v))
 				return IFN_EXIT_USAGE;
-			if (v < 16 || v > 16777216)
-				return ifn_usage_error(c, "%s must be 16 to 16777216", name);
+			if (v < IFN_MAP_SIZE_MIN || v > IFN_MAP_SIZE_MAX)
+				return ifn_usage_error(c, "%s must be %d to %d", name,
+						       IFN_MAP_SIZE_MIN, IFN_MAP_SIZE_MAX);
 			if (opt == 'D')
 				o.max_devices = v;
 			else if (opt == 'F')
@@ -810,15 +806,16 @@ int ifn_cmd_attach(const struct ifn_cmd *c, int argc, char **argv)
 		return IFN_EXIT_FAIL;
 	lock = ifn_lock(true);
 	if (lock < 0) {
-		ifn_err("cannot lock %s: %s", ifn_pin_dir(), ifn_strerror(lock));
+		ifn_err("cannot lock %s: %s", ifn_pin_dir(), ifn_pin_strerror(lock));
 		return IFN_EXIT_FAIL;
 	}
 	err = ifn_state_up(&m, &o, &fresh);
 	if (!err) {
 		if (!fresh)
 			keep_settings(&m, &o, have_nd, have_learn);
-		else if (!ifn_snapshot_restore_report(&m))
-			ifn_snapshot_iface_opts(&m, &o, have_nd, have_learn);
+		else if (!ifn_snapshot_restore_report(&m) &&
+			 !ifn_snapshot_iface(&m, o.ifname, &ifc))
+			ifn_attach_opts_keep(&o, &ifc, have_nd, have_learn);
 		if (fresh)
 			ifn_restore_done(); /* restored, or nothing to restore */
 		err = ifn_attach_iface(&m, &o);
@@ -840,12 +837,12 @@ static int unpin_state(void)
 	int err = 0;
 	size_t k;
 
-	ifn_pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
+	pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
 	unlink(path);
-	ifn_pin_path(path, sizeof(path), IFN_PIN_PROG_EGRESS, NULL);
+	pin_path(path, sizeof(path), IFN_PIN_PROG_EGRESS, NULL);
 	unlink(path);
 	for (k = 0; k < ifn_map_count; k++) {
-		ifn_pin_path(path, sizeof(path), ifn_map_descs[k].name, NULL);
+		pin_path(path, sizeof(path), ifn_map_descs[k].name, NULL);
 		if (unlink(path) && errno != ENOENT)
 			err = -errno;
 	}
@@ -860,12 +857,12 @@ int ifn_pins_purge(void)
 
 	if (ifn_attached_list(&names, &n) == 0) {
 		for (i = 0; i < n; i++) {
-			ifn_pin_path(path, sizeof(path), IFN_PIN_LINKS, names[i]);
+			pin_path(path, sizeof(path), IFN_PIN_LINKS, names[i]);
 			unlink(path);
 		}
 		free(names);
 	}
-	ifn_pin_path(path, sizeof(path), IFN_PIN_LINKS, NULL);
+	pin_path(path, sizeof(path), IFN_PIN_LINKS, NULL);
 	rmdir(path);
 	err = unpin_state();
 	ifn_restore_done();
@@ -876,19 +873,13 @@ int ifn_pins_purge(void)
 
 int ifn_cmd_detach(const struct ifn_cmd *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "purge", no_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 },
-	};
 	bool all = false, purge = false, have_maps;
 	char(*names)[16] = NULL;
 	struct ifn_maps m;
 	int opt, lock, err = 0, n = 0, i;
 
 	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = ifn_getopt(c, NULL, argc, argv)) != -1) {
 		switch (opt) {
 		case 'a':
 			all = true;
@@ -921,7 +912,7 @@ int ifn_cmd_detach(const struct ifn_cmd *c, int argc, char **argv)
 				ifn_pin_dir());
 			return IFN_EXIT_FAIL;
 		}
-		ifn_err("cannot lock %s: %s", ifn_pin_dir(), ifn_strerror(lock));
+		ifn_err("cannot lock %s: %s", ifn_pin_dir(), ifn_pin_strerror(lock));
 		return IFN_EXIT_FAIL;
 	}
 	have_maps = !ifn_maps_try_open_pinned(&m);
@@ -944,8 +935,8 @@ int ifn_cmd_detach(const struct ifn_cmd *c, int argc, char **argv)
 		char path[PATH_MAX];
 		bool gone;
 
-		ifn_pin_path(path, sizeof(path), IFN_PIN_LINKS, name);
-		gone = strlen(name) < IF_NAMESIZE && ifn_link_pin_ifindex(path, NULL) == 0;
+		pin_path(path, sizeof(path), IFN_PIN_LINKS, name);
+		gone = strlen(name) < IF_NAMESIZE && link_pin_ifindex(path, NULL) == 0;
 		err = strlen(name) < IF_NAMESIZE ? ifn_detach_iface(have_maps ? &m : NULL, name) :
 						   -ENOENT;
 		if (err == -ENOENT)

@@ -26,6 +26,13 @@ struct ifn_attach_opts {
 };
 
 /*
+ * An interface's new-device defaults from settings it already has (@ifc),
+ * unless the command line gave them (@have_mode, @have_learn).
+ */
+void ifn_attach_opts_keep(struct ifn_attach_opts *o, const struct ifn_iface *ifc, bool have_mode,
+			  bool have_learn);
+
+/*
  * Make sure the program and maps are loaded and pinned (loading them if
  * nothing is pinned) and open the maps. *fresh tells whether the state was
  * created by this call. Expects the lock to be held.
@@ -42,6 +49,15 @@ int ifn_attach_iface(const struct ifn_maps *m, const struct ifn_attach_opts *o);
 /* Detach from one interface; -ENOENT if not attached. */
 int ifn_detach_iface(const struct ifn_maps *m, const char *ifname);
 
+/*
+ * The ifindex the pinned link of @ifname is attached to, and the id of its
+ * program in *@prog_id (may be NULL); -errno when there is none.
+ */
+int ifn_link_ifindex(const char *ifname, __u32 *prog_id);
+
+/* The id of the pinned program, 0 when there is none. */
+__u32 ifn_prog_pinned_id(void);
+
 /* Names of the attached interfaces (pinned links). *names is malloc'd. */
 int ifn_attached_list(char (**names)[16], int *n);
 
@@ -53,15 +69,5 @@ int ifn_pins_purge(void);
 
 /* Remove the program pin when no interface uses it any more. */
 void ifn_prog_unpin_if_unused(void);
-
-/* $pin_dir/a[/b]. */
-void ifn_pin_path(char *buf, size_t len, const char *a, const char *b);
-/*
- * The ifindex of the XDP link pinned at @path (0: its interface is gone),
- * its program's id in *prog_id if not NULL; -errno if no link is there.
- */
-int ifn_link_pin_ifindex(const char *path, __u32 *prog_id);
-/* "enforce", "learn for 1d", "learn (no deadline)". */
-const char *ifn_new_devices_str(__u8 mode, __u64 learn_ns, char *buf, size_t len);
 
 #endif /* IFN_LIFECYCLE_H */

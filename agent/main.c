@@ -21,115 +21,133 @@
 #define IFN_VERSION "0.1.0"
 #endif
 
-static const struct ifn_opt_help attach_opts[] = {
-	{ "--mode native|generic",
-	  "XDP attach mode. Default: native, falling back to generic (with a warning) when "
-	  "the driver has no XDP support." },
-	{ "--new-devices MODE",
-	  "Mode of devices first seen on this interface: learn (default), monitor, enforce, "
-	  "quarantine or trust." },
-	{ "--learn-for DUR",
-	  "How long a new device learns before it enforces by itself. Default 24h; 0 learns "
-	  "until told otherwise." },
-	{ "--max-devices N", "Device table size, fixed when the state is first created (16384)." },
-	{ "--max-flows N", "Exact fingerprint entries, all devices together (1048576)." },
-	{ "--max-rules N", "Prefix and port-any rules, per kind (65536)." },
-	{ NULL, NULL },
+static const struct ifn_opt attach_opts[] = {
+	IFN_OPT("mode", "native|generic", 'm',
+		"XDP attach mode. Default: native, falling back to generic (with a warning) when "
+		"the driver has no XDP support."),
+	IFN_OPT("new-devices", "MODE", 'n',
+		"Mode of devices first seen on this interface: learn (default), monitor, enforce, "
+		"quarantine or trust."),
+	IFN_OPT("learn-for", "DUR", 'l',
+		"How long a new device learns before it enforces by itself. Default 24h; 0 learns "
+		"until told otherwise."),
+	IFN_OPT("max-devices", "N", 'D',
+		"Device table size, fixed when the state is first created (16384)."),
+	IFN_OPT("max-flows", "N", 'F',
+		"Exact fingerprint entries, all devices together (1048576)."),
+	IFN_OPT("max-rules", "N", 'R', "Prefix and port-any rules, per kind (65536)."),
+	IFN_OPT_END,
 };
 
-static const struct ifn_opt_help detach_opts[] = {
-	{ "--all", "Detach from every interface." },
-	{ "--purge",
-	  "With --all: also remove the pinned state (devices, fingerprints, counters)." },
-	{ NULL, NULL },
+static const struct ifn_opt detach_opts[] = {
+	IFN_OPT("all", NULL, 'a', "Detach from every interface."),
+	IFN_OPT("purge", NULL, 'p',
+		"With --all: also remove the pinned state (devices, fingerprints, counters)."),
+	IFN_OPT_END,
 };
 
-static const struct ifn_opt_help json_opt[] = {
-	{ "--json", "Print JSON instead of a table." },
-	{ NULL, NULL },
+static const struct ifn_opt json_opt[] = {
+	IFN_OPT("json", NULL, 0, "Print JSON instead of a table."),
+	IFN_OPT_END,
 };
 
-static const struct ifn_opt_help mode_opts[] = {
-	{ "--for DUR",
-	  "Only for this long (90s, 10m, 24h), then back to the current mode (a learning "
-	  "device goes to enforce); over another temporary mode, back to the mode that one "
-	  "returns to, so a temporary mode never becomes permanent. For learn: the learning "
-	  "window (default: the interface's --learn-for)." },
-	{ NULL, NULL },
+static const struct ifn_opt mode_opts[] = {
+	IFN_OPT("for", "DUR", 'f',
+		"Only for this long (90s, 10m, 24h), then back to the current mode (a learning "
+		"device goes to enforce); over another temporary mode, back to the mode that one "
+		"returns to, so a temporary mode never becomes permanent. For learn: the learning "
+		"window (default: the interface's --learn-for)."),
+	IFN_OPT_END,
 };
 
-static const struct ifn_opt_help rate_opts[] = {
-	{ "--pps N", "Packets per second (k, M, G suffixes: powers of 1000); 0: no limit." },
-	{ "--bps N", "Bytes (not bits) per second; 0: no limit." },
-	{ "--burst-packets N",
-	  "Bucket depth in packets (default and maximum: one second's worth)." },
-	{ "--burst-bytes N", "Bucket depth in bytes (default and maximum: one second's worth)." },
-	{ NULL, NULL },
+static const struct ifn_opt rate_opts[] = {
+	IFN_OPT("pps", "N", 'p',
+		"Packets per second (k, M, G suffixes: powers of 1000); 0: no limit."),
+	IFN_OPT("bps", "N", 'b', "Bytes (not bits) per second; 0: no limit."),
+	IFN_OPT("burst-packets", "N", 'P',
+		"Bucket depth in packets (default and maximum: one second's worth)."),
+	IFN_OPT("burst-bytes", "N", 'B',
+		"Bucket depth in bytes (default and maximum: one second's worth)."),
+	IFN_OPT_END,
 };
 
-static const struct ifn_opt_help policy_opts[] = {
-	{ "--dry-run", "load, generalise: print what would change, change nothing." },
-	{ "--peers N",
-	  "generalise: a port with N peers or more becomes prefix rules (default 2; 0: never)." },
-	{ "--ports N",
-	  "generalise: a peer with N ports or more becomes a port-any rule (default 4; 0: never)." },
-	{ "--prefix-v4 N", "generalise: widest IPv4 prefix (default 16; 0: all of IPv4)." },
-	{ "--prefix-v6 N", "generalise: widest IPv6 prefix (default 32; 0: any)." },
-	{ NULL, NULL },
+static const struct ifn_opt policy_opts[] = {
+	IFN_OPT_FOR("load generalise", "dry-run", NULL, 'n',
+		    "load, generalise: print what would change, change nothing."),
+	IFN_OPT_FOR(
+		"generalise", "peers", "N", 'p',
+		"generalise: a port with N peers or more becomes prefix rules (default 2; 0: never)."),
+	IFN_OPT_FOR(
+		"generalise", "ports", "N", 'P',
+		"generalise: a peer with N ports or more becomes a port-any rule (default 4; 0: never)."),
+	IFN_OPT_FOR("generalise", "prefix-v4", "N", '4',
+		    "generalise: widest IPv4 prefix (default 16; 0: all of IPv4)."),
+	IFN_OPT_FOR("generalise", "prefix-v6", "N", '6',
+		    "generalise: widest IPv6 prefix (default 32; 0: any)."),
+	IFN_OPT_END,
 };
 
-static const struct ifn_opt_help events_opts[] = {
-	{ "--follow", "Keep reading new events until interrupted." },
-	{ "--json", "One JSON object per line." },
-	{ NULL, NULL },
+static const struct ifn_opt events_opts[] = {
+	{ .name = "follow",
+	  .val = 'f',
+	  .short_too = true,
+	  .help = "Keep reading new events until interrupted." },
+	IFN_OPT("json", NULL, 0, "One JSON object per line."),
+	IFN_OPT_END,
 };
 
-static const struct ifn_opt_help run_opts[] = {
-	{ "--config FILE", "Daemon configuration (default /etc/iotfence/iotfence.conf)." },
-	{ "--detach-on-exit", "Detach from the interfaces on SIGTERM (default: stay attached)." },
-	{ NULL, NULL },
+static const struct ifn_opt run_opts[] = {
+	IFN_OPT("config", "FILE", 'c',
+		"Daemon configuration (default /etc/iotfence/iotfence.conf)."),
+	IFN_OPT("detach-on-exit", NULL, 'd',
+		"Detach from the interfaces on SIGTERM (default: stay attached)."),
+	IFN_OPT_END,
 };
 
-static const struct ifn_opt_help replay_opts[] = {
-	{ "--learn-for DUR",
-	  "Each device learns for DUR from its first frame, then enforces, as on a live gateway "
-	  "(default 10m; 0: it learns throughout). With --learn: the window of devices first "
-	  "seen in the replayed captures." },
-	{ "--learn CAPTURE",
-	  "Learn on this capture (repeatable), with no deadline; then every device enforces and "
-	  "the other captures are replayed." },
-	{ "--policy FILE", "Evaluate this policy instead of learning." },
-	{ "--gateway MAC|none",
-	  "The gateway's MAC (repeatable): its frames are left out, as a live iotfence on the "
-	  "LAN interface never takes them for a device's. Default: a guess (iotfence.8, "
-	  "REPLAY); none: no gateway." },
-	{ "--generalise",
-	  "At the end of each device's learning, turn its learned flows into prefix and "
-	  "port-any rules (iotfence.8, GENERALISATION), as the daemon does with generalise on." },
-	{ "--interface NAME",
-	  "The interface the captures were taken on, for the policy's lines about it (default: "
-	  "the policy's only interface, else 'replay')." },
-	{ "--workers N",
-	  "Threads that run frames (default: one per CPU, at most 8, for 200000 frames or more "
-	  "of which fewer than 1 in 100 must run in order; else 1). The results do not depend "
-	  "on it." },
-	{ "--json", "One JSON document (iotfence.8, REPLAY)." },
-	{ NULL, NULL },
+static const struct ifn_opt replay_opts[] = {
+	IFN_OPT("learn-for", "DUR", 'f',
+		"Each device learns for DUR from its first frame, then enforces, as on a live gateway "
+		"(default 10m; 0: it learns throughout). With --learn: the window of devices first "
+		"seen in the replayed captures."),
+	IFN_OPT("learn", "CAPTURE", 'l',
+		"Learn on this capture (repeatable), with no deadline; then every device enforces and "
+		"the other captures are replayed."),
+	IFN_OPT("policy", "FILE", 'p', "Evaluate this policy instead of learning."),
+	IFN_OPT("gateway", "MAC|none", 'g',
+		"The gateway's MAC (repeatable): its frames are left out, as a live iotfence on the "
+		"LAN interface never takes them for a device's. Default: a guess (iotfence.8, "
+		"REPLAY); none: no gateway."),
+	IFN_OPT("generalise", NULL, 'G',
+		"At the end of each device's learning, turn its learned flows into prefix and "
+		"port-any rules (iotfence.8, GENERALISATION), as the daemon does with generalise on."),
+	IFN_OPT("interface", "NAME", 'i',
+		"The interface the captures were taken on, for the policy's lines about it (default: "
+		"the policy's only interface, else 'replay')."),
+	IFN_OPT("workers", "N", 'w',
+		"Threads that run frames (default: one per CPU, at most 8, for 200000 frames or more "
+		"of which fewer than 1 in 100 must run in order; else 1). The results do not depend "
+		"on it."),
+	IFN_OPT("json", NULL, 0, "One JSON document (iotfence.8, REPLAY)."),
+	IFN_OPT_END,
 };
 
-static const struct ifn_opt_help mud_opts[] = {
-	{ "--device MAC", "import: the device the profile is for." },
-	{ "--url URL",
-	  "import: the devices that announced this MUD URL (default: the file's mud-url). "
-	  "export: the mud-url to write (default: the one the device announced)." },
-	{ "--map FILE",
-	  "import: what my-controller, controller, manufacturer, same-manufacturer and model "
-	  "stand for here (iotfence.8, MUD)." },
-	{ "--no-defaults", "import: leave out the DNS and NTP rules a MUD manager adds." },
-	{ "--dry-run", "import: print the statements and what would change, change nothing." },
-	{ "--print", "import: print the statements and check them with the policy parser; needs no "
-		     "state and no privileges." },
-	{ NULL, NULL },
+static const struct ifn_opt mud_opts[] = {
+	IFN_OPT_FOR("import", "device", "MAC", 'd', "import: the device the profile is for."),
+	IFN_OPT_FOR("import export", "url", "URL", 'u',
+		    "import: the devices that announced this MUD URL (default: the file's mud-url). "
+		    "export: the mud-url to write (default: the one the device announced)."),
+	IFN_OPT_FOR(
+		"import", "map", "FILE", 'm',
+		"import: what my-controller, controller, manufacturer, same-manufacturer and model "
+		"stand for here (iotfence.8, MUD)."),
+	IFN_OPT_FOR("import", "no-defaults", NULL, 'N',
+		    "import: leave out the DNS and NTP rules a MUD manager adds."),
+	IFN_OPT_FOR("import", "dry-run", NULL, 'n',
+		    "import: print the statements and what would change, change nothing."),
+	IFN_OPT_FOR("import", "print", NULL, 'p',
+		    "import: print the statements and check them with the policy parser; needs no "
+		    "state and no privileges."),
+	IFN_OPT_END,
 };
 
 const struct ifn_cmd ifn_cmds[] = {
@@ -152,7 +170,7 @@ const struct ifn_cmd ifn_cmds[] = {
 	  "name.",
 	  ifn_cmd_detach, IFN_CMD_PRIV },
 	{ "status", "[--json]", "Interfaces, program, map fill levels and global counters.",
-	  json_opt, NULL, ifn_cmd_status, IFN_CMD_PRIV | IFN_CMD_LISTS },
+	  json_opt, NULL, ifn_cmd_status, IFN_CMD_PRIV | IFN_CMD_JSON },
 	{ "devices", "[--json]",
 	  "The device inventory: MAC, vendor, mode, addresses, counters, first and last seen.",
 	  json_opt,
@@ -161,9 +179,9 @@ const struct ifn_cmd ifn_cmds[] = {
 	  "alerts, first_seen, last_seen (RFC 3339 UTC), flows, rate, drop_reasons and mud_url "
 	  "(the MUD URL the device announced in DHCP, or null; the text lists them under the "
 	  "table).",
-	  ifn_cmd_devices, IFN_CMD_PRIV | IFN_CMD_LISTS },
+	  ifn_cmd_devices, IFN_CMD_PRIV | IFN_CMD_JSON },
 	{ "device", "MAC [--json]", "One device with its fingerprint.", json_opt, NULL,
-	  ifn_cmd_device, IFN_CMD_PRIV | IFN_CMD_LISTS },
+	  ifn_cmd_device, IFN_CMD_PRIV | IFN_CMD_JSON },
 	{ "learn", "MAC|all [--for DUR]", "Learn: pass, and add every new flow to the fingerprint.",
 	  mode_opts, "Learning ends by itself at the deadline, and the device then enforces.",
 	  ifn_cmd_mode, IFN_CMD_PRIV },
@@ -202,7 +220,7 @@ const struct ifn_cmd ifn_cmds[] = {
 	  "admitted), answers pass|drop (enforce's verdict for a device's answer to someone "
 	  "else's attempt that the fingerprint lacks; never a VIOLATION or a scan), "
 	  "answer-memory DUR (how long an inbound attempt is remembered, 1s to 255s).",
-	  ifn_cmd_settings, IFN_CMD_PRIV | IFN_CMD_LISTS },
+	  ifn_cmd_settings, IFN_CMD_PRIV | IFN_CMD_JSON },
 	{ "policy", "check FILE | load FILE [--dry-run] | save FILE | show | generalise MAC|all",
 	  "Policy files: validate, apply, write, print; generalise learned flows.", policy_opts,
 	  "check validates a file and changes nothing (no privileges needed); it lists every "
@@ -218,7 +236,7 @@ const struct ifn_cmd ifn_cmds[] = {
 	  "not send (limited per device and type, or the ring was full) are reported as "
 	  "EVENTS_LOST; the first report counts all since iotfence was loaded. The ring has one "
 	  "reader: while 'iotfence run' runs, read its output instead. See iotfence.8, EVENTS.",
-	  ifn_cmd_events, IFN_CMD_PRIV | IFN_CMD_LISTS },
+	  ifn_cmd_events, IFN_CMD_PRIV | IFN_CMD_JSON },
 	{ "run", "[--config FILE] [--detach-on-exit]",
 	  "The daemon: attach, restore, report events and metrics, save state.", run_opts,
 	  "Runs in the foreground. Events go to stdout as JSON lines and to syslog; metrics to "
@@ -233,7 +251,7 @@ const struct ifn_cmd ifn_cmds[] = {
 	  "then each Ethernet frame runs through the XDP program with BPF_PROG_TEST_RUN, its "
 	  "clock set to the frame's capture time. Reports per device what learning made and what "
 	  "enforcement would have passed and dropped. Never touches a live gateway's state.",
-	  ifn_cmd_replay, IFN_CMD_PRIV | IFN_CMD_LISTS },
+	  ifn_cmd_replay, IFN_CMD_PRIV | IFN_CMD_JSON },
 	{ "mud",
 	  "import FILE [--device MAC | --url URL] [--map FILE] [--no-defaults] [--dry-run | "
 	  "--print] | export MAC [--url URL]",
@@ -288,7 +306,7 @@ static void roff(FILE *f, const char *s)
 
 static void help_man(FILE *f)
 {
-	const struct ifn_opt_help *o;
+	const struct ifn_opt *o;
 	unsigned int i;
 
 	fprintf(f, ".\\\" BEGIN GENERATED COMMANDS (iotfence help --man)\n");
@@ -306,11 +324,13 @@ static void help_man(FILE *f)
 			fputc('\n', f);
 		}
 		if (c->opts) {
-			for (o = c->opts; o->opt; o++) {
+			for (o = c->opts; o->name; o++) {
+				char text[64];
+
 				fprintf(f, ".RS\n.TP\n.B ");
-				roff(f, o->opt);
+				roff(f, ifn_opt_text(o, text, sizeof(text)));
 				fputc('\n', f);
-				roff(f, o->desc);
+				roff(f, o->help);
 				fprintf(f, "\n.RE\n");
 			}
 		}
@@ -387,7 +407,7 @@ int main(int argc, char **argv)
 				argv[n++] = argv[i++];
 			break;
 		}
-		if (!strcmp(argv[i], "--json") && (c->flags & IFN_CMD_LISTS))
+		if (!strcmp(argv[i], "--json") && (c->flags & IFN_CMD_JSON))
 			ifn_json_output = true;
 		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
 			help = true;

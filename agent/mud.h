@@ -27,6 +27,17 @@
 #define IFN_MUD_URL_MAX 255 /* DHCPv4 option 161 holds at most 255 bytes */
 #define IFN_MUD_PATH_MAX 320
 #define IFN_MUD_STMT_MAX 300
+/* The widest port range import turns into one rule per port. */
+#define IFN_MUD_RANGE_MAX 32
+/*
+ * Bounds of what a MUD file may be (RFC 8520's files are a few KiB, ten
+ * levels deep): past them it is refused with the path of the node.
+ */
+#define IFN_MUD_FILE_MAX (1U << 20)
+#define IFN_MUD_DEPTH_MAX 16
+#define IFN_MUD_STRING_MAX 1024
+#define IFN_MUD_MEMBERS_MAX 4096 /* of one object or array */
+#define IFN_MUD_RULES_MAX 4096 /* statements one file translates to */
 
 /* One statement: an allow rule's words, and the JSON node it came from. */
 struct ifn_mud_stmt {

@@ -19,7 +19,7 @@
 #include "mud.h"
 #include "mud_int.h"
 #include "parse.h"
-#include "policy_int.h"
+#include "policy.h"
 #include "policy_parse.h"
 #include "rules.h"
 #include "state.h"
@@ -113,6 +113,60 @@ static struct ifn_pol_dev *add_dev(struct ifn_policy *p, const __u8 mac[6])
 	return nd;
 }
 
+int ifn_mud_merge_into(struct ifn_policy *out, const struct ifn_policy *imp)
+{
+	size_t i, j;
+
+	for (i = 0; i < imp->n_devs; i++) {
+		const struct ifn_pol_dev *id = &imp->devs[i];
+		struct ifn_pol_dev *d = ifn_policy_find(out, id->mac);
+		struct ifn_pol_rule *nr;
+		size_t keep = 0;
+
+		if (!d)
+			d = add_dev(out, id->mac);
+		if (!d) {
+			return -ENOMEM;
+		}
+		nr = calloc(d->n_rules + id->n_rules + 1, sizeof(*nr));
+		if (!nr) {
+			return -ENOMEM;
+		}
+		/* Learned entries stay; manual and policy rules are the file's. */
+		for (j = 0; j < d->n_rules; j++) {
+			__u8 o = d->rules[j].r.origin;
+
+			if (o == IFN_ORIGIN_LEARNED || o == IFN_ORIGIN_GENERALISED)
+				nr[keep++] = d->rules[j];
+		}
+		for (j = 0; j < id->n_rules; j++) {
+			size_t k;
+
+			for (k = 0; k < keep; k++)
+				if (ifn_rule_same(&nr[k].r, &id->rules[j].r))
+					break;
+			nr[k] = id->rules[j]; /* a learned one becomes a policy rule */
+			if (k == keep)
+				keep++;
+		}
+		free(d->rules);
+		d->rules = nr;
+		d->n_rules = keep;
+		d->cap_rules = keep;
+		if (keep > 1)
+			qsort(d->rules, keep, sizeof(*d->rules), cmp_rule_origin);
+		/* Sorted by MAC, for ifn_policy_find. */
+		for (j = out->n_devs - 1;
+		     j > 0 && memcmp(out->devs[j].mac, out->devs[j - 1].mac, 6) < 0; j--) {
+			struct ifn_pol_dev t = out->devs[j];
+
+			out->devs[j] = out->devs[j - 1];
+			out->devs[j - 1] = t;
+		}
+	}
+	return 0;
+}
+
 /*
  * The running state as a policy that changes nothing, with the imported
  * devices' allow rules replaced: a device the MUD file does not name must
@@ -148,55 +202,9 @@ int ifn_mud_merge(const struct ifn_maps *m, const struct ifn_policy *imp, struct
 				d->rules[j].r.origin = c->origin;
 		}
 	}
-	for (i = 0; i < imp->n_devs; i++) {
-		const struct ifn_pol_dev *id = &imp->devs[i];
-		struct ifn_pol_dev *d = ifn_policy_find(out, id->mac);
-		struct ifn_pol_rule *nr;
-		size_t keep = 0;
-
-		if (!d)
-			d = add_dev(out, id->mac);
-		if (!d) {
-			err = -ENOMEM;
-			goto fail;
-		}
-		nr = calloc(d->n_rules + id->n_rules + 1, sizeof(*nr));
-		if (!nr) {
-			err = -ENOMEM;
-			goto fail;
-		}
-		/* Learned entries stay; manual and policy rules are the file's. */
-		for (j = 0; j < d->n_rules; j++) {
-			__u8 o = d->rules[j].r.origin;
-
-			if (o == IFN_ORIGIN_LEARNED || o == IFN_ORIGIN_GENERALISED)
-				nr[keep++] = d->rules[j];
-		}
-		for (j = 0; j < id->n_rules; j++) {
-			size_t k;
-
-			for (k = 0; k < keep; k++)
-				if (ifn_rule_same(&nr[k].r, &id->rules[j].r))
-					break;
-			nr[k] = id->rules[j]; /* a learned one becomes a policy rule */
-			if (k == keep)
-				keep++;
-		}
-		free(d->rules);
-		d->rules = nr;
-		d->n_rules = keep;
-		d->cap_rules = keep;
-		if (keep > 1)
-			qsort(d->rules, keep, sizeof(*d->rules), cmp_rule_origin);
-		/* Sorted by MAC, for ifn_policy_find. */
-		for (j = out->n_devs - 1;
-		     j > 0 && memcmp(out->devs[j].mac, out->devs[j - 1].mac, 6) < 0; j--) {
-			struct ifn_pol_dev t = out->devs[j];
-
-			out->devs[j] = out->devs[j - 1];
-			out->devs[j - 1] = t;
-		}
-	}
+	err = ifn_mud_merge_into(out, imp);
+	if (err)
+		goto fail;
 	free(cur);
 	return 0;
 fail:
@@ -245,24 +253,6 @@ int ifn_mud_auto_map(const struct ifn_maps *m, struct ifn_mud_map_entry **map, s
 	}
 	ifn_mud_urls_free(&u);
 	return err;
-}
-
-static int open_locked(struct ifn_maps *m, int *lock)
-{
-	if (ifn_bpffs_ensure(false))
-		return -ENODEV;
-	*lock = ifn_lock(false);
-	if (*lock < 0) {
-		if (*lock == -ENOENT)
-			return ifn_maps_open_pinned(m); /* prints "not attached" */
-		ifn_err("cannot lock %s: %s", ifn_pin_dir(), ifn_strerror(*lock));
-		return *lock;
-	}
-	if (ifn_maps_open_pinned(m)) {
-		ifn_unlock(*lock);
-		return -ENOENT;
-	}
-	return 0;
 }
 
 int ifn_mud_translate_file(const char *file, json_t *root, const struct ifn_mud_opts *o,
@@ -340,15 +330,6 @@ static int devices_by_url(const char *url, __u8 (**macs)[6], size_t *n)
 
 static int cmd_import(const struct ifn_cmd *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "device", required_argument, NULL, 'd' },
-		{ "url", required_argument, NULL, 'u' },
-		{ "map", required_argument, NULL, 'm' },
-		{ "no-defaults", no_argument, NULL, 'N' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "print", no_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ifn_mud_opts o = {};
 	struct ifn_mud_map_entry *map = NULL;
 	const char *url = NULL, *map_path = NULL, *file;
@@ -361,8 +342,7 @@ static int cmd_import(const struct ifn_cmd *c, int argc, char **argv)
 	int opt, err, lock, rc = IFN_EXIT_FAIL;
 
 	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = ifn_getopt(c, "import", argc, argv)) != -1) {
 		switch (opt) {
 		case 'd':
 			if (ifn_arg_mac(c, optarg, mac))
@@ -404,7 +384,7 @@ static int cmd_import(const struct ifn_cmd *c, int argc, char **argv)
 		free(map);
 		return IFN_EXIT_FAIL;
 	}
-	if (!print && (ifn_check_privileges() || open_locked(&m, &lock))) {
+	if (!print && (ifn_check_privileges() || ifn_maps_open_locked(&m, &lock))) {
 		json_decref(root);
 		free(map);
 		return IFN_EXIT_FAIL;
@@ -419,10 +399,8 @@ static int cmd_import(const struct ifn_cmd *c, int argc, char **argv)
 	json_decref(root);
 	free(map);
 	if (err) {
-		if (!print) {
-			ifn_maps_close(&m);
-			ifn_unlock(lock);
-		}
+		if (!print)
+			ifn_maps_close_locked(&m, lock);
 		return IFN_EXIT_FAIL;
 	}
 	if (print) {
@@ -480,8 +458,7 @@ static int cmd_import(const struct ifn_cmd *c, int argc, char **argv)
 		if (!err)
 			rc = IFN_EXIT_OK;
 	}
-	ifn_maps_close(&m);
-	ifn_unlock(lock);
+	ifn_maps_close_locked(&m, lock);
 	free(macs);
 	ifn_mud_xlat_free(&x);
 	return rc;
@@ -495,10 +472,6 @@ static void print_verr(void *ctx, const char *path, const char *msg)
 
 static int cmd_export(const struct ifn_cmd *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "url", required_argument, NULL, 'u' },
-		{ NULL, 0, NULL, 0 },
-	};
 	char mb[IFN_MAC_STRLEN], info[64];
 	const char *url = NULL;
 	struct ifn_mud_urls u = {};
@@ -512,8 +485,7 @@ static int cmd_export(const struct ifn_cmd *c, int argc, char **argv)
 	int opt, lock, err, rc = IFN_EXIT_FAIL;
 
 	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = ifn_getopt(c, "export", argc, argv)) != -1) {
 		if (opt != 'u')
 			return ifn_opt_error(c, argv);
 		url = optarg;
@@ -526,7 +498,7 @@ static int cmd_export(const struct ifn_cmd *c, int argc, char **argv)
 	if (url && !ifn_mud_url_valid(url))
 		return ifn_usage_error(c, "--url: '%s' is not an https URL", url);
 	ifn_fmt_mac(mac, mb);
-	if (ifn_check_privileges() || open_locked(&m, &lock))
+	if (ifn_check_privileges() || ifn_maps_open_locked(&m, &lock))
 		return IFN_EXIT_FAIL;
 	err = ifn_device_read(&m, mac, &v);
 	if (err == -ENOENT) {
@@ -573,8 +545,7 @@ out:
 	json_decref(doc);
 	free(rules);
 	ifn_mud_urls_free(&u);
-	ifn_maps_close(&m);
-	ifn_unlock(lock);
+	ifn_maps_close_locked(&m, lock);
 	return rc;
 }
 

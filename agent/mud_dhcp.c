@@ -158,16 +158,16 @@ int ifn_mud_record_url(const __u8 mac[6], const char *url)
 	return err < 0 ? err : changed;
 }
 
-int ifn_mud_dir_apply(const struct ifn_maps *m, const char *dir, const __u8 mac[6], const char *url,
-		      FILE *report, char *path, size_t pathlen)
+/* @dir's profile for @url translated; @path gets its path. 0, -ENOENT or -errno. */
+static int dir_xlat(const struct ifn_maps *m, const char *dir, const char *url,
+		    struct ifn_mud_xlat *x, char *path, size_t pathlen)
 {
 	struct ifn_mud_map_entry *map = NULL;
 	struct ifn_mud_opts o = {};
 	char name[NAME_MAX + 1], mpath[PATH_MAX];
-	struct ifn_mud_xlat x;
 	struct stat st;
 	json_t *root;
-	int err, lock;
+	int err;
 
 	err = ifn_mud_url_filename(url, name, sizeof(name));
 	if (err)
@@ -191,9 +191,19 @@ int ifn_mud_dir_apply(const struct ifn_maps *m, const char *dir, const __u8 mac[
 		free(map);
 		return -EINVAL;
 	}
-	err = ifn_mud_translate_file(path, root, &o, &x);
+	err = ifn_mud_translate_file(path, root, &o, x);
 	json_decref(root);
 	free(map);
+	return err;
+}
+
+int ifn_mud_dir_apply(const struct ifn_maps *m, const char *dir, const __u8 mac[6], const char *url,
+		      FILE *report, char *path, size_t pathlen)
+{
+	struct ifn_mud_xlat x;
+	int err, lock;
+
+	err = dir_xlat(m, dir, url, &x, path, pathlen);
 	if (err)
 		return err;
 	lock = ifn_lock(false);
@@ -205,4 +215,39 @@ int ifn_mud_dir_apply(const struct ifn_maps *m, const char *dir, const __u8 mac[
 	ifn_unlock(lock);
 	ifn_mud_xlat_free(&x);
 	return err;
+}
+
+int ifn_mud_dir_amend(const struct ifn_maps *m, const char *dir, struct ifn_policy *p,
+		      ifn_mud_amend_fn fn, void *ctx)
+{
+	struct ifn_mud_urls u;
+	char path[PATH_MAX];
+	size_t i;
+	int err = ifn_mud_urls_load(&u, NULL);
+
+	if (err)
+		return err;
+	for (i = 0; i < u.n && err != -ENOMEM; i++) {
+		const __u8(*mac)[6] = (const __u8(*)[6])u.v[i].mac;
+		struct ifn_mud_xlat x;
+		struct ifn_policy imp;
+		size_t len;
+		char *text;
+
+		err = dir_xlat(m, dir, u.v[i].url, &x, path, sizeof(path));
+		if (!err) {
+			text = ifn_mud_policy_text(&x, mac, 1, path, &len);
+			err = text ? ifn_mud_parse_text(&x, text, len, path, &imp) : -ENOMEM;
+			free(text);
+			if (!err) {
+				err = ifn_mud_merge_into(p, &imp);
+				ifn_policy_free(&imp);
+			}
+			ifn_mud_xlat_free(&x);
+		}
+		if (fn && err != -ENOENT)
+			fn(ctx, u.v[i].mac, path, err);
+	}
+	ifn_mud_urls_free(&u);
+	return err == -ENOMEM ? err : 0;
 }

@@ -14,6 +14,8 @@
 #include "iotfence.h"
 #include "state.h"
 
+struct ifn_policy;
+
 struct ifn_mud_watch {
 	int fd[IFN_MAX_IFACES];
 	char name[IFN_MAX_IFACES][16];
@@ -42,5 +44,20 @@ int ifn_mud_record_url(const __u8 mac[6], const char *url);
  */
 int ifn_mud_dir_apply(const struct ifn_maps *m, const char *dir, const __u8 mac[6], const char *url,
 		      FILE *report, char *path, size_t pathlen);
+
+/* Told of each profile ifn_mud_dir_amend() took (@err 0) or could not. */
+typedef void (*ifn_mud_amend_fn)(void *ctx, const __u8 mac[6], const char *path, int err);
+
+/*
+ * Merge into the policy @p, about to be loaded, the mud-dir profile of
+ * every device that announced a MUD URL, as ifn_mud_dir_apply() would
+ * after the load: one load of both, so that a reload never leaves such a
+ * device without its profile's rules in between (the policy takes its
+ * rules away from the devices it does not name). A profile that cannot be
+ * read or translated leaves its device as the policy has it. The caller
+ * holds the command lock. 0 or -errno.
+ */
+int ifn_mud_dir_amend(const struct ifn_maps *m, const char *dir, struct ifn_policy *p,
+		      ifn_mud_amend_fn fn, void *ctx);
 
 #endif /* IFN_MUD_DHCP_H */

@@ -40,6 +40,13 @@ int ifn_mud_translate_file(const char *file, json_t *root, const struct ifn_mud_
 int ifn_mud_merge(const struct ifn_maps *m, const struct ifn_policy *imp, struct ifn_policy *out);
 
 /*
+ * Merge @imp's devices into @out as an import does: their learned rules
+ * stay, their other rules are @imp's; a device @out lacks is added (mode
+ * and rate unset). 0 or -ENOMEM.
+ */
+int ifn_mud_merge_into(struct ifn_policy *out, const struct ifn_policy *imp);
+
+/*
  * Append to  what the devices that announced a MUD URL stand for:
  * their IPv4 address (as it is now) for manufacturer AUTHORITY, for
  * same-manufacturer when AUTHORITY is the file's, and for model URL.

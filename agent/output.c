@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "format.h"
+#include "grow.h"
 #include "output.h"
 
 void ifn_json_init(struct ifn_json *j, FILE *f)
@@ -231,15 +232,8 @@ int ifn_table_add(struct ifn_table *t, const char *const *row)
 {
 	size_t i;
 
-	if (t->nrows == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 16;
-		char **cells = realloc(t->cells, cap * t->ncols * sizeof(*cells));
-
-		if (!cells)
-			return -ENOMEM;
-		t->cells = cells;
-		t->cap = cap;
-	}
+	if (ifn_grow((void **)&t->cells, &t->cap, t->nrows + 1, t->ncols * sizeof(*t->cells), 16))
+		return -ENOMEM;
 	for (i = 0; i < t->ncols; i++) {
 		char *c = strdup(row[i] ? row[i] : "-");
 

@@ -52,6 +52,11 @@ static int mac_grouped(const char *s, __u8 mac[6], char sep, int group)
 	return digits == 12 ? 0 : -EINVAL;
 }
 
+bool ifn_mac_is_device(const __u8 mac[6])
+{
+	return !(mac[0] & 1) && (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]);
+}
+
 int ifn_parse_mac(const char *s, __u8 mac[6])
 {
 	__u8 tmp[6];

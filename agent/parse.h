@@ -20,6 +20,12 @@
  */
 int ifn_parse_mac(const char *s, __u8 mac[6]);
 
+/*
+ * A MAC that can be a device's: not a group address (broadcast or multicast,
+ * the low bit of the first byte) and not all zero, as the datapath decides.
+ */
+bool ifn_mac_is_device(const __u8 mac[6]);
+
 /* IPv4 or IPv6 address; IPv4 is stored as ::ffff:a.b.c.d. *is_v4 may be NULL. */
 int ifn_parse_ip(const char *s, __u8 addr[16], bool *is_v4);
 

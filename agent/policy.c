@@ -28,7 +28,6 @@
 #include "format.h"
 #include "grow.h"
 #include "policy.h"
-#include "policy_int.h"
 #include "policy_names.h"
 #include "policy_parse.h"
 #include "rules.h"
@@ -345,15 +344,8 @@ static struct step *push(struct plan *pl, enum act a)
 {
 	struct step *s;
 
-	if (pl->n == pl->cap) {
-		size_t cap = pl->cap ? pl->cap * 2 : 64;
-		struct step *v = realloc(pl->v, cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		pl->v = v;
-		pl->cap = cap;
-	}
+	if (ifn_grow((void **)&pl->v, &pl->cap, pl->n + 1, sizeof(*pl->v), 64))
+		return NULL;
 	s = &pl->v[pl->n++];
 	memset(s, 0, sizeof(*s));
 	s->a = a;

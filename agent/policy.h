@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "policy_parse.h"
 #include "state.h"
 
 /*
@@ -19,5 +20,21 @@
  * changes on error. Returns 0 or -errno (-EINVAL for a bad file).
  */
 int ifn_policy_load_file(const struct ifn_maps *m, const char *path, bool dry_run, FILE *report);
+
+/* The steps behind ifn_policy_load_file, for the commands, the daemon and tests. */
+
+/*
+ * Check @p against the running state (interfaces attached, room in the
+ * maps) and, unless @dry_run, apply it all or nothing: settings, then new
+ * devices and new rules, then modes and rates, then removals, then names.
+ * Errors go to stderr as "PATH:LINE: message" or "PATH: message"; what was
+ * (or, with @dry_run, would have been) added, removed and changed goes to
+ * @report. Returns 0 or -errno.
+ */
+int ifn_policy_apply(const struct ifn_maps *m, const struct ifn_policy *p, const char *path,
+		     bool dry_run, FILE *report);
+
+/* The running state as a policy: all settings, interfaces and devices. */
+int ifn_policy_from_state(const struct ifn_maps *m, struct ifn_policy *p);
 
 #endif /* IFN_POLICY_H */

@@ -22,33 +22,8 @@
 #include "generalise.h"
 #include "parse.h"
 #include "policy.h"
-#include "policy_int.h"
 #include "policy_parse.h"
 #include "state.h"
-
-static int open_locked(struct ifn_maps *m, int *lock)
-{
-	if (ifn_bpffs_ensure(false))
-		return -ENODEV;
-	*lock = ifn_lock(false);
-	if (*lock < 0) {
-		if (*lock == -ENOENT)
-			return ifn_maps_open_pinned(m); /* prints "not attached" */
-		ifn_err("cannot lock %s: %s", ifn_pin_dir(), ifn_strerror(*lock));
-		return *lock;
-	}
-	if (ifn_maps_open_pinned(m)) {
-		ifn_unlock(*lock);
-		return -ENOENT;
-	}
-	return 0;
-}
-
-static void close_locked(struct ifn_maps *m, int lock)
-{
-	ifn_maps_close(m);
-	ifn_unlock(lock);
-}
 
 static int cmd_check(const struct ifn_cmd *c, int argc, char **argv)
 {
@@ -100,12 +75,12 @@ static int cmd_load(const struct ifn_cmd *c, int argc, char **argv)
 	err = ifn_policy_parse_file(path, &p, NULL);
 	if (err)
 		return IFN_EXIT_FAIL;
-	if (ifn_check_privileges() || open_locked(&m, &lock)) {
+	if (ifn_check_privileges() || ifn_maps_open_locked(&m, &lock)) {
 		ifn_policy_free(&p);
 		return IFN_EXIT_FAIL;
 	}
 	err = ifn_policy_apply(&m, &p, path, dry_run, stdout);
-	close_locked(&m, lock);
+	ifn_maps_close_locked(&m, lock);
 	ifn_policy_free(&p);
 	return err ? IFN_EXIT_FAIL : IFN_EXIT_OK;
 }
@@ -156,10 +131,10 @@ static int cmd_save_show(const struct ifn_cmd *c, int argc, char **argv, bool sa
 		return ifn_usage_error(c, argc < 2 ? "save needs a FILE" : "too many arguments");
 	if (!save && argc != 1)
 		return ifn_usage_error(c, "show takes no arguments (save FILE writes a file)");
-	if (ifn_check_privileges() || open_locked(&m, &lock))
+	if (ifn_check_privileges() || ifn_maps_open_locked(&m, &lock))
 		return IFN_EXIT_FAIL;
 	err = ifn_policy_from_state(&m, &p);
-	close_locked(&m, lock);
+	ifn_maps_close_locked(&m, lock);
 	if (err) {
 		ifn_err("cannot read the running state: %s", ifn_strerror(err));
 		return IFN_EXIT_FAIL;
@@ -182,14 +157,6 @@ static int cmd_save_show(const struct ifn_cmd *c, int argc, char **argv, bool sa
 
 static int cmd_generalise(const struct ifn_cmd *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "peers", required_argument, NULL, 'p' },
-		{ "ports", required_argument, NULL, 'P' },
-		{ "prefix-v4", required_argument, NULL, '4' },
-		{ "prefix-v6", required_argument, NULL, '6' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ifn_gen_opts o;
 	struct ifn_dev_view *v = NULL;
 	bool dry_run = false, all = false;
@@ -201,8 +168,7 @@ static int cmd_generalise(const struct ifn_cmd *c, int argc, char **argv)
 
 	ifn_gen_defaults(&o);
 	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = ifn_getopt(c, "generalise", argc, argv)) != -1) {
 		const char *key = opt == 'p' ? "generalise-peers" :
 				  opt == 'P' ? "generalise-ports" :
 				  opt == '4' ? "generalise-prefix-v4" :
@@ -224,7 +190,7 @@ static int cmd_generalise(const struct ifn_cmd *c, int argc, char **argv)
 		all = true;
 	else if (ifn_arg_mac(c, argv[optind], mac))
 		return IFN_EXIT_USAGE;
-	if (ifn_check_privileges() || open_locked(&m, &lock))
+	if (ifn_check_privileges() || ifn_maps_open_locked(&m, &lock))
 		return IFN_EXIT_FAIL;
 	if (all) {
 		rc = ifn_devices_read(&m, &v, &n);
@@ -237,7 +203,7 @@ static int cmd_generalise(const struct ifn_cmd *c, int argc, char **argv)
 
 			ifn_err("unknown device %s (see 'iotfence devices')", ifn_fmt_mac(mac, mb));
 			free(v);
-			close_locked(&m, lock);
+			ifn_maps_close_locked(&m, lock);
 			return IFN_EXIT_FAIL;
 		}
 	}
@@ -250,7 +216,7 @@ static int cmd_generalise(const struct ifn_cmd *c, int argc, char **argv)
 		else
 			made += r;
 	}
-	close_locked(&m, lock);
+	ifn_maps_close_locked(&m, lock);
 	free(v);
 	if (rc) {
 		ifn_err("cannot generalise: %s", ifn_strerror(rc));

@@ -15,9 +15,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "defaults.h"
 #include "devices.h"
 #include "file.h"
 #include "format.h"
+#include "grow.h"
 #include "parse.h"
 #include "policy_parse.h"
 #include "settings.h"
@@ -49,19 +51,14 @@ static void perr(struct pctx *c, const char *fmt, ...)
 		c->err(c->ctx, c->line, msg);
 }
 
+/* Room for item @n of @p; NULL (and *oom) when out of memory. */
 static void *grow(void *p, size_t n, size_t *cap, size_t size, bool *oom)
 {
-	void *np;
-
-	if (n < *cap)
-		return p;
-	np = realloc(p, (*cap ? *cap * 2 : 8) * size);
-	if (!np) {
+	if (ifn_grow(&p, cap, n + 1, size, 8)) {
 		*oom = true;
 		return NULL;
 	}
-	*cap = *cap ? *cap * 2 : 8;
-	return np;
+	return p;
 }
 
 bool ifn_name_valid(const char *s)
@@ -152,8 +149,8 @@ static long new_dev(struct pctx *c, const char *word)
 		perr(c, "'%s' is not a MAC address (like 00:11:22:aa:bb:cc)", word);
 		return -2;
 	}
-	if ((mac[0] & 1) || !memcmp(mac, "\0\0\0\0\0\0", 6)) {
-		perr(c, "%s is a multicast or zero MAC, never a device", word);
+	if (!ifn_mac_is_device(mac)) {
+		perr(c, "%s is not a device MAC (broadcast, multicast and zero never are)", word);
 		return -2;
 	}
 	prev = find_dev(c, mac);
@@ -192,8 +189,9 @@ static void parse_mode(struct pctx *c, char **w, int n, struct ifn_pol_mode *pm)
 	pm->mode = mode;
 	if (i < n && !strcmp(w[i], "for")) {
 		if (i + 1 >= n || ifn_parse_duration(w[i + 1], &pm->for_ns) || !pm->for_ns ||
-		    pm->for_ns > IFN_POL_MAX_DURATION_NS) {
-			perr(c, "'for' needs a duration above 0 and at most 3650d (like 90s, 10m, "
+		    pm->for_ns > IFN_DURATION_MAX_NS) {
+			perr(c, "'for' needs a duration above 0 and at most " IFN_DURATION_MAX_TEXT
+				" (like 90s, 10m, "
 				"24h)");
 			return;
 		}
@@ -316,13 +314,13 @@ static void parse_newdev(struct pctx *c, char **w, int n, struct ifn_pol_newdev 
 		return;
 	}
 	nd->mode = mode;
-	nd->learn_ns = mode == IFN_MODE_LEARN ? IFN_POL_LEARN_DEFAULT_NS : 0;
+	nd->learn_ns = mode == IFN_MODE_LEARN ? IFN_LEARN_DEFAULT_NS : 0;
 	if (n >= 2 && !strcmp(w[1], "learn-for")) {
 		if (n < 3 || ifn_parse_duration(w[2], &nd->learn_ns) ||
-		    nd->learn_ns > IFN_POL_MAX_DURATION_NS) {
-			perr(c,
-			     "learn-for needs a duration of at most 3650d (like 24h; 0 learns until "
-			     "told otherwise)");
+		    nd->learn_ns > IFN_DURATION_MAX_NS) {
+			perr(c, "learn-for needs a duration of at most " IFN_DURATION_MAX_TEXT
+				" (like 24h; 0 learns until "
+				"told otherwise)");
 			return;
 		}
 		if (n > 3) {
@@ -694,16 +692,7 @@ static void keep_file_err(void *ctx, unsigned int line, const char *msg)
 	struct file_err *fe = ctx;
 	char *m = strdup(msg);
 
-	if (m && fe->n == fe->cap) {
-		size_t cap = fe->cap ? fe->cap * 2 : 16;
-		struct file_msg *v = realloc(fe->v, cap * sizeof(*v));
-
-		if (v) {
-			fe->v = v;
-			fe->cap = cap;
-		}
-	}
-	if (!m || fe->n == fe->cap) {
+	if (!m || ifn_grow((void **)&fe->v, &fe->cap, fe->n + 1, sizeof(*fe->v), 16)) {
 		/* Out of memory: say it now rather than lose it. */
 		fprintf(stderr, "%s:%u: %s\n", fe->path, line, msg);
 		free(m);

@@ -86,12 +86,6 @@ struct ifn_policy {
 	size_t n_devs;
 };
 
-/* Deadlines are added to the datapath's clock: ten years keeps clear of overflow. */
-#define IFN_POL_MAX_DURATION_NS (3650ULL * 86400 * 1000000000ULL)
-
-/* Default learning window of `new-devices learn`, as `attach` has it. */
-#define IFN_POL_LEARN_DEFAULT_NS (24ULL * 3600 * 1000000000ULL)
-
 /*
  * Called for each error with the line (0: the file as a whole) and the
  * message; parsing goes on so that every error is reported.

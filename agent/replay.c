@@ -40,6 +40,7 @@
 #include <linux/bpf.h>
 
 #include "cli.h"
+#include "defaults.h"
 #include "devices.h"
 #include "errors.h"
 #include "events.h"
@@ -56,7 +57,6 @@
 #include "state.h"
 #include "iotfence.skel.h"
 
-#define RP_LEARN_FOR_DEFAULT (10ULL * 60 * 1000000000ULL)
 #define RP_MAX_WORKERS 8
 /*
  * Frames a worker writes before it runs them and reads what they did. A
@@ -121,7 +121,8 @@ struct rp_dev {
 	bool generalised;
 	int gen_rules; /* rules generalisation made */
 	__u64 learn_until; /* program time learning ends by deadline, 0: none */
-	__u64 learn_end; /* capture time learning ended, 0: it did not */
+	bool learn_ended; /* learn_end holds when (0 is a time: captures of 1970) */
+	__u64 learn_end; /* capture time learning ended */
 	struct rp_count ph[2]; /* [0] while learning, [1] after */
 	__u32 ev[IFN_EV_MAX];
 	__u64 first_ts, last_ts;
@@ -325,8 +326,10 @@ static void on_event(struct rp_worker *w, const void *data, __u32 size)
 		case IFN_EV_LEARNING_DONE:
 		case IFN_EV_FINGERPRINT_CAP:
 			/* The frame that ends learning is judged by what was learnt. */
-			if (d->learning)
+			if (d->learning) {
 				d->learn_end = f->ts;
+				d->learn_ended = true;
+			}
 			d->learning = false;
 			break;
 		case IFN_EV_TABLE_FULL:
@@ -644,7 +647,7 @@ static void *worker_main(void *arg)
 
 static bool runnable(const struct rp_frame *f)
 {
-	return !(f->flags & (RP_F_GATEWAY | RP_F_OVERSIZED | RP_F_RUNT));
+	return !(f->flags & (RP_F_GATEWAY | RP_F_OVERSIZED | RP_F_RUNT | RP_F_BADLEN));
 }
 
 static __u64 mono_ns(void)
@@ -799,6 +802,7 @@ static int end_learning(struct rp_run *R)
 		if (m != RP_NODEV && R->devs[m].learning) {
 			R->devs[m].learning = false;
 			R->devs[m].learn_end = last_ts;
+			R->devs[m].learn_ended = true;
 			if (R->gen && !err)
 				err = generalise_dev(R, m);
 		}
@@ -869,8 +873,8 @@ struct rp_report {
 	struct rp_count learn, after;
 	__u64 violations;
 	__u32 ev[IFN_EV_MAX];
-	__u64 frames_read, oversized, runt, cut, truncated_files, skipped_files, nodev_run,
-		nodev_dropped;
+	__u64 frames_read, oversized, runt, bad_length, not_ethernet, cut, truncated_files,
+		skipped_files, nodev_run, nodev_dropped;
 	__u64 no_record, no_record_dropped; /* frames of MACs the table had no room for */
 	struct ifn_oui_db *oui;
 };
@@ -957,6 +961,8 @@ static int build_report(struct rp_run *R, struct rp_report *rep)
 		rep->frames_read += c->frames;
 		rep->oversized += c->oversized;
 		rep->runt += c->runt;
+		rep->bad_length += c->bad_length;
+		rep->not_ethernet += c->not_ethernet;
 		rep->cut += c->cut;
 		rep->truncated_files += c->status == RP_CAP_TRUNCATED;
 		rep->skipped_files += c->status == RP_CAP_SKIPPED;
@@ -1022,6 +1028,20 @@ static const char *status_name(enum rp_cap_status s)
 	return "?";
 }
 
+/*
+ * A capture time, null when there is none: 0 is a time here, the first
+ * second of 1970, where devices without a clock stamp their frames.
+ */
+static void capture_time_json(struct ifn_json *j, const char *key, bool known, __u64 ts)
+{
+	char buf[IFN_TIME_STRLEN];
+
+	if (known)
+		ifn_json_str(j, key, ifn_fmt_time(ts, buf));
+	else
+		ifn_json_null(j, key);
+}
+
 static double speed(const struct rp_run *R)
 {
 	return R->run_ns ? (double)R->frames_run * 1e9 / (double)R->run_ns : 0.0;
@@ -1068,8 +1088,10 @@ static void print_json(struct rp_run *R, struct rp_report *rep)
 		ifn_json_u64(&j, "cut", c->cut);
 		ifn_json_u64(&j, "oversized", c->oversized);
 		ifn_json_u64(&j, "runt", c->runt);
-		ifn_json_time(&j, "first", c->frames ? c->first_ts : 0);
-		ifn_json_time(&j, "last", c->frames ? c->last_ts : 0);
+		ifn_json_u64(&j, "bad_length", c->bad_length);
+		ifn_json_u64(&j, "not_ethernet", c->not_ethernet);
+		capture_time_json(&j, "first", c->frames, c->first_ts);
+		capture_time_json(&j, "last", c->frames, c->last_ts);
 		ifn_json_obj_close(&j);
 	}
 	ifn_json_arr_close(&j);
@@ -1105,7 +1127,8 @@ static void print_json(struct rp_run *R, struct rp_report *rep)
 			ifn_json_u64(&j, "generalised_rules", r->d->gen_rules);
 		else
 			ifn_json_null(&j, "generalised_rules");
-		ifn_json_time(&j, "learning_ended", r->d ? r->d->learn_end : 0);
+		capture_time_json(&j, "learning_ended", r->d && r->d->learn_ended,
+				  r->d ? r->d->learn_end : 0);
 		count_json(&j, "learning", r->d ? &r->d->ph[0] : &zero, false);
 		count_json(&j, "enforcing", r->d ? &r->d->ph[1] : &zero, true);
 		ifn_json_u64(&j, "violations", r->violations);
@@ -1134,6 +1157,8 @@ static void print_json(struct rp_run *R, struct rp_report *rep)
 	ifn_json_u64(&j, "no_record", rep->no_record);
 	ifn_json_u64(&j, "oversized", rep->oversized);
 	ifn_json_u64(&j, "runt", rep->runt);
+	ifn_json_u64(&j, "bad_length", rep->bad_length);
+	ifn_json_u64(&j, "not_ethernet", rep->not_ethernet);
 	ifn_json_u64(&j, "cut", rep->cut);
 	ifn_json_u64(&j, "skipped_captures", rep->skipped_files);
 	ifn_json_u64(&j, "truncated_captures", rep->truncated_files);
@@ -1300,6 +1325,14 @@ static void print_text(struct rp_run *R, struct rp_report *rep)
 		printf("runts: %llu frames shorter than an Ethernet header (damaged records; not "
 		       "run)\n",
 		       (unsigned long long)rep->runt);
+	if (rep->bad_length)
+		printf("bad lengths: %llu records captured longer than they were on the wire "
+		       "(damaged records; not run)\n",
+		       (unsigned long long)rep->bad_length);
+	if (rep->not_ethernet)
+		printf("not Ethernet: %llu frames of pcapng interfaces of other link types "
+		       "(skipped)\n",
+		       (unsigned long long)rep->not_ethernet);
 	if (rep->no_record)
 		printf("device table full: %llu frames of devices that got no record, %llu of them "
 		       "dropped (unknown-devices)\n",
@@ -1358,7 +1391,7 @@ static int parse_opts(const struct ifn_cmd *c, int argc, char **argv, struct rp_
 	int opt;
 
 	memset(o, 0, sizeof(*o));
-	o->learn_ns = RP_LEARN_FOR_DEFAULT;
+	o->learn_ns = IFN_REPLAY_LEARN_DEFAULT_NS;
 	o->learn = calloc(argc + 1, sizeof(*o->learn));
 	o->replay = calloc(argc + 1, sizeof(*o->replay));
 	if (!o->learn || !o->replay) {

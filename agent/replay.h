@@ -4,9 +4,10 @@
  * offline (iotfence.8, REPLAY).
  *
  * The work is split in three so that each part can be tested alone:
- *   replay_read.c  captures into memory (libpcap: pcap and pcapng), merged
- *                  in time order; the only file that includes <pcap.h>,
- *                  whose struct bpf_insn clashes with <linux/bpf.h>;
+ *   replay_read.c  captures into memory (libpcap: pcap), merged in time
+ *                  order; the only file that includes <pcap.h>, whose
+ *                  struct bpf_insn clashes with <linux/bpf.h>;
+ *   replay_pcapng.c  pcapng blocks (interfaces of any link types);
  *   replay_scan.c  what the program does not tell: who the gateway is,
  *                  which frames are whose, and which frames must run in
  *                  capture order across devices (pure, no BPF);
@@ -18,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <linux/types.h>
 
 #define RP_NODEV 0xffffffffU
@@ -28,6 +30,7 @@
 #define RP_F_OVERSIZED (1U << 2) /* longer than one XDP buffer: not run */
 #define RP_F_SYNC (1U << 3) /* runs after every earlier frame of every device */
 #define RP_F_RUNT (1U << 4) /* shorter than an Ethernet header on the wire: not run */
+#define RP_F_BADLEN (1U << 5) /* caplen > len: the record contradicts itself, not run */
 
 /* Roles of captures and frames. */
 enum rp_phase {
@@ -65,6 +68,9 @@ struct rp_capture {
 	__u64 cut; /* frames cut by the snap length */
 	__u64 oversized;
 	__u64 runt; /* frames shorter than an Ethernet header */
+	__u64 bad_length; /* records captured longer than on the wire: not run */
+	__u64 not_ethernet; /* pcapng: frames of interfaces that are not Ethernet */
+	int other_linktype; /* the first of those interfaces' link type */
 	__u64 first_ts, last_ts;
 	long stop_offset; /* RP_CAP_TRUNCATED: byte offset of the frame that failed */
 	char error[256]; /* why it stopped or was skipped */
@@ -103,6 +109,31 @@ void rp_input_free(struct rp_input *in);
  * learning ones when they were taken earlier (in->phase_shift).
  */
 void rp_assign_clock(struct rp_input *in);
+
+/* ---- replay_pcapng.c ---- */
+
+/* The longest pcapng block read (libpcap's bound): no block allocates more. */
+#define RP_PCAPNG_MAX_BLOCK (16U << 20)
+
+/* One frame of a pcapng file, with its interface's link type. */
+struct rp_ng_frame {
+	__u64 ts; /* ns since the epoch */
+	__u32 caplen, len;
+	__u32 linktype; /* LINKTYPE_* of its interface (1: Ethernet) */
+	const __u8 *data; /* valid during the call only */
+};
+
+/* Called for each frame; a non-zero return stops the read and is returned. */
+typedef int (*rp_frame_fn)(void *ctx, const struct rp_ng_frame *fr);
+
+/*
+ * Read a pcapng file from @f (at its start) block by block, calling @fn for
+ * each packet of every interface whatever its link type. Returns 0 at the
+ * end of the file; 1 when it breaks off (a block cut short or damaged),
+ * with why in @err and the byte offset of that block in *@stop; or what
+ * @fn returned, or -ENOMEM.
+ */
+int rp_pcapng_read(FILE *f, rp_frame_fn fn, void *ctx, char *err, size_t errlen, long *stop);
 
 /* ---- replay_scan.c ---- */
 

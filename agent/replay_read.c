@@ -39,9 +39,173 @@ static const char *capture_format(FILE *f)
 	return NULL;
 }
 
+struct reader {
+	struct rp_input *in;
+	struct rp_capture *c;
+	__u32 idx, max_linear;
+};
+
+/* One frame of @r's capture into the arena; -ENOMEM when it does not fit. */
+static int add_frame(struct reader *r, __u64 ts, __u32 caplen, __u32 len, const __u8 *data)
+{
+	struct rp_input *in = r->in;
+	struct rp_capture *c = r->c;
+	struct rp_frame *f;
+
+	if (ifn_grow((void **)&in->frames, &in->frames_cap, in->nframes + 1, sizeof(*f), 4096) ||
+	    ifn_grow((void **)&in->arena, &in->arena_cap, in->arena_len + caplen, 1, 1 << 20)) {
+		ifn_err("replay: %s: out of memory after %llu frames", c->path,
+			(unsigned long long)c->frames);
+		return -ENOMEM;
+	}
+	f = &in->frames[in->nframes++];
+	memset(f, 0, sizeof(*f));
+	f->ts = ts;
+	f->off = in->arena_len;
+	f->caplen = caplen;
+	f->len = len;
+	f->file = r->idx;
+	f->phase = c->phase;
+	f->dev = RP_NODEV;
+	/*
+	 * More bytes captured than were on the wire: the record contradicts
+	 * itself, and neither length can be trusted to be the frame's.
+	 */
+	if (caplen > len) {
+		f->flags |= RP_F_BADLEN;
+		c->bad_length++;
+	} else if (caplen < len) {
+		f->flags |= RP_F_CUT;
+		c->cut++;
+	}
+	if (len > r->max_linear && !(f->flags & RP_F_BADLEN)) {
+		f->flags |= RP_F_OVERSIZED;
+		c->oversized++;
+	}
+	/*
+	 * No NIC hands XDP a frame without a whole Ethernet header,
+	 * and BPF_PROG_TEST_RUN refuses one: such a record is damage.
+	 */
+	if (len < 14 && !(f->flags & RP_F_BADLEN)) {
+		f->flags |= RP_F_RUNT;
+		c->runt++;
+	}
+	memcpy(in->arena + in->arena_len, data, caplen);
+	in->arena_len += caplen;
+	if (!c->frames || ts < c->first_ts)
+		c->first_ts = ts;
+	if (ts > c->last_ts)
+		c->last_ts = ts;
+	c->frames++;
+	c->bytes += len;
+	return 0;
+}
+
+/*
+ * pcapng stores LINKTYPE_* values, which libpcap's names take as DLT_*: the
+ * two differ below 104 only for these (the rest have no name here).
+ */
+static int linktype_to_dlt(int lt)
+{
+	switch (lt) {
+	case 100:
+		return DLT_ATM_RFC1483;
+	case 101:
+		return DLT_RAW;
+	default:
+		return lt;
+	}
+}
+
+static void set_linktype(struct rp_capture *c, int dlt)
+{
+	const char *name = pcap_datalink_val_to_name(dlt);
+
+	c->linktype = dlt;
+	if (name)
+		snprintf(c->linktype_name, sizeof(c->linktype_name), "%s", name);
+	else
+		snprintf(c->linktype_name, sizeof(c->linktype_name), "LINKTYPE_%d", dlt);
+}
+
+/* "link type RAW (Raw IP) is not Ethernet" into c->error. */
+static void not_ethernet(struct rp_capture *c, int dlt)
+{
+	const char *desc = pcap_datalink_val_to_description(dlt);
+	const char *name = pcap_datalink_val_to_name(dlt);
+	char num[24];
+
+	snprintf(num, sizeof(num), "LINKTYPE_%d", dlt);
+	snprintf(c->error, sizeof(c->error), "link type %s (%s) is not Ethernet", name ? name : num,
+		 desc ? desc : "unknown");
+}
+
+static int on_ng_frame(void *ctx, const struct rp_ng_frame *fr)
+{
+	struct reader *r = ctx;
+
+	/* pcapng link types are LINKTYPE_*: Ethernet is 1, as DLT_EN10MB. */
+	if (fr->linktype != DLT_EN10MB) {
+		if (!r->c->not_ethernet++)
+			r->c->other_linktype = linktype_to_dlt((int)fr->linktype);
+		return 0;
+	}
+	return add_frame(r, fr->ts, fr->caplen, fr->len, fr->data);
+}
+
+/*
+ * pcapng by our own reader: libpcap's stops at the first interface whose
+ * link type differs from the first one's, losing every frame after it.
+ * Frames of interfaces that are not Ethernet are skipped and counted.
+ */
+static int read_pcapng(struct reader *r, FILE *cf)
+{
+	struct rp_capture *c = r->c;
+	int rc;
+
+	set_linktype(c, DLT_EN10MB);
+	rc = rp_pcapng_read(cf, on_ng_frame, r, c->error, sizeof(c->error), &c->stop_offset);
+	fclose(cf);
+	if (rc < 0)
+		return rc;
+	if (rc == 1) {
+		c->status = RP_CAP_TRUNCATED;
+		if (!c->frames && !c->not_ethernet && c->stop_offset <= 0)
+			ifn_warn("replay: %s: unreadable from the start (%s): no frames", c->path,
+				 c->error);
+		else
+			ifn_warn("replay: %s: stops at frame %llu (byte %ld): %s; the %llu frames "
+				 "before are replayed",
+				 c->path, (unsigned long long)c->frames + 1, c->stop_offset,
+				 c->error, (unsigned long long)c->frames);
+		return 0;
+	}
+	if (c->not_ethernet && !c->frames) {
+		/* Skipped whole, as a pcap file of that link type: no frame counts. */
+		c->not_ethernet = 0;
+		set_linktype(c, c->other_linktype);
+		not_ethernet(c, c->other_linktype);
+		c->status = RP_CAP_SKIPPED;
+		ifn_warn("replay: %s: %s: skipped (iotfence sees Ethernet frames)", c->path,
+			 c->error);
+	} else if (c->not_ethernet) {
+		char why[256];
+
+		not_ethernet(c, c->other_linktype);
+		snprintf(why, sizeof(why), "%s", c->error);
+		c->error[0] = '\0';
+		ifn_warn("replay: %s: %llu frames skipped: their interface's %s; the %llu "
+			 "Ethernet frames are replayed",
+			 c->path, (unsigned long long)c->not_ethernet, why,
+			 (unsigned long long)c->frames);
+	}
+	return 0;
+}
+
 static int read_one(struct rp_input *in, struct rp_capture *c, __u32 idx, __u32 max_linear)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "", why[160];
+	struct reader r = { .in = in, .c = c, .idx = idx, .max_linear = max_linear };
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	struct stat st = {};
@@ -68,6 +232,8 @@ static int read_one(struct rp_input *in, struct rp_capture *c, __u32 idx, __u32 
 		ifn_err("replay: %s: not a pcap or pcapng capture", c->path);
 		return -EINVAL;
 	}
+	if (!strcmp(c->format, "pcapng"))
+		return read_pcapng(&r, cf);
 	/* pcap_close() closes @cf; a failed open leaves it to us. */
 	p = pcap_fopen_offline_with_tstamp_precision(cf, PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (!p)
@@ -80,16 +246,10 @@ static int read_one(struct rp_input *in, struct rp_capture *c, __u32 idx, __u32 
 		ifn_warn("replay: %s: unreadable from the start (%s): no frames", c->path, errbuf);
 		return 0;
 	}
-	c->linktype = pcap_datalink(p);
-	snprintf(c->linktype_name, sizeof(c->linktype_name), "%s",
-		 pcap_datalink_val_to_name(c->linktype) ? pcap_datalink_val_to_name(c->linktype) :
-							  "unknown");
+	set_linktype(c, pcap_datalink(p));
 	if (c->linktype != DLT_EN10MB) {
-		const char *desc = pcap_datalink_val_to_description(c->linktype);
-
+		not_ethernet(c, c->linktype);
 		c->status = RP_CAP_SKIPPED;
-		snprintf(c->error, sizeof(c->error), "link type %s (%s) is not Ethernet",
-			 c->linktype_name, desc ? desc : "unknown");
 		ifn_warn("replay: %s: %s: skipped (iotfence sees Ethernet frames)", c->path,
 			 c->error);
 		pcap_close(p);
@@ -97,61 +257,19 @@ static int read_one(struct rp_input *in, struct rp_capture *c, __u32 idx, __u32 
 	}
 
 	while ((rc = pcap_next_ex(p, &h, &data)) == 1) {
-		struct rp_frame *f;
-		__u64 ts, sec;
-
-		if (ifn_grow((void **)&in->frames, &in->frames_cap, in->nframes + 1, sizeof(*f),
-			     4096) ||
-		    ifn_grow((void **)&in->arena, &in->arena_cap, in->arena_len + h->caplen, 1,
-			     1 << 20)) {
-			ifn_err("replay: %s: out of memory after %llu frames", c->path,
-				(unsigned long long)c->frames);
-			pcap_close(p);
-			return -ENOMEM;
-		}
-		f = &in->frames[in->nframes++];
-		memset(f, 0, sizeof(*f));
 		/*
 		 * A pcap record's seconds are an unsigned 32-bit field that
 		 * libpcap hands over as a signed one: from 2038 on (2^31) it is
-		 * negative, and would be read as the year 2548. pcapng's are 64
-		 * bits.
+		 * negative, and would be read as the year 2548.
 		 */
-		sec = (__u64)h->ts.tv_sec;
-		if (!strcmp(c->format, "pcap") || h->ts.tv_sec < 0)
-			sec = (__u32)h->ts.tv_sec;
-		ts = sec * NSEC_PER_SEC + (__u64)h->ts.tv_usec;
-		f->ts = ts;
-		f->off = in->arena_len;
-		f->caplen = h->caplen;
-		f->len = h->len < h->caplen ? h->caplen : h->len;
-		f->file = idx;
-		f->phase = c->phase;
-		f->dev = RP_NODEV;
-		if (f->caplen < f->len) {
-			f->flags |= RP_F_CUT;
-			c->cut++;
+		__u64 sec = (__u32)h->ts.tv_sec;
+
+		err = add_frame(&r, sec * NSEC_PER_SEC + (__u64)h->ts.tv_usec, h->caplen, h->len,
+				data);
+		if (err) {
+			pcap_close(p);
+			return err;
 		}
-		if (f->len > max_linear) {
-			f->flags |= RP_F_OVERSIZED;
-			c->oversized++;
-		}
-		/*
-		 * No NIC hands XDP a frame without a whole Ethernet header,
-		 * and BPF_PROG_TEST_RUN refuses one: such a record is damage.
-		 */
-		if (f->len < 14) {
-			f->flags |= RP_F_RUNT;
-			c->runt++;
-		}
-		memcpy(in->arena + in->arena_len, data, h->caplen);
-		in->arena_len += h->caplen;
-		if (!c->frames || ts < c->first_ts)
-			c->first_ts = ts;
-		if (ts > c->last_ts)
-			c->last_ts = ts;
-		c->frames++;
-		c->bytes += f->len;
 	}
 	if (rc == PCAP_ERROR) {
 		FILE *fp = pcap_file(p);

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
+#include "parse.h"
 #include "replay.h"
 
 static __u16 be16(const __u8 *p)
@@ -262,16 +264,9 @@ static __u32 mac_add(struct rp_scan *s, const __u8 mac[6], int *err)
 		*err = -ENOMEM;
 		return RP_NODEV;
 	}
-	if (s->nmacs == s->macs_cap) {
-		size_t cap = s->macs_cap ? s->macs_cap * 2 : 64;
-		struct rp_mac *m = realloc(s->macs, cap * sizeof(*m));
-
-		if (!m) {
-			*err = -ENOMEM;
-			return RP_NODEV;
-		}
-		s->macs = m;
-		s->macs_cap = cap;
+	if (ifn_grow((void **)&s->macs, &s->macs_cap, s->nmacs + 1, sizeof(*s->macs), 64)) {
+		*err = -ENOMEM;
+		return RP_NODEV;
 	}
 	i = s->nmacs++;
 	memset(&s->macs[i], 0, sizeof(s->macs[i]));
@@ -281,12 +276,6 @@ static __u32 mac_add(struct rp_scan *s, const __u8 mac[6], int *err)
 		j = (j + 1) & (s->hash_size - 1);
 	s->mac_hash[j] = i + 1;
 	return i;
-}
-
-/* As the datapath sees it: a group or all-zero source is never a device. */
-static bool mac_is_device(const __u8 *m)
-{
-	return !(m[0] & 1) && (m[0] | m[1] | m[2] | m[3] | m[4] | m[5]);
 }
 
 /*
@@ -497,7 +486,8 @@ int rp_scan(struct rp_scan *s, struct rp_input *in, const __u8 (*given)[6], size
 
 		f->dev = RP_NODEV;
 		f->flags &= ~(RP_F_GATEWAY | RP_F_SYNC);
-		if (f->caplen < 14 || !mac_is_device(src))
+		/* A record that contradicts itself is no evidence of a device. */
+		if (f->caplen < 14 || (f->flags & RP_F_BADLEN) || !ifn_mac_is_device(src))
 			continue;
 		f->dev = mac_add(s, src, &err);
 		if (f->dev != RP_NODEV) {
@@ -530,7 +520,8 @@ int rp_scan(struct rp_scan *s, struct rp_input *in, const __u8 (*given)[6], size
 			f->flags |= RP_F_GATEWAY;
 			s->gateway_frames++;
 			s->gateway_bytes += f->len;
-		} else if (f->dev == RP_NODEV && !(f->flags & (RP_F_OVERSIZED | RP_F_RUNT))) {
+		} else if (f->dev == RP_NODEV &&
+			   !(f->flags & (RP_F_OVERSIZED | RP_F_RUNT | RP_F_BADLEN))) {
 			s->nodev_frames++;
 		}
 	}

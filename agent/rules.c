@@ -8,8 +8,8 @@
 
 #include <bpf/bpf.h>
 
-#include "devices.h"
 #include "format.h"
+#include "grow.h"
 #include "parse.h"
 #include "rules.h"
 
@@ -470,7 +470,7 @@ struct dev_run {
 static int dev_runs(const struct ifn_maps *m, const struct ifn_rule *rules, size_t n, bool need,
 		    struct dev_run **out)
 {
-	struct dev_run *runs = NULL, *nr;
+	struct dev_run *runs = NULL;
 	size_t i, nruns = 0, cap = 0;
 
 	*out = NULL;
@@ -479,14 +479,9 @@ static int dev_runs(const struct ifn_maps *m, const struct ifn_rule *rules, size
 			runs[nruns - 1].end = i + 1;
 			continue;
 		}
-		if (nruns == cap) {
-			cap = cap ? cap * 2 : 16;
-			nr = realloc(runs, cap * sizeof(*runs));
-			if (!nr) {
-				free(runs);
-				return -ENOMEM;
-			}
-			runs = nr;
+		if (ifn_grow((void **)&runs, &cap, nruns + 1, sizeof(*runs), 16)) {
+			free(runs);
+			return -ENOMEM;
 		}
 		runs[nruns].rec = ifn_device_rec(m, rules[i].mac);
 		runs[nruns].end = i + 1;
@@ -763,29 +758,17 @@ int ifn_rule_remove(const struct ifn_maps *m, const struct ifn_rule *r)
 	return rc ? 0 : -ENOENT;
 }
 
-struct rule_vec {
-	struct ifn_rule *v;
-	size_t n, cap;
-};
-
-static int vec_push(struct rule_vec *rv, const struct ifn_rule *r)
+int ifn_rule_vec_push(struct ifn_rule_vec *rv, const struct ifn_rule *r)
 {
-	if (rv->n == rv->cap) {
-		size_t cap = rv->cap ? rv->cap * 2 : 64;
-		struct ifn_rule *v = realloc(rv->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		rv->v = v;
-		rv->cap = cap;
-	}
+	if (ifn_grow((void **)&rv->v, &rv->cap, rv->n + 1, sizeof(*rv->v), 64))
+		return -ENOMEM;
 	rv->v[rv->n++] = *r;
 	return 0;
 }
 
 int ifn_rules_read(const struct ifn_maps *m, const __u8 *mac, struct ifn_rule **out, size_t *n)
 {
-	struct rule_vec rv = {};
+	struct ifn_rule_vec rv = {};
 	void *keys, *vals;
 	struct ifn_rule r;
 	long cnt, i;
@@ -803,7 +786,7 @@ int ifn_rules_read(const struct ifn_maps *m, const __u8 *mac, struct ifn_rule **
 		if (mac && memcmp(k->mac, mac, 6))
 			continue;
 		ifn_rule_from_flow(&r, k, (struct ifn_flow_val *)vals + i);
-		err = vec_push(&rv, &r);
+		err = ifn_rule_vec_push(&rv, &r);
 	}
 	free(keys);
 	free(vals);
@@ -822,7 +805,7 @@ int ifn_rules_read(const struct ifn_maps *m, const __u8 *mac, struct ifn_rule **
 		if (mac && memcmp(k->mac, mac, 6))
 			continue;
 		from_port_key(&r, k, (struct ifn_rule_val *)vals + i);
-		err = vec_push(&rv, &r);
+		err = ifn_rule_vec_push(&rv, &r);
 	}
 	free(keys);
 	free(vals);
@@ -841,7 +824,7 @@ int ifn_rules_read(const struct ifn_maps *m, const __u8 *mac, struct ifn_rule **
 		if (mac && memcmp(k->mac, mac, 6))
 			continue;
 		from_any_key(&r, k, (struct ifn_rule_val *)vals + i);
-		err = vec_push(&rv, &r);
+		err = ifn_rule_vec_push(&rv, &r);
 	}
 	free(keys);
 	free(vals);

@@ -48,6 +48,14 @@ struct ifn_rule {
 
 #define IFN_RULE_STRLEN 96
 
+/* A growing list of rules: the one way to push one (free v when done). */
+struct ifn_rule_vec {
+	struct ifn_rule *v;
+	size_t n, cap;
+};
+
+int ifn_rule_vec_push(struct ifn_rule_vec *rv, const struct ifn_rule *r);
+
 /* Parse the words of a rule (after the MAC). */
 int ifn_rule_parse_args(int argc, char *const *argv, struct ifn_rule *r, char *err, size_t errlen);
 /* Parse a rule from one string, words separated by blanks. */

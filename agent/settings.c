@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "defaults.h"
 #include "format.h"
 #include "output.h"
 #include "parse.h"
@@ -38,9 +39,10 @@ int ifn_setting_apply(struct ifn_config *cfg, const char *key, const char *value
 				   value);
 		cfg->scan_threshold = v;
 	} else if (!strcmp(key, "scan-window")) {
-		if (ifn_parse_duration(value, &v) || v < 1000000000ULL)
-			return bad(err, errlen, "%s: '%s' is not a duration of 1s or more", key,
-				   value);
+		if (ifn_parse_duration(value, &v) || v < 1000000000ULL || v > IFN_DURATION_MAX_NS)
+			return bad(err, errlen,
+				   "%s: '%s' is not a duration from 1s to " IFN_DURATION_MAX_TEXT,
+				   key, value);
 		cfg->scan_window_ns = v;
 	} else if (!strcmp(key, "auto-quarantine")) {
 		if (!strcasecmp(value, "on") || !strcasecmp(value, "yes") || !strcmp(value, "1"))

@@ -22,7 +22,6 @@
 #include "errors.h"
 #include "file.h"
 #include "format.h"
-#include "lifecycle.h"
 #include "snapshot.h"
 #include "snapshot_fmt.h"
 
@@ -999,16 +998,11 @@ int ifn_snapshot_restore_report(const struct ifn_maps *m)
 	return 0;
 }
 
-void ifn_snapshot_iface_opts(const struct ifn_maps *m, struct ifn_attach_opts *o, bool have_mode,
-			     bool have_learn)
+int ifn_snapshot_iface(const struct ifn_maps *m, const char *ifname, struct ifn_iface *ifc)
 {
-	__u32 ifindex = if_nametoindex(o->ifname);
-	struct ifn_iface ifc;
+	__u32 ifindex = if_nametoindex(ifname);
 
-	if (!ifindex || bpf_map_lookup_elem(m->ifaces, &ifindex, &ifc))
-		return;
-	if (!have_mode)
-		o->new_devices = ifc.default_mode;
-	if (!have_learn)
-		o->learn_ns = ifc.learn_ns;
+	if (!ifindex || bpf_map_lookup_elem(m->ifaces, &ifindex, ifc))
+		return -ENOENT;
+	return 0;
 }

@@ -56,12 +56,11 @@ int ifn_snapshot_restore_info(const struct ifn_maps *m, const char *path,
 int ifn_snapshot_restore_report(const struct ifn_maps *m);
 
 /*
- * After a restore: an interface's new-device defaults from the snapshot,
- * unless the command line gave them (@have_mode, @have_learn).
+ * After a restore: the settings the snapshot holds for interface @ifname
+ * (its new-device defaults), for the caller to attach with; -ENOENT when
+ * it holds none.
  */
-struct ifn_attach_opts;
-void ifn_snapshot_iface_opts(const struct ifn_maps *m, struct ifn_attach_opts *o, bool have_mode,
-			     bool have_learn);
+int ifn_snapshot_iface(const struct ifn_maps *m, const char *ifname, struct ifn_iface *ifc);
 
 /* The steps, for tests and tools (struct ifn_snap: snapshot_fmt.h). */
 struct ifn_snap;

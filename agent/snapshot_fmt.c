@@ -630,18 +630,11 @@ static bool addr_host_bits_zero(const __u8 a[16], unsigned int plen)
 	return true;
 }
 
-static bool mac_is_device(const __u8 mac[6])
-{
-	static const __u8 zero[6];
-
-	return !(mac[0] & 1) && memcmp(mac, zero, 6);
-}
-
 static int check_device(struct perr *e, const struct ifn_snap_dev *d)
 {
 	const struct ifn_device *v = &d->dev;
 
-	if (!mac_is_device(d->mac))
+	if (!ifn_mac_is_device(d->mac))
 		return fail(e, "device: %s is a multicast or zero MAC", "mac");
 	if ((v->rate_pps ? v->burst_pkts > v->rate_pps : v->burst_pkts != 0) ||
 	    (v->rate_bps ? v->burst_bytes > v->rate_bps : v->burst_bytes != 0))
@@ -961,7 +954,7 @@ int ifn_snap_parse_text(const char *buf, size_t len, struct ifn_snap *s, char *e
 			struct ifn_snap_owner o = {};
 
 			err = FIELDS(owner_f, &o);
-			if (!err && !mac_is_device(o.o.mac))
+			if (!err && !ifn_mac_is_device(o.o.mac))
 				err = fail(&e, "owner: a multicast or zero MAC");
 			if (!err)
 				PUSH(s->owners, s->n_owners, cap_ow, o);

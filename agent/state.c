@@ -21,6 +21,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "defaults.h"
 #include "errors.h"
 #include "state.h"
 
@@ -100,28 +101,44 @@ bool ifn_restore_pending(void)
 	return !stat(path, &st) && S_ISDIR(st.st_mode);
 }
 
-int ifn_check_privileges(void)
+static int caps_read(bool *bpf, bool *net, bool *sys, bool *perfmon)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2] = {};
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+#define HAS(cap) (!!(data[(cap) / 32].effective & (1U << ((cap) % 32))))
+	*bpf = HAS(CAP_BPF);
+	*net = HAS(CAP_NET_ADMIN);
+	*sys = HAS(CAP_SYS_ADMIN);
+	*perfmon = HAS(CAP_PERFMON);
+#undef HAS
+	return 0;
+}
+
+/*
+ * Without CAP_SYS_ADMIN, the verifier accepts the program only with
+ * CAP_PERFMON as well as CAP_BPF (it subtracts packet pointers to get a
+ * frame's length, a helper call less per frame).
+ */
+static bool caps_enough(void)
+{
 	bool bpf, net, sys, perfmon;
 
-	if (syscall(SYS_capget, &hdr, data)) {
-		ifn_err("cannot read capabilities: %s", strerror(errno));
+	return !caps_read(&bpf, &net, &sys, &perfmon) && ((bpf && perfmon) || sys) && net;
+}
+
+int ifn_check_privileges(void)
+{
+	bool bpf, net, sys, perfmon;
+	int err = caps_read(&bpf, &net, &sys, &perfmon);
+
+	if (err) {
+		ifn_err("cannot read capabilities: %s", strerror(-err));
 		return -EPERM;
 	}
-#define HAS(cap) (!!(data[(cap) / 32].effective & (1U << ((cap) % 32))))
-	bpf = HAS(CAP_BPF);
-	net = HAS(CAP_NET_ADMIN);
-	sys = HAS(CAP_SYS_ADMIN);
-	perfmon = HAS(CAP_PERFMON);
-#undef HAS
-	/*
-	 * Without CAP_SYS_ADMIN, the verifier accepts the program only with
-	 * CAP_PERFMON as well as CAP_BPF (it subtracts packet pointers to get
-	 * a frame's length, a helper call less per frame): say so here, not
-	 * as a permission error from the load.
-	 */
+	/* Said here, not as a permission error from the load. */
 	if (((bpf && perfmon) || sys) && net)
 		return 0;
 	/* Every one that is missing, in one line: not one at a time. */
@@ -149,6 +166,31 @@ int ifn_check_privileges(void)
 			!bpf || !perfmon ? " (or CAP_SYS_ADMIN for CAP_BPF and CAP_PERFMON)" : "");
 	}
 	return -EPERM;
+}
+
+const char *ifn_pin_strerror(int err)
+{
+	static char buf[256];
+	struct stat st = {};
+	const char *dir = ifn_pin_dir();
+
+	if (err != -EPERM && err != -EACCES && err != EPERM && err != EACCES)
+		return ifn_strerror(err);
+	if (!caps_enough())
+		return ifn_strerror(err);
+	if (stat(dir, &st))
+		snprintf(buf, sizeof(buf),
+			 "permission denied: this process has the capabilities, but no access to "
+			 "the pin directory or its parent (uid %u): run as root",
+			 (unsigned int)geteuid());
+	else
+		snprintf(buf, sizeof(buf),
+			 "permission denied: this process (uid %u) has the capabilities, but no "
+			 "access to the pin directory (owner uid %u, mode %04o) or its pins: run "
+			 "as root or as its owner",
+			 (unsigned int)geteuid(), (unsigned int)st.st_uid,
+			 (unsigned int)(st.st_mode & 07777));
+	return buf;
 }
 
 static bool is_bpffs(const char *path)
@@ -239,6 +281,24 @@ int ifn_maps_fill_info(struct ifn_maps *m)
 	return 0;
 }
 
+struct ifn_device *ifn_device_rec(const struct ifn_maps *m, const __u8 mac[6])
+{
+	struct ifn_device *rec;
+	struct ifn_mac_key k;
+	__u32 slot;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.mac, mac, 6);
+	if (!m->dev_mem || bpf_map_lookup_elem(m->dev_index, &k, &slot))
+		return NULL;
+	if (slot >= m->max_devices)
+		return NULL;
+	rec = &m->dev_mem[slot];
+	if (!rec->in_use || memcmp(rec->mac, mac, 6))
+		return NULL;
+	return rec;
+}
+
 int ifn_maps_try_open_pinned(struct ifn_maps *m)
 {
 	const char *dir = ifn_pin_dir();
@@ -290,7 +350,7 @@ int ifn_maps_open_pinned(struct ifn_maps *m)
 			ifn_pin_dir(), IFN_ABI_VERSION);
 	} else if (err == -EPERM || err == -EACCES) {
 		if (!ifn_check_privileges())
-			ifn_err("cannot open %s: %s", ifn_pin_dir(), ifn_strerror(err));
+			ifn_err("cannot open %s: %s", ifn_pin_dir(), ifn_pin_strerror(err));
 	} else if (err) {
 		ifn_err("cannot open the maps pinned at %s: %s", ifn_pin_dir(), ifn_strerror(err));
 	}
@@ -322,6 +382,44 @@ void ifn_unlock(int fd)
 		flock(fd, LOCK_UN);
 		close(fd);
 	}
+}
+
+const char *ifn_ifname(int ifaces_fd, __u32 ifindex, char buf[16])
+{
+	struct ifn_iface ifc;
+
+	if (ifaces_fd >= 0 && !bpf_map_lookup_elem(ifaces_fd, &ifindex, &ifc)) {
+		snprintf(buf, 16, "%s", ifc.name);
+		return buf;
+	}
+	if (if_indextoname(ifindex, buf))
+		return buf;
+	snprintf(buf, 16, "if%u", ifindex);
+	return buf;
+}
+
+int ifn_maps_open_locked(struct ifn_maps *m, int *lock)
+{
+	if (ifn_bpffs_ensure(false))
+		return -ENODEV;
+	*lock = ifn_lock(false);
+	if (*lock < 0) {
+		if (*lock == -ENOENT)
+			return ifn_maps_open_pinned(m); /* prints "not attached" */
+		ifn_err("cannot lock %s: %s", ifn_pin_dir(), ifn_pin_strerror(*lock));
+		return *lock;
+	}
+	if (ifn_maps_open_pinned(m)) {
+		ifn_unlock(*lock);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+void ifn_maps_close_locked(struct ifn_maps *m, int lock)
+{
+	ifn_maps_close(m);
+	ifn_unlock(lock);
 }
 
 static bool clock_virtual;
@@ -391,7 +489,7 @@ void ifn_config_defaults(struct ifn_config *c)
 	c->default_mode = IFN_MODE_LEARN;
 	c->answer_s = IFN_ANSWER_S_DEFAULT;
 	/* For an interface without settings of its own; attach's default too. */
-	c->learn_ns = 24ULL * 3600 * 1000000000ULL;
+	c->learn_ns = IFN_LEARN_DEFAULT_NS;
 	c->dns_min_ttl_ns = IFN_DNS_MIN_TTL_NS_DEFAULT;
 }
 

@@ -85,6 +85,12 @@ bool ifn_restore_pending(void);
  * naming what is missing and returns -EPERM.
  */
 int ifn_check_privileges(void);
+/*
+ * ifn_strerror() for an error opening or locking the pin directory: a
+ * permission error of a process that has the capabilities is said to be
+ * the directory's (its owner and mode), not a lack of root.
+ */
+const char *ifn_pin_strerror(int err);
 
 /*
  * Make sure the bpffs that holds the pin directory is mounted. With
@@ -107,11 +113,28 @@ void ifn_maps_close(struct ifn_maps *m);
 int ifn_maps_fill_info(struct ifn_maps *m);
 
 /*
+ * The live record of a MAC: a pointer into the mmap()ed array, read and
+ * changed in place. NULL if the device is unknown.
+ */
+struct ifn_device *ifn_device_rec(const struct ifn_maps *m, const __u8 mac[6]);
+
+/*
  * Serialise commands that change state. Returns an fd to keep open for the
  * duration, or -errno. @create makes the pin directory first.
  */
 int ifn_lock(bool create);
 void ifn_unlock(int fd);
+
+/* Interface name for an ifindex: the attached list first, then the kernel. */
+const char *ifn_ifname(int ifaces_fd, __u32 ifindex, char buf[16]);
+
+/*
+ * What a command that changes state does first: the lock, then the pinned
+ * maps; prints what went wrong. Nothing pinned: -ENOENT ("not attached").
+ * ifn_maps_close_locked undoes both.
+ */
+int ifn_maps_open_locked(struct ifn_maps *m, int *lock);
+void ifn_maps_close_locked(struct ifn_maps *m, int lock);
 
 /*
  * Now on the datapath's clock: CLOCK_MONOTONIC plus the offset measured

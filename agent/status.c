@@ -41,7 +41,7 @@ int ifn_cmd_status(const struct ifn_cmd *c, int argc, char **argv)
 	struct ifn_config cfg;
 	struct ifn_maps m;
 	char(*names)[16] = NULL;
-	char path[PATH_MAX], buf[64];
+	char buf[64];
 	struct fill fills[7];
 	__u64 malformed = 0, dns_bad = 0;
 	int n = 0, i, err;
@@ -96,19 +96,7 @@ int ifn_cmd_status(const struct ifn_cmd *c, int argc, char **argv)
 		malformed += gs.reason[i];
 	for (i = 1; i < IFN_DNS_BAD_MAX; i++)
 		dns_bad += ds.malformed[i];
-	ifn_pin_path(path, sizeof(path), IFN_PIN_PROG, NULL);
-	{
-		int fd = bpf_obj_get(path);
-
-		if (fd >= 0) {
-			struct bpf_prog_info pi = {};
-			__u32 len = sizeof(pi);
-
-			if (!bpf_obj_get_info_by_fd(fd, &pi, &len))
-				prog_id = pi.id;
-			close(fd);
-		}
-	}
+	prog_id = ifn_prog_pinned_id();
 
 	if (ifn_json_output) {
 		struct ifn_json j;
@@ -123,8 +111,7 @@ int ifn_cmd_status(const struct ifn_cmd *c, int argc, char **argv)
 			__u32 lprog = 0;
 			int ifindex;
 
-			ifn_pin_path(path, sizeof(path), IFN_PIN_LINKS, names[i]);
-			ifindex = ifn_link_pin_ifindex(path, &lprog);
+			ifindex = ifn_link_ifindex(names[i], &lprog);
 			ifn_json_obj_open(&j, NULL);
 			ifn_json_str(&j, "name", names[i]);
 			ifn_json_i64(&j, "ifindex", ifindex > 0 ? ifindex : 0);
@@ -217,8 +204,7 @@ int ifn_cmd_status(const struct ifn_cmd *c, int argc, char **argv)
 			__u32 lprog = 0, eprog = 0;
 			int ifindex;
 
-			ifn_pin_path(path, sizeof(path), IFN_PIN_LINKS, names[i]);
-			ifindex = ifn_link_pin_ifindex(path, &lprog);
+			ifindex = ifn_link_ifindex(names[i], &lprog);
 			snprintf(idx, sizeof(idx), "%d", ifindex > 0 ? ifindex : 0);
 			snprintf(pid, sizeof(pid), "%u", lprog);
 			if (ifindex > 0 && !ifn_egress_query(ifindex, &eprog))
@@ -232,7 +218,7 @@ int ifn_cmd_status(const struct ifn_cmd *c, int argc, char **argv)
 			if (ifindex > 0 && !bpf_map_lookup_elem(m.ifaces, &ifindex, &ifc)) {
 				row[2] = ifc.attach_mode == IFN_ATTACH_GENERIC ? "generic" :
 										 "native";
-				row[5] = ifn_new_devices_str(ifc.default_mode, ifc.learn_ns, nd,
+				row[5] = ifn_fmt_new_devices(ifc.default_mode, ifc.learn_ns, nd,
 							     sizeof(nd));
 			} else {
 				row[2] = ifindex > 0 ? "?" : "defunct";

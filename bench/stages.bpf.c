@@ -7,9 +7,9 @@
  * This VM has no hardware counters, so this is how the cost of the program
  * body is split between parsing, lookups and counter updates.
  *
- * The stages call the datapath's own functions (bpf/lib/); only the order
- * of bpf/iotfence.bpf.c and its ifn_finish() are repeated here, and must be
- * kept in step with it. This object is optional: `make bench` goes on
+ * The stages call the datapath's own functions (bpf/lib/: account.bpf.h
+ * starts and finishes a frame); only the order of bpf/iotfence.bpf.c is
+ * repeated here, and must be kept in step with it. This object is optional: `make bench` goes on
  * without it if it stops compiling against a changed datapath.
  *
  * Each stage hands its state to an empty asm statement, so that the
@@ -26,38 +26,11 @@
 #include "lib/device.bpf.h"
 #include "lib/policy.bpf.h"
 #include "lib/police.bpf.h"
+#include "lib/account.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define KEEP(v) asm volatile("" : : "r"(&(v)) : "memory")
-
-/* As ifn_finish() in bpf/iotfence.bpf.c. */
-static __always_inline int st_finish(struct ifn_ctx *x, __u32 verdict, __u32 reason)
-{
-	struct ifn_global_stats *gs = x->gs;
-	struct ifn_dev_stats *ds = x->ds;
-
-	if (verdict >= IFN_VERDICT_MAX)
-		verdict = IFN_VERDICT_DROP;
-	if (reason >= IFN_REASON_MAX)
-		reason = IFN_REASON_NONE;
-	gs->frames++;
-	gs->bytes += x->pkt.len;
-	gs->verdict[verdict]++;
-	if (reason)
-		gs->reason[reason]++;
-	if (ds) {
-		ds->packets++;
-		ds->bytes += x->pkt.len;
-		ds->verdict[verdict]++;
-		if (reason)
-			ds->reason[reason]++;
-		if (!ds->first_seen_ns)
-			ds->first_seen_ns = x->now;
-		ds->last_seen_ns = x->now;
-	}
-	return verdict == IFN_VERDICT_DROP ? XDP_DROP : XDP_PASS;
-}
 
 /* Stage 1: one pass over the headers. */
 SEC("xdp")
@@ -77,20 +50,10 @@ SEC("xdp")
 int st2_globals(struct xdp_md *ctx)
 {
 	struct ifn_ctx x;
-	__u32 zero = 0;
 	int r;
 
-	x.gs = bpf_map_lookup_elem(&ifn_stats, &zero);
-	x.cfg = bpf_map_lookup_elem(&ifn_config, &zero);
-	if (!x.gs || !x.cfg)
+	if (ifn_ctx_start(&x, ctx))
 		return XDP_ABORTED;
-	__builtin_memset(&x.pkt, 0, sizeof(x.pkt));
-	x.dev = NULL;
-	x.ds = NULL;
-	x.fpc = NULL;
-	x.now = ifn_now(x.cfg);
-	x.ifindex = ctx->ingress_ifindex;
-	x.pad = 0;
 	r = ifn_parse(ctx, &x.pkt);
 	if (r == IFN_REASON_ETH_TRUNC || ifn_mac_is_bad_source(x.pkt.src_mac))
 		return XDP_ABORTED;
@@ -101,22 +64,13 @@ int st2_globals(struct xdp_md *ctx)
 /* Stages 3-5 share the front; @upto says where to stop. */
 static __always_inline int st_front(struct xdp_md *ctx, int upto)
 {
-	__u32 zero = 0, reason = IFN_REASON_NONE, slot = 0;
+	__u32 reason = IFN_REASON_NONE, slot = 0;
 	struct ifn_ctx x;
 	int r;
 	__u8 mode;
 
-	x.gs = bpf_map_lookup_elem(&ifn_stats, &zero);
-	x.cfg = bpf_map_lookup_elem(&ifn_config, &zero);
-	if (!x.gs || !x.cfg)
+	if (ifn_ctx_start(&x, ctx))
 		return XDP_ABORTED;
-	__builtin_memset(&x.pkt, 0, sizeof(x.pkt));
-	x.dev = NULL;
-	x.ds = NULL;
-	x.fpc = NULL;
-	x.now = ifn_now(x.cfg);
-	x.ifindex = ctx->ingress_ifindex;
-	x.pad = 0;
 	r = ifn_parse(ctx, &x.pkt);
 	if (r == IFN_REASON_ETH_TRUNC || ifn_mac_is_bad_source(x.pkt.src_mac))
 		return XDP_ABORTED;
@@ -132,17 +86,17 @@ static __always_inline int st_front(struct xdp_md *ctx, int upto)
 	/* Stage 4: + its per-CPU counters and every counter update. */
 	x.ds = bpf_map_lookup_elem(&ifn_dev_stats, &slot);
 	if (upto == 4)
-		return st_finish(&x, IFN_VERDICT_PASS, reason);
+		return ifn_finish(&x, IFN_VERDICT_PASS, reason);
 
 	/* Stage 5: + mode deadline, address tracking, baseline, quarantine. */
 	mode = ifn_mode_now(&x);
 	ifn_track_addr(&x);
 	if (ifn_is_baseline(&x.pkt) || mode == IFN_MODE_TRUST)
-		return st_finish(&x, IFN_VERDICT_PASS, reason);
+		return ifn_finish(&x, IFN_VERDICT_PASS, reason);
 	if (mode == IFN_MODE_QUARANTINE)
-		return st_finish(&x, IFN_VERDICT_DROP, IFN_REASON_QUARANTINE);
+		return ifn_finish(&x, IFN_VERDICT_DROP, IFN_REASON_QUARANTINE);
 	KEEP(r);
-	return st_finish(&x, IFN_VERDICT_PASS, reason);
+	return ifn_finish(&x, IFN_VERDICT_PASS, reason);
 }
 
 SEC("xdp")

@@ -27,36 +27,9 @@
 #include "lib/inbound.bpf.h"
 #include "lib/police.bpf.h"
 #include "lib/dns.bpf.h"
+#include "lib/account.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-static __always_inline int ifn_finish(struct ifn_ctx *x, __u32 verdict, __u32 reason)
-{
-	struct ifn_global_stats *gs = x->gs;
-	struct ifn_dev_stats *ds = x->ds;
-
-	if (verdict >= IFN_VERDICT_MAX)
-		verdict = IFN_VERDICT_DROP;
-	if (reason >= IFN_REASON_MAX)
-		reason = IFN_REASON_NONE;
-
-	gs->frames++;
-	gs->bytes += x->pkt.len;
-	gs->verdict[verdict]++;
-	if (reason)
-		gs->reason[reason]++;
-	if (ds) {
-		ds->packets++;
-		ds->bytes += x->pkt.len;
-		ds->verdict[verdict]++;
-		if (reason)
-			ds->reason[reason]++;
-		if (!ds->first_seen_ns)
-			ds->first_seen_ns = x->now;
-		ds->last_seen_ns = x->now;
-	}
-	return verdict == IFN_VERDICT_DROP ? XDP_DROP : XDP_PASS;
-}
 
 /* A frame outside the fingerprint: report it, count it towards a scan. */
 static __always_inline __u32 ifn_violation(struct ifn_ctx *x, __u8 mode,
@@ -117,11 +90,8 @@ static __always_inline __u32 ifn_decide(struct ifn_ctx *x, __u32 parse_reason, _
 	}
 
 	if (later) {
-		__builtin_memset(&k, 0, sizeof(k));
-		__builtin_memcpy(k.mac, p->src_mac, 6);
-		k.family = p->family;
-		k.proto = p->proto;
-		__builtin_memcpy(k.peer, p->dst, 16);
+		/* No ports: the flow's key with port 0, as a client. */
+		ifn_key_ip(&k, p, 0, IFN_DIR_CLIENT);
 		/* Learning passes it but never learns from it: no ports. */
 		allowed = mode == IFN_MODE_LEARN || first != IFN_FIRST_NONE;
 	} else {
@@ -203,21 +173,12 @@ int ifn_clock_probe(struct xdp_md *ctx)
  */
 static __always_inline int ifn_xdp(struct xdp_md *ctx)
 {
-	__u32 zero = 0, reason = IFN_REASON_NONE, verdict, slot = 0;
+	__u32 reason = IFN_REASON_NONE, verdict, slot = 0;
 	struct ifn_ctx x;
 	int parse_reason;
 
-	x.gs = bpf_map_lookup_elem(&ifn_stats, &zero);
-	x.cfg = bpf_map_lookup_elem(&ifn_config, &zero);
-	if (!x.gs || !x.cfg)
+	if (ifn_ctx_start(&x, ctx))
 		return XDP_ABORTED;
-	__builtin_memset(&x.pkt, 0, sizeof(x.pkt));
-	x.dev = NULL;
-	x.ds = NULL;
-	x.fpc = NULL;
-	x.now = ifn_now(x.cfg);
-	x.ifindex = ctx->ingress_ifindex;
-	x.pad = 0;
 
 	parse_reason = ifn_parse(ctx, &x.pkt);
 	if (parse_reason == IFN_REASON_ETH_TRUNC)

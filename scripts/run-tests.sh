@@ -19,6 +19,9 @@ fi
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# Check's 4 s default is a speed test on a shared machine (a datapath case
+# loads the XDP object, ~2 s of verifier alone): a deadline, generous.
+export CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-120}
 export IFN_BIN="$PWD/$BUILD/iotfence"
 # The real captures, in the repository (tests/captures), for every suite.
 export IFN_PCAPS=${IFN_PCAPS:-$PWD/tests/captures}

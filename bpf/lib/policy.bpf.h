@@ -134,13 +134,15 @@ static __always_inline void ifn_candidates(const struct ifn_pkt *p, struct ifn_c
 		/* The opening frame tells who is the client; later frames may
 		 * belong to either side, so both keys are tried.
 		 */
-		if ((p->tcp_flags & (IFN_TCP_SYN | IFN_TCP_ACK)) == IFN_TCP_SYN) {
+		switch (ifn_tcp_class(p)) {
+		case 1:
 			c->port[0] = p->dport;
-		} else if ((p->tcp_flags & (IFN_TCP_SYN | IFN_TCP_ACK)) ==
-			   (IFN_TCP_SYN | IFN_TCP_ACK)) {
+			break;
+		case 2:
 			c->port[0] = p->sport;
 			c->dir[0] = IFN_DIR_SERVER;
-		} else {
+			break;
+		default:
 			ifn_cand_pair(c, p, ifn_udp_device_is_client(p->sport, p->dport));
 		}
 		return;
@@ -165,19 +167,38 @@ static __always_inline void ifn_candidates(const struct ifn_pkt *p, struct ifn_c
 	}
 }
 
-static __always_inline void ifn_key_fill(struct ifn_flow_key *k, const struct ifn_pkt *p,
-					 const struct ifn_cand *c)
+/* The key of an IP frame's flow under @port and @dir. */
+static __always_inline void ifn_key_ip(struct ifn_flow_key *k, const struct ifn_pkt *p, __u16 port,
+				       __u8 dir)
 {
 	__builtin_memcpy(k->mac, p->src_mac, 6);
 	k->family = p->family;
-	k->proto = p->family == IFN_FAMILY_L2 ? 0 : p->proto;
+	k->proto = p->proto;
+	k->port = port;
+	k->dir = dir;
+	k->pad = 0;
+	__builtin_memcpy(k->peer, p->dst, 16);
+}
+
+/*
+ * The key of the frame's first candidate. (Written as two branches: one
+ * key filled and then patched for L2 costs the verifier half as much again.)
+ */
+static __always_inline void ifn_key_fill(struct ifn_flow_key *k, const struct ifn_pkt *p,
+					 const struct ifn_cand *c)
+{
+	if (p->family != IFN_FAMILY_L2) {
+		ifn_key_ip(k, p, c->port[0], c->dir[0]);
+		return;
+	}
+	/* Non-IP: the ethertype is the port, no protocol, no peer. */
+	__builtin_memcpy(k->mac, p->src_mac, 6);
+	k->family = p->family;
+	k->proto = 0;
 	k->port = c->port[0];
 	k->dir = c->dir[0];
 	k->pad = 0;
-	if (p->family == IFN_FAMILY_L2)
-		__builtin_memset(k->peer, 0, 16);
-	else
-		__builtin_memcpy(k->peer, p->dst, 16);
+	__builtin_memset(k->peer, 0, 16);
 }
 
 /*

@@ -1079,6 +1079,8 @@ static Suite *seq_suite(void)
 	Suite *s = suite_create("datapath-sequences");
 	TCase *tc = tcase_create("sequences");
 
+	/* Each test loads the program: on a loaded machine that is seconds. */
+	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, eth_trunc_unreachable);
 	tcase_add_test(tc, frag_v4_enforce);
 	tcase_add_test(tc, frag_v6_enforce);

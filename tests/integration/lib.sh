@@ -62,6 +62,10 @@ it_link() {
 	ip link add "$2" netns "$a" type veth peer name "$5" netns "$b"
 	[ -n "$3" ] && ip -n "$a" addr add "$3" dev "$2"
 	[ -n "$6" ] && ip -n "$b" addr add "$6" dev "$5"
+	# A neighbour answered once is not probed again for the test's life: the
+	# kernel's unicast ARP confirmation 5 s later is a frame no test sent.
+	ip netns exec "$a" sysctl -qw "net.ipv4.neigh.$2.delay_first_probe_time=3600"
+	ip netns exec "$b" sysctl -qw "net.ipv4.neigh.$5.delay_first_probe_time=3600"
 	ip -n "$a" link set "$2" up
 	ip -n "$b" link set "$5" up
 }

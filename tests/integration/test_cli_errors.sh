@@ -53,6 +53,10 @@ check "and nothing was created there" test ! -e "$(dirname $NOBPF)"
 
 echo "# a small state to fill up"
 check "attach with small tables" ns_ifn gw attach lan1 --max-devices 16 --max-flows 16 --max-rules 16
+# Static neighbours: on a slow machine the kernel's ARP probe of the gateway,
+# 5s after the ping, would land between a map dump and its comparison.
+in_ns dev1 ip neigh replace 10.91.1.1 lladdr "$(mac_of gw lan1)" dev eth0 nud permanent
+in_ns gw ip neigh replace 10.91.1.2 lladdr $MAC1 dev lan1 nud permanent
 check "dev1 is learned" in_ns dev1 ping -c1 -W1 10.91.1.1
 check_eq "one device" 1 "$(ifn devices --json | jq length)"
 sleep 0.2
@@ -69,6 +73,10 @@ e2() { # DESC REGEX ARGS...: must exit 2 with one line
 e2 "unknown command" "unknown command 'frobnicate'" frobnicate
 e2 "bad MAC" "'00:17:88:bb:00' is not a MAC address" enforce 00:17:88:bb:00
 e2 "bad MAC for device" "'zz:17:88:bb:00:01' is not a MAC" device zz:17:88:bb:00:01
+# Never a device's source: refused as such, not "unknown device" (issue 15).
+e2 "broadcast MAC" "'ff:ff:ff:ff:ff:ff' is not a device MAC" enforce ff:ff:ff:ff:ff:ff
+e2 "multicast MAC" "'01:00:5e:00:00:01' is not a device MAC" allow 01:00:5e:00:00:01 udp/53 any
+e2 "zero MAC" "'00:00:00:00:00:00' is not a device MAC" device 00:00:00:00:00:00
 e2 "missing MAC" "missing MAC \(or 'all'\)" enforce
 e2 "too many arguments" "too many arguments" enforce $MAC1 $MAC1
 e2 "unknown option" "unknown option '--bogus'" enforce $MAC1 --bogus

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # Messages of issue 15: every missing capability named at once (CAP_PERFMON
 # was left out); version --json is JSON; a state.gz that is a directory is
-# called one; a daemon whose last save fails exits non-zero. Bad input is
+# called one; a daemon whose last save fails exits non-zero; capabilities
+# without access to the pin directory say so. Bad input is
 # echoed bounded and with control bytes escaped (a terminal escape in an
 # argument or a policy line), and a file of garbage gives the first 100
 # errors and a count, not one line per bad line.
@@ -43,6 +44,23 @@ check "a state.gz that is a directory is called one" \
 	grep -q "state.gz: a directory, not a regular file" "$D/err"
 sed 's/^/       | /' "$D/err"
 rmdir "$D/state.gz"
+
+# With the capabilities but not the pin directory's owner: that is what is
+# said, not "needs root" (issue 15).
+CAPS=(--inh-caps=+bpf,+perfmon,+net_admin --ambient-caps=+bpf,+perfmon,+net_admin)
+for cmd in status "enforce 02:aa:00:00:00:01"; do
+	# shellcheck disable=SC2086 # the words of a command line
+	check_error "nobody with the capabilities: $cmd" \
+		"permission denied: this process \(uid [0-9]+\) has the capabilities, but no access to the pin directory \(owner uid 0, mode 0700\)" \
+		"${NOBODY[@]}" "${CAPS[@]}" "$IFN_ANY" $cmd
+done
+
+# A file that is not read is no file of errors: no "0 errors" with exit 1.
+mkfifo "$D/fifo.pol"
+"$IFN" policy check "$D/fifo.pol" >"$D/out" 2>"$D/err"
+check_eq "policy check of a FIFO: exit 1" 1 "$?"
+check_eq "with one line saying why, and no count of errors" "1 0" \
+	"$(wc -l <"$D/err") $(grep -c ' errors\?$' "$D/err")"
 
 # The last save fails (the state directory is another user's): exit 1.
 printf 'interface lan1\n' >"$D/conf"

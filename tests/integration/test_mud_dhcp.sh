@@ -5,7 +5,8 @@
 # interface, records MAC -> URL in the state directory, reports a MUD_URL
 # event line, shows it in `devices` and `device` (text and JSON), and
 # applies the profile mud-dir holds for the URL; a URL without a profile
-# changes nothing but the record.
+# changes nothing but the record. A reload loads the site policy and the
+# profiles at once (make before break).
 . "$(dirname "$0")/lib.sh"
 it_init mud-dhcp
 it_lab 2
@@ -33,8 +34,11 @@ cat >"$D/mud/lighting.example.com_lightbulb2000.json" <<EOM
       "ipv4": { "protocol": 1, "destination-ipv4-network": "$SRV/32" }, "icmp": { "type": 8 } },
       "actions": { "forwarding": "accept" } } ] } } ] } }
 EOM
-printf 'interface lan1 new-devices enforce\ninterface lan2 new-devices enforce\nmud-dir %s\nsyslog off\nmetrics-interval 0\n' \
-	"$D/mud" >"$CONF"
+# A site policy that names neither device: loaded alone on a reload, it
+# would take the profiles' rules away until they were applied again.
+printf 'set event-limit 8\n' >"$D/site.pol"
+printf 'interface lan1 new-devices enforce\ninterface lan2 new-devices enforce\nmud-dir %s\npolicy %s\nsyslog off\nmetrics-interval 0\n' \
+	"$D/mud" "$D/site.pol" >"$CONF"
 
 nsenter --net="$GWNS" "$IFN" run --config "$CONF" >"$D/out" 2>"$D/err" &
 DPID=$!
@@ -84,11 +88,21 @@ check_fails "... not recorded" grep -q plain.example.com "$D/mud-urls"
 # A profile added to mud-dir takes effect with a reload.
 sed "s|$URL1|$URL2|" "$D/mud/lighting.example.com_lightbulb2000.json" >"$D/mud/sensors.example.com_v2_probe.json"
 check_fails "dev2: before the reload its echo is dropped" in_ns dev2 ping -c1 -W1 "$SRV"
+added() { "$IFN" device "$mac1" --json | jq -c '[.fingerprint[] | {peer, port, origin, added}]'; }
+before=$(added)
+sleep 0.2
 kill -HUP "$DPID"
 it_wait 10 grep -q "applied the MUD profile $D/mud/sensors.example.com_v2_probe.json to $mac2" "$D/err"
 check "SIGHUP: the new profile is applied to dev2" \
 	grep -q "applied the MUD profile $D/mud/sensors.example.com_v2_probe.json to $mac2" "$D/err"
 check "dev2: the profile's echo passes" in_ns dev2 ping -c1 -W1 "$SRV"
+# Make before break: the reload loads the policy and the profiles at once.
+# Loaded alone, the policy took dev1's profile rule away and the profile
+# put it back after: a new rule, added at the reload.
+check "SIGHUP: dev1 had its profile's rule" test "$before" != "[]"
+check_eq "SIGHUP: dev1's profile rule was never removed (the same rule, added before)" \
+	"$before" "$(added)"
+check "dev1: the profile's echo still passes" in_ns dev1 ping -c1 -W1 "$SRV"
 
 kill -TERM "$DPID"
 for _ in $(seq 50); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done

@@ -4,8 +4,9 @@
 # 32-bit field, so a capture of 2100 is reported as 2100 (it was 2548, from
 # a sign wrap at 2^31), and the largest stamp, 0xffffffff (2106), runs on a
 # sane clock: the device learns, as in any capture, instead of every frame
-# coming after the end of time. A failed replay --json prints a JSON error
-# object. No network: replay runs offline.
+# coming after the end of time. Captures dated 1970 end learning in 1970.
+# A failed replay --json prints a JSON error object. No network: replay
+# runs offline.
 . "$(dirname "$0")/lib.sh"
 it_init replay-clock
 
@@ -46,6 +47,19 @@ check "replay of a capture stamped 0xffffffff" sh -c "'$IFN' replay --json '$D/m
 check_eq "dated 2106" "2106-02-07T06:28:15.000Z" "$(jq -r '.captures[0].first' "$D/b.json")"
 check_eq "the device learns from its frames, as in any capture" 3 \
 	"$(jq -r '.totals.learning.packets' "$D/b.json")"
+
+# Devices without a clock stamp their frames from 1970: learning there ends
+# in 1970, not never (a time of 0 was taken for "none").
+pcap "$D/l1970.pcap" 0 0 0
+pcap "$D/r1970.pcap" 5 6 7
+check "replay of captures dated 1970, learning on the first" \
+	sh -c "'$IFN' replay --json --learn '$D/l1970.pcap' '$D/r1970.pcap' >'$D/c.json'"
+check_eq "learning ended with the learning capture, at the first second of 1970" \
+	"1970-01-01T00:00:00.000Z" "$(jq -r '.devices[0].learning_ended' "$D/c.json")"
+check_eq "and that capture is dated" "1970-01-01T00:00:00.000Z 1970-01-01T00:00:00.000Z" \
+	"$(jq -r '.captures[0] | "\(.first) \(.last)"' "$D/c.json")"
+check_eq "the device enforced on the rest" "3 3" \
+	"$(jq -r '.devices[0] | "\(.learning.packets) \(.enforcing.packets)"' "$D/c.json")"
 
 "$IFN" replay --json "$D/missing.pcap" >"$D/err.json" 2>/dev/null
 check_eq "a failed replay --json exits 1" 1 "$?"

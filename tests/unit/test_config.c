@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "defaults.h"
 #include "unit.h"
 
 static int parse(const char *text, struct ifn_daemon_conf *c, char *err, size_t len)
@@ -56,7 +57,7 @@ START_TEST(conf_full)
 	ck_assert_int_eq(f->mode, IFN_ATTACH_AUTO);
 	ck_assert(!f->have_new_devices && !f->have_learn);
 	ck_assert_uint_eq(f->new_devices, IFN_MODE_LEARN);
-	ck_assert_uint_eq(f->learn_ns, IFN_CONF_LEARN_NS);
+	ck_assert_uint_eq(f->learn_ns, IFN_LEARN_DEFAULT_NS);
 	ck_assert_uint_eq(f->line, 3);
 
 	f = ifn_conf_find_iface(&c, "lan1");
@@ -121,6 +122,9 @@ START_TEST(conf_defaults)
 			 0);
 	ck_assert_uint_eq(c.metrics_interval_ns, 0);
 	ck_assert_uint_eq(c.snapshot_interval_ns, 0);
+	/* The longest learning window there is. */
+	ck_assert_int_eq(parse("interface eth8 learn-for 3650d\n", &c, err, sizeof(err)), 0);
+	ck_assert_uint_eq(c.ifaces[0].learn_ns, IFN_DURATION_MAX_NS);
 	/* No newline at the end of the file. */
 	ck_assert_int_eq(parse("interface eth9", &c, err, sizeof(err)), 0);
 	ck_assert_uint_eq(c.n_ifaces, 1);
@@ -144,12 +148,15 @@ static const struct {
 	  "test.conf:1: interface lan0: new-devices 'block' is not a mode" },
 	{ "interface lan0 learn-for soon\n",
 	  "test.conf:1: interface lan0: learn-for 'soon' is not a duration" },
+	/* The bound of attach --learn-for and of the policy's learn-for. */
+	{ "interface lan0 learn-for 3651d\n",
+	  "test.conf:1: interface lan0: learn-for '3651d' is too long (at most 3650d)" },
 	{ "interface lan0 vlan 7\n",
 	  "test.conf:1: interface lan0: unknown option 'vlan' (mode, new-devices, learn-for)" },
 	{ "scan-threshold\n", "test.conf:1: scan-threshold: missing value" },
 	{ "scan-threshold 0\n", "test.conf:1: scan-threshold: '0' is not a count from 1 to 128" },
 	{ "scan-window 500ms\n",
-	  "test.conf:1: scan-window: '500ms' is not a duration of 1s or more" },
+	  "test.conf:1: scan-window: '500ms' is not a duration from 1s to 3650d" },
 	{ "auto-quarantine maybe\n", "test.conf:1: auto-quarantine: 'maybe' is not on or off" },
 	{ "scan-threshold 10\nscan-threshold 12\n",
 	  "test.conf:2: scan-threshold: set twice (first on line 1)" },

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "format.h"
 #include "mud.h"
@@ -162,6 +163,17 @@ static const struct one_case cases[] = {
 	{ "ipv4-acl-type", true,
 	  "{ \"tcp\": { \"destination-port\": { \"lower-port\": 8883, \"upper-port\": 8883 } } }",
 	  "tcp/8883 any", NULL, NULL },
+	/* A range of every port is any port; lte and gte are ranges. */
+	{ "ipv4-acl-type", true,
+	  "{ \"tcp\": { \"destination-port\": { \"lower-port\": 0, \"upper-port\": 65535 } } }",
+	  "tcp any", NULL, NULL },
+	{ "ipv4-acl-type", true,
+	  "{ \"udp\": { \"destination-port\": { \"operator\": \"lte\", \"port\": 65535 } } }",
+	  "udp any", NULL, NULL },
+	{ "ipv4-acl-type", true,
+	  "{ \"tcp\": { \"destination-port\": { \"port\": 443 }, \"source-port\": "
+	  "{ \"operator\": \"gte\", \"port\": 1 } } }",
+	  "tcp/443 any", NULL, NULL },
 	/* The answers issue's peer word. */
 	{ "ipv4-acl-type", true,
 	  "{ \"ietf-mud:mud\": { \"local-networks\": [ null ] }, \"ipv4\": { \"protocol\": 17 }, "
@@ -183,7 +195,14 @@ static const struct one_case cases[] = {
 	  NULL, "/matches/tcp/destination-port", "port range 8000-8080" },
 	{ "ipv4-acl-type", true,
 	  "{ \"tcp\": { \"destination-port\": { \"operator\": \"gte\", \"port\": 1024 } } }", NULL,
-	  "/matches/tcp/destination-port", "operator 'gte'" },
+	  "/matches/tcp/destination-port", "port range 1024-65535" },
+	{ "ipv4-acl-type", true,
+	  "{ \"tcp\": { \"destination-port\": { \"operator\": \"neq\", \"port\": 23 } } }", NULL,
+	  "/matches/tcp/destination-port", "operator 'neq'" },
+	{ "ipv4-acl-type", true,
+	  "{ \"tcp\": { \"destination-port\": { \"port\": 443 }, \"source-port\": "
+	  "{ \"operator\": \"gte\", \"port\": 1024 } } }",
+	  NULL, "/matches/tcp/source-port", "a wider rule would allow more" },
 	{ "ipv4-acl-type", true,
 	  "{ \"udp\": { \"destination-port\": { \"port\": 53 }, \"source-port\": { \"port\": 53 } "
 	  "} }",
@@ -219,6 +238,115 @@ static const struct one_case cases[] = {
 	  "/matches/ietf-mud:mud/manufacturer", "no peer for manufacturer 'other.example.com'" },
 	{ "eth-acl-type", true, "{ \"eth\": {} }", NULL, "/acl[name='a']/type", "eth-acl-type" },
 };
+
+/* A small range is a rule per port, for each peer; port 0 is no port. */
+START_TEST(port_ranges)
+{
+	static const char *const want[] = { "udp/1 any",    "udp/2 any",    "udp/3 any",
+					    "tcp/8883 any", "tcp/8884 any", "tcp/8885 any" };
+	struct ifn_mud_xlat x;
+	struct errs e;
+	size_t i;
+
+	ck_assert_int_eq(xlat(one_ace("ipv4-acl-type", true,
+				      "{ \"udp\": { \"destination-port\": { \"operator\": "
+				      "\"lte\", \"port\": 3 } } }",
+				      "accept"),
+			      NULL, &x, &e),
+			 0);
+	ck_assert_uint_eq(x.n, 3);
+	for (i = 0; i < 3; i++)
+		ck_assert_str_eq(x.v[i].text, want[i]);
+	ifn_mud_xlat_free(&x);
+	ck_assert_int_eq(xlat(one_ace("ipv4-acl-type", true,
+				      "{ \"tcp\": { \"destination-port\": { \"lower-port\": "
+				      "8883, \"upper-port\": 8885 } } }",
+				      "accept"),
+			      NULL, &x, &e),
+			 0);
+	ck_assert_uint_eq(x.n, 3);
+	for (i = 0; i < 3; i++)
+		ck_assert_str_eq(x.v[i].text, want[3 + i]);
+	ifn_mud_xlat_free(&x);
+}
+END_TEST
+
+/* Bounds: each refused with the node's path, before any structure is looked at. */
+START_TEST(bounds)
+{
+	char *text = NULL, path[64];
+	size_t len, i;
+	struct ifn_mud_xlat x;
+	struct errs e = { 0 };
+	json_t *j;
+	FILE *f;
+
+	/* Nested 20 deep under an unknown member. */
+	f = open_memstream(&text, &len);
+	fprintf(f, "{ \"x\": ");
+	for (i = 0; i < 20; i++)
+		fprintf(f, "{ \"a\": ");
+	fprintf(f, "1");
+	for (i = 0; i < 21; i++)
+		fprintf(f, " }");
+	fclose(f);
+	j = load(text);
+	ck_assert_uint_eq(ifn_mud_validate(j, keep, &e), 1);
+	ck_assert_str_eq(e.path[0], "/x/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a");
+	ck_assert_msg(strstr(e.msg[0], "deeper than 16"), "%s", e.msg[0]);
+	json_decref(j);
+	free(text);
+
+	/* A string of 2000 bytes. */
+	text = calloc(1, 4096);
+	snprintf(text, 4096, "%s\"documentation\": \"%02000d\" } }", HEAD, 0);
+	memset(&e, 0, sizeof(e));
+	j = load(text);
+	ck_assert_uint_eq(ifn_mud_validate(j, keep, &e), 1);
+	ck_assert_str_eq(e.path[0], "/ietf-mud:mud/documentation");
+	ck_assert_msg(strstr(e.msg[0], "2000 bytes"), "%s", e.msg[0]);
+	json_decref(j);
+	free(text);
+
+	/* 2 x 2100 ACEs of a port each: more rules than a profile has. */
+	f = open_memstream(&text, &len);
+	fprintf(f, HEAD "\"from-device-policy\": { \"access-lists\": { \"access-list\": [ "
+			"{ \"name\": \"a\" }, { \"name\": \"b\" } ] } } }, "
+			"\"ietf-access-control-list:acls\": { \"acl\": [ ");
+	for (i = 0; i < 4200; i++) {
+		if (i % 2100 == 0)
+			fprintf(f,
+				"%s{ \"name\": \"%c\", \"type\": \"ipv4-acl-type\", \"aces\": "
+				"{ \"ace\": [ ",
+				i ? " ] } }, " : "", i ? 'b' : 'a');
+		fprintf(f,
+			"%s{ \"name\": \"e%zu\", \"matches\": { \"tcp\": { "
+			"\"destination-port\": { \"port\": %zu } } }, \"actions\": "
+			"{ \"forwarding\": \"accept\" } }",
+			i % 2100 ? ", " : "", i, i + 1);
+	}
+	fprintf(f, " ] } } ] } }");
+	fclose(f);
+	ck_assert_int_eq(xlat(text, NULL, &x, &e), 1);
+	ck_assert_msg(strstr(e.msg[0], "more than 4096 rules"), "%s", e.msg[0]);
+	ck_assert_msg(strstr(e.path[0], "ace[name='e4096']"), "%s", e.path[0]);
+	ifn_mud_xlat_free(&x);
+	free(text);
+
+	/* A FIFO is refused without blocking; a file past 1 MiB unread. */
+	snprintf(path, sizeof(path), "/tmp/ifn-mud-fifo-%d", (int)getpid());
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	ck_assert_ptr_null(ifn_mud_load(path));
+	unlink(path);
+	snprintf(path, sizeof(path), "/tmp/ifn-mud-big-%d", (int)getpid());
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(ftruncate(fileno(f), IFN_MUD_FILE_MAX + 1), 0);
+	fclose(f);
+	ck_assert_ptr_null(ifn_mud_load(path));
+	unlink(path);
+}
+END_TEST
 
 START_TEST(one)
 {
@@ -716,6 +844,8 @@ static Suite *mud_suite(void)
 
 	tcase_add_test(tc, rfc_example_names);
 	tcase_add_loop_test(tc, one, 0, N(cases));
+	tcase_add_test(tc, port_ranges);
+	tcase_add_test(tc, bounds);
 	tcase_add_test(tc, refused_actions_and_extensions);
 	tcase_add_test(tc, mapping);
 	tcase_add_test(tc, map_file);

@@ -28,6 +28,10 @@ static const struct {
 	{ "scan-window", "999ms", NULL },
 	{ "scan-window", "0", NULL },
 	{ "scan-window", "10M", NULL },
+	/* The bound of --for and of a policy's durations (issue 15). */
+	{ "scan-window", "3650d", "3650d" },
+	{ "scan-window", "3650d1s", NULL },
+	{ "scan-window", "100000d", NULL },
 	{ "auto-quarantine", "off", "off" },
 	{ "auto-quarantine", "ON", "on" },
 	{ "auto-quarantine", "no", "off" },
