@@ -139,6 +139,7 @@ static int rule_error(int err, const struct ifn_maps *m, const struct ifn_rule *
 			"devices (the size is set by the first attach, --max-%s)",
 			k == IFN_RULE_EXACT	  ? IFN_MAP_FLOWS :
 			k == IFN_RULE_PORT_PREFIX ? IFN_MAP_RULES_PORT :
+			k == IFN_RULE_NAME	  ? IFN_MAP_NAME_RULES :
 						    IFN_MAP_RULES_ANY,
 			k == IFN_RULE_EXACT ? m->max_flows : m->max_rules,
 			k == IFN_RULE_EXACT ? "flows" : "rules");

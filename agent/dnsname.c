@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dnsname.h"
@@ -103,4 +104,37 @@ __u64 ifn_dns_rule_hash(__u64 key, const char *name)
 	struct ifn_dns_name nm;
 
 	return ifn_dns_name_hash(key, name, &nm);
+}
+
+/*
+ * Interned names: one copy of each text for the life of the process, so
+ * that a rule carries a pointer (rules are copied, sorted and compared by
+ * the million; a name of 256 bytes in each would be most of their size).
+ */
+struct intern {
+	struct intern *next;
+	char s[];
+};
+
+#define INTERN_BUCKETS 1024
+static struct intern *interned[INTERN_BUCKETS];
+
+const char *ifn_dns_name_intern(const char *name)
+{
+	size_t n = strlen(name), b = 0, i;
+	struct intern *e;
+
+	for (i = 0; i < n; i++)
+		b = b * 31 + (unsigned char)name[i];
+	b %= INTERN_BUCKETS;
+	for (e = interned[b]; e; e = e->next)
+		if (!strcmp(e->s, name))
+			return e->s;
+	e = malloc(sizeof(*e) + n + 1);
+	if (!e)
+		return NULL;
+	memcpy(e->s, name, n + 1);
+	e->next = interned[b];
+	interned[b] = e;
+	return e->s;
 }

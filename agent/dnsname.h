@@ -34,4 +34,7 @@ __u64 ifn_dns_name_hash(__u64 key, const char *name, struct ifn_dns_name *nm);
 /* The key of a rule on @name (its suffix for a wildcard): what the datapath looks up. */
 __u64 ifn_dns_rule_hash(__u64 key, const char *name);
 
+/* The one copy of @name for this process (never freed); NULL without memory. */
+const char *ifn_dns_name_intern(const char *name);
+
 #endif /* IFN_DNSNAME_H */

@@ -246,6 +246,8 @@ static const char *kind_name(enum ifn_rule_kind k)
 		return "prefix";
 	case IFN_RULE_ANY_PORT:
 		return "any-port";
+	case IFN_RULE_NAME:
+		return "name";
 	}
 	return "?";
 }
@@ -262,7 +264,13 @@ static void rule_json(struct ifn_json *j, const struct ifn_rule *r)
 		ifn_json_null(j, "port");
 	else
 		ifn_json_u64(j, "port", r->port);
-	ifn_json_str(j, "peer", r->l2 ? NULL : ifn_fmt_cidr(r->peer, r->plen, peer));
+	ifn_json_str(j, "peer", r->l2 || r->name ? NULL : ifn_fmt_cidr(r->peer, r->plen, peer));
+	if (r->name) {
+		char name[IFN_DNS_NAME_MAX + 2];
+
+		snprintf(name, sizeof(name), "%s%s", r->wild ? "*." : "", r->name);
+		ifn_json_str(j, "name", name);
+	}
 	ifn_json_str(j, "dir", ifn_dir_name(r->dir));
 	ifn_json_str(j, "origin", ifn_origin_name(r->origin));
 	ifn_json_time(j, "added", ifn_mono_to_wall(r->added_ns));

@@ -194,10 +194,12 @@ const struct ifn_cmd ifn_cmds[] = {
 	  mode_opts, NULL, ifn_cmd_mode, IFN_CMD_PRIV },
 	{ "trust", "MAC|all [--for DUR]", "Trust: pass everything, count only.", mode_opts, NULL,
 	  ifn_cmd_mode, IFN_CMD_PRIV },
-	{ "allow", "MAC PROTO[/PORT] PEER[/PREFIX] [server]",
+	{ "allow", "MAC PROTO[/PORT] PEER[/PREFIX]|name NAME [server]",
 	  "Add a rule to a device's fingerprint.", NULL,
 	  "PROTO is tcp, udp, icmp, icmpv6, another protocol name or number, or ether/TYPE. "
 	  "Without /PORT any port of PROTO matches; PEER is an address, a prefix or 'any'. "
+	  "'name NAME' (with a port) matches the addresses the device got from DNS answers "
+	  "for NAME, or for any name under example.com with '*.example.com'. "
 	  "'server' means the device serves PORT to PEER; the default is that it connects "
 	  "to PORT on PEER. For icmp the port is the message type (icmp/8: echo). Examples: "
 	  "'allow 00:17:88:01:02:03 tcp/443 52.94.1.7', '... udp/123 any', "

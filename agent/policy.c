@@ -278,7 +278,7 @@ struct plan {
 	struct ifn_names names_new;
 	bool names_change;
 	unsigned int added, removed, changed;
-	size_t new_exact, new_port, new_any, new_devs;
+	size_t new_exact, new_port, new_any, new_name, new_devs;
 	/* The report lines, one after the other: a million-rule plan stays small. */
 	char *text;
 	size_t text_len, text_cap;
@@ -559,6 +559,9 @@ static void count_new(struct plan *pl, const struct ifn_rule *r)
 	case IFN_RULE_ANY_PORT:
 		pl->new_any++;
 		break;
+	case IFN_RULE_NAME:
+		pl->new_name++;
+		break;
 	}
 }
 
@@ -736,7 +739,7 @@ static int plan_removals(const struct ifn_policy *p, const struct cur_state *s, 
 static int check_room(const struct ifn_maps *m, const struct cur_state *s, const struct plan *pl,
 		      const char *path)
 {
-	size_t exact = 0, port = 0, any = 0, i;
+	size_t exact = 0, port = 0, any = 0, names = 0, i;
 
 	for (i = 0; i < s->n_rules; i++) {
 		switch (ifn_rule_kind(&s->rules[i])) {
@@ -748,6 +751,9 @@ static int check_room(const struct ifn_maps *m, const struct cur_state *s, const
 			break;
 		case IFN_RULE_ANY_PORT:
 			any++;
+			break;
+		case IFN_RULE_NAME:
+			names++;
 			break;
 		}
 	}
@@ -766,6 +772,11 @@ static int check_room(const struct ifn_maps *m, const struct cur_state *s, const
 		fprintf(stderr,
 			"%s: %zu prefix and %zu port-any rules do not fit the rule tries (%u each)\n",
 			path, pl->new_port, pl->new_any, m->max_rules);
+		return -E2BIG;
+	}
+	if (names + pl->new_name > IFN_MAX_NAME_RULES_DEFAULT) {
+		fprintf(stderr, "%s: %zu new name rules do not fit %s (%zu of %u)\n", path,
+			pl->new_name, IFN_MAP_NAME_RULES, names, IFN_MAX_NAME_RULES_DEFAULT);
 		return -E2BIG;
 	}
 	return 0;

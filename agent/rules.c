@@ -8,6 +8,7 @@
 
 #include <bpf/bpf.h>
 
+#include "dnsname.h"
 #include "format.h"
 #include "grow.h"
 #include "parse.h"
@@ -85,11 +86,35 @@ int ifn_rule_parse_args(int argc, char *const *argv, struct ifn_rule *r, char *e
 		if (i < argc && !strcasecmp(argv[i], "any"))
 			i++;
 		r->plen = 0;
+	} else if (i < argc && !strcasecmp(argv[i], "name")) {
+		char name[IFN_DNS_NAME_MAX], why[96];
+		bool wild;
+
+		if (++i >= argc) {
+			seterr(err, errlen,
+			       "missing NAME after 'name' (a.example.com or *.example.com)");
+			return -EINVAL;
+		}
+		if (ifn_dns_name_parse(argv[i++], name, &wild, why, sizeof(why))) {
+			if (err && errlen)
+				snprintf(err, errlen, "bad name: %s", why);
+			return -EINVAL;
+		}
+		if (!has_port || r->port_hi) {
+			seterr(err, errlen, "a name rule needs a port, one (tcp/443 name NAME)");
+			return -EINVAL;
+		}
+		r->name = ifn_dns_name_intern(name);
+		if (!r->name) {
+			seterr(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		r->wild = wild;
 	} else {
 		if (i >= argc) {
 			seterr(err, errlen,
-			       "missing PEER[/PREFIX] (an address, a prefix, 'any' or "
-			       "'local-networks')");
+			       "missing PEER[/PREFIX] (an address, a prefix, 'any', "
+			       "'local-networks' or 'name NAME')");
 			return -EINVAL;
 		}
 		if (!strcasecmp(argv[i], "local-networks")) {
@@ -131,7 +156,7 @@ int ifn_rule_parse_args(int argc, char *const *argv, struct ifn_rule *r, char *e
 
 int ifn_rule_parse(const char *text, struct ifn_rule *r, char *err, size_t errlen)
 {
-	char buf[256], *words[8], *save = NULL, *w;
+	char buf[512], *words[8], *save = NULL, *w;
 	int n = 0;
 
 	if (strlen(text) >= sizeof(buf)) {
@@ -158,6 +183,11 @@ char *ifn_rule_format(const struct ifn_rule *r, char *buf, size_t len)
 		snprintf(buf, len, "ether/0x%04x", r->port);
 		return buf;
 	}
+	if (r->name) {
+		snprintf(buf, len, "%s/%u name %s%s%s", proto, r->port, r->wild ? "*." : "",
+			 r->name, r->dir == IFN_DIR_SERVER ? " server" : "");
+		return buf;
+	}
 	if (r->lan)
 		snprintf(peer, sizeof(peer), "local-networks");
 	else
@@ -178,6 +208,8 @@ enum ifn_rule_kind ifn_rule_kind(const struct ifn_rule *r)
 {
 	if (r->l2 || r->lan)
 		return IFN_RULE_EXACT;
+	if (r->name)
+		return IFN_RULE_NAME;
 	if (r->port_any)
 		return IFN_RULE_ANY_PORT;
 	return r->plen == 128 ? IFN_RULE_EXACT : IFN_RULE_PORT_PREFIX;
@@ -188,7 +220,8 @@ bool ifn_rule_same(const struct ifn_rule *a, const struct ifn_rule *b)
 	return !memcmp(a->mac, b->mac, 6) && a->l2 == b->l2 && a->proto == b->proto &&
 	       a->port == b->port && a->port_any == b->port_any && a->dir == b->dir &&
 	       a->plen == b->plen && !memcmp(a->peer, b->peer, 16) && a->lan == b->lan &&
-	       a->port_hi == b->port_hi;
+	       a->port_hi == b->port_hi && a->wild == b->wild &&
+	       (a->name == b->name || (a->name && b->name && !strcmp(a->name, b->name)));
 }
 
 int ifn_rule_cmp(const void *pa, const void *pb)
@@ -216,7 +249,13 @@ int ifn_rule_cmp(const void *pa, const void *pb)
 	c = memcmp(a->peer, b->peer, 16);
 	if (c)
 		return c;
-	return a->plen - b->plen;
+	if (a->plen != b->plen)
+		return a->plen - b->plen;
+	if (a->wild != b->wild)
+		return a->wild - b->wild;
+	if (a->name && b->name)
+		return strcmp(a->name, b->name);
+	return !!a->name - !!b->name;
 }
 
 void ifn_rule_from_flow(struct ifn_rule *r, const struct ifn_flow_key *k,
@@ -343,6 +382,10 @@ static void rec_rules_count(struct ifn_device *rec, enum ifn_rule_kind kind, boo
 		cnt = &rec->port_rules;
 		flag = IFN_DEV_F_PORT_RULES;
 		break;
+	case IFN_RULE_NAME:
+		cnt = &rec->name_rules;
+		flag = IFN_DEV_F_NAME_RULES;
+		break;
 	default:
 		cnt = &rec->any_rules;
 		flag = IFN_DEV_F_ANY_RULES;
@@ -386,12 +429,53 @@ union rule_key {
 	struct ifn_flow_key flow;
 	struct ifn_rule_port_key port;
 	struct ifn_rule_any_key any;
+	struct ifn_name_rule_key name;
 };
+
+/* The name hash's key of the state: rules on names are keyed with it. */
+static __u64 dns_key(const struct ifn_maps *m)
+{
+	struct ifn_config c;
+
+	return ifn_config_read(m, &c) ? 0 : c.dns_key;
+}
+
+static void to_name_key(const struct ifn_rule *r, __u64 key, struct ifn_name_rule_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->mac, r->mac, 6);
+	k->proto = r->proto;
+	k->dir = r->dir;
+	k->port = r->port;
+	k->wild = r->wild;
+	k->name = ifn_dns_rule_hash(key, r->name);
+}
+
+static int from_name_key(struct ifn_rule *r, const struct ifn_name_rule_key *k,
+			 const struct ifn_name_rule_val *v)
+{
+	char name[IFN_DNS_NAME_MAX];
+
+	memset(r, 0, sizeof(*r));
+	memcpy(r->mac, k->mac, 6);
+	r->proto = k->proto;
+	r->dir = k->dir;
+	r->port = k->port;
+	r->wild = k->wild;
+	r->origin = v->origin;
+	r->added_ns = v->added_ns;
+	snprintf(name, sizeof(name), "%.*s", IFN_DNS_NAME_MAX - 1, v->name);
+	r->name = ifn_dns_name_intern(name);
+	return r->name ? 0 : -ENOMEM;
+}
 
 /* The map that holds @r and its key there. */
 static int rule_key(const struct ifn_maps *m, const struct ifn_rule *r, union rule_key *k)
 {
 	switch (ifn_rule_kind(r)) {
+	case IFN_RULE_NAME:
+		to_name_key(r, dns_key(m), &k->name);
+		return m->name_rules;
 	case IFN_RULE_EXACT:
 		ifn_rule_to_flow(r, &k->flow);
 		return m->flows;
@@ -597,6 +681,38 @@ static int bulk_flush(struct bulk *b)
 	return err;
 }
 
+/* A name rule: its value carries the text. As install_one otherwise. */
+static int install_name(int fd, const void *key, const struct ifn_rule *r, __u64 now, bool *existed)
+{
+	struct ifn_name_rule_val v = {}, old;
+	int tries;
+
+	v.added_ns = r->added_ns ? r->added_ns : now;
+	v.origin = r->origin;
+	snprintf(v.name, sizeof(v.name), "%s", r->name);
+	for (tries = 0; tries < 8; tries++) {
+		if (!bpf_map_update_elem(fd, key, &v, BPF_NOEXIST)) {
+			*existed = false;
+			return 0;
+		}
+		if (errno != EEXIST)
+			return -errno;
+		if (bpf_map_lookup_elem(fd, key, &old)) {
+			if (errno == ENOENT)
+				continue;
+			return -errno;
+		}
+		old.origin = v.origin;
+		if (!bpf_map_update_elem(fd, key, &old, BPF_EXIST)) {
+			*existed = true;
+			return 0;
+		}
+		if (errno != ENOENT)
+			return -errno;
+	}
+	return -EAGAIN;
+}
+
 /* One rule on its own: a trie rule, or a flow the datapath may learn meanwhile. */
 static int bulk_one(struct bulk *b, size_t i, struct ifn_device *rec)
 {
@@ -607,7 +723,11 @@ static int bulk_one(struct bulk *b, size_t i, struct ifn_device *rec)
 	int fd = rule_key(b->m, r, &k), err = 0;
 	bool existed = true;
 
-	if (b->remove) {
+	if (!b->remove && kind == IFN_RULE_NAME) {
+		err = install_name(fd, &k, r, b->now, &existed);
+		if (err)
+			return err;
+	} else if (b->remove) {
 		if (bpf_map_delete_elem(fd, &k))
 			return errno == ENOENT ? 0 : -errno;
 		existed = false;
@@ -825,6 +945,26 @@ int ifn_rules_read(const struct ifn_maps *m, const __u8 *mac, struct ifn_rule **
 			continue;
 		from_any_key(&r, k, (struct ifn_rule_val *)vals + i);
 		err = ifn_rule_vec_push(&rv, &r);
+	}
+	free(keys);
+	free(vals);
+	if (err)
+		goto fail;
+
+	cnt = ifn_map_dump(m->name_rules, sizeof(struct ifn_name_rule_key),
+			   sizeof(struct ifn_name_rule_val), &keys, &vals);
+	if (cnt < 0) {
+		err = cnt;
+		goto fail;
+	}
+	for (i = 0; i < cnt && !err; i++) {
+		const struct ifn_name_rule_key *k = (struct ifn_name_rule_key *)keys + i;
+
+		if (mac && memcmp(k->mac, mac, 6))
+			continue;
+		err = from_name_key(&r, k, (struct ifn_name_rule_val *)vals + i);
+		if (!err)
+			err = ifn_rule_vec_push(&rv, &r);
 	}
 	free(keys);
 	free(vals);

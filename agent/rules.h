@@ -12,6 +12,9 @@
  *   tcp/554 any server       the device serves port 554 (default: client)
  *   tcp/9999 local-networks server   any LAN peer         -> ifn_flows (family LAN)
  *   udp/1024-65535 52.1.2.3  a port range (peer-to-peer) -> ifn_rules_any
+ *   tcp/443 name a.example.com   an address the device resolved for the name
+ *   tcp/443 name *.example.com   ... for any name under example.com
+ *                                                  -> ifn_name_rules
  */
 #ifndef IFN_RULES_H
 #define IFN_RULES_H
@@ -27,6 +30,7 @@ enum ifn_rule_kind {
 	IFN_RULE_EXACT = 0,
 	IFN_RULE_PORT_PREFIX = 1,
 	IFN_RULE_ANY_PORT = 2,
+	IFN_RULE_NAME = 3,
 };
 
 struct ifn_rule {
@@ -39,14 +43,16 @@ struct ifn_rule {
 	__u8 peer[16]; /* IPv6 or IPv4-mapped */
 	__u8 plen; /* over the 128-bit mapped space: 128 is one host, 0 any */
 	__u8 origin; /* enum ifn_origin */
+	__u8 wild; /* name rules: *.name */
 	__u8 lan; /* local-networks: any LAN peer (peer zero, plen 0) */
-	__u8 pad0;
 	__u16 port_hi; /* a port range port..port_hi (port_any set); 0: none */
 	__u8 pad[2];
 	__u64 added_ns; /* datapath clock */
+	/* A name rule's name (the suffix of a wildcard), interned: ifn_dns_name_intern(). */
+	const char *name;
 };
 
-#define IFN_RULE_STRLEN 96
+#define IFN_RULE_STRLEN 320
 
 /* A growing list of rules: the one way to push one (free v when done). */
 struct ifn_rule_vec {

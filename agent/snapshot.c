@@ -22,6 +22,7 @@
 #include "errors.h"
 #include "file.h"
 #include "format.h"
+#include "dnsname.h"
 #include "snapshot.h"
 #include "snapshot_fmt.h"
 
@@ -273,6 +274,45 @@ out:
 	return err;
 }
 
+/* Rules on names: their text, not their hash (which is this state's own). */
+static int capture_names(const struct ifn_maps *m, struct ifn_snap *s)
+{
+	struct ifn_name_rule_key *keys;
+	struct ifn_name_rule_val *vals;
+	long n, i;
+
+	n = ifn_map_dump(m->name_rules, sizeof(*keys), sizeof(*vals), (void **)&keys,
+			 (void **)&vals);
+	if (n < 0)
+		return n;
+	s->names = calloc(n ? n : 1, sizeof(*s->names));
+	if (!s->names) {
+		free(keys);
+		free(vals);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		struct ifn_snap_name *r = &s->names[s->n_names];
+		char name[IFN_DNS_NAME_MAX];
+		bool wild;
+
+		if (!mac_listed(s, keys[i].mac))
+			continue;
+		/* Only what a policy could say goes in the file. */
+		snprintf(name, sizeof(name), "%.*s", IFN_DNS_NAME_MAX - 1, vals[i].name);
+		if (ifn_dns_name_parse(name, r->v.name, &wild, NULL, 0) || wild)
+			continue;
+		r->k = keys[i];
+		r->k.name = 0;
+		r->v.origin = vals[i].origin;
+		r->v.added_ns = to_wall(vals[i].added_ns);
+		s->n_names++;
+	}
+	free(keys);
+	free(vals);
+	return 0;
+}
+
 static int capture_owners(const struct ifn_maps *m, struct ifn_snap *s)
 {
 	struct ifn_ip_key *keys;
@@ -328,6 +368,8 @@ int ifn_snapshot_capture(const struct ifn_maps *m, struct ifn_snap *s)
 		err = capture_rules(m, s);
 	if (!err)
 		err = capture_owners(m, s);
+	if (!err)
+		err = capture_names(m, s);
 	if (err)
 		ifn_snap_free(s);
 	else
@@ -620,8 +662,16 @@ static int put_percpu(int fd, __u32 key, const void *sum, size_t size, int ncpus
 struct restore_undo {
 	__u32 *slots; /* popped, per device */
 	size_t n_slots;
-	size_t n_flows, n_rules, n_owners, n_devs;
+	size_t n_flows, n_rules, n_owners, n_devs, n_names;
+	__u64 dns_key; /* of the state restored into: rules on names are hashed with it */
 };
+
+static void name_key_of(const struct ifn_snap_name *r, __u64 key, struct ifn_name_rule_key *k)
+{
+	*k = r->k;
+	memset(k->pad, 0, sizeof(k->pad));
+	k->name = ifn_dns_rule_hash(key, r->v.name);
+}
 
 static void flow_key_of(const struct ifn_snap_flow *f, struct ifn_flow_key *k)
 {
@@ -656,6 +706,12 @@ static void undo_restore(const struct ifn_maps *m, const struct ifn_snap *s, str
 	}
 	for (i = 0; i < u->n_owners; i++)
 		bpf_map_delete_elem(m->ip_owners, &s->owners[i].k);
+	for (i = 0; i < u->n_names; i++) {
+		struct ifn_name_rule_key k;
+
+		name_key_of(&s->names[i], u->dns_key, &k);
+		bpf_map_delete_elem(m->name_rules, &k);
+	}
 	for (i = 0; i < u->n_slots; i++) {
 		struct ifn_dev_stats zero = {};
 
@@ -682,7 +738,8 @@ static int check_fits(const struct ifn_maps *m, const struct ifn_snap *s, char *
 			nport++;
 	}
 	if (s->n_devs > m->max_devices || s->n_flows > m->max_flows || nport > m->max_rules ||
-	    nany > m->max_rules || (owners_max >= 0 && s->n_owners > (size_t)owners_max)) {
+	    nany > m->max_rules || (owners_max >= 0 && s->n_owners > (size_t)owners_max) ||
+	    s->n_names > IFN_MAX_NAME_RULES_DEFAULT) {
 		snprintf(err, errlen,
 			 "the snapshot (%zu devices, %zu flows, %zu+%zu rules) does not fit the "
 			 "maps (%u devices, %u flows, %u rules per kind): make them larger "
@@ -743,12 +800,23 @@ static int restore_rules(const struct ifn_maps *m, const struct ifn_snap *s, str
 			return -errno;
 		u->n_owners++;
 	}
+	for (i = 0; i < s->n_names; i++) {
+		struct ifn_name_rule_val v = s->names[i].v;
+		struct ifn_name_rule_key k;
+
+		name_key_of(&s->names[i], u->dns_key, &k);
+		v.added_ns = to_mono(v.added_ns);
+		memset(v.pad, 0, sizeof(v.pad));
+		if (bpf_map_update_elem(m->name_rules, &k, &v, BPF_NOEXIST))
+			return -errno;
+		u->n_names++;
+	}
 	return 0;
 }
 
 /* The record of a device as the datapath expects it after a restart. */
 static int build_device(const struct ifn_snap_dev *sd, __u32 slot, __u32 flows,
-			const __u32 rules[3], __u64 now, struct ifn_device *d)
+			const __u32 rules[4], __u64 now, struct ifn_device *d)
 {
 	int idx;
 
@@ -769,10 +837,13 @@ static int build_device(const struct ifn_snap_dev *sd, __u32 slot, __u32 flows,
 	if (rules[1])
 		d->flags |= IFN_DEV_F_ANY_RULES;
 	if (rules[2])
-		d->flags |= IFN_DEV_F_LAN_RULES;
+		d->flags |= IFN_DEV_F_NAME_RULES;
 	d->port_rules = rules[0];
 	d->any_rules = rules[1];
-	d->lan_rules = rules[2];
+	d->name_rules = rules[2];
+	if (rules[3])
+		d->flags |= IFN_DEV_F_LAN_RULES;
+	d->lan_rules = rules[3];
 	d->flow_count = flows;
 	memcpy(d->ipv4, sd->dev.ipv4, 4);
 	memcpy(d->ipv6, sd->dev.ipv6, 16);
@@ -784,10 +855,10 @@ static int build_device(const struct ifn_snap_dev *sd, __u32 slot, __u32 flows,
 }
 
 /*
- * Flow counts and rule counts (port, any, local-networks flows) per device (devices sorted, as
+ * Flow counts and rule counts (port, any, name, local-networks flows) per device (devices sorted, as
  * parsed).
  */
-static int per_device(const struct ifn_snap *s, __u32 **flows, __u32 (**flags)[3])
+static int per_device(const struct ifn_snap *s, __u32 **flows, __u32 (**flags)[4])
 {
 	size_t i;
 
@@ -804,7 +875,7 @@ static int per_device(const struct ifn_snap *s, __u32 **flows, __u32 (**flags)[3
 		if (d)
 			(*flows)[d - s->devs]++;
 		if (d && s->flows[i].k.family == IFN_FAMILY_LAN)
-			(*flags)[d - s->devs][2]++;
+			(*flags)[d - s->devs][3]++;
 	}
 	for (i = 0; i < s->n_rules; i++) {
 		const struct ifn_snap_rule *r = &s->rules[i];
@@ -812,6 +883,12 @@ static int per_device(const struct ifn_snap *s, __u32 **flows, __u32 (**flags)[3
 
 		if (d)
 			(*flags)[d - s->devs][r->any ? 1 : 0]++;
+	}
+	for (i = 0; i < s->n_names; i++) {
+		const struct ifn_snap_dev *d = ifn_snap_find_dev(s, s->names[i].k.mac);
+
+		if (d)
+			(*flags)[d - s->devs][2]++;
 	}
 	return 0;
 }
@@ -823,13 +900,15 @@ int ifn_snapshot_apply(const struct ifn_maps *m, const struct ifn_snap *s, char 
 	struct ifn_global_stats gs = s->gs;
 	__u64 now = ifn_now_mono();
 	__u32 *nflows;
-	__u32(*rflags)[3];
+	__u32(*rflags)[4];
 	size_t i;
 	int rc;
 
 	rc = check_fits(m, s, err, errlen);
 	if (rc)
 		return rc;
+	if (!ifn_config_read(m, &cur))
+		u.dns_key = cur.dns_key;
 	if (per_device(s, &nflows, &rflags))
 		return -ENOMEM;
 	u.slots = calloc(s->n_devs ? s->n_devs : 1, sizeof(*u.slots));

@@ -23,6 +23,7 @@
 #include "format.h"
 #include "grow.h"
 #include "parse.h"
+#include "dnsname.h"
 #include "snapshot_fmt.h"
 
 #define SNAP_VERSION 1
@@ -45,6 +46,7 @@ enum ftype {
 	F_REASONS,
 	F_PLEN_PORT,
 	F_PLEN_ANY,
+	F_DNSNAME, /* a checked DNS name, without a wildcard's "*." */
 };
 
 struct fdesc {
@@ -175,6 +177,17 @@ static const struct fdesc rule_any_f[] = {
 	FD("added", F_U64, struct ifn_snap_rule, v.added_ns),
 };
 
+static const struct fdesc name_f[] = {
+	FD("mac", F_MAC, struct ifn_snap_name, k.mac),
+	FD("proto", F_U8, struct ifn_snap_name, k.proto),
+	FR("port", F_U16, struct ifn_snap_name, k.port, 1, 0),
+	FD("dir", F_DIR, struct ifn_snap_name, k.dir),
+	FR("wild", F_U8, struct ifn_snap_name, k.wild, 0, 1),
+	FD("name", F_DNSNAME, struct ifn_snap_name, v.name),
+	FD("origin", F_ORIGIN, struct ifn_snap_name, v.origin),
+	FD("added", F_U64, struct ifn_snap_name, v.added_ns),
+};
+
 static const struct fdesc owner_f[] = {
 	FD("addr", F_IP6, struct ifn_snap_owner, k.addr),
 	FD("mac", F_MAC, struct ifn_snap_owner, o.mac),
@@ -182,7 +195,7 @@ static const struct fdesc owner_f[] = {
 };
 
 struct snap_counts {
-	__u64 ifaces, devices, flows, rules, owners;
+	__u64 ifaces, devices, flows, rules, owners, names;
 };
 
 static const struct fdesc end_f[] = {
@@ -191,6 +204,8 @@ static const struct fdesc end_f[] = {
 	FD("flows", F_U64, struct snap_counts, flows),
 	FD("rules", F_U64, struct snap_counts, rules),
 	FD("owners", F_U64, struct snap_counts, owners),
+	/* Snapshots from before rules on names have none. */
+	{ .key = "names", .t = F_U64, .off = offsetof(struct snap_counts, names), .optional = true },
 };
 
 #define NF(a) (sizeof(a) / sizeof((a)[0]))
@@ -202,6 +217,7 @@ void ifn_snap_free(struct ifn_snap *s)
 	free(s->flows);
 	free(s->rules);
 	free(s->owners);
+	free(s->names);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -293,6 +309,9 @@ static void write_field(struct sbuf *b, const struct fdesc *f, const void *base)
 	case F_IFNAME:
 		sb_printf(b, "%.15s", *p ? p : "-");
 		break;
+	case F_DNSNAME:
+		sb_printf(b, "%.*s", IFN_DNS_NAME_MAX - 1, p);
+		break;
 	case F_VERDICTS:
 		sb_u64s(b, (const __u64 *)p, 4);
 		break;
@@ -331,6 +350,8 @@ static size_t value_max(enum ftype t)
 		return INET6_ADDRSTRLEN;
 	case F_IFNAME:
 		return 15;
+	case F_DNSNAME:
+		return IFN_DNS_NAME_MAX - 1;
 	default:
 		return 20; /* a __u64, a MAC, a mode, origin or direction name */
 	}
@@ -359,12 +380,14 @@ size_t ifn_snap_text_bound(__u32 devs, __u32 flows, __u32 rules, __u32 owners)
 	n += (size_t)flows * line_max("flow", flow_f, NF(flow_f));
 	n += (size_t)rules * (rule + any); /* two tries of @rules each */
 	n += (size_t)owners * line_max("owner", owner_f, NF(owner_f));
+	n += (size_t)IFN_MAX_NAME_RULES_DEFAULT * line_max("rule-name", name_f, NF(name_f));
 	return n;
 }
 
 int ifn_snap_write_text(const struct ifn_snap *s, char **out, size_t *len)
 {
-	struct snap_counts c = { s->n_ifaces, s->n_devs, s->n_flows, s->n_rules, s->n_owners };
+	struct snap_counts c = { s->n_ifaces, s->n_devs,   s->n_flows,
+				 s->n_rules,  s->n_owners, s->n_names };
 	char tb[IFN_TIME_STRLEN];
 	struct sbuf b = {};
 	size_t i;
@@ -389,6 +412,8 @@ int ifn_snap_write_text(const struct ifn_snap *s, char **out, size_t *len)
 	}
 	for (i = 0; i < s->n_owners; i++)
 		write_line(&b, "owner", owner_f, NF(owner_f), &s->owners[i]);
+	for (i = 0; i < s->n_names; i++)
+		write_line(&b, "rule-name", name_f, NF(name_f), &s->names[i]);
 	write_line(&b, "end", end_f, NF(end_f), &c);
 	if (b.oom) {
 		free(b.p);
@@ -548,6 +573,15 @@ static int read_field(const struct fdesc *f, const char *v, void *base)
 		return inet_pton(AF_INET, v, p) == 1 ? 0 : -EINVAL;
 	case F_IP6:
 		return inet_pton(AF_INET6, v, p) == 1 ? 0 : -EINVAL;
+	case F_DNSNAME: {
+		char why[96];
+		bool wild;
+
+		/* As a policy would have it: lower case, and the "*." in wild=. */
+		if (ifn_dns_name_parse(v, p, &wild, why, sizeof(why)) || wild || strcmp(v, p))
+			return -EINVAL;
+		return 0;
+	}
 	case F_IFNAME:
 		if (!strcmp(v, "-")) {
 			memset(p, 0, 16);
@@ -720,6 +754,25 @@ static int cmp_iface(const void *a, const void *b)
 		      ((const struct ifn_snap_iface *)b)->name);
 }
 
+/* Device, then the rule's fields, then the text (the hash is not the file's). */
+static int cmp_name(const void *a, const void *b)
+{
+	const struct ifn_snap_name *x = a, *y = b;
+	int c = memcmp(x->k.mac, y->k.mac, 6);
+
+	if (c)
+		return c;
+	if (x->k.proto != y->k.proto)
+		return x->k.proto - y->k.proto;
+	if (x->k.port != y->k.port)
+		return x->k.port - y->k.port;
+	if (x->k.dir != y->k.dir)
+		return x->k.dir - y->k.dir;
+	if (x->k.wild != y->k.wild)
+		return x->k.wild - y->k.wild;
+	return strncmp(x->v.name, y->v.name, IFN_DNS_NAME_MAX);
+}
+
 void ifn_snap_sort(struct ifn_snap *s)
 {
 	if (s->n_ifaces)
@@ -732,6 +785,8 @@ void ifn_snap_sort(struct ifn_snap *s)
 		qsort(s->rules, s->n_rules, sizeof(*s->rules), cmp_rule);
 	if (s->n_owners)
 		qsort(s->owners, s->n_owners, sizeof(*s->owners), cmp_owner);
+	if (s->n_names)
+		qsort(s->names, s->n_names, sizeof(*s->names), cmp_name);
 }
 
 const struct ifn_snap_dev *ifn_snap_find_dev(const struct ifn_snap *s, const __u8 mac[6])
@@ -756,7 +811,7 @@ static int check_whole(struct perr *e, struct ifn_snap *s, const struct snap_cou
 
 	e->line = 0;
 	if (c->ifaces != s->n_ifaces || c->devices != s->n_devs || c->flows != s->n_flows ||
-	    c->rules != s->n_rules || c->owners != s->n_owners)
+	    c->rules != s->n_rules || c->owners != s->n_owners || c->names != s->n_names)
 		return fail(e, "the closing counts do not match the lines (lines are missing)");
 	ifn_snap_sort(s);
 	for (i = 1; i < s->n_ifaces; i++)
@@ -786,6 +841,12 @@ static int check_whole(struct perr *e, struct ifn_snap *s, const struct snap_cou
 		if (!ifn_snap_find_dev(s, rule_mac(&s->rules[i])))
 			return fail(e, "a rule of a device that is not listed");
 	}
+	for (i = 0; i < s->n_names; i++) {
+		if (i && !cmp_name(&s->names[i], &s->names[i - 1]))
+			return fail(e, "a rule on a name is listed twice");
+		if (!ifn_snap_find_dev(s, s->names[i].k.mac))
+			return fail(e, "a rule on a name of a device that is not listed");
+	}
 	for (i = 0; i < s->n_owners; i++) {
 		if (i && !cmp_owner(&s->owners[i], &s->owners[i - 1]))
 			return fail(e, "an address has two owners");
@@ -810,7 +871,7 @@ int ifn_snap_parse_text(const char *buf, size_t len, struct ifn_snap *s, char *e
 			size_t errlen)
 {
 	struct perr e = { errbuf, errlen, 0 };
-	size_t cap_if = 0, cap_dev = 0, cap_fl = 0, cap_ru = 0, cap_ow = 0;
+	size_t cap_if = 0, cap_dev = 0, cap_fl = 0, cap_ru = 0, cap_ow = 0, cap_nm = 0;
 	bool have_header = false, have_saved = false, have_config = false, have_global = false;
 	bool have_end = false;
 	struct snap_counts counts = {};
@@ -950,6 +1011,14 @@ int ifn_snap_parse_text(const char *buf, size_t len, struct ifn_snap *s, char *e
 				err = check_rule(&e, &r);
 			if (!err)
 				PUSH(s->rules, s->n_rules, cap_ru, r);
+		} else if (!strcmp(words[0], "rule-name")) {
+			struct ifn_snap_name r = {};
+
+			err = FIELDS(name_f, &r);
+			if (!err && !ifn_mac_is_device(r.k.mac))
+				err = fail(&e, "rule-name: not a device MAC");
+			if (!err)
+				PUSH(s->names, s->n_names, cap_nm, r);
 		} else if (!strcmp(words[0], "owner")) {
 			struct ifn_snap_owner o = {};
 

@@ -56,6 +56,15 @@ struct ifn_snap_rule {
 	struct ifn_rule_val v; /* added_ns: wall */
 };
 
+/*
+ * A rule on a name. The file holds the text: the hash (k.name) is the
+ * state's own (ifn_config.dns_key) and is made again by the restore.
+ */
+struct ifn_snap_name {
+	struct ifn_name_rule_key k; /* k.name unused */
+	struct ifn_name_rule_val v; /* added_ns: wall */
+};
+
 struct ifn_snap_owner {
 	struct ifn_ip_key k;
 	struct ifn_ip_owner o; /* since_ns: wall */
@@ -76,6 +85,8 @@ struct ifn_snap {
 	size_t n_rules;
 	struct ifn_snap_owner *owners;
 	size_t n_owners;
+	struct ifn_snap_name *names;
+	size_t n_names;
 };
 
 void ifn_snap_free(struct ifn_snap *s);

@@ -43,16 +43,17 @@
 		n, offsetof(struct ifn_maps, f) \
 	}
 const struct ifn_map_desc ifn_map_descs[] = {
-	MAP(IFN_MAP_DEVICES, devices),	   MAP(IFN_MAP_DEV_INDEX, dev_index),
-	MAP(IFN_MAP_DEV_STATS, dev_stats), MAP(IFN_MAP_FREE_SLOTS, free_slots),
-	MAP(IFN_MAP_FLOWS, flows),	   MAP(IFN_MAP_RULES_PORT, rules_port),
-	MAP(IFN_MAP_RULES_ANY, rules_any), MAP(IFN_MAP_FRAGS, frags),
-	MAP(IFN_MAP_IP_OWNERS, ip_owners), MAP(IFN_MAP_IFACES, ifaces),
-	MAP(IFN_MAP_CONFIG, config),	   MAP(IFN_MAP_STATS, stats),
-	MAP(IFN_MAP_EVENTS, events),	   MAP(IFN_MAP_DNS, dns),
-	MAP(IFN_MAP_DNS_NAMES, dns_names), MAP(IFN_MAP_DNS_STATS, dns_stats),
-	MAP(IFN_MAP_INBOUND, inbound),	   MAP(IFN_MAP_PROBES, probes),
-	MAP(IFN_MAP_PROBERS, probers),	   MAP(IFN_MAP_LAN_NETS, lan_nets),
+	MAP(IFN_MAP_DEVICES, devices),	     MAP(IFN_MAP_DEV_INDEX, dev_index),
+	MAP(IFN_MAP_DEV_STATS, dev_stats),   MAP(IFN_MAP_FREE_SLOTS, free_slots),
+	MAP(IFN_MAP_FLOWS, flows),	     MAP(IFN_MAP_RULES_PORT, rules_port),
+	MAP(IFN_MAP_RULES_ANY, rules_any),   MAP(IFN_MAP_FRAGS, frags),
+	MAP(IFN_MAP_IP_OWNERS, ip_owners),   MAP(IFN_MAP_IFACES, ifaces),
+	MAP(IFN_MAP_CONFIG, config),	     MAP(IFN_MAP_STATS, stats),
+	MAP(IFN_MAP_EVENTS, events),	     MAP(IFN_MAP_DNS, dns),
+	MAP(IFN_MAP_DNS_NAMES, dns_names),   MAP(IFN_MAP_DNS_STATS, dns_stats),
+	MAP(IFN_MAP_NAME_RULES, name_rules), MAP(IFN_MAP_INBOUND, inbound),
+	MAP(IFN_MAP_PROBES, probes),	     MAP(IFN_MAP_PROBERS, probers),
+	MAP(IFN_MAP_LAN_NETS, lan_nets),
 };
 #undef MAP
 const size_t ifn_map_count = sizeof(ifn_map_descs) / sizeof(ifn_map_descs[0]);
@@ -106,8 +107,10 @@ static int caps_read(bool *bpf, bool *net, bool *sys, bool *perfmon)
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2] = {};
 
+	/* Nothing held unless the kernel says so (and set on every path). */
+	*bpf = *net = *sys = *perfmon = false;
 	if (syscall(SYS_capget, &hdr, data))
-		return -errno;
+		return errno ? -errno : -EPERM;
 #define HAS(cap) (!!(data[(cap) / 32].effective & (1U << ((cap) % 32))))
 	*bpf = HAS(CAP_BPF);
 	*net = HAS(CAP_NET_ADMIN);

@@ -35,6 +35,7 @@ struct ifn_maps {
 	int dns;
 	int dns_names;
 	int dns_stats;
+	int name_rules;
 	/*
 	 * The device records, mmap()ed: read and changed in place (see
 	 * struct ifn_device), max_devices of them, indexed by slot.

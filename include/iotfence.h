@@ -49,6 +49,7 @@
 #define IFN_MAP_DNS "ifn_dns"
 #define IFN_MAP_DNS_NAMES "ifn_dns_names"
 #define IFN_MAP_DNS_STATS "ifn_dns_stats"
+#define IFN_MAP_NAME_RULES "ifn_name_rules"
 /* The egress parser's per-CPU working memory: never pinned (no state). */
 #define IFN_MAP_DNS_SCRATCH "ifn_dns_scratch"
 /* Offline replay's frames and program chain: never pinned (no gateway state). */
@@ -71,6 +72,7 @@
 #define IFN_MAX_LAN_NETS 256
 #define IFN_MAX_DNS_DEFAULT 65536
 #define IFN_MAX_DNS_NAMES_DEFAULT 16384
+#define IFN_MAX_NAME_RULES_DEFAULT 16384
 
 /* Parser limits: frames beyond them are dropped with a reason, never skipped. */
 #define IFN_MAX_VLAN_TAGS 2
@@ -179,7 +181,8 @@ enum ifn_origin {
 #define IFN_DEV_F_ANY_RULES (1U << 1) /* has entries in ifn_rules_any */
 #define IFN_DEV_F_RATE_LIMIT (1U << 2) /* police with the token buckets */
 #define IFN_DEV_F_LEARN_CAPPED (1U << 3) /* learning stopped at the flow cap */
-#define IFN_DEV_F_LAN_RULES (1U << 4) /* has local-networks flows */
+#define IFN_DEV_F_NAME_RULES (1U << 4) /* has entries in ifn_name_rules */
+#define IFN_DEV_F_LAN_RULES (1U << 5) /* has local-networks flows */
 
 /* ifn_config.flags */
 #define IFN_CFG_F_AUTO_QUARANTINE (1U << 0)
@@ -255,7 +258,9 @@ struct ifn_device {
 	__u32 fp_gen; /* bumped whenever the fingerprint changes */
 	__u32 port_rules; /* entries in ifn_rules_port */
 	__u32 any_rules; /* entries in ifn_rules_any */
+	__u32 name_rules; /* entries in ifn_name_rules */
 	__u32 lan_rules; /* local-networks flows (counted in flow_count too) */
+	__u32 pad4;
 	__u64 created_ns;
 	__u8 ipv4[4]; /* last source IPv4, network order */
 	__u32 pad1;
@@ -573,6 +578,29 @@ struct ifn_dns_stats {
 };
 
 /*
+ * Rules on names (ifn_name_rules): a frame to an address the device got
+ * from a DNS answer for NAME passes if the device has a rule on PROTO/PORT
+ * for NAME (wild 0: the whole name's hash) or for a suffix of it (wild 1:
+ * "*.SUFFIX", the suffix's hash), one lookup per label suffix.
+ */
+struct ifn_name_rule_key {
+	__u8 mac[6];
+	__u8 proto;
+	__u8 dir;
+	__u16 port;
+	__u8 wild;
+	__u8 pad[5];
+	__u64 name; /* ifn_name_hash_* of the name, or of the suffix */
+};
+
+struct ifn_name_rule_val {
+	__u64 added_ns;
+	__u8 origin;
+	__u8 pad[7];
+	char name[IFN_DNS_NAME_MAX]; /* the name, or the suffix, as text: for the agent */
+};
+
+/*
  * The name hash, the same on both sides: FNV-1a over each label's bytes,
  * labels taken right to left, a murmur3 finaliser after each label so that
  * the value after k labels is the hash of the suffix of k labels. Keyed by
@@ -747,7 +775,7 @@ static inline int ifn_addr_is_lan_fixed(const __u8 *a)
 #define IFN_DNS_MIN_TTL_NS_DEFAULT (3600ULL * 1000000000ULL)
 
 _Static_assert(sizeof(struct ifn_mac_key) == 8, "ifn_mac_key layout");
-_Static_assert(sizeof(struct ifn_device) == 288, "ifn_device layout");
+_Static_assert(sizeof(struct ifn_device) == 296, "ifn_device layout");
 _Static_assert(sizeof(struct ifn_fp_cache) == 32, "ifn_fp_cache layout");
 _Static_assert(sizeof(struct ifn_dev_cache_entry) == 12, "ifn_dev_cache_entry layout");
 _Static_assert(sizeof(struct ifn_dev_cache) == 12 * IFN_DEV_CACHE_ENTRIES, "ifn_dev_cache layout");
@@ -767,6 +795,8 @@ _Static_assert(sizeof(struct ifn_dns_key) == 24, "ifn_dns_key layout");
 _Static_assert(sizeof(struct ifn_dns_val) == 72, "ifn_dns_val layout");
 _Static_assert(sizeof(struct ifn_dns_name) == 344, "ifn_dns_name layout");
 _Static_assert(sizeof(struct ifn_dns_stats) == 224, "ifn_dns_stats layout");
+_Static_assert(sizeof(struct ifn_name_rule_key) == 24, "ifn_name_rule_key layout");
+_Static_assert(sizeof(struct ifn_name_rule_val) == 272, "ifn_name_rule_val layout");
 _Static_assert(sizeof(struct ifn_global_stats) == 256, "ifn_global_stats layout");
 _Static_assert(sizeof(struct ifn_event) == 96, "ifn_event layout");
 _Static_assert(sizeof(struct ifn_replay_frame) == 3544, "ifn_replay_frame layout");

@@ -660,8 +660,15 @@ static __always_inline void ifn_dns_answer(const struct ifn_epkt *p, struct ifn_
 	st->names_displaced += w.displaced;
 	st->write_failed += w.failed;
 	st->records_dropped += s->extra;
-	if (w.written)
+	if (w.written) {
 		st->used++;
+		/*
+		 * A flow to a new address may be cached as refused on some
+		 * CPU: the device's decisions are made afresh.
+		 */
+		if (dev->flags & IFN_DEV_F_NAME_RULES)
+			__sync_fetch_and_add(&dev->fp_gen, 1);
+	}
 }
 
 /* What a DNS answer's processing needs, found before its message is copied. */

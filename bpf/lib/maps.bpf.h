@@ -219,6 +219,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } ifn_dns_names SEC(".maps");
 
+/* Fingerprints: rules on names the device resolved (struct ifn_name_rule_key). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, IFN_MAX_NAME_RULES_DEFAULT);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct ifn_name_rule_key);
+	__type(value, struct ifn_name_rule_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ifn_name_rules SEC(".maps");
+
 /* The egress program's counters, one element. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

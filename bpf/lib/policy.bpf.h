@@ -11,6 +11,7 @@
 #include "maps.bpf.h"
 #include "events.bpf.h"
 #include "device.bpf.h"
+#include "names.bpf.h"
 
 /*
  * Baseline traffic that keeps a device on the network always passes, in
@@ -302,6 +303,11 @@ static __always_inline int ifn_key_allowed(const struct ifn_device *dev,
 	return ifn_rules_match(k, flags);
 }
 
+/* ifn_fp_cache.allowed of a flow a name admitted: scan_hash then holds when it last touched ifn_dns. */
+#define IFN_FPC_BY_NAME 3
+/* How often (2^30 ns units, ~1 s) a cached named flow refreshes its address. */
+#define IFN_NAME_TOUCH_PERIODS 32
+
 static __always_inline int ifn_cache_hit(const struct ifn_fp_cache *c, const struct ifn_pkt *p,
 					 __u8 cls, __u32 gen)
 {
@@ -334,7 +340,15 @@ static __always_inline int ifn_fp_allows(struct ifn_ctx *x, struct ifn_flow_key 
 		cls = ifn_tcp_class(p);
 		if (ifn_cache_hit(cache, p, cls, gen)) {
 			x->fpc = cache;
-			return cache->allowed == 1;
+			if (cache->allowed == IFN_FPC_BY_NAME) {
+				__u32 t = x->now >> 30;
+
+				if (t - cache->scan_hash >= IFN_NAME_TOUCH_PERIODS) {
+					ifn_name_touch(p->src_mac, p->dst, x->now);
+					cache->scan_hash = t;
+				}
+			}
+			return cache->allowed != 2;
 		}
 	}
 	ok = ifn_key_allowed(dev, k);
@@ -345,6 +359,18 @@ static __always_inline int ifn_fp_allows(struct ifn_ctx *x, struct ifn_flow_key 
 		k->port = c.port[0];
 		k->dir = c.dir[0];
 	}
+	if (!ok && (dev->flags & IFN_DEV_F_NAME_RULES) && p->family != IFN_FAMILY_L2) {
+		if (ifn_name_allows(k, x->now, x->cfg->dns_min_ttl_ns)) {
+			ok = IFN_FPC_BY_NAME;
+		} else if (c.n == 2) {
+			k->port = c.port[1];
+			k->dir = c.dir[1];
+			if (ifn_name_allows(k, x->now, x->cfg->dns_min_ttl_ns))
+				ok = IFN_FPC_BY_NAME;
+			k->port = c.port[0];
+			k->dir = c.dir[0];
+		}
+	}
 	if (cache) {
 		__builtin_memcpy(cache->peer, p->dst, 16);
 		cache->sport = p->sport;
@@ -352,9 +378,9 @@ static __always_inline int ifn_fp_allows(struct ifn_ctx *x, struct ifn_flow_key 
 		cache->family = p->family;
 		cache->proto = p->proto;
 		cache->tcp_class = cls;
-		cache->allowed = ok ? 1 : 2;
+		cache->allowed = ok == IFN_FPC_BY_NAME ? IFN_FPC_BY_NAME : ok ? 1 : 2;
 		cache->gen = gen;
-		cache->scan_hash = 0;
+		cache->scan_hash = ok == IFN_FPC_BY_NAME ? (__u32)(x->now >> 30) : 0;
 		x->fpc = cache;
 	}
 	return ok;

@@ -1102,6 +1102,157 @@ START_TEST(non_dns_untouched)
 }
 END_TEST
 
+/* The device's SYN to @ip:@port, through the XDP program: its verdict. */
+static int syn(struct th *t, const char *ip, __u16 port)
+{
+	struct frame_spec fs = {
+		.src_mac = DEV,
+		.src_ip = strchr(ip, ':') ? "fd00::10" : "192.168.1.10",
+		.dst_ip = ip,
+		.proto = 6,
+		.sport = 40000,
+		.dport = port,
+		.tcp_flags = 0x02,
+	};
+
+	return th_send(t, &fs);
+}
+
+static void answer(struct th *t, const char *qname, __u32 ttl, const char *ip)
+{
+	struct msg m;
+	struct frame f;
+
+	hdr(&m, ANSWER, 1, 1);
+	question(&m, qname, strchr(ip, ':') ? 28 : 1);
+	if (strchr(ip, ':'))
+		rr_aaaa(&m, ttl, ip);
+	else
+		rr_a(&m, ttl, ip);
+	build(&f, strchr(ip, ':') ? UDP6_EXT : UDP4, GW, &m);
+	egress(t, &f, 0);
+}
+
+START_TEST(enforce_by_exact_name)
+{
+	struct th t;
+	struct ifn_device d;
+
+	setup(&t);
+	th_allow(&t, DEV, "tcp/8883 name a3k7.iot.eu-west-1.amazonaws.com");
+	ck_assert(th_device(&t, DEV, &d, NULL));
+	ck_assert(d.flags & IFN_DEV_F_NAME_RULES);
+	ck_assert_uint_eq(d.name_rules, 1);
+	/* Not resolved yet: dropped. */
+	ck_assert_int_eq(syn(&t, "52.1.2.3", 8883), XDP_DROP);
+	answer(&t, "a3k7.iot.eu-west-1.amazonaws.com", 60, "52.1.2.3");
+	ck_assert_int_eq(syn(&t, "52.1.2.3", 8883), XDP_PASS);
+	/* The same address on another port, another address, another name: dropped. */
+	ck_assert_int_eq(syn(&t, "52.1.2.3", 443), XDP_DROP);
+	ck_assert_int_eq(syn(&t, "52.1.2.4", 8883), XDP_DROP);
+	answer(&t, "evil.example.net", 60, "52.1.2.9");
+	ck_assert_int_eq(syn(&t, "52.1.2.9", 8883), XDP_DROP);
+	/* The cloud moves: the new address passes as soon as the answer is out. */
+	answer(&t, "a3k7.iot.eu-west-1.amazonaws.com", 60, "52.9.9.9");
+	ck_assert_int_eq(syn(&t, "52.9.9.9", 8883), XDP_PASS);
+	/* IPv6 */
+	answer(&t, "a3k7.iot.eu-west-1.amazonaws.com", 60, "2001:db8::99");
+	ck_assert_int_eq(syn(&t, "2001:db8::99", 8883), XDP_PASS);
+	th_teardown(&t);
+}
+END_TEST
+
+START_TEST(enforce_by_wildcard)
+{
+	struct th t;
+
+	setup(&t);
+	th_allow(&t, DEV, "tcp/443 name *.Example.COM");
+	answer(&t, "api.eu.example.com", 60, "198.51.100.1");
+	answer(&t, "example.com", 60, "198.51.100.2");
+	answer(&t, "badexample.com", 60, "198.51.100.3");
+	answer(&t, "example.com.evil.net", 60, "198.51.100.4");
+	ck_assert_int_eq(syn(&t, "198.51.100.1", 443), XDP_PASS);
+	/* *.example.com is under example.com: not example.com itself, nor look-alikes. */
+	ck_assert_int_eq(syn(&t, "198.51.100.2", 443), XDP_DROP);
+	ck_assert_int_eq(syn(&t, "198.51.100.3", 443), XDP_DROP);
+	ck_assert_int_eq(syn(&t, "198.51.100.4", 443), XDP_DROP);
+	th_teardown(&t);
+}
+END_TEST
+
+/* A CDN address of two names: the rule on either admits it, whichever answer came last. */
+START_TEST(shared_address_no_shadowing)
+{
+	struct th t;
+
+	setup(&t);
+	th_allow(&t, DEV, "tcp/443 name updates.vendor.com");
+	answer(&t, "updates.vendor.com", 300, "203.0.113.50");
+	answer(&t, "ads.tracker.net", 300, "203.0.113.50");
+	ck_assert_int_eq(syn(&t, "203.0.113.50", 443), XDP_PASS);
+	th_teardown(&t);
+}
+END_TEST
+
+/*
+ * Lifetimes on the virtual clock: the TTL with its floor, then as long as
+ * frames keep using the address; an idle address lapses.
+ */
+START_TEST(lifetimes)
+{
+	struct th t;
+	struct ifn_config c;
+	int i;
+
+	setup(&t);
+	c = th_config(&t);
+	c.dns_min_ttl_ns = 600 * SEC_NS;
+	th_set_config(&t, &c);
+	th_allow(&t, DEV, "tcp/443 name a.example.com");
+	th_allow(&t, DEV, "tcp/443 name b.example.com");
+	answer(&t, "a.example.com", 5, "192.0.2.1"); /* TTL 5 s, floor 10 min */
+	answer(&t, "b.example.com", 3600, "192.0.2.2");
+	*t.now += 590 * SEC_NS;
+	ck_assert_int_eq(syn(&t, "192.0.2.1", 443), XDP_PASS);
+	/* In use: one frame every 5 minutes keeps it for hours past its expiry. */
+	for (i = 0; i < 40; i++) {
+		*t.now += 300 * SEC_NS;
+		ck_assert_msg(syn(&t, "192.0.2.1", 443) == XDP_PASS, "frame %d", i);
+	}
+	/* b was not used since its answer, 3.5 h ago, and its TTL was 1 h: lapsed. */
+	ck_assert_int_eq(syn(&t, "192.0.2.2", 443), XDP_DROP);
+	/* Idle for longer than the floor: a lapses too. */
+	*t.now += 601 * SEC_NS;
+	ck_assert_int_eq(syn(&t, "192.0.2.1", 443), XDP_DROP);
+	th_teardown(&t);
+}
+END_TEST
+
+/* A rule for one device admits nothing for another that resolved the same name. */
+START_TEST(per_device)
+{
+	struct th t;
+	struct frame_spec fs = {
+		.src_mac = "02:00:00:00:00:0b",
+		.src_ip = "192.168.1.11",
+		.dst_ip = "192.0.2.77",
+		.proto = 6,
+		.sport = 40000,
+		.dport = 443,
+		.tcp_flags = 0x02,
+	};
+
+	setup(&t);
+	th_add_device(&t, "02:00:00:00:00:0b", IFN_MODE_ENFORCE);
+	th_allow(&t, DEV, "tcp/443 name shared.example.com");
+	answer(&t, "shared.example.com", 300, "192.0.2.77"); /* to DEV only */
+	ck_assert_int_eq(th_send(&t, &fs), XDP_DROP);
+	ck_assert_int_eq(syn(&t, "192.0.2.77", 443), XDP_PASS);
+	th_teardown(&t);
+}
+END_TEST
+
 TH_SUITE(dns_suite)
 static Suite *dns_suite(void)
 {
@@ -1120,6 +1271,14 @@ static Suite *dns_suite(void)
 	tcase_add_loop_test(tc, malicious_answer, 0, sizeof(bads) / sizeof(bads[0]));
 	tcase_add_test(tc, udp_lengths);
 	tcase_add_test(tc, non_dns_untouched);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("names");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, enforce_by_exact_name);
+	tcase_add_test(tc, enforce_by_wildcard);
+	tcase_add_test(tc, shared_address_no_shadowing);
+	tcase_add_test(tc, lifetimes);
+	tcase_add_test(tc, per_device);
 	suite_add_tcase(s, tc);
 	return s;
 }

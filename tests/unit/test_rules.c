@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "dnsname.h"
 #include "format.h"
 #include "iotfence.h"
 #include "parse.h"
@@ -44,6 +45,10 @@ static const struct {
 	{ "tcp/8000-8100 10.0.0.0/8 server", "tcp/8000-8100 10.0.0.0/8 server", IFN_RULE_ANY_PORT },
 	{ "udp/80-80 1.2.3.4", "udp/80 1.2.3.4", IFN_RULE_EXACT },
 	{ "udp/1-65535 1.2.3.4", "udp 1.2.3.4", IFN_RULE_ANY_PORT },
+	{ "tcp/8883 name A3K7.iot.eu-west-1.amazonaws.com.",
+	  "tcp/8883 name a3k7.iot.eu-west-1.amazonaws.com", IFN_RULE_NAME },
+	{ "tcp/443 NAME *.Example.com", "tcp/443 name *.example.com", IFN_RULE_NAME },
+	{ "udp/5683 name _coap.local server", "udp/5683 name _coap.local server", IFN_RULE_NAME },
 };
 
 START_TEST(round_trip)
@@ -88,7 +93,40 @@ static const struct {
 	{ "udp/1000-70000 1.2.3.4", "LO-HI" },
 	{ "icmp/1-8 1.2.3.4", "only tcp, udp and sctp" },
 	{ "ether/0x88cc local-networks", "unexpected 'local-networks'" },
+	{ "tcp name a.example.com", "needs a port" },
+	{ "tcp/443 name", "missing NAME" },
+	{ "tcp/443 name a..b", "empty label" },
+	{ "tcp/443 name a.*.b", "'*' in a name" },
+	{ "tcp/443 name **.b", "'*' in a name" },
+	{ "tcp/443 name a b", "unexpected 'b'" },
+	{ "tcp/443 name caf\xc3\xa9.fr", "in a name" },
+	{ "tcp/443 name *.a.b.c.d.e.f.g.h.i.j.k", "wildcard under 11 labels" },
+	{ "tcp/443 name aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.b",
+	  "over 63" },
 };
+
+/* The agent hashes a name as the datapath does: suffix by suffix, right to left, keyed. */
+START_TEST(name_hashes)
+{
+	struct ifn_dns_name nm, nm2;
+	__u64 h = ifn_dns_name_hash(42, "a.example.com", &nm), h2;
+
+	ck_assert_uint_eq(nm.labels, 3);
+	ck_assert_uint_eq(nm.len, 13);
+	ck_assert_str_eq(nm.name, "a.example.com");
+	ck_assert_uint_eq(nm.suffix[2], h);
+	/* The suffix "example.com" of the name is the hash of "example.com" itself. */
+	h2 = ifn_dns_name_hash(42, "example.com", &nm2);
+	ck_assert_uint_eq(nm.suffix[1], h2);
+	ck_assert_uint_eq(nm.suffix[0], nm2.suffix[0]);
+	ck_assert_uint_ne(h, h2);
+	/* Another key, other hashes: a device cannot aim at a rule's hash. */
+	ck_assert_uint_ne(ifn_dns_rule_hash(43, "a.example.com"), h);
+	/* Label boundaries count: "ab.c" and "a.bc" differ. */
+	ck_assert_uint_ne(ifn_dns_rule_hash(42, "ab.c"), ifn_dns_rule_hash(42, "a.bc"));
+	ck_assert_ptr_eq(ifn_dns_name_intern("x.y"), ifn_dns_name_intern("x.y"));
+}
+END_TEST
 
 START_TEST(refused)
 {
@@ -159,6 +197,7 @@ static Suite *rules_suite(void)
 	tcase_add_loop_test(tc, refused, 0, N(bad));
 	tcase_add_test(tc, from_flow);
 	tcase_add_test(tc, ordering);
+	tcase_add_test(tc, name_hashes);
 	suite_add_tcase(s, tc);
 	return s;
 }

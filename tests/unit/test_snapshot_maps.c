@@ -19,6 +19,7 @@
 #include <linux/bpf.h>
 
 #include "devices.h"
+#include "dnsname.h"
 #include "loader.h"
 #include "parse.h"
 #include "rules.h"
@@ -128,6 +129,8 @@ static void populate(struct fx *f)
 	allow(f, DEV1, "udp/123 any", IFN_ORIGIN_POLICY);
 	allow(f, DEV1, "ether/0x88cc", IFN_ORIGIN_LEARNED);
 	allow(f, DEV2, "tcp 10.0.0.0/8 server", IFN_ORIGIN_GENERALISED);
+	allow(f, DEV1, "tcp/8883 name *.iot.eu-west-1.amazonaws.com", IFN_ORIGIN_POLICY);
+	allow(f, DEV1, "tcp/443 name cdn.vendor.com", IFN_ORIGIN_MANUAL);
 	allow(f, DEV2, "tcp/8883 2001:db8::/32", IFN_ORIGIN_MANUAL);
 
 	/* Counters spread over CPUs come back summed into one. */
@@ -194,6 +197,13 @@ static void assert_same_state(const struct ifn_snap *a, const struct ifn_snap *b
 	}
 	for (i = 0; i < a->n_owners; i++)
 		ck_assert(!memcmp(&a->owners[i].k, &b->owners[i].k, sizeof(a->owners[i].k)));
+	ck_assert_uint_eq(a->n_names, b->n_names);
+	for (i = 0; i < a->n_names; i++) {
+		ck_assert(!memcmp(&a->names[i].k, &b->names[i].k, sizeof(a->names[i].k)));
+		ck_assert_str_eq(a->names[i].v.name, b->names[i].v.name);
+		ck_assert_uint_eq(a->names[i].v.origin, b->names[i].v.origin);
+		ck_assert(near(a->names[i].v.added_ns, b->names[i].v.added_ns));
+	}
 }
 
 /* A TCP SYN from @dev to @dst:@port, on loopback as BPF_PROG_TEST_RUN delivers it. */
@@ -261,6 +271,22 @@ START_TEST(save_restore_round_trip)
 	ck_assert_uint_eq(v.st.packets, 10ULL * f.m.ncpus + 2);
 	ck_assert_uint_eq(v.dev.flow_count, 2);
 	ck_assert(v.dev.flags & IFN_DEV_F_PORT_RULES);
+	/* Rules on names: their text came back, hashed with the new state's key. */
+	ck_assert_uint_eq(before.n_names, 2);
+	ck_assert_uint_eq(v.dev.name_rules, 2);
+	ck_assert(v.dev.flags & IFN_DEV_F_NAME_RULES);
+	{
+		struct ifn_name_rule_key k = { .proto = 6, .port = 443 };
+		struct ifn_name_rule_val nv;
+		struct ifn_config cfg;
+
+		ck_assert_int_eq(ifn_config_read(&f.m, &cfg), 0);
+		memcpy(k.mac, m1, 6);
+		k.name = ifn_dns_rule_hash(cfg.dns_key, "cdn.vendor.com");
+		ck_assert_int_eq(bpf_map_lookup_elem(f.m.name_rules, &k, &nv), 0);
+		ck_assert_str_eq(nv.name, "cdn.vendor.com");
+		ck_assert_uint_eq(nv.origin, IFN_ORIGIN_MANUAL);
+	}
 
 	/* And the restored program enforces as before. */
 	ck_assert_int_eq(send_syn(&f, DEV1, allowed, 443), XDP_PASS);
