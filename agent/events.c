@@ -47,6 +47,8 @@ static const char *family_name(__u8 family)
 	switch (family) {
 	case IFN_FAMILY_L2:
 		return "l2";
+	case IFN_FAMILY_LAN:
+		return "local-networks";
 	case IFN_FAMILY_IPV4:
 		return "ipv4";
 	case IFN_FAMILY_IPV6:
@@ -116,6 +118,11 @@ void ifn_event_json(struct ifn_json *j, const struct ifn_event *e, const char *i
 		ifn_json_str(j, "address", ifn_fmt_addr(e->addr, addr));
 		ifn_json_str(j, "owner", ifn_fmt_mac(e->other_mac, mac));
 		break;
+	case IFN_EV_PROBED:
+		ifn_json_str(j, "prober", ifn_fmt_addr(e->addr, addr));
+		ifn_json_u64(j, "ports", e->value);
+		ifn_json_u64(j, "devices", e->count2);
+		break;
 	case IFN_EV_EVENTS_LOST:
 		ifn_json_u64(j, "lost", e->value);
 		break;
@@ -169,6 +176,10 @@ void ifn_event_text(char *buf, size_t len, const struct ifn_event *e, const char
 		snprintf(buf, len,
 			 "%s device table full: this device gets the unknown-devices verdict",
 			 head);
+		break;
+	case IFN_EV_PROBED:
+		snprintf(buf, len, "%s by %s (%u distinct ports of this device, %u device%s)", head,
+			 ifn_fmt_addr(e->addr, a), e->value, e->count2, e->count2 == 1 ? "" : "s");
 		break;
 	case IFN_EV_EVENTS_LOST:
 		snprintf(buf, len, "%s %u events not reported (limited or ring full)", head,

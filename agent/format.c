@@ -173,6 +173,7 @@ static const char *const reason_names[IFN_REASON_MAX] = {
 	[IFN_REASON_QUARANTINE] = "quarantine",
 	[IFN_REASON_RATE_LIMIT] = "rate_limit",
 	[IFN_REASON_FRAGMENT] = "fragment",
+	[IFN_REASON_ANSWER] = "answer",
 };
 
 const char *ifn_reason_name(unsigned int reason)
@@ -205,6 +206,7 @@ static const char *const event_names[IFN_EV_MAX] = {
 	[IFN_EV_TABLE_FULL] = "TABLE_FULL",
 	[IFN_EV_EVENTS_LOST] = "EVENTS_LOST",
 	[IFN_EV_DNS_SPOOFED] = "DNS_SPOOFED",
+	[IFN_EV_PROBED] = "PROBED",
 };
 
 static const char *const dns_bad_names[IFN_DNS_BAD_MAX] = {

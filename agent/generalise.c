@@ -9,7 +9,16 @@
  *    /prefix_v6) prefix, one rule per prefix; a prefix of 0 is the whole
  *    address family;
  *  - many ports on one peer: when a (peer, protocol, direction) has
- *    ports_per_peer ports or more, one port-any rule for that peer.
+ *    ports_per_peer ports or more, one port-any rule for that peer;
+ *  - peer-to-peer sessions: when a (peer, UDP, direction) has p2p_per_peer
+ *    ports or more and every one is a high port (1024 and up) of no known
+ *    service, one rule for the range 1024-65535 on that peer: each session
+ *    takes new random ports on both sides, and a range keeps the peer's
+ *    low ports (and every other peer) outside;
+ *  - a service to the LAN: a flow the device serves to a LAN peer (private,
+ *    link-local or ULA address) becomes the same service to every LAN
+ *    peer, local-networks, so that the next phone or speaker on the LAN
+ *    that uses it is no stranger.
  *
  * Only learned exact flows are generalised and only they are removed when
  * a new rule covers them; what an operator or a policy wrote stays.
@@ -29,6 +38,8 @@ const char *const ifn_gen_opt_names[] = {
 	"generalise-ports",
 	"generalise-prefix-v4",
 	"generalise-prefix-v6",
+	"generalise-p2p",
+	"generalise-lan",
 	NULL,
 };
 
@@ -44,6 +55,9 @@ void ifn_gen_defaults(struct ifn_gen_opts *o)
 	o->prefix_v4 = 16;
 	o->prefix_v6 = 32;
 	o->ports_per_peer = 4;
+	/* Measured on the P2P cameras of the captures (iotfence.8, GENERALISATION). */
+	o->p2p_per_peer = 2;
+	o->lan = true;
 }
 
 int ifn_gen_opt_apply(struct ifn_gen_opts *o, const char *key, const char *value, char *err,
@@ -52,11 +66,26 @@ int ifn_gen_opt_apply(struct ifn_gen_opts *o, const char *key, const char *value
 	unsigned int *dst, max;
 	__u64 v;
 
+	if (!strcmp(key, "generalise-lan")) {
+		if (!strcmp(value, "on") || !strcmp(value, "yes") || !strcmp(value, "1")) {
+			o->lan = true;
+		} else if (!strcmp(value, "off") || !strcmp(value, "no") || !strcmp(value, "0")) {
+			o->lan = false;
+		} else {
+			if (err && errlen)
+				snprintf(err, errlen, "%s: '%s' is not on or off", key, value);
+			return -EINVAL;
+		}
+		return 0;
+	}
 	if (!strcmp(key, "generalise-peers")) {
 		dst = &o->peers_per_port;
 		max = 1000000;
 	} else if (!strcmp(key, "generalise-ports")) {
 		dst = &o->ports_per_peer;
+		max = 65536;
+	} else if (!strcmp(key, "generalise-p2p")) {
+		dst = &o->p2p_per_peer;
 		max = 65536;
 	} else if (!strcmp(key, "generalise-prefix-v4")) {
 		dst = &o->prefix_v4;
@@ -68,12 +97,13 @@ int ifn_gen_opt_apply(struct ifn_gen_opts *o, const char *key, const char *value
 		if (err && errlen)
 			snprintf(err, errlen,
 				 "unknown setting '%s' (generalise-peers, generalise-ports, "
-				 "generalise-prefix-v4, generalise-prefix-v6)",
+				 "generalise-prefix-v4, generalise-prefix-v6, generalise-p2p, "
+				 "generalise-lan)",
 				 key);
 		return -EINVAL;
 	}
 	if (ifn_parse_count(value, &v) || v > max || (dst == &o->peers_per_port && v == 1) ||
-	    (dst == &o->ports_per_peer && v == 1)) {
+	    (dst == &o->ports_per_peer && v == 1) || (dst == &o->p2p_per_peer && v == 1)) {
 		if (err && errlen)
 			snprintf(err, errlen, "%s: '%s' is not %s", key, value,
 				 max <= 128 ? (max == 32 ? "a prefix length from 0 to 32" :
@@ -95,6 +125,10 @@ int ifn_gen_opt_format(const struct ifn_gen_opts *o, const char *key, char *buf,
 		snprintf(buf, len, "%u", o->prefix_v4);
 	else if (!strcmp(key, "generalise-prefix-v6"))
 		snprintf(buf, len, "%u", o->prefix_v6);
+	else if (!strcmp(key, "generalise-p2p"))
+		snprintf(buf, len, "%u", o->p2p_per_peer);
+	else if (!strcmp(key, "generalise-lan"))
+		snprintf(buf, len, "%s", o->lan ? "on" : "off");
 	else
 		return -EINVAL;
 	return 0;
@@ -142,8 +176,20 @@ static bool in_prefix(const __u8 addr[16], const __u8 pfx[16], unsigned int plen
 
 static bool covers(const struct ifn_rule *g, const struct ifn_rule *f)
 {
-	return g->proto == f->proto && g->dir == f->dir && (g->port_any || g->port == f->port) &&
-	       in_prefix(f->peer, g->peer, g->plen);
+	if (g->proto != f->proto || g->dir != f->dir)
+		return false;
+	if (g->lan)
+		return g->port == f->port && ifn_addr_is_lan_fixed(f->peer);
+	if (g->port_hi)
+		return f->port >= g->port && f->port <= g->port_hi &&
+		       in_prefix(f->peer, g->peer, g->plen);
+	return (g->port_any || g->port == f->port) && in_prefix(f->peer, g->peer, g->plen);
+}
+
+/* A port of a peer-to-peer session: high, and of no service we know. */
+static bool p2p_port(__u16 port)
+{
+	return port >= 1024 && !ifn_udp_known_service(port);
 }
 
 static int vec_add_unique(struct ifn_rule_vec *vc, const struct ifn_rule *r)
@@ -241,21 +287,58 @@ static int ports_per_peer(const struct ifn_rule **c, size_t nc, const struct ifn
 {
 	size_t i = 0, j;
 
-	if (o->ports_per_peer < 2)
+	if (o->ports_per_peer < 2 && o->p2p_per_peer < 2)
 		return 0;
 	qsort(c, nc, sizeof(const struct ifn_rule *), by_peer);
 	for (; i < nc; i = j) {
 		struct ifn_rule r;
 		int err;
 
+		size_t k;
+		bool p2p = c[i]->proto == 17 && o->p2p_per_peer >= 2;
+
 		for (j = i + 1; j < nc && same_peer(c[i], c[j]); j++)
 			;
-		if (!has_ports(c[i]->proto) || j - i < o->ports_per_peer)
+		for (k = i; k < j && p2p; k++)
+			p2p = p2p_port(c[k]->port);
+		p2p = p2p && j - i >= o->p2p_per_peer;
+		if (!has_ports(c[i]->proto) ||
+		    (!p2p && (o->ports_per_peer < 2 || j - i < o->ports_per_peer)))
 			continue;
 		r = *c[i];
-		r.port = 0;
+		/* One trie entry per peer: the range, or every port when not all are high. */
+		r.port = p2p ? 1024 : 0;
+		r.port_hi = p2p ? 65535 : 0;
 		r.port_any = 1;
 		r.plen = 128;
+		r.origin = IFN_ORIGIN_GENERALISED;
+		r.added_ns = 0;
+		err = vec_add_unique(want, &r);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Each service the device gives a LAN peer, to every LAN peer. */
+static int lan_services(const struct ifn_rule **c, size_t nc, const struct ifn_gen_opts *o,
+			struct ifn_rule_vec *want)
+{
+	size_t i;
+
+	if (!o->lan)
+		return 0;
+	for (i = 0; i < nc; i++) {
+		struct ifn_rule r;
+		int err;
+
+		if (c[i]->dir != IFN_DIR_SERVER || !peers_proto(c[i]->proto) ||
+		    !ifn_addr_is_lan_fixed(c[i]->peer))
+			continue;
+		r = *c[i];
+		memset(r.peer, 0, sizeof(r.peer));
+		r.plen = 0;
+		r.lan = 1;
 		r.origin = IFN_ORIGIN_GENERALISED;
 		r.added_ns = 0;
 		err = vec_add_unique(want, &r);
@@ -281,7 +364,16 @@ int ifn_gen_plan(const struct ifn_rule *in, size_t n, const struct ifn_gen_opts 
 		if (candidate(&in[i]))
 			c[nc++] = &in[i];
 	}
-	err = peers_per_port(c, nc, o, &want);
+	err = lan_services(c, nc, o, &want);
+	/* What local-networks covers needs no prefix or port rule besides. */
+	for (i = 0, j = 0; !err && o->lan && i < nc; i++)
+		if (!(c[i]->dir == IFN_DIR_SERVER && peers_proto(c[i]->proto) &&
+		      ifn_addr_is_lan_fixed(c[i]->peer)))
+			c[j++] = c[i];
+	if (!err && o->lan)
+		nc = j;
+	if (!err)
+		err = peers_per_port(c, nc, o, &want);
 	if (!err)
 		err = ports_per_peer(c, nc, o, &want);
 	free(c);

@@ -20,6 +20,8 @@ struct ifn_gen_opts {
 	unsigned int prefix_v4; /* widest IPv4 prefix to generalise to, 0: any */
 	unsigned int prefix_v6;
 	unsigned int ports_per_peer; /* this many ports on one peer: port-any */
+	unsigned int p2p_per_peer; /* this many high UDP ports on one peer: a range */
+	bool lan; /* a service to a LAN peer: to local-networks */
 };
 
 void ifn_gen_defaults(struct ifn_gen_opts *o);
@@ -39,7 +41,8 @@ int ifn_generalise_preview(const struct ifn_maps *m, const __u8 mac[6],
 /*
  * The thresholds as settings, by name (shared by the daemon's configuration,
  * `policy generalise` and replay): generalise-peers N, generalise-ports N
- * (0: never), generalise-prefix-v4 0-32, generalise-prefix-v6 0-128.
+ * (0: never), generalise-prefix-v4 0-32, generalise-prefix-v6 0-128,
+ * generalise-p2p N (0: never), generalise-lan on|off.
  */
 extern const char *const ifn_gen_opt_names[];
 int ifn_gen_opt_apply(struct ifn_gen_opts *o, const char *key, const char *value, char *err,

@@ -28,6 +28,7 @@
 #include "errors.h"
 #include "format.h"
 #include "grow.h"
+#include "lan.h"
 #include "lifecycle.h"
 #include "loader.h"
 #include "output.h"
@@ -386,6 +387,17 @@ static const char *ifname_escaped(const char *s, char *buf, size_t len)
  * attached as @ifindex: its old entry goes, and its devices follow it, so
  * that it is listed, shown and saved once.
  */
+/* The interface's prefixes for local-networks; missing ones only narrow it. */
+static void note_lan(const struct ifn_maps *m, const char *ifname)
+{
+	int n = ifn_lan_note_iface(m, ifname);
+
+	if (n < 0)
+		ifn_warn("%s: its LAN prefixes are not recorded (%s): local-networks holds the "
+			 "private and link-local ranges only",
+			 ifname, ifn_strerror(n));
+}
+
 static void forget_stale_ifaces(const struct ifn_maps *m, __u32 ifindex, const char *name)
 {
 	struct ifn_iface *vals = NULL;
@@ -476,6 +488,7 @@ int ifn_attach_iface(const struct ifn_maps *m, const struct ifn_attach_opts *o)
 				ifn_strerror(err));
 			return err;
 		}
+		note_lan(m, o->ifname);
 		printf("%s: already attached; new devices: %s\n", o->ifname,
 		       ifn_fmt_new_devices(o->new_devices, o->learn_ns, learn, sizeof(learn)));
 		return 0;
@@ -561,6 +574,7 @@ int ifn_attach_iface(const struct ifn_maps *m, const struct ifn_attach_opts *o)
 		goto undo;
 	}
 	forget_stale_ifaces(m, ifindex, ifc.name);
+	note_lan(m, o->ifname);
 	xdp_attached_mode(ifindex, &prog_id);
 	printf("attached to %s (%s, program id %u); new devices: %s\n", o->ifname,
 	       ifc.attach_mode == IFN_ATTACH_GENERIC ? "generic" : "native", prog_id,

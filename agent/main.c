@@ -219,7 +219,9 @@ const struct ifn_cmd ifn_cmds[] = {
 	  "Keys: scan-threshold N, scan-window DUR, auto-quarantine on|off, fingerprint-cap N, "
 	  "event-limit N, unknown-devices pass|drop (the verdict when the device table is "
 	  "full), dns-min-ttl DUR (how long at least an address a DNS answer gave stays "
-	  "admitted).",
+	  "admitted), answers pass|drop (enforce's verdict for a device's answer to someone "
+	  "else's attempt that the fingerprint lacks; never a VIOLATION or a scan), "
+	  "answer-memory DUR (how long an inbound attempt is remembered, 1s to 255s).",
 	  ifn_cmd_settings, IFN_CMD_PRIV | IFN_CMD_JSON },
 	{ "policy", "check FILE | load FILE [--dry-run] | save FILE | show | generalise MAC|all",
 	  "Policy files: validate, apply, write, print; generalise learned flows.", policy_opts,

@@ -540,6 +540,39 @@ static int cmp_pol_rule(const void *a, const void *b)
 	return r ? r : (int)x->line - (int)y->line;
 }
 
+/*
+ * Port-any and port-range rules on one peer prefix share one trie entry:
+ * two different ones would have the second replace the first. Sorted by
+ * kind, so they are together; few, so pairs are cheap.
+ */
+static void check_ranges(struct pctx *c, const struct ifn_pol_dev *d)
+{
+	size_t j, k;
+
+	for (j = 0; j < d->n_rules; j++) {
+		const struct ifn_rule *a = &d->rules[j].r;
+
+		if (ifn_rule_kind(a) != IFN_RULE_ANY_PORT)
+			continue;
+		for (k = j + 1; k < d->n_rules; k++) {
+			const struct ifn_rule *b = &d->rules[k].r;
+			char ra[IFN_RULE_STRLEN], rb[IFN_RULE_STRLEN];
+
+			if (ifn_rule_kind(b) != IFN_RULE_ANY_PORT)
+				break;
+			if (a->proto != b->proto || a->dir != b->dir || a->plen != b->plen ||
+			    memcmp(a->peer, b->peer, 16) || ifn_rule_same(a, b))
+				continue;
+			c->line = d->rules[k].line;
+			perr(c,
+			     "rule '%s' and '%s' (line %u): one port range or 'any port' per "
+			     "protocol, peer and direction",
+			     ifn_rule_format(b, rb, sizeof(rb)), ifn_rule_format(a, ra, sizeof(ra)),
+			     d->rules[j].line);
+		}
+	}
+}
+
 /* What only the whole file shows: a rule given twice in a device. */
 static void check_whole(struct pctx *c)
 {
@@ -563,6 +596,7 @@ static void check_whole(struct pctx *c)
 				first = j;
 			}
 		}
+		check_ranges(c, d);
 	}
 	if (c->p->n_devs > 1)
 		qsort(c->p->devs, c->p->n_devs, sizeof(*c->p->devs), cmp_pol_dev);

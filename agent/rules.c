@@ -20,6 +20,51 @@ static void seterr(char *err, size_t errlen, const char *msg)
 		snprintf(err, errlen, "%s", msg);
 }
 
+/*
+ * PROTO[/PORT] or PROTO/LO-HI (a range, TCP, UDP or SCTP only). A range of
+ * one port is that port; 1-65535 is every port.
+ */
+static int parse_proto_ports(const char *s, struct ifn_rule *r, bool *has_port, bool *is_l2,
+			     char *err, size_t errlen)
+{
+	const char *slash = strchr(s, '/'), *dash = slash ? strchr(slash, '-') : NULL;
+	char head[32];
+	__u16 hi;
+	int e;
+
+	if (!dash)
+		return ifn_parse_proto_port(s, &r->proto, &r->port, has_port, is_l2, err, errlen);
+	if ((size_t)(dash - s) >= sizeof(head)) {
+		seterr(err, errlen, "PROTO/LO-HI too long");
+		return -EINVAL;
+	}
+	memcpy(head, s, dash - s);
+	head[dash - s] = '\0';
+	if (ifn_parse_proto_port(head, &r->proto, &r->port, has_port, is_l2, err, errlen))
+		return -EINVAL;
+	if (*is_l2 || (r->proto != 6 && r->proto != 17 && r->proto != 132)) {
+		if (err && errlen)
+			snprintf(err, errlen, "'%s': only tcp, udp and sctp take a port range", s);
+		return -EINVAL;
+	}
+	e = ifn_parse_port(dash + 1, &hi);
+	if (e || hi < r->port) {
+		if (err && errlen)
+			snprintf(err, errlen,
+				 "'%s': a range is LO-HI, two ports from 1 to 65535, LO <= HI", s);
+		return -EINVAL;
+	}
+	if (hi == r->port)
+		return 0;
+	if (r->port == 1 && hi == 65535) {
+		*has_port = false;
+		r->port = 0;
+		return 0;
+	}
+	r->port_hi = hi;
+	return 0;
+}
+
 int ifn_rule_parse_args(int argc, char *const *argv, struct ifn_rule *r, char *err, size_t errlen)
 {
 	bool has_port, is_l2;
@@ -31,10 +76,10 @@ int ifn_rule_parse_args(int argc, char *const *argv, struct ifn_rule *r, char *e
 		seterr(err, errlen, "missing PROTO[/PORT]");
 		return -EINVAL;
 	}
-	if (ifn_parse_proto_port(argv[i++], &r->proto, &r->port, &has_port, &is_l2, err, errlen))
+	if (parse_proto_ports(argv[i++], r, &has_port, &is_l2, err, errlen))
 		return -EINVAL;
 	r->l2 = is_l2;
-	r->port_any = !has_port;
+	r->port_any = !has_port || r->port_hi;
 
 	if (is_l2) {
 		/* Ethertype rules have no peer; "any" is accepted for symmetry. */
@@ -55,8 +100,8 @@ int ifn_rule_parse_args(int argc, char *const *argv, struct ifn_rule *r, char *e
 				snprintf(err, errlen, "bad name: %s", why);
 			return -EINVAL;
 		}
-		if (!has_port) {
-			seterr(err, errlen, "a name rule needs a port (tcp/443 name NAME)");
+		if (!has_port || r->port_hi) {
+			seterr(err, errlen, "a name rule needs a port, one (tcp/443 name NAME)");
 			return -EINVAL;
 		}
 		r->name = ifn_dns_name_intern(name);
@@ -68,11 +113,23 @@ int ifn_rule_parse_args(int argc, char *const *argv, struct ifn_rule *r, char *e
 	} else {
 		if (i >= argc) {
 			seterr(err, errlen,
-			       "missing PEER[/PREFIX] (an address, a prefix, 'any' or 'name NAME')");
+			       "missing PEER[/PREFIX] (an address, a prefix, 'any', "
+			       "'local-networks' or 'name NAME')");
 			return -EINVAL;
 		}
-		if (ifn_parse_cidr(argv[i++], r->peer, &r->plen, err, errlen))
+		if (!strcasecmp(argv[i], "local-networks")) {
+			i++;
+			r->lan = 1;
+			r->plen = 0;
+			if (!has_port || r->port_hi) {
+				seterr(err, errlen,
+				       "local-networks takes one port (or ICMP type), as in "
+				       "tcp/9999 local-networks server");
+				return -EINVAL;
+			}
+		} else if (ifn_parse_cidr(argv[i++], r->peer, &r->plen, err, errlen)) {
 			return -EINVAL;
+		}
 	}
 	if (i < argc) {
 		if (!strcasecmp(argv[i], "server")) {
@@ -131,8 +188,14 @@ char *ifn_rule_format(const struct ifn_rule *r, char *buf, size_t len)
 			 r->name, r->dir == IFN_DIR_SERVER ? " server" : "");
 		return buf;
 	}
-	ifn_fmt_cidr(r->peer, r->plen, peer);
-	if (r->port_any)
+	if (r->lan)
+		snprintf(peer, sizeof(peer), "local-networks");
+	else
+		ifn_fmt_cidr(r->peer, r->plen, peer);
+	if (r->port_hi)
+		snprintf(buf, len, "%s/%u-%u %s%s", proto, r->port, r->port_hi, peer,
+			 r->dir == IFN_DIR_SERVER ? " server" : "");
+	else if (r->port_any)
 		snprintf(buf, len, "%s %s%s", proto, peer,
 			 r->dir == IFN_DIR_SERVER ? " server" : "");
 	else
@@ -143,7 +206,7 @@ char *ifn_rule_format(const struct ifn_rule *r, char *buf, size_t len)
 
 enum ifn_rule_kind ifn_rule_kind(const struct ifn_rule *r)
 {
-	if (r->l2)
+	if (r->l2 || r->lan)
 		return IFN_RULE_EXACT;
 	if (r->name)
 		return IFN_RULE_NAME;
@@ -156,7 +219,8 @@ bool ifn_rule_same(const struct ifn_rule *a, const struct ifn_rule *b)
 {
 	return !memcmp(a->mac, b->mac, 6) && a->l2 == b->l2 && a->proto == b->proto &&
 	       a->port == b->port && a->port_any == b->port_any && a->dir == b->dir &&
-	       a->plen == b->plen && !memcmp(a->peer, b->peer, 16) && a->wild == b->wild &&
+	       a->plen == b->plen && !memcmp(a->peer, b->peer, 16) && a->lan == b->lan &&
+	       a->port_hi == b->port_hi && a->wild == b->wild &&
 	       (a->name == b->name || (a->name && b->name && !strcmp(a->name, b->name)));
 }
 
@@ -172,10 +236,14 @@ int ifn_rule_cmp(const void *pa, const void *pb)
 		return (int)ifn_rule_kind(a) - (int)ifn_rule_kind(b);
 	if (a->l2 != b->l2)
 		return a->l2 - b->l2;
+	if (a->lan != b->lan)
+		return a->lan - b->lan;
 	if (a->proto != b->proto)
 		return a->proto - b->proto;
 	if (a->port != b->port)
 		return a->port - b->port;
+	if (a->port_hi != b->port_hi)
+		return a->port_hi - b->port_hi;
 	if (a->dir != b->dir)
 		return a->dir - b->dir;
 	c = memcmp(a->peer, b->peer, 16);
@@ -196,11 +264,12 @@ void ifn_rule_from_flow(struct ifn_rule *r, const struct ifn_flow_key *k,
 	memset(r, 0, sizeof(*r));
 	memcpy(r->mac, k->mac, 6);
 	r->l2 = k->family == IFN_FAMILY_L2;
+	r->lan = k->family == IFN_FAMILY_LAN;
 	r->proto = k->proto;
 	r->port = k->port;
 	r->dir = k->dir;
 	memcpy(r->peer, k->peer, 16);
-	r->plen = r->l2 ? 0 : 128;
+	r->plen = r->l2 || r->lan ? 0 : 128;
 	if (v) {
 		r->origin = v->origin;
 		r->added_ns = v->added_ns;
@@ -216,7 +285,9 @@ void ifn_rule_to_flow(const struct ifn_rule *r, struct ifn_flow_key *k)
 		k->port = r->port;
 		return;
 	}
-	k->family = ifn_addr_is_v4(r->peer) ? IFN_FAMILY_IPV4 : IFN_FAMILY_IPV6;
+	k->family = r->lan		    ? IFN_FAMILY_LAN :
+		    ifn_addr_is_v4(r->peer) ? IFN_FAMILY_IPV4 :
+					      IFN_FAMILY_IPV6;
 	k->proto = r->proto;
 	k->port = r->port;
 	k->dir = r->dir;
@@ -266,6 +337,10 @@ static void from_any_key(struct ifn_rule *r, const struct ifn_rule_any_key *k,
 	r->dir = k->dir;
 	r->proto = k->proto;
 	r->port_any = 1;
+	if (v->port_hi) {
+		r->port = v->port_lo;
+		r->port_hi = v->port_hi;
+	}
 	memcpy(r->peer, k->peer, 16);
 	r->plen = k->prefixlen - IFN_RULE_ANY_FIXED_BITS;
 	r->origin = v->origin;
@@ -324,6 +399,17 @@ static void rec_rules_count(struct ifn_device *rec, enum ifn_rule_kind kind, boo
 		before = counter_sub(cnt, n);
 		if (before && before <= n)
 			__atomic_fetch_and(&rec->flags, ~flag, __ATOMIC_SEQ_CST);
+	}
+}
+
+/* local-networks flows: counted as flows, and besides for their flag. */
+static void rec_lan_count(struct ifn_device *rec, bool add)
+{
+	if (add) {
+		if (__atomic_fetch_add(&rec->lan_rules, 1, __ATOMIC_SEQ_CST) == 0)
+			__atomic_fetch_or(&rec->flags, IFN_DEV_F_LAN_RULES, __ATOMIC_SEQ_CST);
+	} else if (counter_sub(&rec->lan_rules, 1) == 1) {
+		__atomic_fetch_and(&rec->flags, ~IFN_DEV_F_LAN_RULES, __ATOMIC_SEQ_CST);
 	}
 }
 
@@ -407,6 +493,13 @@ static void rule_val(const struct ifn_rule *r, __u64 now, struct ifn_rule_val *v
 	memset(v, 0, sizeof(*v));
 	v->added_ns = r->added_ns ? r->added_ns : now;
 	v->origin = r->origin;
+	if (ifn_rule_kind(r) == IFN_RULE_ANY_PORT) {
+		v->plen = r->plen;
+		if (r->port_hi) {
+			v->port_lo = r->port;
+			v->port_hi = r->port_hi;
+		}
+	}
 }
 
 /*
@@ -432,7 +525,11 @@ static int install_one(int fd, const void *key, const struct ifn_rule_val *v, bo
 				continue;
 			return -errno;
 		}
+		/* The same key with another range: the new range replaces it. */
 		old.origin = v->origin;
+		old.plen = v->plen;
+		old.port_lo = v->port_lo;
+		old.port_hi = v->port_hi;
 		memset(old.pad, 0, sizeof(old.pad));
 		if (!bpf_map_update_elem(fd, key, &old, BPF_EXIST)) {
 			*existed = true;
@@ -649,8 +746,11 @@ static int bulk_one(struct bulk *b, size_t i, struct ifn_device *rec)
 	if (!existed)
 		b->changed++;
 	if (rec) {
-		if (!existed)
+		if (!existed) {
 			rec_rules_count(rec, kind, !b->remove, 1);
+			if (r->lan)
+				rec_lan_count(rec, !b->remove);
+		}
 		rec_fp_changed(rec);
 	}
 	return 0;
@@ -687,7 +787,8 @@ static long bulk_run(struct bulk *b, size_t n, size_t *done)
 			batch = known && (b->remove || (b->flags & IFN_RULES_PRESENT) || !rec ||
 					  !rec_may_learn(rec));
 		}
-		if (ifn_rule_kind(r) != IFN_RULE_EXACT || !batch) {
+		/* local-networks flows have a flag to follow: one at a time. */
+		if (ifn_rule_kind(r) != IFN_RULE_EXACT || !batch || r->lan) {
 			/* In order, so that what is done is always a prefix of the rules. */
 			err = bulk_flush(b);
 			if (!err) {

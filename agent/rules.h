@@ -10,6 +10,8 @@
  *   icmp/8 192.168.1.1       ICMP: the "port" is the request type
  *   ether/0x88cc             a non-IP ethertype    -> ifn_flows
  *   tcp/554 any server       the device serves port 554 (default: client)
+ *   tcp/9999 local-networks server   any LAN peer         -> ifn_flows (family LAN)
+ *   udp/1024-65535 52.1.2.3  a port range (peer-to-peer) -> ifn_rules_any
  *   tcp/443 name a.example.com   an address the device resolved for the name
  *   tcp/443 name *.example.com   ... for any name under example.com
  *                                                  -> ifn_name_rules
@@ -42,7 +44,9 @@ struct ifn_rule {
 	__u8 plen; /* over the 128-bit mapped space: 128 is one host, 0 any */
 	__u8 origin; /* enum ifn_origin */
 	__u8 wild; /* name rules: *.name */
-	__u8 pad[5];
+	__u8 lan; /* local-networks: any LAN peer (peer zero, plen 0) */
+	__u16 port_hi; /* a port range port..port_hi (port_any set); 0: none */
+	__u8 pad[2];
 	__u64 added_ns; /* datapath clock */
 	/* A name rule's name (the suffix of a wildcard), interned: ifn_dns_name_intern(). */
 	const char *name;

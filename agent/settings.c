@@ -18,7 +18,12 @@
 /* A week: no answer is worth more, and a longer floor only keeps stale addresses open. */
 #define IFN_DNS_MIN_TTL_MAX (7ULL * 24 * 3600 * IFN_NS_PER_SEC)
 
-enum kind { COUNT, DURATION, FLAG, VERDICT };
+/*
+ * DROP_FLAG: pass or drop, kept as a flag (min) set for drop. SECONDS: a
+ * whole number of seconds, kept as such (the datapath's byte), 0 standing
+ * for IFN_ANSWER_S_DEFAULT.
+ */
+enum kind { COUNT, DURATION, FLAG, VERDICT, DROP_FLAG, SECONDS };
 
 /*
  * One row per setting, in display order: its name, its JSON name, what
@@ -36,7 +41,9 @@ enum kind { COUNT, DURATION, FLAG, VERDICT };
 	X("fingerprint-cap", "fingerprint_cap", COUNT, fingerprint_cap, 1, 1000000, NULL)       \
 	X("event-limit", "event_limit", COUNT, event_limit, 0, 255, NULL)                       \
 	X("unknown-devices", "unknown_devices", VERDICT, unknown_verdict, 0, 0, NULL)           \
-	X("dns-min-ttl", "dns_min_ttl_s", DURATION, dns_min_ttl_ns, 0, IFN_DNS_MIN_TTL_MAX, "0 to 7d")
+	X("dns-min-ttl", "dns_min_ttl_s", DURATION, dns_min_ttl_ns, 0, IFN_DNS_MIN_TTL_MAX, "0 to 7d") \
+	X("answers", "answers", DROP_FLAG, flags, IFN_CFG_F_ANSWERS_DROP, 0, NULL)             \
+	X("answer-memory", "answer_memory_s", SECONDS, answer_s, 1, 255, "1s to 255s")
 /* clang-format on */
 
 struct setting {
@@ -154,6 +161,22 @@ int ifn_setting_apply(struct ifn_config *cfg, const char *key, const char *value
 		else
 			return bad(err, errlen, "%s: '%s' is not pass or drop", key, value);
 		break;
+	case DROP_FLAG:
+		v = get(cfg, s);
+		if (!strcasecmp(value, "pass"))
+			v &= ~s->min;
+		else if (!strcasecmp(value, "drop"))
+			v |= s->min;
+		else
+			return bad(err, errlen, "%s: '%s' is not pass or drop", key, value);
+		break;
+	case SECONDS:
+		if (ifn_parse_duration(value, &v) || v % IFN_NS_PER_SEC ||
+		    v / IFN_NS_PER_SEC < s->min || v / IFN_NS_PER_SEC > s->max)
+			return bad(err, errlen, "%s: '%s' is not a whole number of seconds, %s",
+				   key, value, s->range);
+		v /= IFN_NS_PER_SEC;
+		break;
 	}
 	set(cfg, s, v);
 	return 0;
@@ -175,6 +198,12 @@ static void format(const struct ifn_config *cfg, const struct setting *s, char *
 		break;
 	case VERDICT:
 		snprintf(buf, len, "%s", v == IFN_VERDICT_PASS ? "pass" : "drop");
+		break;
+	case DROP_FLAG:
+		snprintf(buf, len, "%s", v & s->min ? "drop" : "pass");
+		break;
+	case SECONDS:
+		ifn_fmt_duration((v ? v : IFN_ANSWER_S_DEFAULT) * IFN_NS_PER_SEC, buf, len);
 		break;
 	}
 }
@@ -206,6 +235,10 @@ void ifn_settings_print(const struct ifn_config *cfg, FILE *f, bool json)
 				ifn_json_bool(&j, s->json, v & s->min);
 			else if (s->kind == VERDICT)
 				ifn_json_str(&j, s->json, v == IFN_VERDICT_PASS ? "pass" : "drop");
+			else if (s->kind == DROP_FLAG)
+				ifn_json_str(&j, s->json, v & s->min ? "drop" : "pass");
+			else if (s->kind == SECONDS)
+				ifn_json_u64(&j, s->json, v ? v : IFN_ANSWER_S_DEFAULT);
 			else
 				ifn_json_u64(&j, s->json,
 					     s->kind == DURATION ? v / IFN_NS_PER_SEC : v);

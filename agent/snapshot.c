@@ -259,6 +259,10 @@ static int capture_rules(const struct ifn_maps *m, struct ifn_snap *s)
 		r->any = true;
 		r->ak = *k;
 		r->v.origin = v->origin;
+		if (v->port_hi) {
+			r->v.port_lo = v->port_lo;
+			r->v.port_hi = v->port_hi;
+		}
 		r->v.added_ns = to_wall(v->added_ns);
 		s->n_rules++;
 	}
@@ -774,6 +778,11 @@ static int restore_rules(const struct ifn_maps *m, const struct ifn_snap *s, str
 					  .origin = r->v.origin };
 		int rc;
 
+		if (r->any) {
+			v.plen = r->ak.prefixlen - IFN_RULE_ANY_FIXED_BITS;
+			v.port_lo = r->v.port_lo;
+			v.port_hi = r->v.port_hi;
+		}
 		if (r->any)
 			rc = bpf_map_update_elem(m->rules_any, &r->ak, &v, BPF_NOEXIST);
 		else
@@ -807,7 +816,7 @@ static int restore_rules(const struct ifn_maps *m, const struct ifn_snap *s, str
 
 /* The record of a device as the datapath expects it after a restart. */
 static int build_device(const struct ifn_snap_dev *sd, __u32 slot, __u32 flows,
-			const __u32 rules[3], __u64 now, struct ifn_device *d)
+			const __u32 rules[4], __u64 now, struct ifn_device *d)
 {
 	int idx;
 
@@ -832,6 +841,9 @@ static int build_device(const struct ifn_snap_dev *sd, __u32 slot, __u32 flows,
 	d->port_rules = rules[0];
 	d->any_rules = rules[1];
 	d->name_rules = rules[2];
+	if (rules[3])
+		d->flags |= IFN_DEV_F_LAN_RULES;
+	d->lan_rules = rules[3];
 	d->flow_count = flows;
 	memcpy(d->ipv4, sd->dev.ipv4, 4);
 	memcpy(d->ipv6, sd->dev.ipv6, 16);
@@ -843,10 +855,10 @@ static int build_device(const struct ifn_snap_dev *sd, __u32 slot, __u32 flows,
 }
 
 /*
- * Flow counts and rule counts (port, any, name) per device (devices sorted, as
+ * Flow counts and rule counts (port, any, name, local-networks flows) per device (devices sorted, as
  * parsed).
  */
-static int per_device(const struct ifn_snap *s, __u32 **flows, __u32 (**flags)[3])
+static int per_device(const struct ifn_snap *s, __u32 **flows, __u32 (**flags)[4])
 {
 	size_t i;
 
@@ -862,6 +874,8 @@ static int per_device(const struct ifn_snap *s, __u32 **flows, __u32 (**flags)[3
 
 		if (d)
 			(*flows)[d - s->devs]++;
+		if (d && s->flows[i].k.family == IFN_FAMILY_LAN)
+			(*flags)[d - s->devs][3]++;
 	}
 	for (i = 0; i < s->n_rules; i++) {
 		const struct ifn_snap_rule *r = &s->rules[i];
@@ -886,7 +900,7 @@ int ifn_snapshot_apply(const struct ifn_maps *m, const struct ifn_snap *s, char 
 	struct ifn_global_stats gs = s->gs;
 	__u64 now = ifn_now_mono();
 	__u32 *nflows;
-	__u32(*rflags)[3];
+	__u32(*rflags)[4];
 	size_t i;
 	int rc;
 

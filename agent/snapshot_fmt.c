@@ -72,7 +72,8 @@ static const struct fdesc saved_f[] = {
 };
 
 static const struct fdesc config_f[] = {
-	FR("flags", F_U32, struct ifn_config, flags, 0, IFN_CFG_F_AUTO_QUARANTINE),
+	FR("flags", F_U32, struct ifn_config, flags, 0,
+	   IFN_CFG_F_AUTO_QUARANTINE | IFN_CFG_F_ANSWERS_DROP),
 	FR("scan-threshold", F_U32, struct ifn_config, scan_threshold, 1, 128),
 	FR("scan-window", F_U64, struct ifn_config, scan_window_ns, 1000000000ULL, 0),
 	FR("fingerprint-cap", F_U32, struct ifn_config, fingerprint_cap, 1, 1000000),
@@ -84,6 +85,10 @@ static const struct fdesc config_f[] = {
 	  .t = F_U64,
 	  .off = offsetof(struct ifn_config, dns_min_ttl_ns),
 	  .max = 7ULL * 24 * 3600 * 1000000000ULL,
+	  .optional = true },
+	{ .key = "answer-memory",
+	  .t = F_U8,
+	  .off = offsetof(struct ifn_config, answer_s),
 	  .optional = true },
 };
 
@@ -160,6 +165,14 @@ static const struct fdesc rule_any_f[] = {
 	FD("dir", F_DIR, struct ifn_snap_rule, ak.dir),
 	FD("peer", F_IP6, struct ifn_snap_rule, ak.peer),
 	FD("plen", F_PLEN_ANY, struct ifn_snap_rule, ak.prefixlen),
+	{ .key = "port-lo",
+	  .t = F_U16,
+	  .off = offsetof(struct ifn_snap_rule, v.port_lo),
+	  .optional = true },
+	{ .key = "port-hi",
+	  .t = F_U16,
+	  .off = offsetof(struct ifn_snap_rule, v.port_hi),
+	  .optional = true },
 	FD("origin", F_ORIGIN, struct ifn_snap_rule, v.origin),
 	FD("added", F_U64, struct ifn_snap_rule, v.added_ns),
 };
@@ -678,8 +691,13 @@ static int check_flow(struct perr *e, const struct ifn_snap_flow *f)
 		break;
 	case IFN_FAMILY_IPV6:
 		break;
+	case IFN_FAMILY_LAN:
+		if (!ifn_addr_is_zero(k->peer) || !k->proto)
+			return fail(e, "flow: a local-networks flow (family 2) with a peer "
+				       "or without a protocol");
+		break;
 	default:
-		return fail(e, "flow: family must be 1 (ethertype), 4 or 6");
+		return fail(e, "flow: family must be 1 (ethertype), 2 (local-networks), 4 or 6");
 	}
 	return 0;
 }
@@ -693,6 +711,8 @@ static int check_rule(struct perr *e, const struct ifn_snap_rule *r)
 	if (!addr_host_bits_zero(peer, plen))
 		return fail(e, "%s: peer has bits set past its prefix",
 			    r->any ? "rule-any" : "rule-port");
+	if (r->v.port_hi ? !r->v.port_lo || r->v.port_lo >= r->v.port_hi : r->v.port_lo != 0)
+		return fail(e, "rule-any: a port range is 1 <= port-lo < port-hi");
 	return 0;
 }
 

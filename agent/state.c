@@ -51,7 +51,9 @@ const struct ifn_map_desc ifn_map_descs[] = {
 	MAP(IFN_MAP_CONFIG, config),	     MAP(IFN_MAP_STATS, stats),
 	MAP(IFN_MAP_EVENTS, events),	     MAP(IFN_MAP_DNS, dns),
 	MAP(IFN_MAP_DNS_NAMES, dns_names),   MAP(IFN_MAP_DNS_STATS, dns_stats),
-	MAP(IFN_MAP_NAME_RULES, name_rules),
+	MAP(IFN_MAP_NAME_RULES, name_rules), MAP(IFN_MAP_INBOUND, inbound),
+	MAP(IFN_MAP_PROBES, probes),	     MAP(IFN_MAP_PROBERS, probers),
+	MAP(IFN_MAP_LAN_NETS, lan_nets),
 };
 #undef MAP
 const size_t ifn_map_count = sizeof(ifn_map_descs) / sizeof(ifn_map_descs[0]);
@@ -488,6 +490,7 @@ void ifn_config_defaults(struct ifn_config *c)
 	c->event_limit = IFN_EVENT_LIMIT_DEFAULT;
 	c->unknown_verdict = IFN_VERDICT_DROP;
 	c->default_mode = IFN_MODE_LEARN;
+	c->answer_s = IFN_ANSWER_S_DEFAULT;
 	/* For an interface without settings of its own; attach's default too. */
 	c->learn_ns = IFN_LEARN_DEFAULT_NS;
 	c->dns_min_ttl_ns = IFN_DNS_MIN_TTL_NS_DEFAULT;
@@ -593,8 +596,9 @@ static int empty_map(int fd)
 
 int ifn_state_reset(const struct ifn_maps *m)
 {
-	const int hashes[] = { m->dev_index, m->flows,	m->rules_port, m->rules_any, m->frags,
-			       m->ip_owners, m->ifaces, m->dns,	       m->dns_names };
+	const int hashes[] = { m->dev_index, m->flows,	 m->rules_port, m->rules_any, m->frags,
+			       m->ip_owners, m->ifaces,	 m->dns,	m->dns_names, m->inbound,
+			       m->probes,    m->probers, m->lan_nets };
 	size_t stride = (sizeof(struct ifn_dev_stats) + 7) & ~(size_t)7;
 	size_t zsz = stride > sizeof(struct ifn_global_stats) ? stride :
 								sizeof(struct ifn_global_stats);

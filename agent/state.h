@@ -28,6 +28,10 @@ struct ifn_maps {
 	int config;
 	int stats;
 	int events;
+	int inbound; /* notes of the egress program (answers) */
+	int probes;
+	int probers;
+	int lan_nets; /* the gateway's LAN prefixes (local-networks) */
 	int dns;
 	int dns_names;
 	int dns_stats;

@@ -23,6 +23,8 @@
 #include "lib/events.bpf.h"
 #include "lib/device.bpf.h"
 #include "lib/policy.bpf.h"
+#include "lib/answer.bpf.h"
+#include "lib/inbound.bpf.h"
 #include "lib/police.bpf.h"
 #include "lib/dns.bpf.h"
 #include "lib/account.bpf.h"
@@ -58,6 +60,7 @@ static __always_inline __u32 ifn_decide(struct ifn_ctx *x, __u32 parse_reason, _
 	struct ifn_device *dev = x->dev;
 	const struct ifn_pkt *p = &x->pkt;
 	int later = p->frag == IFN_FRAG_LATER, first = IFN_FIRST_NONE;
+	int ans = IFN_ANS_NONE;
 	struct ifn_flow_key k;
 	int allowed;
 	__u8 mode;
@@ -93,11 +96,33 @@ static __always_inline __u32 ifn_decide(struct ifn_ctx *x, __u32 parse_reason, _
 		allowed = mode == IFN_MODE_LEARN || first != IFN_FIRST_NONE;
 	} else {
 		allowed = ifn_fp_allows(x, &k);
+		/* An error about an allowed flow is part of that flow. */
+		if (!allowed && p->q_proto && ifn_quote_allows(x)) {
+			allowed = 1;
+			ans = IFN_ANS_EMPTY;
+		}
+		if (!allowed)
+			ans = ifn_answer(x);
+		/*
+		 * An answer to someone else's attempt is no flow of the device:
+		 * no VIOLATION, no scan count (iotfence.8, ANSWERS).
+		 */
+		if (!allowed && ans && mode != IFN_MODE_LEARN) {
+			if (x->cfg->flags & IFN_CFG_F_ANSWERS_DROP) {
+				*reason = IFN_REASON_ANSWER;
+				return mode == IFN_MODE_MONITOR ? IFN_VERDICT_ALERT :
+								  IFN_VERDICT_DROP;
+			}
+			allowed = 1;
+		}
 		if (!allowed && mode == IFN_MODE_LEARN) {
-			/* A reset is an answer to someone else's attempt (a port
-			 * scan of the device): it passes, and is never learned.
+			/* A reset answers someone else's attempt (a port scan of
+			 * the device), noted or not; so does an ICMP error that
+			 * answers a noted one or quotes an allowed flow. It
+			 * passes, and is never learned.
 			 */
-			if (p->proto == IPPROTO_TCP && (p->tcp_flags & IFN_TCP_RST)) {
+			if ((p->proto == IPPROTO_TCP && (p->tcp_flags & IFN_TCP_RST)) ||
+			    ans == IFN_ANS_EMPTY) {
 				allowed = 1;
 			} else {
 				allowed = ifn_learn(x, &k);
@@ -214,6 +239,7 @@ int iotfence_egress(struct __sk_buff *skb)
 {
 	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
 	struct ifn_epkt p;
+	int rc;
 
 	/*
 	 * Headers past the linear part (a driver that leaves the payload in
@@ -226,11 +252,14 @@ int iotfence_egress(struct __sk_buff *skb)
 		end = (void *)(long)skb->data_end;
 	}
 	__builtin_memset(&p, 0, sizeof(p));
-	if (ifn_eparse(data, end, &p))
+	rc = ifn_eparse(data, end, &p);
+	if (rc < 0)
 		return IFN_TC_ACT_UNSPEC;
 	p.ifindex = skb->ifindex;
 	p.ingress_ifindex = skb->ingress_ifindex;
-	if (p.sport == IFN_DNS_PORT)
+	/* Inbound attempts, for answers and PROBED (lib/inbound.bpf.h). */
+	ifn_inbound_note(&p);
+	if (!rc && p.sport == IFN_DNS_PORT)
 		ifn_egress_dns(skb, &p);
 	return IFN_TC_ACT_UNSPEC;
 }
@@ -259,6 +288,26 @@ int iotfence_egress(struct __sk_buff *skb)
 __u32 ifn_replay_base = 0; /* this copy's first slot */
 __u32 ifn_replay_count = 0; /* frames in its batch */
 __u32 ifn_replay_done = 0; /* of which run: the agent zeroes it for a new batch */
+
+/*
+ * Replay's two stages as functions of their own: inlined into one frame,
+ * their stacks would add up, with a call's below them, past 512 bytes.
+ */
+static __noinline int ifn_replay_xdp(struct xdp_md *ctx)
+{
+	return ifn_xdp(ctx);
+}
+
+static __noinline void ifn_replay_inbound(struct xdp_md *ctx)
+{
+	struct ifn_epkt p;
+
+	__builtin_memset(&p, 0, sizeof(p));
+	if (ifn_eparse((void *)(long)ctx->data, (void *)(long)ctx->data_end, &p) < 0)
+		return;
+	p.ifindex = ctx->ingress_ifindex;
+	ifn_inbound_note(&p);
+}
 
 /* Returns the number of frames of the batch run so far. */
 SEC("?xdp")
@@ -292,7 +341,13 @@ int ifn_replay_batch(struct xdp_md *ctx)
 	 * puts in the ring: the agent reads the ring in frame order.
 	 */
 	sent = gs->events_sent;
-	f->verdict = ifn_xdp(ctx);
+	/*
+	 * A capture's frame to a device is also one the gateway delivered:
+	 * its inbound note first, as the egress program would have taken it
+	 * before the device could answer.
+	 */
+	ifn_replay_inbound(ctx);
+	f->verdict = ifn_replay_xdp(ctx);
 	f->events = gs->events_sent - sent;
 	ifn_replay_done++;
 	/* Does not return unless the chain is at the kernel's limit. */

@@ -42,6 +42,10 @@
 #define IFN_MAP_CONFIG "ifn_config"
 #define IFN_MAP_STATS "ifn_stats"
 #define IFN_MAP_EVENTS "ifn_events"
+#define IFN_MAP_INBOUND "ifn_inbound"
+#define IFN_MAP_PROBES "ifn_probes"
+#define IFN_MAP_PROBERS "ifn_probers"
+#define IFN_MAP_LAN_NETS "ifn_lan_nets"
 #define IFN_MAP_DNS "ifn_dns"
 #define IFN_MAP_DNS_NAMES "ifn_dns_names"
 #define IFN_MAP_DNS_STATS "ifn_dns_stats"
@@ -60,6 +64,12 @@
 #define IFN_MAX_IP_OWNERS_DEFAULT 65536
 #define IFN_MAX_IFACES 64
 #define IFN_EVENTS_BYTES_DEFAULT (256 * 1024)
+/* Inbound attempts remembered (ifn_inbound), all devices together. */
+#define IFN_MAX_INBOUND_DEFAULT 65536
+/* (device, prober) pairs and probers followed for PROBED. */
+#define IFN_MAX_PROBES 8192
+/* The gateway's own LAN prefixes (ifn_lan_nets). */
+#define IFN_MAX_LAN_NETS 256
 #define IFN_MAX_DNS_DEFAULT 65536
 #define IFN_MAX_DNS_NAMES_DEFAULT 16384
 #define IFN_MAX_NAME_RULES_DEFAULT 16384
@@ -113,6 +123,7 @@ enum ifn_reason {
 	IFN_REASON_QUARANTINE = 15,
 	IFN_REASON_RATE_LIMIT = 16,
 	IFN_REASON_FRAGMENT = 17, /* later fragment of no allowed packet */
+	IFN_REASON_ANSWER = 18, /* answer to an inbound attempt, `answers drop` */
 	IFN_REASON_MAX = 20,
 };
 
@@ -132,12 +143,18 @@ enum ifn_event_type {
 	IFN_EV_TABLE_FULL = 9,
 	IFN_EV_EVENTS_LOST = 10, /* made by the agent from the lost counter */
 	IFN_EV_DNS_SPOOFED = 11, /* a DNS answer to a device from a LAN device */
-	IFN_EV_MAX = 12,
+	IFN_EV_PROBED = 12, /* the device is probed by someone else: the victim */
+	IFN_EV_MAX = 14,
 };
 
 /* Address family of a flow. L2 flows are non-IP ethertypes. */
 enum ifn_family {
 	IFN_FAMILY_L2 = 1,
+	/*
+	 * Only in ifn_flows keys of `local-networks` rules (peer zero): the
+	 * flow with any LAN peer, looked up for a peer on the LAN.
+	 */
+	IFN_FAMILY_LAN = 2,
 	IFN_FAMILY_IPV4 = 4,
 	IFN_FAMILY_IPV6 = 6,
 };
@@ -165,9 +182,12 @@ enum ifn_origin {
 #define IFN_DEV_F_RATE_LIMIT (1U << 2) /* police with the token buckets */
 #define IFN_DEV_F_LEARN_CAPPED (1U << 3) /* learning stopped at the flow cap */
 #define IFN_DEV_F_NAME_RULES (1U << 4) /* has entries in ifn_name_rules */
+#define IFN_DEV_F_LAN_RULES (1U << 5) /* has local-networks flows */
 
 /* ifn_config.flags */
 #define IFN_CFG_F_AUTO_QUARANTINE (1U << 0)
+/* Enforce drops answers outside the fingerprint (`answers drop`). */
+#define IFN_CFG_F_ANSWERS_DROP (1U << 1)
 
 /* Keys are MAC addresses padded to 8 bytes. */
 struct ifn_mac_key {
@@ -239,6 +259,8 @@ struct ifn_device {
 	__u32 port_rules; /* entries in ifn_rules_port */
 	__u32 any_rules; /* entries in ifn_rules_any */
 	__u32 name_rules; /* entries in ifn_name_rules */
+	__u32 lan_rules; /* local-networks flows (counted in flow_count too) */
+	__u32 pad4;
 	__u64 created_ns;
 	__u8 ipv4[4]; /* last source IPv4, network order */
 	__u32 pad1;
@@ -362,10 +384,19 @@ struct ifn_rule_any_key {
 #define IFN_RULE_ANY_FIXED_BITS ((6 + 1 + 1) * 8)
 #define IFN_RULE_ANY_BITS (IFN_RULE_ANY_FIXED_BITS + 128)
 
+/*
+ * A port-any rule (ifn_rules_any) may hold a range of ports instead:
+ * port_hi 0 is every port, else port_lo..port_hi. plen is the entry's own
+ * peer prefix length, so that a range that does not hold the port can
+ * look once more at the next shorter prefix.
+ */
 struct ifn_rule_val {
 	__u64 added_ns;
 	__u8 origin;
-	__u8 pad[7];
+	__u8 plen; /* bits of peer, 0-128 */
+	__u16 port_lo;
+	__u16 port_hi; /* 0: any port */
+	__u8 pad[2];
 };
 
 /* Non-first fragments pass only if the first fragment of the packet did. */
@@ -414,7 +445,8 @@ struct ifn_config {
 	__u32 event_limit; /* events per device, type and second */
 	__u8 unknown_verdict; /* IFN_VERDICT_PASS or _DROP when table full */
 	__u8 default_mode; /* for an interface missing from ifn_ifaces */
-	__u8 pad[2];
+	__u8 answer_s; /* answer memory in seconds; 0: IFN_ANSWER_S_DEFAULT */
+	__u8 pad;
 	__u64 learn_ns; /* likewise, its learning window (0: no deadline) */
 	/*
 	 * The datapath's clock is jiffies * jiffy_ns (a helper call that
@@ -460,7 +492,8 @@ struct ifn_event {
 	__u8 addr[16]; /* IP_CHANGE, IP_CONFLICT: the address */
 	__u8 old_addr[16]; /* IP_CHANGE: the address it replaces */
 	__u8 other_mac[6]; /* IP_CONFLICT: the device that holds it */
-	__u8 pad[6];
+	__u16 count2; /* PROBED: devices the prober tried */
+	__u8 pad[4];
 };
 
 /*
@@ -650,7 +683,91 @@ static inline __u32 ifn_flow_hash(const struct ifn_flow_key *k)
 	return h;
 }
 
+/*
+ * An inbound attempt the gateway delivered to a device (ifn_inbound),
+ * noted by the egress program: what a frame of the device may answer.
+ * Ports as the attempt had them: peer_port its source, dev_port its
+ * destination; for ICMP the type and the code.
+ */
+struct ifn_in_key {
+	__u8 mac[6]; /* the device */
+	__u8 proto;
+	__u8 pad;
+	__u16 peer_port;
+	__u16 dev_port;
+	__u8 peer[16]; /* IPv6 or IPv4-mapped, network order */
+};
+
+struct ifn_in_val {
+	__u64 seen_ns;
+	__u8 syn; /* the attempt was a TCP SYN (no ACK) */
+	__u8 pad[7];
+};
+
+/* Which peer probes which device (ifn_probes): distinct ports in a window. */
+struct ifn_probe_key {
+	__u8 mac[6];
+	__u8 pad[2];
+	__u8 peer[16];
+};
+
+struct ifn_probe_val {
+	__u64 window_ns;
+	__u64 sketch[4]; /* 256-bit linear-counting sketch of ports */
+	__u32 count; /* distinct ports in the window */
+	__u32 reported; /* PROBED sent for this window */
+};
+
+/* A prober (ifn_probers): distinct devices it tried in a window. */
+struct ifn_prober_val {
+	__u64 window_ns;
+	__u64 sketch; /* 64-bit sketch of device MACs */
+	__u32 count;
+	__u32 pad;
+};
+
+/* The gateway's LAN prefixes, for local-networks (ifn_lan_nets). */
+struct ifn_lan_key {
+	__u32 prefixlen; /* bits of addr */
+	__u8 addr[16];
+};
+
+/*
+ * Discovery and IoT service ports that devices answer on, above 1024: the
+ * UDP heuristic (bpf/lib/policy.bpf.h) and the generaliser's peer-to-peer
+ * rule (agent/generalise.c) must agree on them.
+ */
+static inline int ifn_udp_known_service(__u16 port)
+{
+	switch (port) {
+	case 1900: /* SSDP */
+	case 3478: /* STUN */
+	case 3702: /* WS-Discovery */
+	case 5353: /* mDNS */
+	case 5355: /* LLMNR */
+	case 5683: /* CoAP */
+	case 5684: /* CoAP over DTLS */
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * The fixed part of local-networks (IPv6 or IPv4-mapped @a): RFC 1918,
+ * IPv4 link-local, ULA fc00::/7 and IPv6 link-local fe80::/10. The
+ * gateway's own LAN prefixes are in ifn_lan_nets besides.
+ */
+static inline int ifn_addr_is_lan_fixed(const __u8 *a)
+{
+	if (!(a[0] | a[1] | a[2] | a[3] | a[4] | a[5] | a[6] | a[7] | a[8] | a[9]) &&
+	    a[10] == 0xff && a[11] == 0xff)
+		return a[12] == 10 || (a[12] == 172 && (a[13] & 0xf0) == 16) ||
+		       (a[12] == 192 && a[13] == 168) || (a[12] == 169 && a[13] == 254);
+	return (a[0] & 0xfe) == 0xfc || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80);
+}
+
 /* Defaults of ifn_config (justified in agent/iotfence.8). */
+#define IFN_ANSWER_S_DEFAULT 30
 #define IFN_SCAN_WINDOW_NS_DEFAULT (10ULL * 1000000000ULL)
 #define IFN_SCAN_THRESHOLD_DEFAULT 16
 #define IFN_FINGERPRINT_CAP_DEFAULT 512
@@ -658,7 +775,7 @@ static inline __u32 ifn_flow_hash(const struct ifn_flow_key *k)
 #define IFN_DNS_MIN_TTL_NS_DEFAULT (3600ULL * 1000000000ULL)
 
 _Static_assert(sizeof(struct ifn_mac_key) == 8, "ifn_mac_key layout");
-_Static_assert(sizeof(struct ifn_device) == 280, "ifn_device layout");
+_Static_assert(sizeof(struct ifn_device) == 296, "ifn_device layout");
 _Static_assert(sizeof(struct ifn_fp_cache) == 32, "ifn_fp_cache layout");
 _Static_assert(sizeof(struct ifn_dev_cache_entry) == 12, "ifn_dev_cache_entry layout");
 _Static_assert(sizeof(struct ifn_dev_cache) == 12 * IFN_DEV_CACHE_ENTRIES, "ifn_dev_cache layout");
@@ -683,5 +800,11 @@ _Static_assert(sizeof(struct ifn_name_rule_val) == 272, "ifn_name_rule_val layou
 _Static_assert(sizeof(struct ifn_global_stats) == 256, "ifn_global_stats layout");
 _Static_assert(sizeof(struct ifn_event) == 96, "ifn_event layout");
 _Static_assert(sizeof(struct ifn_replay_frame) == 3544, "ifn_replay_frame layout");
+_Static_assert(sizeof(struct ifn_in_key) == 28, "ifn_in_key layout");
+_Static_assert(sizeof(struct ifn_in_val) == 16, "ifn_in_val layout");
+_Static_assert(sizeof(struct ifn_probe_key) == 24, "ifn_probe_key layout");
+_Static_assert(sizeof(struct ifn_probe_val) == 48, "ifn_probe_val layout");
+_Static_assert(sizeof(struct ifn_prober_val) == 24, "ifn_prober_val layout");
+_Static_assert(sizeof(struct ifn_lan_key) == 20, "ifn_lan_key layout");
 
 #endif /* IOTFENCE_H */

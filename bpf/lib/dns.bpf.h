@@ -118,7 +118,8 @@ struct ifn_epkt {
  * TCP header, from the linear part of the frame. Unlike the XDP parser it
  * does not need the whole packet to be there (a forwarded frame's payload
  * may lie in pages): the message is read with a helper. Returns 0 for a
- * frame that may carry DNS, -1 for any other.
+ * frame that may carry DNS, 1 for ICMP (type and code in the ports), -1
+ * for any other.
  */
 static __always_inline int ifn_eparse(void *data, void *end, struct ifn_epkt *p)
 {
@@ -219,6 +220,16 @@ static __always_inline int ifn_eparse(void *data, void *end, struct ifn_epkt *p)
 		p->msg_off = p->l4_off + doff + 2;
 		p->msg_len = iplen - doff >= 2 ? iplen - doff - 2 : 0;
 		return 0;
+	}
+	/* For the inbound notes (inbound.bpf.h): type and code, no DNS. */
+	if (nh == IPPROTO_ICMP || nh == IPPROTO_ICMPV6) {
+		__u8 *ic = c.pos;
+
+		if ((void *)(ic + 2) > end)
+			return -1;
+		p->sport = ic[0];
+		p->dport = ic[1];
+		return 1;
 	}
 	return -1;
 }

@@ -27,7 +27,19 @@ static __always_inline void ifn_ev_lost(struct ifn_ctx *x)
  * limited or the ring is full; otherwise the caller fills the specific
  * fields and calls bpf_ringbuf_submit().
  */
-static __always_inline struct ifn_event *ifn_ev_reserve(struct ifn_ctx *x, const __u32 type)
+/* What limiting and filling an event need: of the frame, or given apart. */
+struct ifn_ev_src {
+	struct ifn_device *dev;
+	struct ifn_dev_stats *ds;
+	struct ifn_global_stats *gs;
+	const struct ifn_config *cfg;
+	const __u8 *mac;
+	__u64 now;
+	__u32 ifindex;
+};
+
+static __always_inline struct ifn_event *ifn_ev_reserve_src(const struct ifn_ev_src *x,
+							    const __u32 type)
 {
 	struct ifn_device *dev = x->dev;
 	struct ifn_event *e;
@@ -38,27 +50,43 @@ static __always_inline struct ifn_event *ifn_ev_reserve(struct ifn_ctx *x, const
 
 		if ((w >> 8) != period)
 			w = period << 8;
-		if ((w & 0xff) >= x->cfg->event_limit) {
-			ifn_ev_lost(x);
-			return NULL;
-		}
+		if ((w & 0xff) >= x->cfg->event_limit)
+			goto lost;
 		dev->ev_limit[type] = w + 1;
 	}
 
 	e = bpf_ringbuf_reserve(&ifn_events, sizeof(*e), 0);
-	if (!e) {
-		ifn_ev_lost(x);
-		return NULL;
-	}
+	if (!e)
+		goto lost;
 	x->gs->events_sent++;
 	/* Ring memory is not zeroed: never hand stale bytes to userspace. */
 	__builtin_memset(e, 0, sizeof(*e));
 	e->time_ns = x->now;
-	__builtin_memcpy(e->mac, x->pkt.src_mac, 6);
+	__builtin_memcpy(e->mac, x->mac, 6);
 	e->type = type;
 	e->mode = dev ? dev->mode : 0;
 	e->ifindex = x->ifindex;
 	return e;
+lost:
+	x->gs->events_lost++;
+	if (x->ds)
+		x->ds->events_suppressed++;
+	return NULL;
+}
+
+static __always_inline struct ifn_event *ifn_ev_reserve(struct ifn_ctx *x, const __u32 type)
+{
+	struct ifn_ev_src src = {
+		.dev = x->dev,
+		.ds = x->ds,
+		.gs = x->gs,
+		.cfg = x->cfg,
+		.mac = x->pkt.src_mac,
+		.now = x->now,
+		.ifindex = x->ifindex,
+	};
+
+	return ifn_ev_reserve_src(&src, type);
 }
 
 static __always_inline void ifn_ev_simple(struct ifn_ctx *x, const __u32 type, __u32 value)

@@ -153,6 +153,51 @@ struct {
 } ifn_events SEC(".maps");
 
 /*
+ * Inbound attempts the gateway delivered to each device, noted on egress
+ * (bpf/lib/inbound.bpf.h): a frame of the device that answers one of them
+ * is an answer, not a flow of its own. An LRU: a flood of attempts evicts
+ * old notes, never a fingerprint.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, IFN_MAX_INBOUND_DEFAULT);
+	__type(key, struct ifn_in_key);
+	__type(value, struct ifn_in_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ifn_inbound SEC(".maps");
+
+/* Distinct ports each (device, prober) pair tried, for PROBED. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, IFN_MAX_PROBES);
+	__type(key, struct ifn_probe_key);
+	__type(value, struct ifn_probe_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ifn_probes SEC(".maps");
+
+/* Distinct devices each prober tried (key: its address). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, IFN_MAX_PROBES);
+	__type(key, struct ifn_ip_key);
+	__type(value, struct ifn_prober_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ifn_probers SEC(".maps");
+
+/*
+ * The gateway's LAN prefixes (the attached interfaces' own), which count
+ * as local-networks besides the fixed private and link-local ranges.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, IFN_MAX_LAN_NETS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct ifn_lan_key);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ifn_lan_nets SEC(".maps");
+
+/*
  * What each device resolved: (device, address) -> names and expiries
  * (struct ifn_dns_val), written by the egress program before the answer
  * leaves, read by the XDP program. LRU: what frames keep using stays.

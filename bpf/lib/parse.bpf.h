@@ -98,9 +98,18 @@ struct ifn_pkt {
 	 * carries alike even when more extension headers follow it.
 	 */
 	__u8 frag_proto;
-	__u8 pad[2];
+	/*
+	 * An ICMP error's quote (ifn_parse_quote): the protocol of the packet
+	 * it quotes, 0 for none; its TCP flags, when the quote holds them.
+	 */
+	__u8 q_proto;
+	__u8 q_flags;
 	__u32 frag_id;
 	__u32 len;
+	__u16 q_sport; /* the quoted packet's ports, as sent to the device */
+	__u16 q_dport;
+	__u8 q_has_flags;
+	__u8 q_pad[3];
 	__u8 src[16];
 	__u8 dst[16];
 };
@@ -172,6 +181,89 @@ static __always_inline int ifn_parse_arp(struct ifn_cursor *c, struct ifn_pkt *p
 	return IFN_REASON_NONE;
 }
 
+static __always_inline int ifn_icmp_is_error(const struct ifn_pkt *p, __u8 type)
+{
+	if (p->proto == IPPROTO_ICMP)
+		return p->family == IFN_FAMILY_IPV4 &&
+		       (type == 3 || type == 4 || type == 11 || type == 12);
+	return p->family == IFN_FAMILY_IPV6 && type >= 1 && type <= 4;
+}
+
+/*
+ * The packet an ICMP error quotes (after its 8-byte header, at @q): what
+ * the device received from the peer the error goes to. Kept only if it
+ * is that: from the error's destination to its source, the first or only
+ * fragment, with the first 8 bytes of a TCP, UDP or ICMP header (all the
+ * RFC 792 minimum promises; TCP flags only if more was quoted). Anything
+ * else leaves no quote, and the error is judged as a flow of its own.
+ */
+static __always_inline void ifn_parse_quote(struct ifn_cursor *c, struct ifn_pkt *p, __u8 *q)
+{
+	__u8 *l4;
+	__u8 proto;
+
+	if (p->family == IFN_FAMILY_IPV4) {
+		struct iphdr *ih = (struct iphdr *)q;
+		__u32 a;
+
+		if ((void *)(ih + 1) > c->end || (void *)(ih + 1) > c->lim)
+			return;
+		if (ih->version != 4 || ih->ihl < 5 || (bpf_ntohs(ih->frag_off) & 0x1fff))
+			return;
+		__builtin_memcpy(&a, p->dst + 12, 4);
+		if (ih->saddr != a)
+			return;
+		__builtin_memcpy(&a, p->src + 12, 4);
+		if (ih->daddr != a)
+			return;
+		proto = ih->protocol;
+		l4 = q + ih->ihl * 4;
+	} else {
+		struct ipv6hdr *ih = (struct ipv6hdr *)q;
+		__u32 w[4];
+
+		if ((void *)(ih + 1) > c->end || (void *)(ih + 1) > c->lim)
+			return;
+		if (ih->version != 6)
+			return;
+		__builtin_memcpy(w, p->dst, 16);
+		if (ih->saddr.in6_u.u6_addr32[0] != w[0] || ih->saddr.in6_u.u6_addr32[1] != w[1] ||
+		    ih->saddr.in6_u.u6_addr32[2] != w[2] || ih->saddr.in6_u.u6_addr32[3] != w[3])
+			return;
+		__builtin_memcpy(w, p->src, 16);
+		if (ih->daddr.in6_u.u6_addr32[0] != w[0] || ih->daddr.in6_u.u6_addr32[1] != w[1] ||
+		    ih->daddr.in6_u.u6_addr32[2] != w[2] || ih->daddr.in6_u.u6_addr32[3] != w[3])
+			return;
+		/* Extension headers in a quote are not followed: no quote. */
+		proto = ih->nexthdr;
+		l4 = (__u8 *)(ih + 1);
+	}
+	if ((void *)(l4 + 8) > c->end || (void *)(l4 + 8) > c->lim)
+		return;
+	switch (proto) {
+	case IPPROTO_TCP:
+		if ((void *)(l4 + 14) <= c->end && (void *)(l4 + 14) <= c->lim) {
+			p->q_flags = l4[13];
+			p->q_has_flags = 1;
+		}
+		/* fall through */
+	case IPPROTO_UDP:
+		p->q_sport = (__u16)l4[0] << 8 | l4[1];
+		p->q_dport = (__u16)l4[2] << 8 | l4[3];
+		break;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		if (proto != p->proto)
+			return;
+		p->q_sport = l4[0];
+		p->q_dport = l4[1];
+		break;
+	default:
+		return;
+	}
+	p->q_proto = proto;
+}
+
 static __always_inline int ifn_parse_l4(struct ifn_cursor *c, struct ifn_pkt *p)
 {
 	if (p->frag == IFN_FRAG_LATER)
@@ -211,6 +303,8 @@ static __always_inline int ifn_parse_l4(struct ifn_cursor *c, struct ifn_pkt *p)
 			return IFN_REASON_L4_TRUNC;
 		p->sport = ic[0];
 		p->dport = ic[1];
+		if (ifn_icmp_is_error(p, ic[0]))
+			ifn_parse_quote(c, p, ic + 8);
 		break;
 	}
 	default:

@@ -152,6 +152,8 @@ size_t frame_build(const struct frame_spec *s, __u8 *buf, size_t cap)
 			buf[off + 20 + i] = 1; /* NOP options */
 		off += hlen;
 		l4 = fo ? 0 : build_l4(s, buf + off);
+		if (s->payload_data && off + l4 + s->payload <= cap)
+			memcpy(buf + off + l4, s->payload_data, s->payload);
 		off += l4 + s->payload;
 		put16(buf + l3 + 2, s->ipv4_tot_len ? s->ipv4_tot_len : off - l3);
 		put16(buf + l3 + 10, csum(buf + l3, hlen));
@@ -185,6 +187,8 @@ size_t frame_build(const struct frame_spec *s, __u8 *buf, size_t cap)
 			*nh = s->proto;
 			off += build_l4(s, buf + off);
 		}
+		if (s->payload_data && off + s->payload <= cap)
+			memcpy(buf + off, s->payload_data, s->payload);
 		off += s->payload;
 		put16(buf + start + 4, s->ipv6_plen ? s->ipv6_plen : off - start - 40);
 	} else {

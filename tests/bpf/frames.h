@@ -54,6 +54,7 @@ struct frame_spec {
 	__u16 arp_op; /* with ethertype 0x0806 */
 	const char *arp_sender_ip;
 	size_t payload; /* bytes after the L4 header */
+	const __u8 *payload_data; /* NULL: zeros; else its first payload bytes */
 	size_t pad_to; /* Ethernet padding: zeros up to this length, after the IP packet */
 	size_t truncate; /* 0: whole frame; else cut to this length */
 };

@@ -117,6 +117,8 @@ START_TEST(many_ports_one_peer)
 	ifn_gen_defaults(&o);
 	o.peers_per_port = 0;
 	o.ports_per_peer = 3;
+	o.lan = false;
+	o.p2p_per_peer = 0;
 	add(&s, "udp/5000 192.168.1.20 server", IFN_ORIGIN_LEARNED);
 	add(&s, "udp/5002 192.168.1.20 server", IFN_ORIGIN_LEARNED);
 	add(&s, "udp/5004 192.168.1.20 server", IFN_ORIGIN_LEARNED);
@@ -239,7 +241,81 @@ START_TEST(settings)
 	ck_assert_ptr_nonnull(strstr(err, "unknown setting"));
 	for (i = 0; ifn_gen_opt_names[i]; i++)
 		ck_assert_int_eq(ifn_gen_opt_format(&o, ifn_gen_opt_names[i], buf, sizeof(buf)), 0);
-	ck_assert_int_eq(i, 4);
+	ck_assert_int_eq(i, 6);
+	ck_assert_int_eq(ifn_gen_opt_apply(&o, "generalise-lan", "off", err, sizeof(err)), 0);
+	ck_assert(!o.lan);
+	ck_assert_int_lt(ifn_gen_opt_apply(&o, "generalise-lan", "maybe", err, sizeof(err)), 0);
+	ck_assert_int_eq(ifn_gen_opt_apply(&o, "generalise-p2p", "0", err, sizeof(err)), 0);
+	ck_assert_int_lt(ifn_gen_opt_apply(&o, "generalise-p2p", "1", err, sizeof(err)), 0);
+}
+END_TEST
+
+/* A service given to a LAN peer: to every LAN peer; a public peer's stays. */
+START_TEST(lan_services)
+{
+	struct ifn_gen_opts o;
+	struct ifn_rule *made;
+	bool cov[MAXR];
+	struct set s = {};
+	int n;
+
+	ifn_gen_defaults(&o);
+	add(&s, "tcp/9999 192.168.1.20 server", IFN_ORIGIN_LEARNED);
+	add(&s, "tcp/9999 192.168.1.21 server", IFN_ORIGIN_LEARNED);
+	add(&s, "udp/5353 fe80::1 server", IFN_ORIGIN_LEARNED);
+	add(&s, "tcp/9999 52.1.2.3 server", IFN_ORIGIN_LEARNED); /* public */
+	add(&s, "tcp/8080 192.168.1.20", IFN_ORIGIN_LEARNED); /* client */
+	add(&s, "tcp/80 192.168.1.30 server", IFN_ORIGIN_POLICY); /* written: stays */
+	o.peers_per_port = 0;
+	o.ports_per_peer = 0;
+	n = plan(&s, &o, &made, cov);
+	ck_assert_str_eq(made_text(made, n),
+			 "tcp/9999 local-networks server, udp/5353 local-networks server");
+	ck_assert(cov[0] && cov[1] && cov[2]);
+	ck_assert(!cov[3] && !cov[4] && !cov[5]);
+	free(made);
+	o.lan = false;
+	n = plan(&s, &o, &made, cov);
+	ck_assert_int_eq(n, 0);
+	free(made);
+}
+END_TEST
+
+/* Peer-to-peer: random high UDP ports on one peer become one range. */
+START_TEST(p2p_sessions)
+{
+	struct ifn_gen_opts o;
+	struct ifn_rule *made;
+	bool cov[MAXR];
+	struct set s = {};
+	int n;
+
+	ifn_gen_defaults(&o);
+	o.peers_per_port = 0;
+	add(&s, "udp/23456 52.1.2.3", IFN_ORIGIN_LEARNED);
+	add(&s, "udp/34567 52.1.2.3", IFN_ORIGIN_LEARNED);
+	add(&s, "udp/40000 52.1.2.4", IFN_ORIGIN_LEARNED); /* one session: stays */
+	add(&s, "udp/53 52.1.2.5", IFN_ORIGIN_LEARNED);
+	add(&s, "udp/5353 52.1.2.5", IFN_ORIGIN_LEARNED); /* a known service: no range */
+	add(&s, "udp/20000 52.1.2.5", IFN_ORIGIN_LEARNED);
+	add(&s, "tcp/20000 52.1.2.3", IFN_ORIGIN_LEARNED);
+	add(&s, "tcp/20001 52.1.2.3", IFN_ORIGIN_LEARNED); /* TCP: no range */
+	n = plan(&s, &o, &made, cov);
+	ck_assert_str_eq(made_text(made, n), "udp/1024-65535 52.1.2.3");
+	ck_assert(cov[0] && cov[1]);
+	ck_assert(!cov[2] && !cov[3] && !cov[4] && !cov[5] && !cov[6] && !cov[7]);
+	free(made);
+	/* With the port-any threshold met and a low port among them: every port. */
+	add(&s, "udp/123 52.1.2.3", IFN_ORIGIN_LEARNED);
+	add(&s, "udp/45678 52.1.2.3", IFN_ORIGIN_LEARNED);
+	n = plan(&s, &o, &made, cov);
+	ck_assert_str_eq(made_text(made, n), "udp 52.1.2.3");
+	free(made);
+	o.p2p_per_peer = 0;
+	s.n -= 2;
+	n = plan(&s, &o, &made, cov);
+	ck_assert_int_eq(n, 0);
+	free(made);
 }
 END_TEST
 
@@ -248,6 +324,9 @@ static Suite *generalise_suite(void)
 {
 	Suite *s = suite_create("generalise");
 	TCase *tc = tcase_create("plan");
+
+	tcase_add_test(tc, lan_services);
+	tcase_add_test(tc, p2p_sessions);
 
 	tcase_add_test(tc, many_peers_one_port);
 	tcase_add_test(tc, whole_family);

@@ -49,6 +49,15 @@ static const struct {
 	{ "unknown-devices", "pass", "pass" },
 	{ "unknown-devices", "DROP", "drop" },
 	{ "unknown-devices", "allow", NULL },
+	{ "answers", "drop", "drop" },
+	{ "answers", "PASS", "pass" },
+	{ "answers", "maybe", NULL },
+	{ "answer-memory", "30s", "30s" },
+	{ "answer-memory", "1s", "1s" },
+	{ "answer-memory", "4m15s", "4m15s" },
+	{ "answer-memory", "4m16s", NULL },
+	{ "answer-memory", "1500ms", NULL },
+	{ "answer-memory", "0", NULL },
 	{ "dns-min-ttl", "0", "0s" },
 	{ "dns-min-ttl", "90m", "1h30m" },
 	{ "dns-min-ttl", "7d", "7d" },
@@ -124,7 +133,9 @@ START_TEST(print_text_and_json)
 			      "fingerprint-cap  512\n"
 			      "event-limit      8\n"
 			      "unknown-devices  drop\n"
-			      "dns-min-ttl      1h\n");
+			      "dns-min-ttl      1h\n"
+			      "answers          pass\n"
+			      "answer-memory    30s\n");
 	free(buf);
 	f = open_memstream(&buf, &len);
 	ifn_settings_print(&cfg, f, true);
@@ -132,7 +143,8 @@ START_TEST(print_text_and_json)
 	ck_assert_str_eq(buf,
 			 "{\"scan_threshold\":16,\"scan_window_s\":10,\"auto_quarantine\":true,"
 			 "\"fingerprint_cap\":512,\"event_limit\":8,"
-			 "\"unknown_devices\":\"drop\",\"dns_min_ttl_s\":3600}\n");
+			 "\"unknown_devices\":\"drop\",\"dns_min_ttl_s\":3600,\"answers\":\"pass\","
+			 "\"answer_memory_s\":30}\n");
 	free(buf);
 }
 END_TEST
