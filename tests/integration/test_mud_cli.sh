@@ -29,8 +29,11 @@ check "RFC 8520 section 9: the DNS and NTP default" sh -c \
 	"'$IFN' mud import '$M/rfc8520-sec9-lightbulb2000.json' --print 2>/dev/null | grep -q 'allow udp/53 any' &&
 	'$IFN' mud import '$M/rfc8520-sec9-lightbulb2000.json' --print 2>/dev/null | grep -q 'allow udp/123 any'"
 # Until the DNS names of issue 12 are in the grammar, the parser refuses the line.
-if "$IFN" policy check /dev/stdin <<<"device 02:00:00:00:00:01
-	allow tcp/443 name test.example.com" >/dev/null 2>&1; then
+# (A regular file: policy files are refused unless regular, so not /dev/stdin.)
+NAMEPOL=$(mktemp /tmp/ifn-mud-name.XXXXXX)
+printf 'device 02:00:00:00:00:01\n\tallow tcp/443 name test.example.com\n' >"$NAMEPOL"
+check "the policy grammar holds names (issue 12)" "$IFN" policy check "$NAMEPOL"
+if "$IFN" policy check "$NAMEPOL" >/dev/null 2>&1; then
 	check "RFC 8520 section 9 imports (names in the grammar)" \
 		"$IFN" mud import "$M/rfc8520-sec9-lightbulb2000.json" --print
 else
@@ -38,6 +41,7 @@ else
 		"rfc8520-sec9-lightbulb2000.json: /ietf-access-control-list:acls/acl\[name='mud-76100-v6fr'\]/aces/ace\[name='cl0-frdev'\]: 'allow tcp/443 name test.example.com': the policy grammar refuses it: " \
 		sh -c "'$IFN' mud import '$M/rfc8520-sec9-lightbulb2000.json' --print 2>&1 >/dev/null | grep -v 'nothing was imported' >&2; exit 1"
 fi
+rm -f "$NAMEPOL"
 check_error "osmud's draft-format file: refused, naming the draft container" \
 	"osmud-lightbulb2000-draft.json: /ietf-access-control-list:access-lists: the container of a draft before RFC 8520" \
 	sh -c "'$IFN' mud import '$M/osmud-lightbulb2000-draft.json' --print 2>&1 | head -1 >&2; exit 1"
