@@ -80,7 +80,8 @@ echo "  ..   $loads policy loads while $sent echo requests were sent ($rounds ro
 check_eq "every load succeeded" 0 "$failed"
 check "$RELOADS reloads happened during the flood (at most $MAX_ROUNDS rounds)" \
 	test "$loads" -ge "$RELOADS"
-check_eq "all $rounds x $COUNT echo requests were sent" $((rounds * COUNT)) "$sent"
+# With -w, ping -c counts answers: it sends until COUNT came back.
+check "all $rounds x $COUNT echo requests were sent" test "$sent" -ge $((rounds * COUNT))
 check_eq "zero lost: every request was answered" "$sent" "$received"
 check_eq "the device's drop counter did not move" "$dropped0" \
 	"$(ifn device "$mac" --json | jq .dropped)"
