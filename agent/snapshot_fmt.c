@@ -52,19 +52,19 @@ enum ftype {
 struct fdesc {
 	const char *key;
 	enum ftype t;
-	size_t off;
-	__u64 min, max; /* integers only; max 0: the type's maximum */
 	/* Files from before the field may lack it: the reader's value stands. */
 	bool optional;
+	size_t off;
+	__u64 min, max; /* integers only; max 0: the type's maximum */
 };
 
-#define FD(k, ty, s, f)                                  \
-	{                                                \
-		.key = k, .t = ty, .off = offsetof(s, f) \
+#define FD(k, ty, s, f)                                      \
+	{                                                    \
+		.key = (k), .t = (ty), .off = offsetof(s, f) \
 	}
-#define FR(k, ty, s, f, lo, hi)                                                \
-	{                                                                      \
-		.key = k, .t = ty, .off = offsetof(s, f), .min = lo, .max = hi \
+#define FR(k, ty, s, f, lo, hi)                                                        \
+	{                                                                              \
+		.key = (k), .t = (ty), .off = offsetof(s, f), .min = (lo), .max = (hi) \
 	}
 
 static const struct fdesc saved_f[] = {
