@@ -123,7 +123,7 @@ int ifn_setting_apply(struct ifn_config *cfg, const char *key, const char *value
 {
 	const struct setting *s = find(key);
 	__u64 v = 0;
-	char names[160] = "";
+	char names[256] = "";
 	size_t i;
 
 	if (!s) {
