@@ -60,6 +60,7 @@ if [ "$WHICH" = all ] || [ "$WHICH" = lint ]; then
 	run lint scripts/lint.sh "$BUILD"
 fi
 if [ "$WHICH" = all ] || [ "$WHICH" = integration ]; then
+	tests/integration/reap-stale.sh
 	for t in tests/integration/test_*.sh; do
 		[ -e "$t" ] || continue
 		run "integration/$(basename "$t" .sh)" bash "$t"
