@@ -886,90 +886,85 @@ int ifn_rule_vec_push(struct ifn_rule_vec *rv, const struct ifn_rule *r)
 	return 0;
 }
 
-int ifn_rules_read(const struct ifn_maps *m, const __u8 *mac, struct ifn_rule **out, size_t *n)
+/* How a key/value pair of each rule map becomes a rule (the map's own types). */
+static int conv_flow(struct ifn_rule *r, const void *k, const void *v)
 {
-	struct ifn_rule_vec rv = {};
+	ifn_rule_from_flow(r, k, v);
+	return 0;
+}
+
+static int conv_port(struct ifn_rule *r, const void *k, const void *v)
+{
+	from_port_key(r, k, v);
+	return 0;
+}
+
+static int conv_any(struct ifn_rule *r, const void *k, const void *v)
+{
+	from_any_key(r, k, v);
+	return 0;
+}
+
+static int conv_name(struct ifn_rule *r, const void *k, const void *v)
+{
+	return from_name_key(r, k, v);
+}
+
+/* One map of rules: its sizes, where its key holds the MAC, its conversion. */
+struct rule_source {
+	int fd;
+	size_t key_size, val_size, mac_off;
+	int (*conv)(struct ifn_rule *r, const void *k, const void *v);
+};
+
+/* Every rule of @src (of @mac only, if not NULL) pushed onto @rv. */
+static int read_source(const struct rule_source *src, const __u8 *mac, struct ifn_rule_vec *rv)
+{
 	void *keys, *vals;
 	struct ifn_rule r;
 	long cnt, i;
 	int err = 0;
 
-	*out = NULL;
-	*n = 0;
-	cnt = ifn_map_dump(m->flows, sizeof(struct ifn_flow_key), sizeof(struct ifn_flow_val),
-			   &keys, &vals);
+	cnt = ifn_map_dump(src->fd, src->key_size, src->val_size, &keys, &vals);
 	if (cnt < 0)
 		return cnt;
 	for (i = 0; i < cnt && !err; i++) {
-		const struct ifn_flow_key *k = (struct ifn_flow_key *)keys + i;
+		const char *k = (const char *)keys + i * src->key_size;
 
-		if (mac && memcmp(k->mac, mac, 6))
+		if (mac && memcmp(k + src->mac_off, mac, 6))
 			continue;
-		ifn_rule_from_flow(&r, k, (struct ifn_flow_val *)vals + i);
-		err = ifn_rule_vec_push(&rv, &r);
-	}
-	free(keys);
-	free(vals);
-	if (err)
-		goto fail;
-
-	cnt = ifn_map_dump(m->rules_port, sizeof(struct ifn_rule_port_key),
-			   sizeof(struct ifn_rule_val), &keys, &vals);
-	if (cnt < 0) {
-		err = cnt;
-		goto fail;
-	}
-	for (i = 0; i < cnt && !err; i++) {
-		const struct ifn_rule_port_key *k = (struct ifn_rule_port_key *)keys + i;
-
-		if (mac && memcmp(k->mac, mac, 6))
-			continue;
-		from_port_key(&r, k, (struct ifn_rule_val *)vals + i);
-		err = ifn_rule_vec_push(&rv, &r);
-	}
-	free(keys);
-	free(vals);
-	if (err)
-		goto fail;
-
-	cnt = ifn_map_dump(m->rules_any, sizeof(struct ifn_rule_any_key),
-			   sizeof(struct ifn_rule_val), &keys, &vals);
-	if (cnt < 0) {
-		err = cnt;
-		goto fail;
-	}
-	for (i = 0; i < cnt && !err; i++) {
-		const struct ifn_rule_any_key *k = (struct ifn_rule_any_key *)keys + i;
-
-		if (mac && memcmp(k->mac, mac, 6))
-			continue;
-		from_any_key(&r, k, (struct ifn_rule_val *)vals + i);
-		err = ifn_rule_vec_push(&rv, &r);
-	}
-	free(keys);
-	free(vals);
-	if (err)
-		goto fail;
-
-	cnt = ifn_map_dump(m->name_rules, sizeof(struct ifn_name_rule_key),
-			   sizeof(struct ifn_name_rule_val), &keys, &vals);
-	if (cnt < 0) {
-		err = cnt;
-		goto fail;
-	}
-	for (i = 0; i < cnt && !err; i++) {
-		const struct ifn_name_rule_key *k = (struct ifn_name_rule_key *)keys + i;
-
-		if (mac && memcmp(k->mac, mac, 6))
-			continue;
-		err = from_name_key(&r, k, (struct ifn_name_rule_val *)vals + i);
+		err = src->conv(&r, k, (const char *)vals + i * src->val_size);
 		if (!err)
-			err = ifn_rule_vec_push(&rv, &r);
+			err = ifn_rule_vec_push(rv, &r);
 	}
 	free(keys);
 	free(vals);
-	if (err)
-		goto fail;
+	return err;
+}
+
+int ifn_rules_read(const struct ifn_maps *m, const __u8 *mac, struct ifn_rule **out, size_t *n)
+{
+	const struct rule_source srcs[] = {
+		{ m->flows, sizeof(struct ifn_flow_key), sizeof(struct ifn_flow_val),
+		  offsetof(struct ifn_flow_key, mac), conv_flow },
+		{ m->rules_port, sizeof(struct ifn_rule_port_key), sizeof(struct ifn_rule_val),
+		  offsetof(struct ifn_rule_port_key, mac), conv_port },
+		{ m->rules_any, sizeof(struct ifn_rule_any_key), sizeof(struct ifn_rule_val),
+		  offsetof(struct ifn_rule_any_key, mac), conv_any },
+		{ m->name_rules, sizeof(struct ifn_name_rule_key), sizeof(struct ifn_name_rule_val),
+		  offsetof(struct ifn_name_rule_key, mac), conv_name },
+	};
+	struct ifn_rule_vec rv = {};
+	size_t i;
+	int err;
+
+	*out = NULL;
+	*n = 0;
+	for (i = 0; i < sizeof(srcs) / sizeof(srcs[0]); i++) {
+		err = read_source(&srcs[i], mac, &rv);
+		if (err)
+			goto fail;
+	}
 
 	if (rv.n)
 		qsort(rv.v, rv.n, sizeof(*rv.v), ifn_rule_cmp);
