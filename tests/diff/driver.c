@@ -663,6 +663,34 @@ static void random_settings(struct episode *e)
 		die("cannot write the settings");
 }
 
+/* The gateway's own LAN prefixes (what attach records): for local-networks. */
+static void random_lan_nets(struct episode *e)
+{
+	static const __u8 nets[][17] = {
+		/* plen over the mapped space, then the address */
+		{ 120, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 52, 94, 1, 0 },
+		{ 112, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 8, 8, 0, 0 },
+		{ 64, 0x26, 0x06, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0 },
+		{ 128, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 52, 94, 2, 3 },
+	};
+	struct mdl *m = &e->in->model;
+	unsigned int i;
+
+	m->nlan = 0;
+	for (i = 0; i < sizeof(nets) / sizeof(nets[0]); i++) {
+		struct ifn_lan_key k = { .prefixlen = nets[i][0] };
+		__u32 idx = 1;
+
+		if (!rng_pct(&e->rng, 30))
+			continue;
+		memcpy(k.addr, nets[i] + 1, 16);
+		if (bpf_map_update_elem(e->in->m.lan_nets, &k, &idx, BPF_ANY))
+			die("cannot write ifn_lan_nets");
+		memcpy(m->lan[m->nlan].addr, k.addr, 16);
+		m->lan[m->nlan++].plen = (__u8)k.prefixlen;
+	}
+}
+
 static void random_iface(struct episode *e)
 {
 	struct mdl *m = &e->in->model;
@@ -723,7 +751,12 @@ static void random_rule(struct episode *e, const __u8 mac[6], struct mdl_rule *m
 	} else {
 		memcpy(mr->peer, g->peer6[rng_below(r, g->npeer6)], 16);
 	}
-	if (kind < 55) {
+	if (kind < 47 && kind >= 40) {
+		/* local-networks: one port or ICMP type, peer zero. */
+		mr->lan = true;
+		memset(mr->peer, 0, 16);
+		mr->plen = 0;
+	} else if (kind < 55) {
 		mr->plen = 128;
 	} else {
 		static const __u8 v4p[] = { 0, 96, 104, 112, 120, 124, 128 };
@@ -735,6 +768,27 @@ static void random_rule(struct episode *e, const __u8 mac[6], struct mdl_rule *m
 						  v6p[rng_below(r, sizeof(v6p))];
 		if (mr->any_port && rng_pct(r, 30))
 			mr->plen = 0;
+		/* Port ranges: TCP, UDP (or SCTP), on a port-any entry. */
+		if (mr->any_port && (mr->proto == 6 || mr->proto == 17) && rng_pct(r, 50)) {
+			__u16 a = g->ports[rng_below(r, g->nports)], b;
+
+			b = rng_pct(r, 50) ? (__u16)(a + rng_below(r, 2000)) :
+					     (__u16)(1024 + rng_below(r, 64512));
+			if (b < a) {
+				__u16 t = a;
+
+				a = b;
+				b = t;
+			}
+			if (a == 0)
+				a = 1;
+			mr->port = a;
+			mr->port_hi = b > a ? b : (__u16)(a + 1);
+			if (mr->port_hi < mr->port) {
+				mr->port = 65534;
+				mr->port_hi = 65535;
+			}
+		}
 		/* Host bits beyond the prefix are zero, as the CLI writes them. */
 		for (i = 0; i < 16; i++) {
 			bits = mr->plen > i * 8 ? mr->plen - i * 8 : 0;
@@ -752,6 +806,9 @@ static void to_agent_rule(const struct mdl_rule *mr, bool l2, __u64 now, struct 
 	ar->proto = mr->proto;
 	ar->port = mr->port;
 	ar->port_any = mr->any_port;
+	ar->port_hi = mr->port_hi;
+	ar->lan = mr->lan;
+	ar->wild = mr->wild;
 	ar->dir = mr->dir;
 	memcpy(ar->peer, mr->peer, 16);
 	ar->plen = mr->plen;
@@ -1022,6 +1079,7 @@ static bool episode(struct inst *in, __u64 seed, __u64 index, __u64 *budget,
 	inst_reset(in);
 	random_settings(&e);
 	random_iface(&e);
+	random_lan_nets(&e);
 	ndev = 1 + (unsigned int)rng_below(&e.rng, rng_pct(&e.rng, 80) ? 8 : GEN_MAX_DEVS);
 	gen_episode(&e.g, &e.rng, caps, ndev);
 	e.now = 1000 * NS_PER_S + rng_below(&e.rng, 1000 * NS_PER_S);
@@ -1130,6 +1188,8 @@ static int probe(struct inst *in, int argc, char **argv, __u8 default_mode)
 				die("cannot install the rule (is the device known?)");
 			memcpy(mr.mac, ar.mac, 6);
 			mr.any_port = ar.port_any;
+			mr.port_hi = ar.port_hi;
+			mr.lan = ar.lan;
 			mr.dir = ar.dir;
 			mr.proto = ar.proto;
 			mr.port = ar.port;

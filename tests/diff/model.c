@@ -374,6 +374,7 @@ void mdl_reset(struct mdl *m)
 	htab_clear(&m->frags);
 	htab_clear(&m->owners);
 	memset(m->rules, 0, sizeof(m->rules));
+	m->nlan = 0;
 	memset(&m->g, 0, sizeof(m->g));
 	/* The settings of a new state (SETTINGS: the defaults). */
 	memset(&m->cfg, 0, sizeof(m->cfg));
@@ -678,8 +679,58 @@ static bool prefix_match(const __u8 *a, const __u8 *b, unsigned int bits)
 	return !((a[full] ^ b[full]) & (0xff00 >> rest));
 }
 
+/*
+ * FLOWS, local-networks: RFC 1918, 169.254/16, fc00::/7, fe80::/10 and the
+ * prefixes of the attached interfaces (ifn_lan_nets).
+ */
+static bool lan_peer(const struct mdl *m, const __u8 a[16])
+{
+	static const __u8 v4pre[12] = { [10] = 0xff, [11] = 0xff };
+	unsigned int i;
+
+	if (!memcmp(a, v4pre, 12)) {
+		if (a[12] == 10 || (a[12] == 172 && (a[13] & 0xf0) == 16) ||
+		    (a[12] == 192 && a[13] == 168) || (a[12] == 169 && a[13] == 254))
+			return true;
+	} else if ((a[0] & 0xfe) == 0xfc || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)) {
+		return true;
+	}
+	for (i = 0; i < m->nlan; i++)
+		if (prefix_match(a, m->lan[i].addr, m->lan[i].plen))
+			return true;
+	return false;
+}
+
+/*
+ * The longest port-any entry (a range or every port) of the key's device,
+ * protocol and direction that holds the peer, shorter than @below bits.
+ */
+static const struct mdl_rule *any_lpm(const struct mdl *m, const struct ifn_flow_key *k,
+				      unsigned int below)
+{
+	const struct mdl_rule *best = NULL;
+	unsigned int i;
+
+	for (i = 0; i < MDL_MAX_RULES; i++) {
+		const struct mdl_rule *r = &m->rules[i];
+
+		if (!r->used || !r->any_port || r->plen >= below || memcmp(r->mac, k->mac, 6) ||
+		    r->dir != k->dir || r->proto != k->proto)
+			continue;
+		if (prefix_match(r->peer, k->peer, r->plen) && (!best || r->plen > best->plen))
+			best = r;
+	}
+	return best;
+}
+
+static bool range_holds(const struct mdl_rule *r, __u16 port)
+{
+	return !r->port_hi || (port >= r->port && port <= r->port_hi);
+}
+
 static bool rule_match(const struct mdl *m, const struct ifn_flow_key *k)
 {
+	const struct mdl_rule *a;
 	unsigned int i;
 
 	/* READING: rules name IP protocols; an ethertype is only exact. */
@@ -688,18 +739,40 @@ static bool rule_match(const struct mdl *m, const struct ifn_flow_key *k)
 	for (i = 0; i < MDL_MAX_RULES; i++) {
 		const struct mdl_rule *r = &m->rules[i];
 
-		if (!r->used || memcmp(r->mac, k->mac, 6) || r->dir != k->dir ||
-		    r->proto != k->proto || (!r->any_port && r->port != k->port))
+		if (!r->used || r->any_port || r->is_name || memcmp(r->mac, k->mac, 6) ||
+		    r->dir != k->dir || r->proto != k->proto || r->port != k->port)
 			continue;
 		if (prefix_match(r->peer, k->peer, r->plen))
 			return true;
 	}
-	return false;
+	/*
+	 * FLOWS, Port ranges: the longest port-any entry decides; a range
+	 * that does not hold the port looks once more, at the next shorter
+	 * prefix (READING: only once; a third, shorter entry is not seen).
+	 */
+	a = any_lpm(m, k, 129);
+	if (a && !range_holds(a, k->port))
+		a = any_lpm(m, k, a->plen);
+	return a && range_holds(a, k->port);
+}
+
+static bool lan_match(const struct mdl *m, const struct ifn_flow_key *k)
+{
+	const struct mdl_device *d = mdl_device((struct mdl *)m, k->mac);
+	struct ifn_flow_key lk;
+
+	if (k->family == IFN_FAMILY_L2 || !d || !(d->flags & IFN_DEV_F_LAN_RULES) ||
+	    !lan_peer(m, k->peer))
+		return false;
+	lk = *k;
+	lk.family = IFN_FAMILY_LAN;
+	memset(lk.peer, 0, 16);
+	return htab_get(&m->flows, &lk);
 }
 
 static bool in_fingerprint(const struct mdl *m, const struct ifn_flow_key *k)
 {
-	return htab_get(&m->flows, k) || rule_match(m, k);
+	return htab_get(&m->flows, k) || rule_match(m, k) || lan_match(m, k);
 }
 
 /* MODES: scan detection */
@@ -1019,7 +1092,13 @@ void mdl_op_mode(struct mdl *m, const __u8 mac[6], __u8 mode, __u64 for_ns, __u6
 			for_ns = m->lo.present ? m->lo.learn_ns : m->cfg.learn_ns;
 		d->mode_after = IFN_MODE_ENFORCE;
 	} else if (for_ns) {
-		/* COMMANDS: back to the current mode; a learning device enforces. */
+		/*
+		 * COMMANDS: back to the current mode; a learning device
+		 * enforces. MODES: over another temporary mode, to the mode that
+		 * one would have returned to.
+		 */
+		if (d->mode_until_ns && now < d->mode_until_ns)
+			cur = d->mode_after;
 		d->mode_after = cur == IFN_MODE_LEARN ? IFN_MODE_ENFORCE : cur;
 	}
 	d->mode = mode;
@@ -1062,7 +1141,7 @@ void mdl_rule_flow_key(const struct mdl_rule *r, bool l2, struct ifn_flow_key *k
 		k->port = r->port;
 		return;
 	}
-	k->family = is_v4(r->peer) ? IFN_FAMILY_IPV4 : IFN_FAMILY_IPV6;
+	k->family = r->lan ? IFN_FAMILY_LAN : is_v4(r->peer) ? IFN_FAMILY_IPV4 : IFN_FAMILY_IPV6;
 	k->proto = r->proto;
 	k->port = r->port;
 	k->dir = r->dir;
@@ -1071,6 +1150,11 @@ void mdl_rule_flow_key(const struct mdl_rule *r, bool l2, struct ifn_flow_key *k
 
 static bool rule_same(const struct mdl_rule *a, const struct mdl_rule *b)
 {
+	if (a->is_name || b->is_name)
+		return a->is_name == b->is_name && !memcmp(a->mac, b->mac, 6) && a->dir == b->dir &&
+		       a->proto == b->proto && a->port == b->port && a->wild == b->wild &&
+		       !strcmp(a->name, b->name);
+	/* A port-any entry and a range on one prefix are one key. */
 	return a->any_port == b->any_port && !memcmp(a->mac, b->mac, 6) && a->dir == b->dir &&
 	       a->proto == b->proto && (a->any_port || a->port == b->port) && a->plen == b->plen &&
 	       prefix_match(a->peer, b->peer, a->plen);
@@ -1079,15 +1163,36 @@ static bool rule_same(const struct mdl_rule *a, const struct mdl_rule *b)
 static void update_rule_flags(struct mdl *m, const __u8 mac[6])
 {
 	struct mdl_device *d = mdl_device(m, mac);
+	const void *k;
+	size_t it = 0;
 	unsigned int i;
 	__u8 flags = 0;
 
 	if (!d)
 		return;
-	for (i = 0; i < MDL_MAX_RULES; i++)
-		if (m->rules[i].used && !memcmp(m->rules[i].mac, mac, 6))
-			flags |= m->rules[i].any_port ? IFN_DEV_F_ANY_RULES : IFN_DEV_F_PORT_RULES;
-	d->flags = (d->flags & ~(IFN_DEV_F_ANY_RULES | IFN_DEV_F_PORT_RULES)) | flags;
+	for (i = 0; i < MDL_MAX_RULES; i++) {
+		const struct mdl_rule *r = &m->rules[i];
+
+		if (!r->used || memcmp(r->mac, mac, 6))
+			continue;
+		flags |= r->is_name  ? IFN_DEV_F_NAME_RULES :
+			 r->any_port ? IFN_DEV_F_ANY_RULES :
+				       IFN_DEV_F_PORT_RULES;
+	}
+	while (htab_next(&m->flows, &it, &k, NULL)) {
+		const struct ifn_flow_key *fk = k;
+
+		if (fk->family == IFN_FAMILY_LAN && !memcmp(fk->mac, mac, 6))
+			flags |= IFN_DEV_F_LAN_RULES;
+	}
+	d->flags = (d->flags & ~(IFN_DEV_F_ANY_RULES | IFN_DEV_F_PORT_RULES | IFN_DEV_F_NAME_RULES |
+				 IFN_DEV_F_LAN_RULES)) |
+		   flags;
+}
+
+static bool rule_exact(const struct mdl_rule *r, bool l2)
+{
+	return l2 || r->lan || (!r->is_name && !r->any_port && r->plen == 128);
 }
 
 int mdl_op_rule_add(struct mdl *m, const struct mdl_rule *r, bool l2)
@@ -1097,7 +1202,7 @@ int mdl_op_rule_add(struct mdl *m, const struct mdl_rule *r, bool l2)
 
 	if (!d)
 		return -1;
-	if (l2 || (!r->any_port && r->plen == 128)) {
+	if (rule_exact(r, l2)) {
 		struct ifn_flow_key k;
 		__u8 origin = IFN_ORIGIN_MANUAL;
 
@@ -1108,11 +1213,16 @@ int mdl_op_rule_add(struct mdl *m, const struct mdl_rule *r, bool l2)
 			d->flow_count++;
 		}
 		htab_put(&m->flows, &k, &origin);
+		update_rule_flags(m, r->mac);
 		return 0;
 	}
 	for (i = 0; i < MDL_MAX_RULES; i++) {
-		if (m->rules[i].used && rule_same(&m->rules[i], r))
+		if (m->rules[i].used && rule_same(&m->rules[i], r)) {
+			/* The same key with another range: the new range replaces it. */
+			m->rules[i].port = r->port;
+			m->rules[i].port_hi = r->port_hi;
 			return 0;
+		}
 		if (!m->rules[i].used && free_i == MDL_MAX_RULES)
 			free_i = i;
 	}
@@ -1128,7 +1238,7 @@ int mdl_op_rule_del(struct mdl *m, const struct mdl_rule *r, bool l2)
 {
 	unsigned int i;
 
-	if (l2 || (!r->any_port && r->plen == 128)) {
+	if (rule_exact(r, l2)) {
 		struct ifn_flow_key k;
 		struct mdl_device *d = mdl_device(m, r->mac);
 
@@ -1137,6 +1247,7 @@ int mdl_op_rule_del(struct mdl *m, const struct mdl_rule *r, bool l2)
 			return -1;
 		if (d && d->flow_count)
 			d->flow_count--;
+		update_rule_flags(m, r->mac);
 		return 0;
 	}
 	for (i = 0; i < MDL_MAX_RULES; i++) {

@@ -63,12 +63,17 @@ struct mdl_frag {
 
 struct mdl_rule {
 	bool used;
-	bool any_port; /* a port-any rule (ifn_rules_any) */
+	bool any_port; /* a port-any rule (ifn_rules_any), or a range */
+	bool lan; /* local-networks: any LAN peer (an exact flow of family LAN) */
+	bool is_name; /* a rule on a name (NAMES) */
+	bool wild; /* ... on every name under @name */
 	__u8 mac[6];
 	__u8 dir, proto;
 	__u16 port;
+	__u16 port_hi; /* a range port..port_hi (any_port set); 0: none */
 	__u8 peer[16];
 	__u8 plen; /* bits of peer, 0..128 */
+	char name[IFN_DNS_NAME_MAX]; /* lower case */
 };
 
 struct mdl_stats {
@@ -144,6 +149,12 @@ struct mdl {
 	struct htab frags; /* ifn_frag_key -> struct mdl_frag */
 	struct htab owners; /* addr[16] -> mac[6] */
 	struct mdl_rule rules[MDL_MAX_RULES];
+	/* The gateway's LAN prefixes (ifn_lan_nets), over the mapped space. */
+	unsigned int nlan;
+	struct {
+		__u8 addr[16];
+		__u8 plen;
+	} lan[8];
 	struct mdl_global g;
 	/* The sketch as the oracle revealed it: for the collision report. */
 	__u64 scan_new_flows, scan_collisions;
