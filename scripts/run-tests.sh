@@ -59,11 +59,47 @@ fi
 if [ "$WHICH" = all ] || [ "$WHICH" = lint ]; then
 	run lint scripts/lint.sh "$BUILD"
 fi
+# Suites that mostly wait (the demo's lab: learning windows, device cycles
+# every 2 s, a few processes) run beside the others, in their own namespaces
+# and pin directories like every suite; their output is shown when they end.
+# IFN_TEST_SERIAL=1 runs every suite in turn.
+BESIDE=${IFN_TEST_BESIDE:-test_demo}
+[ "${IFN_TEST_SERIAL:-0}" = 1 ] && BESIDE=""
 if [ "$WHICH" = all ] || [ "$WHICH" = integration ]; then
 	tests/integration/reap-stale.sh
+	beside=()
+	for t in tests/integration/test_*.sh; do
+		n=$(basename "$t" .sh)
+		case " $BESIDE " in
+		*" $n "*) ;;
+		*) continue ;;
+		esac
+		out=$(mktemp "/tmp/ifn-beside-$n.XXXXXX")
+		(
+			start=$(date +%s)
+			bash "$t" >"$out" 2>&1
+			echo "$? $(($(date +%s) - start))" >"$out.rc"
+		) &
+		beside+=("$n:$!:$out")
+		echo "=== integration/$n: started beside the others"
+	done
 	for t in tests/integration/test_*.sh; do
 		[ -e "$t" ] || continue
-		run "integration/$(basename "$t" .sh)" bash "$t"
+		n=$(basename "$t" .sh)
+		case " $BESIDE " in
+		*" $n "*) continue ;;
+		esac
+		run "integration/$n" bash "$t"
+	done
+	for b in "${beside[@]}"; do
+		IFS=: read -r n pid out <<<"$b"
+		wait "$pid"
+		echo "=== integration/$n (ran beside the others)"
+		cat "$out"
+		read -r rc secs <"$out.rc"
+		summary+=("$(printf '%-28s %s (%ss, beside)' "integration/$n" "$([ "$rc" -eq 0 ] && echo passed || echo FAILED)" "$secs")")
+		[ "$rc" -eq 0 ] || failed+=("integration/$n")
+		rm -f "$out" "$out.rc"
 	done
 fi
 

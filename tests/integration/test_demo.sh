@@ -210,9 +210,11 @@ forget_learned() {
 		done
 }
 check "the thermostat's learned rules are forgotten" forget_learned
-check_eq "the thermostat's fingerprint is the profile: two names, DNS and NTP" \
-	"name name any any any" \
-	"$(dev_json "$TH_MAC" | jq -r '[.fingerprint[] | .kind] | sort | join(" ")' | sed 's/any-port/any/g')"
+# The profile: its two names, and the RFC's DNS and NTP to any address.
+check_eq "the thermostat's fingerprint is the profile alone" \
+	"tcp/443 name $THERMO_API_NAME,tcp/8883 name $THERMO_MQTT_NAME,prefix tcp/53,prefix udp/123,prefix udp/53" \
+	"$(dev_json "$TH_MAC" | jq -r '[.fingerprint[] | if .kind == "name" then .rule
+		else "\(.kind) \(.proto)/\(.port)" end] | sort | join(",")')"
 # The cloud counts the thermostat's connections at the next address.
 ROT2=198.18.31.2
 lab exec cloud nft -f - <<EOF
