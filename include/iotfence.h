@@ -52,6 +52,8 @@
 #define IFN_MAP_NAME_RULES "ifn_name_rules"
 /* The egress parser's per-CPU working memory: never pinned (no state). */
 #define IFN_MAP_DNS_SCRATCH "ifn_dns_scratch"
+/* Where learning builds a name rule's value (its text): never pinned. */
+#define IFN_MAP_NAME_SCRATCH "ifn_name_scratch"
 /* Offline replay's frames and program chain: never pinned (no gateway state). */
 #define IFN_MAP_REPLAY "ifn_replay"
 #define IFN_MAP_REPLAY_NEXT "ifn_replay_next"
@@ -734,7 +736,7 @@ struct ifn_lan_key {
 
 /*
  * Discovery and IoT service ports that devices answer on, above 1024: the
- * UDP heuristic (bpf/lib/policy.bpf.h) and the generaliser's peer-to-peer
+ * UDP heuristic (bpf/lib/flowkey.bpf.h) and the generaliser's peer-to-peer
  * rule (agent/generalise.c) must agree on them.
  */
 static inline int ifn_udp_known_service(__u16 port)
