@@ -438,6 +438,8 @@ void mdl_init(struct mdl *m, __u32 max_devices, __u32 max_flows)
 	htab_init(&m->frags, sizeof(struct ifn_frag_key), sizeof(struct mdl_frag));
 	htab_init(&m->owners, 16, 6);
 	htab_init(&m->inbound, sizeof(struct ifn_in_key), sizeof(struct ifn_in_val));
+	htab_init(&m->dns, sizeof(struct ifn_dns_key), sizeof(struct ifn_dns_val));
+	htab_init(&m->dns_names, 8, sizeof(struct ifn_dns_name));
 	htab_init(&m->probes, sizeof(struct ifn_probe_key), sizeof(struct mdl_probe));
 	htab_init(&m->probers, 16, sizeof(struct mdl_prober));
 	htab_init(&m->probe_seen, 8, 1);
@@ -453,6 +455,8 @@ void mdl_free(struct mdl *m)
 	htab_free(&m->frags);
 	htab_free(&m->owners);
 	htab_free(&m->inbound);
+	htab_free(&m->dns);
+	htab_free(&m->dns_names);
 	htab_free(&m->probes);
 	htab_free(&m->probers);
 	htab_free(&m->probe_seen);
@@ -470,6 +474,9 @@ void mdl_reset(struct mdl *m)
 	htab_clear(&m->frags);
 	htab_clear(&m->owners);
 	htab_clear(&m->inbound);
+	htab_clear(&m->dns);
+	htab_clear(&m->dns_names);
+	memset(&m->dst, 0, sizeof(m->dst));
 	htab_clear(&m->probes);
 	htab_clear(&m->probers);
 	htab_clear(&m->probe_seen);
@@ -879,6 +886,126 @@ static bool in_fingerprint(const struct mdl *m, const struct ifn_flow_key *k)
 	return htab_get(&m->flows, k) || rule_match(m, k) || lan_match(m, k);
 }
 
+static __u64 name_hash(__u64 key, const char *name, struct ifn_dns_name *nm);
+static bool rule_same(const struct mdl_rule *a, const struct mdl_rule *b);
+
+/*
+ * NAMES: is slot @j of an address's names live? Its answer has not
+ * expired (READING: expires after now), or a name admitted the address
+ * less than dns-min-ttl ago (SETTINGS).
+ */
+static bool name_live(const struct mdl *m, const struct ifn_dns_val *v, int j, __u64 now)
+{
+	return v->name[j] && (v->expires_ns[j] > now ||
+			      (v->last_used_ns && now - v->last_used_ns < m->cfg.dns_min_ttl_ns));
+}
+
+/*
+ * NAMES: a rule of the device on the key's protocol, port and direction
+ * for a live name the device resolved for the peer, or for a suffix of it
+ * (`*.suffix`: names under it, not the suffix itself, of at most 10
+ * labels). Returns the address's entry, or NULL.
+ */
+static struct ifn_dns_val *name_match(struct mdl *m, const struct ifn_flow_key *k, __u64 now)
+{
+	const struct mdl_device *d = mdl_device(m, k->mac);
+	struct ifn_dns_key dk = { 0 };
+	struct ifn_dns_val *v;
+	unsigned int i;
+	int j;
+
+	if (k->family == IFN_FAMILY_L2 || !d || !(d->flags & IFN_DEV_F_NAME_RULES))
+		return NULL;
+	memcpy(dk.mac, k->mac, 6);
+	memcpy(dk.addr, k->peer, 16);
+	v = htab_get(&m->dns, &dk);
+	if (!v)
+		return NULL;
+	for (j = 0; j < IFN_DNS_NAMES_PER_ADDR; j++) {
+		const struct ifn_dns_name *nm;
+
+		if (!name_live(m, v, j, now))
+			continue;
+		nm = htab_get(&m->dns_names, &v->name[j]);
+		for (i = 0; i < m->nrules; i++) {
+			const struct mdl_rule *r = &m->rules[i];
+			struct ifn_dns_name rn;
+			__u64 h;
+
+			if (!r->used || !r->is_name || memcmp(r->mac, k->mac, 6) ||
+			    r->proto != k->proto || r->port != k->port || r->dir != k->dir)
+				continue;
+			h = name_hash(m->cfg.dns_key, r->name, &rn);
+			if (!r->wild && h == v->name[j])
+				return v;
+			if (r->wild && nm && rn.labels < nm->labels &&
+			    rn.labels <= IFN_DNS_SUFFIXES && nm->suffix[rn.labels - 1] == h)
+				return v;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * NAMES, Learning names: a learned flow to an address the device got from
+ * an answer is learned as a named flow too, for every live name of the
+ * address whose text is known, in slot order, while the fingerprint has
+ * room (exact flows plus name rules below the cap).
+ */
+static void learn_names(struct mdl *m, struct mdl_device *d, const struct ifn_flow_key *k,
+			__u64 now)
+{
+	struct ifn_dns_key dk = { 0 };
+	const struct ifn_dns_val *v;
+	int j;
+
+	if (k->family == IFN_FAMILY_L2)
+		return;
+	memcpy(dk.mac, k->mac, 6);
+	memcpy(dk.addr, k->peer, 16);
+	v = htab_get(&m->dns, &dk);
+	for (j = 0; v && j < IFN_DNS_NAMES_PER_ADDR; j++) {
+		const struct ifn_dns_name *nm;
+		struct mdl_rule nr;
+		unsigned int i, free_i = MDL_MAX_RULES;
+		bool have = false;
+
+		if (!name_live(m, v, j, now))
+			continue;
+		nm = htab_get(&m->dns_names, &v->name[j]);
+		if (!nm)
+			continue;
+		memset(&nr, 0, sizeof(nr));
+		nr.is_name = true;
+		memcpy(nr.mac, k->mac, 6);
+		nr.proto = k->proto;
+		nr.port = k->port;
+		nr.dir = k->dir;
+		memcpy(nr.name, nm->name, nm->len);
+		for (i = 0; i < m->nrules; i++) {
+			if (m->rules[i].used && rule_same(&m->rules[i], &nr))
+				have = true;
+			if (!m->rules[i].used && free_i == MDL_MAX_RULES)
+				free_i = i;
+		}
+		if (have)
+			continue;
+		if (d->flow_count + d->name_rules >= m->cfg.fingerprint_cap)
+			return;
+		if (free_i == MDL_MAX_RULES)
+			free_i = m->nrules;
+		if (free_i >= MDL_MAX_RULES)
+			return;
+		nr.used = true;
+		m->rules[free_i] = nr;
+		if (free_i >= m->nrules)
+			m->nrules = free_i + 1;
+		d->name_rules++;
+		d->flags |= IFN_DEV_F_NAME_RULES;
+		m->names_learned++;
+	}
+}
+
 /* MODES: scan detection */
 
 static void scan(struct mdl *m, struct mdl_device *d, const struct ifn_flow_key *k, __u64 now,
@@ -1012,29 +1139,47 @@ static bool learn(struct mdl *m, struct mdl_device *d, const struct ifn_flow_key
 	 * meets enforce (so it is a violation), since a scan must not be
 	 * learned. Returns false then.
 	 */
-	if (d->flow_count >= m->cfg.fingerprint_cap) {
+	if (d->flow_count + d->name_rules >= m->cfg.fingerprint_cap) {
 		d->mode = IFN_MODE_ENFORCE;
 		d->mode_until_ns = 0;
 		d->flags |= IFN_DEV_F_LEARN_CAPPED;
 		e = emit(m, d, d->mac, IFN_EV_FINGERPRINT_CAP, now, r);
 		if (e) {
-			e->value = d->flow_count;
+			e->value = d->flow_count + d->name_rules;
 			e->flow = *k;
 		}
 		return false;
 	}
 	if (htab_count(&m->flows) >= m->max_flows) {
 		m->g.flows_full++;
+		/* READING: a flow not learned (the table is full) names nothing. */
 		return true;
 	}
 	htab_put(&m->flows, k, &origin);
 	d->flow_count++;
 	r->learned = true;
 	r->learned_key = *k;
+	learn_names(m, d, k, now);
 	return true;
 }
 
 static const struct ifn_in_val *noted(const struct mdl *m, const struct ifn_in_key *k, __u64 now);
+
+/* A frame that a name admits keeps its address live (SETTINGS, dns-min-ttl). */
+static bool name_pass(struct mdl *m, const struct ifn_flow_key *k1, const struct ifn_flow_key *k2,
+		      __u64 now, struct mdl_result *r)
+{
+	struct ifn_dns_val *v = name_match(m, k1, now);
+
+	if (!v && k2)
+		v = name_match(m, k2, now);
+	if (!v)
+		return false;
+	v->last_used_ns = now;
+	m->name_passes++;
+	r->why = "name";
+	return true;
+}
 
 enum answer_kind {
 	ANS_NONE,
@@ -1247,7 +1392,9 @@ void mdl_step(struct mdl *m, const __u8 *f, size_t len, __u64 now, mdl_scan_orac
 		}
 	} else if (quote_allowed(m, &p)) {
 		/* An error about an allowed flow: passes, never learned. */
-	} else if (!in_fingerprint(m, &k1) && !(alt && in_fingerprint(m, &k2))) {
+		r->why = "quote";
+	} else if (!in_fingerprint(m, &k1) && !(alt && in_fingerprint(m, &k2)) &&
+		   !name_pass(m, &k1, alt ? &k2 : NULL, now, r)) {
 		/* FLOWS, TCP: a reset passes a learning device, never learned. */
 		bool rst = p.have_l4 && p.proto == 6 && (p.tcp_flags & 0x04);
 		enum answer_kind ans = answer(m, &p, now);
@@ -1265,6 +1412,7 @@ void mdl_step(struct mdl *m, const __u8 *f, size_t len, __u64 now, mdl_scan_orac
 			 */
 			bool drop = m->cfg.flags & IFN_CFG_F_ANSWERS_DROP;
 
+			r->why = "answer";
 			if (!drop) {
 				/* READING: a first fragment that passed is noted. */
 				if (p.first_frag)
@@ -1401,6 +1549,7 @@ static void update_rule_flags(struct mdl *m, const __u8 mac[6])
 	size_t it = 0;
 	unsigned int i;
 	__u8 flags = 0;
+	__u32 names = 0;
 
 	if (!d)
 		return;
@@ -1409,6 +1558,7 @@ static void update_rule_flags(struct mdl *m, const __u8 mac[6])
 
 		if (!r->used || memcmp(r->mac, mac, 6))
 			continue;
+		names += r->is_name;
 		flags |= r->is_name  ? IFN_DEV_F_NAME_RULES :
 			 r->any_port ? IFN_DEV_F_ANY_RULES :
 				       IFN_DEV_F_PORT_RULES;
@@ -1419,6 +1569,7 @@ static void update_rule_flags(struct mdl *m, const __u8 mac[6])
 		if (fk->family == IFN_FAMILY_LAN && !memcmp(fk->mac, mac, 6))
 			flags |= IFN_DEV_F_LAN_RULES;
 	}
+	d->name_rules = names;
 	d->flags = (d->flags & ~(IFN_DEV_F_ANY_RULES | IFN_DEV_F_PORT_RULES | IFN_DEV_F_NAME_RULES |
 				 IFN_DEV_F_LAN_RULES)) |
 		   flags;
@@ -1644,6 +1795,8 @@ static bool eparse(const __u8 *f, size_t len, struct mdl_pkt *p)
 		return false;
 	}
 	p->have_saddr = true;
+	p->e_l4 = l4;
+	p->e_iplen = iplen;
 	switch (p->proto) {
 	case 17:
 		if (l4 + 8 > len || be16(f + l4 + 4) < 8 || be16(f + l4 + 4) > iplen)
@@ -1755,6 +1908,324 @@ static void probe_count(struct mdl *m, struct mdl_device *d, const struct mdl_pk
 	}
 }
 
+/* NAMES: the egress program's reading of DNS answers */
+
+/* The name hash of iotfence.h: labels right to left, keyed. */
+static __u64 name_hash(__u64 key, const char *name, struct ifn_dns_name *nm)
+{
+	size_t n = strlen(name), end = n, start, i;
+	unsigned int k = 0;
+	__u64 h = key;
+
+	memset(nm, 0, sizeof(*nm));
+	memcpy(nm->name, name, n);
+	nm->len = (__u8)n;
+	while (end > 0) {
+		start = end;
+		while (start > 0 && name[start - 1] != '.')
+			start--;
+		for (i = start; i < end; i++)
+			h = ifn_name_hash_byte(h, (__u8)name[i]);
+		h = ifn_name_hash_label(h, (__u32)(end - start));
+		if (k < IFN_DNS_SUFFIXES)
+			nm->suffix[k] = h;
+		k++;
+		end = start ? start - 1 : 0;
+	}
+	nm->labels = (__u8)k;
+	return h;
+}
+
+/*
+ * A name at @pos of the message (RFC 1035 4.1.4): labels and pointers,
+ * with the page's bounds: a pointer must go back before everything this
+ * name has read (READING: so no loop), not into the header, not past the
+ * end; labels of at most 63, names of at most 255 bytes. With @out, the
+ * text, lower-cased, checked for host-name bytes. Returns the offset after
+ * the name where it was (not where pointers led), or 0 and sets *why.
+ */
+static size_t dns_name(const __u8 *msg, size_t n, size_t pos, char *out, unsigned int *why)
+{
+	size_t p = pos, after = 0, min = pos, tlen = 0, wire = 0;
+	unsigned int steps = 0;
+
+	for (;;) {
+		__u8 l;
+
+		if (++steps > 300) {
+			*why = IFN_DNS_BAD_COMPLEX;
+			return 0;
+		}
+		if (p >= n) {
+			*why = IFN_DNS_BAD_NAME_TRUNC;
+			return 0;
+		}
+		l = msg[p];
+		if ((l & 0xc0) == 0xc0) {
+			size_t to;
+
+			if (p + 2 > n) {
+				*why = IFN_DNS_BAD_NAME_TRUNC;
+				return 0;
+			}
+			to = ((size_t)(l & 0x3f) << 8) | msg[p + 1];
+			if (!after)
+				after = p + 2;
+			if (to < 12 || to >= n) {
+				*why = IFN_DNS_BAD_PTR_RANGE;
+				return 0;
+			}
+			if (to >= min) {
+				*why = IFN_DNS_BAD_PTR_LOOP;
+				return 0;
+			}
+			min = to;
+			p = to;
+			continue;
+		}
+		if (l & 0xc0) {
+			/* READING: 0x40 and 0x80 are labels over 63 bytes. */
+			*why = IFN_DNS_BAD_LABEL_LONG;
+			return 0;
+		}
+		wire += 1 + l;
+		if (wire > 255) {
+			*why = IFN_DNS_BAD_NAME_LONG;
+			return 0;
+		}
+		if (!l)
+			break;
+		if (p + 1 + l > n) {
+			*why = IFN_DNS_BAD_NAME_TRUNC;
+			return 0;
+		}
+		if (out) {
+			size_t i;
+
+			if (tlen)
+				out[tlen++] = '.';
+			for (i = 0; i < l; i++) {
+				char c = (char)msg[p + 1 + i];
+
+				if (c >= 'A' && c <= 'Z')
+					c = (char)(c - 'A' + 'a');
+				if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+				      c == '-' || c == '_')) {
+					*why = IFN_DNS_BAD_CHARS;
+					return 0;
+				}
+				out[tlen++] = c;
+			}
+		}
+		p += 1 + l;
+	}
+	if (out)
+		out[tlen] = '\0';
+	return after ? after : p + 1;
+}
+
+/*
+ * NAMES: a DNS answer from port 53 to a device, believed (from the gateway
+ * or through it, not from a LAN device), read, and its A and AAAA records
+ * of class IN recorded for the device with the question's name and
+ * max(TTL, dns-min-ttl). READINGs where the page is silent: the checks in
+ * the order a reader meets them (TCP framing, the device, the header's
+ * length, the size, then who sent it); an error rcode or an answer without
+ * an address records nothing (ignored); a count is more than the message
+ * can hold when each record would need 11 bytes.
+ */
+static void dns_answer(struct mdl *m, const __u8 *f, size_t len, const struct mdl_pkt *p,
+		       __u32 ingress, __u64 now, struct mdl_eresult *r)
+{
+	struct ifn_dns_stats *st = &m->dst;
+	struct mdl_device *d;
+	size_t off, n, pos;
+	const __u8 *msg;
+	unsigned int why = 0, an, i, nrec = 0, extra = 0, qclass;
+	char qname[IFN_DNS_NAME_MAX + 8];
+	__u8 addrs[IFN_DNS_MAX_RECORDS][16];
+	__u32 ttls[IFN_DNS_MAX_RECORDS];
+
+	if (p->proto == 17) {
+		off = p->e_l4 + 8;
+		n = be16(f + p->e_l4 + 4) - 8;
+	} else {
+		size_t doff = (size_t)(f[p->e_l4 + 12] >> 4) * 4;
+		size_t tl;
+
+		n = p->e_iplen - doff >= 2 ? p->e_iplen - doff - 2 : 0;
+		off = p->e_l4 + doff + 2;
+		if (off > len) {
+			if (!n)
+				return; /* an ACK, a FIN: no message */
+			return;
+		}
+		tl = be16(f + off - 2);
+		if (tl != n) {
+			st->tcp_partial++;
+			return;
+		}
+	}
+	d = mdl_device(m, f);
+	if (!d) {
+		st->no_device++;
+		return;
+	}
+	if (n < 12) {
+		st->malformed[IFN_DNS_BAD_TRUNC]++;
+		return;
+	}
+	if (n > IFN_DNS_MSG_MAX || off + n > len) {
+		st->too_big++;
+		return;
+	}
+	/* READING: a query, or another opcode, is no answer: nothing counted. */
+	if (!(f[off + 2] & 0x80) || (f[off + 2] & 0x78))
+		return;
+	/* DESIGN, Names: came in on an attached interface, or on the one it
+	 * leaves by (1 in a test run), or from a known device's MAC. */
+	if ((ingress && ingress == 1 && m->lo.present) || ingress == 1 || mdl_device(m, f + 6)) {
+		struct mdl_result tmp;
+		struct ifn_event *e;
+
+		st->spoofed++;
+		memset(&tmp, 0, sizeof(tmp));
+		e = emit(m, d, d->mac, IFN_EV_DNS_SPOOFED, now, &tmp);
+		if (e) {
+			memcpy(e->addr, p->saddr, 16);
+			memcpy(e->other_mac, f + 6, 6);
+			r->ev[r->nev++] = *e;
+		}
+		return;
+	}
+	msg = f + off;
+	st->answers++;
+	/* READING: an error rcode is read no further (ignored). */
+	if (be16(msg + 2) & 0xf) {
+		st->ignored++;
+		return;
+	}
+	if (be16(msg + 4) != 1) {
+		st->malformed[IFN_DNS_BAD_QDCOUNT]++;
+		return;
+	}
+	an = be16(msg + 6);
+	pos = dns_name(msg, n, 12, qname, &why);
+	if (!pos) {
+		st->malformed[why]++;
+		return;
+	}
+	/* READING: the question's type and class are part of it. */
+	if (pos + 4 > n) {
+		st->malformed[IFN_DNS_BAD_NAME_TRUNC]++;
+		return;
+	}
+	/* READING: an answer about another class than IN names no host. */
+	qclass = be16(msg + pos + 2);
+	pos += 4;
+	if (an > IFN_DNS_MAX_ANSWERS) {
+		st->too_many++;
+		return;
+	}
+	/* READING: the smallest record is a pointer and ten bytes of fields. */
+	if ((size_t)an * 12 > n - pos) {
+		st->malformed[IFN_DNS_BAD_COUNTS]++;
+		return;
+	}
+	for (i = 0; i < an; i++) {
+		__u16 type, class, rdlen;
+
+		pos = dns_name(msg, n, pos, NULL, &why);
+		if (!pos) {
+			st->malformed[why]++;
+			return;
+		}
+		if (pos + 10 > n) {
+			st->malformed[IFN_DNS_BAD_RR_TRUNC]++;
+			return;
+		}
+		type = be16(msg + pos);
+		class = be16(msg + pos + 2);
+		rdlen = be16(msg + pos + 8);
+		if (pos + 10 + rdlen > n) {
+			st->malformed[IFN_DNS_BAD_RR_TRUNC]++;
+			return;
+		}
+		if (class == 1 && (type == 1 || type == 28)) {
+			if (rdlen != (type == 1 ? 4 : 16)) {
+				st->malformed[IFN_DNS_BAD_RDLEN]++;
+				return;
+			}
+			if (nrec < IFN_DNS_MAX_RECORDS) {
+				__u32 ttl = be32(msg + pos + 4);
+
+				/* RFC 2181, 8: a TTL with the top bit set means zero. */
+				ttls[nrec] = ttl & 0x80000000 ? 0 : ttl;
+				if (type == 1)
+					mapped(addrs[nrec], msg + pos + 10);
+				else
+					memcpy(addrs[nrec], msg + pos + 10, 16);
+				nrec++;
+			} else {
+				extra++;
+			}
+		}
+		pos += 10 + rdlen;
+	}
+	if (!nrec || !qname[0] || qclass != 1) {
+		st->ignored++;
+		return;
+	}
+	{
+		struct ifn_dns_name nm;
+		__u64 h = name_hash(m->cfg.dns_key, qname, &nm);
+
+		if (!htab_get(&m->dns_names, &h))
+			htab_put(&m->dns_names, &h, &nm);
+		for (i = 0; i < nrec; i++) {
+			struct ifn_dns_key k = { 0 };
+			struct ifn_dns_val *v;
+			__u64 ttl_ns = (__u64)ttls[i] * NS_PER_S;
+			__u64 exp = now + (ttl_ns > m->cfg.dns_min_ttl_ns ? ttl_ns :
+									    m->cfg.dns_min_ttl_ns);
+			int slot = -1, j, oldest = 0;
+
+			memcpy(k.mac, d->mac, 6);
+			memcpy(k.addr, addrs[i], 16);
+			v = htab_get(&m->dns, &k);
+			if (!v) {
+				struct ifn_dns_val nv = { 0 };
+
+				v = htab_put(&m->dns, &k, &nv);
+			}
+			/* Its own slot; else a free or lapsed one; else the first to lapse. */
+			for (j = 0; j < IFN_DNS_NAMES_PER_ADDR; j++)
+				if (v->name[j] == h)
+					slot = j;
+			if (slot < 0)
+				for (j = 0; j < IFN_DNS_NAMES_PER_ADDR && slot < 0; j++)
+					if (!v->name[j] || v->expires_ns[j] < now)
+						slot = j;
+			if (slot < 0) {
+				for (j = 1; j < IFN_DNS_NAMES_PER_ADDR; j++)
+					if (v->expires_ns[j] < v->expires_ns[oldest])
+						oldest = j;
+				slot = oldest;
+				st->names_displaced++;
+			}
+			if (v->name[slot] == h && v->expires_ns[slot] > exp)
+				exp = v->expires_ns[slot];
+			v->name[slot] = h;
+			v->expires_ns[slot] = exp;
+			st->records++;
+			if (r->ndns < IFN_DNS_MAX_RECORDS)
+				r->dns_keys[r->ndns++] = k;
+		}
+		st->records_dropped += extra;
+		st->used++;
+	}
+}
+
 void mdl_egress(struct mdl *m, const __u8 *f, size_t len, __u64 now, __u32 ingress_ifindex,
 		mdl_probe_oracle oracle, void *octx, struct mdl_eresult *r)
 {
@@ -1764,7 +2235,6 @@ void mdl_egress(struct mdl *m, const __u8 *f, size_t len, __u64 now, __u32 ingre
 	bool attempt_port = false, syn;
 	__u16 port = 0;
 
-	(void)ingress_ifindex;
 	memset(r, 0, sizeof(*r));
 	if (!eparse(f, len, &p))
 		return;
@@ -1773,6 +2243,11 @@ void mdl_egress(struct mdl *m, const __u8 *f, size_t len, __u64 now, __u32 ingre
 	 * ANSWERS: an inbound attempt the gateway delivers to a known device:
 	 * TCP (a SYN or not), UDP, ICMP echo requests.
 	 */
+	if (!(p.proto == 6 || p.proto == 17) || p.sport != 53) {
+		/* not DNS */
+	} else {
+		dns_answer(m, f, len, &p, ingress_ifindex, now, r);
+	}
 	if (!d)
 		return;
 	memset(&r->note, 0, sizeof(r->note));
