@@ -535,6 +535,8 @@ static void cmp_global(struct cmp *c, struct inst *in)
 	CMP_U(c, "global flows_full", g.flows_full, m->flows_full);
 }
 
+static long map_count(int fd, __u32 ksz, __u32 vsz);
+
 /* The whole state, at the end of an episode. */
 static void cmp_tables(struct cmp *c, struct inst *in)
 {
@@ -642,6 +644,64 @@ static void cmp_tables(struct cmp *c, struct inst *in)
 			}
 		}
 		CMP_U(c, "inbound notes", n, htab_count(&md->inbound));
+	}
+	/* What the devices resolved: every address, its names and expiries. */
+	{
+		struct ifn_dns_key dk, ndk;
+		struct ifn_dns_val v;
+		size_t n = 0;
+
+		prev = NULL;
+		while (!bpf_map_get_next_key(in->m.dns, prev, &ndk)) {
+			const struct ifn_dns_val *mv;
+
+			dk = ndk;
+			prev = &dk;
+			n++;
+			if (bpf_map_lookup_elem(in->m.dns, &dk, &v))
+				continue;
+			mv = htab_get(&md->dns, &dk);
+			if (!mv || memcmp(mv->name, v.name, sizeof(v.name)) ||
+			    memcmp(mv->expires_ns, v.expires_ns, sizeof(v.expires_ns)))
+				cmp_fail(c, "ifn_dns entry of %s differs (model %s)",
+					 fmt_mac(dk.mac, a), mv ? "has another" : "has none");
+		}
+		CMP_U(c, "ifn_dns entries", n, htab_count(&md->dns));
+		CMP_U(c, "ifn_dns_names entries",
+		      map_count(in->m.dns_names, sizeof(__u64), sizeof(struct ifn_dns_name)),
+		      htab_count(&md->dns_names));
+	}
+	/* Rules on names, learned or written: the same set on both sides. */
+	{
+		struct ifn_name_rule_key nk, nnk;
+		struct ifn_name_rule_val nv;
+		size_t n = 0, mn = 0;
+
+		prev = NULL;
+		while (!bpf_map_get_next_key(in->m.name_rules, prev, &nnk)) {
+			bool found = false;
+			unsigned int k;
+
+			nk = nnk;
+			prev = &nk;
+			n++;
+			if (bpf_map_lookup_elem(in->m.name_rules, &nk, &nv))
+				continue;
+			for (k = 0; k < md->nrules && !found; k++) {
+				const struct mdl_rule *r = &md->rules[k];
+
+				found = r->used && r->is_name && !memcmp(r->mac, nk.mac, 6) &&
+					r->proto == nk.proto && r->port == nk.port &&
+					r->dir == nk.dir && r->wild == nk.wild &&
+					!strcmp(r->name, nv.name);
+			}
+			if (!found)
+				cmp_fail(c, "name rule %s of %s is in the program only", nv.name,
+					 fmt_mac(nk.mac, a));
+		}
+		for (i = 0; i < md->nrules; i++)
+			mn += md->rules[i].used && md->rules[i].is_name;
+		CMP_U(c, "name rules", n, mn);
 	}
 	(void)kp;
 	(void)vp;
