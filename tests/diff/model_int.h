@@ -41,6 +41,14 @@ static inline void mapped(__u8 out[16], const __u8 v4[4])
 	memcpy(out + 12, v4, 4);
 }
 
+static inline bool all_zero(const __u8 *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
+
 /* EVENTS: limited per device and type; NULL when not sent. */
 struct ifn_event *emit(struct mdl *m, struct mdl_device *d, const __u8 mac[6], __u8 type, __u64 now,
 		       struct mdl_result *r);
