@@ -10,7 +10,8 @@
 
 #include "ctx.bpf.h"
 #include "maps.bpf.h"
-#include "policy.bpf.h"
+#include "flowkey.bpf.h"
+#include "rules.bpf.h"
 
 /* What kind of answer a frame is (enum, not a count). */
 enum ifn_answer_kind {

@@ -15,7 +15,7 @@
 #include "maps.bpf.h"
 #include "events.bpf.h"
 #include "device.bpf.h"
-#include "policy.bpf.h"
+#include "flowkey.bpf.h"
 #include "dns.bpf.h"
 
 /* A note younger than this is not written again (one write a second a flow). */
