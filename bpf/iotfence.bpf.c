@@ -276,7 +276,7 @@ int iotfence_egress(struct __sk_buff *skb)
 }
 
 /*
- * Offline replay (agent/replay.c): frames the agent wrote into this copy's
+ * Offline replay (agent/replay_run.c): frames the agent wrote into this copy's
  * slots of ifn_replay, run one after the other in one BPF_PROG_TEST_RUN,
  * since the call costs over a microsecond of kernel entry and setup, ten
  * times what a frame costs the program. Each run takes the next frame,

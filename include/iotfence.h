@@ -625,7 +625,7 @@ static inline __u64 ifn_name_hash_label(__u64 h, __u32 len)
 }
 
 /*
- * Offline replay (`iotfence replay`, agent/replay.c): the agent writes a
+ * Offline replay (`iotfence replay`, agent/replay_run.c): the agent writes a
  * batch of frames into the slots of ifn_replay (an mmap()ed array), and
  * BPF_PROG_TEST_RUN of ifn_replay_batch runs them through the live
  * program's code, each at its own time, many frames a call, and leaves in
