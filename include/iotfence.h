@@ -747,7 +747,7 @@ struct ifn_lan_key {
 
 /*
  * Discovery and IoT service ports that devices answer on, above 1024: the
- * UDP heuristic (bpf/lib/policy.bpf.h) and the generaliser's peer-to-peer
+ * UDP heuristic (bpf/lib/flowkey.bpf.h) and the generaliser's peer-to-peer
  * rule (agent/generalise.c) must agree on them.
  */
 static inline int ifn_udp_known_service(__u16 port)

@@ -5,7 +5,7 @@
 # SETTINGS), measured on the real captures in tests/captures.
 #
 # Every frame a device sends is turned into the flow key the datapath would
-# count (bpf/lib/policy.bpf.h: direction from TCP flags or the UDP port
+# count (bpf/lib/flowkey.bpf.h: direction from TCP flags or the UDP port
 # heuristic, ICMP type as the port, baseline traffic and later fragments
 # left out), then, per device:
 #   flows      distinct flows in the whole capture
