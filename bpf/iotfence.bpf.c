@@ -40,7 +40,7 @@ static __always_inline __u32 ifn_violation(struct ifn_ctx *x, __u8 mode,
 {
 	struct ifn_device *dev = x->dev;
 
-	ifn_ev_flow(x, IFN_EV_VIOLATION, k, 0);
+	ifn_ev_violation(x, k);
 	/* A later fragment carries no ports: it is no distinct flow. */
 	if (!later_frag && ifn_scan_note(x, k)) {
 		ifn_ev_flow(x, IFN_EV_SCAN, k, dev->scan_count);
