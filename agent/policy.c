@@ -765,7 +765,7 @@ static int check_room(const struct ifn_maps *m, const struct cur_state *s, const
 	}
 	if (exact + pl->new_exact > m->max_flows) {
 		fprintf(stderr, "%s: %zu new exact rules do not fit %s (%zu of %u)\n", path,
-			pl->new_exact, IFN_MAP_FLOWS, exact, m->max_flows);
+			pl->new_exact, IFN_MAP(ifn_flows), exact, m->max_flows);
 		return -E2BIG;
 	}
 	if (port + pl->new_port > m->max_rules || any + pl->new_any > m->max_rules) {
@@ -776,7 +776,7 @@ static int check_room(const struct ifn_maps *m, const struct cur_state *s, const
 	}
 	if (names + pl->new_name > IFN_MAX_NAME_RULES_DEFAULT) {
 		fprintf(stderr, "%s: %zu new name rules do not fit %s (%zu of %u)\n", path,
-			pl->new_name, IFN_MAP_NAME_RULES, names,
+			pl->new_name, IFN_MAP(ifn_name_rules), names,
 			(unsigned int)IFN_MAX_NAME_RULES_DEFAULT);
 		return -E2BIG;
 	}
