@@ -212,7 +212,7 @@ forget_learned() {
 check "the thermostat's learned rules are forgotten" forget_learned
 # The profile: its two names, and the RFC's DNS and NTP to any address.
 check_eq "the thermostat's fingerprint is the profile alone" \
-	"tcp/443 name $THERMO_API_NAME,tcp/8883 name $THERMO_MQTT_NAME,prefix tcp/53,prefix udp/123,prefix udp/53" \
+	"prefix tcp/53,prefix udp/123,prefix udp/53,tcp/443 name $THERMO_API_NAME,tcp/8883 name $THERMO_MQTT_NAME" \
 	"$(dev_json "$TH_MAC" | jq -r '[.fingerprint[] | if .kind == "name" then .rule
 		else "\(.kind) \(.proto)/\(.port)" end] | sort | join(",")')"
 # The cloud counts the thermostat's connections at the next address.
