@@ -52,6 +52,8 @@
 #define IFN_MAP_NAME_RULES "ifn_name_rules"
 /* The egress parser's per-CPU working memory: never pinned (no state). */
 #define IFN_MAP_DNS_SCRATCH "ifn_dns_scratch"
+/* Where learning builds a name rule's value (its text): never pinned. */
+#define IFN_MAP_NAME_SCRATCH "ifn_name_scratch"
 /* Offline replay's frames and program chain: never pinned (no gateway state). */
 #define IFN_MAP_REPLAY "ifn_replay"
 #define IFN_MAP_REPLAY_NEXT "ifn_replay_next"
