@@ -196,7 +196,7 @@ cat <<EOF | indent
            routes to the cloud 198.18.0.0/15 over wan0; no default route
                                                                    |
            cloud $(jq -r .cloud "$DEMO_TMP/lab.json"): HTTPS 443, HTTP 80, MQTT 1883/8883,
-           DNS 53, NTP 123, P2P relays 32100 on 16 addresses
+           DNS 53 (dnsmasq), NTP 123, P2P relays 32100 on ${#CLOUD_ADDRS[@]} addresses
 EOF
 say "" "Every device already talks to its cloud (no iotfence yet); its first round:"
 printf '      %-11s %-46s %s\n' DEVICE "CLOUD SERVICES (ANSWERED / ASKED)" "LAN ANNOUNCEMENTS"
