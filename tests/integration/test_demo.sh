@@ -5,7 +5,15 @@
 # the demo printed: the bot is quarantined by the datapath with SCAN and
 # AUTO_QUARANTINE events, its flood never reached the cloud, and every
 # benign device keeps reaching every one of its cloud services after the
-# attack. Then the teardown must leave nothing behind. About 70 s.
+# attack, and the thermostat followed its cloud's move with nothing dropped.
+# Then, on the same lab (one setup, for time): the thermostat under an
+# imported MUD profile with dst-dnsname follows another move while an address
+# it never resolved and a port outside the profile are dropped (issues 12,
+# 17); a DNS answer forged by the plug is ignored and reported; a 300-port
+# scan of the plug from the cloud side leaves it enforcing and answering,
+# with PROBED naming the prober, and the same scan from the hub quarantines
+# the hub alone (issue 13). Then the teardown must leave nothing behind.
+# About 2 minutes; run-tests.sh runs it beside the other suites.
 # Functions here run through check() and trap: not unreachable.
 # shellcheck disable=SC2317
 # shellcheck source=tests/integration/lib.sh disable=SC1091
