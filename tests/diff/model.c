@@ -1000,10 +1000,13 @@ void mdl_step(struct mdl *m, const __u8 *f, size_t len, __u64 now, mdl_scan_orac
 		bool rst = p.have_l4 && p.proto == 6 && (p.tcp_flags & 0x04);
 		enum answer_kind ans = answer(m, &p, now);
 
-		if (d->mode == IFN_MODE_LEARN && (rst || ans == ANS_RESET)) {
-			/* ANSWERS: a RST or an ICMP error passes, never learned. */
-		} else if (d->mode == IFN_MODE_LEARN && learn(m, d, &k1, now, r)) {
-			/* learned */
+		/*
+		 * ANSWERS: while learning, a RST or an ICMP error passes, never
+		 * learned; anything else is learned, or at the cap meets enforce.
+		 */
+		if (d->mode == IFN_MODE_LEARN &&
+		    (rst || ans == ANS_RESET || learn(m, d, &k1, now, r))) {
+			r->why = "learn";
 		} else if (ans != ANS_NONE) {
 			/*
 			 * ANSWERS: no VIOLATION, no scan; enforce passes it or

@@ -374,7 +374,7 @@ static void dns_answer(struct mdl *m, const __u8 *f, size_t len, const struct md
 	size_t off, n, pos;
 	const __u8 *msg;
 	unsigned int why = 0, an, i, nrec = 0, extra = 0, qclass;
-	char qname[IFN_DNS_NAME_MAX + 8];
+	char qname[IFN_DNS_NAME_MAX + 8] = "";
 	__u8 addrs[IFN_DNS_MAX_RECORDS][16];
 	__u32 ttls[IFN_DNS_MAX_RECORDS];
 
