@@ -34,6 +34,11 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+/* Every map the agent may name (IFN_MAPS) is one of the program's. */
+#define IFN_MAP_DECLARED(id) _Static_assert(sizeof(id) > 0, #id);
+IFN_MAPS(IFN_MAP_DECLARED)
+#undef IFN_MAP_DECLARED
+
 /* A frame outside the fingerprint: report it, count it towards a scan. */
 static __always_inline __u32 ifn_violation(struct ifn_ctx *x, __u8 mode,
 					   const struct ifn_flow_key *k, int later_frag)
@@ -276,7 +281,7 @@ int iotfence_egress(struct __sk_buff *skb)
 }
 
 /*
- * Offline replay (agent/replay.c): frames the agent wrote into this copy's
+ * Offline replay (agent/replay_run.c): frames the agent wrote into this copy's
  * slots of ifn_replay, run one after the other in one BPF_PROG_TEST_RUN,
  * since the call costs over a microsecond of kernel entry and setup, ten
  * times what a frame costs the program. Each run takes the next frame,
