@@ -52,6 +52,8 @@
 #define IFN_MAP_NAME_RULES "ifn_name_rules"
 /* The egress parser's per-CPU working memory: never pinned (no state). */
 #define IFN_MAP_DNS_SCRATCH "ifn_dns_scratch"
+/* Where learning builds a name rule's value (its text): never pinned. */
+#define IFN_MAP_NAME_SCRATCH "ifn_name_scratch"
 /* Offline replay's frames and program chain: never pinned (no gateway state). */
 #define IFN_MAP_REPLAY "ifn_replay"
 #define IFN_MAP_REPLAY_NEXT "ifn_replay_next"
@@ -489,8 +491,19 @@ struct ifn_event {
 	__u32 ifindex;
 	__u32 value; /* type-specific: scan count, flow count, ... */
 	struct ifn_flow_key flow; /* VIOLATION, SCAN, FINGERPRINT_CAP, RATE */
-	__u8 addr[16]; /* IP_CHANGE, IP_CONFLICT: the address */
-	__u8 old_addr[16]; /* IP_CHANGE: the address it replaces */
+	union {
+		struct {
+			__u8 addr[16]; /* IP_CHANGE, IP_CONFLICT: the address */
+			__u8 old_addr[16]; /* IP_CHANGE: the address it replaces */
+		};
+		/*
+		 * VIOLATION: the names (hashes, native order; 0: none) the
+		 * device got the peer from in DNS answers (ifn_dns), live or
+		 * not, when the frame came; the agent reads their text in
+		 * ifn_dns_names. Bytes: they sit at offset 52.
+		 */
+		__u8 names[4][8];
+	};
 	__u8 other_mac[6]; /* IP_CONFLICT: the device that holds it */
 	__u16 count2; /* PROBED: devices the prober tried */
 	__u8 pad[4];
@@ -810,6 +823,8 @@ _Static_assert(sizeof(struct ifn_name_rule_key) == 24, "ifn_name_rule_key layout
 _Static_assert(sizeof(struct ifn_name_rule_val) == 272, "ifn_name_rule_val layout");
 _Static_assert(sizeof(struct ifn_global_stats) == 256, "ifn_global_stats layout");
 _Static_assert(sizeof(struct ifn_event) == 96, "ifn_event layout");
+_Static_assert(sizeof(((struct ifn_event *)0)->names) == IFN_DNS_NAMES_PER_ADDR * sizeof(__u64),
+	       "ifn_event.names holds an ifn_dns_val's names");
 _Static_assert(sizeof(struct ifn_replay_frame) == 3544, "ifn_replay_frame layout");
 _Static_assert(sizeof(struct ifn_in_key) == 28, "ifn_in_key layout");
 _Static_assert(sizeof(struct ifn_in_val) == 16, "ifn_in_val layout");
