@@ -114,9 +114,9 @@ static const struct ifn_opt replay_opts[] = {
 		"the other captures are replayed."),
 	IFN_OPT("policy", "FILE", 'p', "Evaluate this policy instead of learning."),
 	IFN_OPT("gateway", "MAC|none", 'g',
-		"The gateway's MAC (repeatable): its frames are left out, as a live iotfence on the "
-		"LAN interface never takes them for a device's. Default: a guess (iotfence.8, "
-		"REPLAY); none: no gateway."),
+		"The gateway's MAC (repeatable): its frames are never a device's, as on a live "
+		"gateway's LAN interface; those to a device run through the egress program's code. "
+		"Default: a guess (iotfence.8, REPLAY); none: no gateway."),
 	IFN_OPT("generalise", NULL, 'G',
 		"At the end of each device's learning, turn its learned flows into prefix and "
 		"port-any rules (iotfence.8, GENERALISATION), as the daemon does with generalise on."),
