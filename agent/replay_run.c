@@ -416,8 +416,12 @@ static int batch_collect(struct rp_worker *w, size_t k, size_t n)
 		struct rp_dev *d = f->dev != RP_NODEV ? &R->devs[f->dev] : NULL;
 
 		if (f->flags & RP_F_EGRESS) {
-			struct rp_egress *e = &R->devs[f->to].to;
+			struct rp_egress *e;
 
+			/* The scan gives every such frame its device. */
+			if (!R->devs || f->to == RP_NODEV)
+				return -EPROTO;
+			e = &R->devs[f->to].to;
 			w->cur = idx;
 			err = ring_take(w, prod, s->events);
 			if (err)
