@@ -61,7 +61,7 @@ TEST_BINS += $(BUILD)/tests/diff_driver $(BUILD)/tests/ifn_flood
 # reader, built with clang over the pure sources they need.
 FUZZ_LIB := agent/file.c agent/policy_parse.c agent/snapshot_fmt.c agent/parse.c agent/format.c \
 	agent/rules.c agent/devices.c agent/settings.c agent/state.c agent/errors.c agent/output.c \
-	agent/mud.c agent/mud_xlat.c agent/mud_export.c agent/mud_url.c agent/dnsname.c
+	agent/mud.c agent/mud_xlat.c agent/mud_export.c agent/mud_url.c agent/mactab.c agent/dnsname.c
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(WARN) \
 	-std=gnu11 -D_GNU_SOURCE -Iinclude -Iagent
 FUZZ_BINS := $(BUILD)/fuzz/fuzz_policy $(BUILD)/fuzz/fuzz_snapshot $(BUILD)/fuzz/fuzz_mud

@@ -137,10 +137,10 @@ static int rule_error(int err, const struct ifn_maps *m, const struct ifn_rule *
 
 		ifn_err("fingerprint table full (%s holds %u entries): forget unused rules or "
 			"devices (the size is set by the first attach, --max-%s)",
-			k == IFN_RULE_EXACT	  ? IFN_MAP_FLOWS :
-			k == IFN_RULE_PORT_PREFIX ? IFN_MAP_RULES_PORT :
-			k == IFN_RULE_NAME	  ? IFN_MAP_NAME_RULES :
-						    IFN_MAP_RULES_ANY,
+			k == IFN_RULE_EXACT	  ? IFN_MAP(ifn_flows) :
+			k == IFN_RULE_PORT_PREFIX ? IFN_MAP(ifn_rules_port) :
+			k == IFN_RULE_NAME	  ? IFN_MAP(ifn_name_rules) :
+						    IFN_MAP(ifn_rules_any),
 			k == IFN_RULE_EXACT ? m->max_flows : m->max_rules,
 			k == IFN_RULE_EXACT ? "flows" : "rules");
 	} else {

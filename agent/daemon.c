@@ -501,7 +501,7 @@ static void on_mud_url(void *ctx, const __u8 mac[6], const char *url, const char
 static void watch_dhcp(struct daemon *d)
 {
 	char names[IFN_MAX_IFACES][16];
-	struct ifn_mud_urls u;
+	struct ifn_mactab u;
 	unsigned int i;
 
 	ifn_mud_watch_close(&d->mw, d->epfd);
@@ -514,10 +514,10 @@ static void watch_dhcp(struct daemon *d)
 	 * loaded (which takes policy rules from the devices it does not name)
 	 * does not leave a MUD device without its profile.
 	 */
-	if (d->conf.mud_dir[0] && !ifn_mud_urls_load(&u, NULL)) {
+	if (d->conf.mud_dir[0] && !ifn_mactab_load(&u, &ifn_mud_urls_kind, NULL)) {
 		for (i = 0; i < u.n; i++)
-			apply_profile(d, u.v[i].mac, u.v[i].url, false);
-		ifn_mud_urls_free(&u);
+			apply_profile(d, u.v[i].mac, u.v[i].text, false);
+		ifn_mactab_free(&u);
 	}
 }
 

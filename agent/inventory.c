@@ -136,14 +136,14 @@ static const char *cached_ifname(struct ifname_cache *nc, int ifaces_fd, __u32 i
 }
 
 /* Under the table: the MUD URLs the devices announced (DHCP), if any. */
-static void mud_url_lines(const struct ifn_mud_urls *u, const struct ifn_dev_view *v, size_t n)
+static void mud_url_lines(const struct ifn_mactab *u, const struct ifn_dev_view *v, size_t n)
 {
 	char mac[IFN_MAC_STRLEN];
 	bool head = false;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		const char *url = ifn_mud_urls_get(u, v[i].mac);
+		const char *url = ifn_mactab_get(u, v[i].mac);
 
 		if (!url)
 			continue;
@@ -156,7 +156,7 @@ static void mud_url_lines(const struct ifn_mud_urls *u, const struct ifn_dev_vie
 
 int ifn_cmd_devices(const struct ifn_cmd *c, int argc, char **argv)
 {
-	struct ifn_mud_urls urls;
+	struct ifn_mactab urls;
 	static const char *const hdr[] = { "MAC",    "IFACE",	   "VENDOR",   "MODE",
 					   "IPV4",   ">PACKETS",   ">BYTES",   ">DROPPED",
 					   ">FLOWS", "FIRST SEEN", "LAST SEEN" };
@@ -178,7 +178,7 @@ int ifn_cmd_devices(const struct ifn_cmd *c, int argc, char **argv)
 	}
 	oui = ifn_oui_load(NULL);
 	/* A missing or unreadable table: no URLs to show, nothing else changes. */
-	if (ifn_mud_urls_load(&urls, NULL))
+	if (ifn_mactab_load(&urls, &ifn_mud_urls_kind, NULL))
 		memset(&urls, 0, sizeof(urls));
 	/* Fewer, larger writes for a large table; nothing is printed yet. */
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
@@ -198,7 +198,7 @@ int ifn_cmd_devices(const struct ifn_cmd *c, int argc, char **argv)
 			ifn_json_obj_open(&j, NULL);
 			ifn_device_json_fields(&j, &v[i], ifn_oui_vendor(oui, v[i].mac),
 					       cached_ifname(&nc, m.ifaces, v[i].dev.ifindex));
-			ifn_json_str(&j, "mud_url", ifn_mud_urls_get(&urls, v[i].mac));
+			ifn_json_str(&j, "mud_url", ifn_mactab_get(&urls, v[i].mac));
 			if (!err)
 				ifn_devnames_json(&j, &dn, v[i].mac);
 			ifn_json_obj_close(&j);
@@ -240,7 +240,7 @@ int ifn_cmd_devices(const struct ifn_cmd *c, int argc, char **argv)
 		mud_url_lines(&urls, v, n);
 	}
 	ifn_oui_free(oui);
-	ifn_mud_urls_free(&urls);
+	ifn_mactab_free(&urls);
 	free(v);
 	ifn_maps_close(&m);
 	return IFN_EXIT_OK;
@@ -288,7 +288,7 @@ static void rule_json(struct ifn_json *j, const struct ifn_rule *r)
 
 int ifn_cmd_device(const struct ifn_cmd *c, int argc, char **argv)
 {
-	struct ifn_mud_urls urls;
+	struct ifn_mactab urls;
 	static const char *const hdr[] = { "RULE", "KIND", "ORIGIN", "ADDED" };
 	struct ifn_oui_db *oui;
 	struct ifn_dev_view v;
@@ -325,7 +325,7 @@ int ifn_cmd_device(const struct ifn_cmd *c, int argc, char **argv)
 	}
 	oui = ifn_oui_load(NULL);
 	/* A missing or unreadable table: no URLs to show, nothing else changes. */
-	if (ifn_mud_urls_load(&urls, NULL))
+	if (ifn_mactab_load(&urls, &ifn_mud_urls_kind, NULL))
 		memset(&urls, 0, sizeof(urls));
 	ifn = cached_ifname(&nc, m.ifaces, v.dev.ifindex);
 	err = ifn_devnames_load(&m, 0, &dn);
@@ -339,7 +339,7 @@ int ifn_cmd_device(const struct ifn_cmd *c, int argc, char **argv)
 		ifn_json_init(&j, stdout);
 		ifn_json_obj_open(&j, NULL);
 		ifn_device_json_fields(&j, &v, ifn_oui_vendor(oui, v.mac), ifn);
-		ifn_json_str(&j, "mud_url", ifn_mud_urls_get(&urls, v.mac));
+		ifn_json_str(&j, "mud_url", ifn_mactab_get(&urls, v.mac));
 		ifn_json_arr_open(&j, "fingerprint");
 		for (i = 0; i < n; i++)
 			rule_json(&j, &rules[i]);
@@ -358,8 +358,8 @@ int ifn_cmd_device(const struct ifn_cmd *c, int argc, char **argv)
 		printf("device     %s\n", ifn_fmt_mac(v.mac, mac));
 		printf("vendor     %s\n", ifn_oui_vendor(oui, v.mac));
 		printf("interface  %s\n", ifn ? ifn : "-");
-		if (ifn_mud_urls_get(&urls, v.mac))
-			printf("mud url    %s\n", ifn_mud_urls_get(&urls, v.mac));
+		if (ifn_mactab_get(&urls, v.mac))
+			printf("mud url    %s\n", ifn_mactab_get(&urls, v.mac));
 		printf("mode       %s%s%s\n", fmt_mode(&v.dev, now, mode, sizeof(mode)),
 		       ifn_mw_until(v.dev.mode_word) ? ", then " : "",
 		       ifn_mw_until(v.dev.mode_word) ? ifn_mode_name(v.dev.mode_after) : "");
@@ -412,7 +412,7 @@ int ifn_cmd_device(const struct ifn_cmd *c, int argc, char **argv)
 	}
 	ifn_devnames_free(&dn);
 	ifn_oui_free(oui);
-	ifn_mud_urls_free(&urls);
+	ifn_mactab_free(&urls);
 	free(rules);
 	ifn_maps_close(&m);
 	return IFN_EXIT_OK;

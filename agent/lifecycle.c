@@ -114,7 +114,7 @@ int ifn_state_up(struct ifn_maps *m, const struct ifn_attach_opts *o, bool *fres
 	 * New state is marked as not restored before its maps are pinned; the
 	 * caller clears the mark once the snapshot is in (ifn_restore_done()).
 	 */
-	pin_path(path, sizeof(path), IFN_MAP_DEVICES, NULL);
+	pin_path(path, sizeof(path), IFN_MAP(ifn_devices), NULL);
 	if (access(path, F_OK)) {
 		err = ifn_restore_mark();
 		if (err) {

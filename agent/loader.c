@@ -38,12 +38,12 @@ void ifn_libbpf_logging(bool verbose)
 /* The size a caller asked for, by map name; 0 if none. */
 static __u32 wanted_size(const struct ifn_load_opts *o, const char *name)
 {
-	if (!strcmp(name, IFN_MAP_DEVICES) || !strcmp(name, IFN_MAP_DEV_STATS) ||
-	    !strcmp(name, IFN_MAP_FREE_SLOTS) || !strcmp(name, IFN_MAP_DEV_INDEX))
+	if (!strcmp(name, IFN_MAP(ifn_devices)) || !strcmp(name, IFN_MAP(ifn_dev_stats)) ||
+	    !strcmp(name, IFN_MAP(ifn_free_slots)) || !strcmp(name, IFN_MAP(ifn_dev_index)))
 		return o->max_devices;
-	if (!strcmp(name, IFN_MAP_FLOWS))
+	if (!strcmp(name, IFN_MAP(ifn_flows)))
 		return o->max_flows;
-	if (!strcmp(name, IFN_MAP_RULES_PORT) || !strcmp(name, IFN_MAP_RULES_ANY))
+	if (!strcmp(name, IFN_MAP(ifn_rules_port)) || !strcmp(name, IFN_MAP(ifn_rules_any)))
 		return o->max_rules;
 	return 0;
 }
@@ -125,7 +125,7 @@ static int calibrate_clock(struct iotfence *skel, __u64 *jiffy_ns, __s64 *offset
 /* Maps only replay has; never pinned, and never shared between its programs' copies. */
 static bool replay_map(const char *name)
 {
-	return !strcmp(name, IFN_MAP_REPLAY) || !strcmp(name, IFN_MAP_REPLAY_NEXT);
+	return !strcmp(name, IFN_MAP(ifn_replay)) || !strcmp(name, IFN_MAP(ifn_replay_next));
 }
 
 /*
@@ -230,7 +230,7 @@ int ifn_load(const struct ifn_load_opts *o, const struct ifn_config *cfg,
 			}
 			bpf_map__set_max_entries(map, info.max_entries);
 		}
-		if (!strcmp(name, IFN_MAP_DEVICES))
+		if (!strcmp(name, IFN_MAP(ifn_devices)))
 			devices_pinned = true;
 	}
 
@@ -326,7 +326,8 @@ int ifn_load_replay_twin(struct iotfence *first, struct iotfence **out)
 			continue;
 		/* Never near the pins: a live gateway's maps are not ours. */
 		err = bpf_map__set_pin_path(map, NULL);
-		if (err || !strcmp(name, IFN_MAP_EVENTS) || !strcmp(name, IFN_MAP_REPLAY_NEXT))
+		if (err || !strcmp(name, IFN_MAP(ifn_events)) ||
+		    !strcmp(name, IFN_MAP(ifn_replay_next)))
 			continue;
 		orig = bpf_object__find_map_by_name(first->obj, name);
 		err = orig ? bpf_map__reuse_fd(map, bpf_map__fd(orig)) : -ENOENT;

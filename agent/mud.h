@@ -22,6 +22,7 @@
 
 #include <jansson.h>
 
+#include "mactab.h"
 #include "rules.h"
 
 #define IFN_MUD_URL_MAX 255 /* DHCPv4 option 161 holds at most 255 bytes */
@@ -142,25 +143,8 @@ int ifn_mud_url_filename(const char *url, char *buf, size_t len);
  */
 int ifn_dhcp_mud_url(const __u8 *frame, size_t len, __u8 mac[6], char *url, size_t urlsz);
 
-/* MAC -> MUD URL, in $IOTFENCE_STATE_DIR/mud-urls ("MAC URL" lines). */
-struct ifn_mud_url_entry {
-	__u8 mac[6];
-	char url[IFN_MUD_URL_MAX + 1];
-};
-
-struct ifn_mud_urls {
-	struct ifn_mud_url_entry *v; /* sorted by MAC */
-	size_t n, cap;
-};
-
+/* MAC -> MUD URL: a MAC table (mactab.h) in $IOTFENCE_STATE_DIR/mud-urls, "MAC URL" lines. */
+extern const struct ifn_mactab_kind ifn_mud_urls_kind;
 const char *ifn_mud_urls_path(void);
-/* A missing file is an empty table. Returns 0 or -errno. */
-int ifn_mud_urls_load(struct ifn_mud_urls *u, const char *path);
-const char *ifn_mud_urls_get(const struct ifn_mud_urls *u, const __u8 mac[6]);
-/* Returns 1 when the entry changed, 0 when it was there, -ENOMEM. */
-int ifn_mud_urls_set(struct ifn_mud_urls *u, const __u8 mac[6], const char *url);
-/* Temp file in the same directory, fsync, rename. Returns 0 or -errno. */
-int ifn_mud_urls_save(const struct ifn_mud_urls *u, const char *path);
-void ifn_mud_urls_free(struct ifn_mud_urls *u);
 
 #endif /* IFN_MUD_H */

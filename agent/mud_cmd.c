@@ -231,9 +231,9 @@ static int map_add(struct ifn_mud_map_entry **map, size_t *n, enum ifn_mud_abstr
 
 int ifn_mud_auto_map(const struct ifn_maps *m, struct ifn_mud_map_entry **map, size_t *n)
 {
-	struct ifn_mud_urls u;
+	struct ifn_mactab u;
 	size_t i;
-	int err = ifn_mud_urls_load(&u, NULL);
+	int err = ifn_mactab_load(&u, &ifn_mud_urls_kind, NULL);
 
 	for (i = 0; !err && i < u.n; i++) {
 		char auth[IFN_MUD_URL_MAX + 1], ip[48];
@@ -242,16 +242,16 @@ int ifn_mud_auto_map(const struct ifn_maps *m, struct ifn_mud_map_entry **map, s
 
 		if (ifn_device_get(m, u.v[i].mac, &dev) ||
 		    !(a = ifn_device_ipv4(&dev, ip, sizeof(ip))) ||
-		    ifn_mud_url_authority(u.v[i].url, auth, sizeof(auth)))
+		    ifn_mud_url_authority(u.v[i].text, auth, sizeof(auth)))
 			continue;
 		/* The file's own authority decides same-manufacturer (mud.c). */
 		err = map_add(map, n, IFN_MUD_MANUFACTURER, auth, a);
 		if (!err)
 			err = map_add(map, n, IFN_MUD_SAME_MANUFACTURER, auth, a);
 		if (!err)
-			err = map_add(map, n, IFN_MUD_MODEL, u.v[i].url, a);
+			err = map_add(map, n, IFN_MUD_MODEL, u.v[i].text, a);
 	}
-	ifn_mud_urls_free(&u);
+	ifn_mactab_free(&u);
 	return err;
 }
 
@@ -308,9 +308,9 @@ int ifn_mud_import_apply(const struct ifn_maps *m, const char *file, const struc
 
 static int devices_by_url(const char *url, __u8 (**macs)[6], size_t *n)
 {
-	struct ifn_mud_urls u;
+	struct ifn_mactab u;
 	size_t i;
-	int err = ifn_mud_urls_load(&u, NULL);
+	int err = ifn_mactab_load(&u, &ifn_mud_urls_kind, NULL);
 
 	*macs = NULL;
 	*n = 0;
@@ -318,13 +318,13 @@ static int devices_by_url(const char *url, __u8 (**macs)[6], size_t *n)
 		return err;
 	*macs = calloc(u.n + 1, sizeof(**macs));
 	if (!*macs) {
-		ifn_mud_urls_free(&u);
+		ifn_mactab_free(&u);
 		return -ENOMEM;
 	}
 	for (i = 0; i < u.n; i++)
-		if (!strcmp(u.v[i].url, url))
+		if (!strcmp(u.v[i].text, url))
 			memcpy((*macs)[(*n)++], u.v[i].mac, 6);
-	ifn_mud_urls_free(&u);
+	ifn_mactab_free(&u);
 	return 0;
 }
 
@@ -474,7 +474,7 @@ static int cmd_export(const struct ifn_cmd *c, int argc, char **argv)
 {
 	char mb[IFN_MAC_STRLEN], info[64];
 	const char *url = NULL;
-	struct ifn_mud_urls u = {};
+	struct ifn_mactab u = {};
 	struct ifn_dev_view v;
 	struct ifn_rule *rules = NULL;
 	size_t n = 0, skipped = 0;
@@ -508,8 +508,8 @@ static int cmd_export(const struct ifn_cmd *c, int argc, char **argv)
 	if (!err)
 		err = ifn_rules_read(&m, mac, &rules, &n);
 	if (!err && !url) {
-		err = ifn_mud_urls_load(&u, NULL);
-		url = err ? NULL : ifn_mud_urls_get(&u, mac);
+		err = ifn_mactab_load(&u, &ifn_mud_urls_kind, NULL);
+		url = err ? NULL : ifn_mactab_get(&u, mac);
 		if (!err && !url) {
 			ifn_err("%s has announced no MUD URL: give the file's with --url URL", mb);
 			goto out;
@@ -544,7 +544,7 @@ static int cmd_export(const struct ifn_cmd *c, int argc, char **argv)
 out:
 	json_decref(doc);
 	free(rules);
-	ifn_mud_urls_free(&u);
+	ifn_mactab_free(&u);
 	ifn_maps_close_locked(&m, lock);
 	return rc;
 }

@@ -147,14 +147,14 @@ bool ifn_mud_watch_handle(struct ifn_mud_watch *w, int fd, ifn_mud_url_fn fn, vo
 
 int ifn_mud_record_url(const __u8 mac[6], const char *url)
 {
-	struct ifn_mud_urls u;
-	int err = ifn_mud_urls_load(&u, NULL), changed;
+	struct ifn_mactab u;
+	int err = ifn_mactab_load(&u, &ifn_mud_urls_kind, NULL), changed;
 
 	if (err)
 		return err;
-	changed = ifn_mud_urls_set(&u, mac, url);
-	err = changed > 0 ? ifn_mud_urls_save(&u, NULL) : changed;
-	ifn_mud_urls_free(&u);
+	changed = ifn_mactab_set(&u, mac, url);
+	err = changed > 0 ? ifn_mactab_save(&u, NULL) : changed;
+	ifn_mactab_free(&u);
 	return err < 0 ? err : changed;
 }
 
@@ -220,10 +220,10 @@ int ifn_mud_dir_apply(const struct ifn_maps *m, const char *dir, const __u8 mac[
 int ifn_mud_dir_amend(const struct ifn_maps *m, const char *dir, struct ifn_policy *p,
 		      ifn_mud_amend_fn fn, void *ctx)
 {
-	struct ifn_mud_urls u;
+	struct ifn_mactab u;
 	char path[PATH_MAX];
 	size_t i;
-	int err = ifn_mud_urls_load(&u, NULL);
+	int err = ifn_mactab_load(&u, &ifn_mud_urls_kind, NULL);
 
 	if (err)
 		return err;
@@ -234,7 +234,7 @@ int ifn_mud_dir_amend(const struct ifn_maps *m, const char *dir, struct ifn_poli
 		size_t len;
 		char *text;
 
-		err = dir_xlat(m, dir, u.v[i].url, &x, path, sizeof(path));
+		err = dir_xlat(m, dir, u.v[i].text, &x, path, sizeof(path));
 		if (!err) {
 			text = ifn_mud_policy_text(&x, mac, 1, path, &len);
 			err = text ? ifn_mud_parse_text(&x, text, len, path, &imp) : -ENOMEM;
@@ -248,6 +248,6 @@ int ifn_mud_dir_amend(const struct ifn_maps *m, const char *dir, struct ifn_poli
 		if (fn && err != -ENOENT)
 			fn(ctx, u.v[i].mac, path, err);
 	}
-	ifn_mud_urls_free(&u);
+	ifn_mactab_free(&u);
 	return err == -ENOMEM ? err : 0;
 }

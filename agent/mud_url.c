@@ -16,7 +16,6 @@
 
 #include "errors.h"
 #include "format.h"
-#include "grow.h"
 #include "mud.h"
 #include "parse.h"
 
@@ -212,128 +211,19 @@ int ifn_dhcp_mud_url(const __u8 *f, size_t len, __u8 mac[6], char *url, size_t u
 
 /* ---- the MAC -> URL table ---- */
 
+_Static_assert(IFN_MUD_URL_MAX <= IFN_MACTAB_TEXT_MAX, "a URL fits a MAC table's text");
+
+const struct ifn_mactab_kind ifn_mud_urls_kind = {
+	.file = "mud-urls",
+	.line = "MAC URL",
+	.header = "MUD URLs seen in DHCP (iotfence.8, MUD)",
+	.valid = ifn_mud_url_valid,
+	.mode = 0644,
+};
+
 const char *ifn_mud_urls_path(void)
 {
 	static char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/mud-urls", ifn_state_dir());
-	return path;
-}
-
-static int cmp_url_entry(const void *a, const void *b)
-{
-	return memcmp(((const struct ifn_mud_url_entry *)a)->mac,
-		      ((const struct ifn_mud_url_entry *)b)->mac, 6);
-}
-
-void ifn_mud_urls_free(struct ifn_mud_urls *u)
-{
-	free(u->v);
-	memset(u, 0, sizeof(*u));
-}
-
-const char *ifn_mud_urls_get(const struct ifn_mud_urls *u, const __u8 mac[6])
-{
-	struct ifn_mud_url_entry key, *e;
-
-	if (!u->n)
-		return NULL;
-	memcpy(key.mac, mac, 6);
-	e = bsearch(&key, u->v, u->n, sizeof(*u->v), cmp_url_entry);
-	return e ? e->url : NULL;
-}
-
-int ifn_mud_urls_set(struct ifn_mud_urls *u, const __u8 mac[6], const char *url)
-{
-	struct ifn_mud_url_entry key, *e = NULL;
-
-	if (u->n) {
-		memcpy(key.mac, mac, 6);
-		e = bsearch(&key, u->v, u->n, sizeof(*u->v), cmp_url_entry);
-	}
-	if (e && !strcmp(e->url, url))
-		return 0;
-	if (!e) {
-		if (ifn_grow((void **)&u->v, &u->cap, u->n + 1, sizeof(*u->v), 16))
-			return -ENOMEM;
-		e = &u->v[u->n++];
-		memcpy(e->mac, mac, 6);
-	}
-	snprintf(e->url, sizeof(e->url), "%s", url);
-	qsort(u->v, u->n, sizeof(*u->v), cmp_url_entry);
-	return 1;
-}
-
-int ifn_mud_urls_load(struct ifn_mud_urls *u, const char *path)
-{
-	char line[IFN_MUD_URL_MAX + 64];
-	unsigned int lineno = 0;
-	FILE *f;
-	int err = 0;
-
-	memset(u, 0, sizeof(*u));
-	if (!path)
-		path = ifn_mud_urls_path();
-	f = fopen(path, "re");
-	if (!f)
-		return errno == ENOENT ? 0 : -errno;
-	while (err >= 0 && fgets(line, sizeof(line), f)) {
-		char mac_s[32], url[IFN_MUD_URL_MAX + 2];
-		__u8 mac[6];
-
-		lineno++;
-		if (line[0] == '#' || line[0] == '\n')
-			continue;
-		if (sscanf(line, "%31s %256s", mac_s, url) != 2 || ifn_parse_mac(mac_s, mac) ||
-		    !ifn_mud_url_valid(url)) {
-			ifn_warn("%s:%u: not 'MAC URL'; skipped", path, lineno);
-			continue;
-		}
-		err = ifn_mud_urls_set(u, mac, url);
-	}
-	fclose(f);
-	if (err < 0) {
-		ifn_mud_urls_free(u);
-		return err;
-	}
-	return 0;
-}
-
-int ifn_mud_urls_save(const struct ifn_mud_urls *u, const char *path)
-{
-	char dirbuf[PATH_MAX], tmp[PATH_MAX + 16], mb[IFN_MAC_STRLEN];
-	const char *dir;
-	size_t i;
-	FILE *f;
-	int fd, err = 0;
-
-	if (!path)
-		path = ifn_mud_urls_path();
-	snprintf(dirbuf, sizeof(dirbuf), "%s", path);
-	dir = dirname(dirbuf);
-	if (mkdir(dir, 0700) && errno != EEXIST)
-		return -errno;
-	snprintf(tmp, sizeof(tmp), "%s/.mud-urls.XXXXXX", dir);
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		err = -errno;
-		close(fd);
-		unlink(tmp);
-		return err;
-	}
-	fprintf(f, "# MUD URLs seen in DHCP (iotfence.8, MUD)\n");
-	for (i = 0; i < u->n; i++)
-		fprintf(f, "%s %s\n", ifn_fmt_mac(u->v[i].mac, mb), u->v[i].url);
-	if (fflush(f) || fchmod(fd, 0644) || fsync(fd))
-		err = -errno;
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
+	return ifn_mactab_path(&ifn_mud_urls_kind, path, sizeof(path));
 }

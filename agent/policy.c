@@ -45,7 +45,7 @@ struct cur_state {
 	long n_devs;
 	struct ifn_rule *rules; /* sorted by ifn_rule_cmp: by MAC first */
 	size_t n_rules;
-	struct ifn_names names;
+	struct ifn_mactab names;
 };
 
 static void cur_free(struct cur_state *s)
@@ -55,7 +55,7 @@ static void cur_free(struct cur_state *s)
 	free(s->dev_keys);
 	free(s->dev_vals);
 	free(s->rules);
-	ifn_names_free(&s->names);
+	ifn_mactab_free(&s->names);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -105,7 +105,7 @@ static int cur_read(const struct ifn_maps *m, struct cur_state *s)
 	err = ifn_rules_read(m, NULL, &s->rules, &s->n_rules);
 	if (err)
 		return err;
-	err = ifn_names_load(&s->names, NULL);
+	err = ifn_mactab_load(&s->names, &ifn_names_kind, NULL);
 	return err;
 }
 
@@ -196,7 +196,7 @@ int ifn_policy_from_state(const struct ifn_maps *m, struct ifn_policy *p)
 		size_t first;
 
 		memcpy(d->mac, s.dev_keys[i].mac, 6);
-		name = ifn_names_get(&s.names, d->mac);
+		name = ifn_mactab_get(&s.names, d->mac);
 		if (name)
 			snprintf(d->name, sizeof(d->name), "%s", name);
 		effective(&dev, now);
@@ -275,7 +275,7 @@ struct plan {
 	size_t n, cap;
 	struct ifn_config cfg_new;
 	bool cfg_change;
-	struct ifn_names names_new;
+	struct ifn_mactab names_new;
 	bool names_change;
 	unsigned int added, removed, changed;
 	size_t new_exact, new_port, new_any, new_name, new_devs;
@@ -356,7 +356,7 @@ static void plan_free(struct plan *pl)
 {
 	free(pl->v);
 	free(pl->text);
-	ifn_names_free(&pl->names_new);
+	ifn_mactab_free(&pl->names_new);
 	memset(pl, 0, sizeof(*pl));
 }
 
@@ -570,7 +570,7 @@ static int plan_device(const struct ifn_pol_dev *pd, const struct cur_state *s, 
 {
 	char mb[IFN_MAC_STRLEN], t1[96], t2[96];
 	const struct ifn_device *cur = cur_dev(s, pd->mac);
-	const char *old_name = ifn_names_get(&s->names, pd->mac);
+	const char *old_name = ifn_mactab_get(&s->names, pd->mac);
 	struct ifn_device eff = {}, want;
 	struct ifn_pol_mode pm = pd->mode;
 	bool mode_change = false, rate_change;
@@ -698,7 +698,7 @@ static int plan_device(const struct ifn_pol_dev *pd, const struct cur_state *s, 
 				    pd->name[0] ? pd->name : "(none)");
 		if (cur)
 			pl->changed++;
-		if (ifn_names_set(&pl->names_new, pd->mac, pd->name))
+		if (ifn_mactab_set(&pl->names_new, pd->mac, pd->name) < 0)
 			return -ENOMEM;
 		pl->names_change = true;
 	}
@@ -765,7 +765,7 @@ static int check_room(const struct ifn_maps *m, const struct cur_state *s, const
 	}
 	if (exact + pl->new_exact > m->max_flows) {
 		fprintf(stderr, "%s: %zu new exact rules do not fit %s (%zu of %u)\n", path,
-			pl->new_exact, IFN_MAP_FLOWS, exact, m->max_flows);
+			pl->new_exact, IFN_MAP(ifn_flows), exact, m->max_flows);
 		return -E2BIG;
 	}
 	if (port + pl->new_port > m->max_rules || any + pl->new_any > m->max_rules) {
@@ -776,7 +776,7 @@ static int check_room(const struct ifn_maps *m, const struct cur_state *s, const
 	}
 	if (names + pl->new_name > IFN_MAX_NAME_RULES_DEFAULT) {
 		fprintf(stderr, "%s: %zu new name rules do not fit %s (%zu of %u)\n", path,
-			pl->new_name, IFN_MAP_NAME_RULES, names,
+			pl->new_name, IFN_MAP(ifn_name_rules), names,
 			(unsigned int)IFN_MAX_NAME_RULES_DEFAULT);
 		return -E2BIG;
 	}
@@ -1008,7 +1008,7 @@ static int apply_plan(const struct ifn_maps *m, struct plan *pl, const struct cu
 	sigprocmask(SIG_BLOCK, &defer, &saved);
 
 	if (pl->names_change) {
-		err = ifn_names_prepare(&pl->names_new, NULL, tmp, sizeof(tmp));
+		err = ifn_mactab_prepare(&pl->names_new, NULL, tmp, sizeof(tmp));
 		if (err) {
 			fprintf(stderr, "%s: cannot write %s: %s\n", path, ifn_names_path(),
 				ifn_strerror(err));
@@ -1063,12 +1063,12 @@ static int apply_plan(const struct ifn_maps *m, struct plan *pl, const struct cu
 				ifn_strerror(err));
 			rollback(m, run, i, olds, &s->cfg, cfg_done);
 			if (pl->names_change)
-				ifn_names_abort(tmp);
+				ifn_mactab_abort(tmp);
 			goto out;
 		}
 	}
 	if (pl->names_change) {
-		err = ifn_names_commit(tmp, NULL);
+		err = ifn_mactab_commit(&pl->names_new, tmp, NULL);
 		if (err) {
 			fprintf(stderr, "%s: cannot write %s: %s; nothing was changed\n", path,
 				ifn_names_path(), ifn_strerror(err));
@@ -1079,7 +1079,7 @@ static int apply_plan(const struct ifn_maps *m, struct plan *pl, const struct cu
 fail:
 	fprintf(stderr, "%s: cannot change the settings: %s\n", path, ifn_strerror(err));
 	if (pl->names_change)
-		ifn_names_abort(tmp);
+		ifn_mactab_abort(tmp);
 out:
 	sigprocmask(SIG_SETMASK, &saved, NULL);
 	free(run);
@@ -1116,8 +1116,10 @@ int ifn_policy_apply(const struct ifn_maps *m, const struct ifn_policy *p, const
 	if (pl.v)
 		pl.cap = steps;
 	/* The names the file does not own stay as they are. */
+	pl.names_new.kind = &ifn_names_kind;
 	for (i = 0; !err && i < s.names.n; i++)
-		err = ifn_names_set(&pl.names_new, s.names.v[i].mac, s.names.v[i].name);
+		if (ifn_mactab_set(&pl.names_new, s.names.v[i].mac, s.names.v[i].text) < 0)
+			err = -ENOMEM;
 	if (!err)
 		err = plan_settings(p, &s, &pl);
 	if (!err)

@@ -38,22 +38,17 @@
 #define ENOTSUPP 524 /* kernel-internal, returned by some map types */
 #endif
 
-#define MAP(n, f)                               \
-	{                                       \
-		n, offsetof(struct ifn_maps, f) \
+/* A field of struct ifn_maps is named after its map, less the prefix. */
+#define MAP(f)                                                 \
+	{                                                      \
+		IFN_MAP(ifn_##f), offsetof(struct ifn_maps, f) \
 	}
 const struct ifn_map_desc ifn_map_descs[] = {
-	MAP(IFN_MAP_DEVICES, devices),	     MAP(IFN_MAP_DEV_INDEX, dev_index),
-	MAP(IFN_MAP_DEV_STATS, dev_stats),   MAP(IFN_MAP_FREE_SLOTS, free_slots),
-	MAP(IFN_MAP_FLOWS, flows),	     MAP(IFN_MAP_RULES_PORT, rules_port),
-	MAP(IFN_MAP_RULES_ANY, rules_any),   MAP(IFN_MAP_FRAGS, frags),
-	MAP(IFN_MAP_IP_OWNERS, ip_owners),   MAP(IFN_MAP_IFACES, ifaces),
-	MAP(IFN_MAP_CONFIG, config),	     MAP(IFN_MAP_STATS, stats),
-	MAP(IFN_MAP_EVENTS, events),	     MAP(IFN_MAP_DNS, dns),
-	MAP(IFN_MAP_DNS_NAMES, dns_names),   MAP(IFN_MAP_DNS_STATS, dns_stats),
-	MAP(IFN_MAP_NAME_RULES, name_rules), MAP(IFN_MAP_INBOUND, inbound),
-	MAP(IFN_MAP_PROBES, probes),	     MAP(IFN_MAP_PROBERS, probers),
-	MAP(IFN_MAP_LAN_NETS, lan_nets),
+	MAP(devices),	 MAP(dev_index),  MAP(dev_stats), MAP(free_slots), MAP(flows),
+	MAP(rules_port), MAP(rules_any),  MAP(frags),	  MAP(ip_owners),  MAP(ifaces),
+	MAP(config),	 MAP(stats),	  MAP(events),	  MAP(dns),	   MAP(dns_names),
+	MAP(dns_stats),	 MAP(name_rules), MAP(inbound),	  MAP(probes),	   MAP(probers),
+	MAP(lan_nets),
 };
 #undef MAP
 const size_t ifn_map_count = sizeof(ifn_map_descs) / sizeof(ifn_map_descs[0]);

@@ -34,6 +34,11 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+/* Every map the agent may name (IFN_MAPS) is one of the program's. */
+#define IFN_MAP_DECLARED(id) _Static_assert(sizeof(id) > 0, #id);
+IFN_MAPS(IFN_MAP_DECLARED)
+#undef IFN_MAP_DECLARED
+
 /* A frame outside the fingerprint: report it, count it towards a scan. */
 static __always_inline __u32 ifn_violation(struct ifn_ctx *x, __u8 mode,
 					   const struct ifn_flow_key *k, int later_frag)

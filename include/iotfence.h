@@ -27,36 +27,33 @@
 #define IFN_PIN_PROG_EGRESS "prog_egress"
 #define IFN_PIN_LINKS "links"
 
-/* Map names: also the pin file names. At most 15 characters (BPF_OBJ_NAME_LEN). */
-#define IFN_MAP_DEVICES "ifn_devices"
-#define IFN_MAP_DEV_INDEX "ifn_dev_index"
-#define IFN_MAP_DEV_CACHE "ifn_dev_cache"
-#define IFN_MAP_DEV_STATS "ifn_dev_stats"
-#define IFN_MAP_FREE_SLOTS "ifn_free_slots"
-#define IFN_MAP_FLOWS "ifn_flows"
-#define IFN_MAP_RULES_PORT "ifn_rules_port"
-#define IFN_MAP_RULES_ANY "ifn_rules_any"
-#define IFN_MAP_FRAGS "ifn_frags"
-#define IFN_MAP_IP_OWNERS "ifn_ip_owners"
-#define IFN_MAP_IFACES "ifn_ifaces"
-#define IFN_MAP_CONFIG "ifn_config"
-#define IFN_MAP_STATS "ifn_stats"
-#define IFN_MAP_EVENTS "ifn_events"
-#define IFN_MAP_INBOUND "ifn_inbound"
-#define IFN_MAP_PROBES "ifn_probes"
-#define IFN_MAP_PROBERS "ifn_probers"
-#define IFN_MAP_LAN_NETS "ifn_lan_nets"
-#define IFN_MAP_DNS "ifn_dns"
-#define IFN_MAP_DNS_NAMES "ifn_dns_names"
-#define IFN_MAP_DNS_STATS "ifn_dns_stats"
-#define IFN_MAP_NAME_RULES "ifn_name_rules"
-/* The egress parser's per-CPU working memory: never pinned (no state). */
-#define IFN_MAP_DNS_SCRATCH "ifn_dns_scratch"
-/* Where learning builds a name rule's value (its text): never pinned. */
-#define IFN_MAP_NAME_SCRATCH "ifn_name_scratch"
-/* Offline replay's frames and program chain: never pinned (no gateway state). */
-#define IFN_MAP_REPLAY "ifn_replay"
-#define IFN_MAP_REPLAY_NEXT "ifn_replay_next"
+/*
+ * Every map, by its identifier in bpf/lib/ *.bpf.h, which is also its name
+ * and pin file name: the one list of them. The agent names a map as
+ * IFN_MAP(ifn_flows), the identifier's own spelling as a string, which does
+ * not compile for a map not listed here or a name past 15 characters
+ * (BPF_OBJ_NAME_LEN); the program does not compile for a listed map it does
+ * not declare (iotfence.bpf.c). Never pinned: ifn_dev_cache (a cache),
+ * ifn_dns_scratch (the egress parser's per-CPU working memory),
+ * ifn_name_scratch (where learning builds a name rule's text), ifn_replay
+ * and ifn_replay_next (offline replay's frames and program chain).
+ */
+/* clang-format off */
+#define IFN_MAPS(X)                                                                         \
+	X(ifn_devices) X(ifn_dev_index) X(ifn_dev_cache) X(ifn_dev_stats) X(ifn_free_slots) \
+	X(ifn_flows) X(ifn_rules_port) X(ifn_rules_any) X(ifn_frags) X(ifn_ip_owners)       \
+	X(ifn_ifaces) X(ifn_config) X(ifn_stats) X(ifn_events) X(ifn_inbound)               \
+	X(ifn_probes) X(ifn_probers) X(ifn_lan_nets) X(ifn_dns) X(ifn_dns_names)            \
+	X(ifn_dns_stats) X(ifn_name_rules) X(ifn_dns_scratch) X(ifn_name_scratch)          \
+	X(ifn_replay) X(ifn_replay_next)
+/* clang-format on */
+
+#define IFN_MAP_ID(id) IFN_MAP_ID_##id,
+enum ifn_map_id { IFN_MAPS(IFN_MAP_ID) IFN_MAP_ID_COUNT };
+#undef IFN_MAP_ID
+
+/* A listed map's name, as a constant string. */
+#define IFN_MAP(id) (&#id[0 * sizeof(char[IFN_MAP_ID_##id >= 0 && sizeof(#id) <= 16 ? 1 : -1])])
 
 /* Default capacities; the agent may resize maps before the first load. */
 #define IFN_MAX_DEVICES_DEFAULT 16384
@@ -126,8 +123,15 @@ enum ifn_reason {
 	IFN_REASON_RATE_LIMIT = 16,
 	IFN_REASON_FRAGMENT = 17, /* later fragment of no allowed packet */
 	IFN_REASON_ANSWER = 18, /* answer to an inbound attempt, `answers drop` */
+	IFN_REASON_COUNT, /* one past the last reason */
+	/*
+	 * The size of every counter array by reason (map values, snapshots,
+	 * the agent's tables): from IFN_REASON_COUNT up, reserved slots, so
+	 * that a new reason changes no layout.
+	 */
 	IFN_REASON_MAX = 20,
 };
+_Static_assert(IFN_REASON_COUNT <= IFN_REASON_MAX, "a reason past the counter arrays");
 
 /* Reasons below this one mean the frame itself is malformed. */
 #define IFN_REASON_FIRST_POLICY IFN_REASON_TABLE_FULL
@@ -146,8 +150,15 @@ enum ifn_event_type {
 	IFN_EV_EVENTS_LOST = 10, /* made by the agent from the lost counter */
 	IFN_EV_DNS_SPOOFED = 11, /* a DNS answer to a device from a LAN device */
 	IFN_EV_PROBED = 12, /* the device is probed by someone else: the victim */
+	IFN_EV_COUNT, /* one past the last event type */
+	/*
+	 * The size of every array by event type (ifn_device.ev_limit, the
+	 * agent's counters): from IFN_EV_COUNT up, reserved slots, so that a
+	 * new event type changes no record's layout.
+	 */
 	IFN_EV_MAX = 14,
 };
+_Static_assert(IFN_EV_COUNT <= IFN_EV_MAX, "an event type past the arrays by type");
 
 /* Address family of a flow. L2 flows are non-IP ethertypes. */
 enum ifn_family {
@@ -248,11 +259,18 @@ struct ifn_device {
 	__u32 slot;
 	__u32 ifindex; /* interface the device was first seen on */
 	union {
-		__u64 mode_word; /* see ifn_mode_word() */
+		/*
+		 * Made by ifn_mode_word(), read by ifn_mw_*(): the deadline
+		 * only by ifn_mw_until(), which gives it in ns (the word
+		 * holds it in units of 2^16 ns). mode and mode_after are the
+		 * same bytes as ifn_mw_mode() and ifn_mw_after() read, for
+		 * reading a copy; changes go through the whole word (CAS).
+		 */
+		__u64 mode_word;
 		struct {
 			__u64 mode : 8; /* enum ifn_mode */
 			__u64 mode_after : 8; /* mode to take at the deadline */
-			__u64 deadline : 48; /* datapath ns >> 16; 0: none */
+			__u64 : 48;
 		};
 	};
 	__u32 flags; /* IFN_DEV_F_*: atomic or/and on both sides */

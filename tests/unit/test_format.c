@@ -104,6 +104,11 @@ START_TEST(names)
 		if (strcmp(n, "UNKNOWN"))
 			ck_assert_int_eq(ifn_event_from_name(n), (int)i);
 	}
+	/* every reason and event type has a name; the reserved slots none */
+	for (i = 0; i < IFN_REASON_MAX; i++)
+		ck_assert_int_eq(!strcmp(ifn_reason_name(i), "unknown"), i >= IFN_REASON_COUNT);
+	for (i = 0; i < IFN_EV_MAX; i++)
+		ck_assert_int_eq(!strcmp(ifn_event_name(i), "UNKNOWN"), i >= IFN_EV_COUNT);
 	ck_assert_int_eq(ifn_event_from_name("scan"), IFN_EV_SCAN);
 	ck_assert_int_eq(ifn_event_from_name("NOPE"), -EINVAL);
 }

@@ -14,6 +14,7 @@
 
 #include "format.h"
 #include "mud.h"
+#include "policy_names.h"
 #include "parse.h"
 #include "rules.h"
 #include "unit.h"
@@ -597,7 +598,7 @@ END_TEST
 START_TEST(urls)
 {
 	char b[300];
-	struct ifn_mud_urls u = {}, u2;
+	struct ifn_mactab u = { .kind = &ifn_mud_urls_kind }, u2;
 	char path[] = "/tmp/ifn-mud-urls-XXXXXX";
 	__u8 mac[6] = { 0x02, 1, 2, 3, 4, 5 }, mac2[6] = { 0x02, 1, 2, 3, 4, 6 };
 	int fd;
@@ -617,16 +618,51 @@ START_TEST(urls)
 
 	fd = mkstemp(path);
 	close(fd);
-	ck_assert_int_eq(ifn_mud_urls_set(&u, mac2, "https://b.example.com/m"), 1);
-	ck_assert_int_eq(ifn_mud_urls_set(&u, mac, "https://a.example.com/m"), 1);
-	ck_assert_int_eq(ifn_mud_urls_set(&u, mac, "https://a.example.com/m"), 0);
-	ck_assert_int_eq(ifn_mud_urls_save(&u, path), 0);
-	ck_assert_int_eq(ifn_mud_urls_load(&u2, path), 0);
+	ck_assert_int_eq(ifn_mactab_set(&u, mac2, "https://b.example.com/m"), 1);
+	ck_assert_int_eq(ifn_mactab_set(&u, mac, "https://a.example.com/m"), 1);
+	ck_assert_int_eq(ifn_mactab_set(&u, mac, "https://a.example.com/m"), 0);
+	ck_assert_int_eq(ifn_mactab_save(&u, path), 0);
+	ck_assert_int_eq(ifn_mactab_load(&u2, &ifn_mud_urls_kind, path), 0);
 	ck_assert_uint_eq(u2.n, 2);
-	ck_assert_str_eq(ifn_mud_urls_get(&u2, mac), "https://a.example.com/m");
-	ck_assert_str_eq(ifn_mud_urls_get(&u2, mac2), "https://b.example.com/m");
-	ifn_mud_urls_free(&u);
-	ifn_mud_urls_free(&u2);
+	ck_assert_str_eq(ifn_mactab_get(&u2, mac), "https://a.example.com/m");
+	ck_assert_str_eq(ifn_mactab_get(&u2, mac2), "https://b.example.com/m");
+	ifn_mactab_free(&u);
+	ifn_mactab_free(&u2);
+	unlink(path);
+}
+END_TEST
+
+/* One MAC table module serves both kinds: names refuse what is no name, removal. */
+START_TEST(mactab_names)
+{
+	struct ifn_mactab t = { .kind = &ifn_names_kind }, t2;
+	char path[] = "/tmp/ifn-names-XXXXXX";
+	__u8 mac[6] = { 0x02, 1, 2, 3, 4, 5 }, mac2[6] = { 0x02, 1, 2, 3, 4, 6 };
+	struct stat st;
+	FILE *f;
+	int fd;
+
+	ck_assert_int_eq(ifn_mactab_set(&t, mac, "cam-1"), 1);
+	ck_assert_int_eq(ifn_mactab_set(&t, mac2, "-bad"), -EINVAL);
+	ck_assert_int_eq(ifn_mactab_set(&t, mac2, "lamp"), 1);
+	ck_assert_int_eq(ifn_mactab_set(&t, mac2, NULL), 1);
+	ck_assert_int_eq(ifn_mactab_set(&t, mac2, ""), 0);
+	ck_assert_ptr_null(ifn_mactab_get(&t, mac2));
+	fd = mkstemp(path);
+	close(fd);
+	ck_assert_int_eq(ifn_mactab_save(&t, path), 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 0777, 0600);
+	/* A line of no name, or one with more after it, is skipped. */
+	f = fopen(path, "a");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "02:01:02:03:04:06 -x\n02:01:02:03:04:07 a b\n");
+	fclose(f);
+	ck_assert_int_eq(ifn_mactab_load(&t2, &ifn_names_kind, path), 0);
+	ck_assert_uint_eq(t2.n, 1);
+	ck_assert_str_eq(ifn_mactab_get(&t2, mac), "cam-1");
+	ifn_mactab_free(&t);
+	ifn_mactab_free(&t2);
 	unlink(path);
 }
 END_TEST
@@ -852,6 +888,7 @@ static Suite *mud_suite(void)
 	tcase_add_loop_test(tc, validator, 0, N(bad_docs));
 	tcase_add_test(tc, export_round_trip);
 	tcase_add_test(tc, urls);
+	tcase_add_test(tc, mactab_names);
 	suite_add_tcase(s, tc);
 	tcase_add_loop_test(td, dhcp4_good, 0, 2);
 	tcase_add_test(td, dhcp4_malformed);
