@@ -115,6 +115,7 @@ void ifn_event_json(struct ifn_json *j, const struct ifn_event *e, const char *i
 		ifn_json_str(j, "old_address", ifn_fmt_addr(e->old_addr, addr));
 		break;
 	case IFN_EV_IP_CONFLICT:
+	case IFN_EV_DNS_SPOOFED:
 		ifn_json_str(j, "address", ifn_fmt_addr(e->addr, addr));
 		ifn_json_str(j, "owner", ifn_fmt_mac(e->other_mac, mac));
 		break;
@@ -176,6 +177,10 @@ void ifn_event_text(char *buf, size_t len, const struct ifn_event *e, const char
 		snprintf(buf, len,
 			 "%s device table full: this device gets the unknown-devices verdict",
 			 head);
+		break;
+	case IFN_EV_DNS_SPOOFED:
+		snprintf(buf, len, "%s DNS answer from %s (%s), a LAN device: ignored", head,
+			 ifn_fmt_addr(e->addr, a), ifn_fmt_mac(e->other_mac, mac));
 		break;
 	case IFN_EV_PROBED:
 		snprintf(buf, len, "%s by %s (%u distinct ports of this device, %u device%s)", head,

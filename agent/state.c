@@ -593,7 +593,7 @@ int ifn_state_reset(const struct ifn_maps *m)
 {
 	const int hashes[] = { m->dev_index, m->flows,	 m->rules_port, m->rules_any, m->frags,
 			       m->ip_owners, m->ifaces,	 m->dns,	m->dns_names, m->inbound,
-			       m->probes,    m->probers, m->lan_nets };
+			       m->probes,    m->probers, m->lan_nets,	m->name_rules };
 	size_t stride = (sizeof(struct ifn_dev_stats) + 7) & ~(size_t)7;
 	size_t zsz = stride > sizeof(struct ifn_global_stats) ? stride :
 								sizeof(struct ifn_global_stats);

@@ -111,18 +111,6 @@ static __always_inline __u32 ifn_decide(struct ifn_ctx *x, __u32 parse_reason, _
 		}
 		if (!allowed)
 			ans = ifn_answer(x);
-		/*
-		 * An answer to someone else's attempt is no flow of the device:
-		 * no VIOLATION, no scan count (iotfence.8, ANSWERS).
-		 */
-		if (!allowed && ans && mode != IFN_MODE_LEARN) {
-			if (x->cfg->flags & IFN_CFG_F_ANSWERS_DROP) {
-				*reason = IFN_REASON_ANSWER;
-				return mode == IFN_MODE_MONITOR ? IFN_VERDICT_ALERT :
-								  IFN_VERDICT_DROP;
-			}
-			allowed = 1;
-		}
 		if (!allowed && mode == IFN_MODE_LEARN) {
 			/* A reset answers someone else's attempt (a port scan of
 			 * the device), noted or not; so does an ICMP error that
@@ -133,9 +121,29 @@ static __always_inline __u32 ifn_decide(struct ifn_ctx *x, __u32 parse_reason, _
 			    ans == IFN_ANS_EMPTY) {
 				allowed = 1;
 			} else {
+				/* At the cap it meets enforce: an answer stays one. */
 				allowed = ifn_learn(x, &k);
 				mode = ifn_mw_mode(dev->mode_word);
 			}
+		}
+		/*
+		 * An answer to someone else's attempt is no flow of the device:
+		 * no VIOLATION, no scan count (iotfence.8, ANSWERS).
+		 */
+		if (!allowed && ans && mode != IFN_MODE_LEARN) {
+			if (x->cfg->flags & IFN_CFG_F_ANSWERS_DROP) {
+				*reason = IFN_REASON_ANSWER;
+				return mode == IFN_MODE_MONITOR ? IFN_VERDICT_ALERT :
+								  IFN_VERDICT_DROP;
+			}
+			/*
+			 * It passes, but takes no tokens: only frames the
+			 * fingerprint allows do (RATE LIMITS), or a scan's
+			 * resets would starve the device's own flows.
+			 */
+			if (p->frag == IFN_FRAG_FIRST)
+				ifn_frag_note_first(p, 0);
+			return IFN_VERDICT_PASS;
 		}
 	}
 

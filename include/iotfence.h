@@ -34,7 +34,8 @@
  * not compile for a map not listed here or a name past 15 characters
  * (BPF_OBJ_NAME_LEN); the program does not compile for a listed map it does
  * not declare (iotfence.bpf.c). Never pinned: ifn_dev_cache (a cache),
- * ifn_dns_scratch (the egress parser's per-CPU working memory), ifn_replay
+ * ifn_dns_scratch (the egress parser's per-CPU working memory),
+ * ifn_name_scratch (where learning builds a name rule's value), ifn_replay
  * and ifn_replay_next (offline replay's frames and program chain).
  */
 /* clang-format off */
@@ -43,8 +44,8 @@
 	X(ifn_flows) X(ifn_rules_port) X(ifn_rules_any) X(ifn_frags) X(ifn_ip_owners)       \
 	X(ifn_ifaces) X(ifn_config) X(ifn_stats) X(ifn_events) X(ifn_inbound)               \
 	X(ifn_probes) X(ifn_probers) X(ifn_lan_nets) X(ifn_dns) X(ifn_dns_names)            \
-	X(ifn_dns_stats) X(ifn_name_rules) X(ifn_dns_scratch) X(ifn_replay)                 \
-	X(ifn_replay_next)
+	X(ifn_dns_stats) X(ifn_name_rules) X(ifn_dns_scratch) X(ifn_name_scratch)           \
+	X(ifn_replay) X(ifn_replay_next)
 /* clang-format on */
 
 #define IFN_MAP_ID(id) IFN_MAP_ID_##id,

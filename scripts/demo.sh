@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
 # demo.sh - `make demo`: iotfence on a lab gateway learns four IoT devices,
-# enforces their fingerprints, and stops one of them when it turns into a
+# enforces their fingerprints, follows one device whose cloud service moves to
+# a new address (a new DNS answer), and stops another when it turns into a
 # Mirai-like bot, while the others keep working. Run as root; about a minute
 # and a half once built.
 #
@@ -26,8 +27,13 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 
+# shellcheck source=scripts/lab/addrs.sh disable=SC1091
+. "$ROOT/scripts/lab/addrs.sh"
+
 BUILD=${BUILD:-build}
 LEARN=${DEMO_LEARN:-25}
+# The device whose cloud service moves to a new address while it enforces.
+MOVER=thermostat
 BOT=${DEMO_BOT:-camera}
 KEEP=${DEMO_KEEP:-0}
 export LAB_ID=${DEMO_LAB_ID:-demo$(printf '%04x' $((RANDOM % 65536)))}
@@ -93,6 +99,10 @@ wait_for() { # PID LABEL LOG
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
+	if [ -n "${TCPDUMP_PID:-}" ]; then
+		kill "$TCPDUMP_PID" 2>/dev/null || true
+		wait "$TCPDUMP_PID" 2>/dev/null || true
+	fi
 	if [ -n "${EVENTS_PID:-}" ]; then
 		kill "$EVENTS_PID" 2>/dev/null || true
 		wait "$EVENTS_PID" 2>/dev/null || true
@@ -128,6 +138,8 @@ answers them. Each device talks like its real counterpart in public
 captures (IoT Sentinel, NKU, Mon(IoT)r). iotfence's XDP program sits on the
 gateway's LAN ports.
 It learns what each device does for ${LEARN}s, then lets only that through.
+The devices resolve their clouds' names at the lab's DNS server first; while
+they enforce, the ${MOVER}'s cloud moves to a new address.
 Then the $BOT is infected by a Mirai-like bot: a telnet scan, then a flood.
 Nothing leaves this machine: the lab has no route out.
 EOF
@@ -169,6 +181,7 @@ while read -r name mac; do
 	MAC_OF[$name]=$mac
 done < <(jq -r '.devices[] | "\(.name) \(.mac)"' "$DEMO_TMP/lab.json")
 [ -n "${MAC_OF[$BOT]:-}" ] || fail "DEMO_BOT=$BOT is not a lab device"
+[ -n "${MAC_OF[$MOVER]:-}" ] || fail "the lab has no $MOVER"
 BENIGN=()
 for d in $(jq -r '.devices[].name' "$DEMO_TMP/lab.json"); do
 	[ "$d" = "$BOT" ] || BENIGN+=("$d")
@@ -278,7 +291,34 @@ delta_table() { # BEFORE AFTER
 		"\($d)\t\($x | length)\t\([$x[] | select(.ok > 0)] | length)\t\([$x[].ok] | add)\t\([$x[].f] | add)\t\([$x[] | select(.ok == 0) | .s] | join(","))"'
 }
 
-step "Enforcing: the devices keep working"
+step "Enforcing: the devices keep working, and the ${MOVER}'s cloud moves"
+MOVER_MAC=${MAC_OF[$MOVER]}
+MOVER_IP=$(jq -r --arg d "$MOVER" '.devices[] | select(.name == $d) | .ipv4' "$DEMO_TMP/lab.json")
+ifn device "$MOVER_MAC" --json >"$DEMO_TMP/mover.json"
+if jq -e '[.fingerprint[] | select(.kind == "name" and .port == 8883)] | length > 0' \
+	"$DEMO_TMP/mover.json" >/dev/null; then
+	say "The $MOVER learned the name of its MQTT endpoint, not only its address:"
+	jq -r '.fingerprint[] | select(.port == 8883) | "\(.rule)  (\(.kind), \(.origin))"' \
+		"$DEMO_TMP/mover.json" | indent
+else
+	# Learning records addresses; a name rule is written by hand (or comes
+	# from a policy or a MUD profile) until it learns names by itself.
+	say "The ${MOVER}'s fingerprint holds the address of its MQTT endpoint; a name rule" \
+		"admits whatever addresses the ${MOVER}'s own DNS answers give that name:"
+	ifn allow "$MOVER_MAC" tcp/8883 name "*.${THERMO_MQTT_NAME#*.}" | indent
+fi
+# The mover's frames, both ways, seen on its gateway port while it is
+# watched; bounded in frames and time.
+ip netns exec "ifl-$LAB_ID-gw" timeout 30 tcpdump -q -n -U -i "lan-$MOVER" -c 5000 \
+	-w "$DEMO_TMP/mover.pcap" "ether host $MOVER_MAC" 2>"$DEMO_TMP/tcpdump.err" &
+TCPDUMP_PID=$!
+for ((t = 0; t < 50; t++)); do
+	grep -q "listening on" "$DEMO_TMP/tcpdump.err" 2>/dev/null && break
+	sleep 0.1
+done
+say "" "Its MQTT endpoint $THERMO_MQTT_NAME moves from $THERMO_MQTT" \
+	"to $THERMO_MQTT_NEXT: the lab's DNS server (dnsmasq) answers the new address from now on."
+"$LAB" dns "$THERMO_MQTT_NAME" "$THERMO_MQTT_NEXT" >/dev/null
 snapshot "$DEMO_TMP/c-enforce.json"
 for ((t = 8; t > 0; t--)); do
 	[ "$TTY" = 1 ] && printf '\r      watching the devices for %ds ' "$t"
@@ -286,6 +326,9 @@ for ((t = 8; t > 0; t--)); do
 done
 [ "$TTY" = 1 ] && printf '\r\e[K'
 snapshot "$DEMO_TMP/c-before.json"
+kill "$TCPDUMP_PID" 2>/dev/null || true
+wait "$TCPDUMP_PID" 2>/dev/null || true
+TCPDUMP_PID=""
 printf '      %-11s %-26s %9s %9s\n' DEVICE "SERVICES ANSWERED" EXCHANGES FAILED
 delta_table "$DEMO_TMP/c-enforce.json" "$DEMO_TMP/c-before.json" |
 	while IFS=$'\t' read -r d n nok ok f _; do
@@ -293,6 +336,26 @@ delta_table "$DEMO_TMP/c-enforce.json" "$DEMO_TMP/c-before.json" |
 	done
 ifn devices --json >"$DEMO_TMP/devices.json"
 say "" "Frames iotfence dropped so far: $(jq '[.[].dropped] | add' "$DEMO_TMP/devices.json")"
+
+# What the move changed, measured: the mover's frames to the new address
+# (the capture), and what an address-only fingerprint would have done with
+# them: the same policy without its name rules, run by iotfence replay over
+# the same frames through the real program.
+to_next=$(tcpdump -n -r "$DEMO_TMP/mover.pcap" "src host $MOVER_IP and dst host $THERMO_MQTT_NEXT" 2>/dev/null | wc -l)
+mover_frames=$(tcpdump -n -r "$DEMO_TMP/mover.pcap" "ether src $MOVER_MAC" 2>/dev/null | wc -l)
+mover_dropped=$(jq -r --arg m "$MOVER_MAC" '.[] | select(.mac == $m) | .dropped' "$DEMO_TMP/devices.json")
+ifn policy save "$DEMO_TMP/policy" >/dev/null
+grep -v ' name ' "$DEMO_TMP/policy" >"$DEMO_TMP/policy-addresses"
+GW_MAC=$("$LAB" exec gw cat /sys/class/net/br-lan/address)
+"$IFN" replay --policy "$DEMO_TMP/policy-addresses" --interface "lan-$MOVER" --gateway "$GW_MAC" \
+	"$DEMO_TMP/mover.pcap" --json >"$DEMO_TMP/replay.json" 2>"$DEMO_TMP/replay.err" || true
+addr_only_dropped=$(jq -r --arg m "$MOVER_MAC" '[.devices[] | select(.mac == $m) | .dropped] | add // "?"' \
+	"$DEMO_TMP/replay.json" 2>/dev/null || echo "?")
+say "" "The $MOVER followed its cloud: $to_next of its $mover_frames frames in these seconds went to" \
+	"$THERMO_MQTT_NEXT, a new address its fingerprint holds no address rule for; iotfence" \
+	"dropped $mover_dropped of its frames since it was first seen."
+say "An address-only fingerprint (the same policy without its name rules, replayed" \
+	"over those frames by iotfence replay) would have dropped $addr_only_dropped of them."
 
 step "The $BOT is infected: a Mirai-like telnet scan, then a UDP flood"
 say "The bot probes TCP 23 (and 2323) on ~96 lab addresses: its LAN neighbours" \
@@ -398,6 +461,13 @@ if [ "$nscan" -ge 1 ] && [ "$nquar" -ge 1 ]; then
 	say "${G}iotfence reported the scan (SCAN) and the quarantine (AUTO_QUARANTINE).${N}"
 else
 	say "${R}Missing events: SCAN $nscan, AUTO_QUARANTINE $nquar.${N}"
+	good=0
+fi
+if [ "$to_next" -gt 0 ] && [ "$mover_dropped" = 0 ]; then
+	say "${G}The $MOVER followed its cloud to a new address ($to_next frames) with none of its frames dropped;${N}" \
+		"${G}an address-only fingerprint would have dropped $addr_only_dropped of them.${N}"
+else
+	say "${R}The $MOVER did not follow its cloud: $to_next frames to $THERMO_MQTT_NEXT, $mover_dropped dropped.${N}"
 	good=0
 fi
 if [ "$ok_all" = 1 ]; then

@@ -14,6 +14,8 @@ PKGS=(
 	check libclang-rt-14-dev valgrind cppcheck clang-tidy clang-format
 	# network tests, lab and demo
 	iproute2 iputils-ping netcat-openbsd socat tcpdump tshark jq procps util-linux
+	# the lab's DNS server (the dnsmasq binary only: no system service) and its client
+	dnsmasq-base bind9-dnsutils
 	# CLI tests: capsh (dropping capabilities), man (rendering iotfence.8)
 	libcap2-bin man-db
 	# vendor names

@@ -11,6 +11,7 @@
 #   scripts/lab.sh ifn ARGS...         run iotfence on the lab's gateway
 #   scripts/lab.sh exec NODE CMD...    run a command in gw, cloud or a device
 #   scripts/lab.sh infect DEVICE       turn DEVICE into a Mirai-like bot
+#   scripts/lab.sh dns [NAME ADDR]     the names the lab's DNS answers; move NAME to ADDR
 #   scripts/lab.sh down                stop everything, remove everything
 #
 # Topology (defaults; `status` prints the real one):
@@ -20,8 +21,13 @@
 #   thermo. 192.168.77.12 eth0 --- lan-thermostat                       (routes)
 #   hub     192.168.77.13 eth0 --- lan-hub    -+         wan0 198.18.0.1/30
 #                                                               |
-#              cloud  eth0 198.18.0.2/30, services on lo in 198.18.0.0/15
+#              cloud  eth0 198.18.0.2/30, services on lo in 198.18.0.0/15,
+#                     DNS (dnsmasq) on 198.18.53.53
 #
+# The devices resolve their cloud's names (dig, at the cloud's dnsmasq) before
+# they connect. Their queries and its answers go through the gateway, as a
+# home router forwards DNS: iotfence's egress program on each lan-* port
+# reads every answer before the device gets it.
 # The gateway's LAN is a bridge of ports, as on a home router. iotfence is
 # attached to every gateway-side port (lan-*), not to the bridge: XDP on a
 # bridge master only runs for frames the bridge delivers up to the gateway
@@ -93,7 +99,7 @@ need_root() {
 
 need_tools() {
 	local t missing=()
-	for t in ip socat nc ping nsenter timeout; do
+	for t in ip socat nc ping nsenter timeout dnsmasq dig; do
 		command -v "$t" >/dev/null 2>&1 || missing+=("$t")
 	done
 	[ "${#missing[@]}" -eq 0 ] || die "missing ${missing[*]}: run scripts/deps.sh"
@@ -158,7 +164,9 @@ cmd_up() {
 		die "$pin already holds pinned state: choose another LAB_PIN_DIR or LAB_ID"
 	fi
 
-	mkdir -p "$RUN/pids" "$RUN/logs" "$RUN/counters" "$RUN/state"
+	mkdir -p "$RUN/pids" "$RUN/logs" "$RUN/counters" "$RUN/state" "$RUN/dns"
+	# dnsmasq reads its hosts file again after it dropped its privileges.
+	chmod 0755 "$RUN_ROOT" "$RUN" "$RUN/dns"
 	cat >"$RUN/env" <<-EOF
 		LAB_DEVICES_LIST="${names[*]}"
 		LAB_PIN_DIR="$pin"
@@ -211,7 +219,8 @@ cmd_up() {
 		i=$((i + 1))
 	done
 
-	start_bg cloud cloud timeout "$ttl" bash "$LABDIR/cloud.sh" "$ttl" "$RUN/logs"
+	write_hosts
+	start_bg cloud cloud timeout "$ttl" bash "$LABDIR/cloud.sh" "$ttl" "$RUN/logs" "$RUN/dns"
 	wait_cloud
 	for d in "${names[@]}"; do
 		start_bg "$d" "device-$d" timeout "$ttl" bash "$LABDIR/device.sh" \
@@ -225,9 +234,26 @@ cmd_up() {
 	echo "  teardown: LAB_ID=$LAB_ID scripts/lab.sh down"
 }
 
-# The cloud's servers listen within a few seconds, or the lab is broken.
+# The names dnsmasq answers, "ADDR NAME" lines: the first addresses
+# (addrs.sh), then each move (`dns NAME ADDR`) in $RUN/dns/moves.
+write_hosts() {
+	local e name addr
+	touch "$RUN/dns/moves"
+	{
+		for e in "${CLOUD_NAMES[@]}"; do
+			name=${e% *}
+			addr=$(awk -v n="$name" '$1 == n {a = $2} END {print a}' "$RUN/dns/moves")
+			echo "${addr:-${e#* }} $name"
+		done
+	} >"$RUN/dns/hosts.tmp"
+	chmod 0644 "$RUN/dns/hosts.tmp"
+	mv -f "$RUN/dns/hosts.tmp" "$RUN/dns/hosts"
+}
+
+# The cloud's servers listen within a few seconds, or the lab is broken:
+# the TCP and UDP echo servers, and dnsmasq on UDP and TCP 53.
 wait_cloud() {
-	local want=$((${#CLOUD_TCP_PORTS[@]} + ${#CLOUD_UDP_SERVICES[@]})) n t
+	local want=$((${#CLOUD_TCP_PORTS[@]} + ${#CLOUD_UDP_SERVICES[@]} + 2)) n t
 	for ((t = 0; t < 50; t++)); do
 		n=$(in_ns cloud ss -H -ltun 2>/dev/null | wc -l)
 		[ "$n" -ge "$want" ] && return 0
@@ -392,11 +418,11 @@ cmd_counters() {
 		done | jq -s '.'
 		return
 	fi
-	printf '%-12s %-12s %-6s %-10s %-16s %8s %8s\n' DEVICE SERVICE KIND PROTO PEER OK FAILED
+	printf '%-12s %-12s %-6s %-10s %-44s %6s %6s\n' DEVICE SERVICE KIND PROTO PEER OK FAILED
 	for d in $LAB_DEVICES_LIST; do
 		f="$RUN/counters/$d"
 		[ -s "$f" ] || continue
-		awk -v dev="$d" 'NF == 6 {printf "%-12s %-12s %-6s %-10s %-16s %8d %8d\n", dev, $1, $2, $3, $4, $5, $6}' "$f"
+		awk -v dev="$d" 'NF == 6 {printf "%-12s %-12s %-6s %-10s %-44s %6d %6d\n", dev, $1, $2, $3, $4, $5, $6}' "$f"
 	done
 }
 
@@ -432,6 +458,36 @@ cmd_infect() {
 	echo "$d: Mirai-like bot started (telnet scan, then a UDP flood); progress in $RUN/bot-$d"
 }
 
+# dns: the names and the addresses the lab's DNS server answers now.
+# dns NAME ADDR: NAME's service moves to ADDR (an address of the cloud's
+# range, given to the cloud if it has not got it: every TCP service of the
+# cloud answers there). The next answer for NAME gives ADDR.
+cmd_dns() {
+	require_up
+	if [ $# -eq 0 ]; then
+		awk '{printf "%-44s %s\n", $2, $1}' "$RUN/dns/hosts"
+		return
+	fi
+	[ $# -eq 2 ] || usage
+	local name=$1 addr=$2 e known=0 pid
+	for e in "${CLOUD_NAMES[@]}"; do
+		[ "${e% *}" = "$name" ] && known=1
+	done
+	[ "$known" = 1 ] || die "no name '$name' in the lab (scripts/lab.sh dns lists them)"
+	case $addr in
+	198.18.*.* | 198.19.*.*) ;;
+	*) die "address '$addr': the lab's cloud is $CLOUD_NET" ;;
+	esac
+	in_ns cloud ip -4 addr show dev lo | grep -q " $addr/" ||
+		in_ns cloud ip addr add "$addr/32" dev lo ||
+		die "cannot give $addr to the cloud"
+	echo "$name $addr" >>"$RUN/dns/moves"
+	write_hosts
+	pid=$(cat "$RUN/dns/dnsmasq.pid" 2>/dev/null) || die "the lab's DNS server is not running"
+	kill -HUP "$pid" || die "the lab's DNS server (pid $pid) is not running"
+	echo "$name now resolves to $addr"
+}
+
 [ $# -ge 1 ] || usage
 cmd=$1
 shift
@@ -447,6 +503,7 @@ ifn)
 	;;
 exec) cmd_exec "$@" ;;
 infect) cmd_infect "$@" ;;
+dns) cmd_dns "$@" ;;
 -h | --help | help) usage ;;
 *) usage ;;
 esac

@@ -41,6 +41,39 @@ run() { # name command...
 	[ $rc -eq 0 ] || failed+=("$name")
 }
 
+# Suites that mostly wait (the demo's lab: a learning window, device cycles
+# every 2 s, a few processes) start first and run beside the others, in
+# their own namespaces and pin directories like every suite; their output is
+# shown at the end of the integration suites. IFN_TEST_SERIAL=1 runs every
+# suite in turn.
+BESIDE=${IFN_TEST_BESIDE:-test_demo}
+[ "${IFN_TEST_SERIAL:-0}" = 1 ] && BESIDE=""
+beside=()
+if [ "$WHICH" = all ] || [ "$WHICH" = integration ]; then
+	tests/integration/reap-stale.sh
+	for t in tests/integration/test_*.sh; do
+		n=$(basename "$t" .sh)
+		case " $BESIDE " in
+		*" $n "*) ;;
+		*) continue ;;
+		esac
+		out=$(mktemp "/tmp/ifn-beside-$n.XXXXXX")
+		bash "$t" >"$out" 2>&1 &
+		beside+=("$n:$!:$out:$(date +%s)")
+		echo "=== integration/$n: started, beside the other suites"
+	done
+fi
+# Stopped with the run: a suite's own trap tears its lab down on TERM.
+stop_beside() {
+	local b n pid
+	for b in "${beside[@]}"; do
+		IFS=: read -r n pid _ <<<"$b"
+		kill -TERM "$pid" 2>/dev/null
+	done
+	wait
+}
+trap 'stop_beside; exit 130' INT TERM
+
 if [ "$WHICH" = all ] || [ "$WHICH" = unit ]; then
 	run unit "$BUILD/tests/unit_tests"
 fi
@@ -60,11 +93,27 @@ if [ "$WHICH" = all ] || [ "$WHICH" = lint ]; then
 	run lint scripts/lint.sh "$BUILD"
 fi
 if [ "$WHICH" = all ] || [ "$WHICH" = integration ]; then
-	tests/integration/reap-stale.sh
 	for t in tests/integration/test_*.sh; do
 		[ -e "$t" ] || continue
-		run "integration/$(basename "$t" .sh)" bash "$t"
+		n=$(basename "$t" .sh)
+		case " $BESIDE " in
+		*" $n "*) continue ;;
+		esac
+		run "integration/$n" bash "$t"
 	done
+	for b in "${beside[@]}"; do
+		IFS=: read -r n pid out start <<<"$b"
+		wait "$pid"
+		rc=$?
+		echo "=== integration/$n (ran beside the other suites)"
+		cat "$out"
+		# Its time: until its last line of output (its summary).
+		secs=$(($(stat -c %Y "$out") - start))
+		rm -f "$out"
+		summary+=("$(printf '%-28s %s (%ss, beside)' "integration/$n" "$([ $rc -eq 0 ] && echo passed || echo FAILED)" "$secs")")
+		[ $rc -eq 0 ] || failed+=("integration/$n")
+	done
+	beside=()
 fi
 
 echo

@@ -143,7 +143,8 @@ static __always_inline int ifn_answer(struct ifn_ctx *x)
 	if (!v)
 		return IFN_ANS_NONE;
 	mem = x->cfg->answer_s ? x->cfg->answer_s : IFN_ANSWER_S_DEFAULT;
-	if (x->now > v->seen_ns && x->now - v->seen_ns > mem * IFN_NSEC_PER_SEC)
+	/* Younger than the answer memory (iotfence.8, ANSWERS). */
+	if (x->now > v->seen_ns && x->now - v->seen_ns >= mem * IFN_NSEC_PER_SEC)
 		return IFN_ANS_NONE;
 	/* A SYN/ACK answers a SYN; to anything else it is the device's own. */
 	if (kind == IFN_ANS_SERVICE && p->proto == IPPROTO_TCP && !v->syn)

@@ -185,18 +185,17 @@ static __always_inline void ifn_inbound_note(const struct ifn_epkt *p)
 	v.syn = p->proto == IPPROTO_TCP &&
 		(p->tcp_flags & (IFN_TCP_SYN | IFN_TCP_ACK)) == IFN_TCP_SYN;
 	old = bpf_map_lookup_elem(&ifn_inbound, &k);
-	if (old) {
-		/* A flow's later frames: its note is fresh already. */
-		if (old->syn == v.syn && now - old->seen_ns < IFN_IN_REFRESH_NS)
-			return;
-		bpf_map_update_elem(&ifn_inbound, &k, &v, BPF_ANY);
+	/* A flow's later frames: its note is fresh already. */
+	if (old && old->syn == v.syn && now - old->seen_ns < IFN_IN_REFRESH_NS)
 		return;
-	}
 	bpf_map_update_elem(&ifn_inbound, &k, &v, BPF_ANY);
 	/*
 	 * What counts as a probe: a SYN, an echo request, a datagram to a
 	 * port below the ephemeral range. Not a cloud's answers to the
 	 * connections the device opens, which arrive at its random ports.
+	 * A note written again counts too: the same attempt repeated in a
+	 * later scan window is a port tried in that window (the sketch
+	 * counts a port once a window).
 	 */
 	if (p->proto == IPPROTO_TCP ? v.syn : p->proto != IPPROTO_UDP || p->dport < 32768)
 		ifn_probe_count(p, p->dport, dev, slot, cfg, now);

@@ -9,6 +9,7 @@
 #include "maps.bpf.h"
 #include "events.bpf.h"
 #include "device.bpf.h"
+#include "names.bpf.h"
 
 /*
  * Learn a flow. Returns 1 if the frame may pass as learned, 0 if the device
@@ -25,19 +26,20 @@ static __always_inline int ifn_learn(struct ifn_ctx *x, const struct ifn_flow_ke
 	};
 	long err;
 
-	if (dev->flow_count >= x->cfg->fingerprint_cap) {
+	if (ifn_fp_entries(dev) >= x->cfg->fingerprint_cap) {
 		__u64 w = dev->mode_word;
 
 		/* Only the CPU that ends the learning reports it. */
 		if (ifn_mw_mode(w) == IFN_MODE_LEARN && ifn_mode_switch(dev, w, IFN_MODE_ENFORCE)) {
 			__sync_fetch_and_or(&dev->flags, IFN_DEV_F_LEARN_CAPPED);
-			ifn_ev_flow(x, IFN_EV_FINGERPRINT_CAP, k, dev->flow_count);
+			ifn_ev_flow(x, IFN_EV_FINGERPRINT_CAP, k, ifn_fp_entries(dev));
 		}
 		return 0;
 	}
 	err = bpf_map_update_elem(&ifn_flows, k, &val, BPF_NOEXIST);
 	if (!err) {
 		__sync_fetch_and_add(&dev->flow_count, 1);
+		ifn_learn_names(dev, k, x->now, x->cfg);
 		/* Other CPUs may have cached this flow as not allowed. */
 		__sync_fetch_and_add(&dev->fp_gen, 1);
 	} else if (err != -17 /* EEXIST: another CPU learned it first */) {

@@ -13,6 +13,22 @@
 #include "iotfence.h"
 #include "maps.bpf.h"
 
+/*
+ * Is slot @j of @v live: before its answer's expiry (at least dns-min-ttl
+ * after the answer), or is the address still in use (@used: a frame passed
+ * by a name less than dns-min-ttl ago)? Admitting and learning ask the same.
+ */
+static __always_inline int ifn_dns_slot_live(const struct ifn_dns_val *v, int j, __u64 now,
+					     int used)
+{
+	return v->name[j] && (now < v->expires_ns[j] || used);
+}
+
+static __always_inline int ifn_dns_in_use(const struct ifn_dns_val *v, __u64 now, __u64 min_ttl_ns)
+{
+	return v->last_used_ns && now - v->last_used_ns < min_ttl_ns;
+}
+
 /* Does a rule of (mac, proto, dir, port) name @name or one of its suffixes? */
 static __always_inline int ifn_name_rule_match(struct ifn_name_rule_key *rk, __u64 name)
 {
@@ -62,7 +78,7 @@ __noinline int ifn_name_allows(const struct ifn_flow_key *k, __u64 now, __u64 mi
 	v = bpf_map_lookup_elem(&ifn_dns, &dk);
 	if (!v)
 		return 0;
-	live = v->last_used_ns && now - v->last_used_ns < min_ttl_ns;
+	live = ifn_dns_in_use(v, now, min_ttl_ns);
 	__builtin_memcpy(rk.mac, k->mac, 6);
 	rk.proto = k->proto;
 	rk.dir = k->dir;
@@ -71,7 +87,7 @@ __noinline int ifn_name_allows(const struct ifn_flow_key *k, __u64 now, __u64 mi
 	for (j = 0; j < IFN_DNS_NAMES_PER_ADDR; j++) {
 		__u64 name = v->name[j];
 
-		if (!name || (now >= v->expires_ns[j] && !live))
+		if (!ifn_dns_slot_live(v, j, now, live))
 			continue;
 		if (ifn_name_rule_match(&rk, name)) {
 			v->last_used_ns = now;
@@ -92,6 +108,108 @@ static __always_inline void ifn_name_touch(const __u8 *mac, const __u8 *peer, __
 	v = bpf_map_lookup_elem(&ifn_dns, &dk);
 	if (v)
 		v->last_used_ns = now;
+}
+
+/*
+ * Learning names (iotfence.8, NAMES). A learned flow whose peer the device
+ * got from a DNS answer that is still live is learned besides as a named
+ * flow, (proto, port, dir, name), for EVERY live name of that address: the
+ * datapath cannot tell which of the names that share a CDN address the
+ * device meant (TLS hides it), each was resolved by the device itself, and
+ * learning one would let its neighbours' next addresses drop (no name may
+ * shadow another). Exact names only: a wildcard is a person's choice.
+ * Each named flow is one entry of the fingerprint, as an exact flow is:
+ * fingerprint-cap bounds flow_count + name_rules (ifn_fp_entries).
+ */
+
+/* The entries of a fingerprint that fingerprint-cap counts. */
+static __always_inline __u32 ifn_fp_entries(const struct ifn_device *dev)
+{
+	return dev->flow_count + dev->name_rules;
+}
+
+/* A rule's value is too big for the stack (its text): built here, per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ifn_name_rule_val);
+} ifn_name_scratch SEC(".maps");
+
+/*
+ * Write the named flows of @k (just learned) for its peer's live names, at
+ * most @room of them. Returns how many rules went in. A name whose text
+ * ifn_dns_names no longer has is not learned: a rule must carry its text
+ * (for the agent, the snapshot, the policy). A full ifn_name_rules is
+ * counted as flows_full. A global function: verified once, on its own.
+ */
+__noinline int ifn_name_learn(const struct ifn_flow_key *k, __u64 now, __u64 min_ttl_ns, __u32 room)
+{
+	struct ifn_name_rule_key rk = {};
+	struct ifn_dns_key dk = {};
+	struct ifn_name_rule_val *nv;
+	struct ifn_global_stats *gs;
+	struct ifn_dns_name *nm;
+	struct ifn_dns_val *v;
+	int used, j, n = 0;
+	__u32 zero = 0;
+	long err;
+
+	if (!k || k->family == IFN_FAMILY_L2 || !room)
+		return 0;
+	__builtin_memcpy(dk.mac, k->mac, 6);
+	__builtin_memcpy(dk.addr, k->peer, 16);
+	v = bpf_map_lookup_elem(&ifn_dns, &dk);
+	if (!v)
+		return 0;
+	nv = bpf_map_lookup_elem(&ifn_name_scratch, &zero);
+	if (!nv)
+		return 0;
+	used = ifn_dns_in_use(v, now, min_ttl_ns);
+	__builtin_memcpy(rk.mac, k->mac, 6);
+	rk.proto = k->proto;
+	rk.dir = k->dir;
+	rk.port = k->port;
+	nv->added_ns = now;
+	nv->origin = IFN_ORIGIN_LEARNED;
+#pragma unroll
+	for (j = 0; j < IFN_DNS_NAMES_PER_ADDR; j++) {
+		__u64 name = v->name[j];
+
+		if (!ifn_dns_slot_live(v, j, now, used) || (__u32)n >= room)
+			continue;
+		nm = bpf_map_lookup_elem(&ifn_dns_names, &name);
+		if (!nm)
+			continue;
+		__builtin_memcpy(nv->name, nm->name, sizeof(nv->name));
+		rk.name = name;
+		err = bpf_map_update_elem(&ifn_name_rules, &rk, nv, BPF_NOEXIST);
+		if (!err) {
+			n++;
+		} else if (err != -17 /* EEXIST */) {
+			gs = bpf_map_lookup_elem(&ifn_stats, &zero);
+			if (gs)
+				gs->flows_full++;
+		}
+	}
+	return n;
+}
+
+/* After ifn_learn put in the exact flow @k: its named flows, within the cap. */
+static __always_inline void ifn_learn_names(struct ifn_device *dev, const struct ifn_flow_key *k,
+					    __u64 now, const struct ifn_config *cfg)
+{
+	__u32 have = ifn_fp_entries(dev);
+	int n;
+
+	if (have >= cfg->fingerprint_cap)
+		return;
+	n = ifn_name_learn(k, now, cfg->dns_min_ttl_ns, cfg->fingerprint_cap - have);
+	if (n <= 0)
+		return;
+	/* As the agent counts its rules: the count first, then the flag. */
+	__sync_fetch_and_add(&dev->name_rules, n);
+	__sync_fetch_and_or(&dev->flags, IFN_DEV_F_NAME_RULES);
 }
 
 #endif /* IFN_NAMES_BPF_H */

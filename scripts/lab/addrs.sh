@@ -36,17 +36,48 @@ HUB_API3=198.18.40.3
 DNS_ADDR=198.18.53.53 # DNS (UDP 53)
 NTP_ADDR=198.18.123.1 # NTP (UDP 123)
 FLOOD_VICTIM=198.18.66.6 # the target of the bot's flood (mirai.sh)
+# Where the thermostat's MQTT endpoint moves (`lab.sh dns NAME ADDR`, the
+# demo): a rotating cloud address, as AWS IoT and CDN endpoints do.
+THERMO_MQTT_NEXT=198.18.31.1
 CLOUD_ADDRS=(
 	"$CAM_API" "$CAM_P2P1" "$CAM_P2P2" "$CAM_P2P3" "$PUB_RES1" "$PUB_RES2"
 	"$PLUG_API1" "$PLUG_API2" "$THERMO_MQTT" "$THERMO_API"
 	"$HUB_API1" "$HUB_API2" "$HUB_API3" "$DNS_ADDR" "$NTP_ADDR" "$FLOOD_VICTIM"
+	"$THERMO_MQTT_NEXT"
 )
+
+# The names the lab's DNS server (dnsmasq on $DNS_ADDR, scripts/lab/cloud.sh)
+# answers, and their first addresses. Devices resolve a name before each
+# connection, as real ones do, so that a name moved to another address
+# (`lab.sh dns`) is followed at once. .example (RFC 2606) is never delegated:
+# the names mean nothing outside the lab.
+CAM_API_NAME=api.cam-cloud.example
+PLUG_API1_NAME=iot.plug-cloud.example
+PLUG_API2_NAME=ota.plug-cloud.example
+THERMO_MQTT_NAME=a3k7-ats.iot.eu-west-1.thermo-cloud.example
+THERMO_API_NAME=api.thermo-cloud.example
+HUB_API1_NAME=mq.hub-cloud.example
+HUB_API2_NAME=api.hub-cloud.example
+HUB_API3_NAME=fw.hub-cloud.example
+NTP_NAME=pool.ntp.example
+CLOUD_NAMES=(
+	"$CAM_API_NAME $CAM_API"
+	"$PLUG_API1_NAME $PLUG_API1" "$PLUG_API2_NAME $PLUG_API2"
+	"$THERMO_MQTT_NAME $THERMO_MQTT" "$THERMO_API_NAME $THERMO_API"
+	"$HUB_API1_NAME $HUB_API1" "$HUB_API2_NAME $HUB_API2" "$HUB_API3_NAME $HUB_API3"
+	"$NTP_NAME $NTP_ADDR"
+)
+# The TTL of its answers: a minute, as cloud endpoints behind rotating
+# addresses give (AWS IoT, CDNs). Without --local-ttl dnsmasq answers from
+# its hosts file with TTL 0; either way iotfence keeps an answer at least
+# dns-min-ttl.
+DNS_TTL=60
 # Every TCP service of the cloud answers on every cloud address.
 CLOUD_TCP_PORTS=(80 443 1883 8883)
 # UDP services answer on their own addresses (a UDP answer must come from
-# the address that was asked).
+# the address that was asked). DNS is dnsmasq's (cloud.sh).
 CLOUD_UDP_SERVICES=(
-	"$DNS_ADDR:53" "$NTP_ADDR:123"
+	"$NTP_ADDR:123"
 	"$CAM_P2P1:32100" "$CAM_P2P2:32100" "$CAM_P2P3:32100"
 )
 

@@ -22,6 +22,8 @@
 #   cycles N
 #   updated EPOCH_SECONDS
 #   NAME echo|send PROTO/PORT PEER OK FAIL
+# PEER is a DNS name for the services a device resolves first ("dns" counts
+# the resolutions: answered with an address, or not), an address otherwise.
 #
 # PROFILES (the lab's cloud lives in 198.18.0.0/15, RFC 2544 benchmarking
 # space, which is never routed on the Internet; each lab peer stands for one
@@ -120,6 +122,33 @@ icmp_echo() {
 	ping -n -q -c 1 -W 1 "$1" >/dev/null 2>&1
 }
 
+# NAME's address, asked of the lab's DNS server now (dig: one try, 1 s), as
+# a device resolves before it connects: RESOLVED[NAME] gets the first
+# address of the answer, or nothing. [SOURCE_PORT]: the port the query
+# leaves from (the thermostat's resolver uses 1025).
+declare -A RESOLVED
+resolve() { # NAME [SOURCE_PORT]
+	local a from=()
+	[ -n "${2:-}" ] && from=(-b "0.0.0.0#$2")
+	a=$(timeout 3 dig +short +tries=1 +time=1 "${from[@]}" "@$DNS_ADDR" "$1" A 2>/dev/null |
+		awk '/^[0-9]+[.][0-9]+[.][0-9]+[.][0-9]+$/ {print; exit}')
+	RESOLVED[$1]=$a
+	[ -n "$a" ]
+}
+
+# The exchanges with a named service, at the address it resolved to last.
+tcp_echo_name() { # NAME PORT [SOURCE_PORT]
+	[ -n "${RESOLVED[$1]:-}" ] && tcp_echo "${RESOLVED[$1]}" "$2" "${3:-}"
+}
+udp_echo_name() { # NAME PORT [SOURCE_PORT]
+	[ -n "${RESOLVED[$1]:-}" ] || return 1
+	if [ -n "${3:-}" ]; then
+		udp_echo_from "${RESOLVED[$1]}" "$2" "$3"
+	else
+		udp_echo "${RESOLVED[$1]}" "$2"
+	fi
+}
+
 # The hub opens its TCP connections from ports 3000-4999, in turn, so that a
 # port is used again only long after its TIME_WAIT has ended.
 HUB_PORT=3000
@@ -129,43 +158,53 @@ hub_port() {
 }
 
 cycle_camera() {
-	probe https echo tcp/443 "$CAM_API" tcp_echo "$CAM_API" 443
+	probe dns echo udp/53 "$DNS_ADDR" resolve "$CAM_API_NAME"
+	probe https echo tcp/443 "$CAM_API_NAME" tcp_echo_name "$CAM_API_NAME" 443
+	# Relays and "public resolvers" by address, as the captured cameras
+	# use them: the relays' addresses come from the vendor's cloud inside
+	# its TLS session, not from DNS.
 	probe p2p-relay1 echo udp/32100 "$CAM_P2P1" udp_echo "$CAM_P2P1" 32100
 	probe p2p-relay2 echo udp/32100 "$CAM_P2P2" udp_echo "$CAM_P2P2" 32100
 	probe p2p-relay3 echo udp/32100 "$CAM_P2P3" udp_echo "$CAM_P2P3" 32100
 	probe ping-check1 echo icmp/8 "$PUB_RES1" icmp_echo "$PUB_RES1"
 	probe ping-check2 echo icmp/8 "$PUB_RES2" icmp_echo "$PUB_RES2"
-	probe dns echo udp/53 "$DNS_ADDR" udp_echo "$DNS_ADDR" 53
 }
 
 cycle_plug() {
-	probe dns echo udp/53 "$DNS_ADDR" udp_echo "$DNS_ADDR" 53
-	probe https echo tcp/443 "$PLUG_API1" tcp_echo "$PLUG_API1" 443
-	probe https-2 echo tcp/443 "$PLUG_API2" tcp_echo "$PLUG_API2" 443
-	probe http echo tcp/80 "$PLUG_API1" tcp_echo "$PLUG_API1" 80
-	probe ntp echo udp/123 "$NTP_ADDR" udp_echo "$NTP_ADDR" 123
+	probe dns echo udp/53 "$DNS_ADDR" resolve "$PLUG_API1_NAME"
+	probe dns echo udp/53 "$DNS_ADDR" resolve "$PLUG_API2_NAME"
+	probe https echo tcp/443 "$PLUG_API1_NAME" tcp_echo_name "$PLUG_API1_NAME" 443
+	probe https-2 echo tcp/443 "$PLUG_API2_NAME" tcp_echo_name "$PLUG_API2_NAME" 443
+	probe http echo tcp/80 "$PLUG_API1_NAME" tcp_echo_name "$PLUG_API1_NAME" 80
+	probe dns echo udp/53 "$DNS_ADDR" resolve "$NTP_NAME"
+	probe ntp echo udp/123 "$NTP_NAME" udp_echo_name "$NTP_NAME" 123
 	probe ssdp send udp/1900 "$SSDP_GROUP" udp_send "$SSDP_GROUP" 1900 10333
 	probe discovery send udp/19704 "$PLUG_GROUP" udp_send "$PLUG_GROUP" 19704 26803
 }
 
 cycle_thermostat() {
-	probe dns echo udp/53 "$DNS_ADDR" udp_echo_from "$DNS_ADDR" 53 1025
-	probe ntp echo udp/123 "$NTP_ADDR" udp_echo_from "$NTP_ADDR" 123 1024
-	probe mqtts echo tcp/8883 "$THERMO_MQTT" tcp_echo "$THERMO_MQTT" 8883
-	probe https echo tcp/443 "$THERMO_API" tcp_echo "$THERMO_API" 443
+	probe dns echo udp/53 "$DNS_ADDR" resolve "$NTP_NAME" 1025
+	probe ntp echo udp/123 "$NTP_NAME" udp_echo_name "$NTP_NAME" 123 1024
+	probe dns echo udp/53 "$DNS_ADDR" resolve "$THERMO_MQTT_NAME" 1025
+	probe mqtts echo tcp/8883 "$THERMO_MQTT_NAME" tcp_echo_name "$THERMO_MQTT_NAME" 8883
+	probe dns echo udp/53 "$DNS_ADDR" resolve "$THERMO_API_NAME" 1025
+	probe https echo tcp/443 "$THERMO_API_NAME" tcp_echo_name "$THERMO_API_NAME" 443
 }
 
 cycle_hub() {
-	probe dns echo udp/53 "$DNS_ADDR" udp_echo "$DNS_ADDR" 53
+	probe dns echo udp/53 "$DNS_ADDR" resolve "$HUB_API1_NAME"
 	hub_port
-	probe http echo tcp/80 "$HUB_API1" tcp_echo "$HUB_API1" 80 "$HUB_PORT"
+	probe http echo tcp/80 "$HUB_API1_NAME" tcp_echo_name "$HUB_API1_NAME" 80 "$HUB_PORT"
+	probe dns echo udp/53 "$DNS_ADDR" resolve "$HUB_API2_NAME"
 	hub_port
-	probe https echo tcp/443 "$HUB_API2" tcp_echo "$HUB_API2" 443 "$HUB_PORT"
+	probe https echo tcp/443 "$HUB_API2_NAME" tcp_echo_name "$HUB_API2_NAME" 443 "$HUB_PORT"
+	probe dns echo udp/53 "$DNS_ADDR" resolve "$HUB_API3_NAME"
 	hub_port
-	probe https-2 echo tcp/443 "$HUB_API3" tcp_echo "$HUB_API3" 443 "$HUB_PORT"
+	probe https-2 echo tcp/443 "$HUB_API3_NAME" tcp_echo_name "$HUB_API3_NAME" 443 "$HUB_PORT"
 	hub_port
-	probe mqtt echo tcp/1883 "$HUB_API1" tcp_echo "$HUB_API1" 1883 "$HUB_PORT"
-	probe ntp echo udp/123 "$NTP_ADDR" udp_echo "$NTP_ADDR" 123
+	probe mqtt echo tcp/1883 "$HUB_API1_NAME" tcp_echo_name "$HUB_API1_NAME" 1883 "$HUB_PORT"
+	probe dns echo udp/53 "$DNS_ADDR" resolve "$NTP_NAME"
+	probe ntp echo udp/123 "$NTP_NAME" udp_echo_name "$NTP_NAME" 123
 	probe mdns send udp/5353 "$MDNS_GROUP" udp_send "$MDNS_GROUP" 5353 5353
 	probe ssdp send udp/1900 "$SSDP_GROUP" udp_send "$SSDP_GROUP" 1900 1900
 }

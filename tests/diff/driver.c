@@ -44,7 +44,7 @@ struct inst {
 	const char *name;
 	struct iotfence *skel;
 	struct ifn_maps m;
-	int prog_fd;
+	int prog_fd, egress_fd;
 	__u64 *now;
 	struct ring_buffer *rb;
 	struct mdl model;
@@ -63,6 +63,7 @@ static struct {
 	__u64 frames, by_kind[GEN_KINDS], by_mode[IFN_MODE_MAX + 1], by_verdict[3];
 	__u64 by_reason[IFN_REASON_MAX], events, ops, episodes, short_frames;
 	__u64 by_event[IFN_EV_MAX], new_devices, table_full, flows_full, events_lost;
+	__u64 egress_frames, egress_refused, notes, answers;
 	unsigned int mismatches;
 	char kinds[MAX_KINDS][96];
 	unsigned int kind_count[MAX_KINDS], nkinds;
@@ -151,6 +152,9 @@ static void inst_load(struct inst *in, const char *name, __u32 max_devices, __u3
 	if (ifn_maps_from_skel(&in->m, in->skel))
 		die("cannot find the maps");
 	in->prog_fd = ifn_skel_prog_fd(in->skel);
+	in->egress_fd = ifn_skel_egress_fd(in->skel);
+	if (in->egress_fd < 0)
+		die("no egress program");
 	in->now = ifn_skel_virtual_now(in->skel);
 	in->rb = ring_buffer__new(in->m.events, on_event, in, NULL);
 	if (!in->rb)
@@ -221,6 +225,54 @@ static int run_frame(struct inst *in, const __u8 *f, size_t len)
 		die("BPF_PROG_TEST_RUN failed: %s (frame of %zu bytes)", strerror(errno), len);
 	ring_buffer__consume(in->rb);
 	return (int)o.retval;
+}
+
+/*
+ * One frame to a device through the egress program (tc, BPF_PROG_TEST_RUN
+ * of an skb), that came into the gateway on @ingress. It must let the
+ * frame go on (TC_ACT_UNSPEC) unchanged: returns false if it did not.
+ */
+static bool run_egress(struct inst *in, const __u8 *f, size_t len, __u32 ingress, bool *refused)
+{
+	static __u8 out[GEN_MAX_FRAME + 4096];
+	struct __sk_buff ctx = { .ingress_ifindex = ingress };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f, .data_size_in = (__u32)len, .data_out = out,
+		    .data_size_out = sizeof(out), .ctx_in = &ctx, .ctx_size_in = sizeof(ctx));
+
+	in->nev = 0;
+	in->ev_overflow = 0;
+	if (bpf_prog_test_run_opts(in->egress_fd, &o)) {
+		/*
+		 * The kernel refuses an skb whose ethertype is IPv4 or IPv6
+		 * without that header: such a frame never reaches a tc program.
+		 */
+		if (errno == EINVAL) {
+			*refused = true;
+			return true;
+		}
+		die("BPF_PROG_TEST_RUN of the egress program failed: %s (frame of %zu bytes)",
+		    strerror(errno), len);
+	}
+	*refused = false;
+	ring_buffer__consume(in->rb);
+	return (int)o.retval == -1 /* TC_ACT_UNSPEC */ && o.data_size_out == len &&
+	       !memcmp(out, f, len);
+}
+
+static bool probe_oracle(void *ctx, const struct ifn_probe_key *k, __u32 *ports, __u32 *devices)
+{
+	struct inst *in = ctx;
+	struct ifn_probe_val pv;
+	struct ifn_prober_val bv;
+	struct ifn_ip_key ik;
+
+	memcpy(ik.addr, k->peer, 16);
+	if (bpf_map_lookup_elem(in->m.probes, k, &pv) ||
+	    bpf_map_lookup_elem(in->m.probers, &ik, &bv))
+		return false;
+	*ports = pv.count;
+	*devices = bv.count;
+	return true;
 }
 
 static bool prog_device(struct inst *in, const __u8 mac[6], struct ifn_device *d)
@@ -341,6 +393,23 @@ static void cmp_events(struct cmp *c, struct inst *in, const struct mdl_result *
 			}
 			if (m->type == IFN_EV_SCAN || m->type == IFN_EV_FINGERPRINT_CAP)
 				CMP_U(c, "event value", p->value, m->value);
+			break;
+		case IFN_EV_PROBED:
+			CMP_U(c, "PROBED ports", p->value, m->value);
+			CMP_U(c, "PROBED devices", p->count2, m->count2);
+			/* fall through */
+		case IFN_EV_DNS_SPOOFED:
+			if (memcmp(p->addr, m->addr, 16) ||
+			    (m->type == IFN_EV_DNS_SPOOFED &&
+			     memcmp(p->other_mac, m->other_mac, 6))) {
+				char hp[40], hm[40];
+
+				hex(hp, p->addr, 16);
+				hex(hm, m->addr, 16);
+				cmp_fail(c, "%s: program addr %s mac %s, model addr %s mac %s",
+					 name, hp, fmt_mac(p->other_mac, a), hm,
+					 fmt_mac(m->other_mac, b));
+			}
 			break;
 		case IFN_EV_IP_CHANGE:
 		case IFN_EV_IP_CONFLICT:
@@ -542,6 +611,33 @@ static void cmp_tables(struct cmp *c, struct inst *in)
 		}
 		CMP_U(c, "address owners", n, htab_count(&md->owners));
 	}
+	/* Inbound notes (ANSWERS): every one, with its time and kind. */
+	{
+		struct ifn_in_key ik, ink;
+		struct ifn_in_val v;
+		size_t n = 0;
+
+		prev = NULL;
+		while (!bpf_map_get_next_key(in->m.inbound, prev, &ink)) {
+			const struct ifn_in_val *mv;
+
+			ik = ink;
+			prev = &ik;
+			n++;
+			if (bpf_map_lookup_elem(in->m.inbound, &ik, &v))
+				continue;
+			mv = htab_get(&md->inbound, &ik);
+			if (!mv || mv->seen_ns != v.seen_ns || mv->syn != v.syn) {
+				char h[64];
+
+				hex(h, (const __u8 *)&ik, sizeof(ik));
+				cmp_fail(c, "inbound note %s: program seen %llu syn %u, model %s",
+					 h, (unsigned long long)v.seen_ns, v.syn,
+					 mv ? "another" : "none");
+			}
+		}
+		CMP_U(c, "inbound notes", n, htab_count(&md->inbound));
+	}
 	(void)kp;
 	(void)vp;
 	(void)it;
@@ -658,9 +754,42 @@ static void random_settings(struct episode *e)
 		c->unknown_verdict = rng_pct(r, 30) ? IFN_VERDICT_PASS : IFN_VERDICT_DROP;
 		c->default_mode = (__u8)rng_below(r, IFN_MODE_MAX);
 		c->learn_ns = rng_pct(r, 50) ? 0 : pick_dur(r);
+		if (rng_pct(r, 30))
+			c->flags |= IFN_CFG_F_ANSWERS_DROP;
+		else
+			c->flags &= ~IFN_CFG_F_ANSWERS_DROP;
+		c->answer_s = rng_pct(r, 50) ? IFN_ANSWER_S_DEFAULT : (__u8)(1 + rng_below(r, 40));
 	}
 	if (ifn_config_write(&e->in->m, c))
 		die("cannot write the settings");
+}
+
+/* The gateway's own LAN prefixes (what attach records): for local-networks. */
+static void random_lan_nets(struct episode *e)
+{
+	static const __u8 nets[][17] = {
+		/* plen over the mapped space, then the address */
+		{ 120, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 52, 94, 1, 0 },
+		{ 112, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 8, 8, 0, 0 },
+		{ 64, 0x26, 0x06, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0 },
+		{ 128, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 52, 94, 2, 3 },
+	};
+	struct mdl *m = &e->in->model;
+	unsigned int i;
+
+	m->nlan = 0;
+	for (i = 0; i < sizeof(nets) / sizeof(nets[0]); i++) {
+		struct ifn_lan_key k = { .prefixlen = nets[i][0] };
+		__u32 idx = 1;
+
+		if (!rng_pct(&e->rng, 30))
+			continue;
+		memcpy(k.addr, nets[i] + 1, 16);
+		if (bpf_map_update_elem(e->in->m.lan_nets, &k, &idx, BPF_ANY))
+			die("cannot write ifn_lan_nets");
+		memcpy(m->lan[m->nlan].addr, k.addr, 16);
+		m->lan[m->nlan++].plen = (__u8)k.prefixlen;
+	}
 }
 
 static void random_iface(struct episode *e)
@@ -723,7 +852,12 @@ static void random_rule(struct episode *e, const __u8 mac[6], struct mdl_rule *m
 	} else {
 		memcpy(mr->peer, g->peer6[rng_below(r, g->npeer6)], 16);
 	}
-	if (kind < 55) {
+	if (kind < 47 && kind >= 40) {
+		/* local-networks: one port or ICMP type, peer zero. */
+		mr->lan = true;
+		memset(mr->peer, 0, 16);
+		mr->plen = 0;
+	} else if (kind < 55) {
 		mr->plen = 128;
 	} else {
 		static const __u8 v4p[] = { 0, 96, 104, 112, 120, 124, 128 };
@@ -735,6 +869,27 @@ static void random_rule(struct episode *e, const __u8 mac[6], struct mdl_rule *m
 						  v6p[rng_below(r, sizeof(v6p))];
 		if (mr->any_port && rng_pct(r, 30))
 			mr->plen = 0;
+		/* Port ranges: TCP, UDP (or SCTP), on a port-any entry. */
+		if (mr->any_port && (mr->proto == 6 || mr->proto == 17) && rng_pct(r, 50)) {
+			__u16 a = g->ports[rng_below(r, g->nports)], b;
+
+			b = rng_pct(r, 50) ? (__u16)(a + rng_below(r, 2000)) :
+					     (__u16)(1024 + rng_below(r, 64512));
+			if (b < a) {
+				__u16 t = a;
+
+				a = b;
+				b = t;
+			}
+			if (a == 0)
+				a = 1;
+			mr->port = a;
+			mr->port_hi = b > a ? b : (__u16)(a + 1);
+			if (mr->port_hi < mr->port) {
+				mr->port = 65534;
+				mr->port_hi = 65535;
+			}
+		}
 		/* Host bits beyond the prefix are zero, as the CLI writes them. */
 		for (i = 0; i < 16; i++) {
 			bits = mr->plen > i * 8 ? mr->plen - i * 8 : 0;
@@ -752,6 +907,9 @@ static void to_agent_rule(const struct mdl_rule *mr, bool l2, __u64 now, struct 
 	ar->proto = mr->proto;
 	ar->port = mr->port;
 	ar->port_any = mr->any_port;
+	ar->port_hi = mr->port_hi;
+	ar->lan = mr->lan;
+	ar->wild = mr->wild;
 	ar->dir = mr->dir;
 	memcpy(ar->peer, mr->peer, 16);
 	ar->plen = mr->plen;
@@ -771,10 +929,12 @@ static void operator_action(struct episode *e)
 	stats.ops++;
 	if (what >= 92) {
 		random_settings(e);
-		oplogf("settings: threshold %u window %llus autoq %u cap %u evlimit %u unknown %u",
+		oplogf("settings: threshold %u window %llus flags %#x cap %u evlimit %u unknown %u "
+		       "answer-memory %us",
 		       m->cfg.scan_threshold,
-		       (unsigned long long)(m->cfg.scan_window_ns / NS_PER_S), m->cfg.flags & 1,
-		       m->cfg.fingerprint_cap, m->cfg.event_limit, m->cfg.unknown_verdict);
+		       (unsigned long long)(m->cfg.scan_window_ns / NS_PER_S), m->cfg.flags,
+		       m->cfg.fingerprint_cap, m->cfg.event_limit, m->cfg.unknown_verdict,
+		       m->cfg.answer_s);
 		return;
 	}
 	if (what >= 88) {
@@ -842,7 +1002,7 @@ static void operator_action(struct episode *e)
 		/* Remove one of the rules the model holds for the device. */
 		unsigned int i;
 
-		for (i = 0; i < MDL_MAX_RULES; i++) {
+		for (i = 0; i < m->nrules; i++) {
 			struct mdl_rule *mr = &m->rules[i];
 			struct ifn_rule ar;
 
@@ -902,7 +1062,10 @@ static void advance(struct episode *e)
 
 static const char *kind_name(enum gen_kind k)
 {
-	return k == GEN_CRAFTED ? "crafted" : k == GEN_MUTATED ? "mutated" : "random";
+	return k == GEN_CRAFTED ? "crafted" :
+	       k == GEN_MUTATED ? "mutated" :
+	       k == GEN_ANSWER	? "answer" :
+				  "random";
 }
 
 /* Returns false on a mismatch. */
@@ -967,6 +1130,13 @@ static bool step(struct episode *e, enum gen_kind kind)
 			if (in->ev[k].type < IFN_EV_MAX)
 				stats.by_event[in->ev[k].type]++;
 	}
+	if (getenv("DIFF_TRACE")) {
+		char h[2 * 200 + 1];
+
+		hex(h, f, len < 200 ? len : 200);
+		fprintf(stderr, "t=%llu xdp: %s -> %s/%s\n", (unsigned long long)e->now, h,
+			r.xdp == XDP_DROP ? "drop" : "pass", mdl_reason_name(r.reason));
+	}
 	if (verbose) {
 		char a[40] = "-";
 
@@ -1009,6 +1179,98 @@ static bool step(struct episode *e, enum gen_kind kind)
 	return true;
 }
 
+static long map_count(int fd, __u32 ksz, __u32 vsz)
+{
+	long n = ifn_map_entries(fd, ksz, vsz);
+
+	if (n < 0)
+		die("cannot count a map's entries: %s", strerror((int)-n));
+	return n;
+}
+
+/* A frame to a device through the egress program and the model. */
+static bool estep(struct episode *e)
+{
+	struct inst *in = e->in;
+	__u8 f[GEN_MAX_FRAME + 4096];
+	struct mdl_eresult r;
+	struct mdl_result mr;
+	struct cmp c = { 0 };
+	__u32 ingress = 0;
+	size_t len = gen_inbound(&e->g, f, &ingress);
+	struct mdl_device *md;
+	struct ifn_device pd;
+	bool same, refused;
+
+	if (len < 14)
+		len = 14;
+	*in->now = e->now;
+	same = run_egress(in, f, len, ingress, &refused);
+	if (refused) {
+		stats.egress_refused++;
+		return true;
+	}
+	mdl_egress(&in->model, f, len, e->now, ingress, probe_oracle, in, &r);
+	stats.egress_frames++;
+	stats.notes += r.noted;
+	logf_("frame %u egress %zuB in on %u: model %s%s", e->frame_no, len, ingress,
+	      r.noted ? "noted" : "-", r.probe ? " probe" : "");
+	if (getenv("DIFF_TRACE")) {
+		char h[2 * 200 + 1];
+
+		hex(h, f, len < 200 ? len : 200);
+		fprintf(stderr, "t=%llu egress in %u: %s (%s%s)\n", (unsigned long long)e->now,
+			ingress, h, r.noted ? "noted" : "-", r.probe ? " probe" : "");
+	}
+	if (!same)
+		cmp_fail(&c, "the egress program dropped or changed the frame");
+	if (r.oracle_error[0])
+		cmp_fail(&c, "probe sketch: %s", r.oracle_error);
+	memset(&mr, 0, sizeof(mr));
+	mr.nev = r.nev;
+	memcpy(mr.ev, r.ev, sizeof(r.ev));
+	cmp_events(&c, in, &mr, e->now);
+	{
+		unsigned int k;
+
+		for (k = 0; k < in->nev; k++)
+			if (in->ev[k].type < IFN_EV_MAX)
+				stats.by_event[in->ev[k].type]++;
+	}
+	if (r.noted) {
+		struct ifn_in_val v;
+
+		if (bpf_map_lookup_elem(in->m.inbound, &r.note, &v))
+			cmp_fail(&c, "inbound note missing in the program's ifn_inbound");
+		else {
+			const struct ifn_in_val *mv = htab_get(&in->model.inbound, &r.note);
+
+			CMP_U(&c, "note seen_ns", v.seen_ns, e->now);
+			CMP_U(&c, "note syn", v.syn, mv ? mv->syn : 255);
+		}
+	}
+	/* Counting the LRU map costs a walk of it: every 8th frame (all at the end). */
+	if (!(stats.egress_frames & 7))
+		CMP_U(&c, "inbound notes",
+		      map_count(in->m.inbound, sizeof(struct ifn_in_key),
+				sizeof(struct ifn_in_val)),
+		      htab_count(&in->model.inbound));
+	md = mdl_device(&in->model, f);
+	if (md) {
+		if (!prog_device(in, f, &pd))
+			cmp_fail(&c, "the destination device is missing in the program");
+		else
+			cmp_device(&c, in, md, &pd, "destination device");
+	}
+	cmp_global(&c, in);
+	if (c.bad) {
+		mr.xdp = XDP_PASS;
+		report(e, &c, f, len, "egress", &mr, XDP_PASS);
+		return false;
+	}
+	return true;
+}
+
 static bool episode(struct inst *in, __u64 seed, __u64 index, __u64 *budget,
 		    const struct captures *caps)
 {
@@ -1022,6 +1284,7 @@ static bool episode(struct inst *in, __u64 seed, __u64 index, __u64 *budget,
 	inst_reset(in);
 	random_settings(&e);
 	random_iface(&e);
+	random_lan_nets(&e);
 	ndev = 1 + (unsigned int)rng_below(&e.rng, rng_pct(&e.rng, 80) ? 8 : GEN_MAX_DEVS);
 	gen_episode(&e.g, &e.rng, caps, ndev);
 	e.now = 1000 * NS_PER_S + rng_below(&e.rng, 1000 * NS_PER_S);
@@ -1031,13 +1294,20 @@ static bool episode(struct inst *in, __u64 seed, __u64 index, __u64 *budget,
 	stats.episodes++;
 	for (i = 0; i < nframes; i++) {
 		unsigned int x = (unsigned int)rng_below(&e.rng, 100);
-		enum gen_kind kind = x < 50 ? GEN_CRAFTED : x < 85 ? GEN_MUTATED : GEN_RANDOM;
+		enum gen_kind kind = x < 40 ? GEN_CRAFTED :
+				     x < 68 ? GEN_MUTATED :
+				     x < 80 ? GEN_RANDOM :
+				     x < 90 ? GEN_ANSWER :
+					      GEN_KINDS;
+		bool ok;
 
 		e.frame_no = i;
 		if (rng_pct(&e.rng, 2))
 			operator_action(&e);
 		advance(&e);
-		if (!step(&e, kind)) {
+		/* A tenth of the frames go to devices, through the egress program. */
+		ok = kind == GEN_KINDS ? estep(&e) : step(&e, kind);
+		if (!ok) {
 			*budget -= i + 1;
 			return false;
 		}
@@ -1130,6 +1400,8 @@ static int probe(struct inst *in, int argc, char **argv, __u8 default_mode)
 				die("cannot install the rule (is the device known?)");
 			memcpy(mr.mac, ar.mac, 6);
 			mr.any_port = ar.port_any;
+			mr.port_hi = ar.port_hi;
+			mr.lan = ar.lan;
 			mr.dir = ar.dir;
 			mr.proto = ar.proto;
 			mr.port = ar.port;
@@ -1318,6 +1590,15 @@ int main(int argc, char **argv)
 			printf(" %s %llu", mdl_event_name(i),
 			       (unsigned long long)stats.by_event[i]);
 	printf("; not sent (limited) %llu\n", (unsigned long long)stats.events_lost);
+	printf("egress: %llu frames to devices (%llu refused by the kernel's test run), %llu "
+	       "notes written\n",
+	       (unsigned long long)stats.egress_frames, (unsigned long long)stats.egress_refused,
+	       (unsigned long long)stats.notes);
+	for (i = 0; i < 2; i++)
+		printf("probe sketches (%s): %llu new items, %llu counted no bit (%.1f expected)\n",
+		       inst[i].name, (unsigned long long)inst[i].model.probe_new,
+		       (unsigned long long)inst[i].model.probe_collisions,
+		       inst[i].model.probe_collisions_expected);
 	printf("new devices %llu, device table full %llu, fingerprint table full %llu\n",
 	       (unsigned long long)stats.new_devices, (unsigned long long)stats.table_full,
 	       (unsigned long long)stats.flows_full);

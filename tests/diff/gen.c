@@ -187,6 +187,7 @@ void gen_episode(struct gen_ctx *g, struct rng *rng, const struct captures *caps
 			g->peer6[i][15] = (__u8)rng_below(rng, 8) + 1;
 		}
 	}
+	rand_unicast_mac(rng, g->gw_mac);
 	g->nports = 2 + (unsigned int)rng_below(rng, 14);
 	for (i = 0; i < g->nports; i++)
 		g->ports[i] =
@@ -749,6 +750,11 @@ size_t gen_frame(struct gen_ctx *g, enum gen_kind kind, __u8 *buf)
 		return gen_crafted(g, buf);
 	case GEN_MUTATED:
 		return gen_mutated(g, buf);
+	case GEN_ANSWER: {
+		size_t n = gen_answer(g, buf);
+
+		return n ? n : gen_crafted(g, buf);
+	}
 	default:
 		return gen_random(g, buf);
 	}

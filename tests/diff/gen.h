@@ -79,6 +79,16 @@ struct gen_ctx {
 	__u8 peer6[GEN_MAX_PEERS][16];
 	__u16 ports[16]; /* this episode's service ports */
 	unsigned int nports;
+	/* Inbound attempts sent to devices, for frames that answer them. */
+	__u8 gw_mac[6];
+	unsigned int natt, att_pos;
+	struct gen_att {
+		unsigned int dev;
+		bool v6;
+		__u8 peer[16]; /* IPv4 in the first 4 bytes */
+		__u8 proto, flags, type, code;
+		__u16 sport, dport; /* as the attempt had them */
+	} att[16];
 	/* Captured frames are replayed in runs, so that real flows repeat. */
 	size_t cap_pos;
 	unsigned int cap_run;
@@ -93,10 +103,20 @@ enum gen_kind {
 	GEN_CRAFTED,
 	GEN_MUTATED,
 	GEN_RANDOM,
+	GEN_ANSWER, /* a device answers an inbound attempt (gen_in.c) */
 	GEN_KINDS,
 };
 
 /* One frame into buf (GEN_MAX_FRAME bytes); returns its length (may be < 14). */
 size_t gen_frame(struct gen_ctx *g, enum gen_kind kind, __u8 *buf);
+
+/*
+ * gen_in.c: a frame the gateway delivers to a device (an inbound attempt,
+ * from beyond, from the gateway or from another device) and the port it
+ * came in on (0: the gateway itself; 1: the attached test interface);
+ * and a frame of a device that answers one of them.
+ */
+size_t gen_inbound(struct gen_ctx *g, __u8 *buf, __u32 *ingress);
+size_t gen_answer(struct gen_ctx *g, __u8 *buf);
 
 #endif /* IFN_DIFF_GEN_H */

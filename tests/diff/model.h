@@ -52,7 +52,16 @@ struct mdl_pkt {
 	bool have_l4;
 	__u16 sport, dport;
 	__u8 tcp_flags;
-	__u8 icmp_type;
+	__u8 icmp_type, icmp_code;
+	/*
+	 * An ICMP or ICMPv6 error with a quote of an IP header and the 8
+	 * bytes of its ports (FLOWS, ICMP): the quoted packet.
+	 */
+	bool icmp_error, have_quote;
+	__u8 q_saddr[16], q_daddr[16];
+	__u8 q_proto, q_tcp_flags, q_type, q_code;
+	bool q_has_flags;
+	__u16 q_sport, q_dport;
 };
 
 /* What a first fragment that passed leaves for the later ones. */
@@ -63,12 +72,17 @@ struct mdl_frag {
 
 struct mdl_rule {
 	bool used;
-	bool any_port; /* a port-any rule (ifn_rules_any) */
+	bool any_port; /* a port-any rule (ifn_rules_any), or a range */
+	bool lan; /* local-networks: any LAN peer (an exact flow of family LAN) */
+	bool is_name; /* a rule on a name (NAMES) */
+	bool wild; /* ... on every name under @name */
 	__u8 mac[6];
 	__u8 dir, proto;
 	__u16 port;
+	__u16 port_hi; /* a range port..port_hi (any_port set); 0: none */
 	__u8 peer[16];
 	__u8 plen; /* bits of peer, 0..128 */
+	char name[IFN_DNS_NAME_MAX]; /* lower case */
 };
 
 struct mdl_stats {
@@ -131,6 +145,39 @@ struct mdl_result {
 	char oracle_error[160];
 };
 
+/* PROBED (ANSWERS): distinct ports a prober tried on a device in a window. */
+struct mdl_probe {
+	__u64 window_ns;
+	__u32 count; /* as the program's sketch counted (the oracle) */
+	__u32 gen; /* identifies the window in the exact set */
+	bool reported;
+};
+
+/* A prober: distinct devices it tried in its window. */
+struct mdl_prober {
+	__u64 window_ns;
+	__u32 count;
+	__u32 gen;
+};
+
+/*
+ * The oracle for the egress sketches: the program's counts after the frame
+ * for (device, prober) and for the prober. False when it has no entry.
+ */
+typedef bool (*mdl_probe_oracle)(void *ctx, const struct ifn_probe_key *k, __u32 *ports,
+				 __u32 *devices);
+
+/* What the egress program did with a frame to a device. */
+struct mdl_eresult {
+	bool noted; /* an inbound attempt: @note written */
+	struct ifn_in_key note;
+	bool probe; /* the attempt counted for PROBED: @probe_key */
+	struct ifn_probe_key probe_key;
+	unsigned int nev;
+	struct ifn_event ev[MDL_MAX_EVENTS];
+	char oracle_error[160];
+};
+
 struct mdl {
 	__u32 max_devices, max_flows;
 	struct ifn_config cfg;
@@ -144,7 +191,23 @@ struct mdl {
 	struct htab frags; /* ifn_frag_key -> struct mdl_frag */
 	struct htab owners; /* addr[16] -> mac[6] */
 	struct mdl_rule rules[MDL_MAX_RULES];
+	unsigned int nrules; /* rules[] beyond this were never used */
+	/* The gateway's LAN prefixes (ifn_lan_nets), over the mapped space. */
+	unsigned int nlan;
+	struct {
+		__u8 addr[16];
+		__u8 plen;
+	} lan[8];
 	struct mdl_global g;
+	/* ANSWERS: the egress program's notes and probes. */
+	struct htab inbound; /* ifn_in_key -> ifn_in_val */
+	struct htab probes; /* ifn_probe_key -> mdl_probe */
+	struct htab probers; /* peer[16] -> mdl_prober */
+	struct htab probe_seen; /* gen, port -> nothing */
+	struct htab prober_seen; /* gen, mac -> nothing */
+	__u32 probe_gens;
+	__u64 probe_new, probe_collisions;
+	double probe_collisions_expected;
 	/* The sketch as the oracle revealed it: for the collision report. */
 	__u64 scan_new_flows, scan_collisions;
 	double scan_collisions_expected;
@@ -161,6 +224,13 @@ void mdl_parse(const __u8 *f, size_t len, struct mdl_pkt *p);
 /* Run one frame at time @now. */
 void mdl_step(struct mdl *m, const __u8 *f, size_t len, __u64 now, mdl_scan_oracle oracle,
 	      void *octx, struct mdl_result *r);
+
+/*
+ * Run one frame to a device through the egress program at @now; it came
+ * into the gateway on @ingress_ifindex (0: the gateway's own).
+ */
+void mdl_egress(struct mdl *m, const __u8 *f, size_t len, __u64 now, __u32 ingress_ifindex,
+		mdl_probe_oracle oracle, void *octx, struct mdl_eresult *r);
 
 struct mdl_device *mdl_device(struct mdl *m, const __u8 mac[6]);
 

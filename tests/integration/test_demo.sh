@@ -127,6 +127,177 @@ for d in "${NAMES[@]}"; do
 	check_eq "$d raised no SCAN" 0 "$(count_ev "$m" SCAN)"
 done
 
+# --- names (issues 12, 17) and scans (issue 13), on the demo's lab ----------
+# The lab's DNS server is dnsmasq; the devices resolve before they connect.
+# shellcheck source=scripts/lab/addrs.sh disable=SC1091
+. "$ROOT/scripts/lab/addrs.sh"
+ip_of_dev() { jq -r --arg d "$1" '.devices[] | select(.name == $d) | .ipv4' "$IOTFENCE_STATE_DIR/lab.json"; }
+TH_MAC=$(mac_of_dev thermostat)
+TH_IP=$(ip_of_dev thermostat)
+PLUG_MAC=$(mac_of_dev plug)
+PLUG_IP=$(ip_of_dev plug)
+HUB_MAC=$(mac_of_dev hub)
+EV2=$IOTFENCE_STATE_DIR/events.jsonl
+# lab.sh ifn execs iotfence: this pid is the follower's, stopped at teardown.
+lab ifn events --follow --json >"$EV2" 2>/dev/null &
+IT_PIDS+=($!)
+ev_count() { # JQ-CONDITION -> how many events match
+	jq -s "[.[] | select($1)] | length" "$EV2" 2>/dev/null || echo 0
+}
+ev_seen() { [ "$(ev_count "$1")" -ge 1 ]; }
+dev_field() { dev_json "$1" | jq -r "$2"; }
+svc_ok() { # DEVICE SERVICE -> exchanges answered so far
+	lab counters --json | jq -r --arg d "$1" --arg s "$2" \
+		'.[] | select(.device == $d) | .services[] | select(.service == $s) | .ok'
+}
+ok_grew() { [ "$(svc_ok "$1" "$2")" -ge "$3" ]; }
+# Every echo service of DEVICE answered at least once more than in FILE.
+all_grew() { # DEVICE FILE
+	local now
+	now=$(lab counters --json)
+	jq -e -n --arg d "$1" --argjson a "$(cat "$2")" --argjson b "$now" '
+		def svc($x): $x[] | select(.device == $d) | .services |
+			map(select(.kind == "echo") | {key: .service, value: .ok}) | from_entries;
+		svc($a) as $A | svc($b) as $B | all($B | to_entries[]; .value > ($A[.key] // 0))' >/dev/null
+}
+tcp_from() { # NODE ADDR PORT: one TCP connection, 1 s to connect
+	lab exec "$1" timeout 3 socat -T1 /dev/null "TCP4:$2:$3,connect-timeout=1"
+}
+
+check "the demo measured what an address-only fingerprint would have dropped" \
+	grep -Eq "address-only fingerprint would have dropped [1-9]" "$LOG"
+check_eq "the demo moved the thermostat's MQTT name (the lab's DNS answers it)" "$THERMO_MQTT_NEXT" \
+	"$(awk -v n="$THERMO_MQTT_NAME" '$2 == n {print $1}' "$RUN/dns/hosts")"
+check "dnsmasq gave the thermostat the new address" \
+	grep -q "$THERMO_MQTT_NAME is $THERMO_MQTT_NEXT" "$RUN/dns/queries.log"
+
+# A MUD profile with dst-dnsname (issue 17): the thermostat's only policy.
+cat >"$IOTFENCE_STATE_DIR/thermostat.json" <<EOF
+{
+  "ietf-mud:mud": {
+    "mud-version": 1, "mud-url": "https://thermo-cloud.example/lab-thermostat.json",
+    "last-update": "2026-12-06T00:00:00+00:00", "cache-validity": 48, "is-supported": true,
+    "systeminfo": "iotfence lab thermostat",
+    "from-device-policy": {"access-lists": {"access-list": [{"name": "from-thermo"}]}},
+    "to-device-policy": {"access-lists": {"access-list": [{"name": "to-thermo"}]}}
+  },
+  "ietf-access-control-list:acls": {"acl": [
+    {"name": "from-thermo", "type": "ipv4-acl-type", "aces": {"ace": [
+      {"name": "mqtt", "matches": {"ipv4": {"protocol": 6, "ietf-acldns:dst-dnsname": "$THERMO_MQTT_NAME"},
+        "tcp": {"destination-port": {"operator": "eq", "port": 8883}, "ietf-mud:direction-initiated": "from-device"}},
+        "actions": {"forwarding": "accept"}},
+      {"name": "api", "matches": {"ipv4": {"protocol": 6, "ietf-acldns:dst-dnsname": "$THERMO_API_NAME"},
+        "tcp": {"destination-port": {"operator": "eq", "port": 443}, "ietf-mud:direction-initiated": "from-device"}},
+        "actions": {"forwarding": "accept"}}]}},
+    {"name": "to-thermo", "type": "ipv4-acl-type", "aces": {"ace": [
+      {"name": "mqtt", "matches": {"ipv4": {"protocol": 6, "ietf-acldns:src-dnsname": "$THERMO_MQTT_NAME"},
+        "tcp": {"source-port": {"operator": "eq", "port": 8883}}}, "actions": {"forwarding": "accept"}},
+      {"name": "api", "matches": {"ipv4": {"protocol": 6, "ietf-acldns:src-dnsname": "$THERMO_API_NAME"},
+        "tcp": {"source-port": {"operator": "eq", "port": 443}}}, "actions": {"forwarding": "accept"}}]}}
+  ]}
+}
+EOF
+check "mud import of the thermostat's profile (dst-dnsname)" \
+	lab ifn mud import "$IOTFENCE_STATE_DIR/thermostat.json" --device "$TH_MAC"
+# Its learned entries stay after an import: forget them, so that the
+# profile alone decides.
+forget_learned() {
+	local r
+	dev_json "$TH_MAC" | jq -r '.fingerprint[] | select(.origin == "learned") | .rule' |
+		while read -r r; do
+			# shellcheck disable=SC2086 # a rule is words
+			lab ifn forget "$TH_MAC" $r >/dev/null || return 1
+		done
+}
+check "the thermostat's learned rules are forgotten" forget_learned
+# The profile: its two names, and the RFC's DNS and NTP to any address.
+check_eq "the thermostat's fingerprint is the profile alone" \
+	"tcp/443 name $THERMO_API_NAME,tcp/8883 name $THERMO_MQTT_NAME,prefix tcp/53,prefix udp/123,prefix udp/53" \
+	"$(dev_json "$TH_MAC" | jq -r '[.fingerprint[] | if .kind == "name" then .rule
+		else "\(.kind) \(.proto)/\(.port)" end] | sort | join(",")')"
+# The cloud counts the thermostat's connections at the next address.
+ROT2=198.18.31.2
+lab exec cloud nft -f - <<EOF
+table ip ifntest {
+	chain in {
+		type filter hook input priority 0;
+		ip saddr $TH_IP ip daddr $ROT2 tcp dport 8883 tcp flags & (syn | ack) == syn counter
+	}
+}
+EOF
+syn_at_rot2() { lab exec cloud nft -j list table ip ifntest | jq '[.. | .counter? | .packets? // empty] | add // 0'; }
+th_drop0=$(dev_field "$TH_MAC" .dropped)
+lab dns "$THERMO_MQTT_NAME" "$ROT2" >/dev/null
+mq0=$(svc_ok thermostat mqtts)
+check "under the profile, the thermostat reaches MQTT three more times after it moved to $ROT2" \
+	it_wait 40 ok_grew thermostat mqtts $((mq0 + 3))
+check "its connections went to $ROT2 (counted by the cloud)" test "$(syn_at_rot2)" -ge 2
+check_eq "iotfence dropped nothing of the thermostat through the move" "$th_drop0" \
+	"$(dev_field "$TH_MAC" .dropped)"
+# Everything else is dropped: an address it never resolved, on the port
+# of its MQTT rule; and a port the profile does not name, to its own API.
+nif0=$(dev_field "$TH_MAC" '.drop_reasons.not_in_fingerprint // 0')
+check_fails "tcp/8883 to an address the thermostat never resolved ($HUB_API1) is dropped" \
+	tcp_from thermostat "$HUB_API1" 8883
+check_fails "tcp/80 to its resolved API address (a port outside the profile) is dropped" \
+	tcp_from thermostat "$THERMO_API" 80
+check "iotfence dropped both as outside the fingerprint" \
+	test "$(dev_field "$TH_MAC" '.drop_reasons.not_in_fingerprint // 0')" -ge $((nif0 + 2))
+
+# A LAN neighbour forges an answer (issue 12, trust): the plug, let through
+# for a moment (monitor), tells the thermostat's resolver port that its MQTT
+# name is $HUB_API1. Ignored and reported; the address stays closed.
+dns_answer() { # NAME ADDR -> a DNS response (A, TTL 3600), as printf escapes
+	local l a out='\x1f\x0e\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00' IFS=.
+	for l in $1; do out+=$(printf '\\x%02x' "${#l}")$l; done
+	out+='\x00\x00\x01\x00\x01\xc0\x0c\x00\x01\x00\x01\x00\x00\x0e\x10\x00\x04'
+	for a in $2; do out+=$(printf '\\x%02x' "$a"); done
+	printf '%s' "$out"
+}
+spoofed0=$(lab ifn status --json | jq '.dns.spoofed')
+lab ifn monitor "$PLUG_MAC" >/dev/null
+# shellcheck disable=SC2059 # the format is the message
+printf "$(dns_answer "$THERMO_MQTT_NAME" "$HUB_API1")" |
+	lab exec plug socat -u - "UDP4-SENDTO:$TH_IP:1025,sourceport=53,reuseaddr"
+lab ifn enforce "$PLUG_MAC" >/dev/null
+check "DNS_SPOOFED names the thermostat, the plug's MAC and address" it_wait 5 ev_seen \
+	".type == \"DNS_SPOOFED\" and .mac == \"$TH_MAC\" and .owner == \"$PLUG_MAC\" and .address == \"$PLUG_IP\""
+check "the forged answer is counted as spoofed" \
+	test "$(lab ifn status --json | jq '.dns.spoofed')" -gt "$spoofed0"
+check_fails "the forged address ($HUB_API1) stays closed to the thermostat's MQTT" \
+	tcp_from thermostat "$HUB_API1" 8883
+
+# A scan from the cloud side (issue 13): 300 ports of the plug, which
+# answers each with a RST. The plug is a victim, not a scanner.
+lab counters --json >"$IOTFENCE_STATE_DIR/c-scan.json"
+plug_drop0=$(dev_field "$PLUG_MAC" .dropped)
+lab exec cloud timeout 60 nc -z -n -w 1 "$PLUG_IP" 1000-1299 >/dev/null 2>&1
+check "PROBED reports the plug probed by the cloud host ($WAN_CLOUD)" it_wait 5 ev_seen \
+	".type == \"PROBED\" and .mac == \"$PLUG_MAC\" and .prober == \"$WAN_CLOUD\""
+check_eq "the probed plug still enforces (not quarantined)" enforce "$(dev_field "$PLUG_MAC" .mode)"
+check "the plug's cloud services all answer again after the scan" \
+	it_wait 30 all_grew plug "$IOTFENCE_STATE_DIR/c-scan.json"
+check_eq "iotfence dropped none of the plug's frames (its RSTs are answers)" "$plug_drop0" \
+	"$(dev_field "$PLUG_MAC" .dropped)"
+check_eq "no SCAN or AUTO_QUARANTINE for the plug" 0 \
+	"$(ev_count ".mac == \"$PLUG_MAC\" and (.type == \"SCAN\" or .type == \"AUTO_QUARANTINE\")")"
+
+# The same scan from a LAN neighbour: the hub, 30 connects at a time.
+SCAN_PIDS=()
+for ((k = 0; k < 30; k++)); do
+	lab exec hub timeout 4 nc -z -n -w 1 "$PLUG_IP" "$((1000 + k * 10))-$((1009 + k * 10))" \
+		>/dev/null 2>&1 &
+	SCAN_PIDS+=($!)
+done
+wait_quarantined() { [ "$(dev_field "$1" .mode)" = quarantine ]; }
+check "the scanning hub is quarantined" it_wait 10 wait_quarantined "$HUB_MAC"
+wait "${SCAN_PIDS[@]}"
+check "AUTO_QUARANTINE for the hub" it_wait 5 ev_seen ".type == \"AUTO_QUARANTINE\" and .mac == \"$HUB_MAC\""
+check_eq "the plug, its victim, still enforces" enforce "$(dev_field "$PLUG_MAC" .mode)"
+check_eq "the thermostat still enforces" enforce "$(dev_field "$TH_MAC" .mode)"
+check_eq "only the hub was quarantined by this scan" 0 \
+	"$(ev_count "(.type == \"SCAN\" or .type == \"AUTO_QUARANTINE\") and .mac != \"$HUB_MAC\" and .mac != \"$BOT_MAC\"")"
+
 # --- the lab's guards and its teardown --------------------------------------
 check_fails "a second 'lab.sh up' with the same LAB_ID is refused" lab up
 check_fails "a bad LAB_ID is refused" env LAB_ID="Bad-Id" "$LAB" status

@@ -131,6 +131,14 @@ START_TEST(json_each_type)
 			 "\"mode\":\"learn\",\"flow\":null,\"address\":\"2001:db8::5\","
 			 "\"owner\":\"02:00:00:00:00:02\"}");
 
+	/* The answer's source and the MAC it came from, as the man page says. */
+	e = ev(IFN_EV_DNS_SPOOFED, IFN_MODE_ENFORCE);
+	addr("192.168.1.11", e.addr);
+	mac("02:00:00:00:00:02", e.other_mac);
+	ck_assert_str_eq(json(&e, "lan0"), HEAD("DNS_SPOOFED") DEVPART
+			 "\"mode\":\"enforce\",\"flow\":null,\"address\":\"192.168.1.11\","
+			 "\"owner\":\"02:00:00:00:00:02\"}");
+
 	/* No device record: no mode. */
 	e = ev(IFN_EV_TABLE_FULL, 0);
 	ck_assert_str_eq(json(&e, "lan0"),
@@ -184,6 +192,14 @@ START_TEST(text_lines)
 	ifn_event_text(buf, sizeof(buf), &e, "lan0");
 	ck_assert_str_eq(buf, "2023-11-14T22:13:20.123Z IP_CONFLICT     02:00:00:00:00:01 lan0 "
 			      "learn 192.168.1.10 (held by 02:00:00:00:00:02)");
+	/* Who sent the forged answer: its address and MAC (iotfence.8, EVENTS). */
+	e = ev(IFN_EV_DNS_SPOOFED, IFN_MODE_ENFORCE);
+	addr("192.168.1.11", e.addr);
+	mac("02:00:00:00:00:02", e.other_mac);
+	ifn_event_text(buf, sizeof(buf), &e, "lan0");
+	ck_assert_str_eq(buf, "2023-11-14T22:13:20.123Z DNS_SPOOFED     02:00:00:00:00:01 lan0 "
+			      "enforce DNS answer from 192.168.1.11 (02:00:00:00:00:02), a LAN "
+			      "device: ignored");
 	e = ev(IFN_EV_EVENTS_LOST, 0);
 	e.ifindex = 0;
 	e.value = 5;

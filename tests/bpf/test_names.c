@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Learning named flows (iotfence.8, NAMES): a device that learns a flow to
+ * an address it got from a live DNS answer learns the flow's name(s) too,
+ * besides the exact flow; in enforce the name then admits the addresses
+ * later answers give, on that protocol and port only. The answers go
+ * through the real egress program, the frames through the real XDP one.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dnsans.h"
+#include "dp.h"
+#include "rules.h"
+
+#define KEY 0x5eed5eed12345678ULL
+#define SEC_NS 1000000000ULL
+
+static void setup(struct th *t, __u32 cap)
+{
+	struct ifn_config c;
+
+	th_setup(t, NULL);
+	c = th_config(t);
+	c.dns_key = KEY;
+	if (cap)
+		c.fingerprint_cap = cap;
+	th_set_config(t, &c);
+	th_add_device(t, DEV, L);
+}
+
+/* The device's SYN to @ip:@port. */
+#define SYN_TO(ip, port) FRAME(TCP4(40000, port, SYN), .dst_ip = ip)
+
+/* The origin of the device's rule written @rule, or -1 if it has none. */
+static int rule_origin(struct th *t, const char *rule)
+{
+	struct ifn_rule want, *rules;
+	char err[160];
+	size_t cnt, i;
+	int origin = -1;
+
+	ck_assert_msg(!ifn_rule_parse(rule, &want, err, sizeof(err)), "%s: %s", rule, err);
+	frame_mac(DEV, want.mac);
+	ck_assert_int_eq(ifn_rules_read(&t->m, want.mac, &rules, &cnt), 0);
+	for (i = 0; i < cnt; i++)
+		if (ifn_rule_same(&rules[i], &want))
+			origin = rules[i].origin;
+	free(rules);
+	return origin;
+}
+
+static struct ifn_device dev(struct th *t)
+{
+	struct ifn_device d;
+
+	ck_assert(th_device(t, DEV, &d, NULL));
+	return d;
+}
+
+START_TEST(learned_after_an_answer)
+{
+	struct th t;
+	struct ifn_device d;
+
+	setup(&t, 0);
+	th_dns_answer(&t, DEV, "a3k7.iot.example.com", 60, "52.1.2.3");
+	th_step(&t, SYN_TO("52.1.2.3", 8883), EXPECT(PASS, .flows = 1), "learns the flow");
+	/* The exact flow and the named one, both learned. */
+	ck_assert_int_eq(rule_origin(&t, "tcp/8883 52.1.2.3"), IFN_ORIGIN_LEARNED);
+	ck_assert_int_eq(rule_origin(&t, "tcp/8883 name a3k7.iot.example.com"), IFN_ORIGIN_LEARNED);
+	d = dev(&t);
+	ck_assert_uint_eq(d.flow_count, 1);
+	ck_assert_uint_eq(d.name_rules, 1);
+	ck_assert(d.flags & IFN_DEV_F_NAME_RULES);
+	/* Still learning: the name's next address passes by the name, learns nothing. */
+	th_dns_answer(&t, DEV, "a3k7.iot.example.com", 60, "52.1.2.4");
+	th_step(&t, SYN_TO("52.1.2.4", 8883), EXPECT(PASS), "the name admits, nothing learned");
+	ck_assert_uint_eq(dev(&t).name_rules, 1);
+
+	th_set_mode(&t, DEV, E);
+	/* The cloud moves: its new address passes as soon as the answer is out. */
+	th_dns_answer(&t, DEV, "a3k7.iot.example.com", 60, "52.9.9.9");
+	th_step(&t, SYN_TO("52.9.9.9", 8883), EXPECT(PASS), "a new address of the name");
+	/* Learned for tcp/8883: not for tcp/22, nor tcp/443, on that address. */
+	th_step(&t, SYN_TO("52.9.9.9", 22), EXPECT(DROP(NOT_IN_FINGERPRINT), VIOL), "another port");
+	th_step(&t, SYN_TO("52.9.9.9", 443), EXPECT(DROP(NOT_IN_FINGERPRINT), VIOL),
+		"another port");
+	/* An address the device never resolved. */
+	th_step(&t, SYN_TO("52.8.8.8", 8883), EXPECT(DROP(NOT_IN_FINGERPRINT), VIOL), "unresolved");
+	/* Two hours idle: the answers lapsed; the exact address learned first stays. */
+	*t.now += 7200 * SEC_NS;
+	th_step(&t, SYN_TO("52.9.9.9", 8883), EXPECT(DROP(NOT_IN_FINGERPRINT), VIOL), "lapsed");
+	th_step(&t, SYN_TO("52.1.2.3", 8883), EXPECT(PASS), "the exact flow stays");
+	th_teardown(&t);
+}
+END_TEST
+
+START_TEST(no_answer_no_name)
+{
+	struct th t;
+
+	setup(&t, 0);
+	th_step(&t, SYN_TO("52.1.2.3", 443), EXPECT(PASS, .flows = 1), "unresolved: exact only");
+	/* An answer after the fact names nothing already learned. */
+	th_dns_answer(&t, DEV, "a.example.com", 60, "52.1.2.3");
+	th_step(&t, SYN_TO("52.1.2.3", 443), EXPECT(PASS), "already learned");
+	/* An answer that lapsed (TTL 60 s, floor 1 h) names nothing either. */
+	th_dns_answer(&t, DEV, "b.example.com", 60, "52.5.5.5");
+	*t.now += 3601 * SEC_NS;
+	th_step(&t, SYN_TO("52.5.5.5", 443), EXPECT(PASS, .flows = 1), "lapsed: exact only");
+	ck_assert_uint_eq(dev(&t).name_rules, 0);
+	ck_assert(!(dev(&t).flags & IFN_DEV_F_NAME_RULES));
+	ck_assert_int_eq(rule_origin(&t, "tcp/443 name a.example.com"), -1);
+	ck_assert_int_eq(rule_origin(&t, "tcp/443 name b.example.com"), -1);
+
+	th_set_mode(&t, DEV, E);
+	th_dns_answer(&t, DEV, "a.example.com", 60, "52.1.2.9");
+	th_dns_answer(&t, DEV, "b.example.com", 60, "52.5.5.9");
+	th_step(&t, SYN_TO("52.1.2.9", 443), EXPECT(DROP(NOT_IN_FINGERPRINT), VIOL), "no name a");
+	th_step(&t, SYN_TO("52.5.5.9", 443), EXPECT(DROP(NOT_IN_FINGERPRINT), VIOL), "no name b");
+	th_teardown(&t);
+}
+END_TEST
+
+/* A CDN address of several names: every live one is learned, a lapsed one not. */
+START_TEST(shared_address_every_live_name)
+{
+	struct th t;
+
+	setup(&t, 0);
+	th_dns_answer(&t, DEV, "old.vendor.com", 60, "203.0.113.50");
+	*t.now += 3601 * SEC_NS;
+	th_dns_answer(&t, DEV, "updates.vendor.com", 300, "203.0.113.50");
+	th_dns_answer(&t, DEV, "cdn.vendor.net", 300, "203.0.113.50");
+	th_step(&t, SYN_TO("203.0.113.50", 443), EXPECT(PASS, .flows = 1), "learns");
+	ck_assert_int_eq(rule_origin(&t, "tcp/443 name updates.vendor.com"), IFN_ORIGIN_LEARNED);
+	ck_assert_int_eq(rule_origin(&t, "tcp/443 name cdn.vendor.net"), IFN_ORIGIN_LEARNED);
+	ck_assert_int_eq(rule_origin(&t, "tcp/443 name old.vendor.com"), -1);
+	ck_assert_uint_eq(dev(&t).name_rules, 2);
+
+	th_set_mode(&t, DEV, E);
+	th_dns_answer(&t, DEV, "updates.vendor.com", 300, "203.0.113.60");
+	th_dns_answer(&t, DEV, "cdn.vendor.net", 300, "203.0.113.70");
+	th_dns_answer(&t, DEV, "old.vendor.com", 300, "203.0.113.80");
+	th_step(&t, SYN_TO("203.0.113.60", 443), EXPECT(PASS), "one name");
+	th_step(&t, SYN_TO("203.0.113.70", 443), EXPECT(PASS), "the other");
+	th_step(&t, SYN_TO("203.0.113.80", 443), EXPECT(DROP(NOT_IN_FINGERPRINT), VIOL),
+		"the lapsed one");
+	th_teardown(&t);
+}
+END_TEST
+
+/*
+ * fingerprint-cap counts named flows as it counts exact ones: a cap of 3
+ * holds the flow and its two names, and the next new flow meets the cap;
+ * with a cap of 2 only one name finds room.
+ */
+START_TEST(cap_counts_names)
+{
+	struct th t;
+	struct ifn_device d;
+	unsigned int i, ev = 0;
+
+	setup(&t, 3);
+	th_dns_answer(&t, DEV, "a.example.com", 300, "198.51.100.1");
+	th_dns_answer(&t, DEV, "b.example.com", 300, "198.51.100.1");
+	th_step(&t, SYN_TO("198.51.100.1", 443), EXPECT(PASS, .flows = 1), "three entries");
+	d = dev(&t);
+	ck_assert_uint_eq(d.flow_count + d.name_rules, 3);
+	th_step(&t, SYN_TO("198.51.100.2", 80),
+		EXPECT(DROP(NOT_IN_FINGERPRINT), .events = EV(VIOLATION) | EV(FINGERPRINT_CAP)),
+		"the cap");
+	d = dev(&t);
+	ck_assert_uint_eq(d.mode, E);
+	ck_assert(d.flags & IFN_DEV_F_LEARN_CAPPED);
+	for (i = 0; i < t.nev; i++)
+		if (t.ev[i].type == IFN_EV_FINGERPRINT_CAP) {
+			ck_assert_uint_eq(t.ev[i].value, 3);
+			ev++;
+		}
+	ck_assert_uint_eq(ev, 1);
+	th_teardown(&t);
+
+	setup(&t, 2);
+	th_dns_answer(&t, DEV, "a.example.com", 300, "198.51.100.1");
+	th_dns_answer(&t, DEV, "b.example.com", 300, "198.51.100.1");
+	th_step(&t, SYN_TO("198.51.100.1", 443), EXPECT(PASS, .flows = 1), "room for one name");
+	d = dev(&t);
+	ck_assert_uint_eq(d.flow_count, 1);
+	ck_assert_uint_eq(d.name_rules, 1);
+	ck_assert_int_eq(rule_origin(&t, "tcp/443 name a.example.com") +
+				 rule_origin(&t, "tcp/443 name b.example.com"),
+			 IFN_ORIGIN_LEARNED - 1);
+	th_step(&t, SYN_TO("198.51.100.2", 80),
+		EXPECT(DROP(NOT_IN_FINGERPRINT), .events = EV(VIOLATION) | EV(FINGERPRINT_CAP)),
+		"the cap");
+	th_teardown(&t);
+}
+END_TEST
+
+/* IPv6, UDP, the server side: the name follows the flow's own key. */
+START_TEST(ipv6_udp_and_server_keys)
+{
+	struct th t;
+
+	setup(&t, 0);
+	th_dns_answer(&t, DEV, "ntp.example.org", 60, "2001:db8:1::7b");
+	th_step(&t, FRAME(UDP6(40000, 123), .dst_ip = "2001:db8:1::7b"), EXPECT(PASS, .flows = 1),
+		"udp/123 to a resolved IPv6 address");
+	ck_assert_int_eq(rule_origin(&t, "udp/123 name ntp.example.org"), IFN_ORIGIN_LEARNED);
+	/* The device answers a resolved peer from its own port 8443: a server flow. */
+	th_dns_answer(&t, DEV, "app.example.org", 60, "52.1.2.3");
+	th_step(&t, FRAME(TCP4(8443, 50000, SYNACK)), EXPECT(PASS, .flows = 1), "server side");
+	ck_assert_int_eq(rule_origin(&t, "tcp/8443 name app.example.org server"),
+			 IFN_ORIGIN_LEARNED);
+	ck_assert_int_eq(rule_origin(&t, "tcp/50000 name app.example.org"), -1);
+	th_set_mode(&t, DEV, E);
+	th_dns_answer(&t, DEV, "ntp.example.org", 60, "2001:db8:1::7c");
+	th_step(&t, FRAME(UDP6(40001, 123), .dst_ip = "2001:db8:1::7c"), EXPECT(PASS),
+		"the name's next IPv6 address");
+	th_teardown(&t);
+}
+END_TEST
+
+TH_SUITE(names_suite)
+static Suite *names_suite(void)
+{
+	Suite *s = suite_create("datapath-names");
+	TCase *tc = tcase_create("learn");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, learned_after_an_answer);
+	tcase_add_test(tc, no_answer_no_name);
+	tcase_add_test(tc, shared_address_every_live_name);
+	tcase_add_test(tc, cap_counts_names);
+	tcase_add_test(tc, ipv6_udp_and_server_keys);
+	suite_add_tcase(s, tc);
+	return s;
+}
