@@ -352,6 +352,8 @@ static int setup(struct daemon *d, const struct ifn_daemon_conf *c,
 	if (d->have_maps)
 		ifn_maps_close(&d->m);
 	d->m = m;
+	/* Events name the names a VIOLATION's peer was resolved from. */
+	ifn_events_names_from_maps(&d->m);
 	d->have_maps = true;
 	goto out;
 fail:

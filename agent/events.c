@@ -19,8 +19,52 @@
 #include "events.h"
 #include "evstream.h"
 #include "format.h"
+#include "resolved.h"
 #include "rules.h"
 #include "state.h"
+
+static ifn_name_text_fn name_text;
+static void *name_ctx;
+
+void ifn_events_name_source(ifn_name_text_fn fn, void *ctx)
+{
+	name_text = fn;
+	name_ctx = ctx;
+}
+
+static bool text_from_maps(void *ctx, __u64 hash, char buf[IFN_DNS_NAME_MAX])
+{
+	return ifn_resolved_text(ctx, hash, buf);
+}
+
+void ifn_events_names_from_maps(const struct ifn_maps *m)
+{
+	ifn_events_name_source(text_from_maps, (void *)m);
+}
+
+/* The names of a VIOLATION: texts known (into @txt), returns their count; *unknown the rest. */
+static unsigned int event_names(const struct ifn_event *e, char txt[][IFN_DNS_NAME_MAX],
+				unsigned int *unknown)
+{
+	unsigned int i, n = 0;
+
+	*unknown = 0;
+	/* No source (an offline reader): nothing to say about names. */
+	if (!name_text)
+		return 0;
+	for (i = 0; i < sizeof(e->names) / sizeof(e->names[0]); i++) {
+		__u64 h;
+
+		memcpy(&h, e->names[i], sizeof(h));
+		if (!h)
+			continue;
+		if (name_text(name_ctx, h, txt[n]) && txt[n][0])
+			n++;
+		else
+			(*unknown)++;
+	}
+	return n;
+}
 
 /* Events that concern one flow of the device (ifn_ev_flow in the datapath). */
 static bool has_flow(unsigned int type)
@@ -127,6 +171,18 @@ void ifn_event_json(struct ifn_json *j, const struct ifn_event *e, const char *i
 	case IFN_EV_EVENTS_LOST:
 		ifn_json_u64(j, "lost", e->value);
 		break;
+	case IFN_EV_VIOLATION: {
+		char txt[IFN_DNS_NAMES_PER_ADDR][IFN_DNS_NAME_MAX];
+		unsigned int unknown, n = event_names(e, txt, &unknown), i;
+
+		ifn_json_arr_open(j, "names");
+		for (i = 0; i < n; i++)
+			ifn_json_str(j, NULL, txt[i]);
+		ifn_json_arr_close(j);
+		if (unknown)
+			ifn_json_u64(j, "names_unknown", unknown);
+		break;
+	}
 	}
 	ifn_json_obj_close(j);
 }
@@ -161,7 +217,20 @@ void ifn_event_text(char *buf, size_t len, const struct ifn_event *e, const char
 		snprintf(buf, len, "%s %s (cap of %u flows reached; learning stopped)", head,
 			 flow_rule(&e->flow, rule, sizeof(rule)), e->value);
 		break;
-	case IFN_EV_VIOLATION:
+	case IFN_EV_VIOLATION: {
+		char txt[IFN_DNS_NAMES_PER_ADDR][IFN_DNS_NAME_MAX], names[320] = "";
+		unsigned int unknown, n = event_names(e, txt, &unknown), i;
+		size_t o = 0;
+
+		for (i = 0; i < n && o < sizeof(names); i++)
+			o += snprintf(names + o, sizeof(names) - o, "%s%s", i ? ", " : "", txt[i]);
+		if (unknown && o < sizeof(names))
+			snprintf(names + o, sizeof(names) - o, "%s%u name%s no longer known",
+				 n ? " and " : "", unknown, unknown == 1 ? "" : "s");
+		snprintf(buf, len, "%s %s%s%s%s", head, flow_rule(&e->flow, rule, sizeof(rule)),
+			 names[0] ? " (resolved from " : "", names, names[0] ? ")" : "");
+		break;
+	}
 	case IFN_EV_RATE_EXCEEDED:
 		snprintf(buf, len, "%s %s", head, flow_rule(&e->flow, rule, sizeof(rule)));
 		break;
@@ -252,6 +321,7 @@ int ifn_cmd_events(const struct ifn_cmd *c, int argc, char **argv)
 	if (ifn_bpffs_ensure(false) || ifn_maps_open_pinned(&m))
 		return IFN_EXIT_FAIL;
 	o.ifaces_fd = m.ifaces;
+	ifn_events_names_from_maps(&m);
 	/* Losses before this reader started are reported once, up front. */
 	err = ifn_evstream_open(&s, &m, print_event, &o, true);
 	if (err) {

@@ -21,7 +21,10 @@
  *    that uses it is no stranger.
  *
  * Only learned exact flows are generalised and only they are removed when
- * a new rule covers them; what an operator or a policy wrote stays.
+ * a new rule covers them; what an operator or a policy wrote stays. Names
+ * come first: a learned flow to a peer that a name rule of the device
+ * admits now (the peer resolved from that name, live) is left alone, so
+ * a cloud that its names follow is not widened into prefixes.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -31,6 +34,7 @@
 #include "format.h"
 #include "generalise.h"
 #include "parse.h"
+#include "resolved.h"
 #include "rules.h"
 
 const char *const ifn_gen_opt_names[] = {
@@ -45,6 +49,8 @@ const char *const ifn_gen_opt_names[] = {
 
 void ifn_gen_defaults(struct ifn_gen_opts *o)
 {
+	/* Padding too: configurations are compared whole. */
+	memset(o, 0, sizeof(*o));
 	/*
 	 * Measured on the captures (tests/tools/gen_sweep.sh, iotfence.8,
 	 * GENERALISATION): 2 peers and /16 halve false drops; 3 peers keep
@@ -351,6 +357,12 @@ static int lan_services(const struct ifn_rule **c, size_t nc, const struct ifn_g
 int ifn_gen_plan(const struct ifn_rule *in, size_t n, const struct ifn_gen_opts *o,
 		 struct ifn_rule **out, bool *covered)
 {
+	return ifn_gen_plan_named(in, n, NULL, o, out, covered);
+}
+
+int ifn_gen_plan_named(const struct ifn_rule *in, size_t n, const bool *named,
+		       const struct ifn_gen_opts *o, struct ifn_rule **out, bool *covered)
+{
 	const struct ifn_rule **c = calloc(n ? n : 1, sizeof(const struct ifn_rule *));
 	struct ifn_rule_vec want = {}, made = {};
 	size_t nc = 0, i, j;
@@ -361,7 +373,7 @@ int ifn_gen_plan(const struct ifn_rule *in, size_t n, const struct ifn_gen_opts 
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
 		covered[i] = false;
-		if (candidate(&in[i]))
+		if (candidate(&in[i]) && !(named && named[i]))
 			c[nc++] = &in[i];
 	}
 	err = lan_services(c, nc, o, &want);
@@ -382,7 +394,7 @@ int ifn_gen_plan(const struct ifn_rule *in, size_t n, const struct ifn_gen_opts 
 	 * now or was made before (learned again since).
 	 */
 	for (i = 0; !err && i < n; i++) {
-		if (!candidate(&in[i]))
+		if (!candidate(&in[i]) || (named && named[i]))
 			continue;
 		for (j = 0; j < want.n && !covered[i]; j++)
 			covered[i] = covers(&want.v[j], &in[i]);
@@ -406,22 +418,66 @@ int ifn_gen_plan(const struct ifn_rule *in, size_t n, const struct ifn_gen_opts 
 
 /* ---- applying ---- */
 
+/*
+ * Which learned exact flows a name rule of the device admits now: the
+ * peer holds a live name (ifn_dns) that a name rule on the flow's
+ * protocol, port and direction matches, as the datapath would decide.
+ */
+static int named_flows(const struct ifn_maps *m, const struct ifn_rule *in, size_t n, __u64 now,
+		       bool *named)
+{
+	struct ifn_config cfg;
+	size_t i, j;
+	int err = ifn_config_read(m, &cfg);
+
+	if (err)
+		return err;
+	if (!now)
+		now = ifn_now_mono();
+	for (i = 0; i < n; i++) {
+		struct ifn_resolved r;
+		unsigned int k;
+
+		named[i] = false;
+		if (!candidate(&in[i]) ||
+		    ifn_resolved_get(m, in[i].mac, in[i].peer, now, cfg.dns_min_ttl_ns, &r))
+			continue;
+		for (j = 0; j < n && !named[i]; j++) {
+			const struct ifn_rule *nr = &in[j];
+
+			if (ifn_rule_kind(nr) != IFN_RULE_NAME || nr->proto != in[i].proto ||
+			    nr->dir != in[i].dir || nr->port != in[i].port)
+				continue;
+			for (k = 0; k < r.n && !named[i]; k++)
+				named[i] = r.live[k] &&
+					   ifn_resolved_rule_admits(m, cfg.dns_key, r.hash[k],
+								    nr->name, nr->wild);
+		}
+	}
+	return 0;
+}
+
 static void report_plan(FILE *f, const __u8 mac[6], const struct ifn_rule *in, size_t n,
-			const bool *covered, const struct ifn_rule *made, int nmade)
+			const bool *covered, const bool *named, const struct ifn_rule *made,
+			int nmade)
 {
 	char mb[IFN_MAC_STRLEN], rb[IFN_RULE_STRLEN];
-	size_t i, learned = 0, gone = 0;
+	size_t i, learned = 0, gone = 0, kept = 0;
 
 	if (!f)
 		return;
 	for (i = 0; i < n; i++) {
 		learned += in[i].origin == IFN_ORIGIN_LEARNED;
 		gone += covered[i];
+		kept += named[i];
 	}
 	ifn_fmt_mac(mac, mb);
 	if (!nmade && !gone) {
-		fprintf(f, "%s: nothing to generalise (%zu learned flow%s)\n", mb, learned,
+		fprintf(f, "%s: nothing to generalise (%zu learned flow%s", mb, learned,
 			learned == 1 ? "" : "s");
+		if (kept)
+			fprintf(f, ", %zu of them under name rules", kept);
+		fprintf(f, ")\n");
 		return;
 	}
 	fprintf(f, "%s: %zu of %zu learned flows -> %d rule%s; %zu learned flows stay\n", mb, gone,
@@ -432,13 +488,17 @@ static void report_plan(FILE *f, const __u8 mac[6], const struct ifn_rule *in, s
 				ifn_rule_format(&in[i], rb, sizeof(rb)));
 	for (i = 0; i < (size_t)nmade; i++)
 		fprintf(f, "  after:  learned %s\n", ifn_rule_format(&made[i], rb, sizeof(rb)));
+	for (i = 0; i < n; i++)
+		if (named[i])
+			fprintf(f, "  named:  learned %s (a name rule admits its peer: kept)\n",
+				ifn_rule_format(&in[i], rb, sizeof(rb)));
 }
 
 static int generalise(const struct ifn_maps *m, const __u8 mac[6], const struct ifn_gen_opts *o,
 		      FILE *report, bool apply)
 {
 	struct ifn_rule *in = NULL, *made = NULL;
-	bool *covered = NULL;
+	bool *covered = NULL, *named = NULL;
 	size_t n, i;
 	int nmade, err, done = 0;
 
@@ -446,11 +506,15 @@ static int generalise(const struct ifn_maps *m, const __u8 mac[6], const struct 
 	if (err)
 		return err;
 	covered = calloc(n ? n : 1, sizeof(*covered));
-	if (!covered) {
-		free(in);
-		return -ENOMEM;
+	named = calloc(n ? n : 1, sizeof(*named));
+	if (!covered || !named) {
+		err = -ENOMEM;
+		goto out;
 	}
-	nmade = ifn_gen_plan(in, n, o, &made, covered);
+	err = named_flows(m, in, n, o->now, named);
+	if (err)
+		goto out;
+	nmade = ifn_gen_plan_named(in, n, named, o, &made, covered);
 	if (nmade < 0) {
 		err = nmade;
 		goto out;
@@ -477,12 +541,13 @@ static int generalise(const struct ifn_maps *m, const __u8 mac[6], const struct 
 				goto out; /* what is covered and still there is harmless */
 		}
 	}
-	report_plan(report, mac, in, n, covered, made, nmade);
+	report_plan(report, mac, in, n, covered, named, made, nmade);
 	err = nmade;
 out:
 	free(in);
 	free(made);
 	free(covered);
+	free(named);
 	return err;
 }
 

@@ -22,6 +22,11 @@ struct ifn_gen_opts {
 	unsigned int ports_per_peer; /* this many ports on one peer: port-any */
 	unsigned int p2p_per_peer; /* this many high UDP ports on one peer: a range */
 	bool lan; /* a service to a LAN peer: to local-networks */
+	/*
+	 * When "resolved" is judged (a flow a name rule admits is left as it
+	 * is), on the datapath's clock; 0: now. Replay gives its capture time.
+	 */
+	__u64 now;
 };
 
 void ifn_gen_defaults(struct ifn_gen_opts *o);
@@ -58,5 +63,13 @@ int ifn_gen_opt_format(const struct ifn_gen_opts *o, const char *key, char *buf,
  */
 int ifn_gen_plan(const struct ifn_rule *in, size_t n, const struct ifn_gen_opts *o,
 		 struct ifn_rule **out, bool *covered);
+
+/*
+ * The same, names first: a flow with @named[i] set (a name rule of the
+ * device admits its peer now: iotfence.8, GENERALISATION) is neither
+ * folded into a wider rule nor counted towards one, and stays.
+ */
+int ifn_gen_plan_named(const struct ifn_rule *in, size_t n, const bool *named,
+		       const struct ifn_gen_opts *o, struct ifn_rule **out, bool *covered);
 
 #endif /* IFN_GENERALISE_H */

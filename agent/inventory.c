@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "devices.h"
+#include "devnames.h"
 #include "errors.h"
 #include "format.h"
 #include "lifecycle.h"
@@ -184,8 +185,13 @@ int ifn_cmd_devices(const struct ifn_cmd *c, int argc, char **argv)
 
 	if (ifn_json_output) {
 		struct ifname_cache nc = { .n = 0 };
+		struct ifn_devnames dn;
 		struct ifn_json j;
 
+		err = ifn_devnames_load(&m, 0, &dn);
+		if (err)
+			ifn_err("cannot read the names the devices resolved: %s",
+				ifn_strerror(err));
 		ifn_json_init(&j, stdout);
 		ifn_json_arr_open(&j, NULL);
 		for (i = 0; i < n; i++) {
@@ -193,9 +199,12 @@ int ifn_cmd_devices(const struct ifn_cmd *c, int argc, char **argv)
 			ifn_device_json_fields(&j, &v[i], ifn_oui_vendor(oui, v[i].mac),
 					       cached_ifname(&nc, m.ifaces, v[i].dev.ifindex));
 			ifn_json_str(&j, "mud_url", ifn_mactab_get(&urls, v[i].mac));
+			if (!err)
+				ifn_devnames_json(&j, &dn, v[i].mac);
 			ifn_json_obj_close(&j);
 		}
 		ifn_json_arr_close(&j);
+		ifn_devnames_free(&dn);
 	} else if (!n) {
 		printf("no devices seen yet\n");
 	} else {
@@ -283,6 +292,7 @@ int ifn_cmd_device(const struct ifn_cmd *c, int argc, char **argv)
 	static const char *const hdr[] = { "RULE", "KIND", "ORIGIN", "ADDED" };
 	struct ifn_oui_db *oui;
 	struct ifn_dev_view v;
+	struct ifn_devnames dn;
 	struct ifn_rule *rules;
 	struct ifn_maps m;
 	struct ifname_cache nc = { .n = 0 };
@@ -318,6 +328,9 @@ int ifn_cmd_device(const struct ifn_cmd *c, int argc, char **argv)
 	if (ifn_mactab_load(&urls, &ifn_mud_urls_kind, NULL))
 		memset(&urls, 0, sizeof(urls));
 	ifn = cached_ifname(&nc, m.ifaces, v.dev.ifindex);
+	err = ifn_devnames_load(&m, 0, &dn);
+	if (err)
+		ifn_err("cannot read the names the device resolved: %s", ifn_strerror(err));
 
 	if (ifn_json_output) {
 		struct ifn_json j;
@@ -331,6 +344,8 @@ int ifn_cmd_device(const struct ifn_cmd *c, int argc, char **argv)
 		for (i = 0; i < n; i++)
 			rule_json(&j, &rules[i]);
 		ifn_json_arr_close(&j);
+		if (!err)
+			ifn_devnames_json(&j, &dn, v.mac);
 		ifn_json_obj_close(&j);
 	} else {
 		__u64 now = ifn_now_mono();
@@ -390,7 +405,12 @@ int ifn_cmd_device(const struct ifn_cmd *c, int argc, char **argv)
 			ifn_table_print(&tab, stdout);
 			ifn_table_free(&tab);
 		}
+		if (!err) {
+			printf("\n");
+			ifn_devnames_text(stdout, &dn, v.mac);
+		}
 	}
+	ifn_devnames_free(&dn);
 	ifn_oui_free(oui);
 	ifn_mactab_free(&urls);
 	free(rules);

@@ -176,11 +176,16 @@ const struct ifn_cmd ifn_cmds[] = {
 	  json_opt,
 	  "The table is sorted by MAC. With --json: an array of objects with mac, vendor, "
 	  "interface, mode, mode_until, mode_after, ipv4, ipv6, packets, bytes, dropped, "
-	  "alerts, first_seen, last_seen (RFC 3339 UTC), flows, rate, drop_reasons and mud_url "
+	  "alerts, first_seen, last_seen (RFC 3339 UTC), flows, rate, drop_reasons, mud_url "
 	  "(the MUD URL the device announced in DHCP, or null; the text lists them under the "
-	  "table).",
+	  "table) and names: {rules: its name rules, resolved: [{name, addresses, live}], the "
+	  "names it got DNS answers for}.",
 	  ifn_cmd_devices, IFN_CMD_PRIV | IFN_CMD_JSON },
-	{ "device", "MAC [--json]", "One device with its fingerprint.", json_opt, NULL,
+	{ "device", "MAC [--json]", "One device with its fingerprint.", json_opt,
+	  "Then the names it resolved, each with its addresses, live (a name rule would admit "
+	  "them now) or lapsed; \"resolved nothing we saw\" for a device that got no DNS "
+	  "answer through the gateway (encrypted DNS cannot be read). With --json: the object "
+	  "of devices --json with its fingerprint.",
 	  ifn_cmd_device, IFN_CMD_PRIV | IFN_CMD_JSON },
 	{ "learn", "MAC|all [--for DUR]", "Learn: pass, and add every new flow to the fingerprint.",
 	  mode_opts, "Learning ends by itself at the deadline, and the device then enforces.",

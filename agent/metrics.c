@@ -57,12 +57,14 @@ int ifn_metrics_collect(const struct ifn_maps *m, const struct ifn_oui_db *oui,
 			struct ifn_metrics *mx)
 {
 	struct ifn_dev_view *v = NULL;
-	__u64 flows = 0;
+	__u64 flows = 0, name_rules = 0;
 	size_t n = 0, i;
 	int err;
 
 	memset(mx, 0, sizeof(*mx));
 	err = ifn_global_stats_read(m, &mx->gs);
+	if (!err)
+		err = ifn_dns_stats_read(m, &mx->ds);
 	if (!err)
 		err = ifn_devices_read(m, &v, &n);
 	if (err)
@@ -86,7 +88,9 @@ int ifn_metrics_collect(const struct ifn_maps *m, const struct ifn_oui_db *oui,
 		d->alerts = v[i].st.verdict[IFN_VERDICT_ALERT];
 		d->suppressed = v[i].st.events_suppressed;
 		d->flows = v[i].dev.flow_count;
+		d->name_rules = v[i].dev.name_rules;
 		flows += v[i].dev.flow_count;
+		name_rules += v[i].dev.name_rules;
 	}
 	mx->ndevs = n;
 	free(v);
@@ -102,7 +106,13 @@ int ifn_metrics_collect(const struct ifn_maps *m, const struct ifn_oui_db *oui,
 						max_entries(m->rules_any) };
 	mx->maps[4] = (struct ifn_metrics_map){ "ip_owners", count_keys(m->ip_owners),
 						max_entries(m->ip_owners) };
-	mx->nmaps = 5;
+	/* LRU tables of what the devices resolved: full is normal, and counted. */
+	mx->maps[5] = (struct ifn_metrics_map){ "dns", count_keys(m->dns), max_entries(m->dns) };
+	mx->maps[6] = (struct ifn_metrics_map){ "dns_names", count_keys(m->dns_names),
+						max_entries(m->dns_names) };
+	mx->maps[7] = (struct ifn_metrics_map){ "name_rules", (long)name_rules,
+						max_entries(m->name_rules) };
+	mx->nmaps = 8;
 	return 0;
 }
 
@@ -141,7 +151,7 @@ static void one(FILE *f, const char *name, const char *type, const char *help, _
 	fprintf(f, "%s %llu\n", name, (unsigned long long)v);
 }
 
-enum dev_field { F_PACKETS, F_BYTES, F_DROPPED, F_ALERTS, F_SUPPRESSED, F_FLOWS };
+enum dev_field { F_PACKETS, F_BYTES, F_DROPPED, F_ALERTS, F_SUPPRESSED, F_FLOWS, F_NAME_RULES };
 
 static __u64 dev_value(const struct ifn_metrics_dev *d, enum dev_field fl)
 {
@@ -158,6 +168,8 @@ static __u64 dev_value(const struct ifn_metrics_dev *d, enum dev_field fl)
 		return d->suppressed;
 	case F_FLOWS:
 		return d->flows;
+	case F_NAME_RULES:
+		return d->name_rules;
 	}
 	return 0;
 }
@@ -180,6 +192,9 @@ void ifn_metrics_format(FILE *f, const struct ifn_metrics *mx)
 		  "Events of the device not sent (limited or ring full).", F_SUPPRESSED },
 		{ "iotfence_device_flows", "gauge", "Exact flows in the device's fingerprint.",
 		  F_FLOWS },
+		{ "iotfence_device_name_rules", "gauge",
+		  "Rules on names in the device's fingerprint (learned or written).",
+		  F_NAME_RULES },
 	};
 	const struct ifn_global_stats *gs = &mx->gs;
 	size_t i, k;
@@ -232,6 +247,24 @@ void ifn_metrics_format(FILE *f, const struct ifn_metrics *mx)
 	one(f, "iotfence_events_lost_total", "counter",
 	    "Events the datapath did not send (limited per device and type, or ring full).",
 	    gs->events_lost);
+
+	one(f, "iotfence_dns_answers_total", "counter",
+	    "DNS answers to known devices from a trusted side (the egress program).",
+	    mx->ds.answers);
+	one(f, "iotfence_dns_answers_used_total", "counter",
+	    "DNS answers that recorded at least one address for the device.", mx->ds.used);
+	one(f, "iotfence_dns_records_total", "counter", "Addresses recorded from DNS answers.",
+	    mx->ds.records);
+	one(f, "iotfence_dns_spoofed_total", "counter",
+	    "DNS answers to a device from a LAN device: ignored (DNS_SPOOFED).", mx->ds.spoofed);
+	one(f, "iotfence_dns_too_big_total", "counter",
+	    "DNS answers not read: over 2048 bytes, or not in the frame.", mx->ds.too_big);
+	head(f, "iotfence_dns_malformed_total", "counter",
+	     "DNS answers refused as malformed (nothing recorded), by reason.");
+	for (r = 1; r < IFN_DNS_BAD_MAX; r++)
+		if (ifn_dns_bad_name(r))
+			fprintf(f, "iotfence_dns_malformed_total{reason=\"%s\"} %llu\n",
+				ifn_dns_bad_name(r), (unsigned long long)mx->ds.malformed[r]);
 
 	head(f, "iotfence_map_entries", "gauge", "Entries in a map.");
 	for (i = 0; i < mx->nmaps; i++)

@@ -23,6 +23,7 @@ struct ifn_metrics_dev {
 	const char *mode;
 	__u64 packets, bytes, dropped, alerts, suppressed;
 	__u32 flows;
+	__u32 name_rules;
 };
 
 struct ifn_metrics_map {
@@ -45,7 +46,8 @@ struct ifn_metrics {
 	struct ifn_metrics_dev *devs;
 	size_t ndevs;
 	struct ifn_global_stats gs;
-	struct ifn_metrics_map maps[5];
+	struct ifn_dns_stats ds; /* the egress program's DNS answers */
+	struct ifn_metrics_map maps[8];
 	size_t nmaps;
 	const struct ifn_daemon_stats *daemon; /* may be NULL */
 };

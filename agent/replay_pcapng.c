@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "grow.h"
-#include "replay.h"
+#include "replay_pcapng.h"
 
 #define NSEC_PER_SEC 1000000000ULL
 

@@ -15,7 +15,8 @@
 #include "errors.h"
 #include "file.h"
 #include "grow.h"
-#include "replay.h"
+#include "replay_pcapng.h"
+#include "replay_read.h"
 
 #define NSEC_PER_SEC 1000000000ULL
 

@@ -13,7 +13,7 @@
 
 #include "grow.h"
 #include "parse.h"
-#include "replay.h"
+#include "replay_scan.h"
 
 static __u16 be16(const __u8 *p)
 {

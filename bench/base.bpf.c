@@ -129,3 +129,35 @@ int bench_mut_src(struct xdp_md *ctx)
 	bpf_tail_call(ctx, &bench_next, 0);
 	return XDP_ABORTED;
 }
+
+/* The floor of a tc program: what the egress program is measured against. */
+SEC("tc")
+int bench_tc_pass(struct __sk_buff *skb __attribute__((unused)))
+{
+	return -1; /* TC_ACT_UNSPEC, as iotfence_egress returns */
+}
+
+/*
+ * A new source port on every repetition: the same flow (a SYN's key is its
+ * destination port), but a miss of the per-CPU decision cache, so that the
+ * fingerprint lookups themselves are timed.
+ */
+__u32 bench_sport_seq = 0;
+
+SEC("xdp")
+int bench_mut_sport(struct xdp_md *ctx)
+{
+	struct ethhdr *eth;
+	struct iphdr *iph = bench_ipv4(ctx, &eth);
+	__u8 *tcp = (__u8 *)(iph + 1);
+	void *end = (void *)(long)ctx->data_end;
+	__u16 sp;
+
+	if (!iph || (void *)(tcp + 20) > end)
+		return XDP_ABORTED;
+	sp = 20000 + (bench_sport_seq++ & 0x3fff);
+	tcp[0] = sp >> 8;
+	tcp[1] = sp & 0xff;
+	bpf_tail_call(ctx, &bench_next, 0);
+	return XDP_ABORTED;
+}

@@ -87,5 +87,10 @@ void ifb_log(struct ifb_out *o, const char *fmt, ...) __attribute__((format(prin
 int ifb_pkt_main(int argc, char **argv);
 int ifb_e2e_main(int argc, char **argv);
 int ifb_state_main(int argc, char **argv);
+int ifb_dns_main(int argc, char **argv);
+
+/* Call @fn for each frame of an Ethernet capture; -1 if it cannot be read. */
+long ifb_pcap_each(const char *path, void (*fn)(void *ctx, const __u8 *d, size_t caplen),
+		   void *ctx);
 
 #endif /* IFB_BENCH_H */

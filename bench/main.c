@@ -5,6 +5,7 @@
  *   pkt    per-packet cost with BPF_PROG_TEST_RUN at several scales
  *   e2e    end-to-end packet rate through a veth pair (LIVE_FRAMES generator)
  *   state  pinned state for the agent benchmarks (devices, rules)
+ *   dns    what names cost: the egress program, DNS answers, XDP by name
  */
 #include <stdio.h>
 #include <string.h>
@@ -20,10 +21,11 @@ int main(int argc, char **argv)
 		{ "pkt", ifb_pkt_main },
 		{ "e2e", ifb_e2e_main },
 		{ "state", ifb_state_main },
+		{ "dns", ifb_dns_main },
 	};
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: ifn-bench pkt|e2e|state [options]\n");
+		fprintf(stderr, "usage: ifn-bench pkt|e2e|state|dns [options]\n");
 		return 2;
 	}
 	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)

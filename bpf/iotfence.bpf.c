@@ -45,7 +45,7 @@ static __always_inline __u32 ifn_violation(struct ifn_ctx *x, __u8 mode,
 {
 	struct ifn_device *dev = x->dev;
 
-	ifn_ev_flow(x, IFN_EV_VIOLATION, k, 0);
+	ifn_ev_violation(x, k);
 	/* A later fragment carries no ports: it is no distinct flow. */
 	if (!later_frag && ifn_scan_note(x, k)) {
 		ifn_ev_flow(x, IFN_EV_SCAN, k, dev->scan_count);
@@ -281,7 +281,7 @@ int iotfence_egress(struct __sk_buff *skb)
 }
 
 /*
- * Offline replay (agent/replay.c): frames the agent wrote into this copy's
+ * Offline replay (agent/replay_run.c): frames the agent wrote into this copy's
  * slots of ifn_replay, run one after the other in one BPF_PROG_TEST_RUN,
  * since the call costs over a microsecond of kernel entry and setup, ten
  * times what a frame costs the program. Each run takes the next frame,

@@ -35,7 +35,7 @@
  * (BPF_OBJ_NAME_LEN); the program does not compile for a listed map it does
  * not declare (iotfence.bpf.c). Never pinned: ifn_dev_cache (a cache),
  * ifn_dns_scratch (the egress parser's per-CPU working memory),
- * ifn_name_scratch (where learning builds a name rule's value), ifn_replay
+ * ifn_name_scratch (where learning builds a name rule's text), ifn_replay
  * and ifn_replay_next (offline replay's frames and program chain).
  */
 /* clang-format off */
@@ -44,7 +44,7 @@
 	X(ifn_flows) X(ifn_rules_port) X(ifn_rules_any) X(ifn_frags) X(ifn_ip_owners)       \
 	X(ifn_ifaces) X(ifn_config) X(ifn_stats) X(ifn_events) X(ifn_inbound)               \
 	X(ifn_probes) X(ifn_probers) X(ifn_lan_nets) X(ifn_dns) X(ifn_dns_names)            \
-	X(ifn_dns_stats) X(ifn_name_rules) X(ifn_dns_scratch) X(ifn_name_scratch)           \
+	X(ifn_dns_stats) X(ifn_name_rules) X(ifn_dns_scratch) X(ifn_name_scratch)          \
 	X(ifn_replay) X(ifn_replay_next)
 /* clang-format on */
 
@@ -509,8 +509,19 @@ struct ifn_event {
 	__u32 ifindex;
 	__u32 value; /* type-specific: scan count, flow count, ... */
 	struct ifn_flow_key flow; /* VIOLATION, SCAN, FINGERPRINT_CAP, RATE */
-	__u8 addr[16]; /* IP_CHANGE, IP_CONFLICT: the address */
-	__u8 old_addr[16]; /* IP_CHANGE: the address it replaces */
+	union {
+		struct {
+			__u8 addr[16]; /* IP_CHANGE, IP_CONFLICT: the address */
+			__u8 old_addr[16]; /* IP_CHANGE: the address it replaces */
+		};
+		/*
+		 * VIOLATION: the names (hashes, native order; 0: none) the
+		 * device got the peer from in DNS answers (ifn_dns), live or
+		 * not, when the frame came; the agent reads their text in
+		 * ifn_dns_names. Bytes: they sit at offset 52.
+		 */
+		__u8 names[4][8];
+	};
 	__u8 other_mac[6]; /* IP_CONFLICT: the device that holds it */
 	__u16 count2; /* PROBED: devices the prober tried */
 	__u8 pad[4];
@@ -643,7 +654,7 @@ static inline __u64 ifn_name_hash_label(__u64 h, __u32 len)
 }
 
 /*
- * Offline replay (`iotfence replay`, agent/replay.c): the agent writes a
+ * Offline replay (`iotfence replay`, agent/replay_run.c): the agent writes a
  * batch of frames into the slots of ifn_replay (an mmap()ed array), and
  * BPF_PROG_TEST_RUN of ifn_replay_batch runs them through the live
  * program's code, each at its own time, many frames a call, and leaves in
@@ -819,6 +830,8 @@ _Static_assert(sizeof(struct ifn_name_rule_key) == 24, "ifn_name_rule_key layout
 _Static_assert(sizeof(struct ifn_name_rule_val) == 272, "ifn_name_rule_val layout");
 _Static_assert(sizeof(struct ifn_global_stats) == 256, "ifn_global_stats layout");
 _Static_assert(sizeof(struct ifn_event) == 96, "ifn_event layout");
+_Static_assert(sizeof(((struct ifn_event *)0)->names) == IFN_DNS_NAMES_PER_ADDR * sizeof(__u64),
+	       "ifn_event.names holds an ifn_dns_val's names");
 _Static_assert(sizeof(struct ifn_replay_frame) == 3544, "ifn_replay_frame layout");
 _Static_assert(sizeof(struct ifn_in_key) == 28, "ifn_in_key layout");
 _Static_assert(sizeof(struct ifn_in_val) == 16, "ifn_in_val layout");

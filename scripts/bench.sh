@@ -18,7 +18,7 @@
 #   BENCH_RT=1           generator and receiver threads SCHED_FIFO during the
 #                        end-to-end windows (rates less sensitive to other load;
 #                        starves other work on both CPUs for those seconds)
-#   BENCH_SKIP=LIST      any of pkt,e2e,agent,profile
+#   BENCH_SKIP=LIST      any of pkt,dns,e2e,agent,profile
 #   BENCH_PROFILE=0      no perf profile of the datapath's paths
 #
 # Network: two namespaces joined by a veth pair, and one more holding two
@@ -154,6 +154,17 @@ if ! skipped pkt; then
 	"$IFB" pkt "${PKT_ARGS[@]}" "${XDPF_ARGS[@]}" "${STAGES[@]}" --md "$WORK/pkt.md" \
 		--log "$LOGS/pkt.log" ||
 		die "the per-packet benchmark failed (see $LOGS/pkt.log)"
+fi
+
+# --- names (issue 12): the egress program, DNS answers, XDP by name ----------
+: >"$WORK/dns.md"
+if ! skipped dns; then
+	phase "names"
+	DNS_ARGS=(--rounds "$ROUNDS")
+	[ "$QUICK" = 1 ] && DNS_ARGS=(--rounds 3 --repeat 100000)
+	"$IFB" dns "${DNS_ARGS[@]}" --captures "$ROOT/tests/captures" --md "$WORK/dns.md" \
+		>"$LOGS/dns.log" 2>&1 ||
+		die "the names benchmark failed (see $LOGS/dns.log)"
 fi
 
 # --- end to end ---------------------------------------------------------------
@@ -401,7 +412,7 @@ phase "report"
 	echo "Load average at the start: $LOAD0; at the end: $(cut -d' ' -f1-3 /proc/loadavg). Duration $(elapsed) s."
 	[ "$QUICK" = 1 ] && echo "QUICK run (BENCH_QUICK=1): small scales, short runs; not for comparison."
 	echo
-	cat "$WORK/pkt.md" "$WORK/e2e.md" "$AGENT_MD" "$PROF_MD"
+	cat "$WORK/pkt.md" "$WORK/dns.md" "$WORK/e2e.md" "$AGENT_MD" "$PROF_MD"
 	cat <<-'EOF'
 		Notes. Each figure is the best of its rounds (other work on the machine only adds
 		time), with the median next to it; ratios are of the best figures, all measured

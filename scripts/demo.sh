@@ -196,7 +196,7 @@ cat <<EOF | indent
            routes to the cloud 198.18.0.0/15 over wan0; no default route
                                                                    |
            cloud $(jq -r .cloud "$DEMO_TMP/lab.json"): HTTPS 443, HTTP 80, MQTT 1883/8883,
-           DNS 53, NTP 123, P2P relays 32100 on 16 addresses
+           DNS 53 (dnsmasq), NTP 123, P2P relays 32100 on ${#CLOUD_ADDRS[@]} addresses
 EOF
 say "" "Every device already talks to its cloud (no iotfence yet); its first round:"
 printf '      %-11s %-46s %s\n' DEVICE "CLOUD SERVICES (ANSWERED / ASKED)" "LAN ANNOUNCEMENTS"
@@ -295,18 +295,16 @@ step "Enforcing: the devices keep working, and the ${MOVER}'s cloud moves"
 MOVER_MAC=${MAC_OF[$MOVER]}
 MOVER_IP=$(jq -r --arg d "$MOVER" '.devices[] | select(.name == $d) | .ipv4' "$DEMO_TMP/lab.json")
 ifn device "$MOVER_MAC" --json >"$DEMO_TMP/mover.json"
+# It learned the name of its MQTT endpoint with the address: the DNS answer
+# it got just before it connected named that address.
 if jq -e '[.fingerprint[] | select(.kind == "name" and .port == 8883)] | length > 0' \
 	"$DEMO_TMP/mover.json" >/dev/null; then
 	say "The $MOVER learned the name of its MQTT endpoint, not only its address:"
-	jq -r '.fingerprint[] | select(.port == 8883) | "\(.rule)  (\(.kind), \(.origin))"' \
-		"$DEMO_TMP/mover.json" | indent
 else
-	# Learning records addresses; a name rule is written by hand (or comes
-	# from a policy or a MUD profile) until it learns names by itself.
-	say "The ${MOVER}'s fingerprint holds the address of its MQTT endpoint; a name rule" \
-		"admits whatever addresses the ${MOVER}'s own DNS answers give that name:"
-	ifn allow "$MOVER_MAC" tcp/8883 name "*.${THERMO_MQTT_NAME#*.}" | indent
+	say "${R}The $MOVER learned no name for its MQTT endpoint: its move will be dropped.${N}"
 fi
+jq -r '.fingerprint[] | select(.port == 8883) | "\(.rule)  (\(.kind), \(.origin))"' \
+	"$DEMO_TMP/mover.json" | indent
 # The mover's frames, both ways, seen on its gateway port while it is
 # watched; bounded in frames and time.
 ip netns exec "ifl-$LAB_ID-gw" timeout 30 tcpdump -q -n -U -i "lan-$MOVER" -c 5000 \

@@ -12,6 +12,7 @@
 
 #include "iotfence.h"
 #include "maps.bpf.h"
+#include "events.bpf.h"
 
 /*
  * Is slot @j of @v live: before its answer's expiry (at least dns-min-ttl
@@ -210,6 +211,30 @@ static __always_inline void ifn_learn_names(struct ifn_device *dev, const struct
 	/* As the agent counts its rules: the count first, then the flag. */
 	__sync_fetch_and_add(&dev->name_rules, n);
 	__sync_fetch_and_or(&dev->flags, IFN_DEV_F_NAME_RULES);
+}
+
+/*
+ * A VIOLATION, with the names the device got the peer from (if it did), so
+ * that the report says which name lacks a rule. Only an event that is sent
+ * pays the lookup.
+ */
+static __always_inline void ifn_ev_violation(struct ifn_ctx *x, const struct ifn_flow_key *k)
+{
+	struct ifn_event *e = ifn_ev_reserve(x, IFN_EV_VIOLATION);
+	struct ifn_dns_key dk = {};
+	struct ifn_dns_val *v;
+
+	if (!e)
+		return;
+	__builtin_memcpy(&e->flow, k, sizeof(*k));
+	if (k->family != IFN_FAMILY_L2) {
+		__builtin_memcpy(dk.mac, k->mac, 6);
+		__builtin_memcpy(dk.addr, k->peer, 16);
+		v = bpf_map_lookup_elem(&ifn_dns, &dk);
+		if (v)
+			__builtin_memcpy(e->names, v->name, sizeof(e->names));
+	}
+	bpf_ringbuf_submit(e, 0);
 }
 
 #endif /* IFN_NAMES_BPF_H */

@@ -473,6 +473,96 @@ START_TEST(egress_probed)
 }
 END_TEST
 
+/*
+ * Found by the differential model (tests/diff): an answer is no frame the
+ * fingerprint allows, so it takes no tokens (RATE LIMITS): a scan's resets
+ * must not starve the device's own flows.
+ */
+START_TEST(answers_take_no_tokens)
+{
+	unsigned int i;
+	struct th t;
+
+	th_setup(&t, NULL);
+	th_add_device(&t, DEV, E);
+	th_allow(&t, DEV, "tcp/443 " PEER);
+	th_set_rate(&t, DEV, 1, 0, 0, 0);
+	for (i = 0; i < 5; i++) {
+		note(&t, DEV, PEER, 6, 50000, 1000 + i, true, *t.now);
+		th_step(&t, FRAME(TCP4(1000 + i, 50000, FR_RST | ACK)), EXPECT(PASS),
+			"RST/ACK to a noted SYN");
+	}
+	th_step(&t, FRAME(TCP4(40000, 443, SYN)), EXPECT(PASS), "its cloud keeps its token");
+	th_step(&t, FRAME(TCP4(40000, 443, SYN)),
+		EXPECT(DROP(RATE_LIMIT), .events = EV(RATE_EXCEEDED)), "and the rate holds");
+	th_teardown(&t);
+}
+END_TEST
+
+/* A note answers for less than answer-memory: at 30 s exactly it is gone. */
+START_TEST(answer_memory_is_strict)
+{
+	struct th t;
+
+	th_setup(&t, NULL);
+	th_add_device(&t, DEV, E);
+	note(&t, DEV, PEER, 6, 50000, 23, true, *t.now);
+	*t.now += IFN_ANSWER_S_DEFAULT * SEC - 1;
+	th_step(&t, FRAME(TCP4(23, 50000, FR_RST)), EXPECT(PASS),
+		"RST 1 ns before the memory ends");
+	*t.now += 1;
+	th_step(&t, FRAME(TCP4(23, 50000, FR_RST)), EXPECT(DROP(NOT_IN_FINGERPRINT), VIOL),
+		"RST when the memory ends");
+	th_teardown(&t);
+}
+END_TEST
+
+/* A learning device at its cap meets enforce: its answers stay answers. */
+START_TEST(answer_at_learning_cap)
+{
+	struct ifn_config c;
+	struct ifn_device d;
+	struct th t;
+
+	th_setup(&t, NULL);
+	c = th_config(&t);
+	c.fingerprint_cap = 1;
+	th_set_config(&t, &c);
+	th_add_device(&t, DEV, L);
+	th_step(&t, FRAME(TCP4(40000, 443, SYN)), EXPECT(PASS, .flows = 1), "learns its cloud");
+	note(&t, DEV, PEER, 17, 41000, 161, false, *t.now);
+	th_step(&t, FRAME(UDP4(161, 41000)), EXPECT(PASS, .events = EV(FINGERPRINT_CAP)),
+		"a UDP reply at the cap: an answer, no VIOLATION");
+	ck_assert(th_device(&t, DEV, &d, NULL));
+	ck_assert_uint_eq(d.mode, E);
+	ck_assert_uint_eq(d.scan_count, 0);
+	th_teardown(&t);
+}
+END_TEST
+
+/*
+ * A sweep of consecutive ports, more than half the threshold, is PROBED
+ * (the sketch must spread consecutive ports); the same sweep, with the
+ * same source port, in a later window is probed again.
+ */
+START_TEST(egress_probed_each_window)
+{
+	unsigned int i, round;
+	struct th t;
+
+	th_setup(&t, NULL);
+	th_add_device(&t, DEV, E);
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i <= IFN_SCAN_THRESHOLD_DEFAULT / 2; i++)
+			deliver(&t, TO_DEV(IN_TCP4(50000, 1 + i, SYN)));
+		/* Events add up over the test: one more each window. */
+		ck_assert_uint_eq(th_count_events(&t, IFN_EV_PROBED, DEV), round + 1);
+		*t.now += IFN_SCAN_WINDOW_NS_DEFAULT + SEC;
+	}
+	th_teardown(&t);
+}
+END_TEST
+
 TH_SUITE(answers_suite)
 static Suite *answers_suite(void)
 {
@@ -492,6 +582,10 @@ static Suite *answers_suite(void)
 	tcase_add_test(tc, port_range_rules);
 	tcase_add_test(tc, egress_notes_answers);
 	tcase_add_test(tc, egress_probed);
+	tcase_add_test(tc, answers_take_no_tokens);
+	tcase_add_test(tc, answer_memory_is_strict);
+	tcase_add_test(tc, answer_at_learning_cap);
+	tcase_add_test(tc, egress_probed_each_window);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -9,8 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devnames.h"
 #include "dnsans.h"
+#include "dnsname.h"
 #include "dp.h"
+#include "generalise.h"
 #include "rules.h"
 
 #define KEY 0x5eed5eed12345678ULL
@@ -223,6 +226,131 @@ START_TEST(ipv6_udp_and_server_keys)
 }
 END_TEST
 
+/*
+ * The generaliser prefers names: learned flows whose peers a name rule
+ * admits now stay as they are, the others are folded into prefixes; once
+ * the answers lapsed, they are folded like any other.
+ */
+START_TEST(generalise_prefers_names)
+{
+	struct ifn_gen_opts o;
+	struct th t;
+	__u8 mac[6];
+
+	setup(&t, 0);
+	frame_mac(DEV, mac);
+	th_dns_answer(&t, DEV, "eu.cloud.example.com", 300, "52.1.2.3");
+	th_dns_answer(&t, DEV, "us.cloud.example.com", 300, "52.7.0.1");
+	th_step(&t, SYN_TO("52.1.2.3", 443), EXPECT(PASS, .flows = 1), "named");
+	th_step(&t, SYN_TO("52.7.0.1", 443), EXPECT(PASS, .flows = 1), "named");
+	th_step(&t, SYN_TO("198.51.100.1", 443), EXPECT(PASS, .flows = 1), "unnamed");
+	th_step(&t, SYN_TO("198.51.100.2", 443), EXPECT(PASS, .flows = 1), "unnamed");
+	ifn_gen_defaults(&o);
+	o.now = *t.now;
+	ck_assert_int_eq(ifn_generalise_preview(&t.m, mac, &o, NULL), 1);
+	ck_assert_int_eq(ifn_generalise(&t.m, mac, &o, NULL), 1);
+	ck_assert(th_has_flow(&t, DEV, "tcp/443 198.51.0.0/16"));
+	ck_assert(!th_has_flow(&t, DEV, "tcp/443 198.51.100.1"));
+	ck_assert(th_has_flow(&t, DEV, "tcp/443 52.1.2.3"));
+	ck_assert(th_has_flow(&t, DEV, "tcp/443 52.7.0.1"));
+	ck_assert(!th_has_flow(&t, DEV, "tcp/443 52.1.0.0/16"));
+	ck_assert(!th_has_flow(&t, DEV, "tcp/443 52.7.0.0/16"));
+	/* Two hours later the answers have lapsed: nothing names those peers now. */
+	o.now = *t.now + 7200 * SEC_NS;
+	ck_assert_int_eq(ifn_generalise(&t.m, mac, &o, NULL), 2);
+	ck_assert(th_has_flow(&t, DEV, "tcp/443 52.1.0.0/16"));
+	ck_assert(th_has_flow(&t, DEV, "tcp/443 52.7.0.0/16"));
+	th_teardown(&t);
+}
+END_TEST
+
+/* `device` and `devices --json`: the device's name rules and what it resolved. */
+static char *names_out(struct th *t, __u64 now, const char *mac_s, bool json)
+{
+	static char *buf;
+	struct ifn_devnames dn;
+	struct ifn_json j;
+	size_t len;
+	__u8 mac[6];
+	FILE *f;
+
+	free(buf);
+	buf = NULL;
+	frame_mac(mac_s, mac);
+	f = open_memstream(&buf, &len);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(ifn_devnames_load(&t->m, now, &dn), 0);
+	if (json) {
+		ifn_json_init(&j, f);
+		ifn_json_obj_open(&j, NULL);
+		ifn_devnames_json(&j, &dn, mac);
+		ifn_json_obj_close(&j);
+	} else {
+		ifn_devnames_text(f, &dn, mac);
+	}
+	ifn_devnames_free(&dn);
+	fclose(f);
+	return buf;
+}
+
+START_TEST(names_where_a_user_looks)
+{
+	struct th t;
+	struct ifn_dns_name nm;
+	unsigned int i, seen = 0;
+
+	setup(&t, 0);
+	th_add_device(&t, DEV2, E);
+	th_dns_answer(&t, DEV, "a.example.com", 300, "52.1.2.3");
+	th_dns_answer(&t, DEV, "a.example.com", 300, "52.1.2.4");
+	th_dns_answer(&t, DEV, "cdn.example.net", 300, "52.1.2.3");
+	th_step(&t, SYN_TO("52.1.2.3", 443), EXPECT(PASS, .flows = 1), "learns two names");
+	ck_assert_str_eq(names_out(&t, *t.now, DEV, true),
+			 "{\"names\":{\"rules\":[\"tcp/443 name a.example.com\","
+			 "\"tcp/443 name cdn.example.net\"],\"resolved\":[{\"name\":"
+			 "\"a.example.com\",\"addresses\":[\"52.1.2.3\",\"52.1.2.4\"],"
+			 "\"live\":true},{\"name\":\"cdn.example.net\",\"addresses\":"
+			 "[\"52.1.2.3\"],\"live\":true}]}}\n");
+	ck_assert_str_eq(names_out(&t, *t.now, DEV, false),
+			 "resolved   a.example.com  52.1.2.3, 52.1.2.4 (live)\n"
+			 "resolved   cdn.example.net  52.1.2.3 (live)\n");
+	/* Two idle hours later: the answers lapsed. */
+	ck_assert_ptr_nonnull(strstr(names_out(&t, *t.now + 7200 * SEC_NS, DEV, false),
+				     "resolved   cdn.example.net  52.1.2.3 (lapsed)\n"));
+	/* A device that resolved nothing (encrypted DNS, say). */
+	ck_assert_ptr_nonnull(
+		strstr(names_out(&t, *t.now, DEV2, false), "resolved   nothing we saw"));
+	ck_assert_str_eq(names_out(&t, *t.now, DEV2, true),
+			 "{\"names\":{\"rules\":[],\"resolved\":[]}}\n");
+
+	/* A VIOLATION to a resolved peer carries its names; to another, none. */
+	th_set_mode(&t, DEV, E);
+	th_step(&t, SYN_TO("52.1.2.3", 22), EXPECT(DROP(NOT_IN_FINGERPRINT), VIOL), "port 22");
+	th_step(&t, SYN_TO("52.9.9.9", 22), EXPECT(DROP(NOT_IN_FINGERPRINT), VIOL), "unresolved");
+	th_events(&t);
+	for (i = 0; i < t.nev; i++) {
+		const struct ifn_event *e = &t.ev[i];
+		__u64 h0, h1, h2;
+
+		if (e->type != IFN_EV_VIOLATION)
+			continue;
+		memcpy(&h0, e->names[0], 8);
+		memcpy(&h1, e->names[1], 8);
+		memcpy(&h2, e->names[2], 8);
+		if (e->flow.peer[15] == 3) {
+			ck_assert_uint_eq(h0, ifn_dns_name_hash(KEY, "a.example.com", &nm));
+			ck_assert_uint_eq(h1, ifn_dns_name_hash(KEY, "cdn.example.net", &nm));
+			ck_assert_uint_eq(h2, 0);
+		} else {
+			ck_assert_uint_eq(h0 | h1 | h2, 0);
+		}
+		seen++;
+	}
+	ck_assert_uint_eq(seen, 2);
+	th_teardown(&t);
+}
+END_TEST
+
 TH_SUITE(names_suite)
 static Suite *names_suite(void)
 {
@@ -235,6 +363,8 @@ static Suite *names_suite(void)
 	tcase_add_test(tc, shared_address_every_live_name);
 	tcase_add_test(tc, cap_counts_names);
 	tcase_add_test(tc, ipv6_udp_and_server_keys);
+	tcase_add_test(tc, generalise_prefers_names);
+	tcase_add_test(tc, names_where_a_user_looks);
 	suite_add_tcase(s, tc);
 	return s;
 }

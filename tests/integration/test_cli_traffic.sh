@@ -98,6 +98,11 @@ check_eq "the fingerprint" "icmp/8 10.91.9.2,tcp/8080 10.91.9.2,udp/5683 10.91.9
 	"$(dev $MAC1 '[.fingerprint[].rule] | sort | join(",")')"
 check "RFC 3339 UTC first_seen" \
 	sh -c "'$IFN' device $MAC1 --json | jq -r .first_seen | grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$'"
+# No DNS answer went to this device through the gateway: says so (encrypted DNS hint).
+check "device: resolved nothing we saw" sh -c "'$IFN' device $MAC1 | grep -q '^resolved   nothing we saw'"
+check_eq "devices --json: its names, none" '{"rules":[],"resolved":[]}' \
+	"$(devs ".[] | select(.mac == \"$MAC1\") | .names" | jq -c .)"
+check_eq "device --json: its names, none" '{"rules":[],"resolved":[]}' "$(dev $MAC1 .names | jq -c .)"
 check "MACs in any notation: 0017.88aa.0001" ifn device 0017.88aa.0001
 check "MACs in any notation: 00-17-88-AA-00-01" ifn device 00-17-88-AA-00-01
 check "the table names the device" \

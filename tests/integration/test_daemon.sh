@@ -93,6 +93,9 @@ check "metrics: the device's packets" test "$(metric "iotfence_device_packets_to
 check "metrics: the device's info" grep -q "^iotfence_device_info{mac=\"$mac1\",.*interface=\"lan1\",mode=\"learn\"} 1$" "$D/iotfence.prom"
 check "metrics: events by type" test "$(metric 'iotfence_events_total{type="NEW_DEVICE"}')" -ge 1
 check "metrics: map fill" grep -q '^iotfence_map_fill_ratio{map="devices"} ' "$D/iotfence.prom"
+check "metrics: DNS answers read" grep -q '^iotfence_dns_answers_total [0-9]' "$D/iotfence.prom"
+check "metrics: DNS malformed by reason" grep -q '^iotfence_dns_malformed_total{reason="pointer_loop"} [0-9]' "$D/iotfence.prom"
+check "metrics: name tables' fill" sh -c "grep -q '^iotfence_map_capacity{map=\"dns\"} [1-9]' '$D/iotfence.prom' && grep -q '^iotfence_map_entries{map=\"name_rules\"} [0-9]' '$D/iotfence.prom'"
 check "metrics: every sample line is name{labels} value" \
 	sh -c "! grep -v '^#' '$D/iotfence.prom' | grep -Evq '^[a-z_]+(\{[^}]*\})? [0-9.e+-]+$'"
 check "metrics: every family has HELP and TYPE" \

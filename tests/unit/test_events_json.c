@@ -85,7 +85,7 @@ START_TEST(json_each_type)
 	ck_assert_str_eq(json(&e, "lan0"), HEAD("VIOLATION") DEVPART
 			 "\"mode\":\"enforce\",\"flow\":{\"family\":\"ipv4\",\"proto\":\"tcp\","
 			 "\"port\":23,\"dir\":\"client\",\"peer\":\"10.99.200.7\","
-			 "\"rule\":\"tcp/23 10.99.200.7\"}}");
+			 "\"rule\":\"tcp/23 10.99.200.7\"},\"names\":[]}");
 
 	e = ev(IFN_EV_SCAN, IFN_MODE_ENFORCE);
 	flow(&e, IFN_FAMILY_IPV4, 6, 2323, IFN_DIR_CLIENT, "10.99.201.9");
@@ -213,6 +213,58 @@ START_TEST(text_lines)
 }
 END_TEST
 
+/* A fake ifn_dns_names: two names known by their hashes. */
+static bool fake_names(void *ctx, __u64 hash, char buf[IFN_DNS_NAME_MAX])
+{
+	(void)ctx;
+	if (hash != 0x1111 && hash != 0x2222)
+		return false;
+	snprintf(buf, IFN_DNS_NAME_MAX, "%s", hash == 0x1111 ? "a.example.com" : "cdn.example.net");
+	return true;
+}
+
+static void put_name(struct ifn_event *e, int i, __u64 h)
+{
+	memcpy(e->names[i], &h, sizeof(h));
+}
+
+/* A VIOLATION to a resolved peer says from which names, in JSON and in text. */
+START_TEST(violation_names)
+{
+	struct ifn_event e;
+	char buf[1024];
+
+	ifn_clock_set_virtual(true);
+	e = ev(IFN_EV_VIOLATION, IFN_MODE_ENFORCE);
+	flow(&e, IFN_FAMILY_IPV4, 6, 22, IFN_DIR_CLIENT, "52.1.2.3");
+	put_name(&e, 0, 0x1111);
+	put_name(&e, 2, 0x2222);
+	put_name(&e, 3, 0x9999); /* its text is gone */
+	/* No source of names (an offline reader): nothing said. */
+	ifn_events_name_source(NULL, NULL);
+	ck_assert_ptr_nonnull(strstr(json(&e, "lan0"), "\"names\":[]}"));
+	ifn_event_text(buf, sizeof(buf), &e, "lan0");
+	ck_assert_ptr_null(strstr(buf, "resolved"));
+
+	ifn_events_name_source(fake_names, NULL);
+	ck_assert_ptr_nonnull(strstr(json(&e, "lan0"),
+				     "\"rule\":\"tcp/22 52.1.2.3\"},\"names\":[\"a.example.com\","
+				     "\"cdn.example.net\"],\"names_unknown\":1}"));
+	ifn_event_text(buf, sizeof(buf), &e, "lan0");
+	ck_assert_str_eq(buf, "2023-11-14T22:13:20.123Z VIOLATION       02:00:00:00:00:01 lan0 "
+			      "enforce tcp/22 52.1.2.3 (resolved from a.example.com, "
+			      "cdn.example.net and 1 name no longer known)");
+	/* A peer the device never resolved. */
+	memset(e.names, 0, sizeof(e.names));
+	ck_assert_ptr_nonnull(strstr(json(&e, "lan0"), "\"names\":[]}"));
+	ifn_event_text(buf, sizeof(buf), &e, "lan0");
+	ck_assert_str_eq(buf, "2023-11-14T22:13:20.123Z VIOLATION       02:00:00:00:00:01 lan0 "
+			      "enforce tcp/22 52.1.2.3");
+	ifn_events_name_source(NULL, NULL);
+	ifn_clock_set_virtual(false);
+}
+END_TEST
+
 START_TEST(priorities)
 {
 	ck_assert_int_eq(ifn_event_priority(IFN_EV_SCAN), 4 /* LOG_WARNING */);
@@ -232,6 +284,7 @@ static Suite *events_json_suite(void)
 	tcase_add_test(tc, json_each_type);
 	tcase_add_test(tc, json_line_too_long);
 	tcase_add_test(tc, text_lines);
+	tcase_add_test(tc, violation_names);
 	tcase_add_test(tc, priorities);
 	suite_add_tcase(s, tc);
 	return s;

@@ -142,6 +142,42 @@ START_TEST(no_daemon_part)
 }
 END_TEST
 
+/* What the egress program counts of DNS answers, and the name tables' fill. */
+START_TEST(dns_series)
+{
+	struct ifn_metrics_dev devs[2];
+	struct ifn_metrics mx;
+	char *t;
+
+	sample(&mx, devs, NULL);
+	devs[0].name_rules = 3;
+	mx.ds.answers = 537;
+	mx.ds.used = 420;
+	mx.ds.records = 900;
+	mx.ds.spoofed = 2;
+	mx.ds.too_big = 1;
+	mx.ds.malformed[IFN_DNS_BAD_PTR_LOOP] = 7;
+	mx.maps[2] = (struct ifn_metrics_map){ "dns", 100, 65536 };
+	mx.maps[3] = (struct ifn_metrics_map){ "dns_names", 40, 16384 };
+	mx.maps[4] = (struct ifn_metrics_map){ "name_rules", 3, 16384 };
+	mx.nmaps = 5;
+	t = format(&mx);
+	has_line(t, "iotfence_device_name_rules{mac=\"02:00:00:00:00:01\"} 3");
+	has_line(t, "iotfence_dns_answers_total 537");
+	has_line(t, "iotfence_dns_answers_used_total 420");
+	has_line(t, "iotfence_dns_records_total 900");
+	has_line(t, "iotfence_dns_spoofed_total 2");
+	has_line(t, "iotfence_dns_too_big_total 1");
+	has_line(t, "iotfence_dns_malformed_total{reason=\"pointer_loop\"} 7");
+	has_line(t, "iotfence_dns_malformed_total{reason=\"label_too_long\"} 0");
+	has_line(t, "# TYPE iotfence_dns_malformed_total counter");
+	has_line(t, "iotfence_map_entries{map=\"dns\"} 100");
+	has_line(t, "iotfence_map_capacity{map=\"dns_names\"} 16384");
+	has_line(t, "iotfence_map_fill_ratio{map=\"name_rules\"} 0.000183105");
+	free(t);
+}
+END_TEST
+
 START_TEST(write_file_renames)
 {
 	struct ifn_metrics_dev devs[2];
@@ -176,6 +212,7 @@ static Suite *metrics_suite(void)
 
 	tcase_add_test(tc, exposition);
 	tcase_add_test(tc, no_daemon_part);
+	tcase_add_test(tc, dns_series);
 	tcase_add_test(tc, write_file_renames);
 	suite_add_tcase(s, tc);
 	return s;

@@ -106,6 +106,38 @@ START_TEST(whole_family)
 }
 END_TEST
 
+/* Flows a name rule admits (named) are neither folded nor counted, and stay. */
+START_TEST(named_flows_stay)
+{
+	struct ifn_gen_opts o;
+	struct ifn_rule *made;
+	bool cov[MAXR], named[MAXR] = { false };
+	struct set s = {};
+	int n;
+
+	ifn_gen_defaults(&o);
+	add(&s, "tcp/443 52.94.1.7", IFN_ORIGIN_LEARNED);
+	add(&s, "tcp/443 54.239.1.1", IFN_ORIGIN_LEARNED);
+	add(&s, "tcp/443 198.51.100.1", IFN_ORIGIN_LEARNED);
+	add(&s, "tcp/443 198.51.100.2", IFN_ORIGIN_LEARNED);
+	add(&s, "tcp/8883 3.4.5.6", IFN_ORIGIN_LEARNED);
+	add(&s, "tcp/8883 3.4.5.7", IFN_ORIGIN_LEARNED);
+	named[0] = named[1] = true;
+	/* One of two on 8883: below the threshold once the named one is out. */
+	named[4] = true;
+	n = ifn_gen_plan_named(s.r, s.n, named, &o, &made, cov);
+	ck_assert_int_eq(n, 1);
+	ck_assert_str_eq(made_text(made, n), "tcp/443 198.51.0.0/16");
+	ck_assert(!cov[0] && !cov[1] && cov[2] && cov[3] && !cov[4] && !cov[5]);
+	free(made);
+	/* Without names, as before: every peer folded. */
+	n = plan(&s, &o, &made, cov);
+	ck_assert_int_eq(n, 4);
+	ck_assert(cov[0] && cov[1] && cov[2] && cov[3] && cov[4] && cov[5]);
+	free(made);
+}
+END_TEST
+
 START_TEST(many_ports_one_peer)
 {
 	struct ifn_gen_opts o;
@@ -330,6 +362,7 @@ static Suite *generalise_suite(void)
 
 	tcase_add_test(tc, many_peers_one_port);
 	tcase_add_test(tc, whole_family);
+	tcase_add_test(tc, named_flows_stay);
 	tcase_add_test(tc, many_ports_one_peer);
 	tcase_add_test(tc, only_learned);
 	tcase_add_test(tc, existing_rule);

@@ -16,7 +16,7 @@
 #include <pcap/pcap.h>
 
 #include "parse.h"
-#include "replay.h"
+#include "replay_scan.h"
 #include "unit.h"
 
 #define NSEC 1000000000ULL
