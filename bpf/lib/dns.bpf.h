@@ -616,6 +616,8 @@ static __always_inline void ifn_dns_answer(const struct ifn_epkt *p, struct ifn_
 		__builtin_memset(&x, 0, sizeof(x));
 		__builtin_memcpy(x.pkt.src_mac, p->dst_mac, 6);
 		x.dev = dev;
+		/* A limited event is counted on the device too (EVENTS). */
+		x.ds = bpf_map_lookup_elem(&ifn_dev_stats, &dev->slot);
 		x.gs = gs;
 		x.cfg = cfg;
 		x.now = now;

@@ -573,6 +573,40 @@ START_TEST(spoofed_answers_refused_and_reported)
 }
 END_TEST
 
+/*
+ * Found by the differential model (tests/diff): a DNS_SPOOFED event that
+ * the per-device limit holds back is counted on the device too (EVENTS:
+ * events_suppressed), as every other type is.
+ */
+START_TEST(spoofed_events_limited_and_counted)
+{
+	struct ifn_dev_stats ds;
+	struct ifn_config c;
+	struct ifn_device d;
+	struct th t;
+	struct msg m;
+	struct frame f;
+	int i;
+
+	setup(&t);
+	c = th_config(&t);
+	c.event_limit = 2;
+	th_set_config(&t, &c);
+	th_add_device(&t, "02:00:00:00:00:66", IFN_MODE_LEARN);
+	hdr(&m, ANSWER, 1, 1);
+	question(&m, "bank.example.com", 1);
+	rr_a(&m, 300, "203.0.113.66");
+	build(&f, UDP4, "02:00:00:00:00:66", &m);
+	for (i = 0; i < 5; i++)
+		egress(&t, &f, 0);
+	ck_assert_uint_eq(stats(&t).spoofed, 5);
+	ck_assert_uint_eq(th_count_events(&t, IFN_EV_DNS_SPOOFED, DEV), 2);
+	ck_assert(th_device(&t, DEV, &d, &ds));
+	ck_assert_uint_eq(ds.events_suppressed, 3);
+	th_teardown(&t);
+}
+END_TEST
+
 START_TEST(tcp_not_one_message_and_too_big)
 {
 	struct th t;
@@ -1358,6 +1392,7 @@ static Suite *dns_suite(void)
 	tcase_add_test(tc, names_share_an_address);
 	tcase_add_test(tc, nothing_to_record);
 	tcase_add_test(tc, spoofed_answers_refused_and_reported);
+	tcase_add_test(tc, spoofed_events_limited_and_counted);
 	tcase_add_test(tc, tcp_not_one_message_and_too_big);
 	tcase_add_loop_test(tc, malicious_answer, 0, sizeof(bads) / sizeof(bads[0]));
 	tcase_add_test(tc, udp_lengths);

@@ -28,6 +28,7 @@
 #include <linux/bpf.h>
 
 #include "devices.h"
+#include "dnsname.h"
 #include "loader.h"
 #include "rules.h"
 #include "state.h"
@@ -56,6 +57,8 @@ struct inst {
 	bool have_rec;
 	struct ifn_device rec;
 	void *percpu; /* scratch for per-CPU reads */
+	/* The egress counters, summed over episodes (the maps are emptied). */
+	__u64 dns_answers, dns_used, dns_bad, dns_spoofed;
 	size_t stride;
 };
 
@@ -450,6 +453,8 @@ static void cmp_device(struct cmp *c, struct inst *in, const struct mdl_device *
 	CMP_U(c, name, pd->flags, md->flags);
 	snprintf(name, sizeof(name), "%s flow_count", who);
 	CMP_U(c, name, pd->flow_count, md->flow_count);
+	snprintf(name, sizeof(name), "%s name_rules", who);
+	CMP_U(c, name, pd->name_rules, md->name_rules);
 	snprintf(name, sizeof(name), "%s created_ns", who);
 	CMP_U(c, name, pd->created_ns, md->created_ns);
 	snprintf(name, sizeof(name), "%s ifindex", who);
@@ -529,6 +534,8 @@ static void cmp_global(struct cmp *c, struct inst *in)
 	CMP_U(c, "global table_full_event_ns", g.table_full_event_ns, m->table_full_event_ns);
 	CMP_U(c, "global flows_full", g.flows_full, m->flows_full);
 }
+
+static long map_count(int fd, __u32 ksz, __u32 vsz);
 
 /* The whole state, at the end of an episode. */
 static void cmp_tables(struct cmp *c, struct inst *in)
@@ -638,6 +645,64 @@ static void cmp_tables(struct cmp *c, struct inst *in)
 		}
 		CMP_U(c, "inbound notes", n, htab_count(&md->inbound));
 	}
+	/* What the devices resolved: every address, its names and expiries. */
+	{
+		struct ifn_dns_key dk, ndk;
+		struct ifn_dns_val v;
+		size_t n = 0;
+
+		prev = NULL;
+		while (!bpf_map_get_next_key(in->m.dns, prev, &ndk)) {
+			const struct ifn_dns_val *mv;
+
+			dk = ndk;
+			prev = &dk;
+			n++;
+			if (bpf_map_lookup_elem(in->m.dns, &dk, &v))
+				continue;
+			mv = htab_get(&md->dns, &dk);
+			if (!mv || memcmp(mv->name, v.name, sizeof(v.name)) ||
+			    memcmp(mv->expires_ns, v.expires_ns, sizeof(v.expires_ns)))
+				cmp_fail(c, "ifn_dns entry of %s differs (model %s)",
+					 fmt_mac(dk.mac, a), mv ? "has another" : "has none");
+		}
+		CMP_U(c, "ifn_dns entries", n, htab_count(&md->dns));
+		CMP_U(c, "ifn_dns_names entries",
+		      map_count(in->m.dns_names, sizeof(__u64), sizeof(struct ifn_dns_name)),
+		      htab_count(&md->dns_names));
+	}
+	/* Rules on names, learned or written: the same set on both sides. */
+	{
+		struct ifn_name_rule_key nk, nnk;
+		struct ifn_name_rule_val nv;
+		size_t n = 0, mn = 0;
+
+		prev = NULL;
+		while (!bpf_map_get_next_key(in->m.name_rules, prev, &nnk)) {
+			bool found = false;
+			unsigned int k;
+
+			nk = nnk;
+			prev = &nk;
+			n++;
+			if (bpf_map_lookup_elem(in->m.name_rules, &nk, &nv))
+				continue;
+			for (k = 0; k < md->nrules && !found; k++) {
+				const struct mdl_rule *r = &md->rules[k];
+
+				found = r->used && r->is_name && !memcmp(r->mac, nk.mac, 6) &&
+					r->proto == nk.proto && r->port == nk.port &&
+					r->dir == nk.dir && r->wild == nk.wild &&
+					!strcmp(r->name, nv.name);
+			}
+			if (!found)
+				cmp_fail(c, "name rule %s of %s is in the program only", nv.name,
+					 fmt_mac(nk.mac, a));
+		}
+		for (i = 0; i < md->nrules; i++)
+			mn += md->rules[i].used && md->rules[i].is_name;
+		CMP_U(c, "name rules", n, mn);
+	}
 	(void)kp;
 	(void)vp;
 	(void)it;
@@ -704,6 +769,58 @@ static void report(struct episode *e, const struct cmp *c, const __u8 *f, size_t
 		       r->xdp == XDP_DROP ? "XDP_DROP" : "XDP_PASS", r->verdict,
 		       mdl_reason_name(r->reason));
 	}
+	if (getenv("DIFF_TRACE")) {
+		struct ifn_name_rule_key nk, nnk;
+		struct ifn_name_rule_val nv;
+		void *prev = NULL;
+		unsigned int k;
+
+		while (!bpf_map_get_next_key(e->in->m.name_rules, prev, &nnk)) {
+			nk = nnk;
+			prev = &nk;
+			if (!bpf_map_lookup_elem(e->in->m.name_rules, &nk, &nv))
+				printf("  program name rule %02x:%02x proto %u port %u dir %u wild %u %llx %s\n",
+				       nk.mac[4], nk.mac[5], nk.proto, nk.port, nk.dir, nk.wild,
+				       (unsigned long long)nk.name, nv.name);
+		}
+		{
+			struct ifn_dns_key dk, ndk;
+			struct ifn_dns_val dv;
+			const struct ifn_dns_val *mv;
+			void *pv = NULL;
+
+			while (!bpf_map_get_next_key(e->in->m.dns, pv, &ndk)) {
+				dk = ndk;
+				pv = &dk;
+				if (bpf_map_lookup_elem(e->in->m.dns, &dk, &dv))
+					continue;
+				mv = htab_get(&e->in->model.dns, &dk);
+				printf("  dns %02x:%02x %u.%u.%u.%u: program used %llu", dk.mac[4],
+				       dk.mac[5], dk.addr[12], dk.addr[13], dk.addr[14],
+				       dk.addr[15], (unsigned long long)dv.last_used_ns);
+				for (k = 0; k < 4; k++)
+					printf(" %llx/%llu", (unsigned long long)dv.name[k],
+					       (unsigned long long)dv.expires_ns[k]);
+				if (mv) {
+					printf("; model used %llu",
+					       (unsigned long long)mv->last_used_ns);
+					for (k = 0; k < 4; k++)
+						printf(" %llx/%llu",
+						       (unsigned long long)mv->name[k] & 0xffff,
+						       (unsigned long long)mv->expires_ns[k]);
+				}
+				printf("\n");
+			}
+		}
+		for (k = 0; k < e->in->model.nrules; k++) {
+			const struct mdl_rule *mr = &e->in->model.rules[k];
+
+			if (mr->used && mr->is_name)
+				printf("  model name rule %02x:%02x proto %u port %u dir %u wild %u %s\n",
+				       mr->mac[4], mr->mac[5], mr->proto, mr->port, mr->dir,
+				       mr->wild, mr->name);
+		}
+	}
 	printf("  recent operator actions, oldest first:\n");
 	for (i = 0; i < LOG_LINES; i++) {
 		const char *l = oplog[(oppos + i) % LOG_LINES];
@@ -743,7 +860,21 @@ static void random_settings(struct episode *e)
 	struct ifn_config *c = &m->cfg;
 	static const __u32 caps[] = { 1, 2, 3, 5, 8, 20, 40, 512 };
 
+	/*
+	 * A state's own key for names (the program never sees a constant),
+	 * drawn once per state: rules on names are keyed with it.
+	 */
+	if (!c->dns_key)
+		c->dns_key = rng_next(r) | 1;
 	if (rng_pct(r, 70)) {
+		/*
+		 * Long enough that an address outlives its answer only by
+		 * use now and then: the decision cache refreshes a name's use
+		 * every ~30 s (DESIGN), which the page does not time.
+		 */
+		static const __u64 ttls[] = { 3600, 7200, 604800 };
+
+		c->dns_min_ttl_ns = ttls[rng_below(r, 3)] * NS_PER_S;
 		c->scan_threshold = 1 + (__u32)rng_below(r, rng_pct(r, 30) ? 6 : 128);
 		c->scan_window_ns = (1 + rng_below(r, 20)) * NS_PER_S;
 		if (rng_pct(r, 30))
@@ -852,6 +983,26 @@ static void random_rule(struct episode *e, const __u8 mac[6], struct mdl_rule *m
 	} else {
 		memcpy(mr->peer, g->peer6[rng_below(r, g->npeer6)], 16);
 	}
+	if (kind >= 47 && kind < 55 && mr->proto != 1 && mr->proto != 58) {
+		/* A name rule: exact, or every name under a suffix. */
+		static const char *const names[] = {
+			"cdn.example.com",
+			"api.example.com",
+			"example.com",
+			"vendor.net",
+			"time.vendor.net",
+			"mqtt_1.vendor.net",
+			"com",
+			"a3k7.iot.eu-west-1.amazonaws.com",
+		};
+
+		mr->is_name = true;
+		mr->wild = rng_pct(r, 40);
+		snprintf(mr->name, sizeof(mr->name), "%s", names[rng_below(r, 8)]);
+		memset(mr->peer, 0, 16);
+		mr->plen = 0;
+		return;
+	}
 	if (kind < 47 && kind >= 40) {
 		/* local-networks: one port or ICMP type, peer zero. */
 		mr->lan = true;
@@ -910,6 +1061,12 @@ static void to_agent_rule(const struct mdl_rule *mr, bool l2, __u64 now, struct 
 	ar->port_hi = mr->port_hi;
 	ar->lan = mr->lan;
 	ar->wild = mr->wild;
+	if (mr->is_name) {
+		ar->name = ifn_dns_name_intern(mr->name);
+		if (!ar->name)
+			die("out of memory");
+		ar->plen = 0;
+	}
 	ar->dir = mr->dir;
 	memcpy(ar->peer, mr->peer, 16);
 	ar->plen = mr->plen;
@@ -930,11 +1087,11 @@ static void operator_action(struct episode *e)
 	if (what >= 92) {
 		random_settings(e);
 		oplogf("settings: threshold %u window %llus flags %#x cap %u evlimit %u unknown %u "
-		       "answer-memory %us",
+		       "answer-memory %us dns-min-ttl %llus",
 		       m->cfg.scan_threshold,
 		       (unsigned long long)(m->cfg.scan_window_ns / NS_PER_S), m->cfg.flags,
 		       m->cfg.fingerprint_cap, m->cfg.event_limit, m->cfg.unknown_verdict,
-		       m->cfg.answer_s);
+		       m->cfg.answer_s, (unsigned long long)(m->cfg.dns_min_ttl_ns / NS_PER_S));
 		return;
 	}
 	if (what >= 88) {
@@ -1134,8 +1291,9 @@ static bool step(struct episode *e, enum gen_kind kind)
 		char h[2 * 200 + 1];
 
 		hex(h, f, len < 200 ? len : 200);
-		fprintf(stderr, "t=%llu xdp: %s -> %s/%s\n", (unsigned long long)e->now, h,
-			r.xdp == XDP_DROP ? "drop" : "pass", mdl_reason_name(r.reason));
+		fprintf(stderr, "t=%llu xdp: %s -> %s/%s %s\n", (unsigned long long)e->now, h,
+			r.xdp == XDP_DROP ? "drop" : "pass", mdl_reason_name(r.reason),
+			r.why ? r.why : "");
 	}
 	if (verbose) {
 		char a[40] = "-";
@@ -1188,6 +1346,49 @@ static long map_count(int fd, __u32 ksz, __u32 vsz)
 	return n;
 }
 
+/* What an answer recorded, and the egress program's counters. */
+static void cmp_dns(struct cmp *c, struct inst *in, const struct mdl_eresult *r)
+{
+	const struct ifn_dns_stats *m = &in->model.dst;
+	struct ifn_dns_stats p;
+	unsigned int i, j;
+	char name[64];
+
+	if (ifn_dns_stats_read(&in->m, &p))
+		die("cannot read the egress counters");
+	CMP_U(c, "dns answers", p.answers, m->answers);
+	CMP_U(c, "dns used", p.used, m->used);
+	CMP_U(c, "dns records", p.records, m->records);
+	CMP_U(c, "dns spoofed", p.spoofed, m->spoofed);
+	CMP_U(c, "dns no_device", p.no_device, m->no_device);
+	CMP_U(c, "dns too_big", p.too_big, m->too_big);
+	CMP_U(c, "dns tcp_partial", p.tcp_partial, m->tcp_partial);
+	CMP_U(c, "dns ignored", p.ignored, m->ignored);
+	CMP_U(c, "dns names_displaced", p.names_displaced, m->names_displaced);
+	CMP_U(c, "dns records_dropped", p.records_dropped, m->records_dropped);
+	CMP_U(c, "dns write_failed", p.write_failed, m->write_failed);
+	CMP_U(c, "dns too_many", p.too_many, m->too_many);
+	for (i = 0; i < IFN_DNS_BAD_MAX; i++) {
+		snprintf(name, sizeof(name), "dns malformed[%u]", i);
+		CMP_U(c, name, p.malformed[i], m->malformed[i]);
+	}
+	for (i = 0; i < r->ndns; i++) {
+		const struct ifn_dns_val *mv = htab_get(&in->model.dns, &r->dns_keys[i]);
+		struct ifn_dns_val pv;
+
+		if (bpf_map_lookup_elem(in->m.dns, &r->dns_keys[i], &pv)) {
+			cmp_fail(c, "an address the answer gave is not in the program's ifn_dns");
+			continue;
+		}
+		for (j = 0; mv && j < IFN_DNS_NAMES_PER_ADDR; j++) {
+			snprintf(name, sizeof(name), "ifn_dns name[%u]", j);
+			CMP_U(c, name, pv.name[j], mv->name[j]);
+			snprintf(name, sizeof(name), "ifn_dns expires_ns[%u]", j);
+			CMP_U(c, name, pv.expires_ns[j], mv->expires_ns[j]);
+		}
+	}
+}
+
 /* A frame to a device through the egress program and the model. */
 static bool estep(struct episode *e)
 {
@@ -1197,7 +1398,8 @@ static bool estep(struct episode *e)
 	struct mdl_result mr;
 	struct cmp c = { 0 };
 	__u32 ingress = 0;
-	size_t len = gen_inbound(&e->g, f, &ingress);
+	bool dns = rng_pct(&e->rng, 40);
+	size_t len = dns ? gen_dns(&e->g, f, &ingress) : gen_inbound(&e->g, f, &ingress);
 	struct mdl_device *md;
 	struct ifn_device pd;
 	bool same, refused;
@@ -1237,6 +1439,7 @@ static bool estep(struct episode *e)
 			if (in->ev[k].type < IFN_EV_MAX)
 				stats.by_event[in->ev[k].type]++;
 	}
+	cmp_dns(&c, in, &r);
 	if (r.noted) {
 		struct ifn_in_val v;
 
@@ -1317,6 +1520,15 @@ static bool episode(struct inst *in, __u64 seed, __u64 index, __u64 *budget,
 	stats.table_full += in->model.g.table_full;
 	stats.flows_full += in->model.g.flows_full;
 	stats.events_lost += in->model.g.events_lost;
+	{
+		const struct ifn_dns_stats *ds = &in->model.dst;
+
+		in->dns_answers += ds->answers;
+		in->dns_used += ds->used;
+		in->dns_spoofed += ds->spoofed;
+		for (i = 0; i < IFN_DNS_BAD_MAX; i++)
+			in->dns_bad += ds->malformed[i];
+	}
 	cmp_tables(&c, in);
 	if (c.bad) {
 		e.frame_no = nframes;
@@ -1594,6 +1806,14 @@ int main(int argc, char **argv)
 	       "notes written\n",
 	       (unsigned long long)stats.egress_frames, (unsigned long long)stats.egress_refused,
 	       (unsigned long long)stats.notes);
+	for (i = 0; i < 2; i++)
+		printf("names (%s): %llu DNS answers read, %llu recorded, %llu malformed answers "
+		       "refused, %llu spoofed; %llu frames passed by a name, %llu named flows learned\n",
+		       inst[i].name, (unsigned long long)inst[i].dns_answers,
+		       (unsigned long long)inst[i].dns_used, (unsigned long long)inst[i].dns_bad,
+		       (unsigned long long)inst[i].dns_spoofed,
+		       (unsigned long long)inst[i].model.name_passes,
+		       (unsigned long long)inst[i].model.names_learned);
 	for (i = 0; i < 2; i++)
 		printf("probe sketches (%s): %llu new items, %llu counted no bit (%.1f expected)\n",
 		       inst[i].name, (unsigned long long)inst[i].model.probe_new,

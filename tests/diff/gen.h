@@ -118,5 +118,7 @@ size_t gen_frame(struct gen_ctx *g, enum gen_kind kind, __u8 *buf);
  */
 size_t gen_inbound(struct gen_ctx *g, __u8 *buf, __u32 *ingress);
 size_t gen_answer(struct gen_ctx *g, __u8 *buf);
+/* A DNS answer to a device (well formed, damaged, or forged by a LAN device). */
+size_t gen_dns(struct gen_ctx *g, __u8 *buf, __u32 *ingress);
 
 #endif /* IFN_DIFF_GEN_H */

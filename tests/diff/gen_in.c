@@ -197,3 +197,169 @@ size_t gen_answer(struct gen_ctx *g, __u8 *b)
 	memcpy(b + off, tmp, n);
 	return off + n;
 }
+
+/* DNS answers (NAMES in iotfence.8) */
+
+static const char *const dns_names[] = {
+	"a3k7.iot.eu-west-1.amazonaws.com",
+	"cdn.example.com",
+	"api.example.com",
+	"example.com",
+	"x.y.example.com",
+	"time.vendor.net",
+	"Mixed.Case.Example.COM",
+	"mqtt_1.vendor.net",
+};
+
+struct dnsmsg {
+	__u8 b[2200];
+	size_t n;
+};
+
+static void m8(struct dnsmsg *m, __u8 v)
+{
+	if (m->n < sizeof(m->b))
+		m->b[m->n++] = v;
+}
+
+static void m16(struct dnsmsg *m, __u16 v)
+{
+	m8(m, (__u8)(v >> 8));
+	m8(m, (__u8)v);
+}
+
+static void mname(struct dnsmsg *m, const char *s)
+{
+	while (*s) {
+		const char *dot = strchr(s, '.');
+		size_t l = dot ? (size_t)(dot - s) : strlen(s);
+
+		m8(m, (__u8)l);
+		while (l--)
+			m8(m, (__u8)*s++);
+		if (*s == '.')
+			s++;
+	}
+	m8(m, 0);
+}
+
+/* A record of @type with owner a pointer to the question (or uncompressed). */
+static void mrr(struct gen_ctx *g, struct dnsmsg *m, const char *qname, __u16 type,
+		const __u8 *data, __u16 len)
+{
+	if (rng_pct(g->rng, 85))
+		m16(m, 0xc00c);
+	else
+		mname(m, qname);
+	m16(m, type);
+	m16(m, rng_pct(g->rng, 97) ? 1 : 3);
+	m16(m, 0);
+	m16(m, rng_pct(g->rng, 30) ? 0 : (__u16)rng_below(g->rng, 7200));
+	m16(m, len);
+	while (len--)
+		m8(m, *data++);
+}
+
+size_t gen_dns(struct gen_ctx *g, __u8 *b, __u32 *ingress)
+{
+	struct rng *r = g->rng;
+	struct dnsmsg m = { .n = 0 };
+	const char *qname = dns_names[rng_below(r, sizeof(dns_names) / sizeof(dns_names[0]))];
+	unsigned int dev, nans, i;
+	bool v6 = rng_pct(r, 25), tcp = rng_pct(r, 10);
+	__u8 src_mac[6], src[16] = { 0 }, dst[16], tmp[16];
+	size_t off, l4n, len;
+
+	if (!g->ndev)
+		return 0;
+	dev = (unsigned int)rng_below(r, g->ndev);
+	*ingress = rng_pct(r, 70) ? 0 : 4242;
+	memcpy(src_mac, g->gw_mac, 6);
+	if (v6) {
+		src[0] = 0x20;
+		src[1] = 0x01;
+		src[15] = 0x53;
+	} else {
+		src[0] = 192;
+		src[1] = 168;
+		src[2] = 1;
+		src[3] = 1;
+	}
+	/* A forged answer: from a LAN device, by its MAC or its port. */
+	if (rng_pct(r, 10)) {
+		if (rng_pct(r, 50))
+			memcpy(src_mac, g->dev_mac[rng_below(r, g->ndev)], 6);
+		else
+			*ingress = 1;
+	}
+	nans = (unsigned int)rng_below(r, rng_pct(r, 90) ? 6 : 20);
+	m16(&m, (__u16)rng_next(r));
+	m16(&m, rng_pct(r, 95) ? 0x8180 : 0x8183);
+	m16(&m, 1);
+	m16(&m, (__u16)nans);
+	m16(&m, 0);
+	m16(&m, 0);
+	mname(&m, qname);
+	m16(&m, 1);
+	m16(&m, 1);
+	for (i = 0; i < nans; i++) {
+		unsigned int x = (unsigned int)rng_below(r, 100);
+
+		if (x < 10) {
+			/* A CNAME: the question's name stands for the chain. */
+			struct dnsmsg c = { .n = 0 };
+
+			mname(&c, "edge.cdn.net");
+			mrr(g, &m, qname, 5, c.b, (__u16)c.n);
+		} else if (x < 70) {
+			memcpy(tmp, g->peer4[rng_below(r, g->npeer4)], 4);
+			if (rng_pct(r, 30))
+				tmp[3] = (__u8)(100 + rng_below(r, 4));
+			mrr(g, &m, qname, 1, tmp, 4);
+		} else if (x < 90) {
+			memcpy(tmp, g->peer6[rng_below(r, g->npeer6)], 16);
+			mrr(g, &m, qname, 28, tmp, 16);
+		} else {
+			mrr(g, &m, qname, 16, (const __u8 *)"\x04text", 5);
+		}
+	}
+	/* Damage, now and then: one byte, a cut, a pointer. */
+	if (rng_pct(r, 15) && m.n > 12) {
+		switch (rng_below(r, 5)) {
+		case 0:
+			m.n = 1 + rng_below(r, m.n - 1);
+			break;
+		case 1:
+			m.b[12 + rng_below(r, m.n - 12)] = (__u8)rng_next(r);
+			break;
+		case 2:
+			m.b[12] = (__u8)(64 + rng_below(r, 10)); /* a label over 63 */
+			break;
+		case 3:
+			m.b[m.n - 1] ^= 0xff;
+			break;
+		default:
+			m.b[4 + rng_below(r, 8)] = (__u8)rng_below(r, 4);
+			break;
+		}
+	}
+	dev_addr(g, dev, v6, dst);
+	off = eth(g, b, g->dev_mac[dev], src_mac);
+	if (!tcp) {
+		l4n = 8 + m.n;
+		off = ip(b, off, v6, src, dst, 17, l4n);
+		put16(b + off, 53);
+		put16(b + off + 2, (__u16)(40000 + rng_below(r, 1000)));
+		put16(b + off + 4, (__u16)l4n);
+		put16(b + off + 6, 0);
+		memcpy(b + off + 8, m.b, m.n);
+	} else {
+		l4n = 20 + 2 + m.n;
+		off = ip(b, off, v6, src, dst, 6, l4n);
+		l4(b + off, 6, 53, (__u16)(40000 + rng_below(r, 1000)), 0x18, 0, 0);
+		put16(b + off + 20, (__u16)(m.n + (rng_pct(r, 5) ? 1 : 0)));
+		memcpy(b + off + 22, m.b, m.n);
+	}
+	len = off + l4n;
+	return len;
+}

@@ -9,410 +9,12 @@
 #include <linux/bpf.h>
 
 #include "model.h"
-
-#define NS_PER_S 1000000000ULL
-/* The longest frame the model copies (a DNS answer of 2048 bytes and headers). */
-#define GEN_FRAME_MAX_MODEL 4096
-
-/* DATAPATH 1: the ethertypes of a VLAN tag. */
-#define ETH_P_8021Q 0x8100
-#define ETH_P_8021AD 0x88a8
-#define ETH_P_QINQ 0x9100
-#define ETH_P_ARP 0x0806
-#define ETH_P_EAPOL 0x888e
-#define ETH_P_IPV4 0x0800
-#define ETH_P_IPV6 0x86dd
+#include "model_int.h"
 
 /* DATAPATH 4: deadlines in units of 2^16 ns, rounded up. */
 static __u64 deadline(__u64 ns)
 {
 	return ns ? (ns + 0xffffULL) & ~0xffffULL : 0;
-}
-
-static __u16 be16(const __u8 *p)
-{
-	return (__u16)(p[0] << 8 | p[1]);
-}
-
-static __u32 be32(const __u8 *p)
-{
-	return (__u32)p[0] << 24 | (__u32)p[1] << 16 | (__u32)p[2] << 8 | p[3];
-}
-
-static bool all_zero(const __u8 *p, size_t n)
-{
-	while (n--)
-		if (*p++)
-			return false;
-	return true;
-}
-
-static void mapped(__u8 out[16], const __u8 v4[4])
-{
-	memset(out, 0, 10);
-	out[10] = 0xff;
-	out[11] = 0xff;
-	memcpy(out + 12, v4, 4);
-}
-
-/* Parsing (DATAPATH 1) */
-
-static bool ipv6_ext(__u8 nh)
-{
-	/* hop-by-hop, routing, fragment, destination options, AH, mobility */
-	return nh == 0 || nh == 43 || nh == 44 || nh == 60 || nh == 51 || nh == 135;
-}
-
-/*
- * DATAPATH 1: the L4 header must lie inside the IP packet (its total or
- * payload length); one in the Ethernet padding beyond it is truncated, and
- * so are TCP options beyond it. READING: an ICMP header is its 4 fixed
- * bytes (type, code, checksum).
- */
-/*
- * FLOWS, ICMP: an error (ICMP 3, 4, 11, 12 over IPv4; ICMPv6 1 to 4 over
- * IPv6) quotes the packet it is about after its 8-byte header. It counts
- * only when it is the packet that came from the peer the error goes to
- * and was sent to the device's address (READING: the error's source),
- * with 8 bytes of its ports; otherwise the error is a flow of its own.
- * READINGs: the quote is of the frame's IP version, its first (or only)
- * fragment, with no IPv6 extension headers; TCP, UDP, or an ICMP of the
- * error's own protocol; TCP flags are known only when quoted.
- */
-static void parse_quote(const __u8 *f, size_t cur, size_t end, struct mdl_pkt *p)
-{
-	size_t q = cur + 8, l4;
-	__u8 t = p->icmp_type, proto;
-
-	p->icmp_error = p->proto == 1 ? p->ipv4 && (t == 3 || t == 4 || t == 11 || t == 12) :
-					p->ipv6 && t >= 1 && t <= 4;
-	if (!p->icmp_error)
-		return;
-	if (p->ipv4) {
-		unsigned int ihl;
-
-		if (q + 20 > end || (f[q] >> 4) != 4)
-			return;
-		ihl = (f[q] & 15) * 4u;
-		if (ihl < 20 || (be16(f + q + 6) & 0x1fff))
-			return;
-		mapped(p->q_saddr, f + q + 12);
-		mapped(p->q_daddr, f + q + 16);
-		proto = f[q + 9];
-		l4 = q + ihl;
-	} else {
-		if (q + 40 > end || (f[q] >> 4) != 6)
-			return;
-		memcpy(p->q_saddr, f + q + 8, 16);
-		memcpy(p->q_daddr, f + q + 24, 16);
-		proto = f[q + 6];
-		l4 = q + 40;
-	}
-	if (memcmp(p->q_saddr, p->daddr, 16) || memcmp(p->q_daddr, p->saddr, 16))
-		return;
-	if (l4 + 8 > end)
-		return;
-	switch (proto) {
-	case 6:
-		if (l4 + 14 <= end) {
-			p->q_tcp_flags = f[l4 + 13];
-			p->q_has_flags = true;
-		}
-		/* fall through */
-	case 17:
-		p->q_sport = be16(f + l4);
-		p->q_dport = be16(f + l4 + 2);
-		break;
-	case 1:
-	case 58:
-		if (proto != p->proto)
-			return;
-		p->q_type = f[l4];
-		p->q_code = f[l4 + 1];
-		break;
-	default:
-		return;
-	}
-	p->q_proto = proto;
-	p->have_quote = true;
-}
-
-static void parse_l4(const __u8 *f, size_t cur, size_t end, struct mdl_pkt *p)
-{
-	switch (p->proto) {
-	case 6:
-		if (cur + 20 > end) {
-			p->reason = IFN_REASON_L4_TRUNC;
-			return;
-		}
-		if ((f[cur + 12] >> 4) < 5) {
-			p->reason = IFN_REASON_TCP_BAD_HDR;
-			return;
-		}
-		if (cur + (size_t)(f[cur + 12] >> 4) * 4 > end) {
-			p->reason = IFN_REASON_L4_TRUNC;
-			return;
-		}
-		p->sport = be16(f + cur);
-		p->dport = be16(f + cur + 2);
-		p->tcp_flags = f[cur + 13];
-		p->have_l4 = true;
-		return;
-	case 17:
-		if (cur + 8 > end) {
-			p->reason = IFN_REASON_L4_TRUNC;
-			return;
-		}
-		p->sport = be16(f + cur);
-		p->dport = be16(f + cur + 2);
-		p->have_l4 = true;
-		return;
-	case 1:
-	case 58:
-		/* READING: the protocol number decides, whatever the IP version. */
-		if (cur + 4 > end) {
-			p->reason = IFN_REASON_L4_TRUNC;
-			return;
-		}
-		p->icmp_type = f[cur];
-		p->icmp_code = f[cur + 1];
-		p->have_l4 = true;
-		parse_quote(f, cur, end, p);
-		return;
-	default:
-		return;
-	}
-}
-
-static void parse_ipv4(const __u8 *f, size_t len, size_t off, struct mdl_pkt *p)
-{
-	unsigned int ihl, tot, fo;
-
-	p->ipv4 = true;
-	if (off + 20 > len) {
-		p->reason = IFN_REASON_IPV4_TRUNC;
-		return;
-	}
-	ihl = (f[off] & 15) * 4;
-	tot = be16(f + off + 2);
-	if ((f[off] >> 4) != 4 || ihl < 20) {
-		p->reason = IFN_REASON_IPV4_BAD_HDR;
-		return;
-	}
-	/* READING: a header cut short is truncated, whatever it says. */
-	if (off + ihl > len) {
-		p->reason = IFN_REASON_IPV4_TRUNC;
-		return;
-	}
-	if (tot < ihl) {
-		p->reason = IFN_REASON_IPV4_BAD_HDR;
-		return;
-	}
-	/* A total length beyond the frame makes the frame truncated. */
-	if (off + tot > len) {
-		p->reason = IFN_REASON_IPV4_TRUNC;
-		return;
-	}
-	mapped(p->saddr, f + off + 12);
-	mapped(p->daddr, f + off + 16);
-	p->have_saddr = true;
-	p->proto = f[off + 9];
-	p->frag_proto = p->proto;
-	p->frag_id = be16(f + off + 4);
-	fo = be16(f + off + 6);
-	if (fo & 0x1fff) {
-		p->later_frag = true;
-		return;
-	}
-	p->first_frag = fo & 0x2000;
-	parse_l4(f, off + ihl, off + tot, p);
-}
-
-static void parse_ipv6(const __u8 *f, size_t len, size_t off, struct mdl_pkt *p)
-{
-	size_t cur, end;
-	unsigned int n = 0;
-	__u8 nh;
-
-	p->ipv6 = true;
-	if (off + 40 > len) {
-		p->reason = IFN_REASON_IPV6_TRUNC;
-		return;
-	}
-	if ((f[off] >> 4) != 6) {
-		p->reason = IFN_REASON_IPV6_BAD_HDR;
-		return;
-	}
-	/* A payload length beyond the frame makes the frame truncated. */
-	end = off + 40 + be16(f + off + 4);
-	if (end > len) {
-		p->reason = IFN_REASON_IPV6_TRUNC;
-		return;
-	}
-	memcpy(p->saddr, f + off + 8, 16);
-	memcpy(p->daddr, f + off + 24, 16);
-	p->have_saddr = true;
-	nh = f[off + 6];
-	cur = off + 40;
-	while (ipv6_ext(nh)) {
-		if (++n > IFN_MAX_IPV6_EXT_HDRS) {
-			p->reason = IFN_REASON_IPV6_EXT_LIMIT;
-			return;
-		}
-		if (nh == 44) {
-			if (cur + 8 > end) {
-				p->reason = IFN_REASON_IPV6_TRUNC;
-				return;
-			}
-			p->frag_id = be32(f + cur + 4);
-			nh = f[cur];
-			/* FLOWS, Fragments: the key's protocol is this next header. */
-			p->frag_proto = nh;
-			if (be16(f + cur + 2) >> 3) {
-				/* A later fragment, whatever a header before said. */
-				p->proto = nh;
-				p->later_frag = true;
-				p->first_frag = false;
-				return;
-			}
-			p->first_frag = f[cur + 3] & 1;
-			cur += 8;
-			continue;
-		}
-		if (cur + 2 > end) {
-			p->reason = IFN_REASON_IPV6_TRUNC;
-			return;
-		}
-		{
-			size_t hl = nh == 51 ? ((size_t)f[cur + 1] + 2) * 4 :
-					       ((size_t)f[cur + 1] + 1) * 8;
-
-			if (cur + hl > end) {
-				p->reason = IFN_REASON_IPV6_TRUNC;
-				return;
-			}
-			nh = f[cur];
-			cur += hl;
-		}
-	}
-	p->proto = nh;
-	parse_l4(f, cur, end, p);
-}
-
-void mdl_parse(const __u8 *f, size_t len, struct mdl_pkt *p)
-{
-	size_t off = 14;
-	__u16 type;
-
-	memset(p, 0, sizeof(*p));
-	if (len < 14) {
-		p->reason = IFN_REASON_ETH_TRUNC;
-		return;
-	}
-	memcpy(p->src_mac, f + 6, 6);
-	p->have_mac = true;
-	/* DATAPATH 2: never a device, whatever follows. */
-	if ((f[6] & 1) || all_zero(f + 6, 6)) {
-		p->reason = IFN_REASON_BAD_SRC_MAC;
-		return;
-	}
-	type = be16(f + 12);
-	while (type == ETH_P_8021Q || type == ETH_P_8021AD || type == ETH_P_QINQ) {
-		if (p->vlans == IFN_MAX_VLAN_TAGS) {
-			p->reason = IFN_REASON_VLAN_DEPTH;
-			return;
-		}
-		if (off + 4 > len) {
-			p->reason = IFN_REASON_VLAN_TRUNC;
-			return;
-		}
-		type = be16(f + off + 2);
-		off += 4;
-		p->vlans++;
-	}
-	p->ethertype = type;
-	switch (type) {
-	case ETH_P_ARP:
-		p->arp = true;
-		/*
-		 * READING: an ARP header is its 8 fixed bytes; IPv4 over
-		 * Ethernet (the only kind that names an IPv4 sender) is 28.
-		 */
-		if (off + 8 > len) {
-			p->reason = IFN_REASON_ARP_TRUNC;
-			return;
-		}
-		if (be16(f + off) == 1 && be16(f + off + 2) == ETH_P_IPV4 && f[off + 4] == 6 &&
-		    f[off + 5] == 4) {
-			if (off + 28 > len) {
-				p->reason = IFN_REASON_ARP_TRUNC;
-				return;
-			}
-			mapped(p->saddr, f + off + 14);
-			p->have_saddr = true;
-		}
-		return;
-	case ETH_P_EAPOL:
-		p->eapol = true;
-		return;
-	case ETH_P_IPV4:
-		parse_ipv4(f, len, off, p);
-		return;
-	case ETH_P_IPV6:
-		parse_ipv6(f, len, off, p);
-		return;
-	default:
-		/* FLOWS: an 802.3 length is one flow, ethertype 0x0001. */
-		if (type < 0x0600)
-			p->ethertype = 0x0001;
-		p->l2 = true;
-		return;
-	}
-}
-
-/* Names, for reports */
-
-const char *mdl_reason_name(unsigned int r)
-{
-	static const char *const n[] = {
-		"none",
-		"eth_truncated",
-		"bad_source_mac",
-		"vlan_truncated",
-		"vlan_too_deep",
-		"arp_truncated",
-		"ipv4_truncated",
-		"ipv4_bad_header",
-		"ipv6_truncated",
-		"ipv6_bad_header",
-		"ipv6_ext_chain_too_long",
-		"l4_truncated",
-		"tcp_bad_header",
-		"device_table_full",
-		"not_in_fingerprint",
-		"quarantine",
-		"rate_limit",
-		"fragment",
-		"answer",
-	};
-	return r < sizeof(n) / sizeof(n[0]) ? n[r] : "?";
-}
-
-const char *mdl_event_name(unsigned int t)
-{
-	static const char *const n[] = {
-		"NEW_DEVICE",	 "LEARNING_DONE",   "VIOLATION", "SCAN",	"AUTO_QUARANTINE",
-		"RATE_EXCEEDED", "FINGERPRINT_CAP", "IP_CHANGE", "IP_CONFLICT", "TABLE_FULL",
-		"EVENTS_LOST",	 "DNS_SPOOFED",	    "PROBED",
-	};
-	return t < sizeof(n) / sizeof(n[0]) ? n[t] : "?";
-}
-
-const char *mdl_mode_name(unsigned int m)
-{
-	static const char *const n[] = { "learn", "monitor", "enforce", "quarantine", "trust" };
-
-	return m < sizeof(n) / sizeof(n[0]) ? n[m] : "?";
 }
 
 /* State */
@@ -438,6 +40,8 @@ void mdl_init(struct mdl *m, __u32 max_devices, __u32 max_flows)
 	htab_init(&m->frags, sizeof(struct ifn_frag_key), sizeof(struct mdl_frag));
 	htab_init(&m->owners, 16, 6);
 	htab_init(&m->inbound, sizeof(struct ifn_in_key), sizeof(struct ifn_in_val));
+	htab_init(&m->dns, sizeof(struct ifn_dns_key), sizeof(struct ifn_dns_val));
+	htab_init(&m->dns_names, 8, sizeof(struct ifn_dns_name));
 	htab_init(&m->probes, sizeof(struct ifn_probe_key), sizeof(struct mdl_probe));
 	htab_init(&m->probers, 16, sizeof(struct mdl_prober));
 	htab_init(&m->probe_seen, 8, 1);
@@ -453,6 +57,8 @@ void mdl_free(struct mdl *m)
 	htab_free(&m->frags);
 	htab_free(&m->owners);
 	htab_free(&m->inbound);
+	htab_free(&m->dns);
+	htab_free(&m->dns_names);
 	htab_free(&m->probes);
 	htab_free(&m->probers);
 	htab_free(&m->probe_seen);
@@ -470,6 +76,9 @@ void mdl_reset(struct mdl *m)
 	htab_clear(&m->frags);
 	htab_clear(&m->owners);
 	htab_clear(&m->inbound);
+	htab_clear(&m->dns);
+	htab_clear(&m->dns_names);
+	memset(&m->dst, 0, sizeof(m->dst));
 	htab_clear(&m->probes);
 	htab_clear(&m->probers);
 	htab_clear(&m->probe_seen);
@@ -520,8 +129,8 @@ static struct mdl_device *dev_create(struct mdl *m, const __u8 mac[6])
 }
 
 /* EVENTS: limited per device and type, event-limit a second. */
-static struct ifn_event *emit(struct mdl *m, struct mdl_device *d, const __u8 mac[6], __u8 type,
-			      __u64 now, struct mdl_result *r)
+struct ifn_event *emit(struct mdl *m, struct mdl_device *d, const __u8 mac[6], __u8 type, __u64 now,
+		       struct mdl_result *r)
 {
 	struct ifn_event *e;
 
@@ -879,6 +488,125 @@ static bool in_fingerprint(const struct mdl *m, const struct ifn_flow_key *k)
 	return htab_get(&m->flows, k) || rule_match(m, k) || lan_match(m, k);
 }
 
+static bool rule_same(const struct mdl_rule *a, const struct mdl_rule *b);
+
+/*
+ * NAMES: is slot @j of an address's names live? Its answer has not
+ * expired (READING: expires after now), or a name admitted the address
+ * less than dns-min-ttl ago (SETTINGS).
+ */
+static bool name_live(const struct mdl *m, const struct ifn_dns_val *v, int j, __u64 now)
+{
+	return v->name[j] && (v->expires_ns[j] > now ||
+			      (v->last_used_ns && now - v->last_used_ns < m->cfg.dns_min_ttl_ns));
+}
+
+/*
+ * NAMES: a rule of the device on the key's protocol, port and direction
+ * for a live name the device resolved for the peer, or for a suffix of it
+ * (`*.suffix`: names under it, not the suffix itself, of at most 10
+ * labels). Returns the address's entry, or NULL.
+ */
+static struct ifn_dns_val *name_match(struct mdl *m, const struct ifn_flow_key *k, __u64 now)
+{
+	const struct mdl_device *d = mdl_device(m, k->mac);
+	struct ifn_dns_key dk = { 0 };
+	struct ifn_dns_val *v;
+	unsigned int i;
+	int j;
+
+	if (k->family == IFN_FAMILY_L2 || !d || !(d->flags & IFN_DEV_F_NAME_RULES))
+		return NULL;
+	memcpy(dk.mac, k->mac, 6);
+	memcpy(dk.addr, k->peer, 16);
+	v = htab_get(&m->dns, &dk);
+	if (!v)
+		return NULL;
+	for (j = 0; j < IFN_DNS_NAMES_PER_ADDR; j++) {
+		const struct ifn_dns_name *nm;
+
+		if (!name_live(m, v, j, now))
+			continue;
+		nm = htab_get(&m->dns_names, &v->name[j]);
+		for (i = 0; i < m->nrules; i++) {
+			const struct mdl_rule *r = &m->rules[i];
+			struct ifn_dns_name rn;
+			__u64 h;
+
+			if (!r->used || !r->is_name || memcmp(r->mac, k->mac, 6) ||
+			    r->proto != k->proto || r->port != k->port || r->dir != k->dir)
+				continue;
+			h = name_hash(m->cfg.dns_key, r->name, &rn);
+			if (!r->wild && h == v->name[j])
+				return v;
+			if (r->wild && nm && rn.labels < nm->labels &&
+			    rn.labels <= IFN_DNS_SUFFIXES && nm->suffix[rn.labels - 1] == h)
+				return v;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * NAMES, Learning names: a learned flow to an address the device got from
+ * an answer is learned as a named flow too, for every live name of the
+ * address whose text is known, in slot order, while the fingerprint has
+ * room (exact flows plus name rules below the cap).
+ */
+static void learn_names(struct mdl *m, struct mdl_device *d, const struct ifn_flow_key *k,
+			__u64 now)
+{
+	struct ifn_dns_key dk = { 0 };
+	const struct ifn_dns_val *v;
+	int j;
+
+	if (k->family == IFN_FAMILY_L2)
+		return;
+	memcpy(dk.mac, k->mac, 6);
+	memcpy(dk.addr, k->peer, 16);
+	v = htab_get(&m->dns, &dk);
+	for (j = 0; v && j < IFN_DNS_NAMES_PER_ADDR; j++) {
+		const struct ifn_dns_name *nm;
+		struct mdl_rule nr;
+		unsigned int i, free_i = MDL_MAX_RULES;
+		bool have = false;
+
+		if (!name_live(m, v, j, now))
+			continue;
+		nm = htab_get(&m->dns_names, &v->name[j]);
+		if (!nm)
+			continue;
+		memset(&nr, 0, sizeof(nr));
+		nr.is_name = true;
+		memcpy(nr.mac, k->mac, 6);
+		nr.proto = k->proto;
+		nr.port = k->port;
+		nr.dir = k->dir;
+		memcpy(nr.name, nm->name, nm->len);
+		for (i = 0; i < m->nrules; i++) {
+			if (m->rules[i].used && rule_same(&m->rules[i], &nr))
+				have = true;
+			if (!m->rules[i].used && free_i == MDL_MAX_RULES)
+				free_i = i;
+		}
+		if (have)
+			continue;
+		if (d->flow_count + d->name_rules >= m->cfg.fingerprint_cap)
+			return;
+		if (free_i == MDL_MAX_RULES)
+			free_i = m->nrules;
+		if (free_i >= MDL_MAX_RULES)
+			return;
+		nr.used = true;
+		m->rules[free_i] = nr;
+		if (free_i >= m->nrules)
+			m->nrules = free_i + 1;
+		d->name_rules++;
+		d->flags |= IFN_DEV_F_NAME_RULES;
+		m->names_learned++;
+	}
+}
+
 /* MODES: scan detection */
 
 static void scan(struct mdl *m, struct mdl_device *d, const struct ifn_flow_key *k, __u64 now,
@@ -1012,29 +740,47 @@ static bool learn(struct mdl *m, struct mdl_device *d, const struct ifn_flow_key
 	 * meets enforce (so it is a violation), since a scan must not be
 	 * learned. Returns false then.
 	 */
-	if (d->flow_count >= m->cfg.fingerprint_cap) {
+	if (d->flow_count + d->name_rules >= m->cfg.fingerprint_cap) {
 		d->mode = IFN_MODE_ENFORCE;
 		d->mode_until_ns = 0;
 		d->flags |= IFN_DEV_F_LEARN_CAPPED;
 		e = emit(m, d, d->mac, IFN_EV_FINGERPRINT_CAP, now, r);
 		if (e) {
-			e->value = d->flow_count;
+			e->value = d->flow_count + d->name_rules;
 			e->flow = *k;
 		}
 		return false;
 	}
 	if (htab_count(&m->flows) >= m->max_flows) {
 		m->g.flows_full++;
+		/* READING: a flow not learned (the table is full) names nothing. */
 		return true;
 	}
 	htab_put(&m->flows, k, &origin);
 	d->flow_count++;
 	r->learned = true;
 	r->learned_key = *k;
+	learn_names(m, d, k, now);
 	return true;
 }
 
 static const struct ifn_in_val *noted(const struct mdl *m, const struct ifn_in_key *k, __u64 now);
+
+/* A frame that a name admits keeps its address live (SETTINGS, dns-min-ttl). */
+static bool name_pass(struct mdl *m, const struct ifn_flow_key *k1, const struct ifn_flow_key *k2,
+		      __u64 now, struct mdl_result *r)
+{
+	struct ifn_dns_val *v = name_match(m, k1, now);
+
+	if (!v && k2)
+		v = name_match(m, k2, now);
+	if (!v)
+		return false;
+	v->last_used_ns = now;
+	m->name_passes++;
+	r->why = "name";
+	return true;
+}
 
 enum answer_kind {
 	ANS_NONE,
@@ -1247,7 +993,9 @@ void mdl_step(struct mdl *m, const __u8 *f, size_t len, __u64 now, mdl_scan_orac
 		}
 	} else if (quote_allowed(m, &p)) {
 		/* An error about an allowed flow: passes, never learned. */
-	} else if (!in_fingerprint(m, &k1) && !(alt && in_fingerprint(m, &k2))) {
+		r->why = "quote";
+	} else if (!in_fingerprint(m, &k1) && !(alt && in_fingerprint(m, &k2)) &&
+		   !name_pass(m, &k1, alt ? &k2 : NULL, now, r)) {
 		/* FLOWS, TCP: a reset passes a learning device, never learned. */
 		bool rst = p.have_l4 && p.proto == 6 && (p.tcp_flags & 0x04);
 		enum answer_kind ans = answer(m, &p, now);
@@ -1265,6 +1013,7 @@ void mdl_step(struct mdl *m, const __u8 *f, size_t len, __u64 now, mdl_scan_orac
 			 */
 			bool drop = m->cfg.flags & IFN_CFG_F_ANSWERS_DROP;
 
+			r->why = "answer";
 			if (!drop) {
 				/* READING: a first fragment that passed is noted. */
 				if (p.first_frag)
@@ -1401,6 +1150,7 @@ static void update_rule_flags(struct mdl *m, const __u8 mac[6])
 	size_t it = 0;
 	unsigned int i;
 	__u8 flags = 0;
+	__u32 names = 0;
 
 	if (!d)
 		return;
@@ -1409,6 +1159,7 @@ static void update_rule_flags(struct mdl *m, const __u8 mac[6])
 
 		if (!r->used || memcmp(r->mac, mac, 6))
 			continue;
+		names += r->is_name;
 		flags |= r->is_name  ? IFN_DEV_F_NAME_RULES :
 			 r->any_port ? IFN_DEV_F_ANY_RULES :
 				       IFN_DEV_F_PORT_RULES;
@@ -1419,6 +1170,7 @@ static void update_rule_flags(struct mdl *m, const __u8 mac[6])
 		if (fk->family == IFN_FAMILY_LAN && !memcmp(fk->mac, mac, 6))
 			flags |= IFN_DEV_F_LAN_RULES;
 	}
+	d->name_rules = names;
 	d->flags = (d->flags & ~(IFN_DEV_F_ANY_RULES | IFN_DEV_F_PORT_RULES | IFN_DEV_F_NAME_RULES |
 				 IFN_DEV_F_LAN_RULES)) |
 		   flags;
@@ -1526,299 +1278,6 @@ void mdl_op_forget(struct mdl *m, const __u8 mac[6])
 	htab_del(&m->dev_index, mac);
 	memset(d, 0, sizeof(*d));
 	m->ndev--;
-}
-
-/* ANSWERS: the egress program's inbound notes and PROBED */
-
-struct probe_seen_key {
-	__u32 gen;
-	__u32 port; /* protocol << 16 | port */
-};
-
-struct prober_seen_key {
-	__u32 gen;
-	__u8 mac[6];
-	__u16 pad;
-};
-
-/*
- * Check a sketch's count after a new or known item (see model.h): returns
- * the count to go on with.
- */
-static __u32 sketch_check(struct mdl *m, const char *what, bool fresh, __u32 before, bool have,
-			  __u32 after, unsigned int bits, char *err, size_t errlen)
-{
-	if (!have)
-		return before + fresh;
-	if (!fresh && after != before) {
-		snprintf(err, errlen, "%s: a known item moved the count from %u to %u", what,
-			 before, after);
-		return before;
-	}
-	if (fresh && after != before + 1 && !(after == before && before > 0)) {
-		snprintf(err, errlen,
-			 "%s: a new item moved the count from %u to %u (expected %u, or %u on a "
-			 "collision)",
-			 what, before, after, before + 1, before);
-		return before + 1;
-	}
-	if (fresh) {
-		m->probe_new++;
-		m->probe_collisions_expected += (double)before / bits;
-		if (after == before)
-			m->probe_collisions++;
-	}
-	return after;
-}
-
-/*
- * The egress side's parse (NAMES, ANSWERS; DESIGN, Names): Ethernet, up to
- * two VLAN tags, IPv4 or IPv6, and the UDP, TCP or ICMP header. Unlike the
- * XDP side it does not need the whole packet in the frame (a forwarded
- * frame's payload may lie in pages): the headers must be there and agree
- * with the IP lengths. READINGs: a fragment (first or later) carries no
- * whole message and notes nothing; IPv6 hop-by-hop, routing and
- * destination options headers are followed (at most eight), a fragment or
- * AH header ends the parse; ICMP needs its type and code. Fills saddr,
- * daddr, proto, ports (ICMP: type, code), tcp_flags; false: nothing to do.
- */
-static bool eparse(const __u8 *f, size_t len, struct mdl_pkt *p)
-{
-	size_t off = 14, l4;
-	unsigned int tags = 0, iplen, i;
-	__u16 type;
-
-	memset(p, 0, sizeof(*p));
-	if (len < 14 || (f[0] & 1))
-		return false;
-	memcpy(p->src_mac, f + 6, 6);
-	type = be16(f + 12);
-	while (type == ETH_P_8021Q || type == ETH_P_8021AD || type == ETH_P_QINQ) {
-		if (tags++ == IFN_MAX_VLAN_TAGS || off + 4 > len)
-			return false;
-		type = be16(f + off + 2);
-		off += 4;
-	}
-	if (type == ETH_P_IPV4) {
-		unsigned int hl;
-
-		if (off + 20 > len || (f[off] >> 4) != 4 || (f[off] & 15) < 5)
-			return false;
-		if (be16(f + off + 6) & 0x3fff)
-			return false;
-		hl = (f[off] & 15) * 4u;
-		iplen = be16(f + off + 2);
-		if (iplen < hl)
-			return false;
-		iplen -= hl;
-		mapped(p->saddr, f + off + 12);
-		mapped(p->daddr, f + off + 16);
-		p->ipv4 = true;
-		p->proto = f[off + 9];
-		l4 = off + hl;
-	} else if (type == ETH_P_IPV6) {
-		__u8 nh;
-
-		if (off + 40 > len || (f[off] >> 4) != 6)
-			return false;
-		iplen = be16(f + off + 4);
-		memcpy(p->saddr, f + off + 8, 16);
-		memcpy(p->daddr, f + off + 24, 16);
-		p->ipv6 = true;
-		nh = f[off + 6];
-		l4 = off + 40;
-		for (i = 0; i < IFN_MAX_IPV6_EXT_HDRS && (nh == 0 || nh == 43 || nh == 60); i++) {
-			unsigned int hl;
-
-			if (l4 + 2 > len)
-				return false;
-			hl = ((unsigned int)f[l4 + 1] + 1) * 8;
-			if (hl > iplen)
-				return false;
-			iplen -= hl;
-			nh = f[l4];
-			l4 += hl;
-		}
-		p->proto = nh;
-	} else {
-		return false;
-	}
-	p->have_saddr = true;
-	switch (p->proto) {
-	case 17:
-		if (l4 + 8 > len || be16(f + l4 + 4) < 8 || be16(f + l4 + 4) > iplen)
-			return false;
-		p->sport = be16(f + l4);
-		p->dport = be16(f + l4 + 2);
-		break;
-	case 6:
-		if (l4 + 20 > len || (f[l4 + 12] >> 4) * 4u < 20 || (f[l4 + 12] >> 4) * 4u > iplen)
-			return false;
-		p->sport = be16(f + l4);
-		p->dport = be16(f + l4 + 2);
-		p->tcp_flags = f[l4 + 13];
-		break;
-	case 1:
-	case 58:
-		if (l4 + 2 > len)
-			return false;
-		p->icmp_type = f[l4];
-		p->icmp_code = f[l4 + 1];
-		break;
-	default:
-		return false;
-	}
-	p->have_l4 = true;
-	return true;
-}
-
-/* READING: a port is a protocol's (TCP 80 and UDP 80 are two). */
-static __u32 proto_port(const struct mdl_pkt *p, __u16 port)
-{
-	return (__u32)p->proto << 16 | port;
-}
-
-/* A prober tried one more device in its window: returns its count. */
-static __u32 prober_devices(struct mdl *m, const struct mdl_device *d, const __u8 peer[16],
-			    __u64 now, __u32 have_count, bool have, struct mdl_eresult *r)
-{
-	struct mdl_prober *pb = htab_get(&m->probers, peer);
-	struct prober_seen_key bk = { 0 };
-	bool fresh;
-
-	if (!pb || now - pb->window_ns >= m->cfg.scan_window_ns) {
-		struct mdl_prober nb = { .window_ns = now, .gen = ++m->probe_gens };
-
-		pb = htab_put(&m->probers, peer, &nb);
-	}
-	bk.gen = pb->gen;
-	memcpy(bk.mac, d->mac, 6);
-	fresh = !htab_get(&m->prober_seen, &bk);
-	if (fresh)
-		htab_put(&m->prober_seen, &bk, NULL);
-	pb->count = sketch_check(m, "prober devices", fresh, pb->count, have, have_count, 64,
-				 r->oracle_error, sizeof(r->oracle_error));
-	return pb->count;
-}
-
-/*
- * ANSWERS: per (device, prober) and scan window, the distinct ports the
- * prober tries; more than half of scan-threshold: PROBED, once a window.
- * READING: the prober's devices are counted when it tries its first port
- * of a device in the pair's window, and again for the event.
- */
-static void probe_count(struct mdl *m, struct mdl_device *d, const struct mdl_pkt *p, __u32 port,
-			__u64 now, mdl_probe_oracle oracle, void *octx, struct mdl_eresult *r)
-{
-	struct ifn_probe_key pk = { 0 };
-	struct probe_seen_key sk = { 0 };
-	__u32 pports = 0, pdevs = 0, before;
-	struct mdl_probe *pr;
-	bool have, fresh;
-
-	memcpy(pk.mac, d->mac, 6);
-	memcpy(pk.peer, p->saddr, 16);
-	r->probe = true;
-	r->probe_key = pk;
-	pr = htab_get(&m->probes, &pk);
-	if (!pr || now - pr->window_ns >= m->cfg.scan_window_ns) {
-		struct mdl_probe np = { .window_ns = now, .gen = ++m->probe_gens };
-
-		pr = htab_put(&m->probes, &pk, &np);
-	}
-	have = oracle && oracle(octx, &pk, &pports, &pdevs);
-	sk.gen = pr->gen;
-	sk.port = port;
-	fresh = !htab_get(&m->probe_seen, &sk);
-	if (fresh)
-		htab_put(&m->probe_seen, &sk, NULL);
-	before = pr->count;
-	pr->count = sketch_check(m, "probe ports", fresh, before, have, pports, 256,
-				 r->oracle_error, sizeof(r->oracle_error));
-	if (pr->count == before)
-		return;
-	if (before == 0)
-		prober_devices(m, d, p->saddr, now, pdevs, have, r);
-	if (!pr->reported && 2ULL * pr->count > m->cfg.scan_threshold) {
-		struct mdl_result tmp;
-		struct ifn_event *e;
-
-		pr->reported = true;
-		memset(&tmp, 0, sizeof(tmp));
-		e = emit(m, d, d->mac, IFN_EV_PROBED, now, &tmp);
-		if (e) {
-			e->value = pr->count;
-			e->count2 = (__u16)prober_devices(m, d, p->saddr, now, pdevs, have, r);
-			memcpy(e->addr, p->saddr, 16);
-			r->ev[r->nev++] = *e;
-		}
-	}
-}
-
-void mdl_egress(struct mdl *m, const __u8 *f, size_t len, __u64 now, __u32 ingress_ifindex,
-		mdl_probe_oracle oracle, void *octx, struct mdl_eresult *r)
-{
-	struct ifn_in_val v = { 0 };
-	struct mdl_device *d;
-	struct mdl_pkt p;
-	bool attempt_port = false, syn;
-	__u16 port = 0;
-
-	(void)ingress_ifindex;
-	memset(r, 0, sizeof(*r));
-	if (!eparse(f, len, &p))
-		return;
-	d = mdl_device(m, f);
-	/*
-	 * ANSWERS: an inbound attempt the gateway delivers to a known device:
-	 * TCP (a SYN or not), UDP, ICMP echo requests.
-	 */
-	if (!d)
-		return;
-	memset(&r->note, 0, sizeof(r->note));
-	memcpy(r->note.mac, f, 6);
-	r->note.proto = p.proto;
-	memcpy(r->note.peer, p.saddr, 16);
-	syn = p.proto == 6 && (p.tcp_flags & 0x02) && !(p.tcp_flags & 0x10);
-	switch (p.proto) {
-	case 6:
-	case 17:
-		r->note.peer_port = p.sport;
-		r->note.dev_port = p.dport;
-		/* A SYN, or a datagram to a port below 32768, tries a port. */
-		attempt_port = p.proto == 6 ? syn : p.dport < 32768;
-		port = p.dport;
-		break;
-	case 1:
-	case 58:
-		if (p.icmp_type != (p.proto == 1 ? 8 : 128))
-			return;
-		/* For ICMP the "ports" are the type and the code. */
-		r->note.peer_port = p.icmp_type;
-		r->note.dev_port = p.icmp_code;
-		attempt_port = true;
-		port = p.icmp_code; /* READING: an echo request tries its code */
-		break;
-	default:
-		return;
-	}
-	v.seen_ns = now;
-	v.syn = syn;
-	{
-		const struct ifn_in_val *old = htab_get(&m->inbound, &r->note);
-
-		/*
-		 * READING (not in the page, the program's granularity: see
-		 * tests/diff/README.md): a note of the same kind younger than a
-		 * second is not written again.
-		 */
-		if (old && old->syn == syn && now - old->seen_ns < NS_PER_S)
-			return;
-	}
-	htab_put(&m->inbound, &r->note, &v);
-	r->noted = true;
-	if (attempt_port)
-		probe_count(m, d, &p, proto_port(&p, port), now, oracle, octx, r);
 }
 
 /* Is there a young note that @k answers? */

@@ -61,6 +61,9 @@ struct mdl_pkt {
 	__u8 q_saddr[16], q_daddr[16];
 	__u8 q_proto, q_tcp_flags, q_type, q_code;
 	bool q_has_flags;
+	/* The egress parse: the L4 header's offset and the IP payload's length. */
+	size_t e_l4;
+	unsigned int e_iplen;
 	__u16 q_sport, q_dport;
 };
 
@@ -99,6 +102,7 @@ struct mdl_device {
 	__u32 ifindex;
 	__u8 mode, mode_after, flags;
 	__u32 flow_count;
+	__u32 name_rules; /* entries in ifn_name_rules */
 	__u64 mode_until_ns, created_ns;
 	__u8 ipv4[4], ipv6_ll[16], ipv6[16];
 	__u64 rate_pps, rate_bps, burst_pkts, burst_bytes;
@@ -141,6 +145,7 @@ struct mdl_result {
 	struct ifn_flow_key learned_key;
 	unsigned int nev;
 	struct ifn_event ev[MDL_MAX_EVENTS];
+	const char *why; /* what decided a pass in step 9, for traces */
 	/* The oracle's answer did not fit a sketch: text for the report. */
 	char oracle_error[160];
 };
@@ -172,6 +177,8 @@ struct mdl_eresult {
 	bool noted; /* an inbound attempt: @note written */
 	struct ifn_in_key note;
 	bool probe; /* the attempt counted for PROBED: @probe_key */
+	unsigned int ndns; /* addresses the answer recorded: dns_keys */
+	struct ifn_dns_key dns_keys[IFN_DNS_MAX_RECORDS];
 	struct ifn_probe_key probe_key;
 	unsigned int nev;
 	struct ifn_event ev[MDL_MAX_EVENTS];
@@ -199,6 +206,10 @@ struct mdl {
 		__u8 plen;
 	} lan[8];
 	struct mdl_global g;
+	/* NAMES: what the devices resolved, and the egress program's counters. */
+	struct htab dns; /* ifn_dns_key -> ifn_dns_val */
+	struct htab dns_names; /* hash -> ifn_dns_name */
+	struct ifn_dns_stats dst;
 	/* ANSWERS: the egress program's notes and probes. */
 	struct htab inbound; /* ifn_in_key -> ifn_in_val */
 	struct htab probes; /* ifn_probe_key -> mdl_probe */
@@ -206,6 +217,7 @@ struct mdl {
 	struct htab probe_seen; /* gen, port -> nothing */
 	struct htab prober_seen; /* gen, mac -> nothing */
 	__u32 probe_gens;
+	__u64 name_passes, names_learned; /* for the run's report */
 	__u64 probe_new, probe_collisions;
 	double probe_collisions_expected;
 	/* The sketch as the oracle revealed it: for the collision report. */
