@@ -88,10 +88,14 @@ static bool first_of_hash(const struct ifn_resolved *r, size_t i, unsigned int k
 	size_t p;
 	unsigned int q;
 
-	for (p = 0; p <= i; p++)
-		for (q = 0; q < r[p].n && (p < i || q < k); q++)
+	for (p = 0; p <= i; p++) {
+		/* The slots before @k in entry @i itself; every slot of the ones before. */
+		unsigned int end = p < i ? r[p].n : k;
+
+		for (q = 0; q < end; q++)
 			if (r[p].hash[q] == r[i].hash[k])
 				return false;
+	}
 	return true;
 }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,5 +166,48 @@ int ifn_file_read(const char *path, size_t max, char **out, size_t *len, char *w
 	buf[done] = '\0';
 	*out = buf;
 	*len = done;
+	return 0;
+}
+
+int ifn_file_prepare(const char *path, const char *base, mode_t mode,
+		     void (*fill)(FILE *f, const void *arg), const void *arg, char *tmp, size_t len)
+{
+	char dirbuf[PATH_MAX];
+	FILE *f;
+	int fd, err = 0;
+
+	if (strlen(path) >= sizeof(dirbuf))
+		return -ENAMETOOLONG;
+	snprintf(dirbuf, sizeof(dirbuf), "%s", path);
+	if ((size_t)snprintf(tmp, len, "%s/.%s.XXXXXX", dirname(dirbuf), base) >= len)
+		return -ENAMETOOLONG;
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return -errno;
+	f = fdopen(fd, "w");
+	if (!f) {
+		err = -errno;
+		close(fd);
+		unlink(tmp);
+		return err;
+	}
+	fill(f, arg);
+	if (fflush(f) || fchmod(fd, mode) || fsync(fd))
+		err = -errno;
+	if (fclose(f) && !err)
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+int ifn_file_commit(const char *tmp, const char *path)
+{
+	if (rename(tmp, path)) {
+		int err = -errno;
+
+		unlink(tmp);
+		return err;
+	}
 	return 0;
 }

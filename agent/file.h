@@ -2,12 +2,14 @@
 /*
  * file.h - reading the files an operator names (policies, the daemon's
  * configuration, captures, snapshots) without ever blocking on them and
- * without taking a file caught half-written for a whole one.
+ * without taking a file caught half-written for a whole one; writing a file
+ * that no reader ever sees half of.
  */
 #ifndef IFN_FILE_H
 #define IFN_FILE_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/stat.h>
 
 /*
@@ -30,5 +32,18 @@ int ifn_file_open(const char *path, struct stat *st, char *why, size_t whylen);
  * looked at again once it is that old (file.c, settled()).
  */
 int ifn_file_read(const char *path, size_t max, char **buf, size_t *len, char *why, size_t whylen);
+
+/*
+ * The first half of replacing @path: a temp file ".@base.XXXXXX" in its
+ * directory gets what @fill writes, mode @mode, and is flushed to disk. Its
+ * name is left in @tmp (@len >= PATH_MAX + 16) for ifn_file_commit(), or
+ * for unlink() by a caller that changes its mind. On error nothing is left.
+ * Returns 0 or -errno.
+ */
+int ifn_file_prepare(const char *path, const char *base, mode_t mode,
+		     void (*fill)(FILE *f, const void *arg), const void *arg, char *tmp,
+		     size_t len);
+/* The second half: rename @tmp over @path (on error @tmp is removed). Returns 0 or -errno. */
+int ifn_file_commit(const char *tmp, const char *path);
 
 #endif /* IFN_FILE_H */

@@ -147,6 +147,8 @@ static int replay_setup(struct iotfence *skel, bool replay)
 		err = bpf_map__set_autocreate(skel->maps.ifn_replay, replay);
 	if (!err)
 		err = bpf_map__set_autocreate(skel->maps.ifn_replay_next, replay);
+	if (!err)
+		err = bpf_map__set_autocreate(skel->maps.ifn_replay_cut, replay);
 	return err;
 }
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "file.h"
 #include "format.h"
 #include "grow.h"
 #include "mactab.h"
@@ -118,56 +119,34 @@ int ifn_mactab_load(struct ifn_mactab *t, const struct ifn_mactab_kind *k, const
 	return 0;
 }
 
+static void fill(FILE *f, const void *arg)
+{
+	const struct ifn_mactab *t = arg;
+	char mb[IFN_MAC_STRLEN];
+	size_t i;
+
+	fprintf(f, "# %s\n", t->kind->header);
+	for (i = 0; i < t->n; i++)
+		fprintf(f, "%s %s\n", ifn_fmt_mac(t->v[i].mac, mb), t->v[i].text);
+}
+
 int ifn_mactab_prepare(const struct ifn_mactab *t, const char *path, char *tmp, size_t len)
 {
-	char dirbuf[PATH_MAX], mb[IFN_MAC_STRLEN], pb[PATH_MAX];
-	const char *dir;
-	size_t i;
-	FILE *f;
-	int fd, err = 0;
+	char dirbuf[PATH_MAX], pb[PATH_MAX];
 
 	if (!path)
 		path = ifn_mactab_path(t->kind, pb, sizeof(pb));
 	snprintf(dirbuf, sizeof(dirbuf), "%s", path);
-	dir = dirname(dirbuf);
-	if (mkdir(dir, 0700) && errno != EEXIST)
+	if (mkdir(dirname(dirbuf), 0700) && errno != EEXIST)
 		return -errno;
-	snprintf(tmp, len, "%s/.%s.XXXXXX", dir, t->kind->file);
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		err = -errno;
-		close(fd);
-		unlink(tmp);
-		return err;
-	}
-	fprintf(f, "# %s\n", t->kind->header);
-	for (i = 0; i < t->n; i++)
-		fprintf(f, "%s %s\n", ifn_fmt_mac(t->v[i].mac, mb), t->v[i].text);
-	if (fflush(f) || fchmod(fd, t->kind->mode) || fsync(fd))
-		err = -errno;
-	if (fclose(f) && !err)
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
+	return ifn_file_prepare(path, t->kind->file, t->kind->mode, fill, t, tmp, len);
 }
 
 int ifn_mactab_commit(const struct ifn_mactab *t, const char *tmp, const char *path)
 {
 	char pb[PATH_MAX];
 
-	if (!path)
-		path = ifn_mactab_path(t->kind, pb, sizeof(pb));
-	if (rename(tmp, path)) {
-		int err = -errno;
-
-		unlink(tmp);
-		return err;
-	}
-	return 0;
+	return ifn_file_commit(tmp, path ? path : ifn_mactab_path(t->kind, pb, sizeof(pb)));
 }
 
 void ifn_mactab_abort(const char *tmp)

@@ -114,12 +114,19 @@ static const struct ifn_opt replay_opts[] = {
 		"the other captures are replayed."),
 	IFN_OPT("policy", "FILE", 'p', "Evaluate this policy instead of learning."),
 	IFN_OPT("gateway", "MAC|none", 'g',
-		"The gateway's MAC (repeatable): its frames are left out, as a live iotfence on the "
-		"LAN interface never takes them for a device's. Default: a guess (iotfence.8, "
-		"REPLAY); none: no gateway."),
+		"The gateway's MAC (repeatable): its frames are never a device's, as on a live "
+		"gateway's LAN interface; those to a device run through the egress program's code. "
+		"Default: a guess (iotfence.8, REPLAY); none: no gateway."),
 	IFN_OPT("generalise", NULL, 'G',
 		"At the end of each device's learning, turn its learned flows into prefix and "
 		"port-any rules (iotfence.8, GENERALISATION), as the daemon does with generalise on."),
+	IFN_OPT("set", "KEY=VALUE", 's',
+		"A run-time setting, as 'iotfence settings KEY=VALUE' sets it on a gateway "
+		"(repeatable; a policy's settings lines come after)."),
+	IFN_OPT("no-names", NULL, 'N',
+		"Leave the DNS answers the gateway sends the devices unread, so that no address is "
+		"known by name: fingerprints as without names, to measure what names change. "
+		"Default: the egress program reads them, as on a live gateway."),
 	IFN_OPT("interface", "NAME", 'i',
 		"The interface the captures were taken on, for the policy's lines about it (default: "
 		"the policy's only interface, else 'replay')."),
@@ -252,11 +259,12 @@ const struct ifn_cmd ifn_cmds[] = {
 	  ifn_cmd_run, IFN_CMD_PRIV },
 	{ "replay",
 	  "[--learn-for DUR | --learn CAPTURE...] [--policy FILE [--interface NAME]] "
-	  "[--generalise] [--gateway MAC|none] [--workers N] CAPTURE... [--json]",
+	  "[--generalise] [--no-names] [--set KEY=VALUE]... [--gateway MAC|none] [--workers N] CAPTURE... [--json]",
 	  "Run captured frames through the real program, offline, with private maps.", replay_opts,
 	  "Captures (pcap or pcapng, any number, merged in time order) are read into memory, "
 	  "then each Ethernet frame runs through the XDP program with BPF_PROG_TEST_RUN, its "
-	  "clock set to the frame's capture time. Reports per device what learning made and what "
+	  "clock set to the frame's capture time; the gateway's frames to a device run through "
+	  "the egress program's code (DNS answers, inbound attempts) instead. Reports per device what learning made and what "
 	  "enforcement would have passed and dropped. Never touches a live gateway's state.",
 	  ifn_cmd_replay, IFN_CMD_PRIV | IFN_CMD_JSON },
 	{ "mud",

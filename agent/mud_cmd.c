@@ -533,7 +533,7 @@ static int cmd_export(const struct ifn_cmd *c, int argc, char **argv)
 	}
 	if (skipped)
 		ifn_warn("%zu rule%s of %s left out: MUD ACLs match IPv4 and IPv6 with TCP, UDP "
-			 "and ICMP only",
+			 "and ICMP only, and names without wildcards",
 			 skipped, skipped == 1 ? "" : "s", mb);
 	if (json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ||
 	    fputc('\n', stdout) == EOF || fflush(stdout)) {

@@ -25,7 +25,15 @@ static json_t *ace_of(const struct ifn_rule *r, bool from, bool v6, const char *
 
 	if (r->proto != 1 && r->proto != 58)
 		json_object_set_new(l3, "protocol", json_integer(r->proto));
-	if (r->plen) {
+	if (r->name) {
+		/* RFC 8520 section 13: the peer's name, the side the acl sees it on. */
+		json_object_set_new(l3,
+				    from ? "ietf-acldns:dst-dnsname" : "ietf-acldns:src-dnsname",
+				    json_string(r->name));
+	} else if (r->lan) {
+		/* RFC 8520 section 8: any peer on the local networks (type empty: [null]). */
+		json_object_set_new(m, "ietf-mud:mud", json_pack("{s:[n]}", "local-networks"));
+	} else if (r->plen) {
 		const char *key =
 			from ? (v6 ? "destination-ipv6-network" : "destination-ipv4-network") :
 			       (v6 ? "source-ipv6-network" : "source-ipv4-network");
@@ -81,11 +89,15 @@ json_t *ifn_mud_export(const struct ifn_rule *rules, size_t n, const char *url,
 		bool icmp = r->proto == 1 || r->proto == 58;
 		int fam;
 
-		if (r->l2 || (r->proto != 6 && r->proto != 17 && !icmp)) {
+		/*
+		 * A wildcard has no MUD form: dst-dnsname is an inet:host, a
+		 * domain name without "*" (RFC 8520 section 13, RFC 6991).
+		 */
+		if (r->l2 || (r->proto != 6 && r->proto != 17 && !icmp) || (r->name && r->wild)) {
 			(*skipped)++;
 			continue;
 		}
-		/* "any" belongs to both families; an ICMPv6 rule to IPv6 only. */
+		/* "any", a name and local-networks belong to both families; ICMPv6 to IPv6 only. */
 		for (fam = 0; fam < 2; fam++) {
 			bool v6 = fam == 1;
 

@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "devices.h"
 #include "errors.h"
+#include "file.h"
 #include "format.h"
 #include "generalise.h"
 #include "parse.h"
@@ -85,40 +86,21 @@ static int cmd_load(const struct ifn_cmd *c, int argc, char **argv)
 	return err ? IFN_EXIT_FAIL : IFN_EXIT_OK;
 }
 
+static void fill_policy(FILE *f, const void *p)
+{
+	ifn_policy_write(p, f);
+}
+
 /* Temp file next to @path, then rename: a reader never sees half a policy. */
 static int write_atomic(const char *path, const struct ifn_policy *p)
 {
-	char dirbuf[PATH_MAX], tmp[PATH_MAX + 16];
-	mode_t um;
-	FILE *f;
-	int fd, err = 0;
+	char tmp[PATH_MAX + 16];
+	mode_t um = umask(0);
+	int err;
 
-	if (strlen(path) >= sizeof(dirbuf))
-		return -ENAMETOOLONG;
-	snprintf(dirbuf, sizeof(dirbuf), "%s", path);
-	snprintf(tmp, sizeof(tmp), "%s/.policy.XXXXXX", dirname(dirbuf));
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		err = -errno;
-		close(fd);
-		unlink(tmp);
-		return err;
-	}
-	ifn_policy_write(p, f);
-	um = umask(0);
 	umask(um);
-	if (fflush(f) || fchmod(fd, 0644 & ~um) || fsync(fd))
-		err = -errno;
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
+	err = ifn_file_prepare(path, "policy", 0644 & ~um, fill_policy, p, tmp, sizeof(tmp));
+	return err ? err : ifn_file_commit(tmp, path);
 }
 
 static int cmd_save_show(const struct ifn_cmd *c, int argc, char **argv, bool save)

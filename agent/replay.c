@@ -28,6 +28,7 @@
 #include "policy.h"
 #include "policy_parse.h"
 #include "replay_report.h"
+#include "settings.h"
 #include "state.h"
 #include "iotfence.skel.h"
 
@@ -68,7 +69,25 @@ struct rp_opts {
 	unsigned int workers;
 	const char *ifname;
 	bool generalise;
+	bool no_names;
+	const char **sets; /* --set KEY=VALUE, in order */
+	size_t nsets;
 };
+
+/* One --set KEY=VALUE on @cfg; -EINVAL with why in @err. */
+static int apply_set(struct ifn_config *cfg, const char *kv, char *err, size_t errlen)
+{
+	const char *eq = strchr(kv, '=');
+	char key[64];
+
+	if (!eq || eq == kv || (size_t)(eq - kv) >= sizeof(key)) {
+		snprintf(err, errlen, "not KEY=VALUE (the keys of 'iotfence settings')");
+		return -EINVAL;
+	}
+	memcpy(key, kv, eq - kv);
+	key[eq - kv] = 0;
+	return ifn_setting_apply(cfg, key, eq + 1, err, errlen) ? -EINVAL : 0;
+}
 
 static int parse_opts(const struct ifn_cmd *c, int argc, char **argv, struct rp_opts *o)
 {
@@ -80,7 +99,8 @@ static int parse_opts(const struct ifn_cmd *c, int argc, char **argv, struct rp_
 	o->learn_ns = IFN_REPLAY_LEARN_DEFAULT_NS;
 	o->learn = calloc(argc + 1, sizeof(*o->learn));
 	o->replay = calloc(argc + 1, sizeof(*o->replay));
-	if (!o->learn || !o->replay) {
+	o->sets = calloc(argc + 1, sizeof(*o->sets));
+	if (!o->learn || !o->replay || !o->sets) {
 		ifn_err("replay: out of memory");
 		return IFN_EXIT_FAIL;
 	}
@@ -132,6 +152,20 @@ static int parse_opts(const struct ifn_cmd *c, int argc, char **argv, struct rp_
 		case 'G':
 			o->generalise = true;
 			break;
+		case 'N':
+			o->no_names = true;
+			break;
+		case 's': {
+			/* Checked here, on defaults: a bad one is refused before anything is read. */
+			struct ifn_config cfg;
+			char err[160];
+
+			ifn_config_defaults(&cfg);
+			if (apply_set(&cfg, arg, err, sizeof(err)))
+				return ifn_usage_error(c, "--set %s: %s", arg, err);
+			o->sets[o->nsets++] = arg;
+			break;
+		}
 		default:
 			return ifn_opt_error(c, argv);
 		}
@@ -363,6 +397,7 @@ int ifn_cmd_replay(const struct ifn_cmd *c, int argc, char **argv)
 	R->learn_files = o.nlearn > 0;
 	R->policy = o.policy;
 	R->gen = o.generalise;
+	R->no_names = o.no_names;
 	ifn_gen_defaults(&R->gen_opts);
 	ifn_clock_set_virtual(true);
 	/* A bad policy is found before the captures are read. */
@@ -425,6 +460,14 @@ int ifn_cmd_replay(const struct ifn_cmd *c, int argc, char **argv)
 	R->cfg.default_mode = IFN_MODE_LEARN;
 	R->cfg.learn_ns = R->learn_files ? 0 : R->learn_ns;
 	R->default_learns = true;
+	for (k = 0; k < o.nsets; k++) {
+		char why[160];
+
+		if (apply_set(&R->cfg, o.sets[k], why, sizeof(why))) {
+			ifn_err("replay: --set %s: %s", o.sets[k], why);
+			goto out;
+		}
+	}
 	/*
 	 * A table that holds every MAC of the captures behaves as the default
 	 * one (neither fills up) and takes a fraction of the time to set up;
@@ -509,6 +552,7 @@ out:
 out_opts:
 	free(o.learn);
 	free(o.replay);
+	free(o.sets);
 	/* A consumer of --json gets JSON either way: what failed, as one object. */
 	if (rc != IFN_EXIT_OK && ifn_json_output) {
 		struct ifn_json j;

@@ -68,6 +68,7 @@ static int add_frame(struct reader *r, __u64 ts, __u32 caplen, __u32 len, const 
 	f->file = r->idx;
 	f->phase = c->phase;
 	f->dev = RP_NODEV;
+	f->to = RP_NODEV;
 	/*
 	 * More bytes captured than were on the wire: the record contradicts
 	 * itself, and neither length can be trusted to be the frame's.

@@ -34,6 +34,8 @@
 #define RP_F_SYNC (1U << 3) /* runs after every earlier frame of every device */
 #define RP_F_RUNT (1U << 4) /* shorter than an Ethernet header on the wire: not run */
 #define RP_F_BADLEN (1U << 5) /* caplen > len: the record contradicts itself, not run */
+/* A gateway's frame to a device (rp_frame.to): runs the egress stage only. */
+#define RP_F_EGRESS (1U << 6)
 
 /* Roles of captures and frames. */
 enum rp_phase {
@@ -51,7 +53,8 @@ struct rp_frame {
 	__u32 dev; /* index of its source MAC in the scan, RP_NODEV for none */
 	__u8 flags; /* RP_F_* */
 	__u8 phase; /* enum rp_phase */
-	__u8 pad[6];
+	__u8 pad[2];
+	__u32 to; /* RP_F_EGRESS: the device it is delivered to, else RP_NODEV */
 };
 
 enum rp_cap_status {

@@ -34,6 +34,8 @@ struct rp_report {
 	size_t ndevs;
 	struct ifn_global_stats gs;
 	struct rp_count learn, after;
+	struct rp_egress to; /* what the gateway sent the devices */
+	__u64 dns_spoofed;
 	__u64 violations;
 	__u32 ev[IFN_EV_MAX];
 	__u64 frames_read, oversized, runt, bad_length, not_ethernet, cut, truncated_files,
@@ -98,10 +100,17 @@ static int build_report(struct rp_run *R, struct rp_report *rep)
 			rep->learn.bytes += a->bytes;
 			rep->learn.passed += a->passed;
 			rep->learn.dropped += a->dropped;
+			rep->learn.by_name += a->by_name;
 			rep->after.packets += b->packets;
 			rep->after.bytes += b->bytes;
 			rep->after.passed += b->passed;
 			rep->after.dropped += b->dropped;
+			rep->after.by_name += b->by_name;
+			rep->to.frames += r->d->to.frames;
+			rep->to.dns_answers += r->d->to.dns_answers;
+			rep->to.dns_used += r->d->to.dns_used;
+			rep->to.not_delivered += r->d->to.not_delivered;
+			rep->dns_spoofed += r->d->dns_spoofed_sent;
 			for (t = 0; t < IFN_EV_MAX; t++)
 				rep->ev[t] += r->d->ev[t];
 		}
@@ -157,9 +166,26 @@ static void count_json(struct ifn_json *j, const char *key, const struct rp_coun
 	ifn_json_u64(j, "bytes", c->bytes);
 	ifn_json_u64(j, "passed", c->passed);
 	ifn_json_u64(j, "dropped", c->dropped);
+	ifn_json_u64(j, "passed_by_name", c->by_name);
 	if (after)
 		ifn_json_double(j, "drop_rate", rate(c->dropped, c->packets));
 	ifn_json_obj_close(j);
+}
+
+/*
+ * What the gateway's frames to a device did in the egress stage: DNS
+ * answers believed, and those that recorded an address (--no-names: none
+ * is read); and answers the device itself sent another, ignored.
+ */
+static void egress_json(struct ifn_json *j, const struct rp_egress *e, __u64 spoofed_sent)
+{
+	ifn_json_obj_open(j, "from_gateway");
+	ifn_json_u64(j, "frames", e->frames);
+	ifn_json_u64(j, "dns_answers", e->dns_answers);
+	ifn_json_u64(j, "dns_answers_used", e->dns_used);
+	ifn_json_u64(j, "not_delivered", e->not_delivered);
+	ifn_json_obj_close(j);
+	ifn_json_u64(j, "dns_answers_spoofed", spoofed_sent);
 }
 
 static void event_counts_json(struct ifn_json *j, const __u32 *ev)
@@ -225,6 +251,7 @@ static void print_json(struct rp_run *R, struct rp_report *rep)
 	ifn_json_str(&j, "window", ifn_fmt_duration(R->learn_ns, buf, sizeof(buf)));
 	ifn_json_str(&j, "policy", R->policy);
 	ifn_json_bool(&j, "generalise", R->gen);
+	ifn_json_bool(&j, "names", !R->no_names);
 	ifn_json_str(&j, "interface", R->ifname);
 	ifn_json_obj_close(&j);
 
@@ -294,6 +321,8 @@ static void print_json(struct rp_run *R, struct rp_report *rep)
 				  r->d ? r->d->learn_end : 0);
 		count_json(&j, "learning", r->d ? &r->d->ph[0] : &zero, false);
 		count_json(&j, "enforcing", r->d ? &r->d->ph[1] : &zero, true);
+		egress_json(&j, r->d ? &r->d->to : &(const struct rp_egress){ 0 },
+			    r->d ? r->d->dns_spoofed_sent : 0);
 		ifn_json_u64(&j, "violations", r->violations);
 		ifn_json_obj_open(&j, "reasons");
 		for (t = 1; t < IFN_REASON_MAX; t++)
@@ -316,6 +345,7 @@ static void print_json(struct rp_run *R, struct rp_report *rep)
 	ifn_json_u64(&j, "frames", rep->frames_read);
 	ifn_json_u64(&j, "run", R->frames_run);
 	ifn_json_u64(&j, "gateway", R->scan.gateway_frames);
+	ifn_json_u64(&j, "gateway_to_devices", R->scan.egress_frames);
 	ifn_json_u64(&j, "no_device", rep->nodev_run);
 	ifn_json_u64(&j, "no_record", rep->no_record);
 	ifn_json_u64(&j, "oversized", rep->oversized);
@@ -328,6 +358,7 @@ static void print_json(struct rp_run *R, struct rp_report *rep)
 	ifn_json_u64(&j, "devices", rep->ndevs);
 	count_json(&j, "learning", &rep->learn, false);
 	count_json(&j, "enforcing", &rep->after, true);
+	egress_json(&j, &rep->to, rep->dns_spoofed);
 	ifn_json_u64(&j, "violations", rep->violations);
 	event_counts_json(&j, rep->ev);
 	ifn_json_u64(&j, "events_lost", rep->gs.events_lost);
@@ -376,10 +407,11 @@ static char *event_summary(const __u32 *ev, char *buf, size_t len)
 static void print_text(struct rp_run *R, struct rp_report *rep)
 {
 	/* LEARNING: frames while it learned; the rest are after its learning. */
-	static const char *const hdr[] = { "MAC",      "VENDOR",   "MODE",	">PACKETS",
-					   ">BYTES",   ">FLOWS",   ">LEARNING", ">ENFORCING",
-					   ">PASSED",  ">DROPPED", ">DROP%",	">VIOLATIONS",
-					   "ANOMALIES" };
+	/* DNS: answers the gateway sent it / that recorded an address; BY-NAME: passed by name. */
+	static const char *const hdr[] = { "MAC",	  "VENDOR",   "MODE",	   ">PACKETS",
+					   ">BYTES",	  ">FLOWS",   ">LEARNING", ">ENFORCING",
+					   ">PASSED",	  ">BY-NAME", ">DROPPED",  ">DROP%",
+					   ">VIOLATIONS", ">DNS",     "ANOMALIES" };
 	char a[64], b[64], line[512];
 	struct ifn_table t;
 	size_t i, listed = 0;
@@ -397,17 +429,18 @@ static void print_text(struct rp_run *R, struct rp_report *rep)
 		printf("replay: devices learn throughout (--learn-for 0)");
 	printf("%s\n\n", R->gen ? "; learned flows are generalised when learning ends" : "");
 
-	ifn_table_init(&t, 13, hdr);
+	ifn_table_init(&t, 15, hdr);
 	for (i = 0; i < rep->ndevs; i++) {
 		const struct rp_devrep *r = &rep->devs[i];
 		static const struct rp_dev none;
 		const struct rp_dev *d = r->d ? r->d : &none;
 		char mac[IFN_MAC_STRLEN], vend[24], pk[24], by[24], fl[24], ln[24], en[24], ps[24],
-			dr[24], pc[24], vi[24], an[160];
-		const char *row[13] = {
-			mac, vend, ifn_mode_name(r->v.dev.mode), pk, by, fl, ln, en, ps, dr, pc,
-			vi,  an
-		};
+			dr[24], pc[24], vi[24], an[160], bn[24], dn[48];
+		const char *row[15] = { mac, vend, ifn_mode_name(r->v.dev.mode),
+					pk,  by,   fl,
+					ln,  en,   ps,
+					bn,  dr,   pc,
+					vi,  dn,   an };
 
 		ifn_fmt_mac(r->v.mac, mac);
 		snprintf(vend, sizeof(vend), "%.20s", ifn_oui_vendor(rep->oui, r->v.mac));
@@ -421,7 +454,10 @@ static void print_text(struct rp_run *R, struct rp_report *rep)
 		snprintf(ln, sizeof(ln), "%llu", (unsigned long long)d->ph[0].packets);
 		snprintf(en, sizeof(en), "%llu", (unsigned long long)d->ph[1].packets);
 		snprintf(ps, sizeof(ps), "%llu", (unsigned long long)d->ph[1].passed);
+		snprintf(bn, sizeof(bn), "%llu", (unsigned long long)d->ph[1].by_name);
 		snprintf(dr, sizeof(dr), "%llu", (unsigned long long)d->ph[1].dropped);
+		snprintf(dn, sizeof(dn), "%llu/%llu", (unsigned long long)d->to.dns_answers,
+			 (unsigned long long)d->to.dns_used);
 		pct(d->ph[1].dropped, d->ph[1].packets, pc, sizeof(pc));
 		snprintf(vi, sizeof(vi), "%llu", (unsigned long long)r->violations);
 		event_summary(d->ev, an, sizeof(an));
@@ -471,19 +507,28 @@ static void print_text(struct rp_run *R, struct rp_report *rep)
 		if (!m->gateway)
 			continue;
 		rp_gateway_evidence(m, !m->gw_given, line, sizeof(line));
-		printf("gateway %s (%s): %llu frames left out; %s\n", ifn_fmt_mac(m->mac, a),
-		       ifn_oui_vendor(rep->oui, m->mac), (unsigned long long)m->frames, line);
+		printf("gateway %s (%s): %llu frames, never a device's; %s\n",
+		       ifn_fmt_mac(m->mac, a), ifn_oui_vendor(rep->oui, m->mac),
+		       (unsigned long long)m->frames, line);
 	}
 	if (!R->scan.ngateways)
 		printf("gateway: none%s\n",
 		       R->scan.guessed ? " found (no MAC routes or answers DHCP)" : "");
 
-	printf("frames: %llu read, %llu run, %llu from the gateway, %llu of no device "
+	printf("frames: %llu read, %llu run, %llu from the gateway (%llu of them to devices: run "
+	       "through the egress program's code only), %llu of no device "
 	       "(broadcast/multicast/zero source), %llu oversized (not run), %llu cut by the "
 	       "snap length (run zero-padded)\n",
 	       (unsigned long long)rep->frames_read, (unsigned long long)R->frames_run,
-	       (unsigned long long)R->scan.gateway_frames, (unsigned long long)rep->nodev_run,
+	       (unsigned long long)R->scan.gateway_frames,
+	       (unsigned long long)R->scan.egress_frames, (unsigned long long)rep->nodev_run,
 	       (unsigned long long)rep->oversized, (unsigned long long)rep->cut);
+	printf("names: %s; DNS answers from the gateway: %llu, %llu of them recorded addresses; "
+	       "%llu frames passed by name while enforcing; %llu answers from LAN devices "
+	       "ignored\n",
+	       R->no_names ? "off (--no-names: answers not read)" : "on",
+	       (unsigned long long)rep->to.dns_answers, (unsigned long long)rep->to.dns_used,
+	       (unsigned long long)rep->after.by_name, (unsigned long long)rep->dns_spoofed);
 	if (rep->runt)
 		printf("runts: %llu frames shorter than an Ethernet header (damaged records; not "
 		       "run)\n",

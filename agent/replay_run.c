@@ -127,6 +127,7 @@ int rp_worker_setup(struct rp_run *R, struct rp_worker *w)
 	w->R = R;
 	w->prog_fd = ifn_skel_replay_fd(w->skel);
 	w->skel->bss->ifn_replay_base = w->id * RP_BATCH;
+	w->skel->bss->ifn_replay_no_names = R->no_names;
 	if ((w->id + 1) * RP_BATCH > R->nslots)
 		return -ENOSPC;
 	w->slots = R->slots + w->id * RP_BATCH;
@@ -147,7 +148,8 @@ static void on_event(struct rp_worker *w, const void *data, __u32 size)
 	struct rp_run *R = w->R;
 	const struct rp_frame *f = &R->in.frames[w->cur];
 	struct rp_event *re;
-	struct rp_dev *d = f->dev != RP_NODEV ? &R->devs[f->dev] : NULL;
+	__u32 dev = rp_frame_dev(f);
+	struct rp_dev *d = dev != RP_NODEV ? &R->devs[dev] : NULL;
 	struct ifn_event e;
 
 	if (size < sizeof(e))
@@ -252,8 +254,10 @@ static int generalise_dev(struct rp_run *R, __u32 dev)
 /* The worker that runs a frame. */
 static unsigned int frame_worker(const struct rp_run *R, const struct rp_frame *f)
 {
+	__u32 dev = rp_frame_dev(f);
+
 	/* Frames of no device touch no device's state: any worker will do. */
-	return f->dev != RP_NODEV ? R->scan.macs[f->dev].worker : 0;
+	return dev != RP_NODEV ? R->scan.macs[dev].worker : 0;
 }
 
 /*
@@ -296,7 +300,9 @@ static int batch_fill(struct rp_worker *w, size_t k, size_t *n, size_t *sync_hi)
 	while (k + *n < w->q_hi && *n < RP_BATCH) {
 		__u64 idx = w->queue[k + *n];
 		const struct rp_frame *f = &frames[idx];
-		struct rp_dev *d = f->dev != RP_NODEV ? &R->devs[f->dev] : NULL;
+		/* A gateway's frame runs no device's decision: nothing of learning. */
+		struct rp_dev *d =
+			f->dev != RP_NODEV && !(f->flags & RP_F_GATEWAY) ? &R->devs[f->dev] : NULL;
 		struct ifn_replay_frame *s = &w->slots[*n];
 		bool last_sync = false;
 
@@ -338,6 +344,9 @@ static int batch_fill(struct rp_worker *w, size_t k, size_t *n, size_t *sync_hi)
 		s->len = f->len;
 		s->verdict = 0;
 		s->events = 0;
+		s->to_device = !!(f->flags & RP_F_EGRESS);
+		s->cut = !!(f->flags & RP_F_CUT);
+		s->seen = 0;
 		memcpy(s->data, R->in.arena + f->off, f->caplen);
 		/* A frame cut by the snap length runs zero-padded to its length. */
 		if (f->caplen < f->len)
@@ -406,6 +415,25 @@ static int batch_collect(struct rp_worker *w, size_t k, size_t n)
 		const struct ifn_replay_frame *s = &w->slots[j];
 		struct rp_dev *d = f->dev != RP_NODEV ? &R->devs[f->dev] : NULL;
 
+		if (f->flags & RP_F_EGRESS) {
+			struct rp_egress *e;
+
+			/* The scan gives every such frame its device. */
+			if (!R->devs || f->to == RP_NODEV)
+				return -EPROTO;
+			e = &R->devs[f->to].to;
+			w->cur = idx;
+			err = ring_take(w, prod, s->events);
+			if (err)
+				return err;
+			e->frames++;
+			e->dns_answers += !!(s->seen & IFN_REPLAY_SEEN_DNS_ANSWER);
+			e->dns_used += !!(s->seen & IFN_REPLAY_SEEN_DNS_USED);
+			e->not_delivered += !!(s->seen & IFN_REPLAY_SEEN_NOT_DELIVERED);
+			w->egress_run++;
+			w->run++;
+			continue;
+		}
 		if (d && !d->started) {
 			d->started = true;
 			if (!d->declared)
@@ -421,10 +449,13 @@ static int batch_collect(struct rp_worker *w, size_t k, size_t n)
 
 			c->packets++;
 			c->bytes += f->len;
-			if (s->verdict == XDP_DROP)
+			if (s->verdict == XDP_DROP) {
 				c->dropped++;
-			else
+			} else {
 				c->passed++;
+				c->by_name += !!(s->seen & IFN_REPLAY_SEEN_BY_NAME);
+			}
+			d->dns_spoofed_sent += !!(s->seen & IFN_REPLAY_SEEN_DNS_SPOOFED);
 			d->last_ts = f->ts;
 		} else {
 			w->nodev_run++;
@@ -547,8 +578,8 @@ int rp_assign_workers(struct rp_run *R)
 		goto out;
 	}
 	for (i = 0; i < R->in.nframes; i++)
-		if (rp_runnable(&R->in.frames[i]) && R->in.frames[i].dev != RP_NODEV)
-			load[R->in.frames[i].dev]++;
+		if (rp_runnable(&R->in.frames[i]) && rp_frame_dev(&R->in.frames[i]) != RP_NODEV)
+			load[rp_frame_dev(&R->in.frames[i])]++;
 	for (i = 0; i < n; i++)
 		order[i] = i;
 	/* Insertion sort by load, descending: the sort is not the hot path. */

@@ -48,6 +48,15 @@ _Static_assert(RP_EVENTS_BYTES >= 2 * RP_BATCH * RP_FRAME_EVENTS_MAX * RP_EVENT_
 
 struct rp_count {
 	__u64 packets, bytes, passed, dropped;
+	__u64 by_name; /* of the passed, by a name rule */
+};
+
+/* What the gateway delivered to a device (RP_F_EGRESS frames), and DNS answers to it. */
+struct rp_egress {
+	__u64 frames; /* frames the gateway sent it */
+	__u64 dns_answers; /* DNS answers to it, believed */
+	__u64 dns_used; /* of which recorded at least one address */
+	__u64 not_delivered; /* back on a flow whose last frame from it was dropped */
 };
 
 /* A device as the run sees it; only its worker writes it while frames run. */
@@ -62,6 +71,8 @@ struct rp_dev {
 	bool learn_ended; /* learn_end holds when (0 is a time: captures of 1970) */
 	__u64 learn_end; /* capture time learning ended */
 	struct rp_count ph[2]; /* [0] while learning, [1] after */
+	struct rp_egress to; /* frames to it */
+	__u64 dns_spoofed_sent; /* DNS answers it sent another device: ignored */
 	__u32 ev[IFN_EV_MAX];
 	__u64 first_ts, last_ts;
 	/* --generalise: the worker's batch that holds frames of it, and the first one's time. */
@@ -104,6 +115,7 @@ struct rp_worker {
 	size_t nev, ev_cap;
 	bool ev_nomem;
 	__u64 run, nodev_run, nodev_dropped;
+	__u64 egress_run; /* of run, RP_F_EGRESS frames */
 	__u64 batch; /* batches filled so far */
 	size_t sync_at; /* its place in R->sync: ordered frames before it are past */
 	int err;
@@ -141,12 +153,24 @@ struct rp_run {
 	bool default_learns;
 	bool learn_files; /* --learn given */
 	bool gen; /* --generalise */
+	bool no_names; /* --no-names: DNS answers are not read */
 };
 
-/* Frames that run: not a gateway's, and the program can take them. */
+/*
+ * Frames that run: the program can take them, and they are a device's, or
+ * a gateway's to a device (the egress stage alone).
+ */
 static inline bool rp_runnable(const struct rp_frame *f)
 {
-	return !(f->flags & (RP_F_GATEWAY | RP_F_OVERSIZED | RP_F_RUNT | RP_F_BADLEN));
+	if (f->flags & (RP_F_OVERSIZED | RP_F_RUNT | RP_F_BADLEN))
+		return false;
+	return !(f->flags & RP_F_GATEWAY) || (f->flags & RP_F_EGRESS);
+}
+
+/* The device a frame is about: its sender, or the one a gateway's frame goes to. */
+static inline __u32 rp_frame_dev(const struct rp_frame *f)
+{
+	return f->flags & RP_F_EGRESS ? f->to : f->dev;
 }
 
 /* Worker @w (its id and skel set) gets its slots and its event ring. */

@@ -403,6 +403,27 @@ struct prev_addr {
 };
 
 /*
+ * A gateway's frame to a device (unicast to a MAC that sends frames of its
+ * own and is no gateway) is one a live gateway's egress program takes on
+ * the LAN interface: DNS answers, the peers' packets, scans from beyond.
+ * It runs that stage alone, at its place among the device's frames.
+ */
+static void mark_egress(struct rp_scan *s, const struct rp_input *in, struct rp_frame *f)
+{
+	const __u8 *dst = in->arena + f->off;
+	__u32 to;
+
+	if (f->flags & (RP_F_OVERSIZED | RP_F_RUNT | RP_F_BADLEN) || (dst[0] & 1))
+		return;
+	to = rp_scan_find(s, dst);
+	if (to == RP_NODEV || s->macs[to].gateway || !s->macs[to].frames)
+		return;
+	f->flags |= RP_F_EGRESS;
+	f->to = to;
+	s->egress_frames++;
+}
+
+/*
  * Frames whose outcome may depend on another device's frames. Address
  * ownership is the only state the datapath shares between devices: a frame
  * claims an address that another device may hold (IP_CONFLICT), or gives
@@ -485,7 +506,8 @@ int rp_scan(struct rp_scan *s, struct rp_input *in, const __u8 (*given)[6], size
 		const __u8 *src = in->arena + f->off + 6;
 
 		f->dev = RP_NODEV;
-		f->flags &= ~(RP_F_GATEWAY | RP_F_SYNC);
+		f->to = RP_NODEV;
+		f->flags &= ~(RP_F_GATEWAY | RP_F_SYNC | RP_F_EGRESS);
 		/* A record that contradicts itself is no evidence of a device. */
 		if (f->caplen < 14 || (f->flags & RP_F_BADLEN) || !ifn_mac_is_device(src))
 			continue;
@@ -520,6 +542,7 @@ int rp_scan(struct rp_scan *s, struct rp_input *in, const __u8 (*given)[6], size
 			f->flags |= RP_F_GATEWAY;
 			s->gateway_frames++;
 			s->gateway_bytes += f->len;
+			mark_egress(s, in, f);
 		} else if (f->dev == RP_NODEV &&
 			   !(f->flags & (RP_F_OVERSIZED | RP_F_RUNT | RP_F_BADLEN))) {
 			s->nodev_frames++;

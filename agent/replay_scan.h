@@ -53,6 +53,7 @@ struct rp_scan {
 	size_t ngateways;
 	bool guessed; /* the gateways are a guess (no --gateway given) */
 	__u64 gateway_frames, gateway_bytes;
+	__u64 egress_frames; /* of those, frames to a device: RP_F_EGRESS */
 	__u64 nodev_frames; /* broadcast, multicast or zero source: run, no device */
 	__u64 sync_points;
 };

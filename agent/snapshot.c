@@ -25,6 +25,7 @@
 #include "dnsname.h"
 #include "snapshot.h"
 #include "snapshot_fmt.h"
+#include "snapshot_gz.h"
 
 /* Compressed files above this are not read at all. */
 #define SNAP_MAX_FILE (512UL * 1024 * 1024)

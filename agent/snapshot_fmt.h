@@ -2,7 +2,7 @@
 /*
  * snapshot_fmt.h - the snapshot as data, and its file format: text lines
  * (so that `zcat state.gz` is readable and two snapshots can be diffed)
- * inside one gzip member. Pure code: no maps, no files, so that the reader
+ * inside one gzip member (snapshot_gz.h). Pure code: no maps, no files, so that the reader
  * can be fuzzed and unit-tested on its own (iotfence.8, STATE).
  *
  * Every time in a snapshot is wall-clock nanoseconds (CLOCK_REALTIME): the
@@ -112,27 +112,11 @@ int ifn_snap_write_text(const struct ifn_snap *s, char **out, size_t *len);
  */
 int ifn_snap_parse_text(const char *buf, size_t len, struct ifn_snap *s, char *err, size_t errlen);
 
-/* One gzip member around @len bytes. *out is malloc'd. */
-int ifn_snap_gzip(const void *in, size_t len, void **out, size_t *outlen);
-
-/*
- * The contents of a gzip file, checked: an empty file, another format, a
- * truncated or corrupt stream (gzip's CRC-32 and length), trailing bytes,
- * and text above @max are refused with a reason in err (-EBADMSG, -EFBIG).
- * *out is malloc'd and NUL-terminated.
- */
-int ifn_snap_gunzip(const void *in, size_t len, size_t max, char **out, size_t *outlen, char *err,
-		    size_t errlen);
-
 /*
  * The longest text a snapshot of maps this large can be: every line at its
  * longest. A restore refuses more once decompressed (a gzip bomb, or a file
  * that is not ours), before it costs more memory than the state could.
  */
 size_t ifn_snap_text_bound(__u32 devs, __u32 flows, __u32 rules, __u32 owners);
-
-/* gunzip then parse: what a restore does with a file's bytes. */
-int ifn_snap_decode(const void *in, size_t len, size_t max, struct ifn_snap *s, char *err,
-		    size_t errlen);
 
 #endif /* IFN_SNAPSHOT_FMT_H */

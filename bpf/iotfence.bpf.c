@@ -187,7 +187,9 @@ int ifn_clock_probe(struct xdp_md *ctx)
  * which is nothing else, and into the replay loop below, so that replay
  * runs the very code a gateway runs.
  */
-static __always_inline int ifn_xdp(struct xdp_md *ctx)
+__u8 ifn_replay_by_name = 0; /* replay: the frame passed by a name rule */
+
+static __always_inline int ifn_xdp(struct xdp_md *ctx, const int replay)
 {
 	__u32 reason = IFN_REASON_NONE, verdict, slot = 0;
 	struct ifn_ctx x;
@@ -211,13 +213,16 @@ static __always_inline int ifn_xdp(struct xdp_md *ctx)
 	x.ds = bpf_map_lookup_elem(&ifn_dev_stats, &slot);
 
 	verdict = ifn_decide(&x, parse_reason, &reason);
+	/* Known from the decision cache entry the flow left (lib/policy.bpf.h). */
+	if (replay && verdict == IFN_VERDICT_PASS && x.fpc && x.fpc->allowed == IFN_FPC_BY_NAME)
+		ifn_replay_by_name = 1;
 	return ifn_finish(&x, verdict, reason);
 }
 
 SEC("xdp")
 int iotfence_xdp(struct xdp_md *ctx)
 {
-	return ifn_xdp(ctx);
+	return ifn_xdp(ctx, 0);
 }
 
 /*
@@ -228,26 +233,54 @@ int iotfence_xdp(struct xdp_md *ctx)
  */
 #define IFN_TC_ACT_UNSPEC (-1)
 
+/*
+ * Bytes of the frame: the live program's from its skb, replay's from its
+ * XDP buffer (@xdp is a constant: each caller keeps one branch).
+ */
+static __always_inline long ifn_egress_load(void *ctx, const int xdp, __u32 off, void *to,
+					    __u32 len)
+{
+	if (xdp)
+		return bpf_xdp_load_bytes(ctx, off, to, len);
+	return bpf_skb_load_bytes(ctx, off, to, len);
+}
+
 /* A DNS answer to a device: its addresses recorded (lib/dns.bpf.h). */
-static __always_inline void ifn_egress_dns(struct __sk_buff *skb, struct ifn_epkt *p)
+static __always_inline void ifn_egress_dns(void *ctx, const int xdp, struct ifn_epkt *p)
 {
 	struct ifn_dns_run r;
 	__u32 tcp_len = ~0U;
 	__u8 pfx[2];
 
 	if (p->proto == IPPROTO_TCP && p->msg_len) {
-		if (bpf_skb_load_bytes(skb, p->msg_off - 2, pfx, 2))
+		if (ifn_egress_load(ctx, xdp, p->msg_off - 2, pfx, 2))
 			return;
 		tcp_len = (__u32)pfx[0] << 8 | pfx[1];
 	}
 	if (ifn_dns_begin(p, tcp_len, &r))
 		return;
-	if (bpf_skb_load_bytes(skb, p->msg_off, r.s->msg, r.copy_len)) {
+	if (ifn_egress_load(ctx, xdp, p->msg_off, r.s->msg, r.copy_len)) {
 		/* The frame is shorter than its UDP length says. */
 		r.st->malformed[IFN_DNS_BAD_TRUNC]++;
 		return;
 	}
 	ifn_dns_answer(p, r.s, r.st, r.cfg, r.dev, ifn_now(r.cfg));
+}
+
+/*
+ * What the egress program does with a frame it delivers to a device (the
+ * live program and replay alike), parsed (@rc: ifn_eparse's) into @p: note
+ * it as an inbound attempt, and if it is a DNS answer record its
+ * addresses. p->ingress_ifindex: where it came in, 0 when the gateway made
+ * it. @dns: 0 leaves answers unread (replay --no-names).
+ */
+static __always_inline void ifn_egress_deliver(void *ctx, const int xdp, struct ifn_epkt *p, int rc,
+					       int dns)
+{
+	/* Inbound attempts, for answers and PROBED (lib/inbound.bpf.h). */
+	ifn_inbound_note(p);
+	if (dns && !rc && p->sport == IFN_DNS_PORT)
+		ifn_egress_dns(ctx, xdp, p);
 }
 
 SEC("tc")
@@ -273,10 +306,7 @@ int iotfence_egress(struct __sk_buff *skb)
 		return IFN_TC_ACT_UNSPEC;
 	p.ifindex = skb->ifindex;
 	p.ingress_ifindex = skb->ingress_ifindex;
-	/* Inbound attempts, for answers and PROBED (lib/inbound.bpf.h). */
-	ifn_inbound_note(&p);
-	if (!rc && p.sport == IFN_DNS_PORT)
-		ifn_egress_dns(skb, &p);
+	ifn_egress_deliver(skb, 0, &p, rc, 1);
 	return IFN_TC_ACT_UNSPEC;
 }
 
@@ -311,18 +341,66 @@ __u32 ifn_replay_done = 0; /* of which run: the agent zeroes it for a new batch 
  */
 static __noinline int ifn_replay_xdp(struct xdp_md *ctx)
 {
-	return ifn_xdp(ctx);
+	return ifn_xdp(ctx, 1);
 }
 
-static __noinline void ifn_replay_inbound(struct xdp_md *ctx)
-{
-	struct ifn_epkt p;
+/*
+ * The egress program's work on a frame the gateway delivers to a device
+ * (@to_device: it made or routed it, ingress 0) or that one device sends
+ * another across the LAN interface (after the XDP program passed it; it
+ * came in there, so an answer in it is a LAN device's, spoofed). A frame
+ * back to a device on a flow whose last frame from it was dropped is not
+ * delivered: the peer never got that frame (returns 0). --no-names leaves
+ * DNS answers unread, and so does @cut: the snap length took the records.
+ */
+__u8 ifn_replay_no_names = 0;
+/*
+ * The DNS counters (answers, used, spoofed) before a frame, the parsed
+ * frame and its flow: here, not on the stack, which the egress stage's
+ * calls below fill to the limit.
+ */
+__u64 ifn_replay_dns_before[3] = {};
+static struct ifn_epkt ifn_replay_epkt;
+static struct ifn_replay_cut_key ifn_replay_ck;
 
-	__builtin_memset(&p, 0, sizeof(p));
-	if (ifn_eparse((void *)(long)ctx->data, (void *)(long)ctx->data_end, &p) < 0)
-		return;
-	p.ifindex = ctx->ingress_ifindex;
-	ifn_inbound_note(&p);
+static __noinline int ifn_replay_egress(struct xdp_md *ctx, __u32 to_device, __u32 dropped,
+					__u32 cut)
+{
+	struct ifn_replay_cut_key *k = &ifn_replay_ck;
+	struct ifn_epkt *p = &ifn_replay_epkt;
+	__u32 lan = ctx->ingress_ifindex;
+	__u8 one = 1;
+	int rc, icmp;
+
+	__builtin_memset(p, 0, sizeof(*p));
+	rc = ifn_eparse((void *)(long)ctx->data, (void *)(long)ctx->data_end, p);
+	if (rc < 0)
+		return 1;
+	icmp = p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6;
+	__builtin_memset(k, 0, sizeof(*k));
+	k->proto = p->proto;
+	if (to_device) {
+		__builtin_memcpy(k->mac, p->dst_mac, 6);
+		__builtin_memcpy(k->peer, p->src, 16);
+		k->dev_port = icmp ? 0 : p->dport;
+		k->peer_port = icmp ? 0 : p->sport;
+		if (bpf_map_lookup_elem(&ifn_replay_cut, k))
+			return 0;
+	} else {
+		__builtin_memcpy(k->mac, p->src_mac, 6);
+		__builtin_memcpy(k->peer, p->dst, 16);
+		k->dev_port = icmp ? 0 : p->sport;
+		k->peer_port = icmp ? 0 : p->dport;
+		if (dropped) {
+			bpf_map_update_elem(&ifn_replay_cut, k, &one, BPF_ANY);
+			return 0;
+		}
+		bpf_map_delete_elem(&ifn_replay_cut, k);
+	}
+	p->ifindex = lan;
+	p->ingress_ifindex = to_device ? 0 : lan;
+	ifn_egress_deliver(ctx, 1, p, rc, !ifn_replay_no_names && !cut);
+	return 1;
 }
 
 /* Returns the number of frames of the batch run so far. */
@@ -332,6 +410,7 @@ int ifn_replay_batch(struct xdp_md *ctx)
 	__u32 zero = 0, slot = ifn_replay_base + ifn_replay_done, len;
 	struct ifn_replay_frame *f;
 	struct ifn_global_stats *gs;
+	struct ifn_dns_stats *ds;
 	__u64 sent;
 	int delta;
 
@@ -339,7 +418,8 @@ int ifn_replay_batch(struct xdp_md *ctx)
 		return ifn_replay_done;
 	f = bpf_map_lookup_elem(&ifn_replay, &slot);
 	gs = bpf_map_lookup_elem(&ifn_stats, &zero);
-	if (!f || !gs)
+	ds = bpf_map_lookup_elem(&ifn_dns_stats, &zero);
+	if (!f || !gs || !ds)
 		return ifn_replay_done;
 	/* A frame the packet cannot be made: the agent sees no progress. */
 	len = f->len;
@@ -357,14 +437,30 @@ int ifn_replay_batch(struct xdp_md *ctx)
 	 * puts in the ring: the agent reads the ring in frame order.
 	 */
 	sent = gs->events_sent;
+	/* Per CPU, as the events: what this frame adds is this frame's. */
+	ifn_replay_dns_before[0] = ds->answers;
+	ifn_replay_dns_before[1] = ds->used;
+	ifn_replay_dns_before[2] = ds->spoofed;
+	ifn_replay_by_name = 0;
+	f->seen = 0;
 	/*
-	 * A capture's frame to a device is also one the gateway delivered:
-	 * its inbound note first, as the egress program would have taken it
-	 * before the device could answer.
+	 * A device's frame that passes is also one the gateway delivers to
+	 * another: the egress program's work after the XDP program's, as on
+	 * a gateway. A frame the gateway sent to a device runs that alone.
 	 */
-	ifn_replay_inbound(ctx);
-	f->verdict = ifn_replay_xdp(ctx);
+	if (f->to_device) {
+		f->verdict = XDP_PASS;
+		if (!ifn_replay_egress(ctx, 1, 0, f->cut))
+			f->seen |= IFN_REPLAY_SEEN_NOT_DELIVERED;
+	} else {
+		f->verdict = ifn_replay_xdp(ctx);
+		ifn_replay_egress(ctx, 0, f->verdict == XDP_DROP, f->cut);
+	}
 	f->events = gs->events_sent - sent;
+	f->seen |= (ds->answers != ifn_replay_dns_before[0] ? IFN_REPLAY_SEEN_DNS_ANSWER : 0) |
+		   (ds->used != ifn_replay_dns_before[1] ? IFN_REPLAY_SEEN_DNS_USED : 0) |
+		   (ds->spoofed != ifn_replay_dns_before[2] ? IFN_REPLAY_SEEN_DNS_SPOOFED : 0) |
+		   (ifn_replay_by_name ? IFN_REPLAY_SEEN_BY_NAME : 0);
 	ifn_replay_done++;
 	/* Does not return unless the chain is at the kernel's limit. */
 	if (ifn_replay_done < ifn_replay_count)

@@ -673,9 +673,20 @@ struct ifn_replay_frame {
 	__u32 len; /* bytes of data that are the frame */
 	__u32 verdict; /* out: the XDP action */
 	__u32 events; /* out: records it put in the event ring */
-	__u32 pad;
+	__u8 to_device; /* in: sent to a device by the gateway: the egress stage only */
+	__u8 seen; /* out: IFN_REPLAY_SEEN_* */
+	__u8 cut; /* in: cut by the snap length: a DNS message in it is not read */
+	__u8 pad;
 	__u8 data[IFN_REPLAY_FRAME_MAX];
 };
+
+/* ifn_replay_frame.seen: what the frame did besides its verdict. */
+#define IFN_REPLAY_SEEN_DNS_ANSWER (1U << 0) /* a DNS answer to a device, believed */
+#define IFN_REPLAY_SEEN_DNS_USED (1U << 1) /* it recorded at least one address */
+#define IFN_REPLAY_SEEN_DNS_SPOOFED (1U << 2) /* a LAN device's answer: ignored */
+#define IFN_REPLAY_SEEN_BY_NAME (1U << 3) /* passed by a name rule (or its cached decision) */
+/* A gateway's frame back on a flow the device's last frame of was dropped: never sent. */
+#define IFN_REPLAY_SEEN_NOT_DELIVERED (1U << 4)
 
 /*
  * Hash of a flow's (peer, protocol, port, direction), for the scan sketch.

@@ -262,4 +262,25 @@ struct {
 	__type(value, __u32);
 } ifn_replay_next SEC(".maps");
 
+/*
+ * Flows whose last frame from the device the program dropped: the peer
+ * never got it, so the capture's frames back to the device on that flow
+ * are ones a gateway would never have delivered (ifn_replay_egress).
+ */
+struct ifn_replay_cut_key {
+	__u8 mac[6]; /* the device */
+	__u8 proto;
+	__u8 pad;
+	__u16 dev_port; /* the device's side (0 for ICMP) */
+	__u16 peer_port;
+	__u8 peer[16];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct ifn_replay_cut_key);
+	__type(value, __u8);
+} ifn_replay_cut SEC(".maps");
+
 #endif /* IFN_MAPS_BPF_H */

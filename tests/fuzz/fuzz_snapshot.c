@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "snapshot_fmt.h"
+#include "snapshot_gz.h"
 
 /* Small, so that a fuzzer's gzip bomb is refused quickly. */
 #define FUZZ_MAX_TEXT (1024 * 1024)

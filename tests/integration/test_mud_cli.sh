@@ -108,12 +108,18 @@ ifn allow "$mac1" tcp/554 10.91.0.0/16 server >/dev/null
 ifn allow "$mac1" udp/123 any >/dev/null
 ifn allow "$mac1" icmpv6/128 2001:db8::1 >/dev/null
 ifn allow "$mac1" udp 2001:db8::/32 >/dev/null
+ifn allow "$mac1" tcp/8883 name mqtt.example.com >/dev/null
+ifn allow "$mac1" udp/5683 local-networks >/dev/null
 ifn allow "$mac2" tcp/8883 10.91.9.0/24 >/dev/null
 fp "$mac1" >"$D/fp1.before"
 fp "$mac2" >"$D/fp2.before"
 check "export" sh -c "'$IFN' mud export '$mac1' --url https://example.com/dev1.json >'$D/x.json'"
 check "the export is JSON with the RFC's containers" \
 	jq -e '.["ietf-mud:mud"]["mud-url"] == "https://example.com/dev1.json" and (.["ietf-access-control-list:acls"].acl | length) == 4' "$D/x.json"
+check "names export as ietf-acldns:dst-dnsname, LAN peers as local-networks" \
+	jq -e '[.. | objects | .["ietf-acldns:dst-dnsname"]? // empty] | index("mqtt.example.com") != null' "$D/x.json"
+check "... and local-networks as the ietf-mud match" \
+	jq -e '[.. | objects | .["ietf-mud:mud"]? // empty | has("local-networks")] | any' "$D/x.json"
 check_error "export without a URL: says how to give one" "has announced no MUD URL: give the file's with --url URL" \
 	ifn mud export "$mac1"
 policy_state() {

@@ -109,38 +109,62 @@ model_window() { # FLOWLINES W
 }
 
 # --- the runs and the table --------------------------------------------------
+# Four runs of each case: exact (--no-names --set answers=drop: address
+# fingerprints, answers to attempts the gateway delivered dropped too, which
+# is what the model counts), plain (--no-names: answers pass, the default),
+# names (the default: the egress code reads the gateway's DNS answers) and
+# gen (names and --generalise).
 TABLE=$T/table
-printf '%-34s %-22s %5s %5s %7s %5s %4s | %5s %7s\n' "device (MAC)" "learn -> replay" \
-	"enf" "drop" "rate" "model" "quar" "gen" "rate" >"$TABLE"
+printf '%-34s %-22s %5s %5s %4s %5s | %5s %7s | %5s %7s | %5s %7s | %4s %4s\n' \
+	"device (MAC)" "learn -> replay" "enf" "model" "quar" "exact" "plain" "rate" "names" "rate" \
+	"gen" "rate" "answ" "dns" >"$TABLE"
 
-# evaluate NAME LABEL RUN.json GEN.json MODEL: checks for each device that
-# enforced. Drops beyond the unseen flows may only be quarantine drops: the
+# evaluate NAME LABEL PREFIX MODEL: checks for each device that enforced.
+# Exact drops beyond the unseen flows may only be quarantine drops: the
 # device's own scan detection (SCAN, AUTO_QUARANTINE) is not in the model.
+# Answers passing, names and generalisation only admit more: each may only
+# lower the drops.
 evaluate() {
-	local name=$1 label=$2 run=$3 gen=$4 mod=$5 mac enf drop q gdrop frames unseen tol qs
+	local name=$1 label=$2 pre=$3 mod=$4 mac enf drop q frames unseen pdrop ndrop gdrop ans dns tol qs
 	jq -r '.devices[] | select(.enforcing.packets > 0) |
-		"\(.mac) \(.enforcing.packets) \(.enforcing.dropped) \(.reasons.quarantine // 0)"' \
-		"$run" | sort >"$T/d"
-	jq -r '.devices[] | "\(.mac) \(.enforcing.dropped)"' "$gen" | sort >"$T/g"
-	sort "$mod" | join "$T/d" - | join - "$T/g" >"$T/j"
+		"\(.mac) \(.enforcing.packets) \(.enforcing.dropped) \(.reasons.quarantine // 0) \(.reasons.answer // 0)"' \
+		"$pre.exact.json" | sort >"$T/d"
+	jq -r '.devices[] | "\(.mac) \(.enforcing.dropped)"' "$pre.plain.json" | sort >"$T/p"
+	jq -r '.devices[] | "\(.mac) \(.enforcing.dropped) \(.from_gateway.dns_answers)"' \
+		"$pre.names.json" | sort >"$T/n"
+	jq -r '.devices[] | "\(.mac) \(.enforcing.dropped)"' "$pre.gen.json" | sort >"$T/g"
+	sort "$mod" | join "$T/d" - | join - "$T/p" | join - "$T/n" | join - "$T/g" >"$T/j"
 	check "$label: every enforcing device is in the model" \
 		test "$(wc -l <"$T/j")" = "$(wc -l <"$T/d")"
-	while read -r mac enf drop q frames unseen gdrop; do
+	while read -r mac enf drop q ans frames unseen pdrop ndrop dns gdrop; do
 		tol=$((enf / 100 > 2 ? enf / 100 : 2))
 		qs=""
 		[ "$q" -gt 0 ] && qs=" + $q quarantined by its own SCAN"
 		check_eq "$label $mac: frames after learning as the model splits them" "$frames" "$enf"
 		check "$label $mac ${NAMES[$mac]:-}: drops $drop = unseen flows $unseen$qs (+$tol)" \
 			test "$drop" -ge "$unseen" -a "$drop" -le $((unseen + q + tol))
-		check "$label $mac: generalised drops $gdrop <= $drop" test "$gdrop" -le "$drop"
+		check "$label $mac: passing answers, drops $pdrop <= $drop" test "$pdrop" -le "$drop"
+		check "$label $mac: with names, drops $ndrop <= $pdrop" test "$ndrop" -le "$pdrop"
+		check "$label $mac: generalised drops $gdrop <= $ndrop" test "$gdrop" -le "$ndrop"
 		awk -v n="${NAMES[$mac]:-$name} $mac" -v l="$label" -v e="$enf" -v d="$drop" \
-			-v u="$unseen" -v q="$q" -v g="$gdrop" 'BEGIN {
-			printf "%-34s %-22s %5d %5d %6.2f%% %5d %4d | %5d %6.2f%%\n", n, l, e, d,
-				100 * d / e, u, q, g, 100 * g / e }' >>"$TABLE"
+			-v u="$unseen" -v q="$q" -v p="$pdrop" -v nd="$ndrop" -v g="$gdrop" \
+			-v a="$ans" -v s="$dns" 'BEGIN {
+			printf "%-34s %-22s %5d %5d %4d %5d | %5d %6.2f%% | %5d %6.2f%% | %5d %6.2f%% | %4d %4d\n",
+				n, l, e, u, q, d, p, 100 * p / e, nd, 100 * nd / e, g, 100 * g / e, a, s }' \
+			>>"$TABLE"
 	done <"$T/j"
 }
 
 replay() { "$IFN" replay --json "$@"; }
+# runs PREFIX ARGS...: the four runs of one case (above).
+runs() {
+	local pre=$1
+	shift
+	replay --no-names --set answers=drop "$@" >"$pre.exact.json"
+	replay --no-names "$@" >"$pre.plain.json"
+	replay "$@" >"$pre.names.json"
+	replay --generalise "$@" >"$pre.gen.json"
+}
 
 # Sentinel: the alphabetically first setup of each device learns, the other is
 # replayed, all devices in one run (they are distinct MACs; the Hue bridge and
@@ -172,31 +196,40 @@ learn_args() { local f; for f in "$@"; do printf -- '--learn\n%s\n' "$f"; done; 
 mapfile -t LA < <(learn_args "${A[@]}")
 mapfile -t LB < <(learn_args "${B[@]}")
 
-replay "${LA[@]}" "${B[@]}" >"$T/ab.json"
-replay --generalise "${LA[@]}" "${B[@]}" >"$T/ab.gen.json"
+runs "$T/ab" "${LA[@]}" "${B[@]}"
 { sed 's/^/L /' "$T/A.fl"; sed 's/^/R /' "$T/B.fl"; } | model >"$T/ab.model"
 check_eq "sentinel: the gateway is recognised" "00:b5:6d:06:08:ba guess" \
-	"$(jq -r '.gateways[] | "\(.mac) \(.source)"' "$T/ab.json")"
+	"$(jq -r '.gateways[] | "\(.mac) \(.source)"' "$T/ab.names.json")"
 check_eq "sentinel: ${#A[@]} devices' setups replayed" "${#A[@]}" \
-	"$(jq '[.captures[] | select(.role == "replay")] | length' "$T/ab.json")"
-evaluate sentinel "setup 1 -> 2" "$T/ab.json" "$T/ab.gen.json" "$T/ab.model"
+	"$(jq '[.captures[] | select(.role == "replay")] | length' "$T/ab.names.json")"
+# The gateway's frames to the devices run the egress code: its DNS answers are
+# read (and recorded) unless --no-names, the same every time.
+tot() { jq -r ".totals.$2" "$T/ab.$1.json"; }
+check "sentinel: the gateway's frames to devices run ($(tot names gateway_to_devices))" \
+	test "$(tot names gateway_to_devices)" -gt 0
+check "sentinel: its DNS answers are read ($(tot names from_gateway.dns_answers)), and used" \
+	test "$(tot names from_gateway.dns_answers)" -gt 0 -a "$(tot names from_gateway.dns_answers_used)" -gt 0
+check_eq "sentinel: --no-names reads none" 0 "$(tot plain from_gateway.dns_answers)"
+check_eq "sentinel: the same answers with --generalise" "$(tot names from_gateway.dns_answers)" \
+	"$(tot gen from_gateway.dns_answers)"
+check "sentinel: replies to dropped frames are not delivered ($(tot plain from_gateway.not_delivered))" \
+	test "$(tot plain from_gateway.not_delivered)" -gt 0
+evaluate sentinel "setup 1 -> 2" "$T/ab" "$T/ab.model"
 
-replay "${LB[@]}" "${A[@]}" >"$T/ba.json"
-replay --generalise "${LB[@]}" "${A[@]}" >"$T/ba.gen.json"
+runs "$T/ba" "${LB[@]}" "${A[@]}"
 { sed 's/^/L /' "$T/B.fl"; sed 's/^/R /' "$T/A.fl"; } | model >"$T/ba.model"
-evaluate sentinel "setup 2 -> 1" "$T/ba.json" "$T/ba.gen.json" "$T/ba.model"
+evaluate sentinel "setup 2 -> 1" "$T/ba" "$T/ba.model"
 
 # nku plug, one hour: it learns its first 10 minutes (the default --learn-for).
 PLUG=$P/nku_xiaodu_plug.pcap
 NAMES[f4:21:ae:9e:8f:cb]=XiaoduPlug
 NAMES[78:df:72:24:69:4d]=XiaobaiCam
-replay "$PLUG" >"$T/plug.json"
-replay --generalise "$PLUG" >"$T/plug.gen.json"
+runs "$T/plug" "$PLUG"
 flowlines "$PLUG" | grep -v '^[^ ]* c8:bf:4c:77:a0:3a ' >"$T/plug.fl"
 model_window "$T/plug.fl" 600 >"$T/plug.model"
 check_eq "nku plug: the gateway is recognised" "c8:bf:4c:77:a0:3a guess" \
-	"$(jq -r '.gateways[] | "\(.mac) \(.source)"' "$T/plug.json")"
-evaluate XiaoduPlug "first 10m of 68m" "$T/plug.json" "$T/plug.gen.json" "$T/plug.model"
+	"$(jq -r '.gateways[] | "\(.mac) \(.source)"' "$T/plug.names.json")"
+evaluate XiaoduPlug "first 10m of 68m" "$T/plug" "$T/plug.model"
 
 # nku plug and camera: learn on setup and idle captures, replay the others.
 for dev in xiaodu_plug xiaobai_Y2camera; do
@@ -209,26 +242,27 @@ for dev in xiaodu_plug xiaobai_Y2camera; do
 	done
 	mergecap -F pcap -w "$T/L.pcap" "${L[@]}" && mergecap -F pcap -w "$T/R.pcap" "${R[@]}"
 	mapfile -t LL < <(learn_args "${L[@]}")
-	replay "${LL[@]}" "${R[@]}" >"$T/$dev.json"
-	replay --generalise "${LL[@]}" "${R[@]}" >"$T/$dev.gen.json"
+	runs "$T/$dev" "${LL[@]}" "${R[@]}"
 	{ flowlines "$T/L.pcap" | sed 's/^/L /'; flowlines "$T/R.pcap" | sed 's/^/R /'; } |
 		model >"$T/$dev.model"
-	evaluate "$dev" "setup+idle -> ${#R[@]} more" "$T/$dev.json" "$T/$dev.gen.json" \
-		"$T/$dev.model"
+	evaluate "$dev" "setup+idle -> ${#R[@]} more" "$T/$dev" "$T/$dev.model"
 	check_eq "$dev: frames longer than one XDP buffer are counted, not run" \
 		"$(for f in "${L[@]}" "${R[@]}"; do
 			tcpdump -nn -r "$f" greater $((XDP_MAX + 1)) 2>/dev/null; done | wc -l)" \
-		"$(jq .totals.oversized "$T/$dev.json")"
+		"$(jq .totals.oversized "$T/$dev.names.json")"
 done
 
-echo "--- false drops after learning (enf: frames after learning; model: frames of"
-echo "    flows unseen while learning; gen: with --generalise)"
+echo "--- false drops after learning (enf: frames after learning; model: frames of flows"
+echo "    unseen while learning; quar: quarantined by its own SCAN; exact: drops of address"
+echo "    fingerprints with answers dropped too; plain: --no-names; names: the default;"
+echo "    gen: names and --generalise; answ: of its frames, answers to attempts the gateway"
+echo "    delivered; dns: DNS answers the gateway sent it)"
 cat "$TABLE"
-jq -r '"--- sentinel 1 -> 2 totals: \(.totals.enforcing.packets) frames enforced, " +
-	"\(.totals.enforcing.dropped) dropped (\(.totals.enforcing.drop_rate * 10000 | round / 100)%)"' \
-	"$T/ab.json"
-jq -r '"    with --generalise: \(.totals.enforcing.dropped) dropped " +
-	"(\(.totals.enforcing.drop_rate * 10000 | round / 100)%)"' "$T/ab.gen.json"
+for r in plain names gen; do
+	jq -r --arg r $r '"--- sentinel 1 -> 2 totals, \($r): \(.totals.enforcing.packets) frames enforced, " +
+		"\(.totals.enforcing.dropped) dropped (\(.totals.enforcing.drop_rate * 10000 | round / 100)%)"' \
+		"$T/ab.$r.json"
+done
 
 # --- attacks -----------------------------------------------------------------
 # A known laptop that enforces DNS only, then pings 18 hosts in 1.6 s.

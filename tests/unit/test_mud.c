@@ -553,12 +553,15 @@ static const char *const rt_rules[] = {
 	"icmp 192.168.1.1",
 	"udp/5353 2001:db8::5 server",
 	"icmpv6 any server",
+	"tcp/8883 name mqtt.example.com",
+	"udp/5683 local-networks",
+	"tcp/80 local-networks server",
 };
 
 /* Export, validate, translate back: the same rules, once each. */
 START_TEST(export_round_trip)
 {
-	struct ifn_rule in[N(rt_rules) + 1];
+	struct ifn_rule in[N(rt_rules) + 2];
 	struct ifn_mud_opts o = { .no_defaults = true };
 	struct ifn_mud_xlat x;
 	struct errs e = {};
@@ -569,13 +572,19 @@ START_TEST(export_round_trip)
 	for (i = 0; i < N(rt_rules); i++)
 		ck_assert_int_eq(ifn_rule_parse(rt_rules[i], &in[i], NULL, 0), 0);
 	ck_assert_int_eq(ifn_rule_parse("ether/0x88cc", &in[i], NULL, 0), 0);
+	/* A wildcard has no MUD form (dst-dnsname is a domain name): left out. */
+	ck_assert_int_eq(ifn_rule_parse("tcp/443 name *.example.net", &in[i + 1], NULL, 0), 0);
 	doc = ifn_mud_export(in, N(in), "https://example.com/d.json", "test",
 			     1764979200ULL * 1000000000ULL, &skipped);
 	ck_assert_ptr_nonnull(doc);
-	ck_assert_uint_eq(skipped, 1);
+	ck_assert_uint_eq(skipped, 2);
 	ck_assert_uint_eq(ifn_mud_validate(doc, keep, &e), 0);
 	text = json_dumps(doc, JSON_PRESERVE_ORDER | JSON_COMPACT);
 	ck_assert_ptr_nonnull(strstr(text, "\"last-update\":\"2025-12-06T00:00:00+00:00\""));
+	ck_assert_ptr_nonnull(strstr(text, "\"ietf-acldns:dst-dnsname\":\"mqtt.example.com\""));
+	ck_assert_ptr_nonnull(strstr(text, "\"ietf-acldns:src-dnsname\":\"mqtt.example.com\""));
+	ck_assert_ptr_nonnull(strstr(text, "\"ietf-mud:mud\":{\"local-networks\":[null]}"));
+	ck_assert_ptr_null(strstr(text, "example.net"));
 	free(text);
 	ck_assert_int_eq(ifn_mud_translate(doc, &o, &x, keep, &e), 0);
 	ck_assert_uint_eq(x.n, N(rt_rules));

@@ -250,6 +250,56 @@ START_TEST(gateway_relays)
 }
 END_TEST
 
+/*
+ * The gateway's frames to a device run the egress stage at their place
+ * among the device's frames; its frames to no device (broadcast, a MAC
+ * that never sends) and the devices' own frames do not.
+ */
+START_TEST(egress_frames)
+{
+	static const __u8 SILENT[6] = { 0x02, 0, 0, 0, 0, 0x99 };
+	struct rp_scan s;
+	struct fin x;
+	struct fb f;
+	size_t i;
+
+	fin_init(&x);
+	udp4(&f, GW, DEV, "192.168.1.20", "52.1.2.3", 6, 40000, 443);
+	fin_add(&x, &f);
+	/* 1: a DNS answer to DEV; 2: the peer's reply to DEV. */
+	udp4(&f, DEV, GW, "192.168.1.1", "192.168.1.20", 17, 53, 5353);
+	fin_add(&x, &f);
+	udp4(&f, DEV, GW, "52.1.2.3", "192.168.1.20", 6, 443, 40000);
+	fin_add(&x, &f);
+	/* 3: to everyone; 4: to a MAC that sends nothing; 5: DEV2 to DEV. */
+	udp4(&f, BCAST, GW, "192.168.1.1", "255.255.255.255", 17, 67, 68);
+	fin_add(&x, &f);
+	udp4(&f, SILENT, GW, "52.1.2.3", "192.168.1.40", 6, 443, 40000);
+	fin_add(&x, &f);
+	udp4(&f, DEV, DEV2, "192.168.1.30", "192.168.1.20", 17, 53, 5353);
+	fin_add(&x, &f);
+	rp_assign_clock(&x.in);
+	ck_assert_int_eq(rp_scan(&s, &x.in, &GW, 1, false), 0);
+	ck_assert_int_eq(s.gateway_frames, 4);
+	ck_assert_int_eq(s.egress_frames, 2);
+	for (i = 0; i < x.in.nframes; i++) {
+		bool egress = i == 1 || i == 2;
+
+		ck_assert_int_eq(!!(x.in.frames[i].flags & RP_F_EGRESS), egress);
+		ck_assert_uint_eq(x.in.frames[i].to, egress ? rp_scan_find(&s, DEV) : RP_NODEV);
+	}
+	rp_scan_free(&s);
+	/* No gateway: nothing is delivered by one. */
+	ck_assert_int_eq(rp_scan(&s, &x.in, NULL, 0, true), 0);
+	ck_assert_int_eq(s.egress_frames, 0);
+	for (i = 0; i < x.in.nframes; i++)
+		ck_assert(!(x.in.frames[i].flags & RP_F_EGRESS));
+	rp_scan_free(&s);
+	free(x.in.frames);
+	free(x.in.arena);
+}
+END_TEST
+
 /* With nothing that routes, the DHCP server; and no guess from nothing. */
 START_TEST(gateway_dhcp_fallback)
 {
@@ -664,6 +714,7 @@ static Suite *replay_suite(void)
 	tcase_add_test(t, parse_l3);
 	tcase_add_test(t, public_v4);
 	tcase_add_test(t, gateway_relays);
+	tcase_add_test(t, egress_frames);
 	tcase_add_test(t, gateway_dhcp_fallback);
 	tcase_add_test(t, gateway_ra);
 	tcase_add_test(t, sync_points);

@@ -12,6 +12,7 @@
 #include "format.h"
 #include "parse.h"
 #include "snapshot_fmt.h"
+#include "snapshot_gz.h"
 #include "unit.h"
 
 static void mac(__u8 m[6], const char *s)
