@@ -57,6 +57,24 @@ static __always_inline int ifn_name_rule_match(struct ifn_name_rule_key *rk, __u
 }
 
 /*
+ * The DNS entry of @k's (device, peer), with @rk keyed on @k's (device,
+ * proto, dir, port) for the name rules to try against it.
+ */
+static __always_inline struct ifn_dns_val *ifn_dns_of_flow(const struct ifn_flow_key *k,
+							   struct ifn_name_rule_key *rk)
+{
+	struct ifn_dns_key dk = {};
+
+	__builtin_memcpy(dk.mac, k->mac, 6);
+	__builtin_memcpy(dk.addr, k->peer, 16);
+	__builtin_memcpy(rk->mac, k->mac, 6);
+	rk->proto = k->proto;
+	rk->dir = k->dir;
+	rk->port = k->port;
+	return bpf_map_lookup_elem(&ifn_dns, &dk);
+}
+
+/*
  * Is the flow @k (peer: the frame's destination) admitted by a name the
  * device resolved? A name admits its address until its answer's expiry
  * (at least dns-min-ttl), and for as long after as frames keep using the
@@ -68,22 +86,15 @@ static __always_inline int ifn_name_rule_match(struct ifn_name_rule_key *rk, __u
 __noinline int ifn_name_allows(const struct ifn_flow_key *k, __u64 now, __u64 min_ttl_ns)
 {
 	struct ifn_name_rule_key rk = {};
-	struct ifn_dns_key dk = {};
 	struct ifn_dns_val *v;
 	int live, j;
 
 	if (!k)
 		return 0;
-	__builtin_memcpy(dk.mac, k->mac, 6);
-	__builtin_memcpy(dk.addr, k->peer, 16);
-	v = bpf_map_lookup_elem(&ifn_dns, &dk);
+	v = ifn_dns_of_flow(k, &rk);
 	if (!v)
 		return 0;
 	live = ifn_dns_in_use(v, now, min_ttl_ns);
-	__builtin_memcpy(rk.mac, k->mac, 6);
-	rk.proto = k->proto;
-	rk.dir = k->dir;
-	rk.port = k->port;
 #pragma unroll
 	for (j = 0; j < IFN_DNS_NAMES_PER_ADDR; j++) {
 		__u64 name = v->name[j];
@@ -147,7 +158,6 @@ struct {
 __noinline int ifn_name_learn(const struct ifn_flow_key *k, __u64 now, __u64 min_ttl_ns, __u32 room)
 {
 	struct ifn_name_rule_key rk = {};
-	struct ifn_dns_key dk = {};
 	struct ifn_name_rule_val *nv;
 	struct ifn_global_stats *gs;
 	struct ifn_dns_name *nm;
@@ -158,19 +168,13 @@ __noinline int ifn_name_learn(const struct ifn_flow_key *k, __u64 now, __u64 min
 
 	if (!k || k->family == IFN_FAMILY_L2 || !room)
 		return 0;
-	__builtin_memcpy(dk.mac, k->mac, 6);
-	__builtin_memcpy(dk.addr, k->peer, 16);
-	v = bpf_map_lookup_elem(&ifn_dns, &dk);
+	v = ifn_dns_of_flow(k, &rk);
 	if (!v)
 		return 0;
 	nv = bpf_map_lookup_elem(&ifn_name_scratch, &zero);
 	if (!nv)
 		return 0;
 	used = ifn_dns_in_use(v, now, min_ttl_ns);
-	__builtin_memcpy(rk.mac, k->mac, 6);
-	rk.proto = k->proto;
-	rk.dir = k->dir;
-	rk.port = k->port;
 	nv->added_ns = now;
 	nv->origin = IFN_ORIGIN_LEARNED;
 #pragma unroll
