@@ -424,6 +424,91 @@ static void mark_egress(struct rp_scan *s, const struct rp_input *in, struct rp_
 }
 
 /*
+ * A device frame's destination if another device (the egress stage then
+ * notes it as an inbound attempt on that device), else RP_NODEV.
+ */
+static __u32 lan_peer(const struct rp_scan *s, const struct rp_input *in, const struct rp_frame *f)
+{
+	const __u8 *dst = in->arena + f->off;
+	__u32 to;
+
+	if (f->dev == RP_NODEV ||
+	    (f->flags & (RP_F_GATEWAY | RP_F_OVERSIZED | RP_F_RUNT | RP_F_BADLEN)) || (dst[0] & 1))
+		return RP_NODEV;
+	to = rp_scan_find(s, dst);
+	if (to == RP_NODEV || to == f->dev || s->macs[to].gateway || !s->macs[to].frames)
+		return RP_NODEV;
+	return to;
+}
+
+/*
+ * The egress stage's state that devices share (inbound notes, probers):
+ * a device's frame to another device writes the other's notes, which that
+ * device's frames read; a sender that reaches several devices (a prober)
+ * keeps one count of them. So a frame from one device to another is
+ * ordered, and every later frame of the device it reached; a gateway frame
+ * whose sender reaches several devices is ordered, and one to a device
+ * that LAN neighbours also reach.
+ */
+static int mark_sync_inbound(struct rp_scan *s, struct rp_input *in)
+{
+	struct pairset senders = { 0 };
+	bool *reached;
+	int err = 0;
+	size_t i;
+
+	reached = calloc(s->nmacs ? s->nmacs : 1, sizeof(*reached));
+	if (!reached)
+		return -ENOMEM;
+	/* First pass: which senders reach more than one device. */
+	for (i = 0; i < in->nframes && !err; i++) {
+		const struct rp_frame *f = &in->frames[i];
+		__u32 to = (f->flags & RP_F_EGRESS) ? f->to : lan_peer(s, in, f);
+		struct pair *p;
+		struct rp_l3 l;
+
+		if (to == RP_NODEV || !rp_parse_l3(in->arena + f->off, f->caplen, &l) || !l.has_src)
+			continue;
+		p = ps_get(&senders, 0, l.src, true, &err);
+		if (!p)
+			break;
+		if (!p->val)
+			p->val = to + 1;
+		else if (p->val != to + 1)
+			p->val = RP_NODEV; /* several devices */
+	}
+	for (i = 0; i < in->nframes && !err; i++) {
+		struct rp_frame *f = &in->frames[i];
+		struct pair *p;
+		struct rp_l3 l;
+		__u32 to;
+
+		if (f->flags & RP_F_EGRESS) {
+			if (f->to != RP_NODEV && reached[f->to]) {
+				f->flags |= RP_F_SYNC;
+			} else if (rp_parse_l3(in->arena + f->off, f->caplen, &l) && l.has_src) {
+				p = ps_get(&senders, 0, l.src, false, &err);
+				if (p && p->val == RP_NODEV)
+					f->flags |= RP_F_SYNC;
+			}
+			continue;
+		}
+		if (f->dev == RP_NODEV || (f->flags & RP_F_GATEWAY))
+			continue;
+		if (reached[f->dev])
+			f->flags |= RP_F_SYNC;
+		to = lan_peer(s, in, f);
+		if (to != RP_NODEV) {
+			f->flags |= RP_F_SYNC;
+			reached[to] = true;
+		}
+	}
+	ps_free(&senders);
+	free(reached);
+	return err;
+}
+
+/*
  * Frames whose outcome may depend on another device's frames. Address
  * ownership is the only state the datapath shares between devices: a frame
  * claims an address that another device may hold (IP_CONFLICT), or gives
@@ -487,6 +572,8 @@ static int mark_sync(struct rp_scan *s, struct rp_input *in)
 		memcpy(pa->addr[c], l.src, 16);
 		pa->valid[c] = memcmp(l.src, none, 16) != 0;
 	}
+	if (!err)
+		err = mark_sync_inbound(s, in);
 	for (i = 0; i < in->nframes; i++)
 		s->sync_points += !!(in->frames[i].flags & RP_F_SYNC);
 	ps_free(&owners);
