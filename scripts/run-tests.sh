@@ -74,11 +74,31 @@ stop_beside() {
 }
 trap 'stop_beside; exit 130' INT TERM
 
-if [ "$WHICH" = all ] || [ "$WHICH" = unit ]; then
-	run unit "$BUILD/tests/unit_tests"
-fi
-if [ "$WHICH" = all ] || [ "$WHICH" = bpf ]; then
+# The unit and datapath suites each keep one CPU busy: with all suites,
+# the unit suite runs beside the datapath one (its output shown after it,
+# in one piece), unless IFN_TEST_SERIAL=1.
+if [ "$WHICH" = all ] && [ "${IFN_TEST_SERIAL:-0}" != 1 ]; then
+	unit_out=$(mktemp /tmp/ifn-unit.XXXXXX)
+	unit_start=$(date +%s)
+	"$BUILD/tests/unit_tests" >"$unit_out" 2>&1 &
+	unit_pid=$!
+	beside+=("unit:$unit_pid:$unit_out:$unit_start")
 	run datapath "$BUILD/tests/bpf_tests"
+	wait "$unit_pid"
+	rc=$?
+	unset 'beside[${#beside[@]}-1]'
+	echo "=== unit (ran beside the datapath suite)"
+	cat "$unit_out"
+	summary=("$(printf '%-28s %s (%ss, beside)' unit "$([ $rc -eq 0 ] && echo passed || echo FAILED)" $(($(stat -c %Y "$unit_out") - unit_start)))" "${summary[@]}")
+	rm -f "$unit_out"
+	[ $rc -eq 0 ] || failed+=(unit)
+else
+	if [ "$WHICH" = all ] || [ "$WHICH" = unit ]; then
+		run unit "$BUILD/tests/unit_tests"
+	fi
+	if [ "$WHICH" = all ] || [ "$WHICH" = bpf ]; then
+		run datapath "$BUILD/tests/bpf_tests"
+	fi
 fi
 # The policy parser and the snapshot reader under libFuzzer, ASan and UBSan.
 if [ "$WHICH" = all ] || [ "$WHICH" = fuzz ]; then
