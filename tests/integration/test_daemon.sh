@@ -227,8 +227,8 @@ check "SIGHUP reloads the policy" it_wait 5 in_ns dev2 ping -c1 -W1 10.91.2.1
 in_ns dev1 bash -c 'for h in 2 3 4; do printf x >/dev/udp/10.91.9.$h/9; done' 2>/dev/null
 sleep 3.2
 in_ns dev1 bash -c "printf x >/dev/udp/$SRV/9" 2>/dev/null
-check "LEARNING_DONE reaches the daemon" it_wait 5 grep -q LEARNING_DONE "$D/out"
-check "the daemon generalises the device" it_wait 5 grep -q "generalised $mac1: [1-9]" "$D/err"
+check "LEARNING_DONE reaches the daemon" it_wait 30 grep -q LEARNING_DONE "$D/out"
+check "the daemon generalises the device" it_wait 30 grep -q "generalised $mac1: [1-9]" "$D/err"
 check "its fingerprint has a generalised rule" \
 	test "$(ifn device "$mac1" --json | jq '[.fingerprint[] | select(.origin == "generalised")] | length')" -ge 1
 echo "  ..   $(ifn device "$mac1" --json | jq -c '[.fingerprint[] | .rule + " (" + .origin + ")"]')"
