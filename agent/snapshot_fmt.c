@@ -25,7 +25,6 @@
 #include "dnsname.h"
 #include "snapshot_fmt.h"
 
-#define SNAP_VERSION 1
 #define SNAP_LINE_MAX 4096
 #define RATE_MAX 18000000000ULL /* as ifn_device_apply_rate allows */
 
@@ -391,7 +390,7 @@ int ifn_snap_write_text(const struct ifn_snap *s, char **out, size_t *len)
 	struct sbuf b = {};
 	size_t i;
 
-	sb_printf(&b, "%s %d\n", IFN_SNAP_MAGIC, SNAP_VERSION);
+	sb_printf(&b, "%s %d\n", IFN_SNAP_MAGIC, IFN_SNAP_VERSION);
 	sb_printf(&b, "# iotfence state saved %s; times are wall-clock nanoseconds\n",
 		  ifn_fmt_time(s->saved_ns, tb));
 	write_line(&b, "saved", saved_f, NF(saved_f), s);
@@ -919,12 +918,12 @@ int ifn_snap_parse_text(const char *buf, size_t len, struct ifn_snap *s, char *e
 				err = fail(&e, "bad format version '%.20s'", sp + 1);
 				goto out;
 			}
-			if (ver > SNAP_VERSION) {
+			if (ver > IFN_SNAP_VERSION) {
 				e.line = 0;
 				fail(&e,
 				     "written by a newer iotfence (snapshot format %llu; this one "
 				     "reads format %d)",
-				     (unsigned long long)ver, SNAP_VERSION);
+				     (unsigned long long)ver, IFN_SNAP_VERSION);
 				err = -EPROTONOSUPPORT;
 				goto out;
 			}

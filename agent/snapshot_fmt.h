@@ -18,6 +18,8 @@
 #include "iotfence.h"
 
 #define IFN_SNAP_MAGIC "iotfence-snapshot"
+/* The format's version: a newer one is refused, an older one read. */
+#define IFN_SNAP_VERSION 1
 
 /* Decompressed size beyond which a snapshot is refused (a gzip bomb). */
 #define IFN_SNAP_MAX_TEXT (1024UL * 1024 * 1024)
