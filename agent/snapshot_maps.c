@@ -2,7 +2,7 @@
 /*
  * snapshot_maps.c - the maps as a snapshot and a snapshot into empty maps:
  * monotonic times become wall-clock ones on the way out and back again on
- * the way in (snapshot_fmt.h says why). Files are snapshot.c's.
+ * the way in (snapshot_data.h says why). Files are snapshot.c's.
  */
 #include <errno.h>
 #include <net/if.h>
