@@ -59,7 +59,7 @@ DIFF_SRCS := tests/diff/driver.c tests/diff/model.c tests/diff/model_egress.c te
 TEST_BINS += $(BUILD)/tests/diff_driver $(BUILD)/tests/ifn_flood
 # libFuzzer harnesses (tests/fuzz) of the policy parser and the snapshot
 # reader, built with clang over the pure sources they need.
-FUZZ_LIB := agent/file.c agent/policy_parse.c agent/snapshot_fmt.c agent/snapshot_gz.c agent/parse.c agent/format.c \
+FUZZ_LIB := agent/file.c agent/policy_parse.c agent/snapshot_fmt.c agent/snapshot_data.c agent/snapshot_gz.c agent/parse.c agent/format.c \
 	agent/rules.c agent/devices.c agent/settings.c agent/state.c agent/errors.c agent/output.c \
 	agent/mud.c agent/mud_xlat.c agent/mud_export.c agent/mud_url.c agent/mactab.c agent/dnsname.c
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(WARN) \

@@ -39,7 +39,7 @@
 #include "generalise.h"
 #include "lifecycle.h"
 #include "metrics.h"
-#include "mud.h"
+#include "mud_url.h"
 #include "mud_dhcp.h"
 #include "oui.h"
 #include "parse.h"

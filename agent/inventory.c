@@ -18,7 +18,7 @@
 #include "errors.h"
 #include "format.h"
 #include "lifecycle.h"
-#include "mud.h"
+#include "mud_url.h"
 #include "oui.h"
 #include "output.h"
 #include "rules.h"

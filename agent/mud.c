@@ -16,6 +16,7 @@
 #include "file.h"
 #include "mud.h"
 #include "mud_json.h"
+#include "mud_url.h"
 
 /* ---- paths and errors ---- */
 

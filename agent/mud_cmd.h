@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <linux/types.h>
 
-#include "mud.h"
+#include "mud_xlat.h"
 #include "policy_parse.h"
 #include "state.h"
 

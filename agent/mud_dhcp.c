@@ -30,6 +30,8 @@
 #include "mud.h"
 #include "mud_cmd.h"
 #include "mud_dhcp.h"
+#include "mud_url.h"
+#include "mud_xlat.h"
 #include "state.h"
 
 /*

@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "format.h"
-#include "mud.h"
+#include "mud_export.h"
 #include "mud_json.h"
 
 /* ---- export ---- */

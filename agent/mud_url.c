@@ -16,7 +16,7 @@
 
 #include "errors.h"
 #include "format.h"
-#include "mud.h"
+#include "mud_url.h"
 #include "parse.h"
 
 /* ---- URLs ---- */

@@ -15,6 +15,8 @@
 #include "grow.h"
 #include "mud.h"
 #include "mud_json.h"
+#include "mud_url.h"
+#include "mud_xlat.h"
 #include "parse.h"
 
 /* ---- translation ---- */

@@ -14,8 +14,6 @@
 
 #include "state.h"
 
-#define IFN_SNAPSHOT_VERSION 1
-
 /* $IOTFENCE_STATE_DIR/state.gz (default /var/lib/iotfence/state.gz). */
 const char *ifn_snapshot_path(void);
 
@@ -62,18 +60,13 @@ int ifn_snapshot_restore_report(const struct ifn_maps *m);
  */
 int ifn_snapshot_iface(const struct ifn_maps *m, const char *ifname, struct ifn_iface *ifc);
 
-/* The steps, for tests and tools (struct ifn_snap: snapshot_fmt.h). */
+/*
+ * The steps, for tests and tools (struct ifn_snap: snapshot_fmt.h; the
+ * maps to a snapshot and back: snapshot_maps.h).
+ */
 struct ifn_snap;
-/* The maps as a snapshot (sorted), wall-clock times. */
-int ifn_snapshot_capture(const struct ifn_maps *m, struct ifn_snap *s);
 /* Read and check a file; touches no map. err: the reason it was refused. */
 int ifn_snapshot_read(const char *path, struct ifn_snap *s, char *err, size_t errlen);
-/*
- * Write a checked, sorted snapshot into maps with no devices: -EBUSY when
- * there are devices, -E2BIG when it does not fit; all or nothing.
- */
-int ifn_snapshot_apply(const struct ifn_maps *m, const struct ifn_snap *s, char *err,
-		       size_t errlen);
 
 /* The previous good snapshot kept next to @path ("state.prev.gz"). */
 char *ifn_snapshot_prev_path(const char *path, char *buf, size_t len);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * snapshot_fmt.c - the snapshot's text and its gzip wrapping. One table per
+ * snapshot_fmt.c - the snapshot's text (snapshot_gz.c wraps it). One table per
  * kind of line drives both the writer and the reader, so that what is
  * written is exactly what is read back.
  *
@@ -25,7 +25,6 @@
 #include "dnsname.h"
 #include "snapshot_fmt.h"
 
-#define SNAP_VERSION 1
 #define SNAP_LINE_MAX 4096
 #define RATE_MAX 18000000000ULL /* as ifn_device_apply_rate allows */
 
@@ -209,17 +208,6 @@ static const struct fdesc end_f[] = {
 
 #define NF(a) (sizeof(a) / sizeof((a)[0]))
 
-void ifn_snap_free(struct ifn_snap *s)
-{
-	free(s->ifaces);
-	free(s->devs);
-	free(s->flows);
-	free(s->rules);
-	free(s->owners);
-	free(s->names);
-	memset(s, 0, sizeof(*s));
-}
-
 /* ---- writing ---- */
 
 struct sbuf {
@@ -391,7 +379,7 @@ int ifn_snap_write_text(const struct ifn_snap *s, char **out, size_t *len)
 	struct sbuf b = {};
 	size_t i;
 
-	sb_printf(&b, "%s %d\n", IFN_SNAP_MAGIC, SNAP_VERSION);
+	sb_printf(&b, "%s %d\n", IFN_SNAP_MAGIC, IFN_SNAP_VERSION);
 	sb_printf(&b, "# iotfence state saved %s; times are wall-clock nanoseconds\n",
 		  ifn_fmt_time(s->saved_ns, tb));
 	write_line(&b, "saved", saved_f, NF(saved_f), s);
@@ -715,141 +703,14 @@ static int check_rule(struct perr *e, const struct ifn_snap_rule *r)
 	return 0;
 }
 
-static int cmp_dev(const void *a, const void *b)
-{
-	return memcmp(((const struct ifn_snap_dev *)a)->mac, ((const struct ifn_snap_dev *)b)->mac,
-		      6);
-}
-
-static int cmp_flow(const void *a, const void *b)
-{
-	return memcmp(&((const struct ifn_snap_flow *)a)->k, &((const struct ifn_snap_flow *)b)->k,
-		      sizeof(struct ifn_flow_key));
-}
-
-static int cmp_rule(const void *pa, const void *pb)
-{
-	const struct ifn_snap_rule *a = pa, *b = pb;
-
-	if (a->any != b->any)
-		return a->any - b->any;
-	if (a->any)
-		return memcmp(&a->ak, &b->ak, sizeof(a->ak));
-	return memcmp(&a->pk, &b->pk, sizeof(a->pk));
-}
-
-static int cmp_owner(const void *a, const void *b)
-{
-	return memcmp(&((const struct ifn_snap_owner *)a)->k,
-		      &((const struct ifn_snap_owner *)b)->k, sizeof(struct ifn_ip_key));
-}
-
-static int cmp_iface(const void *a, const void *b)
-{
-	return strcmp(((const struct ifn_snap_iface *)a)->name,
-		      ((const struct ifn_snap_iface *)b)->name);
-}
-
-/* Device, then the rule's fields, then the text (the hash is not the file's). */
-static int cmp_name(const void *a, const void *b)
-{
-	const struct ifn_snap_name *x = a, *y = b;
-	int c = memcmp(x->k.mac, y->k.mac, 6);
-
-	if (c)
-		return c;
-	if (x->k.proto != y->k.proto)
-		return x->k.proto - y->k.proto;
-	if (x->k.port != y->k.port)
-		return x->k.port - y->k.port;
-	if (x->k.dir != y->k.dir)
-		return x->k.dir - y->k.dir;
-	if (x->k.wild != y->k.wild)
-		return x->k.wild - y->k.wild;
-	return strncmp(x->v.name, y->v.name, IFN_DNS_NAME_MAX);
-}
-
-void ifn_snap_sort(struct ifn_snap *s)
-{
-	if (s->n_ifaces)
-		qsort(s->ifaces, s->n_ifaces, sizeof(*s->ifaces), cmp_iface);
-	if (s->n_devs)
-		qsort(s->devs, s->n_devs, sizeof(*s->devs), cmp_dev);
-	if (s->n_flows)
-		qsort(s->flows, s->n_flows, sizeof(*s->flows), cmp_flow);
-	if (s->n_rules)
-		qsort(s->rules, s->n_rules, sizeof(*s->rules), cmp_rule);
-	if (s->n_owners)
-		qsort(s->owners, s->n_owners, sizeof(*s->owners), cmp_owner);
-	if (s->n_names)
-		qsort(s->names, s->n_names, sizeof(*s->names), cmp_name);
-}
-
-const struct ifn_snap_dev *ifn_snap_find_dev(const struct ifn_snap *s, const __u8 mac[6])
-{
-	struct ifn_snap_dev key = { 0 };
-
-	if (!s->n_devs)
-		return NULL;
-	memcpy(key.mac, mac, 6);
-	return bsearch(&key, s->devs, s->n_devs, sizeof(*s->devs), cmp_dev);
-}
-
-static const __u8 *rule_mac(const struct ifn_snap_rule *r)
-{
-	return r->any ? r->ak.mac : r->pk.mac;
-}
-
-/* What cannot be checked line by line: uniqueness, references, counts. */
+/* What cannot be checked line by line: the counts, then the lists as a whole. */
 static int check_whole(struct perr *e, struct ifn_snap *s, const struct snap_counts *c)
 {
-	size_t i, j;
-
 	e->line = 0;
 	if (c->ifaces != s->n_ifaces || c->devices != s->n_devs || c->flows != s->n_flows ||
 	    c->rules != s->n_rules || c->owners != s->n_owners || c->names != s->n_names)
 		return fail(e, "the closing counts do not match the lines (lines are missing)");
-	ifn_snap_sort(s);
-	for (i = 1; i < s->n_ifaces; i++)
-		if (!strcmp(s->ifaces[i].name, s->ifaces[i - 1].name))
-			return fail(e, "interface %s listed twice", s->ifaces[i].name);
-	for (i = 0; i < s->n_ifaces; i++)
-		for (j = i + 1; j < s->n_ifaces; j++)
-			if (s->ifaces[i].ifindex == s->ifaces[j].ifindex)
-				return fail(e, "two interfaces with ifindex %u",
-					    s->ifaces[i].ifindex);
-	for (i = 1; i < s->n_devs; i++) {
-		if (!cmp_dev(&s->devs[i], &s->devs[i - 1])) {
-			char m[IFN_MAC_STRLEN];
-
-			return fail(e, "device %s listed twice", ifn_fmt_mac(s->devs[i].mac, m));
-		}
-	}
-	for (i = 0; i < s->n_flows; i++) {
-		if (i && !cmp_flow(&s->flows[i], &s->flows[i - 1]))
-			return fail(e, "a flow is listed twice");
-		if (!ifn_snap_find_dev(s, s->flows[i].k.mac))
-			return fail(e, "a flow of a device that is not listed");
-	}
-	for (i = 0; i < s->n_rules; i++) {
-		if (i && !cmp_rule(&s->rules[i], &s->rules[i - 1]))
-			return fail(e, "a rule is listed twice");
-		if (!ifn_snap_find_dev(s, rule_mac(&s->rules[i])))
-			return fail(e, "a rule of a device that is not listed");
-	}
-	for (i = 0; i < s->n_names; i++) {
-		if (i && !cmp_name(&s->names[i], &s->names[i - 1]))
-			return fail(e, "a rule on a name is listed twice");
-		if (!ifn_snap_find_dev(s, s->names[i].k.mac))
-			return fail(e, "a rule on a name of a device that is not listed");
-	}
-	for (i = 0; i < s->n_owners; i++) {
-		if (i && !cmp_owner(&s->owners[i], &s->owners[i - 1]))
-			return fail(e, "an address has two owners");
-		if (!ifn_snap_find_dev(s, s->owners[i].o.mac))
-			return fail(e, "an address owned by a device that is not listed");
-	}
-	return 0;
+	return ifn_snap_check_lists(s, e->buf, e->len);
 }
 
 #define PUSH(arr, n, cap, item)                                   \
@@ -919,12 +780,12 @@ int ifn_snap_parse_text(const char *buf, size_t len, struct ifn_snap *s, char *e
 				err = fail(&e, "bad format version '%.20s'", sp + 1);
 				goto out;
 			}
-			if (ver > SNAP_VERSION) {
+			if (ver > IFN_SNAP_VERSION) {
 				e.line = 0;
 				fail(&e,
 				     "written by a newer iotfence (snapshot format %llu; this one "
 				     "reads format %d)",
-				     (unsigned long long)ver, SNAP_VERSION);
+				     (unsigned long long)ver, IFN_SNAP_VERSION);
 				err = -EPROTONOSUPPORT;
 				goto out;
 			}

@@ -5,7 +5,8 @@
 #    form no circle, so that every arrow points down; --print shows the
 #    floors (docs/DESIGN.md, Layers, is this output);
 #  - every header is named after its .c, or is header-only (inline code,
-#    macros and types: defaults.h, grow.h);
+#    macros and types: defaults.h, grow.h), and declares the functions of
+#    its own .c only (cli.h's command entry points excepted);
 #  - one home for each fact: command-line options only as rows of the
 #    command table (cli.h, IFN_OPT), the learning default and the duration
 #    bound only in defaults.h, the lock-and-open only in state.c.
@@ -113,6 +114,24 @@ for h in agent/*.h; do
 	fi
 done
 
+# ...and a function is declared in the header of the module that defines it
+# (the commands' entry points excepted: cli.h holds the one command table).
+defs=$(grep -oE '^[a-z_][a-z_0-9 *]*[ *][a-z_][a-z_0-9]*\(' agent/*.c | grep -v ':static' |
+	sed -E 's/^agent\/([a-z_0-9]*)\.c:.*[ *]([a-z_0-9]*)\($/\2 \1/')
+misplaced=$( {
+	sed 's/^/D /' <<<"$defs"
+	for h in agent/*.h; do
+		hm=$(mod "$h")
+		grep -oE '^[a-z_][a-z_0-9 *]*[ *][a-z_][a-z_0-9]*\(' "$h" | grep -v '^static' |
+			sed -E "s|.*[ *]([a-z_0-9]*)\\(\$|H \\1 $h $hm|"
+	done
+} | awk '$1 == "D" { if (!($2 in d)) d[$2] = $3; next }
+	$3 == "agent/cli.h" && $2 ~ /^ifn_cmd_/ { next }
+	($2 in d) && d[$2] != $4 {
+		printf "%s declares %s, defined in agent/%s.c (declare it in %s.h)\n", $3, $2, d[$2], d[$2]
+	}')
+[ -n "$misplaced" ] && while read -r l; do fail "$l"; done <<<"$misplaced"
+
 # One home for each fact.
 for f in agent/*.c; do
 	[ "$f" = agent/cli.c ] && continue
@@ -122,11 +141,11 @@ done
 grep -nE '3650ULL|24ULL \* 3600' agent/*.[ch] | grep -v '^agent/defaults.h' | while read -r l; do
 	echo "shape: $l: a default or bound written again (defaults.h has it)" >&2
 	echo x
-done | grep -q x && bad=$((bad + 1))
+done | grep -c x >/dev/null && bad=$((bad + 1))
 grep -lE '^static int open_locked' agent/*.c | while read -r f; do
 	echo "shape: $f: open_locked again (ifn_maps_open_locked, state.c)" >&2
 	echo x
-done | grep -q x && bad=$((bad + 1))
+done | grep -c x >/dev/null && bad=$((bad + 1))
 
 echo "shape: $(grep -c '' <<<"$edges") includes between $(ls agent/*.c | wc -l) modules on $(grep -v '^circle' <<<"$floors" | cut -d' ' -f1 | sort -u | wc -l) floors, $bad findings"
 [ $bad -eq 0 ]

@@ -174,6 +174,21 @@ int th_send(struct th *t, const struct frame_spec *s)
 	return th_run(t, buf, len);
 }
 
+void th_egress(struct th *t, const void *data, size_t len, __u32 ingress_ifindex)
+{
+	static __u8 out[8192];
+	struct __sk_buff ctx = { .ingress_ifindex = ingress_ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, ro, .data_in = data, .data_size_in = len, .data_out = out,
+		    .data_size_out = sizeof(out), .ctx_in = &ctx, .ctx_size_in = sizeof(ctx));
+	int fd = ifn_skel_egress_fd(t->skel);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bpf_prog_test_run_opts(fd, &ro), 0);
+	ck_assert_int_eq((int)ro.retval, -1 /* TC_ACT_UNSPEC */);
+	ck_assert_uint_eq(ro.data_size_out, len);
+	ck_assert_msg(!memcmp(out, data, len), "the egress program changed the frame");
+}
+
 void th_events(struct th *t)
 {
 	ring_buffer__consume(t->rb);

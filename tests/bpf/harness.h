@@ -64,6 +64,13 @@ int th_run_repeat(struct th *t, const void *data, size_t len, __u32 repeat);
 /* Build and run. */
 int th_send(struct th *t, const struct frame_spec *s);
 
+/*
+ * Run the egress (tc) program on a frame the gateway delivers to a device,
+ * arrived on @ingress_ifindex (0: the gateway's own). It must return
+ * TC_ACT_UNSPEC and leave the frame as it was: it only reads.
+ */
+void th_egress(struct th *t, const void *data, size_t len, __u32 ingress_ifindex);
+
 /* Drain the ring buffer into t->ev. */
 void th_events(struct th *t);
 /* Events of a type (for a MAC, or any MAC when NULL) seen so far. */

@@ -20,221 +20,22 @@
 #include "iotfence.skel.h"
 #include "parse.h"
 #include "pcapfile.h"
+#include "dnsans.h"
 
 #define DEV "02:00:00:00:00:0a"
 #define GW "02:00:00:00:00:01"
 #define KEY 0x5eed5eed12345678ULL
-#define TC_ACT_UNSPEC (-1)
-
-/* A DNS message under construction. */
-struct msg {
-	__u8 b[4096];
-	size_t n;
-};
-
-static void put(struct msg *m, const void *p, size_t n)
-{
-	ck_assert_uint_le(m->n + n, sizeof(m->b));
-	memcpy(m->b + m->n, p, n);
-	m->n += n;
-}
-
-static void put8(struct msg *m, __u8 v)
-{
-	put(m, &v, 1);
-}
-
-static void put16(struct msg *m, __u16 v)
-{
-	put8(m, v >> 8);
-	put8(m, v & 0xff);
-}
-
-static void put32(struct msg *m, __u32 v)
-{
-	put16(m, v >> 16);
-	put16(m, v & 0xffff);
-}
-
-/* Header of an answer: QR, RD, RA, rcode 0 unless told. */
-static void hdr(struct msg *m, __u16 flags, __u16 qd, __u16 an)
-{
-	m->n = 0;
-	put16(m, 0x1234);
-	put16(m, flags);
-	put16(m, qd);
-	put16(m, an);
-	put16(m, 0);
-	put16(m, 0);
-}
-
-#define ANSWER 0x8180
-
-/* A name uncompressed: "a.b.c" as labels and the root. */
-static void name(struct msg *m, const char *s)
-{
-	while (*s) {
-		const char *dot = strchr(s, '.');
-		size_t l = dot ? (size_t)(dot - s) : strlen(s);
-
-		put8(m, l);
-		put(m, s, l);
-		s += l + (dot ? 1 : 0);
-	}
-	put8(m, 0);
-}
-
-static void question(struct msg *m, const char *qname, __u16 type)
-{
-	name(m, qname);
-	put16(m, type);
-	put16(m, 1);
-}
-
-/* A record whose owner is a pointer to the question (offset 12). */
-static void rr_a(struct msg *m, __u32 ttl, const char *ip)
-{
-	struct in_addr a;
-
-	inet_pton(AF_INET, ip, &a);
-	put16(m, 0xc00c);
-	put16(m, 1);
-	put16(m, 1);
-	put32(m, ttl);
-	put16(m, 4);
-	put(m, &a, 4);
-}
-
-static void rr_aaaa(struct msg *m, __u32 ttl, const char *ip)
-{
-	struct in6_addr a;
-
-	inet_pton(AF_INET6, ip, &a);
-	put16(m, 0xc00c);
-	put16(m, 28);
-	put16(m, 1);
-	put32(m, ttl);
-	put16(m, 16);
-	put(m, &a, 16);
-}
-
-/* Frame shapes around a message. */
-enum shape {
-	UDP4,
-	UDP4_VLAN1,
-	UDP4_VLAN2,
-	UDP6_EXT,
-	TCP4,
-	TCP6,
-};
-
-struct frame {
-	__u8 b[8192];
-	size_t n;
-};
 
 static void mac(__u8 *out, const char *s)
 {
 	ck_assert_int_eq(ifn_parse_mac(s, out), 0);
 }
 
-static void build(struct frame *f, enum shape sh, const char *src_mac, const struct msg *m)
+/* @m from the gateway's resolver (@src_mac) to the device. */
+static void build(struct dns_frame *f, enum dns_shape sh, const char *src_mac,
+		  const struct dns_msg *m)
 {
-	__u8 *p = f->b;
-	size_t l4len, iplen, off;
-	int tags = sh == UDP4_VLAN1 ? 1 : sh == UDP4_VLAN2 ? 2 : 0, i;
-	bool v6 = sh == UDP6_EXT || sh == TCP6, tcp = sh == TCP4 || sh == TCP6;
-
-	memset(f, 0, sizeof(*f));
-	mac(p, DEV);
-	mac(p + 6, src_mac);
-	off = 12;
-	for (i = 0; i < tags; i++) {
-		p[off] = i == 0 && tags == 2 ? 0x88 : 0x81;
-		p[off + 1] = i == 0 && tags == 2 ? 0xa8 : 0x00;
-		p[off + 3] = 10 + i;
-		off += 4;
-	}
-	p[off] = v6 ? 0x86 : 0x08;
-	p[off + 1] = v6 ? 0xdd : 0x00;
-	off += 2;
-	l4len = (tcp ? 20 + 2 : 8) + m->n;
-	if (!v6) {
-		iplen = 20 + l4len;
-		p[off] = 0x45;
-		p[off + 2] = iplen >> 8;
-		p[off + 3] = iplen & 0xff;
-		p[off + 8] = 64;
-		p[off + 9] = tcp ? 6 : 17;
-		p[off + 12] = 192;
-		p[off + 13] = 168;
-		p[off + 14] = 1;
-		p[off + 15] = 1;
-		p[off + 16] = 192;
-		p[off + 17] = 168;
-		p[off + 18] = 1;
-		p[off + 19] = 10;
-		off += 20;
-	} else {
-		size_t ext = sh == UDP6_EXT ? 16 : 0;
-
-		iplen = ext + l4len;
-		p[off] = 0x60;
-		p[off + 4] = iplen >> 8;
-		p[off + 5] = iplen & 0xff;
-		p[off + 6] = ext ? 0 : (tcp ? 6 : 17); /* hop-by-hop, then destination options */
-		p[off + 7] = 64;
-		p[off + 8] = 0xfd;
-		p[off + 23] = 1;
-		p[off + 24] = 0xfd;
-		p[off + 39] = 10;
-		off += 40;
-		if (ext) {
-			p[off] = 60; /* hop-by-hop -> dstopts */
-			p[off + 8] = 17; /* dstopts -> UDP */
-			off += 16; /* two headers of 8 bytes (PadN inside) */
-			p[off - 16 + 2] = 1;
-			p[off - 16 + 3] = 4;
-			p[off - 8 + 2] = 1;
-			p[off - 8 + 3] = 4;
-		}
-	}
-	if (tcp) {
-		p[off + 1] = 53;
-		p[off + 2] = 0xc3;
-		p[off + 3] = 0x50;
-		p[off + 12] = 5 << 4;
-		p[off + 13] = 0x18; /* PSH ACK */
-		off += 20;
-		p[off] = m->n >> 8;
-		p[off + 1] = m->n & 0xff;
-		off += 2;
-	} else {
-		p[off + 1] = 53;
-		p[off + 2] = 0xc3;
-		p[off + 3] = 0x50;
-		p[off + 4] = (8 + m->n) >> 8;
-		p[off + 5] = (8 + m->n) & 0xff;
-		off += 8;
-	}
-	memcpy(p + off, m->b, m->n);
-	f->n = off + m->n;
-}
-
-/* Run the egress program; it must return TC_ACT_UNSPEC and leave the frame as it was. */
-static void egress(struct th *t, const struct frame *f, __u32 ingress_ifindex)
-{
-	static __u8 out[8192];
-	struct __sk_buff ctx = { .ingress_ifindex = ingress_ifindex };
-	LIBBPF_OPTS(bpf_test_run_opts, ro, .data_in = f->b, .data_size_in = f->n, .data_out = out,
-		    .data_size_out = sizeof(out), .ctx_in = &ctx, .ctx_size_in = sizeof(ctx));
-	int fd = bpf_program__fd(t->skel->progs.iotfence_egress);
-
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(bpf_prog_test_run_opts(fd, &ro), 0);
-	ck_assert_int_eq((int)ro.retval, TC_ACT_UNSPEC);
-	ck_assert_uint_eq(ro.data_size_out, f->n);
-	ck_assert_msg(!memcmp(out, f->b, f->n), "the egress program changed the frame");
+	dns_frame_build(f, sh, src_mac, DEV, 50000, m);
 }
 
 static void setup(struct th *t)
@@ -316,19 +117,19 @@ static long dns_entries(struct th *t)
 START_TEST(udp4_answer_recorded_with_ttl_floor)
 {
 	struct th t;
-	struct msg m;
-	struct frame f;
+	struct dns_msg m;
+	struct dns_frame f;
 	struct ifn_dns_stats s;
 	__u64 now;
 
 	setup(&t);
 	now = *t.now;
-	hdr(&m, ANSWER, 1, 2);
-	question(&m, "A3K7.Iot.EU-west-1.amazonaws.com", 1);
-	rr_a(&m, 60, "52.1.2.3");
-	rr_a(&m, 7200, "52.1.2.4");
-	build(&f, UDP4, GW, &m);
-	egress(&t, &f, 0);
+	dns_hdr(&m, DNS_ANSWER, 1, 2);
+	dns_question(&m, "A3K7.Iot.EU-west-1.amazonaws.com", 1);
+	dns_rr_a(&m, 60, "52.1.2.3");
+	dns_rr_a(&m, 7200, "52.1.2.4");
+	build(&f, DNS_UDP4, GW, &m);
+	th_egress(&t, f.b, f.n, 0);
 	/* The question's name, lower-cased; TTL 60 s is raised to dns-min-ttl (1 h). */
 	ck_assert(has_name(&t, "52.1.2.3", "a3k7.iot.eu-west-1.amazonaws.com",
 			   now + IFN_DNS_MIN_TTL_NS_DEFAULT));
@@ -344,24 +145,25 @@ END_TEST
 
 START_TEST(shapes_vlan_ipv6_ext_tcp)
 {
-	static const enum shape shapes[] = { UDP4_VLAN1, UDP4_VLAN2, UDP6_EXT, TCP4, TCP6 };
+	static const enum dns_shape shapes[] = { DNS_UDP4_VLAN1, DNS_UDP4_VLAN2, DNS_UDP6_EXT,
+						 DNS_TCP4, DNS_TCP6 };
 	static const char *const ips[] = { "10.0.0.1", "10.0.0.2", "2001:db8::3", "10.0.0.4",
 					   "2001:db8::5" };
 	struct th t;
-	struct msg m;
-	struct frame f;
+	struct dns_msg m;
+	struct dns_frame f;
 	size_t i;
 
 	setup(&t);
 	for (i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
-		hdr(&m, ANSWER, 1, 1);
-		question(&m, "cloud.example.com", strchr(ips[i], ':') ? 28 : 1);
+		dns_hdr(&m, DNS_ANSWER, 1, 1);
+		dns_question(&m, "cloud.example.com", strchr(ips[i], ':') ? 28 : 1);
 		if (strchr(ips[i], ':'))
-			rr_aaaa(&m, 300, ips[i]);
+			dns_rr_aaaa(&m, 300, ips[i]);
 		else
-			rr_a(&m, 300, ips[i]);
+			dns_rr_a(&m, 300, ips[i]);
 		build(&f, shapes[i], GW, &m);
-		egress(&t, &f, 0);
+		th_egress(&t, f.b, f.n, 0);
 		ck_assert_msg(has_name(&t, ips[i], "cloud.example.com", 0), "shape %zu", i);
 	}
 	ck_assert_uint_eq(stats(&t).records, 5);
@@ -372,37 +174,37 @@ END_TEST
 START_TEST(cname_chain_and_uncompressed_owners)
 {
 	struct th t;
-	struct msg m;
-	struct frame f;
+	struct dns_msg m;
+	struct dns_frame f;
 	struct in_addr a;
 
 	setup(&t);
-	hdr(&m, ANSWER, 1, 3);
-	question(&m, "www.vendor.com", 1);
+	dns_hdr(&m, DNS_ANSWER, 1, 3);
+	dns_question(&m, "www.vendor.com", 1);
 	/* www.vendor.com CNAME edge.cdn.net (uncompressed rdata), edge.cdn.net A, uncompressed owner. */
-	put16(&m, 0xc00c);
-	put16(&m, 5);
-	put16(&m, 1);
-	put32(&m, 300);
-	put16(&m, 14);
-	name(&m, "edge.cdn.net");
-	name(&m, "edge.cdn.net");
-	put16(&m, 1);
-	put16(&m, 1);
-	put32(&m, 20);
-	put16(&m, 4);
+	dns_put16(&m, 0xc00c);
+	dns_put16(&m, 5);
+	dns_put16(&m, 1);
+	dns_put32(&m, 300);
+	dns_put16(&m, 14);
+	dns_name(&m, "edge.cdn.net");
+	dns_name(&m, "edge.cdn.net");
+	dns_put16(&m, 1);
+	dns_put16(&m, 1);
+	dns_put32(&m, 20);
+	dns_put16(&m, 4);
 	inet_pton(AF_INET, "198.51.100.7", &a);
-	put(&m, &a, 4);
+	dns_put(&m, &a, 4);
 	/* An owner that points into the CNAME's data (a pointer to a pointer's target). */
-	put16(&m, 0xc000 | 32);
-	put16(&m, 1);
-	put16(&m, 1);
-	put32(&m, 20);
-	put16(&m, 4);
+	dns_put16(&m, 0xc000 | 32);
+	dns_put16(&m, 1);
+	dns_put16(&m, 1);
+	dns_put32(&m, 20);
+	dns_put16(&m, 4);
 	inet_pton(AF_INET, "198.51.100.8", &a);
-	put(&m, &a, 4);
-	build(&f, UDP4, GW, &m);
-	egress(&t, &f, 0);
+	dns_put(&m, &a, 4);
+	build(&f, DNS_UDP4, GW, &m);
+	th_egress(&t, f.b, f.n, 0);
 	/* The question name stands for the chain. */
 	ck_assert(has_name(&t, "198.51.100.7", "www.vendor.com", 0));
 	ck_assert(has_name(&t, "198.51.100.8", "www.vendor.com", 0));
@@ -415,8 +217,8 @@ START_TEST(name_of_255_bytes)
 {
 	char long_name[300], over[310];
 	struct th t;
-	struct msg m;
-	struct frame f;
+	struct dns_msg m;
+	struct dns_frame f;
 	struct ifn_dns_stats s;
 
 	setup(&t);
@@ -429,19 +231,19 @@ START_TEST(name_of_255_bytes)
 	memset(long_name + 128, 'c', 63);
 	long_name[191] = '.';
 	memset(long_name + 192, 'd', 61);
-	hdr(&m, ANSWER, 1, 1);
-	question(&m, long_name, 1);
-	rr_a(&m, 300, "203.0.113.1");
-	build(&f, UDP4, GW, &m);
-	egress(&t, &f, 0);
+	dns_hdr(&m, DNS_ANSWER, 1, 1);
+	dns_question(&m, long_name, 1);
+	dns_rr_a(&m, 300, "203.0.113.1");
+	build(&f, DNS_UDP4, GW, &m);
+	th_egress(&t, f.b, f.n, 0);
 	ck_assert(has_name(&t, "203.0.113.1", long_name, 0));
 	/* One byte more: 256, malformed. */
 	snprintf(over, sizeof(over), "%se", long_name);
-	hdr(&m, ANSWER, 1, 1);
-	question(&m, over, 1);
-	rr_a(&m, 300, "203.0.113.2");
-	build(&f, UDP4, GW, &m);
-	egress(&t, &f, 0);
+	dns_hdr(&m, DNS_ANSWER, 1, 1);
+	dns_question(&m, over, 1);
+	dns_rr_a(&m, 300, "203.0.113.2");
+	build(&f, DNS_UDP4, GW, &m);
+	th_egress(&t, f.b, f.n, 0);
 	ck_assert(!rec(&t, "203.0.113.2", &(struct ifn_dns_val){}));
 	s = stats(&t);
 	ck_assert_uint_eq(s.malformed[IFN_DNS_BAD_NAME_LONG], 1);
@@ -453,37 +255,37 @@ START_TEST(names_share_an_address)
 {
 	static const char *const names[] = { "a.cdn.com", "b.cdn.com", "c.cdn.com", "d.cdn.com" };
 	struct th t;
-	struct msg m;
-	struct frame f;
+	struct dns_msg m;
+	struct dns_frame f;
 	struct ifn_dns_val v;
 	size_t i;
 
 	setup(&t);
 	for (i = 0; i < 4; i++) {
-		hdr(&m, ANSWER, 1, 1);
-		question(&m, names[i], 1);
-		rr_a(&m, 4000 + i, "192.0.2.80");
-		build(&f, UDP4, GW, &m);
-		egress(&t, &f, 0);
+		dns_hdr(&m, DNS_ANSWER, 1, 1);
+		dns_question(&m, names[i], 1);
+		dns_rr_a(&m, 4000 + i, "192.0.2.80");
+		build(&f, DNS_UDP4, GW, &m);
+		th_egress(&t, f.b, f.n, 0);
 	}
 	/* None shadows another. */
 	for (i = 0; i < 4; i++)
 		ck_assert(has_name(&t, "192.0.2.80", names[i], 0));
 	/* The same name again: one slot, the later expiry. */
 	*t.now += 10 * SEC_NS;
-	hdr(&m, ANSWER, 1, 1);
-	question(&m, "a.cdn.com", 1);
-	rr_a(&m, 4000, "192.0.2.80");
-	build(&f, UDP4, GW, &m);
-	egress(&t, &f, 0);
+	dns_hdr(&m, DNS_ANSWER, 1, 1);
+	dns_question(&m, "a.cdn.com", 1);
+	dns_rr_a(&m, 4000, "192.0.2.80");
+	build(&f, DNS_UDP4, GW, &m);
+	th_egress(&t, f.b, f.n, 0);
 	ck_assert(has_name(&t, "192.0.2.80", "a.cdn.com", *t.now + 4000 * SEC_NS));
 	ck_assert_uint_eq(stats(&t).names_displaced, 0);
 	/* A fifth: the one that expires first gives way (b, 4001 s from the start). */
-	hdr(&m, ANSWER, 1, 1);
-	question(&m, "e.cdn.com", 1);
-	rr_a(&m, 9000, "192.0.2.80");
-	build(&f, UDP4, GW, &m);
-	egress(&t, &f, 0);
+	dns_hdr(&m, DNS_ANSWER, 1, 1);
+	dns_question(&m, "e.cdn.com", 1);
+	dns_rr_a(&m, 9000, "192.0.2.80");
+	build(&f, DNS_UDP4, GW, &m);
+	th_egress(&t, f.b, f.n, 0);
 	ck_assert(has_name(&t, "192.0.2.80", "e.cdn.com", 0));
 	ck_assert(!has_name(&t, "192.0.2.80", "b.cdn.com", 0));
 	ck_assert(has_name(&t, "192.0.2.80", "c.cdn.com", 0));
@@ -496,41 +298,41 @@ END_TEST
 START_TEST(nothing_to_record)
 {
 	struct th t;
-	struct msg m;
-	struct frame f;
+	struct dns_msg m;
+	struct dns_frame f;
 	struct ifn_dns_stats s;
 
 	setup(&t);
 	/* NXDOMAIN */
-	hdr(&m, 0x8183, 1, 0);
-	question(&m, "nope.example.com", 1);
-	build(&f, UDP4, GW, &m);
-	egress(&t, &f, 0);
+	dns_hdr(&m, 0x8183, 1, 0);
+	dns_question(&m, "nope.example.com", 1);
+	build(&f, DNS_UDP4, GW, &m);
+	th_egress(&t, f.b, f.n, 0);
 	/* A query (QR 0) from port 53: no answer, not counted. */
-	hdr(&m, 0x0100, 1, 1);
-	question(&m, "q.example.com", 1);
-	rr_a(&m, 30, "192.0.2.1");
-	build(&f, UDP4, GW, &m);
-	egress(&t, &f, 0);
+	dns_hdr(&m, 0x0100, 1, 1);
+	dns_question(&m, "q.example.com", 1);
+	dns_rr_a(&m, 30, "192.0.2.1");
+	build(&f, DNS_UDP4, GW, &m);
+	th_egress(&t, f.b, f.n, 0);
 	/* An answer with no address (a TXT record). */
-	hdr(&m, ANSWER, 1, 1);
-	question(&m, "txt.example.com", 16);
-	put16(&m, 0xc00c);
-	put16(&m, 16);
-	put16(&m, 1);
-	put32(&m, 30);
-	put16(&m, 3);
-	put8(&m, 2);
-	put16(&m, 0x6869);
-	build(&f, UDP4, GW, &m);
-	egress(&t, &f, 0);
+	dns_hdr(&m, DNS_ANSWER, 1, 1);
+	dns_question(&m, "txt.example.com", 16);
+	dns_put16(&m, 0xc00c);
+	dns_put16(&m, 16);
+	dns_put16(&m, 1);
+	dns_put32(&m, 30);
+	dns_put16(&m, 3);
+	dns_put8(&m, 2);
+	dns_put16(&m, 0x6869);
+	build(&f, DNS_UDP4, GW, &m);
+	th_egress(&t, f.b, f.n, 0);
 	/* To a MAC that is no device. */
-	hdr(&m, ANSWER, 1, 1);
-	question(&m, "x.example.com", 1);
-	rr_a(&m, 30, "192.0.2.9");
-	build(&f, UDP4, GW, &m);
+	dns_hdr(&m, DNS_ANSWER, 1, 1);
+	dns_question(&m, "x.example.com", 1);
+	dns_rr_a(&m, 30, "192.0.2.9");
+	build(&f, DNS_UDP4, GW, &m);
 	mac(f.b, "02:00:00:00:00:77");
-	egress(&t, &f, 0);
+	th_egress(&t, f.b, f.n, 0);
 	s = stats(&t);
 	ck_assert_uint_eq(s.answers, 2);
 	ck_assert_uint_eq(s.ignored, 2);
@@ -545,20 +347,20 @@ END_TEST
 START_TEST(spoofed_answers_refused_and_reported)
 {
 	struct th t;
-	struct msg m;
-	struct frame f;
+	struct dns_msg m;
+	struct dns_frame f;
 	struct ifn_dns_stats s;
 
 	setup(&t);
 	th_add_device(&t, "02:00:00:00:00:66", IFN_MODE_LEARN);
-	hdr(&m, ANSWER, 1, 1);
-	question(&m, "bank.example.com", 1);
-	rr_a(&m, 300, "203.0.113.66");
-	build(&f, UDP4, "02:00:00:00:00:66", &m);
-	egress(&t, &f, 0);
+	dns_hdr(&m, DNS_ANSWER, 1, 1);
+	dns_question(&m, "bank.example.com", 1);
+	dns_rr_a(&m, 300, "203.0.113.66");
+	build(&f, DNS_UDP4, "02:00:00:00:00:66", &m);
+	th_egress(&t, f.b, f.n, 0);
 	/* From the gateway's MAC, but forwarded from an attached LAN port (lo is one here). */
-	build(&f, UDP4, GW, &m);
-	egress(&t, &f, 1);
+	build(&f, DNS_UDP4, GW, &m);
+	th_egress(&t, f.b, f.n, 1);
 	s = stats(&t);
 	ck_assert_uint_eq(s.spoofed, 2);
 	ck_assert_uint_eq(s.answers, 0);
@@ -567,7 +369,7 @@ START_TEST(spoofed_answers_refused_and_reported)
 	ck_assert_uint_eq(th_count_events(&t, IFN_EV_DNS_SPOOFED, DEV), 2);
 	ck_assert_mem_eq(t.ev[0].other_mac, "\x02\x00\x00\x00\x00\x66", 6);
 	/* From beyond (a WAN port that is not attached): believed. */
-	egress(&t, &f, 4242);
+	th_egress(&t, f.b, f.n, 4242);
 	ck_assert(has_name(&t, "203.0.113.66", "bank.example.com", 0));
 	th_teardown(&t);
 }
@@ -584,8 +386,8 @@ START_TEST(spoofed_events_limited_and_counted)
 	struct ifn_config c;
 	struct ifn_device d;
 	struct th t;
-	struct msg m;
-	struct frame f;
+	struct dns_msg m;
+	struct dns_frame f;
 	int i;
 
 	setup(&t);
@@ -593,12 +395,12 @@ START_TEST(spoofed_events_limited_and_counted)
 	c.event_limit = 2;
 	th_set_config(&t, &c);
 	th_add_device(&t, "02:00:00:00:00:66", IFN_MODE_LEARN);
-	hdr(&m, ANSWER, 1, 1);
-	question(&m, "bank.example.com", 1);
-	rr_a(&m, 300, "203.0.113.66");
-	build(&f, UDP4, "02:00:00:00:00:66", &m);
+	dns_hdr(&m, DNS_ANSWER, 1, 1);
+	dns_question(&m, "bank.example.com", 1);
+	dns_rr_a(&m, 300, "203.0.113.66");
+	build(&f, DNS_UDP4, "02:00:00:00:00:66", &m);
 	for (i = 0; i < 5; i++)
-		egress(&t, &f, 0);
+		th_egress(&t, f.b, f.n, 0);
 	ck_assert_uint_eq(stats(&t).spoofed, 5);
 	ck_assert_uint_eq(th_count_events(&t, IFN_EV_DNS_SPOOFED, DEV), 2);
 	ck_assert(th_device(&t, DEV, &d, &ds));
@@ -610,39 +412,39 @@ END_TEST
 START_TEST(tcp_not_one_message_and_too_big)
 {
 	struct th t;
-	struct msg m;
-	struct frame f;
+	struct dns_msg m;
+	struct dns_frame f;
 	struct ifn_dns_stats s;
 	int i;
 
 	setup(&t);
-	hdr(&m, ANSWER, 1, 1);
-	question(&m, "t.example.com", 1);
-	rr_a(&m, 300, "192.0.2.5");
-	build(&f, TCP4, GW, &m);
+	dns_hdr(&m, DNS_ANSWER, 1, 1);
+	dns_question(&m, "t.example.com", 1);
+	dns_rr_a(&m, 300, "192.0.2.5");
+	build(&f, DNS_TCP4, GW, &m);
 	/* The length prefix says more than the segment holds. */
 	f.b[14 + 20 + 20 + 1] += 1;
-	egress(&t, &f, 0);
+	th_egress(&t, f.b, f.n, 0);
 	/* Over 2048 bytes: a TXT answer of 2100. */
-	hdr(&m, ANSWER, 1, 2);
-	question(&m, "big.example.com", 1);
-	rr_a(&m, 300, "192.0.2.6");
-	put16(&m, 0xc00c);
-	put16(&m, 16);
-	put16(&m, 1);
-	put32(&m, 30);
-	put16(&m, 2100);
+	dns_hdr(&m, DNS_ANSWER, 1, 2);
+	dns_question(&m, "big.example.com", 1);
+	dns_rr_a(&m, 300, "192.0.2.6");
+	dns_put16(&m, 0xc00c);
+	dns_put16(&m, 16);
+	dns_put16(&m, 1);
+	dns_put32(&m, 30);
+	dns_put16(&m, 2100);
 	for (i = 0; i < 2100; i++)
-		put8(&m, 'x');
-	build(&f, UDP4, GW, &m);
-	egress(&t, &f, 0);
+		dns_put8(&m, 'x');
+	build(&f, DNS_UDP4, GW, &m);
+	th_egress(&t, f.b, f.n, 0);
 	/* 65 answers: more than are read. */
-	hdr(&m, ANSWER, 1, 65);
-	question(&m, "many.example.com", 1);
+	dns_hdr(&m, DNS_ANSWER, 1, 65);
+	dns_question(&m, "many.example.com", 1);
 	for (i = 0; i < 65; i++)
-		rr_a(&m, 300, "192.0.2.7");
-	build(&f, UDP4, GW, &m);
-	egress(&t, &f, 0);
+		dns_rr_a(&m, 300, "192.0.2.7");
+	build(&f, DNS_UDP4, GW, &m);
+	th_egress(&t, f.b, f.n, 0);
 	s = stats(&t);
 	ck_assert_uint_eq(s.tcp_partial, 1);
 	ck_assert_uint_eq(s.too_big, 1);
@@ -659,374 +461,374 @@ END_TEST
 struct bad {
 	const char *what;
 	__u32 why;
-	void (*make)(struct msg *m);
+	void (*make)(struct dns_msg *m);
 };
 
-static void ok_tail(struct msg *m)
+static void ok_tail(struct dns_msg *m)
 {
-	rr_a(m, 300, "192.0.2.200");
+	dns_rr_a(m, 300, "192.0.2.200");
 }
 
-static void b_short_header(struct msg *m)
+static void b_short_header(struct dns_msg *m)
 {
-	hdr(m, ANSWER, 1, 1);
+	dns_hdr(m, DNS_ANSWER, 1, 1);
 	m->n = 11;
 }
 
-static void b_qd0(struct msg *m)
+static void b_qd0(struct dns_msg *m)
 {
-	hdr(m, ANSWER, 0, 1);
+	dns_hdr(m, DNS_ANSWER, 0, 1);
 	ok_tail(m);
 }
 
-static void b_qd2(struct msg *m)
+static void b_qd2(struct dns_msg *m)
 {
-	hdr(m, ANSWER, 2, 1);
-	question(m, "a.example.com", 1);
-	question(m, "b.example.com", 1);
+	dns_hdr(m, DNS_ANSWER, 2, 1);
+	dns_question(m, "a.example.com", 1);
+	dns_question(m, "b.example.com", 1);
 	ok_tail(m);
 }
 
-static void b_counts(struct msg *m)
+static void b_counts(struct dns_msg *m)
 {
-	hdr(m, ANSWER, 1, 10);
-	question(m, "a.example.com", 1);
+	dns_hdr(m, DNS_ANSWER, 1, 10);
+	dns_question(m, "a.example.com", 1);
 	ok_tail(m);
 }
 
-static void b_label64(struct msg *m)
+static void b_label64(struct dns_msg *m)
 {
 	char l[80];
 
-	hdr(m, ANSWER, 1, 1);
+	dns_hdr(m, DNS_ANSWER, 1, 1);
 	memset(l, 'x', 64);
-	put8(m, 64);
-	put(m, l, 64);
-	put8(m, 0);
-	put16(m, 1);
-	put16(m, 1);
+	dns_put8(m, 64);
+	dns_put(m, l, 64);
+	dns_put8(m, 0);
+	dns_put16(m, 1);
+	dns_put16(m, 1);
 	ok_tail(m);
 }
 
-static void b_label_0x80(struct msg *m)
+static void b_label_0x80(struct dns_msg *m)
 {
-	hdr(m, ANSWER, 1, 1);
-	put8(m, 0x80);
-	put(m, "abc", 3);
-	put8(m, 0);
-	put16(m, 1);
-	put16(m, 1);
+	dns_hdr(m, DNS_ANSWER, 1, 1);
+	dns_put8(m, 0x80);
+	dns_put(m, "abc", 3);
+	dns_put8(m, 0);
+	dns_put16(m, 1);
+	dns_put16(m, 1);
 	ok_tail(m);
 }
 
-static void b_label_0x40_owner(struct msg *m)
+static void b_label_0x40_owner(struct dns_msg *m)
 {
-	hdr(m, ANSWER, 1, 1);
-	question(m, "a.example.com", 1);
-	put8(m, 0x41);
-	put8(m, 0);
-	put16(m, 1);
-	put16(m, 1);
-	put32(m, 30);
-	put16(m, 4);
-	put32(m, 0xc00002c8);
+	dns_hdr(m, DNS_ANSWER, 1, 1);
+	dns_question(m, "a.example.com", 1);
+	dns_put8(m, 0x41);
+	dns_put8(m, 0);
+	dns_put16(m, 1);
+	dns_put16(m, 1);
+	dns_put32(m, 30);
+	dns_put16(m, 4);
+	dns_put32(m, 0xc00002c8);
 }
 
-static void b_name_long(struct msg *m)
+static void b_name_long(struct dns_msg *m)
 {
 	char l[64];
 	int i;
 
-	hdr(m, ANSWER, 1, 1);
+	dns_hdr(m, DNS_ANSWER, 1, 1);
 	memset(l, 'y', 63);
 	for (i = 0; i < 5; i++) {
-		put8(m, 63);
-		put(m, l, 63);
+		dns_put8(m, 63);
+		dns_put(m, l, 63);
 	}
-	put8(m, 0);
-	put16(m, 1);
-	put16(m, 1);
+	dns_put8(m, 0);
+	dns_put16(m, 1);
+	dns_put16(m, 1);
 	ok_tail(m);
 }
 
-static void b_owner_long(struct msg *m)
+static void b_owner_long(struct dns_msg *m)
 {
 	char l[64];
 	int i;
 
-	hdr(m, ANSWER, 1, 1);
-	question(m, "a.example.com", 1);
+	dns_hdr(m, DNS_ANSWER, 1, 1);
+	dns_question(m, "a.example.com", 1);
 	memset(l, 'y', 63);
 	for (i = 0; i < 5; i++) {
-		put8(m, 63);
-		put(m, l, 63);
+		dns_put8(m, 63);
+		dns_put(m, l, 63);
 	}
-	put8(m, 0);
-	put16(m, 1);
-	put16(m, 1);
-	put32(m, 30);
-	put16(m, 4);
-	put32(m, 0xc00002c8);
+	dns_put8(m, 0);
+	dns_put16(m, 1);
+	dns_put16(m, 1);
+	dns_put32(m, 30);
+	dns_put16(m, 4);
+	dns_put32(m, 0xc00002c8);
 }
 
-static void b_ptr_self(struct msg *m)
+static void b_ptr_self(struct dns_msg *m)
 {
 	size_t at;
 
-	hdr(m, ANSWER, 1, 1);
-	question(m, "a.example.com", 1);
+	dns_hdr(m, DNS_ANSWER, 1, 1);
+	dns_question(m, "a.example.com", 1);
 	at = m->n;
-	put16(m, 0xc000 | at);
-	put16(m, 1);
-	put16(m, 1);
-	put32(m, 30);
-	put16(m, 4);
-	put32(m, 0xc00002c8);
+	dns_put16(m, 0xc000 | at);
+	dns_put16(m, 1);
+	dns_put16(m, 1);
+	dns_put32(m, 30);
+	dns_put16(m, 4);
+	dns_put32(m, 0xc00002c8);
 }
 
-static void b_ptr_forward(struct msg *m)
+static void b_ptr_forward(struct dns_msg *m)
 {
 	size_t at;
 
-	hdr(m, ANSWER, 1, 1);
-	question(m, "a.example.com", 1);
+	dns_hdr(m, DNS_ANSWER, 1, 1);
+	dns_question(m, "a.example.com", 1);
 	at = m->n;
-	put16(m, 0xc000 | (at + 4));
-	put16(m, 1);
-	put16(m, 1);
-	put32(m, 30);
-	put16(m, 4);
-	put32(m, 0xc00002c8);
+	dns_put16(m, 0xc000 | (at + 4));
+	dns_put16(m, 1);
+	dns_put16(m, 1);
+	dns_put32(m, 30);
+	dns_put16(m, 4);
+	dns_put32(m, 0xc00002c8);
 }
 
 /* Two pointers at each other: backward once, then forward again. */
-static void b_ptr_pingpong(struct msg *m)
+static void b_ptr_pingpong(struct dns_msg *m)
 {
 	size_t a;
 
-	hdr(m, ANSWER, 1, 2);
-	question(m, "a.example.com", 1);
+	dns_hdr(m, DNS_ANSWER, 1, 2);
+	dns_question(m, "a.example.com", 1);
 	a = m->n;
 	/* First record: owner 'x' then a pointer to the second record's owner (later). */
-	put8(m, 1);
-	put8(m, 'x');
-	put16(m, 0xc000 | (a + 4 + 10 + 4));
-	put16(m, 1);
-	put16(m, 1);
-	put32(m, 30);
-	put16(m, 4);
-	put32(m, 0xc00002c8);
+	dns_put8(m, 1);
+	dns_put8(m, 'x');
+	dns_put16(m, 0xc000 | (a + 4 + 10 + 4));
+	dns_put16(m, 1);
+	dns_put16(m, 1);
+	dns_put32(m, 30);
+	dns_put16(m, 4);
+	dns_put32(m, 0xc00002c8);
 	/* Second: a pointer back to the first owner, which points here. */
-	put16(m, 0xc000 | a);
-	put16(m, 1);
-	put16(m, 1);
-	put32(m, 30);
-	put16(m, 4);
-	put32(m, 0xc00002c9);
+	dns_put16(m, 0xc000 | a);
+	dns_put16(m, 1);
+	dns_put16(m, 1);
+	dns_put32(m, 30);
+	dns_put16(m, 4);
+	dns_put32(m, 0xc00002c9);
 }
 
-static void b_ptr_past_end(struct msg *m)
+static void b_ptr_past_end(struct dns_msg *m)
 {
-	hdr(m, ANSWER, 1, 1);
-	question(m, "a.example.com", 1);
-	put16(m, 0xc000 | 0x3fff);
-	put16(m, 1);
-	put16(m, 1);
-	put32(m, 30);
-	put16(m, 4);
-	put32(m, 0xc00002c8);
+	dns_hdr(m, DNS_ANSWER, 1, 1);
+	dns_question(m, "a.example.com", 1);
+	dns_put16(m, 0xc000 | 0x3fff);
+	dns_put16(m, 1);
+	dns_put16(m, 1);
+	dns_put32(m, 30);
+	dns_put16(m, 4);
+	dns_put32(m, 0xc00002c8);
 }
 
-static void b_ptr_header(struct msg *m)
+static void b_ptr_header(struct dns_msg *m)
 {
-	hdr(m, ANSWER, 1, 1);
-	question(m, "a.example.com", 1);
-	put16(m, 0xc002);
-	put16(m, 1);
-	put16(m, 1);
-	put32(m, 30);
-	put16(m, 4);
-	put32(m, 0xc00002c8);
+	dns_hdr(m, DNS_ANSWER, 1, 1);
+	dns_question(m, "a.example.com", 1);
+	dns_put16(m, 0xc002);
+	dns_put16(m, 1);
+	dns_put16(m, 1);
+	dns_put32(m, 30);
+	dns_put16(m, 4);
+	dns_put32(m, 0xc00002c8);
 }
 
-static void b_qname_ptr(struct msg *m)
+static void b_qname_ptr(struct dns_msg *m)
 {
-	hdr(m, ANSWER, 1, 1);
-	put16(m, 0xc00c);
-	put16(m, 1);
-	put16(m, 1);
+	dns_hdr(m, DNS_ANSWER, 1, 1);
+	dns_put16(m, 0xc00c);
+	dns_put16(m, 1);
+	dns_put16(m, 1);
 	ok_tail(m);
 }
 
-static void b_label_past_end(struct msg *m)
+static void b_label_past_end(struct dns_msg *m)
 {
-	hdr(m, ANSWER, 1, 1);
-	put8(m, 10);
-	put(m, "abcde", 5);
+	dns_hdr(m, DNS_ANSWER, 1, 1);
+	dns_put8(m, 10);
+	dns_put(m, "abcde", 5);
 }
 
-static void b_no_root(struct msg *m)
+static void b_no_root(struct dns_msg *m)
 {
-	hdr(m, ANSWER, 1, 1);
-	put8(m, 3);
-	put(m, "abc", 3);
+	dns_hdr(m, DNS_ANSWER, 1, 1);
+	dns_put8(m, 3);
+	dns_put(m, "abc", 3);
 }
 
-static void b_half_pointer(struct msg *m)
+static void b_half_pointer(struct dns_msg *m)
 {
-	hdr(m, ANSWER, 1, 0);
-	put8(m, 3);
-	put(m, "abc", 3);
-	put8(m, 0xc0);
+	dns_hdr(m, DNS_ANSWER, 1, 0);
+	dns_put8(m, 3);
+	dns_put(m, "abc", 3);
+	dns_put8(m, 0xc0);
 }
 
-static void b_question_cut(struct msg *m)
+static void b_question_cut(struct dns_msg *m)
 {
-	hdr(m, ANSWER, 1, 0);
-	name(m, "a.example.com");
-	put16(m, 1);
+	dns_hdr(m, DNS_ANSWER, 1, 0);
+	dns_name(m, "a.example.com");
+	dns_put16(m, 1);
 }
 
-static void b_rr_fields_cut(struct msg *m)
+static void b_rr_fields_cut(struct dns_msg *m)
 {
-	hdr(m, ANSWER, 1, 1);
-	question(m, "a.example.com", 1);
-	name(m, "owner");
-	put16(m, 1);
-	put16(m, 1);
-	put16(m, 0);
+	dns_hdr(m, DNS_ANSWER, 1, 1);
+	dns_question(m, "a.example.com", 1);
+	dns_name(m, "owner");
+	dns_put16(m, 1);
+	dns_put16(m, 1);
+	dns_put16(m, 0);
 }
 
-static void b_rdlen_past_end(struct msg *m)
+static void b_rdlen_past_end(struct dns_msg *m)
 {
-	hdr(m, ANSWER, 1, 1);
-	question(m, "a.example.com", 1);
-	put16(m, 0xc00c);
-	put16(m, 1);
-	put16(m, 1);
-	put32(m, 30);
-	put16(m, 400);
-	put32(m, 0xc00002c8);
+	dns_hdr(m, DNS_ANSWER, 1, 1);
+	dns_question(m, "a.example.com", 1);
+	dns_put16(m, 0xc00c);
+	dns_put16(m, 1);
+	dns_put16(m, 1);
+	dns_put32(m, 30);
+	dns_put16(m, 400);
+	dns_put32(m, 0xc00002c8);
 }
 
-static void b_a_rdlen5(struct msg *m)
+static void b_a_rdlen5(struct dns_msg *m)
 {
-	hdr(m, ANSWER, 1, 1);
-	question(m, "a.example.com", 1);
-	put16(m, 0xc00c);
-	put16(m, 1);
-	put16(m, 1);
-	put32(m, 30);
-	put16(m, 5);
-	put32(m, 0xc00002c8);
-	put8(m, 0);
+	dns_hdr(m, DNS_ANSWER, 1, 1);
+	dns_question(m, "a.example.com", 1);
+	dns_put16(m, 0xc00c);
+	dns_put16(m, 1);
+	dns_put16(m, 1);
+	dns_put32(m, 30);
+	dns_put16(m, 5);
+	dns_put32(m, 0xc00002c8);
+	dns_put8(m, 0);
 }
 
-static void b_aaaa_rdlen4(struct msg *m)
+static void b_aaaa_rdlen4(struct dns_msg *m)
 {
-	hdr(m, ANSWER, 1, 1);
-	question(m, "a.example.com", 28);
-	put16(m, 0xc00c);
-	put16(m, 28);
-	put16(m, 1);
-	put32(m, 30);
-	put16(m, 4);
-	put32(m, 0xc00002c8);
+	dns_hdr(m, DNS_ANSWER, 1, 1);
+	dns_question(m, "a.example.com", 28);
+	dns_put16(m, 0xc00c);
+	dns_put16(m, 28);
+	dns_put16(m, 1);
+	dns_put32(m, 30);
+	dns_put16(m, 4);
+	dns_put32(m, 0xc00002c8);
 }
 
-static void b_cname_past_end(struct msg *m)
+static void b_cname_past_end(struct dns_msg *m)
 {
-	hdr(m, ANSWER, 1, 2);
-	question(m, "a.example.com", 1);
+	dns_hdr(m, DNS_ANSWER, 1, 2);
+	dns_question(m, "a.example.com", 1);
 	ok_tail(m);
-	put16(m, 0xc00c);
-	put16(m, 5);
-	put16(m, 1);
-	put32(m, 30);
-	put16(m, 60);
-	put16(m, 0xc00c);
+	dns_put16(m, 0xc00c);
+	dns_put16(m, 5);
+	dns_put16(m, 1);
+	dns_put32(m, 30);
+	dns_put16(m, 60);
+	dns_put16(m, 0xc00c);
 }
 
-static void b_dot_in_label(struct msg *m)
+static void b_dot_in_label(struct dns_msg *m)
 {
-	hdr(m, ANSWER, 1, 1);
-	put8(m, 5);
-	put(m, "ev.il", 5);
-	name(m, "com");
-	put16(m, 1);
-	put16(m, 1);
-	ok_tail(m);
-}
-
-static void b_nul_in_label(struct msg *m)
-{
-	hdr(m, ANSWER, 1, 1);
-	put8(m, 3);
-	put(m, "a\0b", 3);
-	name(m, "com");
-	put16(m, 1);
-	put16(m, 1);
+	dns_hdr(m, DNS_ANSWER, 1, 1);
+	dns_put8(m, 5);
+	dns_put(m, "ev.il", 5);
+	dns_name(m, "com");
+	dns_put16(m, 1);
+	dns_put16(m, 1);
 	ok_tail(m);
 }
 
-static void b_star(struct msg *m)
+static void b_nul_in_label(struct dns_msg *m)
 {
-	hdr(m, ANSWER, 1, 1);
-	question(m, "*.example.com", 1);
+	dns_hdr(m, DNS_ANSWER, 1, 1);
+	dns_put8(m, 3);
+	dns_put(m, "a\0b", 3);
+	dns_name(m, "com");
+	dns_put16(m, 1);
+	dns_put16(m, 1);
 	ok_tail(m);
 }
 
-static void b_space(struct msg *m)
+static void b_star(struct dns_msg *m)
 {
-	hdr(m, ANSWER, 1, 1);
-	question(m, "a b.example.com", 1);
+	dns_hdr(m, DNS_ANSWER, 1, 1);
+	dns_question(m, "*.example.com", 1);
 	ok_tail(m);
 }
 
-static void b_high_byte(struct msg *m)
+static void b_space(struct dns_msg *m)
 {
-	hdr(m, ANSWER, 1, 1);
-	question(m, "caf\xc3\xa9.example.com", 1);
+	dns_hdr(m, DNS_ANSWER, 1, 1);
+	dns_question(m, "a b.example.com", 1);
+	ok_tail(m);
+}
+
+static void b_high_byte(struct dns_msg *m)
+{
+	dns_hdr(m, DNS_ANSWER, 1, 1);
+	dns_question(m, "caf\xc3\xa9.example.com", 1);
 	ok_tail(m);
 }
 
 /* A good record first, then a broken one: the good one is not written either. */
-static void b_good_then_loop(struct msg *m)
+static void b_good_then_loop(struct dns_msg *m)
 {
 	size_t at;
 
-	hdr(m, ANSWER, 1, 2);
-	question(m, "a.example.com", 1);
+	dns_hdr(m, DNS_ANSWER, 1, 2);
+	dns_question(m, "a.example.com", 1);
 	ok_tail(m);
 	at = m->n;
-	put16(m, 0xc000 | at);
-	put16(m, 1);
-	put16(m, 1);
-	put32(m, 30);
-	put16(m, 4);
-	put32(m, 0xc00002c9);
+	dns_put16(m, 0xc000 | at);
+	dns_put16(m, 1);
+	dns_put16(m, 1);
+	dns_put32(m, 30);
+	dns_put16(m, 4);
+	dns_put32(m, 0xc00002c9);
 }
 
-static void b_good_then_trunc(struct msg *m)
+static void b_good_then_trunc(struct dns_msg *m)
 {
-	hdr(m, ANSWER, 1, 2);
-	question(m, "a.example.com", 1);
+	dns_hdr(m, DNS_ANSWER, 1, 2);
+	dns_question(m, "a.example.com", 1);
 	ok_tail(m);
 	ok_tail(m);
 	m->n -= 3;
 }
 
-static void b_empty_label_then_data(struct msg *m)
+static void b_empty_label_then_data(struct dns_msg *m)
 {
 	/* A pointer chain that walks back into the middle of a label. */
-	hdr(m, ANSWER, 1, 1);
-	question(m, "abcdefgh.example.com", 1);
-	put16(m, 0xc000 | 14); /* into "bcdefgh": 'b' is 0x62, a label over 63 */
-	put16(m, 1);
-	put16(m, 1);
-	put32(m, 30);
-	put16(m, 4);
-	put32(m, 0xc00002c8);
+	dns_hdr(m, DNS_ANSWER, 1, 1);
+	dns_question(m, "abcdefgh.example.com", 1);
+	dns_put16(m, 0xc000 | 14); /* into "bcdefgh": 'b' is 0x62, a label over 63 */
+	dns_put16(m, 1);
+	dns_put16(m, 1);
+	dns_put32(m, 30);
+	dns_put16(m, 4);
+	dns_put32(m, 0xc00002c8);
 }
 
 static const struct bad bads[] = {
@@ -1069,14 +871,14 @@ START_TEST(malicious_answer)
 	const struct bad *b = &bads[_i];
 	struct ifn_dns_stats s;
 	struct th t;
-	struct msg m;
-	struct frame f;
+	struct dns_msg m;
+	struct dns_frame f;
 	unsigned int r;
 
 	setup(&t);
 	b->make(&m);
-	build(&f, UDP4, GW, &m);
-	egress(&t, &f, 0);
+	build(&f, DNS_UDP4, GW, &m);
+	th_egress(&t, f.b, f.n, 0);
 	s = stats(&t);
 	for (r = 0; r < IFN_DNS_BAD_MAX; r++)
 		ck_assert_msg(s.malformed[r] == (r == b->why), "%s: malformed[%s] is %llu", b->what,
@@ -1093,22 +895,22 @@ END_TEST
 START_TEST(udp_lengths)
 {
 	struct th t;
-	struct msg m;
-	struct frame f;
+	struct dns_msg m;
+	struct dns_frame f;
 	struct ifn_dns_stats s;
 
 	setup(&t);
-	hdr(&m, ANSWER, 1, 1);
-	question(&m, "a.example.com", 1);
+	dns_hdr(&m, DNS_ANSWER, 1, 1);
+	dns_question(&m, "a.example.com", 1);
 	ok_tail(&m);
-	build(&f, UDP4, GW, &m);
+	build(&f, DNS_UDP4, GW, &m);
 	f.n -= 10; /* the IP and UDP lengths say 10 bytes more */
-	egress(&t, &f, 0);
-	build(&f, UDP4, GW, &m);
+	th_egress(&t, f.b, f.n, 0);
+	build(&f, DNS_UDP4, GW, &m);
 	/* UDP length 8 + 11 */
 	f.b[14 + 20 + 4] = 0;
 	f.b[14 + 20 + 5] = 19;
-	egress(&t, &f, 0);
+	th_egress(&t, f.b, f.n, 0);
 	s = stats(&t);
 	ck_assert_uint_eq(s.malformed[IFN_DNS_BAD_TRUNC], 2);
 	ck_assert_int_eq(dns_entries(&t), 0);
@@ -1120,19 +922,19 @@ END_TEST
 START_TEST(non_dns_untouched)
 {
 	struct th t;
-	struct msg m;
-	struct frame f;
+	struct dns_msg m;
+	struct dns_frame f;
 	struct ifn_dns_stats s;
 
 	setup(&t);
-	hdr(&m, ANSWER, 1, 1);
-	question(&m, "a.example.com", 1);
+	dns_hdr(&m, DNS_ANSWER, 1, 1);
+	dns_question(&m, "a.example.com", 1);
 	ok_tail(&m);
-	build(&f, UDP4, GW, &m);
+	build(&f, DNS_UDP4, GW, &m);
 	f.b[14 + 20 + 1] = 54; /* from port 54 */
-	egress(&t, &f, 0);
+	th_egress(&t, f.b, f.n, 0);
 	f.n = 14 + 20; /* Ethernet and an IPv4 header that says more */
-	egress(&t, &f, 0);
+	th_egress(&t, f.b, f.n, 0);
 	s = stats(&t);
 	ck_assert_mem_eq(&s, &(struct ifn_dns_stats){}, sizeof(s));
 	th_teardown(&t);
@@ -1157,17 +959,12 @@ static int syn(struct th *t, const char *ip, __u16 port)
 
 static void answer(struct th *t, const char *qname, __u32 ttl, const char *ip)
 {
-	struct msg m;
-	struct frame f;
+	struct dns_msg m;
+	struct dns_frame f;
 
-	hdr(&m, ANSWER, 1, 1);
-	question(&m, qname, strchr(ip, ':') ? 28 : 1);
-	if (strchr(ip, ':'))
-		rr_aaaa(&m, ttl, ip);
-	else
-		rr_a(&m, ttl, ip);
-	build(&f, strchr(ip, ':') ? UDP6_EXT : UDP4, GW, &m);
-	egress(t, &f, 0);
+	dns_answer(&m, qname, ttl, ip);
+	build(&f, strchr(ip, ':') ? DNS_UDP6_EXT : DNS_UDP4, GW, &m);
+	th_egress(t, f.b, f.n, 0);
 }
 
 START_TEST(enforce_by_exact_name)
@@ -1304,7 +1101,7 @@ struct cap_run {
 static void cap_frame(void *ctx, const __u8 *data, size_t caplen, __u64 ts_ns)
 {
 	struct cap_run *c = ctx;
-	struct frame f;
+	struct dns_frame f;
 	size_t l3 = 14, l4;
 	char mac_s[18];
 	__u16 et;
@@ -1331,7 +1128,7 @@ static void cap_frame(void *ctx, const __u8 *data, size_t caplen, __u64 ts_ns)
 		th_add_device(c->t, mac_s, IFN_MODE_ENFORCE);
 	memcpy(f.b, data, caplen);
 	f.n = caplen;
-	egress(c->t, &f, 0);
+	th_egress(c->t, f.b, f.n, 0);
 	c->responses++;
 }
 

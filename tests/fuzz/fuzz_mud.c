@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "mud.h"
+#include "mud_url.h"
+#include "mud_xlat.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

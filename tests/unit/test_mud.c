@@ -14,6 +14,9 @@
 
 #include "format.h"
 #include "mud.h"
+#include "mud_export.h"
+#include "mud_url.h"
+#include "mud_xlat.h"
 #include "policy_names.h"
 #include "parse.h"
 #include "rules.h"

@@ -24,6 +24,7 @@
 #include "parse.h"
 #include "rules.h"
 #include "snapshot.h"
+#include "snapshot_maps.h"
 #include "snapshot_fmt.h"
 #include "unit.h"
 
