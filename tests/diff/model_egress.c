@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "model_int.h"
+#include "model_names.h"
 
 /* ANSWERS: the egress program's inbound notes and PROBED */
 
@@ -241,32 +242,6 @@ static void probe_count(struct mdl *m, struct mdl_device *d, const struct mdl_pk
 }
 
 /* NAMES: the egress program's reading of DNS answers */
-
-/* The name hash of iotfence.h: labels right to left, keyed. */
-__u64 name_hash(__u64 key, const char *name, struct ifn_dns_name *nm)
-{
-	size_t n = strlen(name), end = n, start, i;
-	unsigned int k = 0;
-	__u64 h = key;
-
-	memset(nm, 0, sizeof(*nm));
-	memcpy(nm->name, name, n);
-	nm->len = (__u8)n;
-	while (end > 0) {
-		start = end;
-		while (start > 0 && name[start - 1] != '.')
-			start--;
-		for (i = start; i < end; i++)
-			h = ifn_name_hash_byte(h, (__u8)name[i]);
-		h = ifn_name_hash_label(h, (__u32)(end - start));
-		if (k < IFN_DNS_SUFFIXES)
-			nm->suffix[k] = h;
-		k++;
-		end = start ? start - 1 : 0;
-	}
-	nm->labels = (__u8)k;
-	return h;
-}
 
 /*
  * A name at @pos of the message (RFC 1035 4.1.4): labels and pointers,
