@@ -644,9 +644,9 @@ int main(int argc, char **argv)
 		       (unsigned long long)inst[i].model.names_learned);
 	for (i = 0; i < 2; i++)
 		printf("probe sketches (%s): %llu new items, %llu counted no bit (%.1f expected)\n",
-		       inst[i].name, (unsigned long long)inst[i].model.probe_new,
-		       (unsigned long long)inst[i].model.probe_collisions,
-		       inst[i].model.probe_collisions_expected);
+		       inst[i].name, (unsigned long long)inst[i].model.probe_tally.items,
+		       (unsigned long long)inst[i].model.probe_tally.collisions,
+		       inst[i].model.probe_tally.expected);
 	printf("new devices %llu, device table full %llu, fingerprint table full %llu\n",
 	       (unsigned long long)stats.new_devices, (unsigned long long)stats.table_full,
 	       (unsigned long long)stats.flows_full);
@@ -659,14 +659,14 @@ int main(int argc, char **argv)
 	for (i = 0; i < 2; i++)
 		printf("scan sketch (%s): %llu new violating flows, %llu counted no bit "
 		       "(collisions; %.1f expected)\n",
-		       inst[i].name, (unsigned long long)inst[i].model.scan_new_flows,
-		       (unsigned long long)inst[i].model.scan_collisions,
-		       inst[i].model.scan_collisions_expected);
+		       inst[i].name, (unsigned long long)inst[i].model.scan_tally.items,
+		       (unsigned long long)inst[i].model.scan_tally.collisions,
+		       inst[i].model.scan_tally.expected);
 	for (i = 0; i < 2; i++) {
 		/* Far more collisions than chance means a broken sketch. */
-		double exp = inst[i].model.scan_collisions_expected;
+		double exp = inst[i].model.scan_tally.expected;
 
-		if ((double)inst[i].model.scan_collisions > 3 * exp + 10) {
+		if ((double)inst[i].model.scan_tally.collisions > 3 * exp + 10) {
 			printf("MISMATCH: scan sketch of %s collides far more than a 512-bit sketch "
 			       "should\n",
 			       inst[i].name);

@@ -291,6 +291,33 @@ static bool baseline(const struct mdl_pkt *p)
 
 /* MODES: scan detection */
 
+__u32 sketch_check(struct mdl_tally *t, const char *what, bool fresh, __u32 before, bool have,
+		   __u32 after, unsigned int bits, char *err, size_t errlen)
+{
+	if (!have)
+		return before + fresh; /* a sketch without collisions */
+	if (!fresh && after != before) {
+		snprintf(err, errlen, "%s: a known item moved the count from %u to %u", what,
+			 before, after);
+		return before;
+	}
+	if (fresh && after != before + 1 && !(after == before && before > 0)) {
+		snprintf(err, errlen,
+			 "%s: a new item moved the count from %u to %u (expected %u, or %u on a "
+			 "collision)",
+			 what, before, after, before + 1, before);
+		return before + 1;
+	}
+	if (fresh) {
+		t->items++;
+		/* Chance that the new item's bit was set already. */
+		t->expected += (double)before / bits;
+		if (after == before)
+			t->collisions++;
+	}
+	return after;
+}
+
 static void scan(struct mdl *m, struct mdl_device *d, const struct ifn_flow_key *k, __u64 now,
 		 mdl_scan_oracle oracle, void *octx, struct mdl_result *r)
 {
@@ -315,28 +342,8 @@ static void scan(struct mdl *m, struct mdl_device *d, const struct ifn_flow_key 
 	}
 	before = d->scan_count;
 	have = oracle && oracle(octx, d->mac, &after);
-	if (!have) {
-		/* No oracle: a sketch without collisions. */
-		after = before + fresh;
-	} else if (!fresh && after != before) {
-		snprintf(r->oracle_error, sizeof(r->oracle_error),
-			 "a flow seen in this window moved the scan count from %u to %u", before,
-			 after);
-		after = before;
-	} else if (fresh && after != before + 1 && !(after == before && before > 0)) {
-		snprintf(r->oracle_error, sizeof(r->oracle_error),
-			 "a new flow moved the scan count from %u to %u (expected %u, or %u on a "
-			 "sketch collision)",
-			 before, after, before + 1, before);
-		after = before + 1;
-	}
-	if (fresh) {
-		m->scan_new_flows++;
-		/* Chance that the new flow's bit was set already. */
-		m->scan_collisions_expected += before / 512.0;
-		if (after == before)
-			m->scan_collisions++;
-	}
+	after = sketch_check(&m->scan_tally, "flows in the window", fresh, before, have, after, 512,
+			     r->oracle_error, sizeof(r->oracle_error));
 	d->scan_count = after;
 	/* SETTINGS: more than scan-threshold flows; SCAN once, on crossing. */
 	if (before <= m->cfg.scan_threshold && after > m->cfg.scan_threshold) {

@@ -26,36 +26,6 @@ struct prober_seen_key {
 };
 
 /*
- * Check a sketch's count after a new or known item (see model.h): returns
- * the count to go on with.
- */
-static __u32 sketch_check(struct mdl *m, const char *what, bool fresh, __u32 before, bool have,
-			  __u32 after, unsigned int bits, char *err, size_t errlen)
-{
-	if (!have)
-		return before + fresh;
-	if (!fresh && after != before) {
-		snprintf(err, errlen, "%s: a known item moved the count from %u to %u", what,
-			 before, after);
-		return before;
-	}
-	if (fresh && after != before + 1 && !(after == before && before > 0)) {
-		snprintf(err, errlen,
-			 "%s: a new item moved the count from %u to %u (expected %u, or %u on a "
-			 "collision)",
-			 what, before, after, before + 1, before);
-		return before + 1;
-	}
-	if (fresh) {
-		m->probe_new++;
-		m->probe_collisions_expected += (double)before / bits;
-		if (after == before)
-			m->probe_collisions++;
-	}
-	return after;
-}
-
-/*
  * The egress side's parse (NAMES, ANSWERS; DESIGN, Names): Ethernet, up to
  * two VLAN tags, IPv4 or IPv6, and the UDP, TCP or ICMP header. Unlike the
  * XDP side it does not need the whole packet in the frame (a forwarded
@@ -182,8 +152,8 @@ static __u32 prober_devices(struct mdl *m, const struct mdl_device *d, const __u
 	fresh = !htab_get(&m->prober_seen, &bk);
 	if (fresh)
 		htab_put(&m->prober_seen, &bk, NULL);
-	pb->count = sketch_check(m, "prober devices", fresh, pb->count, have, have_count, 64,
-				 r->oracle_error, sizeof(r->oracle_error));
+	pb->count = sketch_check(&m->probe_tally, "prober devices", fresh, pb->count, have,
+				 have_count, 64, r->oracle_error, sizeof(r->oracle_error));
 	return pb->count;
 }
 
@@ -219,7 +189,7 @@ static void probe_count(struct mdl *m, struct mdl_device *d, const struct mdl_pk
 	if (fresh)
 		htab_put(&m->probe_seen, &sk, NULL);
 	before = pr->count;
-	pr->count = sketch_check(m, "probe ports", fresh, before, have, pports, 256,
+	pr->count = sketch_check(&m->probe_tally, "probe ports", fresh, before, have, pports, 256,
 				 r->oracle_error, sizeof(r->oracle_error));
 	if (pr->count == before)
 		return;

@@ -49,6 +49,15 @@ static inline bool all_zero(const __u8 *p, size_t n)
 	return true;
 }
 
+/*
+ * A sketch's count after a new (@fresh) or known item, checked against
+ * what a sketch of @bits bits can do (see model.h) when the program's
+ * count @after is known (@have): returns the count to go on with, and
+ * writes a count no sketch gives to @err. Tallies what it saw in @t.
+ */
+__u32 sketch_check(struct mdl_tally *t, const char *what, bool fresh, __u32 before, bool have,
+		   __u32 after, unsigned int bits, char *err, size_t errlen);
+
 /* EVENTS: limited per device and type; NULL when not sent. */
 struct ifn_event *emit(struct mdl *m, struct mdl_device *d, const __u8 mac[6], __u8 type, __u64 now,
 		       struct mdl_result *r);
