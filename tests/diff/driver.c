@@ -2,7 +2,7 @@
 /*
  * driver.c - differential run: frames through the real XDP program
  * (BPF_PROG_TEST_RUN, private maps, virtual clock) and through the
- * reference model (model.c), comparing after every frame the verdict, the
+ * reference model (model*.c), comparing after every frame the verdict, the
  * events, the device's record and counters and the global counters, and
  * at the end of every episode the whole device table, the fingerprints and
  * the address owners. A mismatch prints the frame as hex and fails.
@@ -73,6 +73,51 @@ static void record_kind(const char *what, __u64 episode)
 	}
 }
 
+/* With DIFF_TRACE, a mismatch's report shows both sides' names. */
+static void print_names(struct inst *in)
+{
+	struct ifn_name_rule_key nk;
+	struct ifn_name_rule_val nv;
+	struct ifn_dns_key dk;
+	struct ifn_dns_val dv;
+	unsigned int k;
+	void *prev;
+
+	for (prev = NULL; !bpf_map_get_next_key(in->m.name_rules, prev, &nk); prev = &nk)
+		if (!bpf_map_lookup_elem(in->m.name_rules, &nk, &nv))
+			printf("  program name rule %02x:%02x proto %u port %u dir %u wild %u %llx %s\n",
+			       nk.mac[4], nk.mac[5], nk.proto, nk.port, nk.dir, nk.wild,
+			       (unsigned long long)nk.name, nv.name);
+	for (prev = NULL; !bpf_map_get_next_key(in->m.dns, prev, &dk); prev = &dk) {
+		const struct ifn_dns_val *mv;
+
+		if (bpf_map_lookup_elem(in->m.dns, &dk, &dv))
+			continue;
+		mv = htab_get(&in->model.dns, &dk);
+		printf("  dns %02x:%02x %u.%u.%u.%u: program used %llu", dk.mac[4], dk.mac[5],
+		       dk.addr[12], dk.addr[13], dk.addr[14], dk.addr[15],
+		       (unsigned long long)dv.last_used_ns);
+		for (k = 0; k < 4; k++)
+			printf(" %llx/%llu", (unsigned long long)dv.name[k],
+			       (unsigned long long)dv.expires_ns[k]);
+		if (mv) {
+			printf("; model used %llu", (unsigned long long)mv->last_used_ns);
+			for (k = 0; k < 4; k++)
+				printf(" %llx/%llu", (unsigned long long)mv->name[k] & 0xffff,
+				       (unsigned long long)mv->expires_ns[k]);
+		}
+		printf("\n");
+	}
+	for (k = 0; k < in->model.nrules; k++) {
+		const struct mdl_rule *mr = &in->model.rules[k];
+
+		if (mr->used && mr->is_name)
+			printf("  model name rule %02x:%02x proto %u port %u dir %u wild %u %s\n",
+			       mr->mac[4], mr->mac[5], mr->proto, mr->port, mr->dir, mr->wild,
+			       mr->name);
+	}
+}
+
 static void report(struct episode *e, const struct cmp *c, const __u8 *f, size_t len,
 		   const char *kind, const struct mdl_result *r, int xdp)
 {
@@ -97,58 +142,8 @@ static void report(struct episode *e, const struct cmp *c, const __u8 *f, size_t
 		       r->xdp == XDP_DROP ? "XDP_DROP" : "XDP_PASS", r->verdict,
 		       mdl_reason_name(r->reason));
 	}
-	if (getenv("DIFF_TRACE")) {
-		struct ifn_name_rule_key nk, nnk;
-		struct ifn_name_rule_val nv;
-		void *prev = NULL;
-		unsigned int k;
-
-		while (!bpf_map_get_next_key(e->in->m.name_rules, prev, &nnk)) {
-			nk = nnk;
-			prev = &nk;
-			if (!bpf_map_lookup_elem(e->in->m.name_rules, &nk, &nv))
-				printf("  program name rule %02x:%02x proto %u port %u dir %u wild %u %llx %s\n",
-				       nk.mac[4], nk.mac[5], nk.proto, nk.port, nk.dir, nk.wild,
-				       (unsigned long long)nk.name, nv.name);
-		}
-		{
-			struct ifn_dns_key dk, ndk;
-			struct ifn_dns_val dv;
-			const struct ifn_dns_val *mv;
-			void *pv = NULL;
-
-			while (!bpf_map_get_next_key(e->in->m.dns, pv, &ndk)) {
-				dk = ndk;
-				pv = &dk;
-				if (bpf_map_lookup_elem(e->in->m.dns, &dk, &dv))
-					continue;
-				mv = htab_get(&e->in->model.dns, &dk);
-				printf("  dns %02x:%02x %u.%u.%u.%u: program used %llu", dk.mac[4],
-				       dk.mac[5], dk.addr[12], dk.addr[13], dk.addr[14],
-				       dk.addr[15], (unsigned long long)dv.last_used_ns);
-				for (k = 0; k < 4; k++)
-					printf(" %llx/%llu", (unsigned long long)dv.name[k],
-					       (unsigned long long)dv.expires_ns[k]);
-				if (mv) {
-					printf("; model used %llu",
-					       (unsigned long long)mv->last_used_ns);
-					for (k = 0; k < 4; k++)
-						printf(" %llx/%llu",
-						       (unsigned long long)mv->name[k] & 0xffff,
-						       (unsigned long long)mv->expires_ns[k]);
-				}
-				printf("\n");
-			}
-		}
-		for (k = 0; k < e->in->model.nrules; k++) {
-			const struct mdl_rule *mr = &e->in->model.rules[k];
-
-			if (mr->used && mr->is_name)
-				printf("  model name rule %02x:%02x proto %u port %u dir %u wild %u %s\n",
-				       mr->mac[4], mr->mac[5], mr->proto, mr->port, mr->dir,
-				       mr->wild, mr->name);
-		}
-	}
+	if (getenv("DIFF_TRACE"))
+		print_names(e->in);
 	printf("  recent operator actions, oldest first:\n");
 	logring_print(&e->ops, "    ");
 	printf("  recent frames, oldest first:\n");
@@ -388,6 +383,29 @@ static int unhex(const char *s, __u8 *out, size_t cap)
 	return (int)n;
 }
 
+/* After --probe: the program's flows and address owners, and what the model lacks. */
+static void print_tables(struct inst *in)
+{
+	struct ifn_flow_key fk;
+	struct ifn_ip_key ik;
+	struct ifn_ip_owner o;
+	char h[64], a[40];
+	void *prev;
+
+	for (prev = NULL; !bpf_map_get_next_key(in->m.flows, prev, &fk); prev = &fk) {
+		hex(h, (const __u8 *)&fk, sizeof(fk));
+		printf("program flow %s%s\n", h,
+		       htab_get(&in->model.flows, &fk) ? "" : " (not in the model)");
+	}
+	for (prev = NULL; !bpf_map_get_next_key(in->m.ip_owners, prev, &ik); prev = &ik) {
+		if (bpf_map_lookup_elem(in->m.ip_owners, &ik, &o))
+			continue;
+		hex(h, ik.addr, 16);
+		printf("program address %s owned by %s%s\n", h, fmt_mac(o.mac, a),
+		       htab_get(&in->model.owners, ik.addr) ? "" : " (not in the model)");
+	}
+}
+
 static int probe(struct inst *in, int argc, char **argv, __u8 default_mode)
 {
 	struct episode e = { .in = in };
@@ -487,36 +505,7 @@ static int probe(struct inst *in, int argc, char **argv, __u8 default_mode)
 			printf("%s", c.what);
 		}
 	}
-	{
-		struct ifn_flow_key fk, fnk;
-		void *prev = NULL;
-
-		while (!bpf_map_get_next_key(in->m.flows, prev, &fnk)) {
-			char h[64];
-
-			fk = fnk;
-			prev = &fk;
-			hex(h, (const __u8 *)&fk, sizeof(fk));
-			printf("program flow %s%s\n", h,
-			       htab_get(&in->model.flows, &fk) ? "" : " (not in the model)");
-		}
-	}
-	{
-		struct ifn_ip_key ik, ink;
-		struct ifn_ip_owner o;
-		void *prev = NULL;
-		char h[40], a[40];
-
-		while (!bpf_map_get_next_key(in->m.ip_owners, prev, &ink)) {
-			ik = ink;
-			prev = &ik;
-			if (bpf_map_lookup_elem(in->m.ip_owners, &ik, &o))
-				continue;
-			hex(h, ik.addr, 16);
-			printf("program address %s owned by %s%s\n", h, fmt_mac(o.mac, a),
-			       htab_get(&in->model.owners, ik.addr) ? "" : " (not in the model)");
-		}
-	}
+	print_tables(in);
 	return bad ? 1 : 0;
 }
 
