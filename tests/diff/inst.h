@@ -16,7 +16,6 @@
 
 #include "model.h"
 
-#define NS_PER_S 1000000000ULL
 #define MAX_EV 512
 
 struct inst {

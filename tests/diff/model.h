@@ -31,6 +31,7 @@
 #include "iotfence.h"
 #include "htab.h"
 
+#define NS_PER_S 1000000000ULL
 #define MDL_MAX_EVENTS 16
 #define MDL_MAX_RULES 4096
 

@@ -10,7 +10,6 @@
 
 #include "model.h"
 
-#define NS_PER_S 1000000000ULL
 /* The longest frame the model copies (a DNS answer of 2048 bytes and headers). */
 #define GEN_FRAME_MAX_MODEL 4096
 
