@@ -221,6 +221,14 @@ check_eq "sentinel: the same answers with --generalise" "$(tot names from_gatewa
 check "sentinel: replies to dropped frames are not delivered ($(tot plain from_gateway.not_delivered))" \
 	test "$(tot plain from_gateway.not_delivered)" -gt 0
 evaluate sentinel "setup 1 -> 2" "$T/ab" "$T/ab.model"
+# The generalisation keys are --set keys too, checked before anything is read.
+bad_set() {
+	local out
+	out=$("$IFN" replay --generalise --set generalise-siblings=maybe \
+		"$P/nku_xiaodu_plug_setup.pcap" 2>&1) && return 1
+	grep -q "generalise-siblings: 'maybe' is not on or off" <<<"$out"
+}
+check "replay --set generalise-siblings=maybe is refused as not on or off" bad_set
 # The D-Link relays are numbered siblings (r0801 learnt, r0802 used after):
 # a learnt name widened to *.dch.dlink.com admits the next one.
 check "sentinel: sibling names lower the generalised drops ($(tot gen enforcing.dropped) < $(tot nosib enforcing.dropped))" \
