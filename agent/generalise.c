@@ -233,6 +233,14 @@ static int vec_add_unique(struct ifn_rule_vec *vc, const struct ifn_rule *r)
 	return ifn_rule_vec_push(vc, r);
 }
 
+/* A rule the generaliser makes, into @vc once. */
+static int want_add(struct ifn_rule_vec *vc, struct ifn_rule *r)
+{
+	r->origin = IFN_ORIGIN_GENERALISED;
+	r->added_ns = 0;
+	return vec_add_unique(vc, r);
+}
+
 /* Sort keys: by service (family, proto, port, dir) or by peer (peer, proto, dir). */
 static int by_service(const void *pa, const void *pb)
 {
@@ -303,9 +311,7 @@ static int peers_per_port(const struct ifn_rule **c, size_t nc, const struct ifn
 			mask(c[k]->peer, w, r.peer);
 			r.plen = w;
 			r.port_any = 0;
-			r.origin = IFN_ORIGIN_GENERALISED;
-			r.added_ns = 0;
-			err = vec_add_unique(want, &r);
+			err = want_add(want, &r);
 			if (err)
 				return err;
 		}
@@ -342,9 +348,7 @@ static int ports_per_peer(const struct ifn_rule **c, size_t nc, const struct ifn
 		r.port_hi = p2p ? 65535 : 0;
 		r.port_any = 1;
 		r.plen = 128;
-		r.origin = IFN_ORIGIN_GENERALISED;
-		r.added_ns = 0;
-		err = vec_add_unique(want, &r);
+		err = want_add(want, &r);
 		if (err)
 			return err;
 	}
@@ -370,9 +374,7 @@ static int lan_services(const struct ifn_rule **c, size_t nc, const struct ifn_g
 		memset(r.peer, 0, sizeof(r.peer));
 		r.plen = 0;
 		r.lan = 1;
-		r.origin = IFN_ORIGIN_GENERALISED;
-		r.added_ns = 0;
-		err = vec_add_unique(want, &r);
+		err = want_add(want, &r);
 		if (err)
 			return err;
 	}
@@ -415,9 +417,7 @@ static int sibling_names(const struct ifn_rule *in, size_t n, const struct ifn_g
 		if (!r.name)
 			return -ENOMEM;
 		r.wild = 1;
-		r.origin = IFN_ORIGIN_GENERALISED;
-		r.added_ns = 0;
-		err = vec_add_unique(want, &r);
+		err = want_add(want, &r);
 		if (err)
 			return err;
 	}
