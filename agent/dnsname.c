@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +120,9 @@ struct intern {
 #define INTERN_BUCKETS 1024
 static struct intern *interned[INTERN_BUCKETS];
 
+/* Replay's workers read and generalise their devices' rules side by side. */
+static pthread_mutex_t intern_lock = PTHREAD_MUTEX_INITIALIZER;
+
 const char *ifn_dns_name_intern(const char *name)
 {
 	size_t n = strlen(name), b = 0, i;
@@ -127,14 +131,17 @@ const char *ifn_dns_name_intern(const char *name)
 	for (i = 0; i < n; i++)
 		b = b * 31 + (unsigned char)name[i];
 	b %= INTERN_BUCKETS;
+	pthread_mutex_lock(&intern_lock);
 	for (e = interned[b]; e; e = e->next)
 		if (!strcmp(e->s, name))
-			return e->s;
+			goto out;
 	e = malloc(sizeof(*e) + n + 1);
 	if (!e)
-		return NULL;
+		goto out;
 	memcpy(e->s, name, n + 1);
 	e->next = interned[b];
 	interned[b] = e;
-	return e->s;
+out:
+	pthread_mutex_unlock(&intern_lock);
+	return e ? e->s : NULL;
 }

@@ -18,7 +18,11 @@
  *  - a service to the LAN: a flow the device serves to a LAN peer (private,
  *    link-local or ULA address) becomes the same service to every LAN
  *    peer, local-networks, so that the next phone or speaker on the LAN
- *    that uses it is no stranger.
+ *    that uses it is no stranger;
+ *  - sibling names: a learned name rule whose leftmost label is numbered,
+ *    or that another learned name on its protocol, port and direction
+ *    differs from in that label only, becomes *.parent there, where
+ *    widen.c finds the parent safe to open.
  *
  * Only learned exact flows are generalised and only they are removed when
  * a new rule covers them; what an operator or a policy wrote stays. Names
@@ -31,20 +35,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dnsname.h"
 #include "format.h"
 #include "generalise.h"
 #include "parse.h"
 #include "resolved.h"
 #include "rules.h"
+#include "widen.h"
 
 const char *const ifn_gen_opt_names[] = {
-	"generalise-peers",
-	"generalise-ports",
-	"generalise-prefix-v4",
-	"generalise-prefix-v6",
-	"generalise-p2p",
-	"generalise-lan",
-	NULL,
+	"generalise-peers", "generalise-ports", "generalise-prefix-v4", "generalise-prefix-v6",
+	"generalise-p2p",   "generalise-lan",	"generalise-siblings",	NULL,
 };
 
 void ifn_gen_defaults(struct ifn_gen_opts *o)
@@ -64,6 +65,8 @@ void ifn_gen_defaults(struct ifn_gen_opts *o)
 	/* Measured on the P2P cameras of the captures (iotfence.8, GENERALISATION). */
 	o->p2p_per_peer = 2;
 	o->lan = true;
+	/* Measured on the captures (iotfence.8, GENERALISATION). */
+	o->siblings = true;
 }
 
 int ifn_gen_opt_apply(struct ifn_gen_opts *o, const char *key, const char *value, char *err,
@@ -72,11 +75,13 @@ int ifn_gen_opt_apply(struct ifn_gen_opts *o, const char *key, const char *value
 	unsigned int *dst, max;
 	__u64 v;
 
-	if (!strcmp(key, "generalise-lan")) {
+	if (!strcmp(key, "generalise-lan") || !strcmp(key, "generalise-siblings")) {
+		bool *flag = !strcmp(key, "generalise-lan") ? &o->lan : &o->siblings;
+
 		if (!strcmp(value, "on") || !strcmp(value, "yes") || !strcmp(value, "1")) {
-			o->lan = true;
+			*flag = true;
 		} else if (!strcmp(value, "off") || !strcmp(value, "no") || !strcmp(value, "0")) {
-			o->lan = false;
+			*flag = false;
 		} else {
 			if (err && errlen)
 				snprintf(err, errlen, "%s: '%s' is not on or off", key, value);
@@ -104,7 +109,7 @@ int ifn_gen_opt_apply(struct ifn_gen_opts *o, const char *key, const char *value
 			snprintf(err, errlen,
 				 "unknown setting '%s' (generalise-peers, generalise-ports, "
 				 "generalise-prefix-v4, generalise-prefix-v6, generalise-p2p, "
-				 "generalise-lan)",
+				 "generalise-lan, generalise-siblings)",
 				 key);
 		return -EINVAL;
 	}
@@ -135,6 +140,8 @@ int ifn_gen_opt_format(const struct ifn_gen_opts *o, const char *key, char *buf,
 		snprintf(buf, len, "%u", o->p2p_per_peer);
 	else if (!strcmp(key, "generalise-lan"))
 		snprintf(buf, len, "%s", o->lan ? "on" : "off");
+	else if (!strcmp(key, "generalise-siblings"))
+		snprintf(buf, len, "%s", o->siblings ? "on" : "off");
 	else
 		return -EINVAL;
 	return 0;
@@ -180,10 +187,28 @@ static bool in_prefix(const __u8 addr[16], const __u8 pfx[16], unsigned int plen
 	return !memcmp(m, pfx, 16);
 }
 
+/* A learned name rule for one name: what sibling widening starts from. */
+static bool name_candidate(const struct ifn_rule *r)
+{
+	return r->origin == IFN_ORIGIN_LEARNED && ifn_rule_kind(r) == IFN_RULE_NAME && !r->wild;
+}
+
+/* Does *.@suffix hold @name (a label more, at least)? */
+static bool name_under(const char *name, const char *suffix)
+{
+	size_t n = strlen(name), s = strlen(suffix);
+
+	return n > s + 1 && name[n - s - 1] == '.' && !strcmp(name + n - s, suffix);
+}
+
 static bool covers(const struct ifn_rule *g, const struct ifn_rule *f)
 {
 	if (g->proto != f->proto || g->dir != f->dir)
 		return false;
+	/* A name rule holds names only, and only a name rule holds a name. */
+	if (ifn_rule_kind(g) == IFN_RULE_NAME || ifn_rule_kind(f) == IFN_RULE_NAME)
+		return ifn_rule_kind(g) == IFN_RULE_NAME && ifn_rule_kind(f) == IFN_RULE_NAME &&
+		       g->port == f->port && g->wild && name_under(f->name, g->name);
 	if (g->lan)
 		return g->port == f->port && ifn_addr_is_lan_fixed(f->peer);
 	if (g->port_hi)
@@ -354,14 +379,60 @@ static int lan_services(const struct ifn_rule **c, size_t nc, const struct ifn_g
 	return 0;
 }
 
+/* Same protocol, port and direction, the same parent, another leftmost label. */
+static bool siblings(const struct ifn_rule *a, const struct ifn_rule *b)
+{
+	const char *pa = strchr(a->name, '.'), *pb = strchr(b->name, '.');
+
+	return a->proto == b->proto && a->port == b->port && a->dir == b->dir && pa && pb &&
+	       !strcmp(pa, pb) && strcmp(a->name, b->name);
+}
+
+/* Each learned name of a numbered server, or with siblings, as *.parent. */
+static int sibling_names(const struct ifn_rule *in, size_t n, const struct ifn_gen_opts *o,
+			 struct ifn_rule_vec *want, enum ifn_widen *widen)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		const char *parent;
+		struct ifn_rule r;
+		enum ifn_widen w;
+		bool sib = false;
+		int err;
+
+		if (!o->siblings || !name_candidate(&in[i]))
+			continue;
+		for (j = 0; j < n && !sib; j++)
+			sib = j != i && name_candidate(&in[j]) && siblings(&in[i], &in[j]);
+		w = ifn_widen_name(in[i].name, sib, &parent);
+		if (widen)
+			widen[i] = w;
+		if (!parent)
+			continue;
+		r = in[i];
+		r.name = ifn_dns_name_intern(parent);
+		if (!r.name)
+			return -ENOMEM;
+		r.wild = 1;
+		r.origin = IFN_ORIGIN_GENERALISED;
+		r.added_ns = 0;
+		err = vec_add_unique(want, &r);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 int ifn_gen_plan(const struct ifn_rule *in, size_t n, const struct ifn_gen_opts *o,
 		 struct ifn_rule **out, bool *covered)
 {
-	return ifn_gen_plan_named(in, n, NULL, o, out, covered);
+	return ifn_gen_plan_named(in, n, NULL, o, out, covered, NULL);
 }
 
 int ifn_gen_plan_named(const struct ifn_rule *in, size_t n, const bool *named,
-		       const struct ifn_gen_opts *o, struct ifn_rule **out, bool *covered)
+		       const struct ifn_gen_opts *o, struct ifn_rule **out, bool *covered,
+		       enum ifn_widen *widen)
 {
 	const struct ifn_rule **c = calloc(n ? n : 1, sizeof(const struct ifn_rule *));
 	struct ifn_rule_vec want = {}, made = {};
@@ -373,10 +444,14 @@ int ifn_gen_plan_named(const struct ifn_rule *in, size_t n, const bool *named,
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
 		covered[i] = false;
+		if (widen)
+			widen[i] = IFN_WIDEN_NONE;
 		if (candidate(&in[i]) && !(named && named[i]))
 			c[nc++] = &in[i];
 	}
-	err = lan_services(c, nc, o, &want);
+	err = sibling_names(in, n, o, &want, widen);
+	if (!err)
+		err = lan_services(c, nc, o, &want);
 	/* What local-networks covers needs no prefix or port rule besides. */
 	for (i = 0, j = 0; !err && o->lan && i < nc; i++)
 		if (!(c[i]->dir == IFN_DIR_SERVER && peers_proto(c[i]->proto) &&
@@ -394,7 +469,7 @@ int ifn_gen_plan_named(const struct ifn_rule *in, size_t n, const bool *named,
 	 * now or was made before (learned again since).
 	 */
 	for (i = 0; !err && i < n; i++) {
-		if (!candidate(&in[i]) || (named && named[i]))
+		if (!name_candidate(&in[i]) && (!candidate(&in[i]) || (named && named[i])))
 			continue;
 		for (j = 0; j < want.n && !covered[i]; j++)
 			covered[i] = covers(&want.v[j], &in[i]);
@@ -457,9 +532,30 @@ static int named_flows(const struct ifn_maps *m, const struct ifn_rule *in, size
 	return 0;
 }
 
+/* The names that looked numbered but whose parent is not safe to open. */
+static void report_unwidened(FILE *f, const struct ifn_rule *in, size_t n,
+			     const enum ifn_widen *widen)
+{
+	char rb[IFN_RULE_STRLEN];
+	const char *zone;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (widen[i] == IFN_WIDEN_NONE || widen[i] == IFN_WIDEN_NUMBERED ||
+		    widen[i] == IFN_WIDEN_SIBLINGS)
+			continue;
+		zone = widen[i] == IFN_WIDEN_SHARED ?
+			       ifn_widen_shared(strchr(in[i].name, '.') + 1) :
+			       NULL;
+		fprintf(f, "  kept:   learned %s (not widened: %s%s%s)\n",
+			ifn_rule_format(&in[i], rb, sizeof(rb)), ifn_widen_str(widen[i]),
+			zone ? ", " : "", zone ? zone : "");
+	}
+}
+
 static void report_plan(FILE *f, const __u8 mac[6], const struct ifn_rule *in, size_t n,
-			const bool *covered, const bool *named, const struct ifn_rule *made,
-			int nmade)
+			const bool *covered, const bool *named, const enum ifn_widen *widen,
+			const struct ifn_rule *made, int nmade)
 {
 	char mb[IFN_MAC_STRLEN], rb[IFN_RULE_STRLEN];
 	size_t i, learned = 0, gone = 0, kept = 0;
@@ -478,20 +574,29 @@ static void report_plan(FILE *f, const __u8 mac[6], const struct ifn_rule *in, s
 		if (kept)
 			fprintf(f, ", %zu of them under name rules", kept);
 		fprintf(f, ")\n");
+		report_unwidened(f, in, n, widen);
 		return;
 	}
 	fprintf(f, "%s: %zu of %zu learned flows -> %d rule%s; %zu learned flows stay\n", mb, gone,
 		learned, nmade, nmade == 1 ? "" : "s", learned - gone);
 	for (i = 0; i < n; i++)
-		if (covered[i])
+		if (covered[i] && ifn_rule_kind(&in[i]) != IFN_RULE_NAME)
 			fprintf(f, "  before: learned %s\n",
 				ifn_rule_format(&in[i], rb, sizeof(rb)));
+	for (i = 0; i < n; i++)
+		if (covered[i] && ifn_rule_kind(&in[i]) == IFN_RULE_NAME)
+			fprintf(f, "  widened: learned %s (%s)\n",
+				ifn_rule_format(&in[i], rb, sizeof(rb)),
+				widen[i] == IFN_WIDEN_NUMBERED || widen[i] == IFN_WIDEN_SIBLINGS ?
+					ifn_widen_str(widen[i]) :
+					"under a sibling's wildcard");
 	for (i = 0; i < (size_t)nmade; i++)
 		fprintf(f, "  after:  learned %s\n", ifn_rule_format(&made[i], rb, sizeof(rb)));
 	for (i = 0; i < n; i++)
 		if (named[i])
 			fprintf(f, "  named:  learned %s (a name rule admits its peer: kept)\n",
 				ifn_rule_format(&in[i], rb, sizeof(rb)));
+	report_unwidened(f, in, n, widen);
 }
 
 static int generalise(const struct ifn_maps *m, const __u8 mac[6], const struct ifn_gen_opts *o,
@@ -499,6 +604,7 @@ static int generalise(const struct ifn_maps *m, const __u8 mac[6], const struct 
 {
 	struct ifn_rule *in = NULL, *made = NULL;
 	bool *covered = NULL, *named = NULL;
+	enum ifn_widen *widen = NULL;
 	size_t n, i;
 	int nmade, err, done = 0;
 
@@ -507,14 +613,15 @@ static int generalise(const struct ifn_maps *m, const __u8 mac[6], const struct 
 		return err;
 	covered = calloc(n ? n : 1, sizeof(*covered));
 	named = calloc(n ? n : 1, sizeof(*named));
-	if (!covered || !named) {
+	widen = calloc(n ? n : 1, sizeof(*widen));
+	if (!covered || !named || !widen) {
 		err = -ENOMEM;
 		goto out;
 	}
 	err = named_flows(m, in, n, o->now, named);
 	if (err)
 		goto out;
-	nmade = ifn_gen_plan_named(in, n, named, o, &made, covered);
+	nmade = ifn_gen_plan_named(in, n, named, o, &made, covered, widen);
 	if (nmade < 0) {
 		err = nmade;
 		goto out;
@@ -541,13 +648,14 @@ static int generalise(const struct ifn_maps *m, const __u8 mac[6], const struct 
 				goto out; /* what is covered and still there is harmless */
 		}
 	}
-	report_plan(report, mac, in, n, covered, named, made, nmade);
+	report_plan(report, mac, in, n, covered, named, widen, made, nmade);
 	err = nmade;
 out:
 	free(in);
 	free(made);
 	free(covered);
 	free(named);
+	free(widen);
 	return err;
 }
 

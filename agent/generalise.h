@@ -14,6 +14,7 @@
 
 #include "rules.h"
 #include "state.h"
+#include "widen.h"
 
 struct ifn_gen_opts {
 	unsigned int peers_per_port; /* this many peers on one port: a prefix/any rule */
@@ -22,6 +23,7 @@ struct ifn_gen_opts {
 	unsigned int ports_per_peer; /* this many ports on one peer: port-any */
 	unsigned int p2p_per_peer; /* this many high UDP ports on one peer: a range */
 	bool lan; /* a service to a LAN peer: to local-networks */
+	bool siblings; /* a numbered learned name: to *.parent (widen.h) */
 	/*
 	 * When "resolved" is judged (a flow a name rule admits is left as it
 	 * is), on the datapath's clock; 0: now. Replay gives its capture time.
@@ -47,7 +49,8 @@ int ifn_generalise_preview(const struct ifn_maps *m, const __u8 mac[6],
  * The thresholds as settings, by name (shared by the daemon's configuration,
  * `policy generalise` and replay): generalise-peers N, generalise-ports N
  * (0: never), generalise-prefix-v4 0-32, generalise-prefix-v6 0-128,
- * generalise-p2p N (0: never), generalise-lan on|off.
+ * generalise-p2p N (0: never), generalise-lan on|off,
+ * generalise-siblings on|off.
  */
 extern const char *const ifn_gen_opt_names[];
 int ifn_gen_opt_apply(struct ifn_gen_opts *o, const char *key, const char *value, char *err,
@@ -57,9 +60,9 @@ int ifn_gen_opt_format(const struct ifn_gen_opts *o, const char *key, char *buf,
 /*
  * The planning, pure: from a device's rules (@in, any origin, one device),
  * the rules to make (*out, malloc'd, origin generalised) and which of @in
- * they cover (covered[i], for the learned exact flows only: those are the
- * ones to remove). Rules that exist already are not made again. Returns
- * the number made or -ENOMEM.
+ * they cover (covered[i], for the learned exact flows and learned exact
+ * names only: those are the ones to remove). Rules that exist already are
+ * not made again. Returns the number made or -ENOMEM.
  */
 int ifn_gen_plan(const struct ifn_rule *in, size_t n, const struct ifn_gen_opts *o,
 		 struct ifn_rule **out, bool *covered);
@@ -67,9 +70,12 @@ int ifn_gen_plan(const struct ifn_rule *in, size_t n, const struct ifn_gen_opts 
 /*
  * The same, names first: a flow with @named[i] set (a name rule of the
  * device admits its peer now: iotfence.8, GENERALISATION) is neither
- * folded into a wider rule nor counted towards one, and stays.
+ * folded into a wider rule nor counted towards one, and stays. @widen
+ * (may be NULL) gets, for each learned exact name, whether and why it was
+ * widened to its siblings' wildcard (IFN_WIDEN_NONE for any other rule).
  */
 int ifn_gen_plan_named(const struct ifn_rule *in, size_t n, const bool *named,
-		       const struct ifn_gen_opts *o, struct ifn_rule **out, bool *covered);
+		       const struct ifn_gen_opts *o, struct ifn_rule **out, bool *covered,
+		       enum ifn_widen *widen);
 
 #endif /* IFN_GENERALISE_H */

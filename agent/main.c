@@ -121,7 +121,9 @@ static const struct ifn_opt replay_opts[] = {
 		"At the end of each device's learning, turn its learned flows into prefix and "
 		"port-any rules (iotfence.8, GENERALISATION), as the daemon does with generalise on."),
 	IFN_OPT("set", "KEY=VALUE", 's',
-		"A run-time setting, as 'iotfence settings KEY=VALUE' sets it on a gateway "
+		"A run-time setting, as 'iotfence settings KEY=VALUE' sets it on a gateway, "
+		"or a generalisation setting (generalise-peers, -ports, -prefix-v4, -prefix-v6, "
+		"-p2p, -lan, -siblings: iotfence.8, GENERALISATION) for --generalise "
 		"(repeatable; a policy's settings lines come after)."),
 	IFN_OPT("no-names", NULL, 'N',
 		"Leave the DNS answers the gateway sends the devices unread, so that no address is "

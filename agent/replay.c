@@ -74,9 +74,15 @@ struct rp_opts {
 	size_t nsets;
 };
 
-/* One --set KEY=VALUE on @cfg; -EINVAL with why in @err. */
-static int apply_set(struct ifn_config *cfg, const char *kv, char *err, size_t errlen)
+/*
+ * One --set KEY=VALUE on @cfg, or on @gen for a generalisation key
+ * (ifn_gen_opt_names); -EINVAL with why in @err.
+ */
+static int apply_set(struct ifn_config *cfg, struct ifn_gen_opts *gen, const char *kv, char *err,
+		     size_t errlen)
 {
+	size_t i;
+
 	const char *eq = strchr(kv, '=');
 	char key[64];
 
@@ -86,6 +92,9 @@ static int apply_set(struct ifn_config *cfg, const char *kv, char *err, size_t e
 	}
 	memcpy(key, kv, eq - kv);
 	key[eq - kv] = 0;
+	for (i = 0; ifn_gen_opt_names[i]; i++)
+		if (!strcmp(key, ifn_gen_opt_names[i]))
+			return ifn_gen_opt_apply(gen, key, eq + 1, err, errlen) ? -EINVAL : 0;
 	return ifn_setting_apply(cfg, key, eq + 1, err, errlen) ? -EINVAL : 0;
 }
 
@@ -157,11 +166,13 @@ static int parse_opts(const struct ifn_cmd *c, int argc, char **argv, struct rp_
 			break;
 		case 's': {
 			/* Checked here, on defaults: a bad one is refused before anything is read. */
+			struct ifn_gen_opts gen;
 			struct ifn_config cfg;
 			char err[160];
 
 			ifn_config_defaults(&cfg);
-			if (apply_set(&cfg, arg, err, sizeof(err)))
+			ifn_gen_defaults(&gen);
+			if (apply_set(&cfg, &gen, arg, err, sizeof(err)))
 				return ifn_usage_error(c, "--set %s: %s", arg, err);
 			o->sets[o->nsets++] = arg;
 			break;
@@ -463,7 +474,7 @@ int ifn_cmd_replay(const struct ifn_cmd *c, int argc, char **argv)
 	for (k = 0; k < o.nsets; k++) {
 		char why[160];
 
-		if (apply_set(&R->cfg, o.sets[k], why, sizeof(why))) {
+		if (apply_set(&R->cfg, &R->gen_opts, o.sets[k], why, sizeof(why))) {
 			ifn_err("replay: --set %s: %s", o.sets[k], why);
 			goto out;
 		}

@@ -48,7 +48,7 @@ const struct ifn_map_desc ifn_map_descs[] = {
 	MAP(rules_port), MAP(rules_any),  MAP(frags),	  MAP(ip_owners),  MAP(ifaces),
 	MAP(config),	 MAP(stats),	  MAP(events),	  MAP(dns),	   MAP(dns_names),
 	MAP(dns_stats),	 MAP(name_rules), MAP(inbound),	  MAP(probes),	   MAP(probers),
-	MAP(lan_nets),
+	MAP(lan_nets),	 MAP(in_recent),
 };
 #undef MAP
 const size_t ifn_map_count = sizeof(ifn_map_descs) / sizeof(ifn_map_descs[0]);
@@ -589,6 +589,24 @@ static int empty_map(int fd)
 	return errno == ENOENT ? 0 : -errno;
 }
 
+/* Emptied notes must not look fresh in their cache (inbound.bpf.h). */
+static int empty_in_recent(int fd)
+{
+	static __u32 keys[IFN_IN_RECENT_SLOTS];
+	__u32 n = IFN_IN_RECENT_SLOTS, i;
+	void *zero = calloc(IFN_IN_RECENT_SLOTS, sizeof(struct ifn_in_recent));
+	int err = 0;
+
+	if (!zero)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		keys[i] = i;
+	if (bpf_map_update_batch(fd, keys, zero, &n, NULL))
+		err = -errno;
+	free(zero);
+	return err;
+}
+
 int ifn_state_reset(const struct ifn_maps *m)
 {
 	const int hashes[] = { m->dev_index, m->flows,	 m->rules_port, m->rules_any, m->frags,
@@ -622,6 +640,8 @@ int ifn_state_reset(const struct ifn_maps *m)
 	if (!err && bpf_map_update_elem(m->dns_stats, &z, zero, BPF_ANY))
 		err = -errno;
 	free(zero);
+	if (!err)
+		err = empty_in_recent(m->in_recent);
 	return err;
 }
 

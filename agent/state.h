@@ -29,6 +29,7 @@ struct ifn_maps {
 	int stats;
 	int events;
 	int inbound; /* notes of the egress program (answers) */
+	int in_recent; /* the last write of each note slot (a cache of inbound) */
 	int probes;
 	int probers;
 	int lan_nets; /* the gateway's LAN prefixes (local-networks) */

@@ -43,9 +43,9 @@
 	X(ifn_devices) X(ifn_dev_index) X(ifn_dev_cache) X(ifn_dev_stats) X(ifn_free_slots) \
 	X(ifn_flows) X(ifn_rules_port) X(ifn_rules_any) X(ifn_frags) X(ifn_ip_owners)       \
 	X(ifn_ifaces) X(ifn_config) X(ifn_stats) X(ifn_events) X(ifn_inbound)               \
-	X(ifn_probes) X(ifn_probers) X(ifn_lan_nets) X(ifn_dns) X(ifn_dns_names)            \
-	X(ifn_dns_stats) X(ifn_name_rules) X(ifn_dns_scratch) X(ifn_name_scratch)          \
-	X(ifn_replay) X(ifn_replay_next)
+	X(ifn_in_recent) X(ifn_probes) X(ifn_probers) X(ifn_lan_nets) X(ifn_dns)           \
+	X(ifn_dns_names) X(ifn_dns_stats) X(ifn_name_rules) X(ifn_dns_scratch)             \
+	X(ifn_name_scratch) X(ifn_replay) X(ifn_replay_next)
 /* clang-format on */
 
 #define IFN_MAP_ID(id) IFN_MAP_ID_##id,
@@ -746,6 +746,23 @@ struct ifn_in_val {
 	__u8 pad[7];
 };
 
+/*
+ * The last note written to ifn_inbound for each slot of a direct-mapped
+ * table (ifn_in_recent, shared by all CPUs): a flow's later frames find
+ * their note fresh with an inlined array lookup and a compare instead of
+ * the hash lookup, which was most of the egress program's cost on a frame
+ * that is no DNS answer. Every write of a note writes its slot too, so a
+ * slot that holds the key holds the note's last write.
+ */
+#define IFN_IN_RECENT_SLOTS 4096
+
+struct ifn_in_recent {
+	struct ifn_in_key key;
+	__u8 syn;
+	__u8 pad[3];
+	__u64 written_ns;
+};
+
 /* Which peer probes which device (ifn_probes): distinct ports in a window. */
 struct ifn_probe_key {
 	__u8 mac[6];
@@ -846,6 +863,7 @@ _Static_assert(sizeof(((struct ifn_event *)0)->names) == IFN_DNS_NAMES_PER_ADDR 
 _Static_assert(sizeof(struct ifn_replay_frame) == 3544, "ifn_replay_frame layout");
 _Static_assert(sizeof(struct ifn_in_key) == 28, "ifn_in_key layout");
 _Static_assert(sizeof(struct ifn_in_val) == 16, "ifn_in_val layout");
+_Static_assert(sizeof(struct ifn_in_recent) == 40, "ifn_in_recent layout");
 _Static_assert(sizeof(struct ifn_probe_key) == 24, "ifn_probe_key layout");
 _Static_assert(sizeof(struct ifn_probe_val) == 48, "ifn_probe_val layout");
 _Static_assert(sizeof(struct ifn_prober_val) == 24, "ifn_prober_val layout");

@@ -149,6 +149,29 @@ static __always_inline void ifn_probe_count(const struct ifn_epkt *p, __u16 port
 	bpf_ringbuf_submit(e, 0);
 }
 
+/* The slot of ifn_in_recent that @k's last write is kept in. */
+static __always_inline __u32 ifn_in_recent_slot(const __u32 *w)
+{
+	__u32 h = w[0];
+
+	/* Unkeyed: flows made to share a slot only cost the hash lookup. */
+	h = (h ^ w[1]) * 0x9e3779b1;
+	h = (h ^ w[2]) * 0x9e3779b1;
+	h = (h ^ w[3] ^ w[4]) * 0x9e3779b1;
+	h = (h ^ w[5]) * 0x9e3779b1;
+	h = (h ^ w[6]) * 0x9e3779b1;
+	return h >> 20;
+}
+
+static __always_inline int ifn_in_key_eq(const __u32 *a, const __u32 *b)
+{
+	return !((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]) | (a[4] ^ b[4]) |
+		 (a[5] ^ b[5]) | (a[6] ^ b[6]));
+}
+
+_Static_assert(sizeof(struct ifn_in_key) == 7 * sizeof(__u32), "ifn_in_key as 7 words");
+_Static_assert(IFN_IN_RECENT_SLOTS == 1 << 12, "ifn_in_recent_slot takes 12 bits");
+
 /*
  * Note a frame the gateway delivers to a known device: TCP (a SYN or not),
  * UDP, or an ICMP echo request. Ports as the frame has them (for ICMP its
@@ -157,11 +180,12 @@ static __always_inline void ifn_probe_count(const struct ifn_epkt *p, __u16 port
  */
 static __always_inline void ifn_inbound_note(const struct ifn_epkt *p)
 {
-	struct ifn_in_key k = {};
+	struct ifn_in_key k __attribute__((aligned(8))) = {};
 	struct ifn_in_val v = {}, *old;
+	struct ifn_in_recent *r;
 	struct ifn_device *dev;
 	struct ifn_config *cfg;
-	__u32 zero = 0, slot = 0;
+	__u32 zero = 0, slot = 0, idx;
 	__u64 now;
 
 	if (p->dst_mac[0] & 1)
@@ -181,9 +205,6 @@ static __always_inline void ifn_inbound_note(const struct ifn_epkt *p)
 	cfg = bpf_map_lookup_elem(&ifn_config, &zero);
 	if (!cfg)
 		return;
-	dev = ifn_device_find(p->dst_mac, &slot);
-	if (!dev)
-		return;
 	now = ifn_now(cfg);
 	__builtin_memcpy(k.mac, p->dst_mac, 6);
 	k.proto = p->proto;
@@ -193,11 +214,34 @@ static __always_inline void ifn_inbound_note(const struct ifn_epkt *p)
 	v.seen_ns = now;
 	v.syn = p->proto == IPPROTO_TCP &&
 		(p->tcp_flags & (IFN_TCP_SYN | IFN_TCP_ACK)) == IFN_TCP_SYN;
-	old = bpf_map_lookup_elem(&ifn_inbound, &k);
-	/* A flow's later frames: its note is fresh already. */
-	if (old && old->syn == v.syn && now - old->seen_ns < IFN_IN_REFRESH_NS)
+	/*
+	 * A flow's later frames: its note is fresh already. The slot holds
+	 * the note's last write (or another flow's: a miss), so this is the
+	 * test below on the note itself, without the device's and the note's
+	 * hash lookups.
+	 */
+	idx = ifn_in_recent_slot((const __u32 *)&k);
+	r = bpf_map_lookup_elem(&ifn_in_recent, &idx);
+	if (!r)
 		return;
+	if (r->syn == v.syn && now - r->written_ns < IFN_IN_REFRESH_NS &&
+	    ifn_in_key_eq((const __u32 *)&r->key, (const __u32 *)&k))
+		return;
+	dev = ifn_device_find_cached(p->dst_mac, &slot);
+	if (!dev)
+		return;
+	old = bpf_map_lookup_elem(&ifn_inbound, &k);
+	if (old && old->syn == v.syn && now - old->seen_ns < IFN_IN_REFRESH_NS) {
+		/* Fresh, written while another flow held the slot. */
+		r->key = k;
+		r->syn = old->syn;
+		r->written_ns = old->seen_ns;
+		return;
+	}
 	bpf_map_update_elem(&ifn_inbound, &k, &v, BPF_ANY);
+	r->key = k;
+	r->syn = v.syn;
+	r->written_ns = now;
 	/*
 	 * What counts as a probe: a SYN, an echo request, a datagram to a
 	 * port below the ephemeral range. Not a cloud's answers to the

@@ -166,6 +166,20 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } ifn_inbound SEC(".maps");
 
+/*
+ * The last note written per slot (struct ifn_in_recent). Pinned with
+ * ifn_inbound, which it describes: a new program that reuses the notes
+ * reuses their cache. One array for all CPUs, not per CPU: a note another
+ * CPU rewrote (a SYN after a non-SYN) must not look fresh here.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, IFN_IN_RECENT_SLOTS);
+	__type(key, __u32);
+	__type(value, struct ifn_in_recent);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ifn_in_recent SEC(".maps");
+
 /* Distinct ports each (device, prober) pair tried, for PROBED. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

@@ -417,6 +417,37 @@ START_TEST(egress_notes_answers)
 }
 END_TEST
 
+/*
+ * The notes' cache (ifn_in_recent) skips a write only for the note's own
+ * last write: a SYN after a non-SYN of the same ports, and the reverse,
+ * within a second, change the note; notes that share a slot stay notes.
+ */
+START_TEST(egress_note_cache)
+{
+	unsigned int i, round;
+	struct th t;
+
+	th_setup(&t, NULL);
+	th_add_device(&t, DEV, E);
+	deliver(&t, TO_DEV(IN_TCP4(50000, 23, ACK)));
+	deliver(&t, TO_DEV(IN_TCP4(50000, 23, SYN)));
+	th_step(&t, FRAME(TCP4(23, 50000, SYNACK)), EXPECT(PASS), "SYN/ACK to a SYN after an ACK");
+	deliver(&t, TO_DEV(IN_TCP4(50001, 24, SYN)));
+	deliver(&t, TO_DEV(IN_TCP4(50001, 24, ACK)));
+	th_step(&t, FRAME(TCP4(24, 50001, SYNACK)), EXPECT(DROP(NOT_IN_FINGERPRINT), VIOL),
+		"SYN/ACK to an ACK after a SYN: the device's own");
+	/* More attempts than the cache has slots (no probes: high ports), twice. */
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < IFN_IN_RECENT_SLOTS + 100; i++)
+			deliver(&t, TO_DEV(IN_UDP4(20000 + round, 40000 + i)));
+		for (i = 0; i < IFN_IN_RECENT_SLOTS + 100; i += 97)
+			th_step(&t, FRAME(UDP4(40000 + i, 20000 + round)), EXPECT(PASS),
+				"UDP reply to one of many attempts");
+	}
+	th_teardown(&t);
+}
+END_TEST
+
 /* A prober of many ports: PROBED on the victim, once; a cloud's replies are no probe. */
 START_TEST(egress_probed)
 {
@@ -574,6 +605,7 @@ static Suite *answers_suite(void)
 	tcase_add_test(tc, port_range_rules);
 	tcase_add_test(tc, egress_notes_answers);
 	tcase_add_test(tc, egress_probed);
+	tcase_add_test(tc, egress_note_cache);
 	tcase_add_test(tc, answers_take_no_tokens);
 	tcase_add_test(tc, answer_memory_is_strict);
 	tcase_add_test(tc, answer_at_learning_cap);

@@ -247,6 +247,8 @@ START_TEST(generalise_prefers_names)
 	th_step(&t, SYN_TO("198.51.100.2", 443), EXPECT(PASS, .flows = 1), "unnamed");
 	ifn_gen_defaults(&o);
 	o.now = *t.now;
+	/* The two names are siblings: sibling_names_widened has that. */
+	o.siblings = false;
 	ck_assert_int_eq(ifn_generalise_preview(&t.m, mac, &o, NULL), 1);
 	ck_assert_int_eq(ifn_generalise(&t.m, mac, &o, NULL), 1);
 	ck_assert(th_has_flow(&t, DEV, "tcp/443 198.51.0.0/16"));
@@ -260,6 +262,61 @@ START_TEST(generalise_prefers_names)
 	ck_assert_int_eq(ifn_generalise(&t.m, mac, &o, NULL), 2);
 	ck_assert(th_has_flow(&t, DEV, "tcp/443 52.1.0.0/16"));
 	ck_assert(th_has_flow(&t, DEV, "tcp/443 52.7.0.0/16"));
+	th_teardown(&t);
+}
+END_TEST
+
+/*
+ * Sibling names, end to end: a relay learned as r0801.relay.example.com is
+ * widened to *.relay.example.com, so its next numbered relay passes in
+ * enforce; a shared cloud zone's endpoint stays one name, and what the
+ * device never resolved is still dropped.
+ */
+START_TEST(sibling_names_widened)
+{
+	struct ifn_gen_opts o;
+	char *rep = NULL;
+	size_t len;
+	struct th t;
+	__u8 mac[6];
+	FILE *f;
+
+	setup(&t, 0);
+	frame_mac(DEV, mac);
+	th_dns_answer(&t, DEV, "r0801.relay.example.com", 300, "52.1.2.3");
+	th_dns_answer(&t, DEV, "a3k7.iot.eu-west-1.amazonaws.com", 300, "3.5.6.7");
+	th_step(&t, SYN_TO("52.1.2.3", 443), EXPECT(PASS, .flows = 1), "relay");
+	th_step(&t, SYN_TO("3.5.6.7", 8883), EXPECT(PASS, .flows = 1), "aws iot");
+	ifn_gen_defaults(&o);
+	o.now = *t.now;
+	f = open_memstream(&rep, &len);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(ifn_generalise(&t.m, mac, &o, f), 1);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(rep, "widened: learned tcp/443 name r0801.relay.example.com"));
+	ck_assert_ptr_nonnull(strstr(rep, "after:  learned tcp/443 name *.relay.example.com"));
+	ck_assert_ptr_nonnull(strstr(rep, "kept:   learned tcp/8883 name "
+					  "a3k7.iot.eu-west-1.amazonaws.com (not widened: the "
+					  "parent is in a shared cloud zone, amazonaws.com)"));
+	free(rep);
+	ck_assert_int_eq(rule_origin(&t, "tcp/443 name *.relay.example.com"),
+			 IFN_ORIGIN_GENERALISED);
+	ck_assert_int_eq(rule_origin(&t, "tcp/443 name r0801.relay.example.com"), -1);
+	ck_assert_int_eq(rule_origin(&t, "tcp/8883 name a3k7.iot.eu-west-1.amazonaws.com"),
+			 IFN_ORIGIN_LEARNED);
+	/* The exact flow stays: the answer that named it may lapse. */
+	ck_assert(th_has_flow(&t, DEV, "tcp/443 52.1.2.3"));
+	th_set_mode(&t, DEV, E);
+	th_dns_answer(&t, DEV, "r0802.relay.example.com", 300, "52.1.7.7");
+	th_step(&t, SYN_TO("52.1.7.7", 443), EXPECT(PASS), "the next numbered relay");
+	th_dns_answer(&t, DEV, "b9z2.iot.eu-west-1.amazonaws.com", 300, "3.5.9.9");
+	th_step(&t, SYN_TO("3.5.9.9", 8883), EXPECT(DROP(NOT_IN_FINGERPRINT), VIOL),
+		"another customer's AWS IoT endpoint");
+	th_dns_answer(&t, DEV, "relay.example.com", 300, "52.1.8.8");
+	th_step(&t, SYN_TO("52.1.8.8", 443), EXPECT(DROP(NOT_IN_FINGERPRINT), VIOL),
+		"the parent itself is no sibling");
+	th_step(&t, SYN_TO("52.1.9.9", 443), EXPECT(DROP(NOT_IN_FINGERPRINT), VIOL),
+		"never resolved");
 	th_teardown(&t);
 }
 END_TEST
@@ -364,6 +421,7 @@ static Suite *names_suite(void)
 	tcase_add_test(tc, cap_counts_names);
 	tcase_add_test(tc, ipv6_udp_and_server_keys);
 	tcase_add_test(tc, generalise_prefers_names);
+	tcase_add_test(tc, sibling_names_widened);
 	tcase_add_test(tc, names_where_a_user_looks);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * model.c - the reference model (see model.h). Section names in comments
- * refer to iotfence.8; "READING" marks a choice the page leaves open.
+ * model.c - the reference model (see model.h): its state, the XDP side's
+ * step and the operator's mode, rate and forget; the fingerprint is in
+ * model_rules.c, names in model_names.c, the egress side in
+ * model_egress.c. Section names in comments refer to iotfence.8;
+ * "READING" marks a choice the page leaves open.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +13,8 @@
 
 #include "model.h"
 #include "model_int.h"
+#include "model_names.h"
+#include "model_rules.h"
 
 /* DATAPATH 4: deadlines in units of 2^16 ns, rounded up. */
 static __u64 deadline(__u64 ns)
@@ -196,13 +201,6 @@ static bool is_ll(const __u8 a[16])
 	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
 }
 
-static bool is_v4(const __u8 a[16])
-{
-	static const __u8 pre[12] = { [10] = 0xff, [11] = 0xff };
-
-	return !memcmp(a, pre, 12);
-}
-
 static void release(struct mdl *m, const __u8 addr[16], const __u8 mac[6])
 {
 	__u8 *o = htab_get(&m->owners, addr);
@@ -291,323 +289,34 @@ static bool baseline(const struct mdl_pkt *p)
 	return false;
 }
 
-/* FLOWS AND FINGERPRINTS: the keys of a frame */
-
-static void key_base(struct ifn_flow_key *k, const struct mdl_pkt *p)
-{
-	memset(k, 0, sizeof(*k));
-	memcpy(k->mac, p->src_mac, 6);
-	if (p->l2) {
-		k->family = IFN_FAMILY_L2;
-		k->port = p->ethertype;
-		return;
-	}
-	k->family = p->ipv4 ? IFN_FAMILY_IPV4 : IFN_FAMILY_IPV6;
-	k->proto = p->proto;
-	memcpy(k->peer, p->daddr, 16);
-}
-
-/* FLOWS, UDP rule 3: the discovery and IoT services devices answer on. */
-static bool udp_service(__u16 port)
-{
-	return port == 1900 || port == 3478 || port == 3702 || port == 5353 || port == 5355 ||
-	       port == 5683 || port == 5684;
-}
-
-/* UDP: which port is the service, in the page's order. */
-static bool udp_client(__u16 sport, __u16 dport)
-{
-	bool seph = sport >= 32768, deph = dport >= 32768;
-
-	if (sport == dport)
-		return true;
-	if (sport < 1024 || dport < 1024)
-		return dport < sport; /* the lower port */
-	if (udp_service(sport) != udp_service(dport))
-		return udp_service(dport);
-	if (seph != deph)
-		return seph; /* the other one, dport, is the service */
-	return true; /* the destination port */
-}
-
-/*
- * The frame's primary key (what learning adds, what a VIOLATION names) and,
- * for frames that may match either way, the other candidate. Returns
- * whether there is an alternative.
- */
-static bool frame_keys(const struct mdl_pkt *p, struct ifn_flow_key *k1, struct ifn_flow_key *k2)
-{
-	bool either = false;
-
-	key_base(k1, p);
-	*k2 = *k1;
-	if (p->l2 || !p->have_l4)
-		return false; /* other protocols: port 0, client */
-	switch (p->proto) {
-	case 6:
-	case 17:
-		if (p->proto == 6 && (p->tcp_flags & 0x02)) {
-			if (p->tcp_flags & 0x10) {
-				k1->port = p->sport;
-				k1->dir = IFN_DIR_SERVER;
-			} else {
-				k1->port = p->dport;
-			}
-			return false;
-		}
-		either = true;
-		if (udp_client(p->sport, p->dport)) {
-			k1->port = p->dport;
-			k2->port = p->sport;
-			k2->dir = IFN_DIR_SERVER;
-		} else {
-			k1->port = p->sport;
-			k1->dir = IFN_DIR_SERVER;
-			k2->port = p->dport;
-		}
-		return either;
-	default: {
-		/* ICMP: the type; an echo reply is the server side of the request. */
-		__u8 req = p->proto == 1 ? 8 : 128, rep = p->proto == 1 ? 0 : 129;
-
-		if (p->icmp_type == rep) {
-			k1->port = req;
-			k1->dir = IFN_DIR_SERVER;
-		} else {
-			k1->port = p->icmp_type;
-		}
-		return false;
-	}
-	}
-}
-
-static bool prefix_match(const __u8 *a, const __u8 *b, unsigned int bits)
-{
-	unsigned int full = bits / 8, rest = bits % 8;
-
-	if (memcmp(a, b, full))
-		return false;
-	if (!rest)
-		return true;
-	return !((a[full] ^ b[full]) & (0xff00 >> rest));
-}
-
-/*
- * FLOWS, local-networks: RFC 1918, 169.254/16, fc00::/7, fe80::/10 and the
- * prefixes of the attached interfaces (ifn_lan_nets).
- */
-static bool lan_peer(const struct mdl *m, const __u8 a[16])
-{
-	static const __u8 v4pre[12] = { [10] = 0xff, [11] = 0xff };
-	unsigned int i;
-
-	if (!memcmp(a, v4pre, 12)) {
-		if (a[12] == 10 || (a[12] == 172 && (a[13] & 0xf0) == 16) ||
-		    (a[12] == 192 && a[13] == 168) || (a[12] == 169 && a[13] == 254))
-			return true;
-	} else if ((a[0] & 0xfe) == 0xfc || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)) {
-		return true;
-	}
-	for (i = 0; i < m->nlan; i++)
-		if (prefix_match(a, m->lan[i].addr, m->lan[i].plen))
-			return true;
-	return false;
-}
-
-/*
- * The longest port-any entry (a range or every port) of the key's device,
- * protocol and direction that holds the peer, shorter than @below bits.
- */
-static const struct mdl_rule *any_lpm(const struct mdl *m, const struct ifn_flow_key *k,
-				      unsigned int below)
-{
-	const struct mdl_rule *best = NULL;
-	unsigned int i;
-
-	for (i = 0; i < m->nrules; i++) {
-		const struct mdl_rule *r = &m->rules[i];
-
-		if (!r->used || !r->any_port || r->plen >= below || memcmp(r->mac, k->mac, 6) ||
-		    r->dir != k->dir || r->proto != k->proto)
-			continue;
-		if (prefix_match(r->peer, k->peer, r->plen) && (!best || r->plen > best->plen))
-			best = r;
-	}
-	return best;
-}
-
-static bool range_holds(const struct mdl_rule *r, __u16 port)
-{
-	return !r->port_hi || (port >= r->port && port <= r->port_hi);
-}
-
-static bool rule_match(const struct mdl *m, const struct ifn_flow_key *k)
-{
-	const struct mdl_rule *a;
-	unsigned int i;
-
-	/* READING: rules name IP protocols; an ethertype is only exact. */
-	if (k->family == IFN_FAMILY_L2)
-		return false;
-	for (i = 0; i < m->nrules; i++) {
-		const struct mdl_rule *r = &m->rules[i];
-
-		if (!r->used || r->any_port || r->is_name || memcmp(r->mac, k->mac, 6) ||
-		    r->dir != k->dir || r->proto != k->proto || r->port != k->port)
-			continue;
-		if (prefix_match(r->peer, k->peer, r->plen))
-			return true;
-	}
-	/*
-	 * FLOWS, Port ranges: the longest port-any entry decides; a range
-	 * that does not hold the port looks once more, at the next shorter
-	 * prefix (READING: only once; a third, shorter entry is not seen).
-	 */
-	a = any_lpm(m, k, 129);
-	if (a && !range_holds(a, k->port))
-		a = any_lpm(m, k, a->plen);
-	return a && range_holds(a, k->port);
-}
-
-static bool lan_match(const struct mdl *m, const struct ifn_flow_key *k)
-{
-	const struct mdl_device *d = mdl_device((struct mdl *)m, k->mac);
-	struct ifn_flow_key lk;
-
-	if (k->family == IFN_FAMILY_L2 || !d || !(d->flags & IFN_DEV_F_LAN_RULES) ||
-	    !lan_peer(m, k->peer))
-		return false;
-	lk = *k;
-	lk.family = IFN_FAMILY_LAN;
-	memset(lk.peer, 0, 16);
-	return htab_get(&m->flows, &lk);
-}
-
-static bool in_fingerprint(const struct mdl *m, const struct ifn_flow_key *k)
-{
-	return htab_get(&m->flows, k) || rule_match(m, k) || lan_match(m, k);
-}
-
-static bool rule_same(const struct mdl_rule *a, const struct mdl_rule *b);
-
-/*
- * NAMES: is slot @j of an address's names live? Its answer has not
- * expired (READING: expires after now), or a name admitted the address
- * less than dns-min-ttl ago (SETTINGS).
- */
-static bool name_live(const struct mdl *m, const struct ifn_dns_val *v, int j, __u64 now)
-{
-	return v->name[j] && (v->expires_ns[j] > now ||
-			      (v->last_used_ns && now - v->last_used_ns < m->cfg.dns_min_ttl_ns));
-}
-
-/*
- * NAMES: a rule of the device on the key's protocol, port and direction
- * for a live name the device resolved for the peer, or for a suffix of it
- * (`*.suffix`: names under it, not the suffix itself, of at most 10
- * labels). Returns the address's entry, or NULL.
- */
-static struct ifn_dns_val *name_match(struct mdl *m, const struct ifn_flow_key *k, __u64 now)
-{
-	const struct mdl_device *d = mdl_device(m, k->mac);
-	struct ifn_dns_key dk = { 0 };
-	struct ifn_dns_val *v;
-	unsigned int i;
-	int j;
-
-	if (k->family == IFN_FAMILY_L2 || !d || !(d->flags & IFN_DEV_F_NAME_RULES))
-		return NULL;
-	memcpy(dk.mac, k->mac, 6);
-	memcpy(dk.addr, k->peer, 16);
-	v = htab_get(&m->dns, &dk);
-	if (!v)
-		return NULL;
-	for (j = 0; j < IFN_DNS_NAMES_PER_ADDR; j++) {
-		const struct ifn_dns_name *nm;
-
-		if (!name_live(m, v, j, now))
-			continue;
-		nm = htab_get(&m->dns_names, &v->name[j]);
-		for (i = 0; i < m->nrules; i++) {
-			const struct mdl_rule *r = &m->rules[i];
-			struct ifn_dns_name rn;
-			__u64 h;
-
-			if (!r->used || !r->is_name || memcmp(r->mac, k->mac, 6) ||
-			    r->proto != k->proto || r->port != k->port || r->dir != k->dir)
-				continue;
-			h = name_hash(m->cfg.dns_key, r->name, &rn);
-			if (!r->wild && h == v->name[j])
-				return v;
-			if (r->wild && nm && rn.labels < nm->labels &&
-			    rn.labels <= IFN_DNS_SUFFIXES && nm->suffix[rn.labels - 1] == h)
-				return v;
-		}
-	}
-	return NULL;
-}
-
-/*
- * NAMES, Learning names: a learned flow to an address the device got from
- * an answer is learned as a named flow too, for every live name of the
- * address whose text is known, in slot order, while the fingerprint has
- * room (exact flows plus name rules below the cap).
- */
-static void learn_names(struct mdl *m, struct mdl_device *d, const struct ifn_flow_key *k,
-			__u64 now)
-{
-	struct ifn_dns_key dk = { 0 };
-	const struct ifn_dns_val *v;
-	int j;
-
-	if (k->family == IFN_FAMILY_L2)
-		return;
-	memcpy(dk.mac, k->mac, 6);
-	memcpy(dk.addr, k->peer, 16);
-	v = htab_get(&m->dns, &dk);
-	for (j = 0; v && j < IFN_DNS_NAMES_PER_ADDR; j++) {
-		const struct ifn_dns_name *nm;
-		struct mdl_rule nr;
-		unsigned int i, free_i = MDL_MAX_RULES;
-		bool have = false;
-
-		if (!name_live(m, v, j, now))
-			continue;
-		nm = htab_get(&m->dns_names, &v->name[j]);
-		if (!nm)
-			continue;
-		memset(&nr, 0, sizeof(nr));
-		nr.is_name = true;
-		memcpy(nr.mac, k->mac, 6);
-		nr.proto = k->proto;
-		nr.port = k->port;
-		nr.dir = k->dir;
-		memcpy(nr.name, nm->name, nm->len);
-		for (i = 0; i < m->nrules; i++) {
-			if (m->rules[i].used && rule_same(&m->rules[i], &nr))
-				have = true;
-			if (!m->rules[i].used && free_i == MDL_MAX_RULES)
-				free_i = i;
-		}
-		if (have)
-			continue;
-		if (d->flow_count + d->name_rules >= m->cfg.fingerprint_cap)
-			return;
-		if (free_i == MDL_MAX_RULES)
-			free_i = m->nrules;
-		if (free_i >= MDL_MAX_RULES)
-			return;
-		nr.used = true;
-		m->rules[free_i] = nr;
-		if (free_i >= m->nrules)
-			m->nrules = free_i + 1;
-		d->name_rules++;
-		d->flags |= IFN_DEV_F_NAME_RULES;
-		m->names_learned++;
-	}
-}
-
 /* MODES: scan detection */
+
+__u32 sketch_check(struct mdl_tally *t, const char *what, bool fresh, __u32 before, bool have,
+		   __u32 after, unsigned int bits, char *err, size_t errlen)
+{
+	if (!have)
+		return before + fresh; /* a sketch without collisions */
+	if (!fresh && after != before) {
+		snprintf(err, errlen, "%s: a known item moved the count from %u to %u", what,
+			 before, after);
+		return before;
+	}
+	if (fresh && after != before + 1 && !(after == before && before > 0)) {
+		snprintf(err, errlen,
+			 "%s: a new item moved the count from %u to %u (expected %u, or %u on a "
+			 "collision)",
+			 what, before, after, before + 1, before);
+		return before + 1;
+	}
+	if (fresh) {
+		t->items++;
+		/* Chance that the new item's bit was set already. */
+		t->expected += (double)before / bits;
+		if (after == before)
+			t->collisions++;
+	}
+	return after;
+}
 
 static void scan(struct mdl *m, struct mdl_device *d, const struct ifn_flow_key *k, __u64 now,
 		 mdl_scan_oracle oracle, void *octx, struct mdl_result *r)
@@ -633,28 +342,8 @@ static void scan(struct mdl *m, struct mdl_device *d, const struct ifn_flow_key 
 	}
 	before = d->scan_count;
 	have = oracle && oracle(octx, d->mac, &after);
-	if (!have) {
-		/* No oracle: a sketch without collisions. */
-		after = before + fresh;
-	} else if (!fresh && after != before) {
-		snprintf(r->oracle_error, sizeof(r->oracle_error),
-			 "a flow seen in this window moved the scan count from %u to %u", before,
-			 after);
-		after = before;
-	} else if (fresh && after != before + 1 && !(after == before && before > 0)) {
-		snprintf(r->oracle_error, sizeof(r->oracle_error),
-			 "a new flow moved the scan count from %u to %u (expected %u, or %u on a "
-			 "sketch collision)",
-			 before, after, before + 1, before);
-		after = before + 1;
-	}
-	if (fresh) {
-		m->scan_new_flows++;
-		/* Chance that the new flow's bit was set already. */
-		m->scan_collisions_expected += before / 512.0;
-		if (after == before)
-			m->scan_collisions++;
-	}
+	after = sketch_check(&m->scan_tally, "flows in the window", fresh, before, have, after, 512,
+			     r->oracle_error, sizeof(r->oracle_error));
 	d->scan_count = after;
 	/* SETTINGS: more than scan-threshold flows; SCAN once, on crossing. */
 	if (before <= m->cfg.scan_threshold && after > m->cfg.scan_threshold) {
@@ -764,22 +453,16 @@ static bool learn(struct mdl *m, struct mdl_device *d, const struct ifn_flow_key
 	return true;
 }
 
-static const struct ifn_in_val *noted(const struct mdl *m, const struct ifn_in_key *k, __u64 now);
-
-/* A frame that a name admits keeps its address live (SETTINGS, dns-min-ttl). */
-static bool name_pass(struct mdl *m, const struct ifn_flow_key *k1, const struct ifn_flow_key *k2,
-		      __u64 now, struct mdl_result *r)
+/* Is there a young note that @k answers? */
+static const struct ifn_in_val *noted(const struct mdl *m, const struct ifn_in_key *k, __u64 now)
 {
-	struct ifn_dns_val *v = name_match(m, k1, now);
+	const struct ifn_in_val *v = htab_get(&m->inbound, k);
+	__u64 mem = (__u64)(m->cfg.answer_s ? m->cfg.answer_s : IFN_ANSWER_S_DEFAULT) * NS_PER_S;
 
-	if (!v && k2)
-		v = name_match(m, k2, now);
-	if (!v)
-		return false;
-	v->last_used_ns = now;
-	m->name_passes++;
-	r->why = "name";
-	return true;
+	/* READING: younger than answer-memory, strictly. */
+	if (!v || now - v->seen_ns >= mem)
+		return NULL;
+	return v;
 }
 
 enum answer_kind {
@@ -841,45 +524,6 @@ static enum answer_kind answer(const struct mdl *m, const struct mdl_pkt *p, __u
 	default:
 		return ANS_NONE;
 	}
-}
-
-/*
- * FLOWS, ICMP: an error about a packet that came from the peer it goes to
- * and was sent to the device's own address (READING: the error's source
- * address) is judged as that packet turned around, a frame of the device.
- */
-static bool quote_allowed(const struct mdl *m, const struct mdl_pkt *p)
-{
-	struct ifn_flow_key k1, k2;
-	struct mdl_pkt t;
-	bool alt;
-
-	if (!p->have_quote)
-		return false;
-	t = *p;
-	t.proto = p->q_proto;
-	t.sport = p->q_dport;
-	t.dport = p->q_sport;
-	t.have_quote = false;
-	t.icmp_error = false;
-	if (t.proto == 6) {
-		/*
-		 * A quoted SYN as the device's SYN-ACK; READING: a quoted
-		 * SYN-ACK as its SYN, anything else (or flags not quoted) as
-		 * a frame of a connection under way.
-		 */
-		__u8 qf = p->q_tcp_flags & 0x12;
-
-		t.tcp_flags = p->q_has_flags && qf == 0x02 ? 0x12 :
-			      p->q_has_flags && qf == 0x12 ? 0x02 :
-							     0x10;
-	} else if (t.proto == 1 || t.proto == 58) {
-		__u8 req = t.proto == 1 ? 8 : 128, rep = t.proto == 1 ? 0 : 129;
-
-		t.icmp_type = p->q_type == req ? rep : p->q_type == rep ? req : p->q_type;
-	}
-	alt = frame_keys(&t, &k1, &k2);
-	return in_fingerprint(m, &k1) || (alt && in_fingerprint(m, &k2));
 }
 
 void mdl_step(struct mdl *m, const __u8 *f, size_t len, __u64 now, mdl_scan_oracle oracle,
@@ -1118,139 +762,6 @@ void mdl_op_rate(struct mdl *m, const __u8 mac[6], __u64 pps, __u64 bps, __u64 b
 		d->flags &= ~IFN_DEV_F_RATE_LIMIT;
 }
 
-void mdl_rule_flow_key(const struct mdl_rule *r, bool l2, struct ifn_flow_key *k)
-{
-	memset(k, 0, sizeof(*k));
-	memcpy(k->mac, r->mac, 6);
-	if (l2) {
-		k->family = IFN_FAMILY_L2;
-		k->port = r->port;
-		return;
-	}
-	k->family = r->lan ? IFN_FAMILY_LAN : is_v4(r->peer) ? IFN_FAMILY_IPV4 : IFN_FAMILY_IPV6;
-	k->proto = r->proto;
-	k->port = r->port;
-	k->dir = r->dir;
-	memcpy(k->peer, r->peer, 16);
-}
-
-static bool rule_same(const struct mdl_rule *a, const struct mdl_rule *b)
-{
-	if (a->is_name || b->is_name)
-		return a->is_name == b->is_name && !memcmp(a->mac, b->mac, 6) && a->dir == b->dir &&
-		       a->proto == b->proto && a->port == b->port && a->wild == b->wild &&
-		       !strcmp(a->name, b->name);
-	/* A port-any entry and a range on one prefix are one key. */
-	return a->any_port == b->any_port && !memcmp(a->mac, b->mac, 6) && a->dir == b->dir &&
-	       a->proto == b->proto && (a->any_port || a->port == b->port) && a->plen == b->plen &&
-	       prefix_match(a->peer, b->peer, a->plen);
-}
-
-static void update_rule_flags(struct mdl *m, const __u8 mac[6])
-{
-	struct mdl_device *d = mdl_device(m, mac);
-	const void *k;
-	size_t it = 0;
-	unsigned int i;
-	__u8 flags = 0;
-	__u32 names = 0;
-
-	if (!d)
-		return;
-	for (i = 0; i < m->nrules; i++) {
-		const struct mdl_rule *r = &m->rules[i];
-
-		if (!r->used || memcmp(r->mac, mac, 6))
-			continue;
-		names += r->is_name;
-		flags |= r->is_name  ? IFN_DEV_F_NAME_RULES :
-			 r->any_port ? IFN_DEV_F_ANY_RULES :
-				       IFN_DEV_F_PORT_RULES;
-	}
-	while (htab_next(&m->flows, &it, &k, NULL)) {
-		const struct ifn_flow_key *fk = k;
-
-		if (fk->family == IFN_FAMILY_LAN && !memcmp(fk->mac, mac, 6))
-			flags |= IFN_DEV_F_LAN_RULES;
-	}
-	d->name_rules = names;
-	d->flags = (d->flags & ~(IFN_DEV_F_ANY_RULES | IFN_DEV_F_PORT_RULES | IFN_DEV_F_NAME_RULES |
-				 IFN_DEV_F_LAN_RULES)) |
-		   flags;
-}
-
-static bool rule_exact(const struct mdl_rule *r, bool l2)
-{
-	return l2 || r->lan || (!r->is_name && !r->any_port && r->plen == 128);
-}
-
-int mdl_op_rule_add(struct mdl *m, const struct mdl_rule *r, bool l2)
-{
-	struct mdl_device *d = mdl_device(m, r->mac);
-	unsigned int i, free_i = MDL_MAX_RULES;
-
-	if (!d)
-		return -1;
-	if (rule_exact(r, l2)) {
-		struct ifn_flow_key k;
-		__u8 origin = IFN_ORIGIN_MANUAL;
-
-		mdl_rule_flow_key(r, l2, &k);
-		if (!htab_get(&m->flows, &k)) {
-			if (htab_count(&m->flows) >= m->max_flows)
-				return -1;
-			d->flow_count++;
-		}
-		htab_put(&m->flows, &k, &origin);
-		update_rule_flags(m, r->mac);
-		return 0;
-	}
-	for (i = 0; i < MDL_MAX_RULES; i++) {
-		if (m->rules[i].used && rule_same(&m->rules[i], r)) {
-			/* The same key with another range: the new range replaces it. */
-			m->rules[i].port = r->port;
-			m->rules[i].port_hi = r->port_hi;
-			return 0;
-		}
-		if (!m->rules[i].used && free_i == MDL_MAX_RULES)
-			free_i = i;
-	}
-	if (free_i == MDL_MAX_RULES)
-		return -1;
-	m->rules[free_i] = *r;
-	m->rules[free_i].used = true;
-	if (free_i >= m->nrules)
-		m->nrules = free_i + 1;
-	update_rule_flags(m, r->mac);
-	return 0;
-}
-
-int mdl_op_rule_del(struct mdl *m, const struct mdl_rule *r, bool l2)
-{
-	unsigned int i;
-
-	if (rule_exact(r, l2)) {
-		struct ifn_flow_key k;
-		struct mdl_device *d = mdl_device(m, r->mac);
-
-		mdl_rule_flow_key(r, l2, &k);
-		if (!htab_del(&m->flows, &k))
-			return -1;
-		if (d && d->flow_count)
-			d->flow_count--;
-		update_rule_flags(m, r->mac);
-		return 0;
-	}
-	for (i = 0; i < m->nrules; i++) {
-		if (m->rules[i].used && rule_same(&m->rules[i], r)) {
-			m->rules[i].used = false;
-			update_rule_flags(m, r->mac);
-			return 0;
-		}
-	}
-	return -1;
-}
-
 void mdl_op_forget(struct mdl *m, const __u8 mac[6])
 {
 	struct mdl_device *d = mdl_device(m, mac);
@@ -1281,16 +792,4 @@ void mdl_op_forget(struct mdl *m, const __u8 mac[6])
 	htab_del(&m->dev_index, mac);
 	memset(d, 0, sizeof(*d));
 	m->ndev--;
-}
-
-/* Is there a young note that @k answers? */
-static const struct ifn_in_val *noted(const struct mdl *m, const struct ifn_in_key *k, __u64 now)
-{
-	const struct ifn_in_val *v = htab_get(&m->inbound, k);
-	__u64 mem = (__u64)(m->cfg.answer_s ? m->cfg.answer_s : IFN_ANSWER_S_DEFAULT) * NS_PER_S;
-
-	/* READING: younger than answer-memory, strictly. */
-	if (!v || now - v->seen_ns >= mem)
-		return NULL;
-	return v;
 }

@@ -31,6 +31,7 @@
 #include "iotfence.h"
 #include "htab.h"
 
+#define NS_PER_S 1000000000ULL
 #define MDL_MAX_EVENTS 16
 #define MDL_MAX_RULES 4096
 
@@ -185,6 +186,15 @@ struct mdl_eresult {
 	char oracle_error[160];
 };
 
+/*
+ * What the oracle revealed of a sketch: the new items it counted, those
+ * that set no new bit (collisions), and how many of those chance gives.
+ */
+struct mdl_tally {
+	__u64 items, collisions;
+	double expected;
+};
+
 struct mdl {
 	__u32 max_devices, max_flows;
 	struct ifn_config cfg;
@@ -218,11 +228,8 @@ struct mdl {
 	struct htab prober_seen; /* gen, mac -> nothing */
 	__u32 probe_gens;
 	__u64 name_passes, names_learned; /* for the run's report */
-	__u64 probe_new, probe_collisions;
-	double probe_collisions_expected;
-	/* The sketch as the oracle revealed it: for the collision report. */
-	__u64 scan_new_flows, scan_collisions;
-	double scan_collisions_expected;
+	/* The sketches as the oracle revealed them: for the collision report. */
+	struct mdl_tally probe_tally, scan_tally;
 };
 
 void mdl_init(struct mdl *m, __u32 max_devices, __u32 max_flows);

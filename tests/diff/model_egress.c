@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "model_int.h"
+#include "model_names.h"
 
 /* ANSWERS: the egress program's inbound notes and PROBED */
 
@@ -23,36 +24,6 @@ struct prober_seen_key {
 	__u8 mac[6];
 	__u16 pad;
 };
-
-/*
- * Check a sketch's count after a new or known item (see model.h): returns
- * the count to go on with.
- */
-static __u32 sketch_check(struct mdl *m, const char *what, bool fresh, __u32 before, bool have,
-			  __u32 after, unsigned int bits, char *err, size_t errlen)
-{
-	if (!have)
-		return before + fresh;
-	if (!fresh && after != before) {
-		snprintf(err, errlen, "%s: a known item moved the count from %u to %u", what,
-			 before, after);
-		return before;
-	}
-	if (fresh && after != before + 1 && !(after == before && before > 0)) {
-		snprintf(err, errlen,
-			 "%s: a new item moved the count from %u to %u (expected %u, or %u on a "
-			 "collision)",
-			 what, before, after, before + 1, before);
-		return before + 1;
-	}
-	if (fresh) {
-		m->probe_new++;
-		m->probe_collisions_expected += (double)before / bits;
-		if (after == before)
-			m->probe_collisions++;
-	}
-	return after;
-}
 
 /*
  * The egress side's parse (NAMES, ANSWERS; DESIGN, Names): Ethernet, up to
@@ -181,8 +152,8 @@ static __u32 prober_devices(struct mdl *m, const struct mdl_device *d, const __u
 	fresh = !htab_get(&m->prober_seen, &bk);
 	if (fresh)
 		htab_put(&m->prober_seen, &bk, NULL);
-	pb->count = sketch_check(m, "prober devices", fresh, pb->count, have, have_count, 64,
-				 r->oracle_error, sizeof(r->oracle_error));
+	pb->count = sketch_check(&m->probe_tally, "prober devices", fresh, pb->count, have,
+				 have_count, 64, r->oracle_error, sizeof(r->oracle_error));
 	return pb->count;
 }
 
@@ -218,7 +189,7 @@ static void probe_count(struct mdl *m, struct mdl_device *d, const struct mdl_pk
 	if (fresh)
 		htab_put(&m->probe_seen, &sk, NULL);
 	before = pr->count;
-	pr->count = sketch_check(m, "probe ports", fresh, before, have, pports, 256,
+	pr->count = sketch_check(&m->probe_tally, "probe ports", fresh, before, have, pports, 256,
 				 r->oracle_error, sizeof(r->oracle_error));
 	if (pr->count == before)
 		return;
@@ -241,32 +212,6 @@ static void probe_count(struct mdl *m, struct mdl_device *d, const struct mdl_pk
 }
 
 /* NAMES: the egress program's reading of DNS answers */
-
-/* The name hash of iotfence.h: labels right to left, keyed. */
-__u64 name_hash(__u64 key, const char *name, struct ifn_dns_name *nm)
-{
-	size_t n = strlen(name), end = n, start, i;
-	unsigned int k = 0;
-	__u64 h = key;
-
-	memset(nm, 0, sizeof(*nm));
-	memcpy(nm->name, name, n);
-	nm->len = (__u8)n;
-	while (end > 0) {
-		start = end;
-		while (start > 0 && name[start - 1] != '.')
-			start--;
-		for (i = start; i < end; i++)
-			h = ifn_name_hash_byte(h, (__u8)name[i]);
-		h = ifn_name_hash_label(h, (__u32)(end - start));
-		if (k < IFN_DNS_SUFFIXES)
-			nm->suffix[k] = h;
-		k++;
-		end = start ? start - 1 : 0;
-	}
-	nm->labels = (__u8)k;
-	return h;
-}
 
 /*
  * A name at @pos of the message (RFC 1035 4.1.4): labels and pointers,

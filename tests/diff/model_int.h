@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * model_int.h - what model.c (the XDP side) and model_egress.c (the egress
- * side) share inside the reference model; not for the driver.
+ * model_int.h - what the files of the reference model share (byte order,
+ * addresses, the events of model.c); not for the driver.
  */
 #ifndef IFN_DIFF_MODEL_INT_H
 #define IFN_DIFF_MODEL_INT_H
@@ -10,7 +10,6 @@
 
 #include "model.h"
 
-#define NS_PER_S 1000000000ULL
 /* The longest frame the model copies (a DNS answer of 2048 bytes and headers). */
 #define GEN_FRAME_MAX_MODEL 4096
 
@@ -49,10 +48,17 @@ static inline bool all_zero(const __u8 *p, size_t n)
 	return true;
 }
 
+/*
+ * A sketch's count after a new (@fresh) or known item, checked against
+ * what a sketch of @bits bits can do (see model.h) when the program's
+ * count @after is known (@have): returns the count to go on with, and
+ * writes a count no sketch gives to @err. Tallies what it saw in @t.
+ */
+__u32 sketch_check(struct mdl_tally *t, const char *what, bool fresh, __u32 before, bool have,
+		   __u32 after, unsigned int bits, char *err, size_t errlen);
+
 /* EVENTS: limited per device and type; NULL when not sent. */
 struct ifn_event *emit(struct mdl *m, struct mdl_device *d, const __u8 mac[6], __u8 type, __u64 now,
 		       struct mdl_result *r);
-/* The name hash of iotfence.h (keyed, labels right to left), with the suffixes. */
-__u64 name_hash(__u64 key, const char *name, struct ifn_dns_name *nm);
 
 #endif /* IFN_DIFF_MODEL_INT_H */

@@ -109,34 +109,37 @@ model_window() { # FLOWLINES W
 }
 
 # --- the runs and the table --------------------------------------------------
-# Four runs of each case: exact (--no-names --set answers=drop: address
+# Five runs of each case: exact (--no-names --set answers=drop: address
 # fingerprints, answers to attempts the gateway delivered dropped too, which
 # is what the model counts), plain (--no-names: answers pass, the default),
-# names (the default: the egress code reads the gateway's DNS answers) and
-# gen (names and --generalise).
+# names (the default: the egress code reads the gateway's DNS answers), nosib
+# (names and --generalise without sibling names: generalise-siblings off)
+# and gen (names and --generalise).
 TABLE=$T/table
-printf '%-34s %-22s %5s %5s %4s %5s | %5s %7s | %5s %7s | %5s %7s | %4s %4s\n' \
+printf '%-34s %-22s %5s %5s %4s %5s | %5s %7s | %5s %7s | %5s | %5s %7s | %4s %4s\n' \
 	"device (MAC)" "learn -> replay" "enf" "model" "quar" "exact" "plain" "rate" "names" "rate" \
-	"gen" "rate" "answ" "dns" >"$TABLE"
+	"nosib" "gen" "rate" "answ" "dns" >"$TABLE"
 
 # evaluate NAME LABEL PREFIX MODEL: checks for each device that enforced.
 # Exact drops beyond the unseen flows may only be quarantine drops: the
 # device's own scan detection (SCAN, AUTO_QUARANTINE) is not in the model.
-# Answers passing, names and generalisation only admit more: each may only
-# lower the drops.
+# Answers passing, names, generalisation and sibling names only admit more:
+# each may only lower the drops.
 evaluate() {
-	local name=$1 label=$2 pre=$3 mod=$4 mac enf drop q frames unseen pdrop ndrop gdrop ans dns tol qs
+	local name=$1 label=$2 pre=$3 mod=$4 mac enf drop q frames unseen pdrop ndrop sdrop gdrop ans dns tol qs
 	jq -r '.devices[] | select(.enforcing.packets > 0) |
 		"\(.mac) \(.enforcing.packets) \(.enforcing.dropped) \(.reasons.quarantine // 0) \(.reasons.answer // 0)"' \
 		"$pre.exact.json" | sort >"$T/d"
 	jq -r '.devices[] | "\(.mac) \(.enforcing.dropped)"' "$pre.plain.json" | sort >"$T/p"
 	jq -r '.devices[] | "\(.mac) \(.enforcing.dropped) \(.from_gateway.dns_answers)"' \
 		"$pre.names.json" | sort >"$T/n"
+	jq -r '.devices[] | "\(.mac) \(.enforcing.dropped)"' "$pre.nosib.json" | sort >"$T/s"
 	jq -r '.devices[] | "\(.mac) \(.enforcing.dropped)"' "$pre.gen.json" | sort >"$T/g"
-	sort "$mod" | join "$T/d" - | join - "$T/p" | join - "$T/n" | join - "$T/g" >"$T/j"
+	sort "$mod" | join "$T/d" - | join - "$T/p" | join - "$T/n" | join - "$T/s" |
+		join - "$T/g" >"$T/j"
 	check "$label: every enforcing device is in the model" \
 		test "$(wc -l <"$T/j")" = "$(wc -l <"$T/d")"
-	while read -r mac enf drop q ans frames unseen pdrop ndrop dns gdrop; do
+	while read -r mac enf drop q ans frames unseen pdrop ndrop dns sdrop gdrop; do
 		tol=$((enf / 100 > 2 ? enf / 100 : 2))
 		qs=""
 		[ "$q" -gt 0 ] && qs=" + $q quarantined by its own SCAN"
@@ -145,12 +148,14 @@ evaluate() {
 			test "$drop" -ge "$unseen" -a "$drop" -le $((unseen + q + tol))
 		check "$label $mac: passing answers, drops $pdrop <= $drop" test "$pdrop" -le "$drop"
 		check "$label $mac: with names, drops $ndrop <= $pdrop" test "$ndrop" -le "$pdrop"
-		check "$label $mac: generalised drops $gdrop <= $ndrop" test "$gdrop" -le "$ndrop"
+		check "$label $mac: generalised without sibling names, drops $sdrop <= $ndrop" \
+			test "$sdrop" -le "$ndrop"
+		check "$label $mac: generalised drops $gdrop <= $sdrop" test "$gdrop" -le "$sdrop"
 		awk -v n="${NAMES[$mac]:-$name} $mac" -v l="$label" -v e="$enf" -v d="$drop" \
 			-v u="$unseen" -v q="$q" -v p="$pdrop" -v nd="$ndrop" -v g="$gdrop" \
-			-v a="$ans" -v s="$dns" 'BEGIN {
-			printf "%-34s %-22s %5d %5d %4d %5d | %5d %6.2f%% | %5d %6.2f%% | %5d %6.2f%% | %4d %4d\n",
-				n, l, e, u, q, d, p, 100 * p / e, nd, 100 * nd / e, g, 100 * g / e, a, s }' \
+			-v a="$ans" -v s="$dns" -v sd="$sdrop" 'BEGIN {
+			printf "%-34s %-22s %5d %5d %4d %5d | %5d %6.2f%% | %5d %6.2f%% | %5d | %5d %6.2f%% | %4d %4d\n",
+				n, l, e, u, q, d, p, 100 * p / e, nd, 100 * nd / e, sd, g, 100 * g / e, a, s }' \
 			>>"$TABLE"
 	done <"$T/j"
 }
@@ -163,6 +168,7 @@ runs() {
 	replay --no-names --set answers=drop "$@" >"$pre.exact.json"
 	replay --no-names "$@" >"$pre.plain.json"
 	replay "$@" >"$pre.names.json"
+	replay --generalise --set generalise-siblings=off "$@" >"$pre.nosib.json"
 	replay --generalise "$@" >"$pre.gen.json"
 }
 
@@ -215,6 +221,18 @@ check_eq "sentinel: the same answers with --generalise" "$(tot names from_gatewa
 check "sentinel: replies to dropped frames are not delivered ($(tot plain from_gateway.not_delivered))" \
 	test "$(tot plain from_gateway.not_delivered)" -gt 0
 evaluate sentinel "setup 1 -> 2" "$T/ab" "$T/ab.model"
+# The generalisation keys are --set keys too, checked before anything is read.
+bad_set() {
+	local out
+	out=$("$IFN" replay --generalise --set generalise-siblings=maybe \
+		"$P/nku_xiaodu_plug_setup.pcap" 2>&1) && return 1
+	grep -q "generalise-siblings: 'maybe' is not on or off" <<<"$out"
+}
+check "replay --set generalise-siblings=maybe is refused as not on or off" bad_set
+# The D-Link relays are numbered siblings (r0801 learnt, r0802 used after):
+# a learnt name widened to *.dch.dlink.com admits the next one.
+check "sentinel: sibling names lower the generalised drops ($(tot gen enforcing.dropped) < $(tot nosib enforcing.dropped))" \
+	test "$(tot gen enforcing.dropped)" -lt "$(tot nosib enforcing.dropped)"
 
 runs "$T/ba" "${LB[@]}" "${A[@]}"
 { sed 's/^/L /' "$T/B.fl"; sed 's/^/R /' "$T/A.fl"; } | model >"$T/ba.model"
@@ -255,10 +273,11 @@ done
 echo "--- false drops after learning (enf: frames after learning; model: frames of flows"
 echo "    unseen while learning; quar: quarantined by its own SCAN; exact: drops of address"
 echo "    fingerprints with answers dropped too; plain: --no-names; names: the default;"
-echo "    gen: names and --generalise; answ: of its frames, answers to attempts the gateway"
-echo "    delivered; dns: DNS answers the gateway sent it)"
+echo "    nosib: names and --generalise, generalise-siblings off; gen: names and --generalise;"
+echo "    answ: of its frames, answers to attempts the gateway delivered; dns: DNS answers the"
+echo "    gateway sent it)"
 cat "$TABLE"
-for r in plain names gen; do
+for r in plain names nosib gen; do
 	jq -r --arg r $r '"--- sentinel 1 -> 2 totals, \($r): \(.totals.enforcing.packets) frames enforced, " +
 		"\(.totals.enforcing.dropped) dropped (\(.totals.enforcing.drop_rate * 10000 | round / 100)%)"' \
 		"$T/ab.$r.json"

@@ -128,6 +128,11 @@ START_TEST(conf_defaults)
 	/* No newline at the end of the file. */
 	ck_assert_int_eq(parse("interface eth9", &c, err, sizeof(err)), 0);
 	ck_assert_uint_eq(c.n_ifaces, 1);
+	/* Sibling names: on by default, a generalisation key like the others. */
+	ck_assert(c.gen.siblings);
+	ck_assert_int_eq(parse("generalise on\ngeneralise-siblings off\n", &c, err, sizeof(err)),
+			 0);
+	ck_assert(c.generalise && !c.gen.siblings);
 }
 END_TEST
 

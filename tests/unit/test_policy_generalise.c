@@ -125,7 +125,7 @@ START_TEST(named_flows_stay)
 	named[0] = named[1] = true;
 	/* One of two on 8883: below the threshold once the named one is out. */
 	named[4] = true;
-	n = ifn_gen_plan_named(s.r, s.n, named, &o, &made, cov);
+	n = ifn_gen_plan_named(s.r, s.n, named, &o, &made, cov, NULL);
 	ck_assert_int_eq(n, 1);
 	ck_assert_str_eq(made_text(made, n), "tcp/443 198.51.0.0/16");
 	ck_assert(!cov[0] && !cov[1] && cov[2] && cov[3] && !cov[4] && !cov[5]);
@@ -273,7 +273,15 @@ START_TEST(settings)
 	ck_assert_ptr_nonnull(strstr(err, "unknown setting"));
 	for (i = 0; ifn_gen_opt_names[i]; i++)
 		ck_assert_int_eq(ifn_gen_opt_format(&o, ifn_gen_opt_names[i], buf, sizeof(buf)), 0);
-	ck_assert_int_eq(i, 6);
+	ck_assert_int_eq(i, 7);
+	ck_assert(o.siblings);
+	ck_assert_int_eq(ifn_gen_opt_apply(&o, "generalise-siblings", "off", err, sizeof(err)), 0);
+	ck_assert(!o.siblings && o.lan);
+	ck_assert_int_eq(ifn_gen_opt_format(&o, "generalise-siblings", buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "off");
+	ck_assert_int_lt(ifn_gen_opt_apply(&o, "generalise-siblings", "2", err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "not on or off"));
+	ck_assert(!o.siblings);
 	ck_assert_int_eq(ifn_gen_opt_apply(&o, "generalise-lan", "off", err, sizeof(err)), 0);
 	ck_assert(!o.lan);
 	ck_assert_int_lt(ifn_gen_opt_apply(&o, "generalise-lan", "maybe", err, sizeof(err)), 0);
@@ -351,6 +359,114 @@ START_TEST(p2p_sessions)
 }
 END_TEST
 
+/* The names of a set's rules that @cov marks, joined by ", ". */
+static char *covered_text(const struct set *s, const bool *cov)
+{
+	static char out[2048];
+	char rb[IFN_RULE_STRLEN];
+	size_t i;
+
+	out[0] = '\0';
+	for (i = 0; i < s->n; i++) {
+		if (!cov[i])
+			continue;
+		if (out[0])
+			strcat(out, ", ");
+		strcat(out, ifn_rule_format(&s->r[i], rb, sizeof(rb)));
+	}
+	return out;
+}
+
+/*
+ * Sibling names: a numbered learned name, or learned names that differ in
+ * their leftmost label only, become *.parent on their own protocol, port
+ * and direction; the exact names go, the addresses they admitted stay.
+ */
+START_TEST(sibling_names)
+{
+	enum ifn_widen w[MAXR];
+	struct ifn_gen_opts o;
+	struct ifn_rule *made;
+	bool cov[MAXR];
+	struct set s = {};
+	int n;
+
+	ifn_gen_defaults(&o);
+	add(&s, "tcp/443 name r0801.dch.dlink.com", IFN_ORIGIN_LEARNED); /* 0: numbered */
+	add(&s, "tcp/443 52.28.1.1", IFN_ORIGIN_LEARNED); /* 1: its address: not a name */
+	add(&s, "tcp/80 name api.dch.dlink.com", IFN_ORIGIN_LEARNED); /* 2: alone on tcp/80 */
+	add(&s, "tcp/8883 name eu.mqtt.example.com", IFN_ORIGIN_LEARNED); /* 3, 4: siblings */
+	add(&s, "tcp/8883 name us.mqtt.example.com", IFN_ORIGIN_LEARNED);
+	add(&s, "tcp/8884 name ap.mqtt.example.com", IFN_ORIGIN_LEARNED); /* 5: another port */
+	add(&s, "tcp/8883 name a3k7.iot.eu-west-1.amazonaws.com", IFN_ORIGIN_LEARNED); /* 6 */
+	add(&s, "udp/123 name ntp1.dlink.com", IFN_ORIGIN_LEARNED); /* 7: short parent */
+	add(&s, "tcp/443 name r0801.vendor.example.net", IFN_ORIGIN_MANUAL); /* 8: not learned */
+	add(&s, "tcp/443 name x1.dch.dlink.com server", IFN_ORIGIN_LEARNED); /* 9: server side */
+	n = ifn_gen_plan_named(s.r, s.n, NULL, &o, &made, cov, w);
+	ck_assert_int_eq(n, 3);
+	ck_assert_str_eq(made_text(made, n), "tcp/443 name *.dch.dlink.com, "
+					     "tcp/443 name *.dch.dlink.com server, "
+					     "tcp/8883 name *.mqtt.example.com");
+	ck_assert_str_eq(covered_text(&s, cov), "tcp/443 name r0801.dch.dlink.com, "
+						"tcp/8883 name eu.mqtt.example.com, "
+						"tcp/8883 name us.mqtt.example.com, "
+						"tcp/443 name x1.dch.dlink.com server");
+	ck_assert_int_eq(w[0], IFN_WIDEN_NUMBERED);
+	ck_assert_int_eq(w[1], IFN_WIDEN_NONE);
+	ck_assert_int_eq(w[2], IFN_WIDEN_NONE);
+	ck_assert_int_eq(w[3], IFN_WIDEN_SIBLINGS);
+	ck_assert_int_eq(w[4], IFN_WIDEN_SIBLINGS);
+	ck_assert_int_eq(w[5], IFN_WIDEN_NONE);
+	ck_assert_int_eq(w[6], IFN_WIDEN_SHARED);
+	ck_assert_int_eq(w[7], IFN_WIDEN_SHORT);
+	ck_assert_int_eq(w[8], IFN_WIDEN_NONE);
+	ck_assert_int_eq(w[9], IFN_WIDEN_NUMBERED);
+	free(made);
+
+	/* A wildcard there already (an operator's): not made again, the name still goes. */
+	add(&s, "tcp/443 name *.dch.dlink.com", IFN_ORIGIN_MANUAL);
+	n = ifn_gen_plan_named(s.r, s.n, NULL, &o, &made, cov, w);
+	ck_assert_int_eq(n, 2);
+	ck_assert(cov[0]);
+	free(made);
+
+	/* generalise-siblings off: no name is touched. */
+	o.siblings = false;
+	n = ifn_gen_plan_named(s.r, s.n, NULL, &o, &made, cov, w);
+	ck_assert_int_eq(n, 0);
+	ck_assert_str_eq(covered_text(&s, cov), "");
+	ck_assert_int_eq(w[0], IFN_WIDEN_NONE);
+	free(made);
+}
+END_TEST
+
+/*
+ * A name rule covers names only: an exact flow on its port stays, however
+ * the name rule's peer bytes read as a prefix.
+ */
+START_TEST(name_rules_cover_no_address)
+{
+	struct ifn_gen_opts o;
+	struct ifn_rule *made;
+	bool cov[MAXR];
+	struct set s = {};
+	int n;
+
+	ifn_gen_defaults(&o);
+	o.peers_per_port = 0;
+	add(&s, "tcp/443 name r1.relay.example.com", IFN_ORIGIN_LEARNED);
+	add(&s, "tcp/443 203.0.113.9", IFN_ORIGIN_LEARNED);
+	add(&s, "tcp/443 2001:db8::9", IFN_ORIGIN_LEARNED);
+	add(&s, "tcp/443 name relay.example.com", IFN_ORIGIN_LEARNED);
+	n = plan(&s, &o, &made, cov);
+	ck_assert_int_eq(n, 1);
+	ck_assert_str_eq(made_text(made, n), "tcp/443 name *.relay.example.com");
+	/* *.relay.example.com holds no address, nor relay.example.com itself. */
+	ck_assert_str_eq(covered_text(&s, cov), "tcp/443 name r1.relay.example.com");
+	free(made);
+}
+END_TEST
+
 UNIT_SUITE(generalise_suite)
 static Suite *generalise_suite(void)
 {
@@ -369,6 +485,8 @@ static Suite *generalise_suite(void)
 	tcase_add_test(tc, no_widening);
 	tcase_add_test(tc, ipv6_prefix);
 	tcase_add_test(tc, settings);
+	tcase_add_test(tc, sibling_names);
+	tcase_add_test(tc, name_rules_cover_no_address);
 	suite_add_tcase(s, tc);
 	return s;
 }
