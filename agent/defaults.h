@@ -22,6 +22,20 @@
 #define IFN_DURATION_MAX_NS (3650ULL * 86400 * IFN_NS_PER_SEC)
 #define IFN_DURATION_MAX_TEXT "3650d"
 
+/*
+ * Bounds of the settings (settings.c) that a snapshot's config line is
+ * held to as well (snapshot_fmt.c). The scan sketch has 512 bits: counts
+ * far above a quarter of that saturate. A week of DNS TTL floor: no answer
+ * is worth more, and a longer floor only keeps stale addresses open.
+ */
+#define IFN_SCAN_THRESHOLD_MAX 128
+#define IFN_FINGERPRINT_CAP_MAX 1000000
+#define IFN_EVENT_LIMIT_MAX 255
+#define IFN_DNS_MIN_TTL_MAX (7ULL * 24 * 3600 * IFN_NS_PER_SEC)
+
+/* The highest rate (pps or bps): tokens are kept in 1e-9 units in a __u64. */
+#define IFN_RATE_MAX 18000000000ULL
+
 /* Map sizes that attach --max-* and the daemon's max-* accept. */
 #define IFN_MAP_SIZE_MIN 16
 #define IFN_MAP_SIZE_MAX 16777216

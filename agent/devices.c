@@ -6,6 +6,7 @@
 
 #include <bpf/bpf.h>
 
+#include "defaults.h"
 #include "devices.h"
 #include "format.h"
 #include "rules.h"
@@ -523,8 +524,7 @@ int ifn_device_apply_rate(struct ifn_device *d, __u64 pps, __u64 bps, __u64 burs
 	 */
 	if ((pps && burst_pkts > pps) || (bps && burst_bytes > bps))
 		return -EINVAL;
-	/* tokens are kept in 1e-9 units in a __u64 */
-	if (bps > 18000000000ULL || pps > 18000000000ULL)
+	if (bps > IFN_RATE_MAX || pps > IFN_RATE_MAX)
 		return -ERANGE;
 	d->rate_pps = pps;
 	d->rate_bps = bps;

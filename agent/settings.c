@@ -12,12 +12,6 @@
 #include "parse.h"
 #include "settings.h"
 
-/* The sketch has 512 bits: counts far above a quarter of that saturate. */
-#define IFN_SCAN_THRESHOLD_MAX 128
-
-/* A week: no answer is worth more, and a longer floor only keeps stale addresses open. */
-#define IFN_DNS_MIN_TTL_MAX (7ULL * 24 * 3600 * IFN_NS_PER_SEC)
-
 /*
  * DROP_FLAG: pass or drop, kept as a flag (min) set for drop. SECONDS: a
  * whole number of seconds, kept as such (the datapath's byte), 0 standing
@@ -38,8 +32,8 @@ enum kind { COUNT, DURATION, FLAG, VERDICT, DROP_FLAG, SECONDS };
 	X("scan-window", "scan_window_s", DURATION, scan_window_ns, IFN_NS_PER_SEC,              \
 	  IFN_DURATION_MAX_NS, "1s to " IFN_DURATION_MAX_TEXT)                                    \
 	X("auto-quarantine", "auto_quarantine", FLAG, flags, IFN_CFG_F_AUTO_QUARANTINE, 0, NULL) \
-	X("fingerprint-cap", "fingerprint_cap", COUNT, fingerprint_cap, 1, 1000000, NULL)       \
-	X("event-limit", "event_limit", COUNT, event_limit, 0, 255, NULL)                       \
+	X("fingerprint-cap", "fingerprint_cap", COUNT, fingerprint_cap, 1, IFN_FINGERPRINT_CAP_MAX, NULL)       \
+	X("event-limit", "event_limit", COUNT, event_limit, 0, IFN_EVENT_LIMIT_MAX, NULL)                       \
 	X("unknown-devices", "unknown_devices", VERDICT, unknown_verdict, 0, 0, NULL)           \
 	X("dns-min-ttl", "dns_min_ttl_s", DURATION, dns_min_ttl_ns, 0, IFN_DNS_MIN_TTL_MAX, "0 to 7d") \
 	X("answers", "answers", DROP_FLAG, flags, IFN_CFG_F_ANSWERS_DROP, 0, NULL)             \

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "defaults.h"
 #include "format.h"
 #include "grow.h"
 #include "parse.h"
@@ -26,7 +27,6 @@
 #include "snapshot_fmt.h"
 
 #define SNAP_LINE_MAX 4096
-#define RATE_MAX 18000000000ULL /* as ifn_device_apply_rate allows */
 
 enum ftype {
 	F_U8,
@@ -72,17 +72,18 @@ static const struct fdesc saved_f[] = {
 static const struct fdesc config_f[] = {
 	FR("flags", F_U32, struct ifn_config, flags, 0,
 	   IFN_CFG_F_AUTO_QUARANTINE | IFN_CFG_F_ANSWERS_DROP),
-	FR("scan-threshold", F_U32, struct ifn_config, scan_threshold, 1, 128),
-	FR("scan-window", F_U64, struct ifn_config, scan_window_ns, 1000000000ULL, 0),
-	FR("fingerprint-cap", F_U32, struct ifn_config, fingerprint_cap, 1, 1000000),
-	FR("event-limit", F_U32, struct ifn_config, event_limit, 0, 255),
+	FR("scan-threshold", F_U32, struct ifn_config, scan_threshold, 1, IFN_SCAN_THRESHOLD_MAX),
+	FR("scan-window", F_U64, struct ifn_config, scan_window_ns, IFN_NS_PER_SEC, 0),
+	FR("fingerprint-cap", F_U32, struct ifn_config, fingerprint_cap, 1,
+	   IFN_FINGERPRINT_CAP_MAX),
+	FR("event-limit", F_U32, struct ifn_config, event_limit, 0, IFN_EVENT_LIMIT_MAX),
 	FR("unknown-verdict", F_U8, struct ifn_config, unknown_verdict, 0, IFN_VERDICT_DROP),
 	FD("default-mode", F_MODE, struct ifn_config, default_mode),
 	FD("learn", F_U64, struct ifn_config, learn_ns),
 	{ .key = "dns-min-ttl",
 	  .t = F_U64,
 	  .off = offsetof(struct ifn_config, dns_min_ttl_ns),
-	  .max = 7ULL * 24 * 3600 * 1000000000ULL,
+	  .max = IFN_DNS_MIN_TTL_MAX,
 	  .optional = true },
 	{ .key = "answer-memory",
 	  .t = F_U8,
@@ -122,10 +123,10 @@ static const struct fdesc device_f[] = {
 	FD("ipv4", F_IP4, struct ifn_snap_dev, dev.ipv4),
 	FD("ipv6", F_IP6, struct ifn_snap_dev, dev.ipv6),
 	FD("ipv6-ll", F_IP6, struct ifn_snap_dev, dev.ipv6_ll),
-	FR("pps", F_U64, struct ifn_snap_dev, dev.rate_pps, 0, RATE_MAX),
-	FR("bps", F_U64, struct ifn_snap_dev, dev.rate_bps, 0, RATE_MAX),
-	FR("burst-packets", F_U64, struct ifn_snap_dev, dev.burst_pkts, 0, RATE_MAX),
-	FR("burst-bytes", F_U64, struct ifn_snap_dev, dev.burst_bytes, 0, RATE_MAX),
+	FR("pps", F_U64, struct ifn_snap_dev, dev.rate_pps, 0, IFN_RATE_MAX),
+	FR("bps", F_U64, struct ifn_snap_dev, dev.rate_bps, 0, IFN_RATE_MAX),
+	FR("burst-packets", F_U64, struct ifn_snap_dev, dev.burst_pkts, 0, IFN_RATE_MAX),
+	FR("burst-bytes", F_U64, struct ifn_snap_dev, dev.burst_bytes, 0, IFN_RATE_MAX),
 	FD("packets", F_U64, struct ifn_snap_dev, st.packets),
 	FD("bytes", F_U64, struct ifn_snap_dev, st.bytes),
 	FD("verdicts", F_VERDICTS, struct ifn_snap_dev, st.verdict),

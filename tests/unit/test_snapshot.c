@@ -11,6 +11,7 @@
 
 #include "format.h"
 #include "parse.h"
+#include "settings.h"
 #include "snapshot_fmt.h"
 #include "snapshot_gz.h"
 #include "unit.h"
@@ -439,6 +440,67 @@ START_TEST(bad_line)
 }
 END_TEST
 
+/*
+ * A snapshot's config line is held to the bounds `iotfence settings`
+ * applies (defaults.h): a value one accepts the other accepts, one past
+ * it both refuse.
+ */
+static const struct {
+	const char *key; /* the setting, and the snapshot's field */
+	const char *at, *past; /* as a setting */
+	const char *at_ns, *past_ns; /* in the snapshot, when not the same text */
+} bounds[] = {
+	{ "scan-threshold", "128", "129", NULL, NULL },
+	{ "fingerprint-cap", "1000000", "1000001", NULL, NULL },
+	{ "event-limit", "255", "256", NULL, NULL },
+	{ "dns-min-ttl", "7d", "604801s", "604800000000000", "604801000000000" },
+};
+
+/* @text with the value of config field @key set to @v. */
+static char *with_config(const char *text, const char *key, const char *v)
+{
+	char find[64], rep[96];
+	const char *at, *end;
+
+	snprintf(find, sizeof(find), " %s=", key);
+	at = strstr(strstr(text, "\nconfig "), find);
+	ck_assert_ptr_nonnull(at);
+	end = at + strlen(find) + strspn(at + strlen(find), "0123456789");
+	snprintf(find, sizeof(find), "%.*s", (int)(end - at), at);
+	snprintf(rep, sizeof(rep), " %s=%s", key, v);
+	return replace_once(text, find, rep);
+}
+
+START_TEST(config_bounds_as_settings)
+{
+	const char *at = bounds[_i].at_ns ? bounds[_i].at_ns : bounds[_i].at;
+	const char *past = bounds[_i].past_ns ? bounds[_i].past_ns : bounds[_i].past;
+	struct ifn_config cfg = {};
+	struct ifn_snap a, s;
+	char *text, *t2, err[256];
+	size_t len;
+
+	ck_assert_int_eq(ifn_setting_apply(&cfg, bounds[_i].key, bounds[_i].at, err, sizeof(err)),
+			 0);
+	ck_assert_int_ne(ifn_setting_apply(&cfg, bounds[_i].key, bounds[_i].past, err, sizeof(err)),
+			 0);
+	sample(&a);
+	ck_assert_int_eq(ifn_snap_write_text(&a, &text, &len), 0);
+	t2 = with_config(text, bounds[_i].key, at);
+	ck_assert_msg(ifn_snap_parse_text(t2, strlen(t2), &s, err, sizeof(err)) == 0, "%s=%s: %s",
+		      bounds[_i].key, at, err);
+	ifn_snap_free(&s);
+	free(t2);
+	t2 = with_config(text, bounds[_i].key, past);
+	ck_assert_msg(ifn_snap_parse_text(t2, strlen(t2), &s, err, sizeof(err)) == -EBADMSG,
+		      "%s=%s accepted", bounds[_i].key, past);
+	ck_assert_msg(strstr(err, bounds[_i].key) != NULL, "%s", err);
+	free(t2);
+	free(text);
+	ifn_snap_free(&a);
+}
+END_TEST
+
 START_TEST(line_numbers_and_truncation)
 {
 	struct ifn_snap a, s;
@@ -482,6 +544,7 @@ static Suite *snapshot_suite(void)
 	TCase *tc = tcase_create("format");
 
 	tcase_add_test(tc, text_round_trip);
+	tcase_add_loop_test(tc, config_bounds_as_settings, 0, sizeof(bounds) / sizeof(bounds[0]));
 	tcase_add_test(tc, gzip_round_trip);
 	tcase_add_test(tc, empty_file);
 	tcase_add_test(tc, empty_gzip);
