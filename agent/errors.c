@@ -70,6 +70,18 @@ void ifn_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
+int ifn_errbuf(int ret, char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return ret;
+}
+
 const char *ifn_strerror(int err)
 {
 	if (err < 0)

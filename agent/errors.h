@@ -22,6 +22,14 @@ void ifn_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 const char *ifn_strerror(int err);
 
+/*
+ * For code that reports bad input to its caller instead of printing it:
+ * the message into @err (@errlen bytes; nothing if @err is NULL or
+ * @errlen 0), and @ret back.
+ */
+int ifn_errbuf(int ret, char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /* The last line ifn_err() printed, without "iotfence: " ("" if none). */
 const char *ifn_last_error(void);
 

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "defaults.h"
+#include "errors.h"
 #include "format.h"
 #include "output.h"
 #include "parse.h"
@@ -97,21 +97,6 @@ static const struct setting *find(const char *key)
 	return NULL;
 }
 
-static int bad(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int bad(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
-
 int ifn_setting_apply(struct ifn_config *cfg, const char *key, const char *value, char *err,
 		      size_t errlen)
 {
@@ -124,18 +109,20 @@ int ifn_setting_apply(struct ifn_config *cfg, const char *key, const char *value
 		for (i = 0; i < NSETTINGS; i++)
 			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
 				 i ? ", " : "", settings[i].name);
-		return bad(err, errlen, "unknown setting '%s' (%s)", key, names);
+		return ifn_errbuf(-EINVAL, err, errlen, "unknown setting '%s' (%s)", key, names);
 	}
 	switch (s->kind) {
 	case COUNT:
 		if (ifn_parse_count(value, &v) || v < s->min || v > s->max)
-			return bad(err, errlen, "%s: '%s' is not a count from %llu to %llu", key,
-				   value, (unsigned long long)s->min, (unsigned long long)s->max);
+			return ifn_errbuf(-EINVAL, err, errlen,
+					  "%s: '%s' is not a count from %llu to %llu", key, value,
+					  (unsigned long long)s->min, (unsigned long long)s->max);
 		break;
 	case DURATION:
 		if (ifn_parse_duration(value, &v) || v < s->min || v > s->max)
-			return bad(err, errlen, "%s: '%s' is not a duration from %s", key, value,
-				   s->range);
+			return ifn_errbuf(-EINVAL, err, errlen,
+					  "%s: '%s' is not a duration from %s", key, value,
+					  s->range);
 		break;
 	case FLAG:
 		v = get(cfg, s);
@@ -145,7 +132,8 @@ int ifn_setting_apply(struct ifn_config *cfg, const char *key, const char *value
 			 !strcmp(value, "0"))
 			v &= ~s->min;
 		else
-			return bad(err, errlen, "%s: '%s' is not on or off", key, value);
+			return ifn_errbuf(-EINVAL, err, errlen, "%s: '%s' is not on or off", key,
+					  value);
 		break;
 	case VERDICT:
 		if (!strcasecmp(value, "pass"))
@@ -153,7 +141,8 @@ int ifn_setting_apply(struct ifn_config *cfg, const char *key, const char *value
 		else if (!strcasecmp(value, "drop"))
 			v = IFN_VERDICT_DROP;
 		else
-			return bad(err, errlen, "%s: '%s' is not pass or drop", key, value);
+			return ifn_errbuf(-EINVAL, err, errlen, "%s: '%s' is not pass or drop", key,
+					  value);
 		break;
 	case DROP_FLAG:
 		v = get(cfg, s);
@@ -162,13 +151,15 @@ int ifn_setting_apply(struct ifn_config *cfg, const char *key, const char *value
 		else if (!strcasecmp(value, "drop"))
 			v |= s->min;
 		else
-			return bad(err, errlen, "%s: '%s' is not pass or drop", key, value);
+			return ifn_errbuf(-EINVAL, err, errlen, "%s: '%s' is not pass or drop", key,
+					  value);
 		break;
 	case SECONDS:
 		if (ifn_parse_duration(value, &v) || v % IFN_NS_PER_SEC ||
 		    v / IFN_NS_PER_SEC < s->min || v / IFN_NS_PER_SEC > s->max)
-			return bad(err, errlen, "%s: '%s' is not a whole number of seconds, %s",
-				   key, value, s->range);
+			return ifn_errbuf(-EINVAL, err, errlen,
+					  "%s: '%s' is not a whole number of seconds, %s", key,
+					  value, s->range);
 		v /= IFN_NS_PER_SEC;
 		break;
 	}

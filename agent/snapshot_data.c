@@ -5,11 +5,11 @@
  * listed device). The text is snapshot_fmt.c's.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "errors.h"
 #include "format.h"
 #include "snapshot_data.h"
 
@@ -109,20 +109,6 @@ static const __u8 *rule_mac(const struct ifn_snap_rule *r)
 	return r->any ? r->ak.mac : r->pk.mac;
 }
 
-static int bad(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int bad(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EBADMSG;
-}
-
 int ifn_snap_check_lists(struct ifn_snap *s, char *err, size_t errlen)
 {
 	size_t i, j;
@@ -130,43 +116,50 @@ int ifn_snap_check_lists(struct ifn_snap *s, char *err, size_t errlen)
 	ifn_snap_sort(s);
 	for (i = 1; i < s->n_ifaces; i++)
 		if (!strcmp(s->ifaces[i].name, s->ifaces[i - 1].name))
-			return bad(err, errlen, "interface %s listed twice", s->ifaces[i].name);
+			return ifn_errbuf(-EBADMSG, err, errlen, "interface %s listed twice",
+					  s->ifaces[i].name);
 	for (i = 0; i < s->n_ifaces; i++)
 		for (j = i + 1; j < s->n_ifaces; j++)
 			if (s->ifaces[i].ifindex == s->ifaces[j].ifindex)
-				return bad(err, errlen, "two interfaces with ifindex %u",
-					   s->ifaces[i].ifindex);
+				return ifn_errbuf(-EBADMSG, err, errlen,
+						  "two interfaces with ifindex %u",
+						  s->ifaces[i].ifindex);
 	for (i = 1; i < s->n_devs; i++) {
 		if (!cmp_dev(&s->devs[i], &s->devs[i - 1])) {
 			char m[IFN_MAC_STRLEN];
 
-			return bad(err, errlen, "device %s listed twice",
-				   ifn_fmt_mac(s->devs[i].mac, m));
+			return ifn_errbuf(-EBADMSG, err, errlen, "device %s listed twice",
+					  ifn_fmt_mac(s->devs[i].mac, m));
 		}
 	}
 	for (i = 0; i < s->n_flows; i++) {
 		if (i && !cmp_flow(&s->flows[i], &s->flows[i - 1]))
-			return bad(err, errlen, "a flow is listed twice");
+			return ifn_errbuf(-EBADMSG, err, errlen, "a flow is listed twice");
 		if (!ifn_snap_find_dev(s, s->flows[i].k.mac))
-			return bad(err, errlen, "a flow of a device that is not listed");
+			return ifn_errbuf(-EBADMSG, err, errlen,
+					  "a flow of a device that is not listed");
 	}
 	for (i = 0; i < s->n_rules; i++) {
 		if (i && !cmp_rule(&s->rules[i], &s->rules[i - 1]))
-			return bad(err, errlen, "a rule is listed twice");
+			return ifn_errbuf(-EBADMSG, err, errlen, "a rule is listed twice");
 		if (!ifn_snap_find_dev(s, rule_mac(&s->rules[i])))
-			return bad(err, errlen, "a rule of a device that is not listed");
+			return ifn_errbuf(-EBADMSG, err, errlen,
+					  "a rule of a device that is not listed");
 	}
 	for (i = 0; i < s->n_names; i++) {
 		if (i && !cmp_name(&s->names[i], &s->names[i - 1]))
-			return bad(err, errlen, "a rule on a name is listed twice");
+			return ifn_errbuf(-EBADMSG, err, errlen,
+					  "a rule on a name is listed twice");
 		if (!ifn_snap_find_dev(s, s->names[i].k.mac))
-			return bad(err, errlen, "a rule on a name of a device that is not listed");
+			return ifn_errbuf(-EBADMSG, err, errlen,
+					  "a rule on a name of a device that is not listed");
 	}
 	for (i = 0; i < s->n_owners; i++) {
 		if (i && !cmp_owner(&s->owners[i], &s->owners[i - 1]))
-			return bad(err, errlen, "an address has two owners");
+			return ifn_errbuf(-EBADMSG, err, errlen, "an address has two owners");
 		if (!ifn_snap_find_dev(s, s->owners[i].o.mac))
-			return bad(err, errlen, "an address owned by a device that is not listed");
+			return ifn_errbuf(-EBADMSG, err, errlen,
+					  "an address owned by a device that is not listed");
 	}
 	return 0;
 }
