@@ -479,7 +479,8 @@ struct ifn_config {
 	 * Names are hashed with this key (ifn_name_hash_*), drawn at random
 	 * when the state is made: one that a device cannot predict, so that
 	 * it cannot make a name it resolves collide with one a fingerprint
-	 * holds. Belongs to this boot, like the clock: never in a snapshot.
+	 * holds; and it places the inbound notes' cache slots (ifn_in_recent).
+	 * Belongs to this boot, like the clock: never in a snapshot.
 	 */
 	__u64 dns_key;
 	/* An address a name gave stays admitted at least this long. */

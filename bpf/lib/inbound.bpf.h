@@ -149,18 +149,31 @@ static __always_inline void ifn_probe_count(const struct ifn_epkt *p, __u16 port
 	bpf_ringbuf_submit(e, 0);
 }
 
-/* The slot of ifn_in_recent that @k's last write is kept in. */
-static __always_inline __u32 ifn_in_recent_slot(const __u32 *w)
+/*
+ * The slot of ifn_in_recent that @k's last write is kept in. Keyed with the
+ * state's random key: a sender that could pick which slots its attempts
+ * fill could evict a note from ifn_inbound (an LRU) while its slot still
+ * says fresh, and the device's answer to the next attempt within the
+ * second would count as its own frame.
+ */
+static __always_inline __u32 ifn_in_recent_slot(const __u32 *w, __u64 key)
 {
-	__u32 h = w[0];
+	__u32 h = w[0] ^ (__u32)key;
 
-	/* Unkeyed: flows made to share a slot only cost the hash lookup. */
 	h = (h ^ w[1]) * 0x9e3779b1;
 	h = (h ^ w[2]) * 0x9e3779b1;
 	h = (h ^ w[3] ^ w[4]) * 0x9e3779b1;
 	h = (h ^ w[5]) * 0x9e3779b1;
-	h = (h ^ w[6]) * 0x9e3779b1;
+	h = (h ^ w[6] ^ (__u32)(key >> 32)) * 0x9e3779b1;
 	return h >> 20;
+}
+
+static __always_inline void ifn_in_recent_put(struct ifn_in_recent *r, const struct ifn_in_key *k,
+					      __u8 syn, __u64 written_ns)
+{
+	r->key = *k;
+	r->syn = syn;
+	r->written_ns = written_ns;
 }
 
 static __always_inline int ifn_in_key_eq(const __u32 *a, const __u32 *b)
@@ -220,7 +233,7 @@ static __always_inline void ifn_inbound_note(const struct ifn_epkt *p)
 	 * test below on the note itself, without the device's and the note's
 	 * hash lookups.
 	 */
-	idx = ifn_in_recent_slot((const __u32 *)&k);
+	idx = ifn_in_recent_slot((const __u32 *)&k, cfg->dns_key);
 	r = bpf_map_lookup_elem(&ifn_in_recent, &idx);
 	if (!r)
 		return;
@@ -233,15 +246,11 @@ static __always_inline void ifn_inbound_note(const struct ifn_epkt *p)
 	old = bpf_map_lookup_elem(&ifn_inbound, &k);
 	if (old && old->syn == v.syn && now - old->seen_ns < IFN_IN_REFRESH_NS) {
 		/* Fresh, written while another flow held the slot. */
-		r->key = k;
-		r->syn = old->syn;
-		r->written_ns = old->seen_ns;
+		ifn_in_recent_put(r, &k, old->syn, old->seen_ns);
 		return;
 	}
 	bpf_map_update_elem(&ifn_inbound, &k, &v, BPF_ANY);
-	r->key = k;
-	r->syn = v.syn;
-	r->written_ns = now;
+	ifn_in_recent_put(r, &k, v.syn, now);
 	/*
 	 * What counts as a probe: a SYN, an echo request, a datagram to a
 	 * port below the ephemeral range. Not a cloud's answers to the
