@@ -732,6 +732,8 @@ static int bulk_one(struct bulk *b, size_t i, struct ifn_device *rec)
 			return errno == ENOENT ? 0 : -errno;
 		existed = false;
 	} else {
+		if (kind == IFN_RULE_EXACT && rec)
+			ifn_exact_peers_add(rec->exact_peers, &k.flow);
 		rule_val(r, b->now, &v);
 		/* Expected there: one write; not there after all, a new rule. */
 		if ((b->flags & IFN_RULES_PRESENT) && !bpf_map_update_elem(fd, &k, &v, BPF_EXIST))
@@ -799,6 +801,9 @@ static long bulk_run(struct bulk *b, size_t n, size_t *done)
 			continue;
 		}
 		ifn_rule_to_flow(r, &b->keys[b->n]);
+		/* The device's peer filter shows a flow before the flow is there. */
+		if (!b->remove && b->runs[run].rec)
+			ifn_exact_peers_add(b->runs[run].rec->exact_peers, &b->keys[b->n]);
 		rule_val(r, b->now, &b->vals[b->n]);
 		b->idx[b->n] = i;
 		b->run[b->n] = run;

@@ -524,10 +524,21 @@ static int restore_rules(const struct ifn_maps *m, const struct ifn_snap *s, str
 	return 0;
 }
 
+/*
+ * What a device's record counts of its fingerprint: flows, rules per kind
+ * (port, any, name, local-networks flows), and its exact flows' peer filter.
+ */
+struct dev_tally {
+	__u32 flows;
+	__u32 rules[4];
+	__u64 exact_peers[IFN_EXACT_PEER_WORDS];
+};
+
 /* The record of a device as the datapath expects it after a restart. */
-static int build_device(const struct ifn_snap_dev *sd, __u32 slot, __u32 flows,
-			const __u32 rules[4], __u64 now, struct ifn_device *d)
+static int build_device(const struct ifn_snap_dev *sd, __u32 slot, const struct dev_tally *t,
+			__u64 now, struct ifn_device *d)
 {
+	const __u32 *rules = t->rules;
 	int idx;
 
 	memset(d, 0, sizeof(*d));
@@ -554,7 +565,8 @@ static int build_device(const struct ifn_snap_dev *sd, __u32 slot, __u32 flows,
 	if (rules[3])
 		d->flags |= IFN_DEV_F_LAN_RULES;
 	d->lan_rules = rules[3];
-	d->flow_count = flows;
+	d->flow_count = t->flows;
+	memcpy(d->exact_peers, t->exact_peers, sizeof(d->exact_peers));
 	memcpy(d->ipv4, sd->dev.ipv4, 4);
 	memcpy(d->ipv6, sd->dev.ipv6, 16);
 	memcpy(d->ipv6_ll, sd->dev.ipv6_ll, 16);
@@ -564,43 +576,40 @@ static int build_device(const struct ifn_snap_dev *sd, __u32 slot, __u32 flows,
 				     sd->dev.burst_bytes);
 }
 
-/*
- * Flow counts and rule counts (port, any, name, local-networks flows) per device (devices sorted, as
- * parsed).
- */
-static int per_device(const struct ifn_snap *s, __u32 **flows, __u32 (**flags)[4])
+/* The tally of each device (devices sorted, as parsed). */
+static struct dev_tally *per_device(const struct ifn_snap *s)
 {
+	struct dev_tally *t = calloc(s->n_devs ? s->n_devs : 1, sizeof(*t));
 	size_t i;
 
-	*flows = calloc(s->n_devs ? s->n_devs : 1, sizeof(**flows));
-	*flags = calloc(s->n_devs ? s->n_devs : 1, sizeof(**flags));
-	if (!*flows || !*flags) {
-		free(*flows);
-		free(*flags);
-		return -ENOMEM;
-	}
+	if (!t)
+		return NULL;
 	for (i = 0; i < s->n_flows; i++) {
 		const struct ifn_snap_dev *d = ifn_snap_find_dev(s, s->flows[i].k.mac);
+		struct ifn_flow_key k;
 
-		if (d)
-			(*flows)[d - s->devs]++;
-		if (d && s->flows[i].k.family == IFN_FAMILY_LAN)
-			(*flags)[d - s->devs][3]++;
+		if (!d)
+			continue;
+		t[d - s->devs].flows++;
+		if (s->flows[i].k.family == IFN_FAMILY_LAN)
+			t[d - s->devs].rules[3]++;
+		flow_key_of(&s->flows[i], &k);
+		ifn_exact_peers_add(t[d - s->devs].exact_peers, &k);
 	}
 	for (i = 0; i < s->n_rules; i++) {
 		const struct ifn_snap_rule *r = &s->rules[i];
 		const struct ifn_snap_dev *d = ifn_snap_find_dev(s, r->any ? r->ak.mac : r->pk.mac);
 
 		if (d)
-			(*flags)[d - s->devs][r->any ? 1 : 0]++;
+			t[d - s->devs].rules[r->any ? 1 : 0]++;
 	}
 	for (i = 0; i < s->n_names; i++) {
 		const struct ifn_snap_dev *d = ifn_snap_find_dev(s, s->names[i].k.mac);
 
 		if (d)
-			(*flags)[d - s->devs][2]++;
+			t[d - s->devs].rules[2]++;
 	}
-	return 0;
+	return t;
 }
 
 int ifn_snapshot_apply(const struct ifn_maps *m, const struct ifn_snap *s, char *err, size_t errlen)
@@ -609,8 +618,7 @@ int ifn_snapshot_apply(const struct ifn_maps *m, const struct ifn_snap *s, char 
 	struct ifn_config cfg = s->cfg, cur;
 	struct ifn_global_stats gs = s->gs;
 	__u64 now = ifn_now_mono();
-	__u32 *nflows;
-	__u32(*rflags)[4];
+	struct dev_tally *tally;
 	size_t i;
 	int rc;
 
@@ -619,12 +627,12 @@ int ifn_snapshot_apply(const struct ifn_maps *m, const struct ifn_snap *s, char 
 		return rc;
 	if (!ifn_config_read(m, &cur))
 		u.dns_key = cur.dns_key;
-	if (per_device(s, &nflows, &rflags))
+	tally = per_device(s);
+	if (!tally)
 		return -ENOMEM;
 	u.slots = calloc(s->n_devs ? s->n_devs : 1, sizeof(*u.slots));
 	if (!u.slots) {
-		free(nflows);
-		free(rflags);
+		free(tally);
 		return -ENOMEM;
 	}
 
@@ -647,7 +655,7 @@ int ifn_snapshot_apply(const struct ifn_maps *m, const struct ifn_snap *s, char 
 	for (i = 0; !rc && i < s->n_devs; i++) {
 		struct ifn_device d;
 
-		rc = build_device(&s->devs[i], u.slots[i], nflows[i], rflags[i], now, &d);
+		rc = build_device(&s->devs[i], u.slots[i], &tally[i], now, &d);
 		if (rc)
 			break;
 		rc = ifn_device_insert(m, &d);
@@ -655,8 +663,7 @@ int ifn_snapshot_apply(const struct ifn_maps *m, const struct ifn_snap *s, char 
 			break;
 		u.n_devs++;
 	}
-	free(nflows);
-	free(rflags);
+	free(tally);
 	if (rc) {
 		undo_restore(m, s, &u);
 		free(u.slots);

@@ -161,3 +161,31 @@ int bench_mut_sport(struct xdp_md *ctx)
 	bpf_tail_call(ctx, &bench_next, 0);
 	return XDP_ABORTED;
 }
+
+/*
+ * As bench_mut_sport, and the destination port alternates between 443 and
+ * 8443: two flows in turn, so that a memo of one flow (ifn_dns_val's
+ * admitted, the last flow a name admitted) never serves the next frame.
+ */
+SEC("xdp")
+int bench_mut_ports(struct xdp_md *ctx)
+{
+	struct ethhdr *eth;
+	struct iphdr *iph = bench_ipv4(ctx, &eth);
+	__u8 *tcp = (__u8 *)(iph + 1);
+	void *end = (void *)(long)ctx->data_end;
+	__u32 n;
+	__u16 sp, dp;
+
+	if (!iph || (void *)(tcp + 20) > end)
+		return XDP_ABORTED;
+	n = bench_sport_seq++;
+	sp = 20000 + (n & 0x3fff);
+	dp = n & 1 ? 8443 : 443;
+	tcp[0] = sp >> 8;
+	tcp[1] = sp & 0xff;
+	tcp[2] = dp >> 8;
+	tcp[3] = dp & 0xff;
+	bpf_tail_call(ctx, &bench_next, 0);
+	return XDP_ABORTED;
+}

@@ -187,6 +187,7 @@ struct bench {
 	__u32 flen[F_MAX];
 	__u8 a_mac[6];
 	__u32 ndev;
+	__u32 *slot_of; /* the slot of device i (dev_mac(i)) */
 	__u64 nfill; /* filler flows installed */
 	struct ifn_flow_key *learn_keys;
 	__u32 learn_seq0;
@@ -634,7 +635,8 @@ static void make_devices(struct bench *b, __u32 n)
 	}
 	free(keys);
 	free(vals);
-	free(slots);
+	free(b->slot_of);
+	b->slot_of = slots;
 	b->ndev = n;
 }
 
@@ -643,13 +645,17 @@ static void make_a_rules(struct bench *b)
 {
 	struct ifn_flow_val v = { .added_ns = ifn_now_mono(), .origin = IFN_ORIGIN_MANUAL };
 	static const char *const rules[] = { "udp/123 any", "tcp 198.18.0.0/15" };
+	struct ifn_device *rec = &b->m.dev_mem[b->slot_of[0]];
 	struct ifn_flow_key k;
 	char err[128];
 
+	/* As the agent writes flows: the device's peer filter first. */
 	flow_key(&k, b->a_mac, A_PEER4, NULL, 443);
+	ifn_exact_peers_add(rec->exact_peers, &k);
 	if (bpf_map_update_elem(b->m.flows, &k, &v, BPF_ANY))
 		ifb_die("flow: %s", strerror(errno));
 	flow_key(&k, b->a_mac, 0, a_peer6, 443);
+	ifn_exact_peers_add(rec->exact_peers, &k);
 	if (bpf_map_update_elem(b->m.flows, &k, &v, BPF_ANY))
 		ifb_die("flow: %s", strerror(errno));
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
@@ -685,6 +691,7 @@ static void grow_flows(struct bench *b, __u64 total)
 
 		dev_mac((__u32)(j % b->ndev), mac);
 		flow_key(&keys[i], mac, FILL_PEER4 + (__u32)j, NULL, 443 + (__u16)(j % 16));
+		ifn_exact_peers_add(b->m.dev_mem[b->slot_of[j % b->ndev]].exact_peers, &keys[i]);
 		vals[i].added_ns = 1;
 		vals[i].origin = IFN_ORIGIN_POLICY;
 	}

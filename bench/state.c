@@ -164,7 +164,6 @@ int ifb_state_main(int argc, char **argv)
 	batch(m.dev_index, keys, slots, ndev, sizeof(*keys), sizeof(*slots), "devices");
 	batch(m.dev_stats, slots, stats, ndev, sizeof(*slots), ssz, "stats");
 	free(stats);
-	free(slots);
 	free(devs);
 
 	if (per && ndev) {
@@ -191,6 +190,8 @@ int ifb_state_main(int argc, char **argv)
 				r.peer[10] = r.peer[11] = 0xff;
 				memcpy(r.peer + 12, &peer, 4);
 				ifn_rule_to_flow(&r, &fk[j]);
+				/* As the agent writes flows: the device's peer filter first. */
+				ifn_exact_peers_add(m.dev_mem[slots[x / per]].exact_peers, &fk[j]);
 				fv[j].added_ns = now;
 				fv[j].origin = IFN_ORIGIN_LEARNED;
 			}
@@ -201,6 +202,7 @@ int ifb_state_main(int argc, char **argv)
 		free(fv);
 	}
 	free(keys);
+	free(slots);
 	fprintf(stderr, "state: %u devices, %llu flows pinned under %s in %.2f s\n", ndev,
 		(unsigned long long)ndev * per, lo.pin_dir, (ifb_now_ns() - t0) / 1e9);
 	ifn_unload(skel);

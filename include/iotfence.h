@@ -19,7 +19,7 @@
 
 #include <linux/types.h>
 
-#define IFN_ABI_VERSION 3
+#define IFN_ABI_VERSION 4
 
 /* Pin layout under the bpffs root (default /sys/fs/bpf/iotfence). */
 #define IFN_PIN_ROOT_DEFAULT "/sys/fs/bpf/iotfence"
@@ -242,6 +242,9 @@ static inline __u64 ifn_mw_until(__u64 w)
 	return (w >> IFN_DEADLINE_SHIFT) << IFN_DEADLINE_SHIFT;
 }
 
+/* ifn_device.exact_peers: 256 bits. */
+#define IFN_EXACT_PEER_WORDS 4
+
 /*
  * One device, in slot `slot` of the ifn_devices array; ifn_dev_index maps
  * its MAC to the slot. The array is mmap()able so that the agent changes a
@@ -281,6 +284,15 @@ struct ifn_device {
 	__u32 name_rules; /* entries in ifn_name_rules */
 	__u32 lan_rules; /* local-networks flows (counted in flow_count too) */
 	__u32 pad4;
+	/*
+	 * The peers the device may have exact flows to, a one-hash filter
+	 * (ifn_exact_peers_add): every writer of ifn_flows sets a peer's bit
+	 * before the flow goes in, and no one clears one while the device
+	 * lives, so a clear bit means no exact flow to that peer and the
+	 * datapath skips the lookup. A frame to a new address of a named
+	 * cloud pays for its name, not for an exact flow that is not there.
+	 */
+	__u64 exact_peers[IFN_EXACT_PEER_WORDS];
 	__u64 created_ns;
 	__u8 ipv4[4]; /* last source IPv4, network order */
 	__u32 pad1;
@@ -559,6 +571,15 @@ struct ifn_dns_val {
 	__u64 name[IFN_DNS_NAMES_PER_ADDR]; /* full-name hashes; 0: free */
 	__u64 expires_ns[IFN_DNS_NAMES_PER_ADDR]; /* TTL, at least dns-min-ttl */
 	__u64 last_used_ns; /* the last frame that passed by one of the names */
+	/*
+	 * The last flow a name admitted (ifn_dns_admit_memo): its device's
+	 * fp_gen, its (port, proto, dir) and slot + 1; 0: none. Valid while
+	 * fp_gen stays (a rule taken away moves it) and the slot is live,
+	 * so the next frame of that flow past the decision cache skips the
+	 * name rules' lookups. One word: read and written whole. The egress
+	 * program clears it when it gives the slot to another name.
+	 */
+	__u64 admitted;
 };
 
 /* ifn_dns_names: full-name hash -> the name, and the hashes of its suffixes. */
@@ -826,6 +847,57 @@ static inline int ifn_addr_is_lan_fixed(const __u8 *a)
 	return (a[0] & 0xfe) == 0xfc || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80);
 }
 
+/*
+ * The bit of ifn_device.exact_peers that stands for @peer (16 bytes, IPv6
+ * or IPv4-mapped): a multiply carries every bit of the folded words up to
+ * the top byte, so neighbouring addresses take different bits. Native
+ * order, as ifn_flow_hash: both sides are little-endian.
+ */
+static inline __u32 ifn_exact_peer_bit(const __u8 *peer)
+{
+	__u32 w0, w1, w2, w3;
+
+	__builtin_memcpy(&w0, peer, 4);
+	__builtin_memcpy(&w1, peer + 4, 4);
+	__builtin_memcpy(&w2, peer + 8, 4);
+	__builtin_memcpy(&w3, peer + 12, 4);
+	return ((w0 ^ w1 ^ w2 ^ w3) * 0x9e3779b1U) >> 24;
+}
+
+/* Keys that the filter stands for: an IP peer (not L2, not local-networks). */
+static inline int ifn_exact_peer_keyed(const struct ifn_flow_key *k)
+{
+	return k->family == IFN_FAMILY_IPV4 || k->family == IFN_FAMILY_IPV6;
+}
+
+/*
+ * Before @k goes into ifn_flows: its peer's bit in @peers (a device's
+ * exact_peers). Atomic, as the datapath and the agent both set bits; the
+ * test first, so that a set bit costs no locked write.
+ */
+static inline void ifn_exact_peers_add(__u64 *peers, const struct ifn_flow_key *k)
+{
+	__u32 b;
+
+	if (!ifn_exact_peer_keyed(k))
+		return;
+	b = ifn_exact_peer_bit(k->peer);
+	if (!(peers[(b >> 6) & (IFN_EXACT_PEER_WORDS - 1)] & (1ULL << (b & 63))))
+		__sync_fetch_and_or(&peers[(b >> 6) & (IFN_EXACT_PEER_WORDS - 1)],
+				    1ULL << (b & 63));
+}
+
+/* May @k be in ifn_flows? 0: certainly not (its peer's bit is clear). */
+static inline int ifn_exact_peers_may(const __u64 *peers, const struct ifn_flow_key *k)
+{
+	__u32 b;
+
+	if (!ifn_exact_peer_keyed(k))
+		return 1;
+	b = ifn_exact_peer_bit(k->peer);
+	return (peers[(b >> 6) & (IFN_EXACT_PEER_WORDS - 1)] >> (b & 63)) & 1;
+}
+
 /* Defaults of ifn_config (justified in agent/iotfence.8). */
 #define IFN_ANSWER_S_DEFAULT 30
 #define IFN_SCAN_WINDOW_NS_DEFAULT (10ULL * 1000000000ULL)
@@ -835,7 +907,8 @@ static inline int ifn_addr_is_lan_fixed(const __u8 *a)
 #define IFN_DNS_MIN_TTL_NS_DEFAULT (3600ULL * 1000000000ULL)
 
 _Static_assert(sizeof(struct ifn_mac_key) == 8, "ifn_mac_key layout");
-_Static_assert(sizeof(struct ifn_device) == 296, "ifn_device layout");
+_Static_assert(IFN_EXACT_PEER_WORDS * 64 == 256, "ifn_exact_peer_bit() gives 8 bits");
+_Static_assert(sizeof(struct ifn_device) == 328, "ifn_device layout");
 _Static_assert(sizeof(struct ifn_fp_cache) == 32, "ifn_fp_cache layout");
 _Static_assert(sizeof(struct ifn_dev_cache_entry) == 12, "ifn_dev_cache_entry layout");
 _Static_assert(sizeof(struct ifn_dev_cache) == 12 * IFN_DEV_CACHE_ENTRIES, "ifn_dev_cache layout");
@@ -852,7 +925,7 @@ _Static_assert(sizeof(struct ifn_ip_owner) == 16, "ifn_ip_owner layout");
 _Static_assert(sizeof(struct ifn_iface) == 32, "ifn_iface layout");
 _Static_assert(sizeof(struct ifn_config) == 72, "ifn_config layout");
 _Static_assert(sizeof(struct ifn_dns_key) == 24, "ifn_dns_key layout");
-_Static_assert(sizeof(struct ifn_dns_val) == 72, "ifn_dns_val layout");
+_Static_assert(sizeof(struct ifn_dns_val) == 80, "ifn_dns_val layout");
 _Static_assert(sizeof(struct ifn_dns_name) == 344, "ifn_dns_name layout");
 _Static_assert(sizeof(struct ifn_dns_stats) == 224, "ifn_dns_stats layout");
 _Static_assert(sizeof(struct ifn_name_rule_key) == 24, "ifn_name_rule_key layout");

@@ -560,6 +560,9 @@ static long ifn_dns_write_rec(__u32 i, void *vctx)
 	if (slot >= 0 && slot < IFN_DNS_NAMES_PER_ADDR) {
 		if (v->name[slot] == w->name && v->expires_ns[slot] > exp)
 			exp = v->expires_ns[slot];
+		/* A memo of what the slot's old name admitted is not the new one's. */
+		if (v->name[slot] != w->name)
+			v->admitted = 0;
 		v->expires_ns[slot] = exp;
 		v->name[slot] = w->name;
 	}

@@ -36,6 +36,8 @@ static __always_inline int ifn_learn(struct ifn_ctx *x, const struct ifn_flow_ke
 		}
 		return 0;
 	}
+	/* The filter's bit first: a flow it does not show would never match. */
+	ifn_exact_peers_add(dev->exact_peers, k);
 	err = bpf_map_update_elem(&ifn_flows, k, &val, BPF_NOEXIST);
 	if (!err) {
 		__sync_fetch_and_add(&dev->flow_count, 1);

@@ -75,18 +75,33 @@ static __always_inline struct ifn_dns_val *ifn_dns_of_flow(const struct ifn_flow
 }
 
 /*
+ * ifn_dns_val.admitted for the flow of @k under @gen (the device's fp_gen,
+ * folded with its creation time so that a device forgotten and seen again
+ * does not take the old one's memos), slot bits left 0.
+ */
+static __always_inline __u64 ifn_dns_admit_memo(const struct ifn_flow_key *k, __u32 gen)
+{
+	return ((__u64)gen << 32) | ((__u32)k->port << 16) | ((__u32)k->proto << 8) |
+	       ((__u32)(k->dir & 0xf) << 4);
+}
+
+/*
  * Is the flow @k (peer: the frame's destination) admitted by a name the
  * device resolved? A name admits its address until its answer's expiry
  * (at least dns-min-ttl), and for as long after as frames keep using the
  * address (less than dns-min-ttl apart): a connection that lasts for days
- * is never cut because its answer expired. A pass refreshes the address.
- * A global function: the verifier checks it once, not on every path of
- * the datapath that reaches it.
+ * is never cut because its answer expired. A pass refreshes the address,
+ * and leaves a memo of the flow and slot that passed: the flow's next
+ * frame past the decision cache checks that slot's liveness, not the
+ * rules, for as long as @gen (see ifn_dns_admit_memo) stays. A global
+ * function: the verifier checks it once, not on every path of the
+ * datapath that reaches it.
  */
-__noinline int ifn_name_allows(const struct ifn_flow_key *k, __u64 now, __u64 min_ttl_ns)
+__noinline int ifn_name_allows(const struct ifn_flow_key *k, __u64 now, __u64 min_ttl_ns, __u32 gen)
 {
 	struct ifn_name_rule_key rk = {};
 	struct ifn_dns_val *v;
+	__u64 memo, want;
 	int live, j;
 
 	if (!k)
@@ -95,6 +110,15 @@ __noinline int ifn_name_allows(const struct ifn_flow_key *k, __u64 now, __u64 mi
 	if (!v)
 		return 0;
 	live = ifn_dns_in_use(v, now, min_ttl_ns);
+	want = ifn_dns_admit_memo(k, gen);
+	memo = v->admitted;
+	if ((memo & ~0xfULL) == want && (memo & 0xf)) {
+		j = (memo - 1) & (IFN_DNS_NAMES_PER_ADDR - 1);
+		if (ifn_dns_slot_live(v, j, now, live)) {
+			v->last_used_ns = now;
+			return 1;
+		}
+	}
 #pragma unroll
 	for (j = 0; j < IFN_DNS_NAMES_PER_ADDR; j++) {
 		__u64 name = v->name[j];
@@ -103,6 +127,7 @@ __noinline int ifn_name_allows(const struct ifn_flow_key *k, __u64 now, __u64 mi
 			continue;
 		if (ifn_name_rule_match(&rk, name)) {
 			v->last_used_ns = now;
+			v->admitted = want | (j + 1);
 			return 1;
 		}
 	}

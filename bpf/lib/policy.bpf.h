@@ -109,12 +109,15 @@ static __always_inline int ifn_fp_allows(struct ifn_ctx *x, struct ifn_flow_key 
 		k->dir = c.dir[0];
 	}
 	if (!ok && (dev->flags & IFN_DEV_F_NAME_RULES) && p->family != IFN_FAMILY_L2) {
-		if (ifn_name_allows(k, x->now, x->cfg->dns_min_ttl_ns)) {
+		/* One device's own: a MAC forgotten and seen again starts at fp_gen 0. */
+		__u32 memo_gen = gen ^ (__u32)((dev->created_ns * 0x9e3779b97f4a7c15ULL) >> 32);
+
+		if (ifn_name_allows(k, x->now, x->cfg->dns_min_ttl_ns, memo_gen)) {
 			ok = IFN_FPC_BY_NAME;
 		} else if (c.n == 2) {
 			k->port = c.port[1];
 			k->dir = c.dir[1];
-			if (ifn_name_allows(k, x->now, x->cfg->dns_min_ttl_ns))
+			if (ifn_name_allows(k, x->now, x->cfg->dns_min_ttl_ns, memo_gen))
 				ok = IFN_FPC_BY_NAME;
 			k->port = c.port[0];
 			k->dir = c.dir[0];

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * rules.bpf.h - a flow key against the device's fingerprint: the exact
- * entry, then, only for a device whose flags say it has some, local-networks
- * and the prefix tries of rules (one or two lookups each, no loop).
+ * entry (unless the device's peer filter says there is none), then, only
+ * for a device whose flags say it has some, local-networks and the prefix
+ * tries of rules (one or two lookups each, no loop).
  */
 #ifndef IFN_RULES_BPF_H
 #define IFN_RULES_BPF_H
@@ -104,7 +105,7 @@ static __always_inline int ifn_key_allowed(const struct ifn_device *dev,
 {
 	__u32 flags = dev->flags;
 
-	if (bpf_map_lookup_elem(&ifn_flows, k))
+	if (ifn_exact_peers_may(dev->exact_peers, k) && bpf_map_lookup_elem(&ifn_flows, k))
 		return 1;
 	if (!(flags & (IFN_DEV_F_PORT_RULES | IFN_DEV_F_ANY_RULES | IFN_DEV_F_LAN_RULES)))
 		return 0;

@@ -6,9 +6,14 @@
  * later answers give, on that protocol and port only. The answers go
  * through the real egress program, the frames through the real XDP one.
  */
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/bpf.h>
+
+#include "devices.h"
 #include "devnames.h"
 #include "dnsans.h"
 #include "dnsname.h"
@@ -198,6 +203,105 @@ START_TEST(cap_counts_names)
 	th_step(&t, SYN_TO("198.51.100.2", 80),
 		EXPECT(DROP(NOT_IN_FINGERPRINT), .events = EV(VIOLATION) | EV(FINGERPRINT_CAP)),
 		"the cap");
+	th_teardown(&t);
+}
+END_TEST
+
+/* The memo ifn_dns holds for (device, @ip): its flow and slot, 0 for none. */
+static __u64 memo_of(struct th *t, const char *ip)
+{
+	struct ifn_dns_key k = {};
+	struct ifn_dns_val v;
+
+	frame_mac(DEV, k.mac);
+	k.addr[10] = k.addr[11] = 0xff;
+	ck_assert_int_eq(inet_pton(AF_INET, ip, k.addr + 12), 1);
+	ck_assert_int_eq(bpf_map_lookup_elem(t->m.dns, &k, &v), 0);
+	return v.admitted;
+}
+
+/*
+ * A name's memo of the flow it admitted lets the flow's next connection
+ * skip the name rules, and only that: another port, a rule taken away, an
+ * answer that lapsed are each decided afresh, never by the memo. New
+ * source ports, so that the per-CPU decision cache does not answer first.
+ */
+START_TEST(name_memo_follows_the_fingerprint)
+{
+	struct ifn_rule r;
+	char err[160];
+	struct th t;
+
+	setup(&t, 0);
+	th_set_mode(&t, DEV, E);
+	/* Another name rule, so that the device keeps name rules throughout. */
+	th_allow(&t, DEV, "tcp/443 name b.example.com");
+	th_allow(&t, DEV, "tcp/443 name a.example.com");
+	th_dns_answer(&t, DEV, "a.example.com", 60, "52.1.2.3");
+	ck_assert_uint_eq(memo_of(&t, "52.1.2.3"), 0);
+	th_step(&t, FRAME(TCP4(40000, 443, SYN), .dst_ip = "52.1.2.3"), EXPECT(PASS), "by name");
+	ck_assert_uint_ne(memo_of(&t, "52.1.2.3"), 0);
+	th_step(&t, FRAME(TCP4(40001, 443, SYN), .dst_ip = "52.1.2.3"), EXPECT(PASS),
+		"by the memo");
+	th_step(&t, FRAME(TCP4(40002, 8443, SYN), .dst_ip = "52.1.2.3"),
+		EXPECT(DROP(NOT_IN_FINGERPRINT), VIOL), "another port is not the memo's flow");
+
+	/* The rule goes: its memo does not admit the next connection. */
+	ck_assert_msg(!ifn_rule_parse("tcp/443 name a.example.com", &r, err, sizeof(err)), "%s",
+		      err);
+	frame_mac(DEV, r.mac);
+	ck_assert_int_eq(ifn_rule_remove(&t.m, &r), 0);
+	ck_assert_uint_ne(memo_of(&t, "52.1.2.3"), 0);
+	th_step(&t, FRAME(TCP4(40003, 443, SYN), .dst_ip = "52.1.2.3"),
+		EXPECT(DROP(NOT_IN_FINGERPRINT), VIOL), "rule removed");
+
+	/* Back again; then two idle hours: the answer lapsed, the memo with it. */
+	th_allow(&t, DEV, "tcp/443 name a.example.com");
+	th_step(&t, FRAME(TCP4(40004, 443, SYN), .dst_ip = "52.1.2.3"), EXPECT(PASS),
+		"the rule is back");
+	th_step(&t, FRAME(TCP4(40005, 443, SYN), .dst_ip = "52.1.2.3"), EXPECT(PASS),
+		"by the memo again");
+	*t.now += 7200 * SEC_NS;
+	ck_assert_uint_ne(memo_of(&t, "52.1.2.3"), 0);
+	th_step(&t, FRAME(TCP4(40006, 443, SYN), .dst_ip = "52.1.2.3"),
+		EXPECT(DROP(NOT_IN_FINGERPRINT), VIOL), "lapsed");
+	th_teardown(&t);
+}
+END_TEST
+
+/*
+ * A device forgotten and seen again has the same MAC, so the same DNS
+ * entries (they stay until the LRU takes them), and counts fp_gen from 0
+ * again: at the old one's fp_gen, its memo must not admit for the new one.
+ */
+START_TEST(name_memo_not_for_a_new_device)
+{
+	char rule[64];
+	__u8 mac[6];
+	__u32 gen, i;
+	struct th t;
+
+	setup(&t, 0);
+	th_set_mode(&t, DEV, E);
+	th_allow(&t, DEV, "tcp/443 name a.example.com");
+	th_dns_answer(&t, DEV, "a.example.com", 60, "52.1.2.3");
+	th_step(&t, FRAME(TCP4(40000, 443, SYN), .dst_ip = "52.1.2.3"), EXPECT(PASS), "by name");
+	gen = dev(&t).fp_gen;
+	ck_assert_uint_ne(memo_of(&t, "52.1.2.3"), 0);
+
+	frame_mac(DEV, mac);
+	ck_assert_int_eq(ifn_device_forget(&t.m, mac), 0);
+	*t.now += SEC_NS;
+	th_add_device(&t, DEV, E);
+	/* Other names, until the new device is at the old one's fp_gen. */
+	for (i = 0; dev(&t).fp_gen < gen; i++) {
+		snprintf(rule, sizeof(rule), "tcp/443 name n%u.example.com", i);
+		th_allow(&t, DEV, rule);
+	}
+	ck_assert_uint_eq(dev(&t).fp_gen, gen);
+	ck_assert_uint_ne(memo_of(&t, "52.1.2.3"), 0);
+	th_step(&t, FRAME(TCP4(40001, 443, SYN), .dst_ip = "52.1.2.3"),
+		EXPECT(DROP(NOT_IN_FINGERPRINT), VIOL), "not the old device's memo");
 	th_teardown(&t);
 }
 END_TEST
@@ -419,6 +523,8 @@ static Suite *names_suite(void)
 	tcase_add_test(tc, no_answer_no_name);
 	tcase_add_test(tc, shared_address_every_live_name);
 	tcase_add_test(tc, cap_counts_names);
+	tcase_add_test(tc, name_memo_follows_the_fingerprint);
+	tcase_add_test(tc, name_memo_not_for_a_new_device);
 	tcase_add_test(tc, ipv6_udp_and_server_keys);
 	tcase_add_test(tc, generalise_prefers_names);
 	tcase_add_test(tc, sibling_names_widened);

@@ -187,6 +187,51 @@ START_TEST(ordering)
 }
 END_TEST
 
+/*
+ * The exact flows' peer filter (ifn_device.exact_peers): a flow's bit is
+ * there once added, keys of no IP peer always may be there, and the 256
+ * addresses of an IPv4 /24 take 256 different bits (a device's cloud moves
+ * within a block: a filter that put neighbours on one bit would say "may
+ * be there" for all of them).
+ */
+START_TEST(exact_peer_filter)
+{
+	__u64 peers[IFN_EXACT_PEER_WORDS] = { 0 }, seen[IFN_EXACT_PEER_WORDS] = { 0 };
+	struct ifn_flow_key k = { .family = IFN_FAMILY_IPV4, .proto = 6, .port = 443 };
+	struct ifn_flow_key l2 = { .family = IFN_FAMILY_L2, .port = 0x88cc };
+	unsigned int i, b, n = 0;
+
+	k.peer[10] = k.peer[11] = 0xff;
+	k.peer[12] = 52;
+	k.peer[13] = 1;
+	k.peer[14] = 2;
+	for (i = 0; i < 256; i++) {
+		k.peer[15] = (__u8)i;
+		b = ifn_exact_peer_bit(k.peer);
+		ck_assert_uint_lt(b, 256);
+		if (!(seen[b / 64] & (1ULL << (b % 64))))
+			n++;
+		seen[b / 64] |= 1ULL << (b % 64);
+	}
+	ck_assert_uint_eq(n, 256);
+
+	k.peer[15] = 3;
+	ck_assert(!ifn_exact_peers_may(peers, &k));
+	ifn_exact_peers_add(peers, &k);
+	ck_assert(ifn_exact_peers_may(peers, &k));
+	k.family = IFN_FAMILY_IPV6;
+	ck_assert(ifn_exact_peers_may(peers, &k)); /* the peer's bit, whatever the family */
+	k.peer[15] = 4;
+	ck_assert(!ifn_exact_peers_may(peers, &k));
+	/* No IP peer: never filtered, never set. */
+	ck_assert(ifn_exact_peers_may(peers, &l2));
+	memset(seen, 0, sizeof(seen));
+	ifn_exact_peers_add(seen, &l2);
+	for (i = 0; i < IFN_EXACT_PEER_WORDS; i++)
+		ck_assert_uint_eq(seen[i], 0);
+}
+END_TEST
+
 UNIT_SUITE(rules_suite)
 static Suite *rules_suite(void)
 {
@@ -198,6 +243,7 @@ static Suite *rules_suite(void)
 	tcase_add_test(tc, from_flow);
 	tcase_add_test(tc, ordering);
 	tcase_add_test(tc, name_hashes);
+	tcase_add_test(tc, exact_peer_filter);
 	suite_add_tcase(s, tc);
 	return s;
 }
