@@ -344,7 +344,10 @@ int ifn_maps_open_pinned(struct ifn_maps *m)
 			ifn_pin_dir());
 	} else if (err == -EPROTO) {
 		ifn_err("the state pinned at %s was made by another iotfence version (ABI %d "
-			"expected); 'iotfence detach --all --purge' clears it",
+			"expected); 'iotfence detach --all --purge' clears it. To keep the "
+			"fingerprints, first save them with the old version ('iotfence policy "
+			"save FILE', then 'policy load FILE' after attaching again; the daemon "
+			"saves its state when stopped and restores it on start)",
 			ifn_pin_dir(), IFN_ABI_VERSION);
 	} else if (err == -EPERM || err == -EACCES) {
 		if (!ifn_check_privileges())
