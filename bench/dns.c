@@ -152,6 +152,21 @@ static void set_next(struct dns_bench *b, int fd)
 		ifb_die("prog array: %s", strerror(errno));
 }
 
+/*
+ * XDP behind the mutator @mut (which tail-calls what bench_next holds) on
+ * the exact frame and on the named one, each less the mutator's own cost,
+ * measured in front of XDP_DROP (*own).
+ */
+static void behind(struct dns_bench *b, int mut, int xdp, const __u8 *f_ex, size_t n_ex,
+		   const __u8 *f_nm, size_t n_nm, double *ex, double *nm, double *own)
+{
+	set_next(b, bpf_program__fd(b->base->progs.bench_drop));
+	*own = median_of(mut, f_ex, n_ex, b->repeat, b->rounds);
+	set_next(b, xdp);
+	*ex = median_of(mut, f_ex, n_ex, b->repeat, b->rounds) - *own;
+	*nm = median_of(mut, f_nm, n_nm, b->repeat, b->rounds) - *own;
+}
+
 /* A name the device resolved, as the egress program would have written it. */
 static void resolved(struct dns_bench *b, const __u8 mac[6], const __u8 peer[16], const char *name)
 {
@@ -294,27 +309,11 @@ int ifb_dns_main(int argc, char **argv)
 	}
 	ex = median_of(xdp, f_exact, n_ex, b.repeat, b.rounds);
 	nm = median_of(xdp, f_name, n_nm, b.repeat, b.rounds);
-	set_next(&b, bpf_program__fd(b.base->progs.bench_drop));
-	mut = median_of(bpf_program__fd(b.base->progs.bench_mut_sport), f_exact, n_ex, b.repeat,
-			b.rounds);
-	set_next(&b, xdp);
-	ex_miss = median_of(bpf_program__fd(b.base->progs.bench_mut_sport), f_exact, n_ex, b.repeat,
-			    b.rounds) -
-		  mut;
-	nm_miss = median_of(bpf_program__fd(b.base->progs.bench_mut_sport), f_name, n_nm, b.repeat,
-			    b.rounds) -
-		  mut;
+	behind(&b, bpf_program__fd(b.base->progs.bench_mut_sport), xdp, f_exact, n_ex, f_name, n_nm,
+	       &ex_miss, &nm_miss, &mut);
 	/* Two flows in turn: the name's memo of the last flow never serves. */
-	set_next(&b, bpf_program__fd(b.base->progs.bench_drop));
-	mut2 = median_of(bpf_program__fd(b.base->progs.bench_mut_ports), f_exact, n_ex, b.repeat,
-			 b.rounds);
-	set_next(&b, xdp);
-	ex_alt = median_of(bpf_program__fd(b.base->progs.bench_mut_ports), f_exact, n_ex, b.repeat,
-			   b.rounds) -
-		 mut2;
-	nm_alt = median_of(bpf_program__fd(b.base->progs.bench_mut_ports), f_name, n_nm, b.repeat,
-			   b.rounds) -
-		 mut2;
+	behind(&b, bpf_program__fd(b.base->progs.bench_mut_ports), xdp, f_exact, n_ex, f_name, n_nm,
+	       &ex_alt, &nm_alt, &mut2);
 	{
 		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f_name, .data_size_in = n_nm);
 
