@@ -28,7 +28,9 @@ NEED_HDRS := bpf/libbpf.h libelf.h zlib.h pcap/pcap.h jansson.h check.h
 ARCH_INCLUDE := /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null)
 
 WARN := -Wall -Wextra -Werror
-BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 $(WARN) -Iinclude -Ibpf \
+# -fno-strict-aliasing, as the kernel builds: the datapath reads addresses and
+# keys as whole words wherever it wrote them bytewise (or the other way).
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -fno-strict-aliasing $(WARN) -Iinclude -Ibpf \
 	-idirafter $(ARCH_INCLUDE)
 CFLAGS ?= -O2 -g
 AGENT_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iagent -I$(BUILD)

@@ -93,25 +93,56 @@ struct {
 	__type(value, struct ifn_dns_scratch);
 } ifn_dns_scratch SEC(".maps");
 
-/* What the egress program knows of a frame before its DNS message. */
+/*
+ * What the egress program knows of a frame before its DNS message. Its
+ * first bytes are the frame's inbound note key as the parse leaves them
+ * (device = destination MAC, protocol, the peer's port = source port, the
+ * device's = destination port, peer = source address): the note on every
+ * frame reads them in place, with no copy (inbound.bpf.h).
+ */
 struct ifn_epkt {
-	__u8 dst_mac[8]; /* the device; 8 so that it is also an ifn_mac_key */
-	__u8 src_mac[8];
+	union {
+		struct ifn_in_key key;
+		struct {
+			__u8 dst_mac[6]; /* the device */
+			__u8 proto;
+			__u8 key_pad; /* 0, as the note's key has it */
+			__u16 sport;
+			__u16 dport;
+			__u8 src[16];
+		};
+	};
 	__u8 family;
-	__u8 proto;
-	__u16 sport;
-	__u16 dport;
 	__u8 tcp_flags;
-	__u8 pad;
+	__u8 pad[2];
+	__u8 src_mac[8];
 	__u32 l4_off; /* from the start of the frame */
 	__u32 l4_len; /* by the IP header's lengths: L4 header and payload */
 	__u32 msg_off; /* the DNS message (TCP: after its length prefix) */
 	__u32 msg_len; /* by the UDP length or the TCP segment's; 0: none */
 	__u32 ifindex; /* the interface it leaves by */
 	__u32 ingress_ifindex; /* where it came in; 0: the gateway made it */
-	__u8 src[16];
 	__u8 dst[16];
-};
+} __attribute__((aligned(8)));
+
+_Static_assert(__builtin_offsetof(struct ifn_epkt, dst_mac) ==
+			       __builtin_offsetof(struct ifn_in_key, mac) &&
+		       __builtin_offsetof(struct ifn_epkt, proto) ==
+			       __builtin_offsetof(struct ifn_in_key, proto) &&
+		       __builtin_offsetof(struct ifn_epkt, sport) ==
+			       __builtin_offsetof(struct ifn_in_key, peer_port) &&
+		       __builtin_offsetof(struct ifn_epkt, dport) ==
+			       __builtin_offsetof(struct ifn_in_key, dev_port) &&
+		       __builtin_offsetof(struct ifn_epkt, src) ==
+			       __builtin_offsetof(struct ifn_in_key, peer),
+	       "ifn_epkt begins with its inbound note key");
+
+/* The device's MAC as the key of ifn_dev_index (8 bytes, zero-padded). */
+static __always_inline void ifn_epkt_dev_key(const struct ifn_epkt *p, struct ifn_mac_key *mk)
+{
+	__builtin_memset(mk, 0, sizeof(*mk));
+	__builtin_memcpy(mk->mac, p->dst_mac, 6);
+}
 
 /*
  * Ethernet, VLAN tags, IPv4 or IPv6 (extension headers), and the UDP or
@@ -150,8 +181,16 @@ static __always_inline int ifn_eparse(void *data, void *end, struct ifn_epkt *p)
 		if (iplen < hlen)
 			return -1;
 		iplen -= hlen;
-		ifn_map_v4(p->src, &iph->saddr);
-		ifn_map_v4(p->dst, &iph->daddr);
+		__u32 *ws = (__u32 *)p->src, *wd = (__u32 *)p->dst;
+
+		ws[0] = 0;
+		ws[1] = 0;
+		ws[2] = bpf_htonl(0x0000ffff);
+		ws[3] = iph->saddr;
+		wd[0] = 0;
+		wd[1] = 0;
+		wd[2] = bpf_htonl(0x0000ffff);
+		wd[3] = iph->daddr;
 		p->family = IFN_FAMILY_IPV4;
 		nh = iph->protocol;
 		c.pos += hlen;
@@ -695,6 +734,7 @@ static __always_inline int ifn_dns_begin(const struct ifn_epkt *p, __u32 tcp_len
 					 struct ifn_dns_run *r)
 {
 	__u32 zero = 0, slot = 0, n = p->msg_len;
+	struct ifn_mac_key mk;
 
 	r->st = bpf_map_lookup_elem(&ifn_dns_stats, &zero);
 	r->cfg = bpf_map_lookup_elem(&ifn_config, &zero);
@@ -709,7 +749,8 @@ static __always_inline int ifn_dns_begin(const struct ifn_epkt *p, __u32 tcp_len
 			return -1;
 		}
 	}
-	r->dev = ifn_device_find(p->dst_mac, &slot);
+	ifn_epkt_dev_key(p, &mk);
+	r->dev = ifn_device_find(&mk, &slot);
 	if (!r->dev) {
 		r->st->no_device++;
 		return -1;

@@ -154,18 +154,18 @@ static __always_inline void ifn_probe_count(const struct ifn_epkt *p, __u16 port
  * state's random key: a sender that could pick which slots its attempts
  * fill could evict a note from ifn_inbound (an LRU) while its slot still
  * says fresh, and the device's answer to the next attempt within the
- * second would count as its own frame.
+ * second would count as its own frame. Whole words of the key, 8 bytes
+ * at a time: the note is on every frame the gateway delivers.
  */
-static __always_inline __u32 ifn_in_recent_slot(const __u32 *w, __u64 key)
+static __always_inline __u32 ifn_in_recent_slot(const struct ifn_in_key *k, __u64 key)
 {
-	__u32 h = w[0] ^ (__u32)key;
+	const __u64 *w = (const __u64 *)k;
+	__u64 h = (w[0] ^ key) * 0x9e3779b97f4a7c15ULL;
 
-	h = (h ^ w[1]) * 0x9e3779b1;
-	h = (h ^ w[2]) * 0x9e3779b1;
-	h = (h ^ w[3] ^ w[4]) * 0x9e3779b1;
-	h = (h ^ w[5]) * 0x9e3779b1;
-	h = (h ^ w[6] ^ (__u32)(key >> 32)) * 0x9e3779b1;
-	return h >> 20;
+	h = (h ^ w[1]) * 0x9e3779b97f4a7c15ULL;
+	h = (h ^ w[2]) * 0x9e3779b97f4a7c15ULL;
+	h = (h ^ ((const __u32 *)k)[6] ^ (key >> 29)) * 0x9e3779b97f4a7c15ULL;
+	return (__u32)(h >> 52);
 }
 
 static __always_inline void ifn_in_recent_put(struct ifn_in_recent *r, const struct ifn_in_key *k,
@@ -176,28 +176,34 @@ static __always_inline void ifn_in_recent_put(struct ifn_in_recent *r, const str
 	r->written_ns = written_ns;
 }
 
-static __always_inline int ifn_in_key_eq(const __u32 *a, const __u32 *b)
+/* Both 8-byte aligned: three words and a half. */
+static __always_inline int ifn_in_key_eq(const struct ifn_in_key *a, const struct ifn_in_key *b)
 {
-	return !((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]) | (a[4] ^ b[4]) |
-		 (a[5] ^ b[5]) | (a[6] ^ b[6]));
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+
+	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) |
+		 (((const __u32 *)a)[6] ^ ((const __u32 *)b)[6]));
 }
 
-_Static_assert(sizeof(struct ifn_in_key) == 7 * sizeof(__u32), "ifn_in_key as 7 words");
+_Static_assert(sizeof(struct ifn_in_key) == 7 * sizeof(__u32), "ifn_in_key as 3.5 words");
 _Static_assert(IFN_IN_RECENT_SLOTS == 1 << 12, "ifn_in_recent_slot takes 12 bits");
+_Static_assert(sizeof(struct ifn_in_recent) % 8 == 0, "ifn_in_recent's keys 8-byte aligned");
 
 /*
  * Note a frame the gateway delivers to a known device: TCP (a SYN or not),
  * UDP, or an ICMP echo request. Ports as the frame has them (for ICMP its
  * type and code). Called for every frame that leaves by an attached LAN
- * interface, and by replay for every frame of a capture.
+ * interface, and by replay for every frame of a capture. The key is the
+ * parse's own (p->key).
  */
 static __always_inline void ifn_inbound_note(const struct ifn_epkt *p)
 {
-	struct ifn_in_key k __attribute__((aligned(8))) = {};
+	const struct ifn_in_key *k = &p->key;
 	struct ifn_in_val v = {}, *old;
 	struct ifn_in_recent *r;
 	struct ifn_device *dev;
 	struct ifn_config *cfg;
+	struct ifn_mac_key mk;
 	__u32 zero = 0, slot = 0, idx;
 	__u64 now;
 
@@ -219,11 +225,6 @@ static __always_inline void ifn_inbound_note(const struct ifn_epkt *p)
 	if (!cfg)
 		return;
 	now = ifn_now(cfg);
-	__builtin_memcpy(k.mac, p->dst_mac, 6);
-	k.proto = p->proto;
-	k.peer_port = p->sport;
-	k.dev_port = p->dport;
-	__builtin_memcpy(k.peer, p->src, 16);
 	v.seen_ns = now;
 	v.syn = p->proto == IPPROTO_TCP &&
 		(p->tcp_flags & (IFN_TCP_SYN | IFN_TCP_ACK)) == IFN_TCP_SYN;
@@ -233,24 +234,24 @@ static __always_inline void ifn_inbound_note(const struct ifn_epkt *p)
 	 * test below on the note itself, without the device's and the note's
 	 * hash lookups.
 	 */
-	idx = ifn_in_recent_slot((const __u32 *)&k, cfg->dns_key);
+	idx = ifn_in_recent_slot(k, cfg->dns_key);
 	r = bpf_map_lookup_elem(&ifn_in_recent, &idx);
 	if (!r)
 		return;
-	if (r->syn == v.syn && now - r->written_ns < IFN_IN_REFRESH_NS &&
-	    ifn_in_key_eq((const __u32 *)&r->key, (const __u32 *)&k))
+	if (r->syn == v.syn && now - r->written_ns < IFN_IN_REFRESH_NS && ifn_in_key_eq(&r->key, k))
 		return;
-	dev = ifn_device_find_cached(p->dst_mac, &slot);
+	ifn_epkt_dev_key(p, &mk);
+	dev = ifn_device_find_cached(mk.mac, &slot);
 	if (!dev)
 		return;
-	old = bpf_map_lookup_elem(&ifn_inbound, &k);
+	old = bpf_map_lookup_elem(&ifn_inbound, k);
 	if (old && old->syn == v.syn && now - old->seen_ns < IFN_IN_REFRESH_NS) {
 		/* Fresh, written while another flow held the slot. */
-		ifn_in_recent_put(r, &k, old->syn, old->seen_ns);
+		ifn_in_recent_put(r, k, old->syn, old->seen_ns);
 		return;
 	}
-	bpf_map_update_elem(&ifn_inbound, &k, &v, BPF_ANY);
-	ifn_in_recent_put(r, &k, v.syn, now);
+	bpf_map_update_elem(&ifn_inbound, k, &v, BPF_ANY);
+	ifn_in_recent_put(r, k, v.syn, now);
 	/*
 	 * What counts as a probe: a SYN, an echo request, a datagram to a
 	 * port below the ephemeral range. Not a cloud's answers to the
