@@ -779,9 +779,8 @@ struct ifn_in_val {
 #define IFN_IN_RECENT_SLOTS 4096
 
 struct ifn_in_recent {
-	struct ifn_in_key key;
-	__u8 syn;
-	__u8 pad[3];
+	struct ifn_in_key key; /* key.pad: the note's syn, so that one compare tests both */
+	__u8 pad[4];
 	__u64 written_ns;
 };
 

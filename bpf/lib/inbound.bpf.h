@@ -172,17 +172,18 @@ static __always_inline void ifn_in_recent_put(struct ifn_in_recent *r, const str
 					      __u8 syn, __u64 written_ns)
 {
 	r->key = *k;
-	r->syn = syn;
+	r->key.pad = syn;
 	r->written_ns = written_ns;
 }
 
-/* Both 8-byte aligned: three words and a half. */
-static __always_inline int ifn_in_key_eq(const struct ifn_in_key *a, const struct ifn_in_key *b)
+/* Slot @r holds key @k with @syn (in its pad byte)? Both 8-byte aligned. */
+static __always_inline int ifn_in_recent_holds(const struct ifn_in_recent *r,
+					       const struct ifn_in_key *k, __u64 syn)
 {
-	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+	const __u64 *x = (const __u64 *)&r->key, *y = (const __u64 *)k;
 
-	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) |
-		 (((const __u32 *)a)[6] ^ ((const __u32 *)b)[6]));
+	return !((x[0] ^ (y[0] | syn << 56)) | (x[1] ^ y[1]) | (x[2] ^ y[2]) |
+		 (((const __u32 *)x)[6] ^ ((const __u32 *)y)[6]));
 }
 
 _Static_assert(sizeof(struct ifn_in_key) == 7 * sizeof(__u32), "ifn_in_key as 3.5 words");
@@ -238,7 +239,7 @@ static __always_inline void ifn_inbound_note(const struct ifn_epkt *p)
 	r = bpf_map_lookup_elem(&ifn_in_recent, &idx);
 	if (!r)
 		return;
-	if (r->syn == v.syn && now - r->written_ns < IFN_IN_REFRESH_NS && ifn_in_key_eq(&r->key, k))
+	if (now - r->written_ns < IFN_IN_REFRESH_NS && ifn_in_recent_holds(r, k, v.syn))
 		return;
 	ifn_epkt_dev_key(p, &mk);
 	dev = ifn_device_find_cached(mk.mac, &slot);
