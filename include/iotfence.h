@@ -574,13 +574,24 @@ struct ifn_dns_val {
 	/*
 	 * The last flow a name admitted (ifn_dns_admit_memo): its device's
 	 * fp_gen, its (port, proto, dir) and slot + 1; 0: none. Valid while
-	 * fp_gen stays (a rule taken away moves it) and the slot is live,
-	 * so the next frame of that flow past the decision cache skips the
-	 * name rules' lookups. One word: read and written whole. The egress
-	 * program clears it when it gives the slot to another name.
+	 * fp_gen stays (a rule taken away moves it), the slot is live and
+	 * for IFN_NAME_MEMO_NS after admitted_ns, so the next frames of that
+	 * flow past the decision cache skip the name rules' lookups. One word:
+	 * read and written whole. The egress program clears it when it gives
+	 * the slot to another name.
 	 */
 	__u64 admitted;
+	__u64 admitted_ns; /* when the rules last admitted it */
 };
+
+/*
+ * How long a memo serves before the rules are asked again: whatever could
+ * leave it standing wrongly (an agent killed between taking a rule away and
+ * moving fp_gen, fp_gen coming round after 2^32 moves, a name's suffixes
+ * evicted from ifn_dns_names) lasts at most this long. One full lookup per
+ * named flow a second costs nothing measurable.
+ */
+#define IFN_NAME_MEMO_NS 1000000000ULL
 
 /* ifn_dns_names: full-name hash -> the name, and the hashes of its suffixes. */
 struct ifn_dns_name {
@@ -924,7 +935,7 @@ _Static_assert(sizeof(struct ifn_ip_owner) == 16, "ifn_ip_owner layout");
 _Static_assert(sizeof(struct ifn_iface) == 32, "ifn_iface layout");
 _Static_assert(sizeof(struct ifn_config) == 72, "ifn_config layout");
 _Static_assert(sizeof(struct ifn_dns_key) == 24, "ifn_dns_key layout");
-_Static_assert(sizeof(struct ifn_dns_val) == 80, "ifn_dns_val layout");
+_Static_assert(sizeof(struct ifn_dns_val) == 88, "ifn_dns_val layout");
 _Static_assert(sizeof(struct ifn_dns_name) == 344, "ifn_dns_name layout");
 _Static_assert(sizeof(struct ifn_dns_stats) == 224, "ifn_dns_stats layout");
 _Static_assert(sizeof(struct ifn_name_rule_key) == 24, "ifn_name_rule_key layout");

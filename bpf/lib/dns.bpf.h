@@ -600,7 +600,7 @@ static long ifn_dns_write_rec(__u32 i, void *vctx)
 		if (v->name[slot] == w->name && v->expires_ns[slot] > exp)
 			exp = v->expires_ns[slot];
 		/* A memo of what the slot's old name admitted is not the new one's. */
-		if (v->name[slot] != w->name)
+		if (v->name[slot] != w->name && (v->admitted & 0xf) == (__u64)slot + 1)
 			v->admitted = 0;
 		v->expires_ns[slot] = exp;
 		v->name[slot] = w->name;

@@ -92,10 +92,10 @@ static __always_inline __u64 ifn_dns_admit_memo(const struct ifn_flow_key *k, __
  * address (less than dns-min-ttl apart): a connection that lasts for days
  * is never cut because its answer expired. A pass refreshes the address,
  * and leaves a memo of the flow and slot that passed: the flow's next
- * frame past the decision cache checks that slot's liveness, not the
- * rules, for as long as @gen (see ifn_dns_admit_memo) stays. A global
- * function: the verifier checks it once, not on every path of the
- * datapath that reaches it.
+ * frames past the decision cache check that slot's liveness, not the
+ * rules, for as long as @gen (see ifn_dns_admit_memo) stays and for
+ * IFN_NAME_MEMO_NS at most. A global function: the verifier checks it
+ * once, not on every path of the datapath that reaches it.
  */
 __noinline int ifn_name_allows(const struct ifn_flow_key *k, __u64 now, __u64 min_ttl_ns, __u32 gen)
 {
@@ -112,7 +112,7 @@ __noinline int ifn_name_allows(const struct ifn_flow_key *k, __u64 now, __u64 mi
 	live = ifn_dns_in_use(v, now, min_ttl_ns);
 	want = ifn_dns_admit_memo(k, gen);
 	memo = v->admitted;
-	if ((memo & ~0xfULL) == want && (memo & 0xf)) {
+	if ((memo & ~0xfULL) == want && (memo & 0xf) && now - v->admitted_ns < IFN_NAME_MEMO_NS) {
 		j = (memo - 1) & (IFN_DNS_NAMES_PER_ADDR - 1);
 		if (ifn_dns_slot_live(v, j, now, live)) {
 			v->last_used_ns = now;
@@ -128,6 +128,7 @@ __noinline int ifn_name_allows(const struct ifn_flow_key *k, __u64 now, __u64 mi
 		if (ifn_name_rule_match(&rk, name)) {
 			v->last_used_ns = now;
 			v->admitted = want | (j + 1);
+			v->admitted_ns = now;
 			return 1;
 		}
 	}

@@ -270,6 +270,50 @@ START_TEST(name_memo_follows_the_fingerprint)
 END_TEST
 
 /*
+ * The memo is what admits a flow's next connection, and it serves a second
+ * at most: a name rule taken out of the map behind the agent's back (as an
+ * agent killed between the delete and the fp_gen move would leave it)
+ * still admits by the memo, and no longer once the second is over. And a
+ * slot given to another name takes the memo with it.
+ */
+START_TEST(name_memo_serves_a_second_and_its_slot)
+{
+	struct ifn_name_rule_key rk = { .proto = 6, .dir = IFN_DIR_CLIENT, .port = 443 };
+	static const char *const others[] = { "b.example.com", "c.example.com", "d.example.com",
+					       "e.example.com" };
+	struct th t;
+	unsigned int i;
+
+	setup(&t, 0);
+	th_set_mode(&t, DEV, E);
+	th_allow(&t, DEV, "tcp/443 name b.example.com");
+	th_allow(&t, DEV, "tcp/443 name a.example.com");
+	th_dns_answer(&t, DEV, "a.example.com", 60, "52.1.2.3");
+	th_step(&t, FRAME(TCP4(40000, 443, SYN), .dst_ip = "52.1.2.3"), EXPECT(PASS), "by name");
+
+	frame_mac(DEV, rk.mac);
+	rk.name = ifn_dns_rule_hash(KEY, "a.example.com");
+	ck_assert_int_eq(bpf_map_delete_elem(t.m.name_rules, &rk), 0);
+	th_step(&t, FRAME(TCP4(40001, 443, SYN), .dst_ip = "52.1.2.3"), EXPECT(PASS),
+		"the memo admits, the rule is gone and fp_gen did not move");
+	*t.now += 2 * SEC_NS;
+	th_step(&t, FRAME(TCP4(40002, 443, SYN), .dst_ip = "52.1.2.3"),
+		EXPECT(DROP(NOT_IN_FINGERPRINT), VIOL), "a second later the rules are asked again");
+
+	/* The rule back; its memo; then four more names for the address. */
+	th_allow(&t, DEV, "tcp/443 name a.example.com");
+	th_step(&t, FRAME(TCP4(40003, 443, SYN), .dst_ip = "52.1.2.3"), EXPECT(PASS), "back");
+	ck_assert_uint_ne(memo_of(&t, "52.1.2.3"), 0);
+	for (i = 0; i < 3; i++)
+		th_dns_answer(&t, DEV, others[i], 7200, "52.1.2.3");
+	ck_assert_uint_ne(memo_of(&t, "52.1.2.3"), 0); /* free slots: the memo's own stays */
+	th_dns_answer(&t, DEV, others[3], 7200, "52.1.2.3");
+	ck_assert_uint_eq(memo_of(&t, "52.1.2.3"), 0); /* a.example.com's slot went to e */
+	th_teardown(&t);
+}
+END_TEST
+
+/*
  * A device forgotten and seen again has the same MAC, so the same DNS
  * entries (they stay until the LRU takes them), and counts fp_gen from 0
  * again: at the old one's fp_gen, its memo must not admit for the new one.
@@ -525,6 +569,7 @@ static Suite *names_suite(void)
 	tcase_add_test(tc, cap_counts_names);
 	tcase_add_test(tc, name_memo_follows_the_fingerprint);
 	tcase_add_test(tc, name_memo_not_for_a_new_device);
+	tcase_add_test(tc, name_memo_serves_a_second_and_its_slot);
 	tcase_add_test(tc, ipv6_udp_and_server_keys);
 	tcase_add_test(tc, generalise_prefers_names);
 	tcase_add_test(tc, sibling_names_widened);
