@@ -280,7 +280,7 @@ START_TEST(name_memo_serves_a_second_and_its_slot)
 {
 	struct ifn_name_rule_key rk = { .proto = 6, .dir = IFN_DIR_CLIENT, .port = 443 };
 	static const char *const others[] = { "b.example.com", "c.example.com", "d.example.com",
-					       "e.example.com" };
+					      "e.example.com" };
 	struct th t;
 	unsigned int i;
 
