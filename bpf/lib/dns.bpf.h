@@ -181,16 +181,8 @@ static __always_inline int ifn_eparse(void *data, void *end, struct ifn_epkt *p)
 		if (iplen < hlen)
 			return -1;
 		iplen -= hlen;
-		__u32 *ws = (__u32 *)p->src, *wd = (__u32 *)p->dst;
-
-		ws[0] = 0;
-		ws[1] = 0;
-		ws[2] = bpf_htonl(0x0000ffff);
-		ws[3] = iph->saddr;
-		wd[0] = 0;
-		wd[1] = 0;
-		wd[2] = bpf_htonl(0x0000ffff);
-		wd[3] = iph->daddr;
+		ifn_map_v4_word(p->src, iph->saddr);
+		ifn_map_v4_word(p->dst, iph->daddr);
 		p->family = IFN_FAMILY_IPV4;
 		nh = iph->protocol;
 		c.pos += hlen;

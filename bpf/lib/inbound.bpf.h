@@ -186,7 +186,8 @@ static __always_inline int ifn_in_recent_holds(const struct ifn_in_recent *r,
 		 (((const __u32 *)x)[6] ^ ((const __u32 *)y)[6]));
 }
 
-_Static_assert(sizeof(struct ifn_in_key) == 7 * sizeof(__u32), "ifn_in_key as 3.5 words");
+_Static_assert(sizeof(struct ifn_in_key) == 7 * sizeof(__u32),
+	       "ifn_in_key: three 8-byte words and a 4-byte one");
 _Static_assert(IFN_IN_RECENT_SLOTS == 1 << 12, "ifn_in_recent_slot takes 12 bits");
 _Static_assert(sizeof(struct ifn_in_recent) % 8 == 0, "ifn_in_recent's keys 8-byte aligned");
 

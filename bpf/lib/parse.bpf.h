@@ -124,6 +124,20 @@ static __always_inline void ifn_map_v4(__u8 *dst16, const void *v4)
 	__builtin_memcpy(&w[3], v4, 4);
 }
 
+/*
+ * The same from an address read as one word (an IP header's field): one
+ * load, where a copy through a void pointer is four byte loads and shifts.
+ */
+static __always_inline void ifn_map_v4_word(__u8 *dst16, __be32 v4)
+{
+	__u32 *w = (__u32 *)dst16;
+
+	w[0] = 0;
+	w[1] = 0;
+	w[2] = bpf_htonl(0x0000ffff);
+	w[3] = v4;
+}
+
 static __always_inline int ifn_parse_eth(struct ifn_cursor *c, struct ifn_pkt *p)
 {
 	struct ethhdr *eth = c->pos;
