@@ -5,11 +5,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "clockcal.h"
 #include "errors.h"
 #include "loader.h"
 #include "iotfence.skel.h"
@@ -65,61 +67,47 @@ int ifn_maps_from_skel(struct ifn_maps *m, struct iotfence *skel)
 	return ifn_maps_fill_info(m);
 }
 
-static int clock_probe(int fd, struct iotfence *skel, __u64 *jiffies, __u64 *coarse)
+/* The live kernel under ifn_clock_calibrate(): the probe program reads both clocks. */
+struct clock_probe {
+	int fd;
+	struct iotfence *skel;
+};
+
+static int clock_probe_read(void *ctx, struct ifn_clock_sample *s)
 {
 	static const __u8 frame[64];
+	struct clock_probe *p = ctx;
 	LIBBPF_OPTS(bpf_test_run_opts, ro, .data_in = frame, .data_size_in = sizeof(frame));
 
-	if (bpf_prog_test_run_opts(fd, &ro))
+	if (bpf_prog_test_run_opts(p->fd, &ro))
 		return -errno;
-	*jiffies = skel->bss->ifn_probe_jiffies;
-	*coarse = skel->bss->ifn_probe_coarse_ns;
+	s->jiffies = p->skel->bss->ifn_probe_jiffies;
+	s->coarse_ns = p->skel->bss->ifn_probe_coarse_ns;
 	return 0;
 }
 
-/*
- * The length of a jiffy (1/HZ, which userspace cannot read) from the
- * coarse clock's progress over a few ticks, snapped to the HZ values
- * kernels are built with; and how far jiffies * jiffy_ns runs ahead of
- * CLOCK_MONOTONIC. Takes 15 to 40 ms. Falls back to the coarse clock
- * (jiffy_ns 0) if the measurement makes no sense.
- */
+static void clock_probe_pause(void *ctx, __u64 ns)
+{
+	struct timespec ts = { .tv_sec = ns / 1000000000ULL, .tv_nsec = ns % 1000000000ULL };
+
+	(void)ctx;
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static __u64 clock_probe_now(void *ctx)
+{
+	(void)ctx;
+	return ifn_now_mono_raw();
+}
+
 static int calibrate_clock(struct iotfence *skel, __u64 *jiffy_ns, __s64 *offset)
 {
-	static const unsigned int hz[] = { 100, 200, 250, 300, 500, 1000, 1024 };
-	int fd = bpf_program__fd(skel->progs.ifn_clock_probe);
-	__u64 j0 = 0, c0 = 0, j = 0, c = 0, ratio, best = 0, err_best = ~0ULL;
-	unsigned int i, tries = 0;
-	int err;
+	struct clock_probe p = { bpf_program__fd(skel->progs.ifn_clock_probe), skel };
+	const struct ifn_clock_ops ops = { clock_probe_read, clock_probe_pause, clock_probe_now,
+					   &p };
 
-	*jiffy_ns = 0;
-	*offset = 0;
-	err = clock_probe(fd, skel, &j0, &c0);
-	if (err)
-		return err;
-	do {
-		usleep(2000);
-		err = clock_probe(fd, skel, &j, &c);
-		if (err)
-			return err;
-	} while ((j - j0 < 4 || c - c0 < 15000000ULL) && ++tries < 200);
-	if (j == j0)
-		return 0;
-	ratio = (c - c0) / (j - j0);
-	for (i = 0; i < sizeof(hz) / sizeof(hz[0]); i++) {
-		__u64 cand = 1000000000ULL / hz[i];
-		__u64 e = cand > ratio ? cand - ratio : ratio - cand;
-
-		if (e < err_best) {
-			err_best = e;
-			best = cand;
-		}
-	}
-	if (err_best * 20 > best) /* more than 5% off every known HZ */
-		return 0;
-	*jiffy_ns = best;
-	*offset = (__s64)(j * best) - (__s64)c;
-	return 0;
+	return ifn_clock_calibrate(&ops, jiffy_ns, offset);
 }
 
 /* Maps only replay has; never pinned, and never shared between its programs' copies. */
@@ -242,10 +230,12 @@ int ifn_load(const struct ifn_load_opts *o, const struct ifn_config *cfg,
 		goto fail;
 
 	/* The clock is measured before anything is attached, so that no frame
-	 * is ever timed on another base.
+	 * is ever timed on another base. A replay's clock is the capture's.
 	 */
 	init = *cfg;
-	err = calibrate_clock(skel, &init.jiffy_ns, &init.clock_offset_ns);
+	init.jiffy_ns = 0;
+	init.clock_offset_ns = 0;
+	err = o->virtual_clock ? 0 : calibrate_clock(skel, &init.jiffy_ns, &init.clock_offset_ns);
 	if (err)
 		goto fail;
 	ifn_clock_set_offset(init.clock_offset_ns);

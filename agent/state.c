@@ -455,6 +455,11 @@ __u64 ifn_now_mono(void)
 	return clock_ns(CLOCK_MONOTONIC) + clock_offset;
 }
 
+__u64 ifn_now_mono_raw(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
 __u64 ifn_now_wall(void)
 {
 	return clock_ns(CLOCK_REALTIME);

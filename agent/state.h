@@ -146,6 +146,8 @@ void ifn_maps_close_locked(struct ifn_maps *m, int lock);
 __u64 ifn_now_mono(void);
 /* Set by the loader and when pinned maps are opened. */
 void ifn_clock_set_offset(__s64 offset);
+/* CLOCK_MONOTONIC itself, in ns (what the offset is measured against). */
+__u64 ifn_now_mono_raw(void);
 /* CLOCK_REALTIME in ns. */
 __u64 ifn_now_wall(void);
 /* Datapath time to wall time and back; identity under a virtual clock. */
