@@ -59,7 +59,7 @@ if [ "$WHICH" = all ] || [ "$WHICH" = integration ]; then
 		esac
 		out=$(mktemp "/tmp/ifn-beside-$n.XXXXXX")
 		bash "$t" >"$out" 2>&1 &
-		beside+=("$n:$!:$out:$(date +%s)")
+		beside+=("integration/$n:$!:$out:$(date +%s)")
 		echo "=== integration/$n: started, beside the other suites"
 	done
 fi
@@ -137,7 +137,6 @@ for b in "${beside[@]}"; do
 	IFS=: read -r n pid out start <<<"$b"
 	wait "$pid"
 	rc=$?
-	[ "$n" = lint ] || n=integration/$n
 	echo "=== $n (ran beside the other suites)"
 	cat "$out"
 	# Its time: until its last line of output (its summary).
